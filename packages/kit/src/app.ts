@@ -1,0 +1,155 @@
+/**
+ * @module The function factory: one Hono app per capability with the platform's defaults: request
+ * ids, trace context, structured access logs, body limit, secure headers, problem+json errors,
+ * health and readiness, and CloudEvents in at `POST /events`.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import * as z from 'zod/mini';
+import { type BaseConfig, baseEnv, parseEnv } from './config.ts';
+import { type EventHandlers, mountEvents } from './events.ts';
+import { createLogger, type Logger, logScope } from './log.ts';
+import { invalid, Problem, problemResponse, toProblem } from './problem.ts';
+import { Runtime } from './runtime.ts';
+import { childSpan, parseTraceparent } from './trace.ts';
+
+export interface AppEnv {
+  Variables: { requestId: string };
+}
+
+export type StockflowApp = Hono<AppEnv>;
+
+export interface FunctionSpec<E extends z.core.$ZodLooseShape> {
+  /** One name everywhere: folder, package, image, Knative Service, CloudEvent source, database. */
+  name: string;
+  /** Env variables this function adds to the base ones (parsed once, at start). */
+  env?: E;
+  // biome-ignore lint/suspicious/noExplicitAny: handlers type their own config view
+  events?: EventHandlers<any>;
+  routes?: (app: StockflowApp, rt: Runtime<BaseConfig & z.infer<z.ZodMiniObject<E>>>) => void;
+}
+
+export interface CreateOptions {
+  env?: Record<string, string | undefined>;
+  /** Overrides for the outbox relay (tests shorten its timings). */
+  outbox?: ConstructorParameters<typeof Runtime>[0]['outbox'];
+  log?: Logger;
+}
+
+export interface StockflowFunction<C> {
+  app: StockflowApp;
+  rt: Runtime<C>;
+  /** False once shutdown has begun: readiness answers 503. */
+  state: { ready: boolean; inFlight: number };
+}
+
+export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, never>>(
+  spec: FunctionSpec<E>,
+) {
+  type Config = BaseConfig & z.infer<z.ZodMiniObject<E>>;
+  return {
+    name: spec.name,
+    spec,
+    create(options: CreateOptions = {}): StockflowFunction<Config> {
+      const schema = z.extend(baseEnv, spec.env ?? ({} as E));
+      const config = parseEnv(spec.name, schema, options.env ?? process.env) as Config;
+      const log =
+        options.log ??
+        createLogger({ service: spec.name, level: config.LOG_LEVEL, projectId: config.GOOGLE_CLOUD_PROJECT });
+      const rt = new Runtime<Config>({
+        name: spec.name,
+        config,
+        log,
+        projectId: config.GOOGLE_CLOUD_PROJECT,
+        databaseId: config.FIRESTORE_DATABASE ?? spec.name,
+        sink: config.K_SINK,
+        sendTimeoutMs: config.SINK_TIMEOUT_MS,
+        outbox: options.outbox,
+      });
+      const state = { ready: true, inFlight: 0 };
+      const app = buildApp(rt, state, config.BODY_LIMIT_BYTES);
+      if (spec.events) mountEvents(app as unknown as Hono, rt, spec.events);
+      spec.routes?.(app, rt);
+      return { app, rt, state };
+    },
+  };
+}
+
+function buildApp<C>(rt: Runtime<C>, state: StockflowFunction<C>['state'], maxSize: number): StockflowApp {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(async function traceAndLog(c, next) {
+    const parent = parseTraceparent(c.req.header('traceparent'));
+    const scope = { trace: childSpan(parent), requestId: c.get('requestId') };
+    const started = performance.now();
+    state.inFlight++;
+    try {
+      await logScope.run(scope, next);
+    } finally {
+      state.inFlight--;
+    }
+    const status = c.res.status;
+    const fields = {
+      httpRequest: {
+        requestMethod: c.req.method,
+        requestUrl: c.req.path,
+        status,
+        latency: `${((performance.now() - started) / 1000).toFixed(4)}s`,
+      },
+    };
+    logScope.run(scope, () => {
+      if (status >= 500) rt.log.warn('request failed', fields);
+      else rt.log.debug('request', fields);
+    });
+  });
+  app.use(secureHeaders());
+  app.use(
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new Problem(413, 'Content Too Large', { detail: `The body exceeds ${maxSize} bytes.` });
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) =>
+    state.ready ? c.json({ status: 'ready' }) : c.json({ status: 'draining' }, 503),
+  );
+
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      new Problem(404, 'Not Found', { detail: `No route for ${c.req.method} ${c.req.path}.` }),
+    ),
+  );
+  app.onError((error, c) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) rt.log.error('request error', { error, path: c.req.path });
+    return problemResponse(c, problem);
+  });
+  return app;
+}
+
+/** The JSON body of a request, validated by `schema`; a 400 problem otherwise. */
+export async function readJson<S extends z.ZodMiniType>(
+  c: { req: { header(name: string): string | undefined; text(): Promise<string> } },
+  schema: S,
+): Promise<z.infer<S>> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new Problem(415, 'Unsupported Media Type', { detail: 'Send the body as application/json.' });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw new Problem(400, 'Bad Request', { detail: 'The body is not valid JSON.' });
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) throw invalid(result.error);
+  return result.data;
+}

@@ -1,0 +1,128 @@
+/**
+ * @module CloudEvents over HTTP through the `cloudevents` SDK, with the SDK's gaps closed: the
+ * content type is normalised before parsing, the event is validated, a message without its own
+ * `id` is refused (the SDK would invent one and defeat deduplication), and sending has a timeout
+ * and checks the sink's status.
+ */
+import type { CloudEvent, CloudEventV1 } from 'cloudevents';
+import { badRequest } from './problem.ts';
+
+let sdk: Promise<typeof import('cloudevents')> | undefined;
+/** The SDK (and its JSON schema validator) is loaded on first use, off the cold-start path. */
+const loadSdk = () => {
+  sdk ??= import('cloudevents');
+  return sdk;
+};
+
+/** The JSON shape of an event as we keep it (outbox, ledger) and send it. */
+export type EventRecord = {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  subject?: string;
+  datacontenttype?: string;
+  data?: unknown;
+} & Record<string, unknown>;
+
+const CE_JSON = 'application/cloudevents+json';
+const CE_BATCH = 'application/cloudevents-batch+json';
+
+function mediaType(contentType: string | null): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * Reads a CloudEvent from an HTTP request in binary or structured mode, or throws a 400 Problem.
+ * `headers` are the request's headers; `body` its raw text.
+ */
+export async function readCloudEvent(headers: Headers, body: string): Promise<CloudEvent<unknown>> {
+  const { HTTP, ValidationError } = await loadSdk();
+  const type = mediaType(headers.get('content-type'));
+  if (type === CE_BATCH) throw badRequest('Batched CloudEvents are not accepted.');
+  const plain: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    plain[key] = value;
+  });
+  if (type === CE_JSON) {
+    plain['content-type'] = CE_JSON;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw badRequest('The structured CloudEvent is not valid JSON.');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw badRequest('A structured CloudEvent must be a JSON object.');
+    }
+    if (typeof (parsed as { id?: unknown }).id !== 'string' || !(parsed as { id: string }).id) {
+      throw badRequest('The CloudEvent has no id.');
+    }
+  } else {
+    if (!plain['ce-id']) throw badRequest('The CloudEvent has no id (ce-id header).');
+    // The SDK picks its data parser by the literal content type: strip parameters from JSON types.
+    if (type === 'application/json' || type.endsWith('+json')) plain['content-type'] = type;
+  }
+  try {
+    const event = HTTP.toEvent({ headers: plain, body });
+    if (Array.isArray(event)) throw badRequest('Batched CloudEvents are not accepted.');
+    const ce = event as CloudEvent<unknown>;
+    ce.validate();
+    if (ce.specversion !== '1.0') throw badRequest(`Unsupported specversion ${ce.specversion}.`);
+    return ce;
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      const details = Array.isArray(error.errors) ? error.errors.map((e) => String(e)).join('; ') : '';
+      throw badRequest(`Invalid CloudEvent: ${error.message}${details ? ` (${details})` : ''}`);
+    }
+    if (error instanceof SyntaxError) throw badRequest('The CloudEvent data is not valid JSON.');
+    throw error;
+  }
+}
+
+/** The record (plain JSON) of a received CloudEvent. */
+export function toRecord(event: CloudEventV1<unknown>): EventRecord {
+  return JSON.parse(JSON.stringify(event)) as EventRecord;
+}
+
+export interface SendOptions {
+  timeoutMs: number;
+  /** This hop's trace context, sent as the `traceparent` HTTP header. */
+  traceparent?: string;
+  fetch?: typeof fetch;
+}
+
+export class SinkError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SinkError';
+  }
+}
+
+/** POSTs one event in binary mode; resolves only when the sink answered 2xx. */
+export async function sendEvent(sink: string, record: EventRecord, options: SendOptions): Promise<void> {
+  const { CloudEvent, HTTP } = await loadSdk();
+  const message = HTTP.binary(new CloudEvent(record, false));
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(message.headers))
+    if (typeof value === 'string') headers[key] = value;
+  if (options.traceparent) headers.traceparent = options.traceparent;
+  let res: Response;
+  try {
+    res = await (options.fetch ?? fetch)(sink, {
+      method: 'POST',
+      headers,
+      body: message.body as string,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  } catch (error) {
+    throw new SinkError(`sink unreachable: ${(error as Error).message}`);
+  }
+  // Drain the body so the connection returns to the pool.
+  await res.arrayBuffer().catch(() => undefined);
+  if (!res.ok) throw new SinkError(`sink answered ${res.status}`, res.status);
+}

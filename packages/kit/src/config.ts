@@ -1,0 +1,46 @@
+/**
+ * @module Environment as a schema: parsed once at start, failing fast with one readable message
+ * that names every bad variable.
+ */
+import * as z from 'zod/mini';
+
+/** An integer read from an environment variable (a string), within bounds. */
+export function envInt({ min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = {}) {
+  return z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+/** What every function reads, with the Knative contract's names (`PORT`, `K_SINK`, `K_SERVICE`). */
+export const baseEnv = z.object({
+  PORT: z._default(envInt({ min: 1, max: 65535 }), 8080),
+  K_SINK: z.optional(z.url()),
+  K_SERVICE: z.optional(z.string()),
+  GOOGLE_CLOUD_PROJECT: z._default(z.string().check(z.minLength(1)), 'stockflow-local'),
+  FIRESTORE_DATABASE: z.optional(z.string().check(z.minLength(1))),
+  LOG_LEVEL: z._default(z.enum(LOG_LEVELS), 'info'),
+  ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+  BODY_LIMIT_BYTES: z._default(envInt({ min: 1 }), 256 * 1024),
+  SINK_TIMEOUT_MS: z._default(envInt({ min: 1 }), 5_000),
+  SHUTDOWN_TIMEOUT_MS: z._default(envInt({ min: 1 }), 8_000),
+});
+
+export type BaseConfig = z.infer<typeof baseEnv>;
+
+export class ConfigError extends Error {
+  constructor(service: string, error: z.core.$ZodError) {
+    const lines = error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    super(`${service}: invalid environment\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnv<S extends z.ZodMiniObject>(
+  service: string,
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) throw new ConfigError(service, result.error);
+  return result.data;
+}

@@ -1,0 +1,19 @@
+/** @module The Stockflow function kit: everything a function needs and nothing of any one business. */
+export {
+  type AppEnv,
+  type CreateOptions,
+  defineFunction,
+  readJson,
+  type StockflowApp,
+  type StockflowFunction,
+} from './app.ts';
+export { bearerToken, isAdmin, requireAdmin, secretsEqual } from './auth.ts';
+export { type EventRecord, readCloudEvent, SinkError, sendEvent, toRecord } from './cloudevents.ts';
+export { type BaseConfig, baseEnv, ConfigError, envInt, parseEnv } from './config.ts';
+export { type EventContext, type EventHandler, type EventHandlers, on, PING_TYPE } from './events.ts';
+export { createLogger, type Logger, logScope } from './log.ts';
+export { OUTBOX_COLLECTION, Outbox, type OutboxStats } from './outbox.ts';
+export * from './problem.ts';
+export { dedupeKey, type EmitInput, INBOX_COLLECTION, Runtime, type Work } from './runtime.ts';
+export { runFunction, type Serving, serveFunction } from './serve.ts';
+export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from './trace.ts';

@@ -1,0 +1,202 @@
+/**
+ * @module Transactional outbox relay. Events are written as `_outbox` documents in the same
+ * Firestore transaction as the state change that causes them; after commit the relay POSTs each
+ * to `K_SINK`, retries failures with capped exponential backoff, and a sweep re-sends whatever is
+ * still pending after a crash or restart. An event's id is fixed when it is staged, so every
+ * re-send is the same event and consumers deduplicate it.
+ */
+import type { Firestore } from '@google-cloud/firestore';
+import { type EventRecord, SinkError, sendEvent } from './cloudevents.ts';
+import type { Logger } from './log.ts';
+
+export const OUTBOX_COLLECTION = '_outbox';
+
+export interface OutboxOptions {
+  db: () => Promise<Firestore>;
+  /** Where events go (`K_SINK`); without one, events wait in the outbox. */
+  sink?: string;
+  log: Logger;
+  sendTimeoutMs?: number;
+  /** First retry delay; doubles per attempt up to `maxDelayMs`, with jitter. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** A sweep leaves alone pending events younger than this (another instance is likely sending them). */
+  sweepGraceMs?: number;
+  /** How many sends may be in flight at once. */
+  concurrency?: number;
+  fetch?: typeof fetch;
+}
+
+export interface OutboxStats {
+  sent: number;
+  failures: number;
+  inFlight: number;
+  waiting: number;
+}
+
+interface Entry {
+  record: EventRecord;
+  attempts: number;
+}
+
+export class Outbox {
+  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'fetch'>> & Pick<OutboxOptions, 'sink' | 'fetch'>;
+  /** Ids this process is sending or will retry: a sweep skips them. */
+  readonly #known = new Map<string, Entry>();
+  readonly #queue: Entry[] = [];
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #idle = new Set<() => void>();
+  #inFlight = 0;
+  #sent = 0;
+  #failures = 0;
+  #warnedNoSink = false;
+  #stopped = false;
+
+  constructor(options: OutboxOptions) {
+    this.#opts = {
+      sendTimeoutMs: 5_000,
+      baseDelayMs: 250,
+      maxDelayMs: 30_000,
+      sweepGraceMs: 5_000,
+      concurrency: 32,
+      ...options,
+    };
+  }
+
+  /** Hands committed events to the relay; returns at once, sending happens in the background. */
+  dispatch(records: readonly EventRecord[]): void {
+    if (this.#stopped) return;
+    if (!this.#opts.sink) {
+      if (records.length && !this.#warnedNoSink) {
+        this.#opts.log.warn('no K_SINK: events stay in the outbox until a sink is configured');
+        this.#warnedNoSink = true;
+      }
+      return;
+    }
+    for (const record of records) {
+      if (this.#known.has(record.id)) continue;
+      const entry = { record, attempts: 0 };
+      this.#known.set(record.id, entry);
+      this.#queue.push(entry);
+    }
+    this.#pump();
+  }
+
+  /** Re-sends pending events left by a crash, a restart or another instance. Returns how many. */
+  async sweep(limit = 500): Promise<number> {
+    if (!this.#opts.sink || this.#stopped) return 0;
+    const db = await this.#opts.db();
+    const snapshot = await db
+      .collection(OUTBOX_COLLECTION)
+      .where('status', '==', 'pending')
+      .limit(limit)
+      .get();
+    const cutoff = Date.now() - this.#opts.sweepGraceMs;
+    const found: EventRecord[] = [];
+    for (const doc of snapshot.docs) {
+      const data = doc.data() as { record: EventRecord; createdAt: number };
+      if (data.createdAt <= cutoff && !this.#known.has(doc.id)) found.push(data.record);
+    }
+    if (found.length) this.#opts.log.info('outbox sweep re-sends pending events', { count: found.length });
+    this.dispatch(found);
+    return found.length;
+  }
+
+  stats(): OutboxStats {
+    return {
+      sent: this.#sent,
+      failures: this.#failures,
+      inFlight: this.#inFlight,
+      waiting: this.#known.size,
+    };
+  }
+
+  /**
+   * Waits until nothing is in flight (or the timeout passes), then stops retry timers: events not
+   * yet sent stay pending in Firestore for the next sweep.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#stopped = true;
+    this.#queue.length = 0;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    if (this.#inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.#idle.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.#known.clear();
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#opts.concurrency && this.#queue.length) {
+      const entry = this.#queue.shift()!;
+      this.#inFlight++;
+      void this.#send(entry).finally(() => {
+        this.#inFlight--;
+        if (this.#inFlight === 0) for (const resolve of this.#idle) resolve();
+        if (this.#inFlight === 0) this.#idle.clear();
+        this.#pump();
+      });
+    }
+  }
+
+  async #send(entry: Entry): Promise<void> {
+    const { record } = entry;
+    entry.attempts++;
+    try {
+      await sendEvent(this.#opts.sink!, record, {
+        timeoutMs: this.#opts.sendTimeoutMs,
+        traceparent: typeof record.traceparent === 'string' ? record.traceparent : undefined,
+        fetch: this.#opts.fetch,
+      });
+    } catch (error) {
+      this.#failures++;
+      if (this.#stopped) return;
+      const delay = this.#delay(entry.attempts);
+      this.#opts.log.warn('outbox send failed; will retry', {
+        eventId: record.id,
+        type: record.type,
+        attempt: entry.attempts,
+        retryInMs: delay,
+        error: (error as Error).message,
+        status: error instanceof SinkError ? error.status : undefined,
+      });
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#queue.push(entry);
+        this.#pump();
+      }, delay);
+      timer.unref();
+      this.#timers.add(timer);
+      return;
+    }
+    this.#sent++;
+    this.#known.delete(record.id);
+    try {
+      const db = await this.#opts.db();
+      await db
+        .collection(OUTBOX_COLLECTION)
+        .doc(record.id)
+        .update({
+          status: 'sent',
+          sentAt: Date.now(),
+          attempts: entry.attempts,
+          // For a Firestore TTL policy on `expireAt`: sent events are kept a week for audits.
+          expireAt: new Date(Date.now() + 7 * 24 * 3600 * 1000),
+        });
+    } catch (error) {
+      // The event went out; at worst a later sweep sends it again and consumers deduplicate it.
+      this.#opts.log.warn('outbox could not mark an event sent', { eventId: record.id, error });
+    }
+  }
+
+  #delay(attempt: number): number {
+    const exp = Math.min(this.#opts.maxDelayMs, this.#opts.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(exp / 2 + Math.random() * (exp / 2));
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * @module The runtime a function's code sees: its config, logger, lazily loaded Firestore database,
+ * and `transact`, the one way to change state: the state change, the events it causes (outbox) and,
+ * for consumed events, the dedupe record all commit in one Firestore transaction.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Firestore, Transaction } from '@google-cloud/firestore';
+import type { CloudEventV1 } from 'cloudevents';
+import type { EventRecord } from './cloudevents.ts';
+import { lazyFirestore } from './firestore.ts';
+import { type Logger, logScope } from './log.ts';
+import { OUTBOX_COLLECTION, Outbox } from './outbox.ts';
+import { childSpan, formatTraceparent } from './trace.ts';
+
+export const INBOX_COLLECTION = '_inbox';
+
+export interface EmitInput {
+  type: string;
+  data: unknown;
+  subject?: string;
+  /** Extra CloudEvent extension attributes (names `^[a-z0-9]+$`). */
+  extensions?: Record<string, string>;
+}
+
+export interface Work {
+  tx: Transaction;
+  db: Firestore;
+  /**
+   * Stages an event; it is written to the outbox when the transaction commits, and sent after.
+   * May be called at any point of the transaction function (the write happens at its end).
+   */
+  emit(input: EmitInput): EventRecord;
+}
+
+export interface RuntimeOptions<C> {
+  name: string;
+  config: C;
+  log: Logger;
+  projectId: string;
+  databaseId: string;
+  sink?: string;
+  sendTimeoutMs?: number;
+  outbox?: Partial<ConstructorParameters<typeof Outbox>[0]>;
+}
+
+export class Runtime<C = unknown> {
+  readonly name: string;
+  /** The CloudEvent `source` of everything this function emits: `/<name>`. */
+  readonly source: string;
+  readonly config: C;
+  readonly log: Logger;
+  readonly outbox: Outbox;
+  readonly #firestore: ReturnType<typeof lazyFirestore>;
+
+  constructor(options: RuntimeOptions<C>) {
+    this.name = options.name;
+    this.source = `/${options.name}`;
+    this.config = options.config;
+    this.log = options.log;
+    this.#firestore = lazyFirestore({ projectId: options.projectId, databaseId: options.databaseId });
+    this.outbox = new Outbox({
+      db: () => this.db(),
+      sink: options.sink,
+      log: options.log,
+      sendTimeoutMs: options.sendTimeoutMs,
+      ...options.outbox,
+    });
+  }
+
+  db(): Promise<Firestore> {
+    return this.#firestore.get();
+  }
+
+  /**
+   * Runs `fn` in a Firestore transaction (retried by the client on contention: keep it free of side
+   * effects) and, after commit, hands the events it emitted to the outbox relay.
+   */
+  async transact<T>(fn: (work: Work) => Promise<T>): Promise<T> {
+    const db = await this.db();
+    let staged: EventRecord[] = [];
+    const result = await db.runTransaction(async (tx) => {
+      staged = [];
+      const value = await fn({ tx, db, emit: (input) => this.#stage(staged, input) });
+      const now = Date.now();
+      for (const record of staged) {
+        tx.create(db.collection(OUTBOX_COLLECTION).doc(record.id), {
+          record,
+          status: 'pending',
+          createdAt: now,
+        });
+      }
+      return value;
+    });
+    this.outbox.dispatch(staged);
+    return result;
+  }
+
+  /**
+   * Applies a consumed event at most once: a dedupe record keyed by (source, id) is read first and
+   * written in the same transaction as `fn`'s state change. Returns false for a duplicate.
+   */
+  async consumeOnce(
+    event: Pick<CloudEventV1<unknown>, 'source' | 'id' | 'type'>,
+    fn: (work: Work) => Promise<void>,
+  ) {
+    return this.transact(async (work) => {
+      const ref = work.db.collection(INBOX_COLLECTION).doc(dedupeKey(event.source, event.id));
+      const seen = await work.tx.get(ref);
+      if (seen.exists) return false;
+      await fn(work);
+      work.tx.create(ref, {
+        source: event.source,
+        id: event.id,
+        type: event.type,
+        at: Date.now(),
+        // For a Firestore TTL policy: brokers stop redelivering long before this.
+        expireAt: new Date(Date.now() + 30 * 24 * 3600 * 1000),
+      });
+      return true;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#firestore.close();
+  }
+
+  #stage(staged: EventRecord[], input: EmitInput): EventRecord {
+    const trace = logScope.getStore()?.trace;
+    const record: EventRecord = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: this.source,
+      type: input.type,
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data: input.data,
+      ...(input.subject ? { subject: input.subject } : {}),
+      ...(trace ? { traceparent: formatTraceparent(childSpan(trace)) } : {}),
+      ...input.extensions,
+    };
+    staged.push(record);
+    return record;
+  }
+}
+
+/** Firestore document ids cannot hold `/`: the key is a digest of source and id. */
+export function dedupeKey(source: string, id: string): string {
+  return createHash('sha256').update(source).update('\n').update(id).digest('hex');
+}

@@ -1,0 +1,103 @@
+/**
+ * @module Serving a function as Knative runs it: listen on `PORT`, sweep the outbox once started,
+ * and on SIGTERM stop accepting, finish in-flight requests and outbox sends, then exit.
+ */
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { StockflowFunction } from './app.ts';
+import { ConfigError } from './config.ts';
+
+export interface Serving {
+  port: number;
+  server: Server;
+  /** Drains and stops; resolves when done (does not exit the process). */
+  shutdown(): Promise<void>;
+}
+
+export interface ServeOptions {
+  port?: number;
+  hostname?: string;
+  /** Delay before the start-up outbox sweep (kept off the first request's path). */
+  sweepDelayMs?: number;
+  /** Period of the in-process outbox sweep while running. */
+  sweepIntervalMs?: number;
+}
+
+export async function serveFunction<C extends { PORT: number; SHUTDOWN_TIMEOUT_MS: number }>(
+  fn: StockflowFunction<C>,
+  options: ServeOptions = {},
+): Promise<Serving> {
+  const { rt, app, state } = fn;
+  const { sweepDelayMs = 1_500, sweepIntervalMs = 30_000 } = options;
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve(
+      { fetch: app.fetch, port: options.port ?? rt.config.PORT, hostname: options.hostname ?? '0.0.0.0' },
+      () => resolve(s as Server),
+    ) as Server;
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const sweep = () => rt.outbox.sweep().catch((error) => rt.log.warn('outbox sweep failed', { error }));
+  const first = setTimeout(sweep, sweepDelayMs);
+  const periodic = setInterval(sweep, sweepIntervalMs);
+  first.unref();
+  periodic.unref();
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => {
+    stopping ??= (async () => {
+      state.ready = false;
+      clearTimeout(first);
+      clearInterval(periodic);
+      const deadline = Date.now() + rt.config.SHUTDOWN_TIMEOUT_MS;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // In-flight requests finish; their connections close as they go idle.
+      while (state.inFlight > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        server.closeIdleConnections();
+      }
+      await rt.outbox.drain(Math.max(0, deadline - Date.now()));
+      server.closeAllConnections();
+      await closed;
+      await rt.close();
+    })();
+    return stopping;
+  };
+  return { port, server, shutdown };
+}
+
+/** The entry point of a function's process: serve, log where, and drain on SIGTERM/SIGINT. */
+export async function runFunction<C extends { PORT: number; SHUTDOWN_TIMEOUT_MS: number }>(
+  create: () => StockflowFunction<C>,
+): Promise<void> {
+  let fn: StockflowFunction<C>;
+  try {
+    fn = create();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const serving = await serveFunction(fn);
+  fn.rt.log.info('listening', { port: serving.port });
+  const stop = (signal: string) => {
+    fn.rt.log.info('draining', { signal });
+    serving.shutdown().then(
+      () => {
+        fn.rt.log.info('stopped');
+        process.exit(0);
+      },
+      (error) => {
+        fn.rt.log.error('shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

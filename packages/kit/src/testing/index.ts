@@ -1,0 +1,140 @@
+/**
+ * @module Test helpers for functions: CloudEvent requests for `app.request()`, a database per test
+ * file on the real emulator, and a fake sink that records what the outbox relay sends.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventRecord } from '../cloudevents.ts';
+
+export interface CloudEventInit {
+  id?: string;
+  source?: string;
+  type: string;
+  subject?: string;
+  data?: unknown;
+  extensions?: Record<string, string>;
+}
+
+/** A `RequestInit` that POSTs one CloudEvent, in binary mode unless told otherwise. */
+export function cloudEventRequest(
+  event: CloudEventInit,
+  mode: 'binary' | 'structured' = 'binary',
+): RequestInit & { headers: Record<string, string> } {
+  const id = event.id ?? randomUUID();
+  const source = event.source ?? '/tests';
+  if (mode === 'structured') {
+    return {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id,
+        source,
+        type: event.type,
+        ...(event.subject ? { subject: event.subject } : {}),
+        datacontenttype: 'application/json',
+        data: event.data,
+        ...event.extensions,
+      }),
+    };
+  }
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'ce-specversion': '1.0',
+    'ce-id': id,
+    'ce-source': source,
+    'ce-type': event.type,
+  };
+  if (event.subject) headers['ce-subject'] = event.subject;
+  for (const [key, value] of Object.entries(event.extensions ?? {})) headers[`ce-${key}`] = value;
+  return { method: 'POST', headers, body: JSON.stringify(event.data ?? null) };
+}
+
+/** Env for a function under test: its own named database on the emulator, the given sink. */
+export function testEnv(prefix: string, extra: Record<string, string | undefined> = {}) {
+  return {
+    GOOGLE_CLOUD_PROJECT: 'stockflow-test',
+    FIRESTORE_DATABASE: `${prefix}-${randomUUID().slice(0, 8)}`,
+    LOG_LEVEL: 'silent',
+    ADMIN_TOKEN: 'test-admin-token-0123456789',
+    ...extra,
+  };
+}
+
+export interface FakeSink {
+  url: string;
+  /** Every event received with a 2xx answer, in arrival order (binary mode). */
+  readonly events: EventRecord[];
+  /** How many requests arrived, answered 2xx or not. */
+  readonly attempts: number;
+  /** The status to answer next requests with (202 by default). */
+  answer(status: number): void;
+  /** Resolves once `count` events have been accepted. */
+  waitFor(count: number, timeoutMs?: number): Promise<EventRecord[]>;
+  close(): Promise<void>;
+}
+
+/** An HTTP sink on 127.0.0.1 (a stand-in for the broker) recording binary-mode CloudEvents. */
+export async function startFakeSink(port = 0): Promise<FakeSink> {
+  const events: EventRecord[] = [];
+  let attempts = 0;
+  let status = 202;
+  const waiters = new Set<() => void>();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      attempts++;
+      if (status >= 300) {
+        res.writeHead(status).end();
+        return;
+      }
+      const record: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (key.startsWith('ce-') && typeof value === 'string') record[key.slice(3)] = value;
+      }
+      const body = Buffer.concat(chunks).toString('utf8');
+      record.data = body ? JSON.parse(body) : undefined;
+      record.traceparentHeader = req.headers.traceparent;
+      events.push(record as EventRecord);
+      res.writeHead(status).end();
+      for (const wake of waiters) wake();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    events,
+    get attempts() {
+      return attempts;
+    },
+    answer(next) {
+      status = next;
+    },
+    waitFor(count, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (events.length >= count) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(events);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`sink got ${events.length} of ${count} events`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
+}

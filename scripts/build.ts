@@ -1,0 +1,20 @@
+/** @module `npm run build`: bundles every function (functions/<name>/dist/main.mjs) and builds the SPA. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleFunction } from './bundle.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+
+for (const name of readdirSync(join(root, 'functions')).sort()) {
+  const entry = join(root, 'functions', name, 'src', 'main.ts');
+  if (!existsSync(entry)) continue;
+  const { bytes, totalBytes } = await bundleFunction(entry, join(root, 'functions', name, 'dist'));
+  console.log(
+    `built ${name}: ${(bytes / 1024).toFixed(1)} KiB at start, ${(totalBytes / 1024).toFixed(1)} KiB in all`,
+  );
+}
+if (existsSync(join(root, 'web', 'vite.config.ts'))) {
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: join(root, 'web'), stdio: 'inherit' });
+  console.log('built web');
+}

@@ -5,7 +5,12 @@
  */
 import * as z from 'zod/mini';
 
-const id = () => z.string().check(z.minLength(1), z.maxLength(128));
+/**
+ * Ids of products and orders. They name Firestore documents in every database that keeps them, so
+ * they exclude what a document id cannot be (`/`, `.`, `..`, `__…__`).
+ */
+const id = () =>
+  z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'letters, digits, _ . : - (at most 128)'));
 const positiveInt = () => z.int().check(z.minimum(1), z.maximum(1_000_000));
 const nonNegativeInt = () => z.int().check(z.minimum(0));
 const currency = () => z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'));
@@ -49,7 +54,10 @@ export const OrderPlaced = z.object({
 });
 export const OrderRef = z.object({ orderId: id() });
 export const OrderRejected = z.object({ orderId: id(), shortages: z.array(Shortage) });
-export const OrderCancelled = z.object({ orderId: id(), reason: z.optional(z.string().check(z.maxLength(500))) });
+export const OrderCancelled = z.object({
+  orderId: id(),
+  reason: z.optional(z.string().check(z.maxLength(500))),
+});
 
 export const StockReserved = z.object({ orderId: id(), items: z.array(OrderLine) });
 export const StockRejected = z.object({ orderId: id(), shortages: z.array(Shortage) });
@@ -68,7 +76,11 @@ export const StockAdjusted = z.object({
   reserved: nonNegativeInt(),
   available: nonNegativeInt(),
 });
-export const StockLow = z.object({ productId: id(), available: nonNegativeInt(), threshold: nonNegativeInt() });
+export const StockLow = z.object({
+  productId: id(),
+  available: nonNegativeInt(),
+  threshold: nonNegativeInt(),
+});
 
 /** Sent by other systems (a warehouse): goods arrived for a product. `reference` makes it traceable. */
 export const GoodsReceived = z.object({
@@ -77,24 +89,89 @@ export const GoodsReceived = z.object({
   reference: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 
-/** Every event type with its data schema and who emits it. */
+/**
+ * Every event type with its data schema, who emits it (a function, or `external` for other
+ * systems) and what it says. `docs/events.md` is generated from this (`npm run docs:events`).
+ */
 export const EVENTS = {
-  'io.stockflow.product.created': { data: Product, emitter: 'catalog' },
-  'io.stockflow.product.updated': { data: Product, emitter: 'catalog' },
-  'io.stockflow.product.archived': { data: Product, emitter: 'catalog' },
-  'io.stockflow.order.placed': { data: OrderPlaced, emitter: 'orders' },
-  'io.stockflow.order.confirmed': { data: OrderRef, emitter: 'orders' },
-  'io.stockflow.order.rejected': { data: OrderRejected, emitter: 'orders' },
-  'io.stockflow.order.cancelled': { data: OrderCancelled, emitter: 'orders' },
-  'io.stockflow.order.shipped': { data: OrderRef, emitter: 'orders' },
-  'io.stockflow.stock.reserved': { data: StockReserved, emitter: 'inventory' },
-  'io.stockflow.stock.rejected': { data: StockRejected, emitter: 'inventory' },
-  'io.stockflow.stock.released': { data: StockMoved, emitter: 'inventory' },
-  'io.stockflow.stock.committed': { data: StockMoved, emitter: 'inventory' },
-  'io.stockflow.stock.adjusted': { data: StockAdjusted, emitter: 'inventory' },
-  'io.stockflow.stock.low': { data: StockLow, emitter: 'inventory' },
-  'io.stockflow.goods.received': { data: GoodsReceived, emitter: 'external' },
-} as const;
+  'io.stockflow.product.created': {
+    data: Product,
+    emitter: 'catalog',
+    description: 'A product was added to the catalog. Data: the product (version 1).',
+  },
+  'io.stockflow.product.updated': {
+    data: Product,
+    emitter: 'catalog',
+    description: 'A product changed (name, price, ...). Data: the whole product; keep the highest version.',
+  },
+  'io.stockflow.product.archived': {
+    data: Product,
+    emitter: 'catalog',
+    description: 'A product was withdrawn from sale: no new orders for it. Data: the product, archived.',
+  },
+  'io.stockflow.order.placed': {
+    data: OrderPlaced,
+    emitter: 'orders',
+    description: 'An order was placed and awaits stock: inventory reserves every line or none.',
+  },
+  'io.stockflow.order.confirmed': {
+    data: OrderRef,
+    emitter: 'orders',
+    description: 'Every line of the order is reserved; the order can be shipped.',
+  },
+  'io.stockflow.order.rejected': {
+    data: OrderRejected,
+    emitter: 'orders',
+    description: 'The order could not be reserved; `shortages` says which lines lacked stock.',
+  },
+  'io.stockflow.order.cancelled': {
+    data: OrderCancelled,
+    emitter: 'orders',
+    description:
+      'The order was cancelled (before or after its reservation). Final: the order never comes back, ' +
+      'so whatever is or will be reserved for it must be released.',
+  },
+  'io.stockflow.order.shipped': {
+    data: OrderRef,
+    emitter: 'orders',
+    description: 'The order left the warehouse: its reservation becomes a stock movement.',
+  },
+  'io.stockflow.stock.reserved': {
+    data: StockReserved,
+    emitter: 'inventory',
+    description: 'Stock for every line of an order was reserved, all in one transaction.',
+  },
+  'io.stockflow.stock.rejected': {
+    data: StockRejected,
+    emitter: 'inventory',
+    description: 'An order could not be reserved; nothing was reserved for it.',
+  },
+  'io.stockflow.stock.released': {
+    data: StockMoved,
+    emitter: 'inventory',
+    description: "An order's reservation was given back to available stock (the order was cancelled).",
+  },
+  'io.stockflow.stock.committed': {
+    data: StockMoved,
+    emitter: 'inventory',
+    description: "An order's reservation left stock on hand (the order was shipped).",
+  },
+  'io.stockflow.stock.adjusted': {
+    data: StockAdjusted,
+    emitter: 'inventory',
+    description: "A product's stock on hand was corrected or goods arrived; data carries the new levels.",
+  },
+  'io.stockflow.stock.low': {
+    data: StockLow,
+    emitter: 'inventory',
+    description: "A product's available stock fell to or below its low-stock threshold.",
+  },
+  'io.stockflow.goods.received': {
+    data: GoodsReceived,
+    emitter: 'external',
+    description: 'Sent by a warehouse or supplier: goods for a product arrived and add to stock on hand.',
+  },
+} as const satisfies Record<string, { data: z.ZodMiniType; emitter: string; description: string }>;
 
 export type EventType = keyof typeof EVENTS;
 export type EventData<T extends EventType> = z.infer<(typeof EVENTS)[T]['data']>;

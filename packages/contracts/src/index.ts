@@ -1,2 +1,3 @@
-/** @module Stockflow's contracts: event types and data schemas, shared by functions and web. */
+/** @module Stockflow's contracts: event types and data schemas, and the HTTP API's bodies, shared by functions and web. */
+export * from './api.ts';
 export * from './events.ts';

@@ -11,8 +11,10 @@ import * as z from 'zod/mini';
 import { type BaseConfig, baseEnv, parseEnv } from './config.ts';
 import { type EventHandlers, mountEvents } from './events.ts';
 import { createLogger, type Logger, logScope } from './log.ts';
+import { OUTBOX_COLLECTION } from './outbox.ts';
 import { invalid, Problem, problemResponse, toProblem } from './problem.ts';
 import { Runtime } from './runtime.ts';
+import { LazyMetrics } from './telemetry.ts';
 import { childSpan, parseTraceparent } from './trace.ts';
 
 export interface AppEnv {
@@ -43,6 +45,7 @@ export interface StockflowFunction<C> {
   rt: Runtime<C>;
   /** False once shutdown has begun: readiness answers 503. */
   state: { ready: boolean; inFlight: number };
+  metrics: LazyMetrics;
 }
 
 export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, never>>(
@@ -58,6 +61,7 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
       const log =
         options.log ??
         createLogger({ service: spec.name, level: config.LOG_LEVEL, projectId: config.GOOGLE_CLOUD_PROJECT });
+      const metrics = new LazyMetrics(spec.name);
       const rt = new Runtime<Config>({
         name: spec.name,
         config,
@@ -66,18 +70,38 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         databaseId: config.FIRESTORE_DATABASE ?? spec.name,
         sink: config.K_SINK,
         sendTimeoutMs: config.SINK_TIMEOUT_MS,
-        outbox: options.outbox,
+        outbox: {
+          observer: {
+            published: (record) => metrics.record((m) => m.outboxPublished.inc({ type: record.type })),
+            failed: (record) => metrics.record((m) => m.outboxFailures.inc({ type: record.type })),
+          },
+          ...options.outbox,
+        },
+      });
+      metrics.observe({
+        outboxWaiting: () => rt.outbox.stats().waiting,
+        outboxPending: async () => {
+          if (!rt.dbLoaded) return undefined;
+          const db = await rt.db();
+          const count = await db.collection(OUTBOX_COLLECTION).where('status', '==', 'pending').count().get();
+          return count.data().count;
+        },
       });
       const state = { ready: true, inFlight: 0 };
-      const app = buildApp(rt, state, config.BODY_LIMIT_BYTES);
-      if (spec.events) mountEvents(app as unknown as Hono, rt, spec.events);
-      spec.routes?.(app, rt);
-      return { app, rt, state };
+      const fn = { rt, state, metrics, app: buildApp(rt, state, metrics, config.BODY_LIMIT_BYTES) };
+      if (spec.events) mountEvents(fn.app as unknown as Hono, rt, spec.events, metrics);
+      spec.routes?.(fn.app, rt);
+      return fn;
     },
   };
 }
 
-function buildApp<C>(rt: Runtime<C>, state: StockflowFunction<C>['state'], maxSize: number): StockflowApp {
+function buildApp<C>(
+  rt: Runtime<C>,
+  state: StockflowFunction<C>['state'],
+  metrics: LazyMetrics,
+  maxSize: number,
+): StockflowApp {
   const app = new Hono<AppEnv>();
 
   app.use(requestId());
@@ -92,12 +116,20 @@ function buildApp<C>(rt: Runtime<C>, state: StockflowFunction<C>['state'], maxSi
       state.inFlight--;
     }
     const status = c.res.status;
+    const seconds = (performance.now() - started) / 1000;
+    // The matched route pattern, not the raw path: bounded label values.
+    const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
+    const method = c.req.method;
+    metrics.record((m) => {
+      m.httpRequests.inc({ method, route, status: String(status) });
+      m.httpDuration.observe({ method, route }, seconds);
+    });
     const fields = {
       httpRequest: {
         requestMethod: c.req.method,
         requestUrl: c.req.path,
         status,
-        latency: `${((performance.now() - started) / 1000).toFixed(4)}s`,
+        latency: `${seconds.toFixed(4)}s`,
       },
     };
     logScope.run(scope, () => {
@@ -116,6 +148,10 @@ function buildApp<C>(rt: Runtime<C>, state: StockflowFunction<C>['state'], maxSi
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/metrics', async (c) => {
+    const { registry } = await metrics.load();
+    return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType });
+  });
   app.get('/readyz', (c) =>
     state.ready ? c.json({ status: 'ready' }) : c.json({ status: 'draining' }, 503),
   );

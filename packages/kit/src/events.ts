@@ -6,12 +6,14 @@
  * transient trouble (retried).
  */
 import type { CloudEvent } from 'cloudevents';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type * as z from 'zod/mini';
 import { readCloudEvent } from './cloudevents.ts';
 import { logScope } from './log.ts';
-import { badRequest, invalid } from './problem.ts';
+import type { EventOutcome } from './metrics.ts';
+import { badRequest, invalid, Problem } from './problem.ts';
 import type { Runtime, Work } from './runtime.ts';
+import type { LazyMetrics } from './telemetry.ts';
 import { childSpan, parseTraceparent } from './trace.ts';
 
 /** The type a Knative PingSource sends; the kit answers it by sweeping the outbox. */
@@ -40,33 +42,63 @@ export function on<S extends z.ZodMiniType, C = any>(
   return { data, handle };
 }
 
-export type EventOutcome = 'applied' | 'duplicate' | 'swept';
-
-export function mountEvents<C>(app: Hono, rt: Runtime<C>, handlers: EventHandlers<C>): void {
+export function mountEvents<C>(
+  app: Hono,
+  rt: Runtime<C>,
+  handlers: EventHandlers<C>,
+  metrics: LazyMetrics,
+): void {
   app.post('/events', async (c) => {
-    const event = await readCloudEvent(c.req.raw.headers, await c.req.text());
-    // This hop continues the sender's trace (HTTP header), else the trace the event started.
-    const parent =
-      parseTraceparent(c.req.header('traceparent')) ??
-      parseTraceparent(typeof event.traceparent === 'string' ? event.traceparent : undefined);
-    const scope = logScope.getStore();
-    if (scope) scope.trace = childSpan(parent ?? scope.trace);
-
-    let outcome: EventOutcome;
-    if (event.type === PING_TYPE) {
-      await rt.outbox.sweep();
-      outcome = 'swept';
-    } else {
-      const handler = handlers[event.type];
-      if (!handler) throw badRequest(`${rt.name} does not consume events of type ${event.type}.`);
-      const parsed = handler.data.safeParse(event.data);
-      if (!parsed.success) throw invalid(parsed.error, `data of ${event.type}`);
-      const applied = await rt.consumeOnce(event, (work) =>
-        handler.handle({ event, data: parsed.data, work, rt }),
-      );
-      outcome = applied ? 'applied' : 'duplicate';
+    const started = performance.now();
+    const seen = { type: c.req.header('ce-type') ?? 'unknown' };
+    const count = (outcome: EventOutcome) => {
+      // Only consumed types become label values: a sender cannot blow up the series count.
+      const type = seen.type === PING_TYPE || handlers[seen.type] ? seen.type : 'other';
+      metrics.record((m) => {
+        m.eventsHandled.inc({ type, outcome });
+        if (outcome === 'applied') m.eventDuration.observe({ type }, (performance.now() - started) / 1000);
+      });
+    };
+    try {
+      count(await receive(c, rt, handlers, seen));
+      return c.body(null, 202);
+    } catch (error) {
+      count(error instanceof Problem && error.status < 500 ? 'rejected' : 'failed');
+      throw error;
     }
-    rt.log.debug('event handled', { eventId: event.id, type: event.type, source: event.source, outcome });
-    return c.body(null, 202);
   });
+}
+
+/** Reads, validates and applies one event; throws a Problem for what must not be retried. */
+async function receive<C>(
+  c: Context,
+  rt: Runtime<C>,
+  handlers: EventHandlers<C>,
+  seen: { type: string },
+): Promise<EventOutcome> {
+  const event = await readCloudEvent(c.req.raw.headers, await c.req.text());
+  seen.type = event.type;
+  // This hop continues the sender's trace (HTTP header), else the trace the event started.
+  const parent =
+    parseTraceparent(c.req.header('traceparent')) ??
+    parseTraceparent(typeof event.traceparent === 'string' ? event.traceparent : undefined);
+  const scope = logScope.getStore();
+  if (scope) scope.trace = childSpan(parent ?? scope.trace);
+
+  let outcome: EventOutcome;
+  if (event.type === PING_TYPE) {
+    await rt.outbox.sweep();
+    outcome = 'swept';
+  } else {
+    const handler = handlers[event.type];
+    if (!handler) throw badRequest(`${rt.name} does not consume events of type ${event.type}.`);
+    const parsed = handler.data.safeParse(event.data);
+    if (!parsed.success) throw invalid(parsed.error, `data of ${event.type}`);
+    const applied = await rt.consumeOnce(event, (work) =>
+      handler.handle({ event, data: parsed.data, work, rt }),
+    );
+    outcome = applied ? 'applied' : 'duplicate';
+  }
+  rt.log.debug('event handled', { eventId: event.id, type: event.type, source: event.source, outcome });
+  return outcome;
 }

@@ -29,6 +29,9 @@ export function lazyFirestore({ projectId, databaseId }: FirestoreOptions) {
       );
       return client;
     },
+    get loaded(): boolean {
+      return client !== undefined;
+    },
     async close(): Promise<void> {
       if (client) await (await client).terminate();
     },

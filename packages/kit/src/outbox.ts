@@ -25,6 +25,13 @@ export interface OutboxOptions {
   /** How many sends may be in flight at once. */
   concurrency?: number;
   fetch?: typeof fetch;
+  /** Told of every delivery and failed attempt (metrics). */
+  observer?: OutboxObserver;
+}
+
+export interface OutboxObserver {
+  published(record: EventRecord): void;
+  failed(record: EventRecord): void;
 }
 
 export interface OutboxStats {
@@ -40,7 +47,8 @@ interface Entry {
 }
 
 export class Outbox {
-  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'fetch'>> & Pick<OutboxOptions, 'sink' | 'fetch'>;
+  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'fetch' | 'observer'>> &
+    Pick<OutboxOptions, 'sink' | 'fetch' | 'observer'>;
   /** Ids this process is sending or will retry: a sweep skips them. */
   readonly #known = new Map<string, Entry>();
   readonly #queue: Entry[] = [];
@@ -156,6 +164,7 @@ export class Outbox {
       });
     } catch (error) {
       this.#failures++;
+      this.#opts.observer?.failed(record);
       if (this.#stopped) return;
       const delay = this.#delay(entry.attempts);
       this.#opts.log.warn('outbox send failed; will retry', {
@@ -176,6 +185,7 @@ export class Outbox {
       return;
     }
     this.#sent++;
+    this.#opts.observer?.published(record);
     this.#known.delete(record.id);
     try {
       const db = await this.#opts.db();

@@ -71,6 +71,11 @@ export class Runtime<C = unknown> {
     return this.#firestore.get();
   }
 
+  /** True once something asked for the database (the client is loaded or loading). */
+  get dbLoaded(): boolean {
+    return this.#firestore.loaded;
+  }
+
   /**
    * Runs `fn` in a Firestore transaction (retried by the client on contention: keep it free of side
    * effects) and, after commit, hands the events it emitted to the outbox relay.

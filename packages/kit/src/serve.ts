@@ -40,7 +40,10 @@ export async function serveFunction<C extends { PORT: number; SHUTDOWN_TIMEOUT_M
   const port = (server.address() as AddressInfo).port;
 
   const sweep = () => rt.outbox.sweep().catch((error) => rt.log.warn('outbox sweep failed', { error }));
-  const first = setTimeout(sweep, sweepDelayMs);
+  const first = setTimeout(() => {
+    void sweep();
+    void fn.metrics.load();
+  }, sweepDelayMs);
   const periodic = setInterval(sweep, sweepIntervalMs);
   first.unref();
   periodic.unref();

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { counterFunction } from './testing/counter-function.ts';
+import { cloudEventRequest, startFakeSink, testEnv } from './testing/index.ts';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inner = line.slice(name.length + 1, line.indexOf('}'));
+    if (Object.entries(labels).every(([k, v]) => inner.includes(`${k}="${v}"`))) {
+      return Number(line.slice(line.indexOf('}') + 1).trim());
+    }
+  }
+  return undefined;
+}
+
+describe('/metrics', () => {
+  it('counts requests by route pattern, events by outcome and outbox deliveries', async () => {
+    const sink = await startFakeSink();
+    const fn = counterFunction.create({ env: testEnv('metrics', { K_SINK: sink.url }) });
+    cleanup.push(async () => {
+      await fn.rt.outbox.drain(1_000);
+      await fn.rt.close();
+      await sink.close();
+    });
+    await fn.app.request('/counters/nope');
+    await fn.app.request('/counters/nope');
+    const event = cloudEventRequest({
+      id: 'm1',
+      type: 'test.counter.increment',
+      data: { counter: 'c', by: 1 },
+    });
+    expect((await fn.app.request('/events', event)).status).toBe(202);
+    await sink.waitFor(1);
+
+    const res = await fn.app.request('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(
+      metricValue(text, 'stockflow_http_requests_total', {
+        route: '/counters/:id',
+        status: '404',
+        service: 'counter',
+      }),
+    ).toBe(2);
+    expect(metricValue(text, 'stockflow_http_requests_total', { route: '/events', status: '202' })).toBe(1);
+    expect(
+      metricValue(text, 'stockflow_events_handled_total', {
+        type: 'test.counter.increment',
+        outcome: 'applied',
+      }),
+    ).toBe(1);
+    await expect
+      .poll(async () =>
+        metricValue(await (await fn.app.request('/metrics')).text(), 'stockflow_outbox_published_total', {
+          type: 'test.counter.incremented',
+        }),
+      )
+      .toBe(1);
+    // A duplicate and a bad event are counted by their outcome.
+    expect((await fn.app.request('/events', event)).status).toBe(202);
+    const bad = cloudEventRequest({ type: 'test.unknown', data: {} });
+    expect((await fn.app.request('/events', bad)).status).toBe(400);
+    const after = await (await fn.app.request('/metrics')).text();
+    expect(
+      metricValue(after, 'stockflow_events_handled_total', {
+        type: 'test.counter.increment',
+        outcome: 'duplicate',
+      }),
+    ).toBe(1);
+    expect(metricValue(after, 'stockflow_events_handled_total', { type: 'other', outcome: 'rejected' })).toBe(
+      1,
+    );
+    expect(text).toContain('stockflow_outbox_pending');
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * @module Prometheus metrics of a function (prom-client), served at `/metrics`: HTTP requests and
+ * their latency by route, events handled by type and outcome (duplicates included), handler
+ * latency, and the outbox's publishes, failures and backlog.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export type EventOutcome = 'applied' | 'duplicate' | 'swept' | 'rejected' | 'failed';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface MetricsSources {
+  /** Events the relay holds in memory (sending or waiting to retry). */
+  outboxWaiting(): number;
+  /** Pending outbox documents in Firestore, or undefined when the client is not loaded yet. */
+  outboxPending(): Promise<number | undefined>;
+}
+
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  let sources: MetricsSources | undefined;
+
+  const metrics = {
+    registry,
+    httpRequests: new Counter({
+      name: 'stockflow_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'stockflow_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method and route pattern.',
+      labelNames: ['method', 'route'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    eventsHandled: new Counter({
+      name: 'stockflow_events_handled_total',
+      help: 'CloudEvents received, by type and outcome (applied, duplicate, swept, rejected, failed).',
+      labelNames: ['type', 'outcome'] as const,
+      registers,
+    }),
+    eventDuration: new Histogram({
+      name: 'stockflow_event_handler_duration_seconds',
+      help: 'Time to apply a received CloudEvent durably, by type.',
+      labelNames: ['type'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    outboxPublished: new Counter({
+      name: 'stockflow_outbox_published_total',
+      help: 'Events the outbox relay delivered to the sink, by type.',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    outboxFailures: new Counter({
+      name: 'stockflow_outbox_publish_failures_total',
+      help: 'Failed attempts to deliver an outbox event to the sink (each is retried), by type.',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    /** Wires the gauges that read live state; called once the runtime exists. */
+    observe(next: MetricsSources) {
+      sources = next;
+    },
+  };
+
+  new Gauge({
+    name: 'stockflow_outbox_waiting',
+    help: 'Events this process holds for sending or retrying.',
+    registers,
+    collect() {
+      this.set(sources?.outboxWaiting() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'stockflow_outbox_pending',
+    help: 'Outbox documents not yet delivered (all instances), counted in Firestore.',
+    registers,
+    async collect() {
+      const pending = await sources?.outboxPending().catch(() => undefined);
+      if (pending !== undefined) this.set(pending);
+    },
+  });
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,9 +1,10 @@
 /**
  * @module CloudEvents in: `POST /events` reads one event (binary or structured), dispatches it by
- * `type` to a handler whose data is validated, and applies it once. Knative's rules decide the
- * answers: 202 with an empty body once the change is durable (or it was a duplicate); 400 for an
- * invalid event, invalid data or a type this function does not consume (not retried); 5xx for
- * transient trouble (retried).
+ * `type` (or to the catch-all `ANY_TYPE` handler) to a handler whose data is validated, and applies
+ * it once. Knative's rules decide the answers: 202 with an empty body once the change is durable (or
+ * it was a duplicate); 400 for an invalid event, invalid data or a type this function does not
+ * consume (not retried); 5xx for transient trouble (retried). A PingSource tick sweeps the outbox,
+ * then runs the function's own `PING_TYPE` handler if it has one.
  */
 import type { CloudEvent } from 'cloudevents';
 import type { Context, Hono } from 'hono';
@@ -16,8 +17,14 @@ import type { Runtime, Work } from './runtime.ts';
 import type { LazyMetrics } from './telemetry.ts';
 import { childSpan, parseTraceparent } from './trace.ts';
 
-/** The type a Knative PingSource sends; the kit answers it by sweeping the outbox. */
+/**
+ * The type a Knative PingSource sends; the kit answers it by sweeping the outbox, then runs the
+ * function's handler for this type, if it has one (periodic work).
+ */
 export const PING_TYPE = 'dev.knative.sources.ping';
+
+/** The key of a handler for every type that has no handler of its own (never for pings). */
+export const ANY_TYPE = '*';
 
 export interface EventContext<D, C> {
   event: CloudEvent<unknown>;
@@ -26,20 +33,49 @@ export interface EventContext<D, C> {
   rt: Runtime<C>;
 }
 
+export type DeliveryContext<D, C> = Omit<EventContext<D, C>, 'work'>;
+
+/** Applied at most once: in one transaction with the dedupe record of the event's (source, id). */
 export interface EventHandler<S extends z.ZodMiniType = z.ZodMiniType, C = unknown> {
+  once: true;
   data: S;
   handle(ctx: EventContext<z.infer<S>, C>): Promise<void>;
 }
 
-export type EventHandlers<C = unknown> = Record<string, EventHandler<z.ZodMiniType, C>>;
+/** Run on every delivery, in no transaction: for work that is idempotent by itself. */
+export interface DeliveryHandler<S extends z.ZodMiniType = z.ZodMiniType, C = unknown> {
+  once: false;
+  data: S;
+  /** Resolves true when it applied the event, false when that was done already (a duplicate). */
+  handle(ctx: DeliveryContext<z.infer<S>, C>): Promise<boolean>;
+}
 
-/** Declares a handler with its data schema, typing `data` from it. */
+export type EventHandlers<C = unknown> = Record<
+  string,
+  EventHandler<z.ZodMiniType, C> | DeliveryHandler<z.ZodMiniType, C>
+>;
+
+/** Declares a handler with its data schema, typing `data` from it; the kit applies each event once. */
 // biome-ignore lint/suspicious/noExplicitAny: the config a handler sees is up to it
 export function on<S extends z.ZodMiniType, C = any>(
   data: S,
   handle: (ctx: EventContext<z.infer<S>, C>) => Promise<void>,
 ): EventHandler<S, C> {
-  return { data, handle };
+  return { once: true, data, handle };
+}
+
+/**
+ * Declares a handler the kit runs on every delivery, with no transaction and no dedupe record: the
+ * handler deduplicates by itself (e.g. a document keyed by the event's source and id, created only
+ * once), or its work may repeat (periodic work on pings). It resolves true when it applied the
+ * event, false for a duplicate.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the config a handler sees is up to it
+export function onEach<S extends z.ZodMiniType, C = any>(
+  data: S,
+  handle: (ctx: DeliveryContext<z.infer<S>, C>) => Promise<boolean>,
+): DeliveryHandler<S, C> {
+  return { once: false, data, handle };
 }
 
 export function mountEvents<C>(
@@ -88,17 +124,26 @@ async function receive<C>(
   let outcome: EventOutcome;
   if (event.type === PING_TYPE) {
     await rt.outbox.sweep();
+    const tick = handlers[PING_TYPE];
+    if (tick) await apply(rt, tick, event);
     outcome = 'swept';
   } else {
-    const handler = handlers[event.type];
+    const handler = handlers[event.type] ?? handlers[ANY_TYPE];
     if (!handler) throw badRequest(`${rt.name} does not consume events of type ${event.type}.`);
-    const parsed = handler.data.safeParse(event.data);
-    if (!parsed.success) throw invalid(parsed.error, `data of ${event.type}`);
-    const applied = await rt.consumeOnce(event, (work) =>
-      handler.handle({ event, data: parsed.data, work, rt }),
-    );
-    outcome = applied ? 'applied' : 'duplicate';
+    outcome = (await apply(rt, handler, event)) ? 'applied' : 'duplicate';
   }
   rt.log.debug('event handled', { eventId: event.id, type: event.type, source: event.source, outcome });
   return outcome;
+}
+
+/** Validates the event's data and runs its handler; false when it was a duplicate. */
+async function apply<C>(
+  rt: Runtime<C>,
+  handler: EventHandlers<C>[string],
+  event: CloudEvent<unknown>,
+): Promise<boolean> {
+  const parsed = handler.data.safeParse(event.data);
+  if (!parsed.success) throw invalid(parsed.error, `data of ${event.type}`);
+  if (!handler.once) return handler.handle({ event, data: parsed.data, rt });
+  return rt.consumeOnce(event, (work) => handler.handle({ event, data: parsed.data, work, rt }));
 }

@@ -10,9 +10,19 @@ export {
 export { bearerToken, isAdmin, requireAdmin, secretsEqual } from './auth.ts';
 export { type EventRecord, readCloudEvent, SinkError, sendEvent, toRecord } from './cloudevents.ts';
 export { type BaseConfig, baseEnv, ConfigError, envInt, parseEnv } from './config.ts';
-export { type EventContext, type EventHandler, type EventHandlers, on, PING_TYPE } from './events.ts';
+export {
+  ANY_TYPE,
+  type DeliveryContext,
+  type DeliveryHandler,
+  type EventContext,
+  type EventHandler,
+  type EventHandlers,
+  on,
+  onEach,
+  PING_TYPE,
+} from './events.ts';
 export { createLogger, type Logger, logScope } from './log.ts';
-export { OUTBOX_COLLECTION, Outbox, type OutboxStats } from './outbox.ts';
+export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats } from './outbox.ts';
 export * from './problem.ts';
 export { type CursorValue, decodeCursor, encodeCursor, pageLimit, readQuery } from './query.ts';
 export { dedupeKey, type EmitInput, INBOX_COLLECTION, Runtime, type Work } from './runtime.ts';

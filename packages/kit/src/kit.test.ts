@@ -265,6 +265,36 @@ describe('CloudEvents out: the transactional outbox', () => {
     expect(await second.rt.outbox.sweep()).toBe(0);
   });
 
+  it('sends a raw record as it was staged, keeping its id and source, each time it is staged', async () => {
+    const s = await sink();
+    const fn = start(testEnv('kit', { K_SINK: s.url }));
+    const record = {
+      specversion: '1.0' as const,
+      id: 'original-id',
+      source: '/elsewhere',
+      type: 'test.replayed',
+      time: '2026-01-02T03:04:05.000Z',
+      subject: 's1',
+      datacontenttype: 'application/json',
+      data: { a: 1 },
+      stockflowreplay: '1',
+    };
+    await fn.rt.transact(async (work) => work.emitRecord(record));
+    await fn.rt.transact(async (work) => work.emitRecord({ ...record, stockflowreplay: '2' }));
+    const events = await s.waitFor(2);
+    // The fake sink keeps the ce- attributes and the data (the content type is an HTTP header).
+    const { datacontenttype: _type, ...attributes } = record;
+    expect(
+      events
+        .map(({ traceparentHeader: _t, ...e }) => e)
+        .sort((a, b) => String(a.stockflowreplay).localeCompare(String(b.stockflowreplay))),
+    ).toEqual([attributes, { ...attributes, stockflowreplay: '2' }]);
+    const db = await fn.rt.db();
+    await expect
+      .poll(async () => (await db.collection(OUTBOX_COLLECTION).where('status', '==', 'sent').get()).size)
+      .toBe(2);
+  });
+
   it('writes no event when the transaction fails', async () => {
     const s = await sink();
     const fn = start(testEnv('kit', { K_SINK: s.url }));

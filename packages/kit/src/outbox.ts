@@ -41,15 +41,20 @@ export interface OutboxStats {
   waiting: number;
 }
 
-interface Entry {
+/** A committed event and the id of its `_outbox` document (the event's id unless staged as a raw record). */
+export interface OutboxItem {
+  key: string;
   record: EventRecord;
+}
+
+interface Entry extends OutboxItem {
   attempts: number;
 }
 
 export class Outbox {
   readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'fetch' | 'observer'>> &
     Pick<OutboxOptions, 'sink' | 'fetch' | 'observer'>;
-  /** Ids this process is sending or will retry: a sweep skips them. */
+  /** Outbox documents this process is sending or will retry: a sweep skips them. */
   readonly #known = new Map<string, Entry>();
   readonly #queue: Entry[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -72,19 +77,19 @@ export class Outbox {
   }
 
   /** Hands committed events to the relay; returns at once, sending happens in the background. */
-  dispatch(records: readonly EventRecord[]): void {
+  dispatch(items: readonly OutboxItem[]): void {
     if (this.#stopped) return;
     if (!this.#opts.sink) {
-      if (records.length && !this.#warnedNoSink) {
+      if (items.length && !this.#warnedNoSink) {
         this.#opts.log.warn('no K_SINK: events stay in the outbox until a sink is configured');
         this.#warnedNoSink = true;
       }
       return;
     }
-    for (const record of records) {
-      if (this.#known.has(record.id)) continue;
-      const entry = { record, attempts: 0 };
-      this.#known.set(record.id, entry);
+    for (const { key, record } of items) {
+      if (this.#known.has(key)) continue;
+      const entry = { key, record, attempts: 0 };
+      this.#known.set(key, entry);
       this.#queue.push(entry);
     }
     this.#pump();
@@ -100,10 +105,11 @@ export class Outbox {
       .limit(limit)
       .get();
     const cutoff = Date.now() - this.#opts.sweepGraceMs;
-    const found: EventRecord[] = [];
+    const found: OutboxItem[] = [];
     for (const doc of snapshot.docs) {
       const data = doc.data() as { record: EventRecord; createdAt: number };
-      if (data.createdAt <= cutoff && !this.#known.has(doc.id)) found.push(data.record);
+      if (data.createdAt <= cutoff && !this.#known.has(doc.id))
+        found.push({ key: doc.id, record: data.record });
     }
     if (found.length) this.#opts.log.info('outbox sweep re-sends pending events', { count: found.length });
     this.dispatch(found);
@@ -154,7 +160,7 @@ export class Outbox {
   }
 
   async #send(entry: Entry): Promise<void> {
-    const { record } = entry;
+    const { key, record } = entry;
     entry.attempts++;
     try {
       await sendEvent(this.#opts.sink!, record, {
@@ -186,12 +192,12 @@ export class Outbox {
     }
     this.#sent++;
     this.#opts.observer?.published(record);
-    this.#known.delete(record.id);
+    this.#known.delete(key);
     try {
       const db = await this.#opts.db();
       await db
         .collection(OUTBOX_COLLECTION)
-        .doc(record.id)
+        .doc(key)
         .update({
           status: 'sent',
           sentAt: Date.now(),

@@ -9,7 +9,7 @@ import type { CloudEventV1 } from 'cloudevents';
 import type { EventRecord } from './cloudevents.ts';
 import { lazyFirestore } from './firestore.ts';
 import { type Logger, logScope } from './log.ts';
-import { OUTBOX_COLLECTION, Outbox } from './outbox.ts';
+import { OUTBOX_COLLECTION, Outbox, type OutboxItem } from './outbox.ts';
 import { childSpan, formatTraceparent } from './trace.ts';
 
 export const INBOX_COLLECTION = '_inbox';
@@ -30,6 +30,12 @@ export interface Work {
    * May be called at any point of the transaction function (the write happens at its end).
    */
   emit(input: EmitInput): EventRecord;
+  /**
+   * Stages an event exactly as given, keeping its own id, source and attributes (a replay of an
+   * event received earlier); sent like any emitted event. The same record may be staged again later:
+   * each staging is its own outbox document.
+   */
+  emitRecord(record: EventRecord): void;
 }
 
 export interface RuntimeOptions<C> {
@@ -82,13 +88,20 @@ export class Runtime<C = unknown> {
    */
   async transact<T>(fn: (work: Work) => Promise<T>): Promise<T> {
     const db = await this.db();
-    let staged: EventRecord[] = [];
+    let staged: OutboxItem[] = [];
     const result = await db.runTransaction(async (tx) => {
       staged = [];
-      const value = await fn({ tx, db, emit: (input) => this.#stage(staged, input) });
+      const value = await fn({
+        tx,
+        db,
+        emit: (input) => this.#stage(staged, input),
+        emitRecord: (record) => {
+          staged.push({ key: randomUUID(), record });
+        },
+      });
       const now = Date.now();
-      for (const record of staged) {
-        tx.create(db.collection(OUTBOX_COLLECTION).doc(record.id), {
+      for (const { key, record } of staged) {
+        tx.create(db.collection(OUTBOX_COLLECTION).doc(key), {
           record,
           status: 'pending',
           createdAt: now,
@@ -129,7 +142,7 @@ export class Runtime<C = unknown> {
     await this.#firestore.close();
   }
 
-  #stage(staged: EventRecord[], input: EmitInput): EventRecord {
+  #stage(staged: OutboxItem[], input: EmitInput): EventRecord {
     const trace = logScope.getStore()?.trace;
     const record: EventRecord = {
       specversion: '1.0',
@@ -143,7 +156,7 @@ export class Runtime<C = unknown> {
       ...(trace ? { traceparent: formatTraceparent(childSpan(trace)) } : {}),
       ...input.extensions,
     };
-    staged.push(record);
+    staged.push({ key: record.id, record });
     return record;
   }
 }

@@ -1,0 +1,150 @@
+/**
+ * @module The catalog's Firestore adapter (database `catalog`): `products` (each with its sort and
+ * search keys), `skus` (one document per sku key, created in the product's transaction: the guard
+ * that keeps skus unique under any concurrency) and `categories` (the count of active products per
+ * category, so listing categories reads a handful of documents, not the catalog).
+ */
+import { createHash } from 'node:crypto';
+import type { DocumentData, DocumentReference, Firestore } from '@google-cloud/firestore';
+import type { Page, Product } from '@stockflow/contracts';
+import { decodeCursor, encodeCursor, type Work } from '@stockflow/kit';
+import * as z from 'zod/mini';
+import { normalizeSearch, SkuTakenError, searchKey, searchPrefixes, skuKey } from './product.ts';
+
+const PRODUCTS = 'products';
+const SKUS = 'skus';
+const CATEGORIES = 'categories';
+
+/** A product as stored: the product plus what queries need. */
+interface ProductDocument extends Product {
+  /** Sort key of every listing: the name in lower case (then the id). */
+  nameKey: string;
+  /** Every search query that finds the product (see searchPrefixes). */
+  search: string[];
+}
+
+const toDocument = (product: Product): ProductDocument => ({
+  ...product,
+  nameKey: normalizeSearch(product.name),
+  search: searchPrefixes(product),
+});
+
+function fromDocument(data: DocumentData): Product {
+  const { nameKey: _nameKey, search: _search, ...product } = data as ProductDocument;
+  return product;
+}
+
+/** Document ids cannot hold `/` and are case-sensitive: keys are digests. */
+const digest = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** Where a listing continues: the last item's sort key and id. */
+const Position = z.tuple([z.string(), z.string()]);
+
+interface CategoryCount {
+  ref: DocumentReference;
+  name: string;
+  count: number;
+}
+
+export interface ProductQuery {
+  /** Finds products whose name, a word of the name, or sku starts with it (any case). */
+  q?: string;
+  category?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export class CatalogStore {
+  readonly #db: () => Promise<Firestore>;
+
+  constructor(db: () => Promise<Firestore>) {
+    this.#db = db;
+  }
+
+  async product(id: string): Promise<Product | undefined> {
+    const snap = await (await this.#db()).collection(PRODUCTS).doc(id).get();
+    return snap.exists ? fromDocument(snap.data()!) : undefined;
+  }
+
+  /** Active products by name, a page at a time. */
+  async list({ q, category, limit, cursor }: ProductQuery): Promise<Page<Product>> {
+    const db = await this.#db();
+    let query = db.collection(PRODUCTS).where('status', '==', 'active');
+    if (category) query = query.where('category', '==', category);
+    const term = q ? searchKey(q) : '';
+    if (term) query = query.where('search', 'array-contains', term);
+    query = query.orderBy('nameKey').orderBy('__name__');
+    if (cursor) query = query.startAfter(...decodeCursor(cursor, Position));
+    // One more than asked tells whether another page exists, so the last page has no cursor.
+    const snap = await query.limit(limit + 1).get();
+    const docs = snap.docs.slice(0, limit);
+    const last = docs.at(-1);
+    return {
+      items: docs.map((doc) => fromDocument(doc.data())),
+      nextCursor:
+        snap.docs.length > limit && last ? encodeCursor([last.get('nameKey') as string, last.id]) : null,
+    };
+  }
+
+  /** Categories that hold at least one active product, in alphabetical order. */
+  async categories(): Promise<string[]> {
+    const snap = await (await this.#db()).collection(CATEGORIES).orderBy('name').get();
+    return snap.docs.map((doc) => doc.get('name') as string);
+  }
+
+  /** Reads a product inside a transaction. */
+  async read(work: Work, id: string): Promise<Product | undefined> {
+    const snap = await work.tx.get(work.db.collection(PRODUCTS).doc(id));
+    return snap.exists ? fromDocument(snap.data()!) : undefined;
+  }
+
+  /** Adds a new product and claims its sku; throws SkuTakenError when another product has it. */
+  async insert(work: Work, product: Product): Promise<void> {
+    const skuRef = work.db.collection(SKUS).doc(digest(skuKey(product.sku)));
+    const holder = await work.tx.get(skuRef);
+    if (holder.exists) throw new SkuTakenError(product.sku);
+    const counts = await this.#readCategoryCounts(work, undefined, product);
+    work.tx.create(skuRef, { sku: product.sku, productId: product.id });
+    work.tx.create(work.db.collection(PRODUCTS).doc(product.id), toDocument(product));
+    this.#writeCategoryCounts(work, counts);
+  }
+
+  /** Replaces a product read in the same transaction by its next state. */
+  async replace(work: Work, before: Product, after: Product): Promise<void> {
+    const counts = await this.#readCategoryCounts(work, before, after);
+    work.tx.set(work.db.collection(PRODUCTS).doc(after.id), toDocument(after));
+    this.#writeCategoryCounts(work, counts);
+  }
+
+  /** The new active-product count of every category the change touches (reads: before any write). */
+  async #readCategoryCounts(
+    work: Work,
+    before: Product | undefined,
+    after: Product,
+  ): Promise<CategoryCount[]> {
+    const deltas = new Map<string, number>();
+    const count = (product: Product | undefined, sign: number) => {
+      if (product?.status === 'active' && product.category) {
+        deltas.set(product.category, (deltas.get(product.category) ?? 0) + sign);
+      }
+    };
+    count(before, -1);
+    count(after, 1);
+    const touched = [...deltas].filter(([, delta]) => delta !== 0);
+    if (!touched.length) return [];
+    const refs = touched.map(([name]) => work.db.collection(CATEGORIES).doc(digest(name)));
+    const snaps = await work.tx.getAll(...refs);
+    return touched.map(([name, delta], i) => ({
+      ref: refs[i]!,
+      name,
+      count: ((snaps[i]!.get('count') as number | undefined) ?? 0) + delta,
+    }));
+  }
+
+  #writeCategoryCounts(work: Work, counts: readonly CategoryCount[]) {
+    for (const { ref, name, count } of counts) {
+      if (count > 0) work.tx.set(ref, { name, count });
+      else work.tx.delete(ref);
+    }
+  }
+}

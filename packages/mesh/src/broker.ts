@@ -1,0 +1,462 @@
+/**
+ * @module The brokers' data plane: accepts events (as the broker ingress does), matches them against
+ * every Trigger of their broker, and delivers each match to its subscriber with the Trigger's retry,
+ * backoff, timeout and dead-letter rules, routing CloudEvent replies back into the broker. Events live
+ * in memory only, as with Knative's InMemoryChannel: at-least-once while the mesh runs, no ordering.
+ */
+import type { Logger } from '@stockflow/kit';
+import { type Clock, systemClock } from './clock.ts';
+import { InvalidEventError, type MeshEvent, readEvent, withAttributes } from './cloudevent.ts';
+import { effectiveDelivery, isRetryable, type RetryPolicy, retryWaitMs } from './delivery.ts';
+import { type AttemptResult, DispatchError, Dispatcher } from './dispatcher.ts';
+import { type EventFilter, passes, triggerFilter } from './filters.ts';
+import type { Broker, Destination, KReference, Manifests, Trigger } from './manifests.ts';
+
+/** Knative's extension names (pkg/broker, pkg/channel/attributes). */
+export const ARRIVAL_TIME = 'knativearrivaltime';
+export const BROKER_TTL = 'knativebrokerttl';
+export const ERROR_DEST = 'knativeerrordest';
+export const ERROR_CODE = 'knativeerrorcode';
+export const ERROR_DATA = 'knativeerrordata';
+/** `broker.TTLDefaulter`: replies may bounce through a broker this many times. */
+export const DEFAULT_TTL = 255;
+/** `KnativeErrorDataExtensionMaxLength`: the base64 error data is cut to this many characters. */
+export const ERROR_DATA_MAX = 1024;
+
+/** Finds the base URL of a Knative Service (or other addressable) a `ref` names; undefined if none runs. */
+export type Resolver = (ref: Required<Pick<KReference, 'kind' | 'name' | 'namespace'>>) => string | undefined;
+
+/** Where a destination points once resolved. */
+type Target =
+  | { kind: 'url'; url: URL }
+  | { kind: 'broker'; namespace: string; name: string }
+  /** A `ref` to nothing running: `address` is where Knative would have sent it. */
+  | { kind: 'missing'; address: string; description: string };
+
+export interface AcceptResult {
+  status: 202 | 400 | 404 | 503;
+  reason?: string;
+}
+
+export interface MeshStats {
+  accepted: number;
+  delivered: number;
+  deadLettered: number;
+  dropped: number;
+  inFlight: number;
+}
+
+export interface BrokerPlaneOptions {
+  manifests: Pick<Manifests, 'brokers' | 'triggers'>;
+  resolve?: Resolver;
+  clock?: Clock;
+  log: Logger;
+  /** The public ingress URL of a broker (for error extensions and logs). */
+  ingressUrl: (namespace: string, name: string) => string;
+  /** Deliveries waiting or in flight beyond which the ingress answers 503 (a bounded memory). */
+  maxInFlight?: number;
+  dispatcher?: Dispatcher;
+}
+
+interface CompiledTrigger {
+  trigger: Trigger;
+  label: string;
+  filter: EventFilter;
+  policy: RetryPolicy;
+  subscriber: Destination;
+  deadLetterSink?: Destination;
+}
+
+type Outcome =
+  | { ok: true; reply?: MeshEvent; status: number }
+  | { ok: false; status: number; body: Buffer; dest: string; reason: string };
+
+export class BrokerPlane {
+  readonly #brokers = new Map<string, { broker: Broker; triggers: CompiledTrigger[] }>();
+  readonly #resolve: Resolver;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #ingressUrl: BrokerPlaneOptions['ingressUrl'];
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #maxInFlight: number;
+  readonly #targets = new Map<Destination, Target>();
+  readonly #abort = new AbortController();
+  readonly #idle = new Set<() => void>();
+  readonly #stats: MeshStats = { accepted: 0, delivered: 0, deadLettered: 0, dropped: 0, inFlight: 0 };
+
+  constructor(options: BrokerPlaneOptions) {
+    this.#resolve = options.resolve ?? (() => undefined);
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.log;
+    this.#ingressUrl = options.ingressUrl;
+    this.#ownsDispatcher = !options.dispatcher;
+    this.#dispatcher = options.dispatcher ?? new Dispatcher();
+    this.#maxInFlight = options.maxInFlight ?? 10_000;
+    for (const broker of options.manifests.brokers) {
+      this.#brokers.set(key(broker.namespace, broker.name), { broker, triggers: [] });
+    }
+    for (const trigger of options.manifests.triggers) {
+      const entry = this.#brokers.get(key(trigger.namespace, trigger.broker));
+      if (!entry) continue; // the manifest loader refuses these
+      const { policy, deadLetterSink } = effectiveDelivery(trigger, entry.broker);
+      entry.triggers.push({
+        trigger,
+        label: `${trigger.namespace}/${trigger.name}`,
+        filter: triggerFilter(trigger),
+        policy,
+        subscriber: trigger.subscriber,
+        deadLetterSink,
+      });
+    }
+  }
+
+  /** The brokers served, as `namespace/name`. */
+  get brokers(): string[] {
+    return [...this.#brokers.keys()];
+  }
+
+  stats(): MeshStats {
+    return { ...this.#stats };
+  }
+
+  /** Destinations that resolve to nothing running (logged at start so a missing Service is seen early). */
+  unresolved(): Array<{ trigger: string; destination: string }> {
+    const out: Array<{ trigger: string; destination: string }> = [];
+    for (const { triggers } of this.#brokers.values()) {
+      for (const t of triggers) {
+        for (const destination of [t.subscriber, t.deadLetterSink]) {
+          if (!destination) continue;
+          const target = this.#target(destination, t.trigger.namespace);
+          if (target.kind === 'missing') out.push({ trigger: t.label, destination: target.description });
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The broker ingress (pkg/broker/ingress): stamps the arrival time, applies the reply-loop TTL,
+   * answers at once and delivers in the background. 404 for a broker it does not serve, 400 when
+   * the TTL is spent, 503 when too much is already in flight.
+   */
+  accept(namespace: string, name: string, event: MeshEvent): AcceptResult {
+    const entry = this.#brokers.get(key(namespace, name));
+    if (!entry) return { status: 404, reason: `no broker ${name} in namespace ${namespace}` };
+    const ttl = nextTtl(event.attributes[BROKER_TTL]);
+    if (ttl <= 0) return { status: 400, reason: 'the event spent its broker TTL (a reply loop?)' };
+    if (this.#stats.inFlight >= this.#maxInFlight) {
+      return { status: 503, reason: `${this.#stats.inFlight} deliveries are in flight; retry later` };
+    }
+    const accepted = withAttributes(event, {
+      [ARRIVAL_TIME]: new Date(this.#clock.now()).toISOString(),
+      [BROKER_TTL]: String(ttl),
+    });
+    this.#stats.accepted++;
+    for (const trigger of entry.triggers) {
+      if (!passes(trigger.filter, accepted.attributes)) continue;
+      this.#track(this.#deliver(entry.broker, trigger, accepted));
+    }
+    return { status: 202 };
+  }
+
+  /** Stops: waits up to `drainMs` for deliveries in flight, then aborts the rest (they are lost). */
+  async stop(drainMs = 2_000): Promise<void> {
+    if (this.#stats.inFlight > 0 && drainMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, drainMs);
+        const idle = this.#idle;
+        function done() {
+          clearTimeout(timer);
+          idle.delete(done);
+          resolve();
+        }
+        idle.add(done);
+      });
+    }
+    this.#abort.abort(new DispatchError('the mesh is stopping'));
+    if (this.#ownsDispatcher) this.#dispatcher.close();
+  }
+
+  #track(delivery: Promise<void>): void {
+    this.#stats.inFlight++;
+    delivery
+      .catch((error) => this.#log.error('delivery crashed', { error }))
+      .finally(() => {
+        this.#stats.inFlight--;
+        if (this.#stats.inFlight === 0) for (const wake of [...this.#idle]) wake();
+      });
+  }
+
+  async #deliver(broker: Broker, t: CompiledTrigger, event: MeshEvent): Promise<void> {
+    // The filter strips the TTL before the subscriber sees the event (pkg/broker/filter).
+    const ttl = event.attributes[BROKER_TTL];
+    const toSubscriber = withAttributes(event, { [BROKER_TTL]: undefined });
+    const target = this.#target(t.subscriber, t.trigger.namespace);
+    const outcome = await this.#attempts(target, toSubscriber, t.policy, t.label, { prefer: 'reply' });
+    if (outcome.ok) {
+      this.#stats.delivered++;
+      if (!outcome.reply) return;
+      // A reply goes back through the broker's ingress with the TTL the event carried.
+      const reply = withAttributes(outcome.reply, { [BROKER_TTL]: ttl });
+      const result = this.accept(broker.namespace, broker.name, reply);
+      this.#log.debug('reply', {
+        eventId: event.attributes.id,
+        replyId: reply.attributes.id,
+        replyType: reply.attributes.type,
+        trigger: t.label,
+        status: result.status,
+      });
+      if (result.status === 202) return;
+      await this.#deadLetter(t, event, {
+        ok: false,
+        status: result.status,
+        body: Buffer.from(result.reason ?? ''),
+        dest: this.#ingressUrl(broker.namespace, broker.name),
+        reason: `reply refused: ${result.reason}`,
+      });
+      return;
+    }
+    await this.#deadLetter(t, event, outcome);
+  }
+
+  async #deadLetter(
+    t: CompiledTrigger,
+    event: MeshEvent,
+    failure: Extract<Outcome, { ok: false }>,
+  ): Promise<void> {
+    const fields = {
+      eventId: event.attributes.id,
+      type: event.attributes.type,
+      trigger: t.label,
+      status: failure.status,
+      reason: failure.reason,
+    };
+    if (!t.deadLetterSink) {
+      this.#stats.dropped++;
+      this.#log.warn('event dropped: delivery failed and the trigger has no dead-letter sink', fields);
+      return;
+    }
+    // pkg/kncloudevents `dispatchExecutionInfoTransformers`: the original event plus where it failed,
+    // the last status and the answer's body in base64, cut to 1024 characters.
+    const encoded = failure.body.toString('base64');
+    const dead = withAttributes(event, {
+      [ERROR_DEST]: failure.dest,
+      [ERROR_CODE]: String(failure.status),
+      [ERROR_DATA]: encoded.length > ERROR_DATA_MAX ? encoded.slice(0, ERROR_DATA_MAX) : encoded,
+    });
+    const target = this.#target(t.deadLetterSink, t.trigger.namespace);
+    const outcome = await this.#attempts(target, dead, t.policy, t.label, {});
+    if (outcome.ok) {
+      this.#stats.deadLettered++;
+      this.#log.info('event dead-lettered', { ...fields, deadLetterSink: describe(target) });
+    } else {
+      this.#stats.dropped++;
+      this.#log.error('event dropped: the dead-letter sink failed too', {
+        ...fields,
+        deadLetterSink: describe(target),
+        deadLetterStatus: outcome.status,
+        deadLetterReason: outcome.reason,
+      });
+    }
+  }
+
+  /**
+   * Sends one event to a destination with a retry policy, outside any Trigger (a PingSource's ticks).
+   * Resolves true once delivered.
+   */
+  async send(
+    destination: Destination,
+    namespace: string,
+    event: MeshEvent,
+    policy: RetryPolicy,
+    label: string,
+  ): Promise<boolean> {
+    let delivered = false;
+    const sending = this.#attempts(this.#target(destination, namespace), event, policy, label, {}).then(
+      (outcome) => {
+        delivered = outcome.ok;
+        if (!outcome.ok) {
+          this.#log.warn('event not delivered', {
+            eventId: event.attributes.id,
+            from: label,
+            reason: outcome.reason,
+          });
+        }
+      },
+    );
+    this.#track(sending);
+    await sending;
+    return delivered;
+  }
+
+  /** Up to `retry + 1` attempts with Knative's retry check and backoff. */
+  async #attempts(
+    target: Target,
+    event: MeshEvent,
+    policy: RetryPolicy,
+    label: string,
+    headers: Record<string, string>,
+  ): Promise<Outcome> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#attempt(target, event, policy, headers);
+      this.#log.debug('delivery', {
+        eventId: event.attributes.id,
+        type: event.attributes.type,
+        trigger: label,
+        to: describe(target),
+        attempt,
+        status: outcome.status,
+        ...(outcome.ok ? {} : { reason: outcome.reason }),
+      });
+      if (outcome.ok) return outcome;
+      // A subscriber that is not running cannot come back within this mesh's life: no retries.
+      const retryable =
+        target.kind !== 'missing' && isRetryable(outcome.noResponse ? undefined : outcome.status);
+      if (!retryable || attempt > policy.retry || this.#abort.signal.aborted) return outcome;
+      const wait = retryWaitMs(
+        policy,
+        attempt - 1,
+        { status: outcome.noResponse ? undefined : outcome.status, retryAfter: outcome.retryAfter },
+        this.#clock.now(),
+      );
+      try {
+        await this.#clock.sleep(wait, this.#abort.signal);
+      } catch {
+        return outcome;
+      }
+    }
+  }
+
+  async #attempt(
+    target: Target,
+    event: MeshEvent,
+    policy: RetryPolicy,
+    headers: Record<string, string>,
+  ): Promise<Outcome & { noResponse?: boolean; retryAfter?: string }> {
+    if (target.kind === 'missing') {
+      return {
+        ok: false,
+        status: 500,
+        body: Buffer.alloc(0),
+        dest: target.address,
+        reason: target.description,
+      };
+    }
+    if (target.kind === 'broker') {
+      const result = this.accept(target.namespace, target.name, event);
+      if (result.status === 202) return { ok: true, status: 202 };
+      return {
+        ok: false,
+        status: result.status,
+        body: Buffer.from(result.reason ?? ''),
+        dest: this.#ingressUrl(target.namespace, target.name),
+        reason: result.reason ?? '',
+      };
+    }
+    const dest = target.url.href;
+    let res: AttemptResult;
+    try {
+      res = await this.#dispatcher.send(target.url, event, headers, {
+        timeoutMs: policy.timeoutMs,
+        signal: this.#abort.signal,
+      });
+    } catch (error) {
+      // executeRequest: no response counts as 500 with the error as the body.
+      const message = `dispatch error: ${(error as Error).message}`;
+      return { ok: false, status: 500, body: Buffer.from(message), dest, reason: message, noResponse: true };
+    }
+    if (res.status < 200 || res.status >= 300) {
+      const retryAfter = res.headers['retry-after'];
+      return {
+        ok: false,
+        status: res.status,
+        body: res.body,
+        dest,
+        reason: `answered ${res.status}`,
+        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      };
+    }
+    // pkg/broker/filter `writeResponse`: a 2xx body is either empty or a CloudEvent (the reply);
+    // anything else is a failed delivery answered 502, which the channel retries.
+    let reply: MeshEvent | undefined;
+    try {
+      reply = readEvent(res.headers, res.body);
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      return {
+        ok: false,
+        status: 502,
+        body: res.body,
+        dest,
+        reason: `the reply is not a valid event: ${error.message}`,
+      };
+    }
+    if (!reply && res.body.length > 0) {
+      return {
+        ok: false,
+        status: 502,
+        body: res.body,
+        dest,
+        reason: 'a non-empty 2xx body that is not a CloudEvent',
+      };
+    }
+    return { ok: true, status: res.status, reply };
+  }
+
+  #target(destination: Destination, namespace: string): Target {
+    const cached = this.#targets.get(destination);
+    if (cached) return cached;
+    const target = resolveDestination(destination, namespace, this.#resolve);
+    this.#targets.set(destination, target);
+    return target;
+  }
+}
+
+function key(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/** The TTL an accepted event carries: 255 when it has none, one less than it had otherwise. */
+function nextTtl(current: string | undefined): number {
+  if (current === undefined) return DEFAULT_TTL;
+  const value = Number.parseInt(current, 10);
+  return Number.isNaN(value) ? DEFAULT_TTL : value - 1;
+}
+
+function describe(target: Target): string {
+  if (target.kind === 'url') return target.url.href;
+  if (target.kind === 'broker') return `broker ${target.namespace}/${target.name}`;
+  return target.description;
+}
+
+const CLUSTER_LOCAL = /^([a-z0-9-]+)\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?$/;
+
+/**
+ * A Destination as Knative resolves it (duck/v1 `Destination`): a `ref` to a Service or Broker, with
+ * `uri` as a path relative to it; or an absolute `uri`, where a cluster-local Service address is
+ * rewritten to the Service's local URL.
+ */
+function resolveDestination(destination: Destination, namespace: string, resolve: Resolver): Target {
+  const { ref, uri } = destination;
+  if (ref) {
+    const refNamespace = ref.namespace ?? namespace;
+    if (ref.kind === 'Broker') return { kind: 'broker', namespace: refNamespace, name: ref.name };
+    const base = resolve({ kind: ref.kind, name: ref.name, namespace: refNamespace });
+    if (!base) {
+      return {
+        kind: 'missing',
+        address: new URL(uri ?? '', `http://${ref.name}.${refNamespace}.svc.cluster.local`).href,
+        description: `${ref.kind} ${refNamespace}/${ref.name} is not running`,
+      };
+    }
+    return { kind: 'url', url: new URL(uri ?? '', base) };
+  }
+  const url = new URL(uri!);
+  const local = CLUSTER_LOCAL.exec(url.hostname);
+  if (local && (local[3] || !url.port)) {
+    const base = resolve({ kind: 'Service', name: local[1]!, namespace: local[2]! });
+    if (base) return { kind: 'url', url: new URL(`${url.pathname}${url.search}`, base) };
+  }
+  return { kind: 'url', url };
+}

@@ -1,0 +1,253 @@
+/**
+ * @module `startMesh`: the local Knative Eventing data plane on one port. `POST /<namespace>/<broker>`
+ * is the broker ingress (binary or structured CloudEvents; 202 accepted, 400 invalid, 404 unknown
+ * broker, 405 other methods, 413 too large), Triggers deliver from it, and PingSources tick into
+ * their sinks. `GET /healthz` answers once it listens.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type Logger } from '@stockflow/kit';
+import { type AcceptResult, BrokerPlane, type MeshStats, type Resolver } from './broker.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { InvalidEventError, readEvent } from './cloudevent.ts';
+import { retryPolicy } from './delivery.ts';
+import { fromObjects, type ManifestObject, type Manifests, readManifestObjects } from './manifests.ts';
+import { type PingSchedule, pingEvent, schedulePing } from './ping.ts';
+
+export interface MeshOptions {
+  /** A folder of Knative YAML (read recursively), or objects already parsed, or both. */
+  manifests?: string;
+  objects?: ManifestObject[];
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Base URLs of the Services that `ref`s name; without it, subscribers work by `uri` only. */
+  resolve?: Resolver;
+  clock?: Clock;
+  log?: Logger;
+  /** Ingress bodies beyond this are refused with 413. */
+  maxBodyBytes?: number;
+  /** Deliveries in flight beyond which the ingress answers 503 with Retry-After. */
+  maxInFlight?: number;
+}
+
+export interface Mesh {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  manifests: Manifests;
+  /** The ingress URL of a broker (`default/default` unless named). */
+  ingressUrl(namespace?: string, broker?: string): string;
+  stats(): MeshStats;
+  /** Stops listening, stops PingSources, drains deliveries for up to `drainMs`, then drops the rest. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+/** sdk-go's `ContextWithRetriesExponentialBackoff(ctx, 50ms, 5)`, which the ping adapter sets. */
+const PING_RETRIES = retryPolicy({ retry: 5, backoffPolicy: 'exponential', backoffDelay: 'PT0.05S' });
+
+export async function startMesh(options: MeshOptions): Promise<Mesh> {
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    clock = systemClock,
+    log = createLogger({ service: 'mesh', level: 'info' }),
+    maxBodyBytes = 1024 * 1024,
+  } = options;
+  const objects = [
+    ...(options.manifests ? readManifestObjects(options.manifests) : []),
+    ...(options.objects ?? []),
+  ];
+  const manifests = fromObjects(objects);
+
+  let base = '';
+  const ingressUrl = (namespace = 'default', broker = 'default') => `${base}/${namespace}/${broker}`;
+  const plane = new BrokerPlane({
+    manifests,
+    resolve: options.resolve,
+    clock,
+    log,
+    ingressUrl,
+    maxInFlight: options.maxInFlight,
+  });
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    handle(req, res, plane, maxBodyBytes, log);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  base = `http://${host}:${address.port}`;
+
+  const schedules: PingSchedule[] = [];
+  try {
+    for (const source of manifests.pingSources) {
+      const label = `pingsource ${source.namespace}/${source.name}`;
+      schedules.push(
+        schedulePing(source, () => {
+          void plane.send(
+            source.sink,
+            source.namespace,
+            pingEvent(source, new Date(clock.now())),
+            PING_RETRIES,
+            label,
+          );
+        }),
+      );
+    }
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+
+  for (const { trigger, destination } of plane.unresolved()) {
+    log.warn('trigger destination is not running: its deliveries will fail', { trigger, destination });
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: base,
+    port: address.port,
+    manifests,
+    ingressUrl,
+    stats: () => plane.stats(),
+    stop(drainMs = 2_000) {
+      stopping ??= (async () => {
+        for (const schedule of schedules) schedule.stop();
+        const closed = closeServer(server);
+        await plane.stop(drainMs);
+        await closed;
+      })();
+      return stopping;
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Keep-alive clients that are mid-request get their answer; the rest are cut after a moment.
+    setTimeout(() => server.closeAllConnections(), 500).unref();
+  });
+}
+
+function answer(
+  res: ServerResponse,
+  status: number,
+  detail?: string,
+  headers: Record<string, string> = {},
+): void {
+  if (!detail) {
+    res.writeHead(status, headers).end();
+    return;
+  }
+  const body = JSON.stringify({
+    type: 'about:blank',
+    title: STATUS_TITLES[status] ?? 'Error',
+    status,
+    detail,
+  });
+  res
+    .writeHead(status, {
+      ...headers,
+      'content-type': 'application/problem+json',
+      'content-length': String(Buffer.byteLength(body)),
+    })
+    .end(body);
+}
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  503: 'Service Unavailable',
+};
+
+function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  plane: BrokerPlane,
+  maxBodyBytes: number,
+  log: Logger,
+) {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (path === '/healthz' || path === '/readyz') {
+    answer(res, req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, undefined, { allow: 'GET' });
+    return;
+  }
+  const segments = path.replace(/\/$/, '').split('/');
+  if (segments.length !== 3 || !segments[1] || !segments[2]) {
+    req.resume();
+    answer(res, 404, 'The broker ingress is POST /<namespace>/<broker>.');
+    return;
+  }
+  // pkg/broker/ingress: OPTIONS advertises POST (the data-plane spec's probe); other methods are 405.
+  if (req.method === 'OPTIONS') {
+    req.resume();
+    answer(res, 200, undefined, {
+      allow: 'POST, OPTIONS',
+      'webhook-allowed-origin': '*',
+      'webhook-allowed-rate': '*',
+    });
+    return;
+  }
+  if (req.method !== 'POST') {
+    req.resume();
+    answer(res, 405, `Use POST to send events to the broker.`, { allow: 'POST, OPTIONS' });
+    return;
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes) {
+    req.resume();
+    answer(res, 413, `Events are limited to ${maxBodyBytes} bytes.`, { connection: 'close' });
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let refused = false;
+  req.on('data', (chunk: Buffer) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > maxBodyBytes) {
+      refused = true;
+      answer(res, 413, `Events are limited to ${maxBodyBytes} bytes.`, { connection: 'close' });
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (refused) return;
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    let result: AcceptResult;
+    try {
+      // The event is checked before the broker is looked up: an invalid event is a 400 wherever it goes.
+      const event = readEvent(req.headers, body);
+      if (!event) {
+        answer(
+          res,
+          400,
+          'Not a CloudEvent: send binary mode (ce-specversion, ce-id, ...) or structured mode.',
+        );
+        return;
+      }
+      result = plane.accept(segments[1]!, segments[2]!, event);
+    } catch (error) {
+      if (error instanceof InvalidEventError) {
+        answer(res, 400, `Invalid CloudEvent: ${error.message}.`);
+        return;
+      }
+      log.error('ingress failed', { error });
+      answer(res, 500);
+      return;
+    }
+    if (result.status === 202) answer(res, 202);
+    else answer(res, result.status, result.reason, result.status === 503 ? { 'retry-after': '1' } : {});
+  });
+}

@@ -12,6 +12,7 @@ export default defineConfig({
             'packages/**/src/**/*.test.ts',
             'functions/**/src/**/*.test.ts',
             'web/server/**/*.test.ts',
+            'tests/deploy/**/*.test.ts',
           ],
           globalSetup: ['tests/setup/firestore.ts'],
           testTimeout: 30_000,

@@ -3,18 +3,25 @@
  * `npm start` runs). The Firestore client stays external: it is loaded from node_modules on first
  * use, so a cold start does not pay for it.
  */
+import { isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 
 export const EXTERNAL = ['@google-cloud/firestore'];
 
+export interface BundleResult {
+  /** Bytes of what a cold start loads (main.mjs). */
+  bytes: number;
+  /** Bytes of main.mjs and every chunk. */
+  totalBytes: number;
+  /** The npm packages the bundle imports at run time (left external), e.g. `@google-cloud/firestore`. */
+  externals: string[];
+}
+
 /**
  * Writes `<outdir>/main.mjs` and the chunks it loads on demand (code split at dynamic imports).
- * Returns the size of what a cold start loads (main.mjs) and of everything.
+ * Returns their sizes and the packages the output still imports from node_modules.
  */
-export async function bundleFunction(
-  entry: string,
-  outdir: string,
-): Promise<{ bytes: number; totalBytes: number }> {
+export async function bundleFunction(entry: string, outdir: string): Promise<BundleResult> {
   const result = await build({
     entryPoints: { main: entry },
     outdir,
@@ -38,10 +45,20 @@ export async function bundleFunction(
   });
   let bytes = 0;
   let totalBytes = 0;
+  const externals = new Set<string>();
   for (const [path, output] of Object.entries(result.metafile.outputs)) {
     if (!path.endsWith('.mjs')) continue;
     totalBytes += output.bytes;
     if (path.endsWith('/main.mjs')) bytes = output.bytes;
+    for (const imported of output.imports) {
+      if (imported.external && !isBuiltin(imported.path)) externals.add(packageName(imported.path));
+    }
   }
-  return { bytes, totalBytes };
+  return { bytes, totalBytes, externals: [...externals].sort() };
+}
+
+/** `@scope/name/sub/path` -> `@scope/name`; `name/sub` -> `name`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }

@@ -1,0 +1,246 @@
+import { EVENTS } from '@stockflow/contracts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { listDeployables } from '../../scripts/deployables.ts';
+import { validDeployment } from './fixtures.ts';
+import { admissionProblems, schemaProblems } from './knative-rules.ts';
+import {
+  clone,
+  isKnativeService,
+  isTrigger,
+  type Manifest,
+  OVERLAYS,
+  readYamlFile,
+  renderOverlay,
+} from './manifests.ts';
+import {
+  contractOf,
+  type FunctionContract,
+  gkeOverlayProblems,
+  localOverlayProblems,
+  secretProblems,
+  stockflowProblems,
+} from './stockflow-rules.ts';
+
+const deployables = listDeployables();
+let contracts: FunctionContract[];
+
+beforeAll(async () => {
+  contracts = await Promise.all(deployables.map(async (d) => contractOf(d, await import(`../../${d.app}`))));
+});
+
+describe.each(OVERLAYS)('knative/overlays/%s, rendered by kubectl kustomize', (overlay) => {
+  let docs: Manifest[];
+  beforeAll(() => {
+    docs = renderOverlay(overlay);
+  });
+
+  it('holds a Knative Service for every deployable', () => {
+    const services = docs.filter(isKnativeService).map((s) => s.metadata.name);
+    expect(services.sort()).toEqual(deployables.map((d) => d.name).sort());
+  });
+
+  it('matches the Kubernetes and Knative schemas, unknown fields included', () => {
+    expect(docs.flatMap(schemaProblems)).toEqual([]);
+  });
+
+  it("passes Knative's admission rules", () => {
+    expect(docs.flatMap(admissionProblems)).toEqual([]);
+  });
+
+  it('agrees with the code: Services, Triggers, env, emitters, references', () => {
+    expect(stockflowProblems({ docs, deployables, contracts, events: EVENTS })).toEqual([]);
+  });
+
+  it('carries no secret material', () => {
+    expect(secretProblems(docs)).toEqual([]);
+  });
+
+  it(`has what ${overlay} needs`, () => {
+    expect(overlay === 'local' ? localOverlayProblems(docs, deployables) : gkeOverlayProblems(docs)).toEqual(
+      [],
+    );
+  });
+});
+
+describe('the schema and admission checks', () => {
+  const [broker, binding] = readYamlFile('knative/base/broker.yaml');
+  const service = validDeployment().docs.find((d) => isKnativeService(d) && d.metadata.name === 'stock')!;
+  const trigger = validDeployment().docs.find(
+    (d) => isTrigger(d) && d.metadata.name === 'stock-on-order-placed',
+  )!;
+
+  it('accept valid objects', () => {
+    for (const doc of [broker!, binding!, service, trigger]) {
+      expect([...schemaProblems(doc), ...admissionProblems(doc)]).toEqual([]);
+    }
+  });
+
+  it('reject a misspelled field anywhere, and a wrong type', () => {
+    const typo = clone(service);
+    typo.spec.template.spec.containers[0].readinessProbe.periodSecond = 2;
+    typo.spec.traffic_ = [];
+    expect(schemaProblems(typo)).toEqual([
+      'Service stock (serving.knative.dev/v1): unknown field spec.template.spec.containers[0].readinessProbe.periodSecond',
+      'Service stock (serving.knative.dev/v1): unknown field spec.traffic_',
+    ]);
+    const wrongType = clone(trigger);
+    wrongType.spec.delivery.retry = 'five';
+    expect(schemaProblems(wrongType).join()).toContain('spec.delivery.retry must be integer');
+    const unknownKind = { apiVersion: 'example.dev/v1', kind: 'Widget', metadata: { name: 'w' } };
+    expect(schemaProblems(unknownKind)).toEqual([
+      'Widget w (example.dev/v1): no schema known for example.dev/v1 Widget',
+    ]);
+  });
+
+  it("reject what Knative's webhooks reject", () => {
+    const bad = clone(service);
+    const container = bad.spec.template.spec.containers[0];
+    container.env.push({ name: 'PORT', value: '8080' }, { name: 'K_SINK', value: 'http://broker' });
+    container.ports = [{ containerPort: 9090 }];
+    container.volumeMounts = [{ name: 'scratch', mountPath: '/tmp' }];
+    bad.spec.template.metadata.annotations['autoscaling.knative.dev/max-scale'] = 5;
+    bad.metadata.annotations = { 'autoscaling.knative.dev/min-scale': '1' };
+    bad.spec.template.spec.nodeSelector = { pool: 'fast' };
+    const problems = admissionProblems(bad).map((p) =>
+      p.replace('Service stock (serving.knative.dev/v1): ', ''),
+    );
+    expect(problems).toEqual([
+      'autoscaling.knative.dev/min-scale is ignored on the Service; set it on spec.template.metadata.annotations',
+      'annotation autoscaling.knative.dev/max-scale must be a string (quote it), got 5',
+      'spec.template.spec.nodeSelector is not admitted by Knative (default features)',
+      'container stock: port 9090 is reserved by Knative',
+      'container stock: env PORT is set by Knative (or a SinkBinding) and may not be set here',
+      'container stock: env K_SINK is set by Knative (or a SinkBinding) and may not be set here',
+      'container stock: a volume may not be mounted at /tmp',
+    ]);
+  });
+
+  it('reject mixed filter dialects, bad attribute names and alpha delivery fields', () => {
+    const bad = clone(trigger);
+    bad.spec.filters = [
+      { exact: { type: 'io.example.order.placed' }, suffix: { source: '/orders' } },
+      { prefix: { Type: 'io.' } },
+    ];
+    bad.spec.delivery.retryAfterMax = 'PT1M';
+    bad.spec.delivery.backoffDelay = '500ms';
+    expect(
+      admissionProblems(bad).map((p) =>
+        p.replace('Trigger stock-on-order-placed (eventing.knative.dev/v1): ', ''),
+      ),
+    ).toEqual([
+      'spec.filters[0] must hold exactly one dialect (exact, prefix, suffix, all, any, not, cesql), got exact, suffix',
+      'spec.filters[1].prefix: attribute Type must be lowercase alphanumeric',
+      'spec.delivery.backoffDelay must be an ISO 8601 duration such as PT0.2S, got 500ms',
+      'spec.delivery.retryAfterMax needs the alpha feature delivery-retryafter, off by default',
+    ]);
+  });
+});
+
+describe('the cross-checks with the code', () => {
+  const problemsAfter = (change: (input: ReturnType<typeof validDeployment>) => void) => {
+    const input = validDeployment();
+    change(input);
+    return stockflowProblems(input);
+  };
+  const find = (docs: Manifest[], kind: string, name: string) =>
+    docs.find((d) => d.kind === kind && d.metadata.name === name)!;
+
+  it('pass on a consistent deployment', () => {
+    expect(stockflowProblems(validDeployment())).toEqual([]);
+  });
+
+  it('fail when a Trigger routes a type its subscriber does not consume, and name both', () => {
+    const problems = problemsAfter(({ docs }) => {
+      find(docs, 'Trigger', 'stock-on-order-placed').spec.filter.attributes.type =
+        'io.example.stock.reserved';
+    });
+    expect(problems).toContain(
+      'Trigger stock-on-order-placed (eventing.knative.dev/v1) routes io.example.stock.reserved to stock, whose code does not consume it',
+    );
+    expect(problems).toContain(
+      'stock consumes io.example.order.placed, but no Trigger routes it there: add one to knative/base/stock.yaml',
+    );
+  });
+
+  it('fail when a filterless Trigger sends everything to a function that consumes one type', () => {
+    const problems = problemsAfter(({ docs }) => {
+      delete find(docs, 'Trigger', 'stock-on-order-placed').spec.filter;
+    });
+    expect(problems).toEqual([
+      'Trigger stock-on-order-placed (eventing.knative.dev/v1) routes io.example.stock.reserved to stock, whose code does not consume it',
+    ]);
+  });
+
+  it('fail when a function that consumes every type lacks a catch-all Trigger', () => {
+    const problems = problemsAfter(({ docs }) => {
+      find(docs, 'Trigger', 'ledger-everything').spec.filters = [{ prefix: { type: 'io.example.order.' } }];
+    });
+    expect(problems).toEqual([
+      'ledger consumes every type, but no Trigger routes io.example.stock.reserved to it',
+    ]);
+  });
+
+  it('fail when a required env var is missing, or a set one is unknown to the config', () => {
+    const problems = problemsAfter(({ docs, contracts }) => {
+      contracts[1]!.env.push({ name: 'RESERVATION_TTL_SECONDS', required: true });
+      find(docs, 'Service', 'stock').spec.template.spec.containers[0].env.push({
+        name: 'FIRESTORE_DATABSE',
+        value: 'x',
+      });
+    });
+    expect(problems).toEqual([
+      'Service stock (serving.knative.dev/v1): env RESERVATION_TTL_SECONDS is required by functions/stock/src/app.ts but not set',
+      'Service stock (serving.knative.dev/v1): env FIRESTORE_DATABSE is not read by functions/stock/src/app.ts (a typo?)',
+    ]);
+  });
+
+  it('fail when a function folder has no Service, or a Service no folder', () => {
+    const problems = problemsAfter(({ docs, deployables }) => {
+      deployables.push({
+        ...deployables[1]!,
+        name: 'pricing',
+        dir: 'functions/pricing',
+        app: 'functions/pricing/src/app.ts',
+      });
+      find(docs, 'Service', 'stock').metadata.name = 'stocks';
+    });
+    expect(problems).toContain(
+      'functions/stock has no Knative Service: add knative/base/stock.yaml and list it in knative/base/kustomization.yaml',
+    );
+    expect(problems).toContain(
+      'functions/pricing has no Knative Service: add knative/base/pricing.yaml and list it in knative/base/kustomization.yaml',
+    );
+    expect(problems).toContain(
+      'Service stocks (serving.knative.dev/v1) has no deployable: no functions/stocks/src/app.ts',
+    );
+  });
+
+  it('fail when an emitter is not bound to the broker or has no outbox sweep', () => {
+    const problems = problemsAfter(({ docs }) => {
+      delete find(docs, 'Service', 'stock').metadata.labels['stockflow.dev/publishes-events'];
+      const sweep = find(docs, 'PingSource', 'ledger-outbox-sweep');
+      docs.splice(docs.indexOf(sweep), 1);
+    });
+    expect(problems).toEqual([
+      'ledger handles dev.knative.sources.ping, but no PingSource sends it one',
+      'Service stock (serving.knative.dev/v1) emits io.example.stock.reserved: label it stockflow.dev/publishes-events: "true" (K_SINK from the SinkBinding)',
+      'Service ledger (serving.knative.dev/v1) publishes events: add a PingSource so its outbox is swept while it is scaled to zero',
+    ]);
+  });
+
+  it('fail on an inline secret, a missing delivery spec and a dangling reference', () => {
+    const problems = problemsAfter(({ docs }) => {
+      const env = find(docs, 'Service', 'stock').spec.template.spec.containers[0].env;
+      env[1] = { name: 'ADMIN_TOKEN', value: 'not-in-the-repo-please' };
+      delete find(docs, 'Trigger', 'stock-on-order-placed').spec.delivery;
+      find(docs, 'Trigger', 'ledger-everything').spec.subscriber.ref.name = 'ledgr';
+    });
+    expect(problems).toEqual([
+      'Service stock (serving.knative.dev/v1): ADMIN_TOKEN must come from a Secret (valueFrom), never inline',
+      'Service stock (serving.knative.dev/v1): ADMIN_TOKEN must come from secretKeyRef stockflow-admin/token',
+      'Trigger ledger-everything (eventing.knative.dev/v1) refers to Service ledgr (serving.knative.dev/v1), which is not defined',
+      'Trigger stock-on-order-placed (eventing.knative.dev/v1): needs a delivery spec (retry, exponential backoff, dead-letter sink)',
+      'ledger consumes every type, but no Trigger routes io.example.order.placed, io.example.stock.reserved to it',
+    ]);
+  });
+});

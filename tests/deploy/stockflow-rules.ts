@@ -1,0 +1,396 @@
+/**
+ * @module Stockflow's deploy conventions and the cross-checks that keep knative/ from drifting away
+ * from the code: one Service per deployable, named after it; Triggers that route exactly what each
+ * function's handlers consume; every env var a function's config requires set in its Service;
+ * emitters bound to the broker and swept by a PingSource; every reference resolving.
+ */
+import { ANY_TYPE, baseEnv, PING_TYPE } from '@stockflow/kit';
+import type { Deployable } from '../../scripts/deployables.ts';
+import { isPlatformEnv } from './knative-rules.ts';
+import {
+  containerOf,
+  type Destination,
+  envOf,
+  isBroker,
+  isKnativeService,
+  isPingSource,
+  isSinkBinding,
+  isTrigger,
+  type Manifest,
+  objectKey,
+} from './manifests.ts';
+
+/** What the code of one deployable declares: the event types it handles and the env it reads. */
+export interface FunctionContract {
+  name: string;
+  /** Keys of its `events` handlers: CloudEvent types, `*` (every type) or the PingSource's type. */
+  consumes: string[];
+  env: { name: string; required: boolean }[];
+}
+
+export const PUBLISHES_EVENTS = 'stockflow.dev/publishes-events';
+export const VISIBILITY = 'networking.knative.dev/visibility';
+export const ADMIN_SECRET = { name: 'stockflow-admin', key: 'token' };
+export const DEAD_LETTERS = { service: 'ledger', uri: '/dead-letters' };
+/** Read by libraries rather than by a function's config schema. */
+const LIBRARY_ENV = new Set(['FIRESTORE_EMULATOR_HOST']);
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSPHRASE|PRIVATE_KEY|API_KEY|CREDENTIALS?)$/;
+
+interface FunctionDefinition {
+  name: string;
+  spec: { events?: Record<string, unknown>; env?: Record<string, { _zod: { optin?: string } }> };
+  create: unknown;
+}
+
+const isDefinition = (value: unknown, name: string): value is FunctionDefinition =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as FunctionDefinition).name === name &&
+  typeof (value as FunctionDefinition).create === 'function' &&
+  typeof (value as FunctionDefinition).spec === 'object';
+
+/** Reads a deployable's contract from the `defineFunction(...)` value its app module exports. */
+export function contractOf(deployable: Deployable, module: Record<string, unknown>): FunctionContract {
+  const definition = Object.values(module).find((value) => isDefinition(value, deployable.name));
+  if (!definition)
+    throw new Error(`${deployable.app} exports no defineFunction({ name: '${deployable.name}' }) value`);
+  const shape = { ...baseEnv.shape, ...definition.spec.env } as Record<string, { _zod: { optin?: string } }>;
+  return {
+    name: deployable.name,
+    consumes: Object.keys(definition.spec.events ?? {}),
+    // Optional and defaulted schemas accept a missing variable (zod marks them `optin`).
+    env: Object.entries(shape).map(([name, schema]) => ({ name, required: schema._zod.optin === undefined })),
+  };
+}
+
+export interface CheckInput {
+  docs: Manifest[];
+  deployables: Deployable[];
+  contracts: FunctionContract[];
+  /** Every contract event type with the function that emits it (`external` for other systems). */
+  events: Record<string, { emitter: string }>;
+}
+
+const refersTo = (destination: Destination | undefined, kind: string, name: string) =>
+  destination?.ref?.kind === kind && destination.ref.name === name;
+
+/** The event types a Trigger lets through, out of `types`; `undefined` when it cannot tell. */
+export function routedTypes(trigger: Manifest, types: readonly string[]): string[] | undefined {
+  const filters: Record<string, Record<string, string>>[] = trigger.spec?.filters ?? [];
+  if (filters.length) {
+    let routed = [...types];
+    for (const filter of filters) {
+      const [dialect, body] = Object.entries(filter)[0] ?? [];
+      if (!dialect || !['exact', 'prefix', 'suffix'].includes(dialect)) return undefined;
+      const value = body?.type;
+      if (value === undefined) continue;
+      routed = routed.filter((type) =>
+        dialect === 'exact'
+          ? type === value
+          : dialect === 'prefix'
+            ? type.startsWith(value)
+            : type.endsWith(value),
+      );
+    }
+    return routed;
+  }
+  const exact: string | undefined = trigger.spec?.filter?.attributes?.type;
+  return exact ? types.filter((type) => type === exact) : [...types];
+}
+
+function serviceProblems(
+  service: Manifest,
+  deployable: Deployable,
+  contract: FunctionContract | undefined,
+  docs: Manifest[],
+): string[] {
+  const problems: string[] = [];
+  const add = (problem: string) => problems.push(`${objectKey(service)}: ${problem}`);
+  const { name } = deployable;
+  const container = containerOf(service);
+  const pod = service.spec?.template?.spec ?? {};
+
+  if (container.image !== name)
+    add(`image must be "${name}" (the skaffold artifact), got "${container.image}"`);
+  if (pod.serviceAccountName !== name) add(`serviceAccountName must be "${name}" (its own identity)`);
+  else if (!docs.some((d) => d.kind === 'ServiceAccount' && d.metadata.name === name))
+    add(`ServiceAccount ${name} is not defined`);
+  if (container.readinessProbe?.httpGet?.path !== '/readyz') add('readinessProbe must GET /readyz');
+  if (container.livenessProbe?.httpGet?.path !== '/healthz') add('livenessProbe must GET /healthz');
+  const { requests = {}, limits = {} } = container.resources ?? {};
+  if (!requests.cpu || !requests.memory || !limits.memory)
+    add('resources need requests.cpu, requests.memory and limits.memory');
+  const annotations = service.spec?.template?.metadata?.annotations ?? {};
+  if (!annotations['autoscaling.knative.dev/max-scale'])
+    add('spec.template.metadata.annotations needs autoscaling.knative.dev/max-scale');
+
+  const visibility = service.metadata.labels?.[VISIBILITY];
+  if (deployable.kind === 'web' && visibility) add('web is the public face: it must not be cluster-local');
+  if (deployable.kind === 'function' && visibility !== 'cluster-local')
+    add(`functions are private: label ${VISIBILITY}: cluster-local`);
+
+  const env = envOf(service);
+  const set = new Map(env.map((variable) => [variable.name, variable]));
+  if (set.size !== env.length) add('an env var is set twice');
+  for (const variable of env) {
+    if (variable.value !== undefined && SECRET_NAME.test(variable.name))
+      add(`${variable.name} must come from a Secret (valueFrom), never inline`);
+  }
+  const admin = set.get('ADMIN_TOKEN');
+  if (deployable.kind === 'function' && !admin)
+    add(`ADMIN_TOKEN must be set from Secret ${ADMIN_SECRET.name}`);
+  if (
+    admin &&
+    (admin.valueFrom?.secretKeyRef?.name !== ADMIN_SECRET.name ||
+      admin.valueFrom.secretKeyRef.key !== ADMIN_SECRET.key)
+  ) {
+    add(`ADMIN_TOKEN must come from secretKeyRef ${ADMIN_SECRET.name}/${ADMIN_SECRET.key}`);
+  }
+  if (deployable.kind === 'function' && set.get('FIRESTORE_DATABASE')?.value !== name)
+    add(`FIRESTORE_DATABASE must be "${name}" (its own database)`);
+
+  if (contract) {
+    const known = new Set(contract.env.map((variable) => variable.name));
+    for (const variable of contract.env) {
+      if (variable.required && !isPlatformEnv(variable.name) && !set.has(variable.name)) {
+        add(`env ${variable.name} is required by ${deployable.app} but not set`);
+      }
+    }
+    for (const variable of env) {
+      if (!known.has(variable.name) && !LIBRARY_ENV.has(variable.name))
+        add(`env ${variable.name} is not read by ${deployable.app} (a typo?)`);
+    }
+  }
+  return problems;
+}
+
+/** Every convention and cross-check over one rendered overlay. */
+export function stockflowProblems({ docs, deployables, contracts, events }: CheckInput): string[] {
+  const problems: string[] = [];
+  const services = docs.filter(isKnativeService);
+  const triggers = docs.filter(isTrigger);
+  const pingSources = docs.filter(isPingSource);
+  const eventTypes = Object.keys(events);
+  const byName = new Map(deployables.map((d) => [d.name, d]));
+  const contractOfName = new Map(contracts.map((c) => [c.name, c]));
+
+  const seen = new Set<string>();
+  for (const doc of docs) {
+    const key = objectKey(doc);
+    if (seen.has(key)) problems.push(`${key} is defined twice`);
+    seen.add(key);
+  }
+
+  for (const deployable of deployables) {
+    const service = services.find((s) => s.metadata.name === deployable.name);
+    if (!service) {
+      problems.push(
+        `${deployable.dir} has no Knative Service: add knative/base/${deployable.name}.yaml and list it in knative/base/kustomization.yaml`,
+      );
+      continue;
+    }
+    problems.push(...serviceProblems(service, deployable, contractOfName.get(deployable.name), docs));
+  }
+  for (const service of services) {
+    if (!byName.has(service.metadata.name))
+      problems.push(
+        `${objectKey(service)} has no deployable: no functions/${service.metadata.name}/src/app.ts`,
+      );
+  }
+
+  // Every reference resolves to an object of this overlay.
+  const resolve = (destination: Destination | undefined, where: string) => {
+    const ref = destination?.ref;
+    if (!ref) return;
+    const target = docs.find(
+      (d) => d.apiVersion === ref.apiVersion && d.kind === ref.kind && d.metadata.name === ref.name,
+    );
+    if (!target)
+      problems.push(`${where} refers to ${ref.kind} ${ref.name} (${ref.apiVersion}), which is not defined`);
+  };
+  for (const broker of docs.filter(isBroker))
+    resolve(broker.spec?.delivery?.deadLetterSink, objectKey(broker));
+  for (const source of pingSources) resolve(source.spec?.sink, objectKey(source));
+  for (const binding of docs.filter(isSinkBinding)) resolve(binding.spec?.sink, objectKey(binding));
+
+  // Triggers: the default broker, a function's /events, a delivery spec ending at the ledger.
+  const routedTo = new Map<string, Set<string>>();
+  for (const trigger of triggers) {
+    const where = objectKey(trigger);
+    const spec = trigger.spec ?? {};
+    resolve(spec.subscriber, where);
+    resolve(spec.delivery?.deadLetterSink, where);
+    if (spec.broker !== 'default') problems.push(`${where}: broker must be "default"`);
+    if (!docs.some((d) => isBroker(d) && d.metadata.name === spec.broker))
+      problems.push(`${where}: broker ${spec.broker} is not defined`);
+    const subscriber: string | undefined = spec.subscriber?.ref?.name;
+    if (
+      spec.subscriber?.ref?.kind !== 'Service' ||
+      spec.subscriber.ref.apiVersion !== 'serving.knative.dev/v1' ||
+      spec.subscriber.uri !== '/events'
+    ) {
+      problems.push(`${where}: subscriber must be a Knative Service's ref with uri /events`);
+    }
+    const delivery = spec.delivery;
+    if (!delivery)
+      problems.push(`${where}: needs a delivery spec (retry, exponential backoff, dead-letter sink)`);
+    else {
+      if (!(delivery.retry >= 1)) problems.push(`${where}: delivery.retry must be at least 1`);
+      if (delivery.backoffPolicy !== 'exponential' || !delivery.backoffDelay)
+        problems.push(`${where}: delivery needs backoffPolicy exponential and a backoffDelay`);
+      if (
+        !refersTo(delivery.deadLetterSink, 'Service', DEAD_LETTERS.service) ||
+        delivery.deadLetterSink.uri !== DEAD_LETTERS.uri
+      ) {
+        problems.push(
+          `${where}: delivery.deadLetterSink must be Service ${DEAD_LETTERS.service} at ${DEAD_LETTERS.uri}`,
+        );
+      }
+    }
+    if (!subscriber) continue;
+    const routed = routedTypes(trigger, eventTypes);
+    if (!routed) {
+      problems.push(
+        `${where}: filter on type with exact, prefix or suffix so the routed types can be checked`,
+      );
+      continue;
+    }
+    if (!routed.length) problems.push(`${where}: routes no contract event type (packages/contracts EVENTS)`);
+    const contract = contractOfName.get(subscriber);
+    if (!contract) continue;
+    const all = new Set(routedTo.get(subscriber));
+    for (const type of routed) all.add(type);
+    routedTo.set(subscriber, all);
+    if (contract.consumes.includes(ANY_TYPE)) continue;
+    for (const type of routed) {
+      if (!contract.consumes.includes(type))
+        problems.push(`${where} routes ${type} to ${subscriber}, whose code does not consume it`);
+    }
+  }
+
+  // The reverse: every type a function's code consumes reaches it.
+  for (const contract of contracts) {
+    const routed = routedTo.get(contract.name) ?? new Set<string>();
+    for (const type of contract.consumes) {
+      if (type === PING_TYPE) continue;
+      if (type === ANY_TYPE) {
+        const missing = eventTypes.filter((t) => !routed.has(t));
+        if (missing.length)
+          problems.push(
+            `${contract.name} consumes every type, but no Trigger routes ${missing.join(', ')} to it`,
+          );
+      } else if (!routed.has(type)) {
+        problems.push(
+          `${contract.name} consumes ${type}, but no Trigger routes it there: add one to knative/base/${contract.name}.yaml`,
+        );
+      }
+    }
+    if (
+      contract.consumes.includes(PING_TYPE) &&
+      !pingSources.some((s) => refersTo(s.spec?.sink, 'Service', contract.name))
+    ) {
+      problems.push(`${contract.name} handles ${PING_TYPE}, but no PingSource sends it one`);
+    }
+  }
+
+  // Emitters: K_SINK through the SinkBinding's label, and a PingSource to sweep their outbox.
+  const bindings = docs.filter(isSinkBinding);
+  for (const [type, { emitter }] of Object.entries(events)) {
+    const service = services.find((s) => s.metadata.name === emitter);
+    if (byName.has(emitter) && service && service.metadata.labels?.[PUBLISHES_EVENTS] !== 'true') {
+      problems.push(
+        `${objectKey(service)} emits ${type}: label it ${PUBLISHES_EVENTS}: "true" (K_SINK from the SinkBinding)`,
+      );
+    }
+  }
+  for (const service of services.filter((s) => s.metadata.labels?.[PUBLISHES_EVENTS] === 'true')) {
+    const name = service.metadata.name;
+    const bound = bindings.some((binding) => {
+      const selector: Record<string, string> = binding.spec?.subject?.selector?.matchLabels ?? {};
+      return (
+        binding.spec?.subject?.kind === 'Service' &&
+        Object.entries(selector).every(([key, value]) => service.metadata.labels?.[key] === value) &&
+        refersTo(binding.spec?.sink, 'Broker', 'default')
+      );
+    });
+    if (!bound) problems.push(`${objectKey(service)}: no SinkBinding gives it K_SINK (the default broker)`);
+    const sweep = pingSources.find((s) => refersTo(s.spec?.sink, 'Service', name));
+    if (!sweep)
+      problems.push(
+        `${objectKey(service)} publishes events: add a PingSource so its outbox is swept while it is scaled to zero`,
+      );
+    else if (sweep.spec.sink.uri !== '/events')
+      problems.push(`${objectKey(sweep)}: sink uri must be /events`);
+  }
+
+  return problems;
+}
+
+const brokerClass = (docs: Manifest[]) =>
+  docs.find((d) => isBroker(d) && d.metadata.name === 'default')?.metadata.annotations?.[
+    'eventing.knative.dev/broker.class'
+  ];
+
+/** Manifests never carry secret material: Secrets are created in the cluster (docs/deploy.md). */
+export function secretProblems(docs: Manifest[]): string[] {
+  return docs
+    .filter((d) => d.apiVersion === 'v1' && d.kind === 'Secret' && (d.data || d.stringData))
+    .map((d) => `${objectKey(d)}: secret values never live in the repo; create the Secret in the cluster`);
+}
+
+/** overlays/local: the emulator in the cluster, the in-memory channel broker, web reachable by port-forward. */
+export function localOverlayProblems(docs: Manifest[], deployables: Deployable[]): string[] {
+  const problems: string[] = [];
+  if (brokerClass(docs) !== 'MTChannelBasedBroker')
+    problems.push('local: the Broker must use the channel-based class (InMemoryChannel)');
+  const emulator = docs.find(
+    (d) => d.kind === 'Service' && d.apiVersion === 'v1' && d.metadata.name === 'firestore-emulator',
+  );
+  const deployment = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'firestore-emulator');
+  if (!emulator || !deployment) problems.push('local: needs the firestore-emulator Deployment and Service');
+  const port = emulator?.spec?.ports?.[0]?.port;
+  for (const d of deployables.filter((x) => x.kind === 'function')) {
+    const service = docs.find((s) => isKnativeService(s) && s.metadata.name === d.name);
+    const host = service && envOf(service).find((v) => v.name === 'FIRESTORE_EMULATOR_HOST')?.value;
+    if (service && host !== `firestore-emulator:${port}`)
+      problems.push(`local: ${d.name} needs FIRESTORE_EMULATOR_HOST=firestore-emulator:${port}`);
+  }
+  const web = docs.find((s) => isKnativeService(s) && s.metadata.name === 'web');
+  const forward = docs.find(
+    (d) => d.apiVersion === 'v1' && d.kind === 'Service' && d.metadata.name === 'web-dev',
+  );
+  if (web && forward?.spec?.selector?.['serving.knative.dev/service'] !== 'web')
+    problems.push("local: Service web-dev must select web's pods");
+  if (
+    web &&
+    !(Number(web.spec?.template?.metadata?.annotations?.['autoscaling.knative.dev/min-scale']) >= 1)
+  ) {
+    problems.push('local: web needs min-scale ≥ 1, or there is no pod to port-forward to');
+  }
+  return problems;
+}
+
+/** overlays/gke: the Kafka broker with its config, Firestore itself (no emulator), the project from the cluster. */
+export function gkeOverlayProblems(docs: Manifest[]): string[] {
+  const problems: string[] = [];
+  const broker = docs.find((d) => isBroker(d) && d.metadata.name === 'default');
+  if (brokerClass(docs) !== 'Kafka') problems.push('gke: the Broker must use the Kafka class');
+  const config = broker?.spec?.config;
+  const configMap = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === config?.name);
+  if (config?.kind !== 'ConfigMap' || !configMap?.data?.['bootstrap.servers']) {
+    problems.push('gke: the Kafka Broker needs spec.config pointing at a ConfigMap with bootstrap.servers');
+  }
+  if (docs.some((d) => d.metadata.name === 'firestore-emulator'))
+    problems.push('gke: no Firestore emulator in production');
+  for (const service of docs.filter(isKnativeService)) {
+    const env = envOf(service);
+    if (env.some((v) => v.name === 'FIRESTORE_EMULATOR_HOST'))
+      problems.push(`gke: ${service.metadata.name} must not set FIRESTORE_EMULATOR_HOST`);
+    const project = env.find((v) => v.name === 'GOOGLE_CLOUD_PROJECT');
+    if (!project?.valueFrom?.configMapKeyRef)
+      problems.push(
+        `gke: ${service.metadata.name} needs GOOGLE_CLOUD_PROJECT from the ConfigMap stockflow-gcp`,
+      );
+  }
+  return problems;
+}

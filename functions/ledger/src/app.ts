@@ -1,0 +1,156 @@
+/**
+ * @module ledger: the event log and the dead letters. A Trigger with no filter brings it every
+ * event on the broker, kept for LEDGER_RETENTION_DAYS; the broker's dead-letter sink brings it every
+ * event a Trigger gave up on. Admins search the log, follow it live, and replay or discard dead
+ * letters; a replay goes back to the broker through the outbox with its original id.
+ */
+import {
+  ANY_TYPE,
+  defineFunction,
+  envInt,
+  isAdmin,
+  notFound,
+  onEach,
+  PING_TYPE,
+  pageLimit,
+  type Runtime,
+  readCloudEvent,
+  readJson,
+  readQuery,
+  requireAdmin,
+  secretsEqual,
+  toRecord,
+  unauthorized,
+} from '@stockflow/kit';
+import type { Context } from 'hono';
+import * as z from 'zod/mini';
+import { LedgerStore } from './store.ts';
+import { streamEvents } from './stream.ts';
+
+const env = { LEDGER_RETENTION_DAYS: z._default(envInt({ min: 1, max: 3650 }), 30) };
+type LedgerRuntime = Runtime<{ LEDGER_RETENTION_DAYS: number; ADMIN_TOKEN?: string }>;
+
+/** Ledger ids (events and dead letters) are SHA-256 digests in hex. */
+const LEDGER_ID = /^[0-9a-f]{64}$/;
+const attribute = () => z.optional(z.string().check(z.minLength(1), z.maxLength(500)));
+
+export const EventFilterQuery = z.object({ type: attribute(), subject: attribute(), source: attribute() });
+const EventsQuery = z.extend(EventFilterQuery, {
+  since: z.optional(z.iso.datetime({ offset: true })),
+  limit: pageLimit({ fallback: 50 }),
+  cursor: z.optional(z.string().check(z.maxLength(1000))),
+});
+const DeadLettersQuery = z.object({
+  status: z.optional(z.enum(['dead', 'replayed'])),
+  limit: pageLimit({ fallback: 50 }),
+  cursor: z.optional(z.string().check(z.maxLength(1000))),
+});
+const BulkReplay = z.object({
+  ids: z
+    .array(z.string().check(z.regex(LEDGER_ID, 'a dead letter id')))
+    .check(z.minLength(1), z.maxLength(100)),
+});
+
+const stores = new WeakMap<LedgerRuntime, LedgerStore>();
+/** One store per function instance (handlers receive the runtime, routes build on it too). */
+function storeOf(rt: LedgerRuntime): LedgerStore {
+  let store = stores.get(rt);
+  if (!store) {
+    store = new LedgerStore(rt, { retentionDays: rt.config.LEDGER_RETENTION_DAYS });
+    stores.set(rt, store);
+  }
+  return store;
+}
+
+export const ledger = defineFunction({
+  name: 'ledger',
+  env,
+  events: {
+    // Every type: the Trigger has no filter. Kept once per (source, id) by the record's own key, so
+    // no separate dedupe record; a replay (same source and id) is not recorded twice.
+    [ANY_TYPE]: onEach(z.unknown(), ({ event, rt }) => storeOf(rt).recordEvent(toRecord(event))),
+    // Pings are the kit's (outbox sweep) and are not recorded; on each the ledger applies retention.
+    [PING_TYPE]: onEach(z.unknown(), async ({ rt }) => {
+      const deleted = await storeOf(rt).pruneExpired();
+      if (deleted) rt.log.info('retention deleted expired ledger entries', { deleted });
+      return true;
+    }),
+  },
+  routes(app, rt) {
+    const store = storeOf(rt);
+    const admin = requireAdmin(rt.config.ADMIN_TOKEN);
+
+    /** The `:id` of a request; ids that cannot exist are simply not found. */
+    const deadLetterId = (c: Context) => {
+      const id = c.req.param('id') ?? '';
+      if (!LEDGER_ID.test(id)) throw notFound(`No dead letter ${id}.`);
+      return id;
+    };
+
+    app.get('/events', admin, async (c) => {
+      const { since, limit, cursor, ...filter } = readQuery(c, EventsQuery);
+      return c.json(await store.listEvents(filter, since ? new Date(since) : undefined, { limit, cursor }));
+    });
+
+    // EventSource cannot send headers: the admin token may come as `?token=` (never logged: access
+    // logs carry the path only).
+    app.get('/events/stream', async (c) => {
+      const token = c.req.query('token');
+      const adminToken = rt.config.ADMIN_TOKEN;
+      if (!isAdmin(c, adminToken) && !(adminToken && token && secretsEqual(token, adminToken))) {
+        throw unauthorized('The event stream needs the admin token (Authorization header or ?token=).');
+      }
+      const { type, subject, source } = readQuery(
+        c,
+        z.extend(EventFilterQuery, { token: z.optional(z.string()) }),
+      );
+      return streamEvents(c, store, { type, subject, source }, c.req.header('last-event-id'), rt.log);
+    });
+
+    // Knative's dead-letter sink: the original event (any mode) plus knativeerror* extensions.
+    app.post('/dead-letters', async (c) => {
+      const received = await readCloudEvent(c.req.raw.headers, await c.req.text());
+      const kept = await store.keepDeadLetter(toRecord(received));
+      rt.log.warn('dead letter', {
+        eventId: received.id,
+        type: received.type,
+        source: received.source,
+        destination: received.knativeerrordest,
+        code: received.knativeerrorcode,
+        outcome: kept ? 'kept' : 'duplicate',
+      });
+      return c.body(null, 202);
+    });
+
+    app.get('/dead-letters', admin, async (c) => {
+      const { status, limit, cursor } = readQuery(c, DeadLettersQuery);
+      return c.json(await store.listDeadLetters(status, { limit, cursor }));
+    });
+
+    app.get('/dead-letters/:id', admin, async (c) => {
+      const id = deadLetterId(c);
+      const deadLetter = await store.getDeadLetter(id);
+      if (!deadLetter) throw notFound(`No dead letter ${id}.`);
+      return c.json(deadLetter);
+    });
+
+    app.post('/dead-letters/replay', admin, async (c) => {
+      const { ids } = await readJson(c, BulkReplay);
+      const { replayed, notFound } = await store.replayDeadLetters(ids);
+      return c.json({ replayed: replayed.map((d) => d.id), notFound }, 202);
+    });
+
+    app.post('/dead-letters/:id/replay', admin, async (c) => {
+      const id = deadLetterId(c);
+      const { replayed } = await store.replayDeadLetters([id]);
+      if (!replayed[0]) throw notFound(`No dead letter ${id}.`);
+      return c.json(replayed[0], 202);
+    });
+
+    app.delete('/dead-letters/:id', admin, async (c) => {
+      const id = deadLetterId(c);
+      if (!(await store.discardDeadLetter(id))) throw notFound(`No dead letter ${id}.`);
+      return c.body(null, 204);
+    });
+  },
+});

@@ -1,0 +1,348 @@
+/**
+ * @module The ledger's Firestore adapter: the event log (`events`, one document per source and id)
+ * and the dead letters (`deadLetters`, one per event and destination); queries newest first with
+ * cursors, a live watch of new events, replays through the outbox, and retention.
+ */
+import type {
+  DocumentData,
+  DocumentSnapshot,
+  Firestore,
+  Query,
+  QueryDocumentSnapshot,
+  Timestamp,
+} from '@google-cloud/firestore';
+import { decodeCursor, dedupeKey, type EventRecord, encodeCursor, type Runtime } from '@stockflow/kit';
+import * as z from 'zod/mini';
+import {
+  type DeadLetter,
+  type DeadLetterState,
+  type DeadLetterStatus,
+  deadLetterKey,
+  type LedgerEvent,
+  readFailure,
+  recordFailure,
+  recordReplay,
+} from './records.ts';
+
+export const EVENTS = 'events';
+export const DEAD_LETTERS = 'deadLetters';
+
+/** gRPC status codes the Firestore client reports for a create that finds a document, a missing one. */
+const ALREADY_EXISTS = 6;
+const NOT_FOUND = 5;
+
+export interface EventFilter {
+  type?: string;
+  subject?: string;
+  source?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+/** A listener on new events; stop() ends it. */
+export interface EventWatch {
+  stop(): void;
+}
+
+/** A page cursor: the time (ms) and document id of the page's last item. */
+const Position = z.tuple([z.int(), z.string().check(z.regex(/^[0-9a-f]{64}$/))]);
+
+/** How many events a watch holds before it starts again from its newest (bounds its memory). */
+const WATCH_WINDOW = 500;
+/** How far back a restarted watch looks for events committed late with an earlier time. */
+const WATCH_OVERLAP_MS = 10_000;
+
+type Clock = () => Date;
+
+export class LedgerStore {
+  readonly #rt: Runtime;
+  readonly #retentionMs: number;
+  readonly #now: Clock;
+
+  constructor(rt: Runtime, options: { retentionDays: number; now?: Clock }) {
+    this.#rt = rt;
+    this.#retentionMs = options.retentionDays * 24 * 3600 * 1000;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Keeps one received event; false when it was already kept (same source and id). */
+  async recordEvent(event: EventRecord): Promise<boolean> {
+    const db = await this.#rt.db();
+    const now = this.#now();
+    try {
+      await db
+        .collection(EVENTS)
+        .doc(dedupeKey(event.source, event.id))
+        .create({
+          eventId: event.id,
+          source: event.source,
+          type: event.type,
+          subject: event.subject,
+          recordedAt: now,
+          // A Firestore TTL policy on `expireAt` deletes it in production; pruneExpired() locally.
+          expireAt: new Date(now.getTime() + this.#retentionMs),
+          // As JSON text: any valid event data is kept as it came (Firestore refuses nested arrays).
+          event: JSON.stringify(event),
+        });
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === ALREADY_EXISTS) return false;
+      throw error;
+    }
+  }
+
+  /** Recorded events matching `filter` (and recorded at or after `since`), newest first. */
+  async listEvents(
+    filter: EventFilter,
+    since: Date | undefined,
+    page: PageRequest,
+  ): Promise<Page<LedgerEvent>> {
+    let query = this.#filtered(await this.#rt.db(), filter);
+    if (since) query = query.where('recordedAt', '>=', since);
+    return this.#page(query, 'recordedAt', page, toLedgerEvent);
+  }
+
+  /**
+   * Calls `onEvent` for each event matching `filter` recorded from `from` on, in the order they are
+   * recorded, until stopped. A Firestore listener: it sees what every ledger instance records.
+   */
+  async watchEvents(
+    filter: EventFilter,
+    from: Date,
+    onEvent: (event: LedgerEvent) => void,
+    onError: (error: Error) => void,
+  ): Promise<EventWatch> {
+    const db = await this.#rt.db();
+    const sent = new Map<string, number>();
+    let unsubscribe: (() => void) | undefined;
+    let stopped = false;
+    const listen = (since: number) => {
+      const query = this.#filtered(db, filter)
+        .where('recordedAt', '>=', new Date(since))
+        .orderBy('recordedAt', 'asc');
+      unsubscribe = query.onSnapshot((snapshot) => {
+        if (stopped) return;
+        let newest = since;
+        for (const change of snapshot.docChanges()) {
+          if (change.type !== 'added' || sent.has(change.doc.id)) continue;
+          const event = toLedgerEvent(change.doc);
+          const at = Date.parse(event.recordedAt);
+          sent.set(change.doc.id, at);
+          newest = Math.max(newest, at);
+          onEvent(event);
+        }
+        if (snapshot.size > WATCH_WINDOW) {
+          // Start again from the newest, a little before it, forgetting what lies behind.
+          unsubscribe?.();
+          const restartAt = newest - WATCH_OVERLAP_MS;
+          for (const [id, at] of sent) if (at < restartAt) sent.delete(id);
+          listen(restartAt);
+        }
+      }, onError);
+    };
+    listen(from.getTime());
+    return {
+      stop() {
+        stopped = true;
+        unsubscribe?.();
+      },
+    };
+  }
+
+  /** When the event `id` (a ledger id) was recorded, or undefined when it is not (or no longer) kept. */
+  async recordedAt(id: string): Promise<Date | undefined> {
+    const db = await this.#rt.db();
+    const snapshot = await db.collection(EVENTS).doc(id).get();
+    return snapshot.exists ? (snapshot.get('recordedAt') as Timestamp).toDate() : undefined;
+  }
+
+  /**
+   * Keeps a dead letter (the original event plus Knative's error extensions). Returns false when it
+   * was already kept: a redelivery, or a failure older than the one shown.
+   */
+  async keepDeadLetter(received: EventRecord): Promise<boolean> {
+    const failure = readFailure(received);
+    const key = deadLetterKey(failure.event.source, failure.event.id, failure.destination);
+    return this.#rt.transact(async ({ tx, db }) => {
+      const ref = db.collection(DEAD_LETTERS).doc(key);
+      const snapshot = await tx.get(ref);
+      const next = recordFailure(
+        snapshot.exists ? fromDeadLetterDoc(snapshot) : undefined,
+        failure,
+        this.#now(),
+      );
+      if (next === 'duplicate') return false;
+      tx.set(ref, this.#toDeadLetterDoc(next));
+      return true;
+    });
+  }
+
+  async listDeadLetters(status: DeadLetterStatus | undefined, page: PageRequest): Promise<Page<DeadLetter>> {
+    const db = await this.#rt.db();
+    let query: Query = db.collection(DEAD_LETTERS);
+    if (status) query = query.where('status', '==', status);
+    return this.#page(query, 'deadAt', page, toDeadLetter);
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
+    const db = await this.#rt.db();
+    const snapshot = await db.collection(DEAD_LETTERS).doc(id).get();
+    return snapshot.exists ? toDeadLetter(snapshot) : undefined;
+  }
+
+  /**
+   * Re-sends dead letters to the broker: each original event, with the replay marker, is staged in
+   * the outbox in the same transaction that marks the dead letter replayed.
+   */
+  async replayDeadLetters(ids: readonly string[]): Promise<{ replayed: DeadLetter[]; notFound: string[] }> {
+    const unique = [...new Set(ids)];
+    return this.#rt.transact(async ({ tx, db, emitRecord }) => {
+      const refs = unique.map((id) => db.collection(DEAD_LETTERS).doc(id));
+      const snapshots = refs.length ? await tx.getAll(...refs) : [];
+      const replayed: DeadLetter[] = [];
+      const notFound: string[] = [];
+      const now = this.#now();
+      for (const snapshot of snapshots) {
+        if (!snapshot.exists) {
+          notFound.push(snapshot.id);
+          continue;
+        }
+        const { state, event } = recordReplay(fromDeadLetterDoc(snapshot), now);
+        emitRecord(event);
+        tx.set(snapshot.ref, this.#toDeadLetterDoc(state));
+        replayed.push(showDeadLetter(snapshot.id, state));
+      }
+      return { replayed, notFound };
+    });
+  }
+
+  /** Discards a dead letter; false when there is none with this id. */
+  async discardDeadLetter(id: string): Promise<boolean> {
+    const db = await this.#rt.db();
+    try {
+      await db.collection(DEAD_LETTERS).doc(id).delete({ exists: true });
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === NOT_FOUND) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes what is past its `expireAt` (events past retention, replayed dead letters), at most
+   * `limit` documents per collection. In production a TTL policy does this; this keeps local
+   * databases (the emulator has no TTL) bounded and catches up when the policy lags.
+   */
+  async pruneExpired(limit = 500): Promise<number> {
+    const db = await this.#rt.db();
+    const now = this.#now();
+    let deleted = 0;
+    for (const collection of [EVENTS, DEAD_LETTERS]) {
+      const expired = await db.collection(collection).where('expireAt', '<=', now).limit(limit).get();
+      if (expired.empty) continue;
+      const batch = db.batch();
+      for (const doc of expired.docs) batch.delete(doc.ref);
+      await batch.commit();
+      deleted += expired.size;
+    }
+    return deleted;
+  }
+
+  #filtered(db: Firestore, filter: EventFilter): Query {
+    let query: Query = db.collection(EVENTS);
+    for (const field of ['type', 'subject', 'source'] as const) {
+      const value = filter[field];
+      if (value !== undefined) query = query.where(field, '==', value);
+    }
+    return query;
+  }
+
+  /** One page of `query`, newest first by `timeField` then by document id; cursors hold both. */
+  async #page<T>(
+    query: Query,
+    timeField: string,
+    { limit, cursor }: PageRequest,
+    toItem: (doc: QueryDocumentSnapshot) => T,
+  ): Promise<Page<T>> {
+    const { FieldPath } = await import('@google-cloud/firestore');
+    let ordered = query.orderBy(timeField, 'desc').orderBy(FieldPath.documentId(), 'desc');
+    if (cursor) {
+      const [at, id] = decodeCursor(cursor, Position);
+      ordered = ordered.startAfter(new Date(at), id);
+    }
+    const snapshot = await ordered.limit(limit + 1).get();
+    const docs = snapshot.docs.slice(0, limit);
+    const last = docs.at(-1);
+    return {
+      items: docs.map((doc) => toItem(doc)),
+      nextCursor:
+        snapshot.size > limit && last
+          ? encodeCursor([(last.get(timeField) as Timestamp).toMillis(), last.id])
+          : null,
+    };
+  }
+
+  #toDeadLetterDoc(state: DeadLetterState): DocumentData {
+    return {
+      ...state,
+      // Indexed copies of the event's attributes, for finding a dead letter by what it carried.
+      eventId: state.event.id,
+      source: state.event.source,
+      type: state.event.type,
+      subject: state.event.subject ?? null,
+      event: JSON.stringify(state.event),
+      // Dead letters stay until handled; replayed ones are kept as long as events, then expire.
+      expireAt: state.replayedAt ? new Date(state.replayedAt.getTime() + this.#retentionMs) : null,
+    };
+  }
+}
+
+function toLedgerEvent(doc: DocumentSnapshot): LedgerEvent {
+  return {
+    id: doc.id,
+    recordedAt: (doc.get('recordedAt') as Timestamp).toDate().toISOString(),
+    event: JSON.parse(doc.get('event') as string) as EventRecord,
+  };
+}
+
+function fromDeadLetterDoc(doc: DocumentSnapshot): DeadLetterState {
+  const data = doc.data()!;
+  const date = (value: unknown) => (value ? (value as Timestamp).toDate() : null);
+  return {
+    status: data.status,
+    destination: data.destination ?? null,
+    errorCode: data.errorCode ?? null,
+    errorData: data.errorData ?? null,
+    failures: data.failures,
+    firstDeadAt: date(data.firstDeadAt)!,
+    deadAt: date(data.deadAt)!,
+    replays: data.replays,
+    replayedAt: date(data.replayedAt),
+    lastReplay: data.lastReplay ?? '',
+    failedReplay: data.failedReplay ?? '',
+    event: JSON.parse(data.event as string) as EventRecord,
+  };
+}
+
+function toDeadLetter(doc: DocumentSnapshot): DeadLetter {
+  return showDeadLetter(doc.id, fromDeadLetterDoc(doc));
+}
+
+function showDeadLetter(id: string, state: DeadLetterState): DeadLetter {
+  const { lastReplay: _lastReplay, failedReplay: _failedReplay, ...shown } = state;
+  return {
+    ...shown,
+    id,
+    firstDeadAt: state.firstDeadAt.toISOString(),
+    deadAt: state.deadAt.toISOString(),
+    replayedAt: state.replayedAt?.toISOString() ?? null,
+  };
+}

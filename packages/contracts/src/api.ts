@@ -55,6 +55,10 @@ export const PlaceOrder = z.object({
 });
 export type PlaceOrder = z.infer<typeof PlaceOrder>;
 
+/** `POST /api/orders/:id/cancel`: the body is optional. */
+export const CancelOrder = z.object({ reason: z.optional(text(500)) });
+export type CancelOrder = z.infer<typeof CancelOrder>;
+
 export const OrderItem = z.object({
   productId: Product.shape.id,
   name: Product.shape.name,

@@ -1,0 +1,5 @@
+/** @module The orders process: serves the function as Knative runs it. */
+import { runFunction } from '@stockflow/kit';
+import { orders } from './app.ts';
+
+await runFunction(() => orders.create());

@@ -1,0 +1,204 @@
+/**
+ * @module The order aggregate. Its status moves only along TRANSITIONS; the functions below are its
+ * only writers, and each returns the order with the integration events the change causes (past-tense
+ * facts, committed with it). Reactions to inventory's events are forgiving, because those events
+ * come at least once and in any order: a duplicate, or news for an order that has moved on, changes
+ * nothing. Pure: ids, clocks and the product projection come in as arguments.
+ */
+import type {
+  Customer,
+  EventData,
+  EventType,
+  Order,
+  OrderItem,
+  OrderLine,
+  OrderStatus,
+  Shortage,
+} from '@stockflow/contracts';
+import type { ProductEntry } from './products.ts';
+
+/** Where each status may go. Rejected, cancelled and shipped are final. */
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  pending: ['confirmed', 'rejected', 'cancelled'],
+  confirmed: ['shipped', 'cancelled'],
+  rejected: [],
+  cancelled: [],
+  shipped: [],
+};
+
+type Announce<T extends EventType> = T extends EventType
+  ? { type: T; subject: string; data: EventData<T> }
+  : never;
+
+export type OrderEvent = Announce<
+  | 'io.stockflow.order.placed'
+  | 'io.stockflow.order.confirmed'
+  | 'io.stockflow.order.rejected'
+  | 'io.stockflow.order.cancelled'
+  | 'io.stockflow.order.shipped'
+>;
+
+export interface OrderChange {
+  order: Order;
+  /** Empty when the order did not change. */
+  events: OrderEvent[];
+}
+
+/** A command asked for a move the status machine does not allow. */
+export class TransitionRefusedError extends Error {
+  constructor(
+    readonly from: OrderStatus,
+    readonly to: OrderStatus,
+  ) {
+    super(`An order that is ${from} cannot become ${to}.`);
+    this.name = 'TransitionRefusedError';
+  }
+}
+
+export type UnorderableReason = 'unknown' | 'archived';
+
+/** Some lines name products that cannot be ordered. */
+export class UnorderableProductsError extends Error {
+  constructor(readonly products: ReadonlyArray<{ productId: string; reason: UnorderableReason }>) {
+    super(
+      `These products cannot be ordered: ${products.map((p) => `${p.productId} (${p.reason})`).join(', ')}.`,
+    );
+    this.name = 'UnorderableProductsError';
+  }
+}
+
+/** One order is paid in one currency. */
+export class MixedCurrenciesError extends Error {
+  constructor(readonly currencies: readonly string[]) {
+    super(`The products of one order must share a currency; these have ${currencies.join(', ')}.`);
+    this.name = 'MixedCurrenciesError';
+  }
+}
+
+/** The total would not be an exact integer number of cents. */
+export class TotalTooLargeError extends Error {
+  constructor() {
+    super('The order total is too large.');
+    this.name = 'TotalTooLargeError';
+  }
+}
+
+export interface PlaceOrderInput {
+  id: string;
+  lines: readonly OrderLine[];
+  customer: Customer;
+  /** The projection's entries for the ordered products (missing: unknown to orders). */
+  products: ReadonlyMap<string, ProductEntry>;
+  now: string;
+}
+
+/** A new, pending order priced from the product projection, and `order.placed`. */
+export function placeOrder({ id, lines, customer, products, now }: PlaceOrderInput): OrderChange {
+  const refused = lines.flatMap(({ productId }): Array<{ productId: string; reason: UnorderableReason }> => {
+    const product = products.get(productId);
+    if (!product) return [{ productId, reason: 'unknown' }];
+    return product.active ? [] : [{ productId, reason: 'archived' }];
+  });
+  if (refused.length) throw new UnorderableProductsError(refused);
+  const items: OrderItem[] = lines.map(({ productId, quantity }) => {
+    const product = products.get(productId)!;
+    return { productId, name: product.name, quantity, unitPriceCents: product.priceCents };
+  });
+  const currencies = [...new Set(lines.map(({ productId }) => products.get(productId)!.currency))];
+  if (currencies.length > 1) throw new MixedCurrenciesError(currencies);
+  const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+  if (!Number.isSafeInteger(totalCents)) throw new TotalTooLargeError();
+  const currency = currencies[0]!;
+  const order: Order = {
+    id,
+    status: 'pending',
+    items,
+    totalCents,
+    currency,
+    customer,
+    timeline: [{ status: 'pending', at: now }],
+    createdAt: now,
+    updatedAt: now,
+  };
+  const placed = {
+    orderId: id,
+    items: items.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents })),
+    currency,
+    totalCents,
+  };
+  return { order, events: [{ type: 'io.stockflow.order.placed', subject: id, data: placed }] };
+}
+
+/** Moves the order to `to` (the only place a status changes), recording it on the timeline. */
+function move(
+  order: Order,
+  to: OrderStatus,
+  now: string,
+  { reason, shortages }: { reason?: string; shortages?: Shortage[] } = {},
+): Order {
+  if (!TRANSITIONS[order.status].includes(to)) throw new TransitionRefusedError(order.status, to);
+  return {
+    ...order,
+    status: to,
+    ...(shortages ? { shortages } : {}),
+    timeline: [...order.timeline, { status: to, at: now, ...(reason ? { reason } : {}) }],
+    updatedAt: now,
+  };
+}
+
+const unchanged = (order: Order): OrderChange => ({ order, events: [] });
+
+export type Canceller = 'customer' | 'admin';
+
+/** The customer's or an admin's cancel, from pending or confirmed, with their reason if they gave one. */
+export function cancelOrder(
+  order: Order,
+  {
+    by,
+    reason = by === 'customer' ? 'cancelled by the customer' : 'cancelled by an admin',
+  }: {
+    by: Canceller;
+    reason?: string;
+  },
+  now: string,
+): OrderChange {
+  const next = move(order, 'cancelled', now, { reason });
+  return {
+    order: next,
+    events: [
+      { type: 'io.stockflow.order.cancelled', subject: order.id, data: { orderId: order.id, reason } },
+    ],
+  };
+}
+
+/** An admin ships a confirmed order. */
+export function shipOrder(order: Order, now: string): OrderChange {
+  return {
+    order: move(order, 'shipped', now),
+    events: [{ type: 'io.stockflow.order.shipped', subject: order.id, data: { orderId: order.id } }],
+  };
+}
+
+/**
+ * Inventory reserved the order's stock. Only a pending order becomes confirmed; for a cancelled one
+ * nothing happens here: `order.cancelled` was already emitted, and inventory releases (or never
+ * keeps) the stock of an order it has seen cancelled.
+ */
+export function confirmReservation(order: Order, now: string): OrderChange {
+  if (order.status !== 'pending') return unchanged(order);
+  return {
+    order: move(order, 'confirmed', now),
+    events: [{ type: 'io.stockflow.order.confirmed', subject: order.id, data: { orderId: order.id } }],
+  };
+}
+
+/** Inventory could not reserve the order. Only a pending order becomes rejected. */
+export function rejectForShortages(order: Order, shortages: Shortage[], now: string): OrderChange {
+  if (order.status !== 'pending') return unchanged(order);
+  return {
+    order: move(order, 'rejected', now, { reason: 'not enough stock', shortages }),
+    events: [
+      { type: 'io.stockflow.order.rejected', subject: order.id, data: { orderId: order.id, shortages } },
+    ],
+  };
+}

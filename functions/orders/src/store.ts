@@ -1,0 +1,122 @@
+/**
+ * @module The orders' Firestore adapter (database `orders`): `orders` (each order with its token's
+ * digest), `products` (the projection of catalog's products) and `idempotencyKeys`. Changes happen
+ * inside a transaction (`Work`, from rt.transact or an event handler), all reads before writes;
+ * listing and watching read outside one.
+ */
+import type { DocumentData, Firestore } from '@google-cloud/firestore';
+import type { Order, OrderStatus, Page } from '@stockflow/contracts';
+import { decodeCursor, encodeCursor, type Work } from '@stockflow/kit';
+import * as z from 'zod/mini';
+import { type IdempotencyRecord, keyDigest } from './idempotency.ts';
+import type { ProductEntry } from './products.ts';
+
+const ORDERS = 'orders';
+const PRODUCTS = 'products';
+const IDEMPOTENCY_KEYS = 'idempotencyKeys';
+
+/** How long an Idempotency-Key is remembered (a Firestore TTL policy on `expireAt` removes it). */
+const IDEMPOTENCY_KEY_DAYS = 7;
+
+export interface StoredOrder {
+  order: Order;
+  /** The SHA-256 digest of the order's token (the token itself is never stored). */
+  tokenHash: string;
+}
+
+function fromDocument(data: DocumentData): StoredOrder {
+  const { tokenHash, ...order } = data as Order & { tokenHash: string };
+  return { order, tokenHash };
+}
+
+const toDocument = ({ order, tokenHash }: StoredOrder) => ({ ...order, tokenHash });
+
+/** Where a listing continues: the last order's creation time and id (newest first). */
+const Position = z.tuple([z.string(), z.string()]);
+
+export interface OrderQuery {
+  status?: OrderStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export class OrdersStore {
+  readonly #db: () => Promise<Firestore>;
+
+  constructor(db: () => Promise<Firestore>) {
+    this.#db = db;
+  }
+
+  async find(id: string): Promise<StoredOrder | undefined> {
+    const snap = await (await this.#db()).collection(ORDERS).doc(id).get();
+    return snap.exists ? fromDocument(snap.data()!) : undefined;
+  }
+
+  /** Orders newest first, a page at a time. */
+  async list({ status, limit, cursor }: OrderQuery): Promise<Page<Order>> {
+    const db = await this.#db();
+    let query = db.collection(ORDERS).orderBy('createdAt', 'desc').orderBy('__name__', 'desc');
+    if (status) query = query.where('status', '==', status);
+    if (cursor) query = query.startAfter(...decodeCursor(cursor, Position));
+    // One more than asked tells whether another page exists, so the last page has no cursor.
+    const snap = await query.limit(limit + 1).get();
+    const docs = snap.docs.slice(0, limit);
+    const last = docs.at(-1);
+    return {
+      items: docs.map((doc) => fromDocument(doc.data()).order),
+      nextCursor:
+        snap.docs.length > limit && last ? encodeCursor([last.get('createdAt') as string, last.id]) : null,
+    };
+  }
+
+  /**
+   * Calls `onOrder` with the order now and after every change, whichever instance makes it (a
+   * Firestore listener). Returns the function that stops listening.
+   */
+  async watch(id: string, onOrder: (order: Order) => void, onError: (error: Error) => void) {
+    const db = await this.#db();
+    return db
+      .collection(ORDERS)
+      .doc(id)
+      .onSnapshot((snap) => {
+        if (snap.exists) onOrder(fromDocument(snap.data()!).order);
+      }, onError);
+  }
+
+  async read(work: Work, id: string): Promise<StoredOrder | undefined> {
+    const snap = await work.tx.get(work.db.collection(ORDERS).doc(id));
+    return snap.exists ? fromDocument(snap.data()!) : undefined;
+  }
+
+  insert(work: Work, stored: StoredOrder): void {
+    work.tx.create(work.db.collection(ORDERS).doc(stored.order.id), toDocument(stored));
+  }
+
+  replace(work: Work, stored: StoredOrder): void {
+    work.tx.set(work.db.collection(ORDERS).doc(stored.order.id), toDocument(stored));
+  }
+
+  /** The projection's entries for these product ids (absent ones are unknown to orders). */
+  async products(work: Work, ids: readonly string[]): Promise<Map<string, ProductEntry>> {
+    const refs = ids.map((id) => work.db.collection(PRODUCTS).doc(id));
+    const snaps = refs.length ? await work.tx.getAll(...refs) : [];
+    return new Map(snaps.filter((s) => s.exists).map((s) => [s.id, s.data() as ProductEntry]));
+  }
+
+  saveProduct(work: Work, entry: ProductEntry): void {
+    work.tx.set(work.db.collection(PRODUCTS).doc(entry.id), entry);
+  }
+
+  async readIdempotencyKey(work: Work, key: string): Promise<IdempotencyRecord | undefined> {
+    const snap = await work.tx.get(work.db.collection(IDEMPOTENCY_KEYS).doc(keyDigest(key)));
+    return snap.exists ? (snap.data() as IdempotencyRecord) : undefined;
+  }
+
+  /** Claims the key; a concurrent claim of the same key makes one of the transactions retry. */
+  claimIdempotencyKey(work: Work, key: string, record: IdempotencyRecord): void {
+    work.tx.create(work.db.collection(IDEMPOTENCY_KEYS).doc(keyDigest(key)), {
+      ...record,
+      expireAt: new Date(Date.now() + IDEMPOTENCY_KEY_DAYS * 24 * 3600 * 1000),
+    });
+  }
+}

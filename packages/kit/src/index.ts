@@ -25,6 +25,13 @@ export { createLogger, type Logger, logScope } from './log.ts';
 export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats } from './outbox.ts';
 export * from './problem.ts';
 export { type CursorValue, decodeCursor, encodeCursor, pageLimit, readQuery } from './query.ts';
-export { dedupeKey, type EmitInput, INBOX_COLLECTION, Runtime, type Work } from './runtime.ts';
+export {
+  type ConsumedEvent,
+  dedupeKey,
+  type EmitInput,
+  INBOX_COLLECTION,
+  Runtime,
+  type Work,
+} from './runtime.ts';
 export { runFunction, type Serving, serveFunction } from './serve.ts';
 export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from './trace.ts';

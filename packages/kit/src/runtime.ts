@@ -4,7 +4,7 @@
  * for consumed events, the dedupe record all commit in one Firestore transaction.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Firestore, Transaction } from '@google-cloud/firestore';
+import type { DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
 import type { CloudEventV1 } from 'cloudevents';
 import type { EventRecord } from './cloudevents.ts';
 import { lazyFirestore } from './firestore.ts';
@@ -117,24 +117,43 @@ export class Runtime<C = unknown> {
    * Applies a consumed event at most once: a dedupe record keyed by (source, id) is read first and
    * written in the same transaction as `fn`'s state change. Returns false for a duplicate.
    */
-  async consumeOnce(
-    event: Pick<CloudEventV1<unknown>, 'source' | 'id' | 'type'>,
-    fn: (work: Work) => Promise<void>,
-  ) {
+  async consumeOnce(event: ConsumedEvent, fn: (work: Work) => Promise<void>) {
     return this.transact(async (work) => {
-      const ref = work.db.collection(INBOX_COLLECTION).doc(dedupeKey(event.source, event.id));
+      const ref = inboxRef(work, event);
       const seen = await work.tx.get(ref);
       if (seen.exists) return false;
       await fn(work);
-      work.tx.create(ref, {
-        source: event.source,
-        id: event.id,
-        type: event.type,
-        at: Date.now(),
-        // For a Firestore TTL policy: brokers stop redelivering long before this.
-        expireAt: new Date(Date.now() + 30 * 24 * 3600 * 1000),
-      });
+      markConsumed(work, ref, event);
       return true;
+    });
+  }
+
+  /**
+   * Applies several consumed events in one transaction (group commit), each at most once: their
+   * dedupe records are read together first and written with `fn`'s state change. `fresh[i]` tells
+   * `fn` whether `events[i]` is new: false for one consumed before, or for a second delivery of an
+   * event earlier in the same list. Returns `fn`'s value and those flags.
+   */
+  async consumeMany<T>(
+    events: ReadonlyArray<ConsumedEvent>,
+    fn: (work: Work, fresh: readonly boolean[]) => Promise<T>,
+  ): Promise<{ value: T; fresh: boolean[] }> {
+    return this.transact(async (work) => {
+      const refs = events.map((event) => inboxRef(work, event));
+      const unique = [...new Map(refs.map((ref) => [ref.path, ref])).values()];
+      const seen = new Set(
+        unique.length ? (await work.tx.getAll(...unique)).filter((s) => s.exists).map((s) => s.ref.path) : [],
+      );
+      const fresh = refs.map((ref) => {
+        if (seen.has(ref.path)) return false;
+        seen.add(ref.path);
+        return true;
+      });
+      const value = await fn(work, fresh);
+      events.forEach((event, i) => {
+        if (fresh[i]) markConsumed(work, refs[i]!, event);
+      });
+      return { value, fresh };
     });
   }
 
@@ -159,6 +178,24 @@ export class Runtime<C = unknown> {
     staged.push({ key: record.id, record });
     return record;
   }
+}
+
+/** What identifies a consumed event: its dedupe key is (source, id). */
+export type ConsumedEvent = Pick<CloudEventV1<unknown>, 'source' | 'id' | 'type'>;
+
+function inboxRef(work: Work, event: ConsumedEvent): DocumentReference {
+  return work.db.collection(INBOX_COLLECTION).doc(dedupeKey(event.source, event.id));
+}
+
+function markConsumed(work: Work, ref: DocumentReference, event: ConsumedEvent): void {
+  work.tx.create(ref, {
+    source: event.source,
+    id: event.id,
+    type: event.type,
+    at: Date.now(),
+    // For a Firestore TTL policy: brokers stop redelivering long before this.
+    expireAt: new Date(Date.now() + 30 * 24 * 3600 * 1000),
+  });
 }
 
 /** Firestore document ids cannot hold `/`: the key is a digest of source and id. */

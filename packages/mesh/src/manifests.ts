@@ -230,7 +230,13 @@ function group(apiVersion: string | undefined): string {
 }
 
 function issues(error: z.core.$ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(object)'}: ${issue.message}`).join('; ');
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.join('.') || '(object)';
+      if (issue.code === 'unrecognized_keys') return `${where}: unknown field ${issue.keys.join(', ')}`;
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
 }
 
 /** Turns parsed objects into the manifests the mesh serves; throws a ManifestError on the first bad one. */
@@ -322,7 +328,8 @@ export function readManifestObjects(dir: string): Array<ManifestObject & { origi
         continue;
       }
       if (!/\.ya?ml$/.test(entry) || /^kustomization\.ya?ml$/.test(entry)) continue;
-      const origin = relative(process.cwd(), path) || path;
+      const local = relative(process.cwd(), path);
+      const origin = local && !local.startsWith('..') ? local : path;
       for (const doc of parseAllDocuments(readFileSync(path, 'utf8'))) {
         if (doc.errors.length) throw new ManifestError(`${origin}: ${doc.errors[0]!.message}`);
         const value = doc.toJS() as unknown;

@@ -105,8 +105,12 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     throw error;
   }
 
+  const missing = new Map<string, string[]>();
   for (const { trigger, destination } of plane.unresolved()) {
-    log.warn('trigger destination is not running: its deliveries will fail', { trigger, destination });
+    missing.set(destination, [...(missing.get(destination) ?? []), trigger]);
+  }
+  for (const [destination, triggers] of missing) {
+    log.warn(`${destination}: deliveries to it fail`, { triggers: triggers.join(', ') });
   }
 
   let stopping: Promise<void> | undefined;

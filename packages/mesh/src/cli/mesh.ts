@@ -1,0 +1,44 @@
+/**
+ * @module `npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug]`: only the eventing
+ * data plane for the Brokers, Triggers and PingSources in a folder (subscribers by `uri`), for tests
+ * and tools. Prints each broker's ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { createLogger } from '@stockflow/kit';
+import { startMesh } from '../mesh.ts';
+
+const { values } = parseArgs({
+  options: {
+    manifests: { type: 'string' },
+    port: { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+});
+if (!values.manifests) {
+  process.stderr.write(
+    'usage: npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug|info|warn]\n',
+  );
+  process.exit(2);
+}
+const level = (values['log-level'] ?? process.env.LOG_LEVEL ?? 'info') as 'debug' | 'info' | 'warn' | 'error';
+const port = Number(values.port ?? process.env.BROKER_PORT ?? 8081);
+
+try {
+  const mesh = await startMesh({
+    manifests: values.manifests,
+    port,
+    log: createLogger({ service: 'mesh', level }),
+  });
+  for (const broker of mesh.manifests.brokers) {
+    process.stdout.write(`broker ingress: ${mesh.ingressUrl(broker.namespace, broker.name)}\n`);
+  }
+  const stop = (signal: string) => {
+    process.stderr.write(`mesh: ${signal}, stopping\n`);
+    mesh.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  process.stderr.write(`mesh: ${(error as Error).message}\n`);
+  process.exit(1);
+}

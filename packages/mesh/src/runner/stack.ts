@@ -1,0 +1,256 @@
+/**
+ * @module `startStack`: all of Stockflow on one machine from the knative/ manifests. The Firestore
+ * emulator, the mesh (the Broker's ingress, Triggers, PingSources), every Knative Service declared
+ * there as its own process (`functions/<name>`, and `web`), each with the env its manifest gives plus
+ * what Knative adds. `npm start`, `npm run dev` and the system tests all use it.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger, type Logger } from '@stockflow/kit';
+import { type FirestoreEmulator, freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
+import type { Resolver } from '../broker.ts';
+import { DEFAULT_NAMESPACE, type KnativeService, loadManifests, type Manifests } from '../manifests.ts';
+import { type Mesh, startMesh } from '../mesh.ts';
+import { type EnvContext, serviceEnv } from './env.ts';
+import { prefixedWriter } from './logs.ts';
+import { LocalProcess, type ProcessSpec } from './process.ts';
+
+/** The repository root (this file is packages/mesh/src/runner/stack.ts). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface StackOptions {
+  root?: string;
+  /** The folder of Knative YAML to run; `<root>/knative/base` by default. */
+  manifests?: string;
+  /** Where web listens (8080 by default; 0 picks a free port). */
+  port?: number;
+  /** Where the broker ingress listens (8081 by default; 0 picks a free port). */
+  brokerPort?: number;
+  /** The admin bearer token; generated when absent. */
+  adminToken?: string;
+  logLevel?: LogLevel;
+  /** File watching: functions restart on change, the SPA is served by Vite with hot reload. */
+  dev?: boolean;
+  /** The Firestore project the functions use (a fresh one isolates a test's data). */
+  projectId?: string;
+  /** The entry file of a Service, by name, instead of functions/<name> (test fixtures). */
+  entries?: Record<string, string>;
+  /** Where the prefixed output of every process goes (stdout by default). */
+  write?: (text: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface StackUrls {
+  /** The SPA and `/api/<function>/...` (absent when web is not declared or not built). */
+  web?: string;
+  /** The default broker's ingress: `POST` CloudEvents here. */
+  broker: string;
+  mesh: string;
+  /** Each Service's own local URL, by name. */
+  services: Record<string, string>;
+  /** `127.0.0.1:<port>`: FIRESTORE_EMULATOR_HOST. */
+  firestore: string;
+}
+
+export interface Stack {
+  urls: StackUrls;
+  adminToken: string;
+  /** True when the token was generated (the CLI prints it). */
+  generatedToken: boolean;
+  manifests: Manifests;
+  mesh: Mesh;
+  /** Stops every process, the mesh, and the emulator if this stack started it. */
+  stop(): Promise<void>;
+}
+
+interface Plan {
+  service: KnativeService;
+  port: number;
+  spec: (env: Record<string, string>) => ProcessSpec;
+}
+
+export class StackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackError';
+  }
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const root = options.root ?? REPO_ROOT;
+  const manifestDir = options.manifests ?? join(root, 'knative', 'base');
+  const logLevel = options.logLevel ?? 'info';
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  const generatedToken = !options.adminToken;
+  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+  const projectId = options.projectId ?? 'stockflow-local';
+  const manifests = loadManifests(manifestDir);
+  // Port 0 means "any free port", picked now because processes are told theirs before they start.
+  const webPort = options.port === 0 ? await freePort() : (options.port ?? 8080);
+  const settings: StackOptions = { ...options, port: webPort };
+
+  const names = [
+    'mesh',
+    'firestore',
+    ...manifests.services.map((s) => s.name),
+    ...(settings.dev ? ['vite'] : []),
+  ];
+  const width = Math.max(...names.map((n) => n.length));
+  const runnerLog = prefixedWriter('stack', width, write);
+  const say = (message: string) => runnerLog.push(`${message}\n`);
+  const meshOut = prefixedWriter('mesh', width, write);
+  const log: Logger = createLogger({
+    service: 'mesh',
+    level: logLevel,
+    write: (line) => meshOut.push(`${line}\n`),
+  });
+
+  const started: { emulator?: FirestoreEmulator; mesh?: Mesh; processes: LocalProcess[] } = { processes: [] };
+  const stop = async () => {
+    await Promise.all(started.processes.map((p) => p.stop()));
+    await started.mesh?.stop();
+    await started.emulator?.stop();
+  };
+
+  try {
+    const firestoreOut = prefixedWriter('firestore', width, write);
+    started.emulator = await startFirestoreEmulator({ onLog: (line) => firestoreOut.push(`${line}\n`) });
+
+    const plans = await plan(manifests, root, settings);
+    const localUrls = new Map<string, string>();
+    for (const { service, port } of plans) {
+      localUrls.set(`${service.namespace}/${service.name}`, `http://127.0.0.1:${port}`);
+    }
+    const serviceUrl = (name: string, namespace: string) => localUrls.get(`${namespace}/${name}`);
+    const resolve: Resolver = (ref) =>
+      ref.kind === 'Service' ? serviceUrl(ref.name, ref.namespace) : undefined;
+
+    started.mesh = await startMesh({
+      manifests: manifestDir,
+      port: settings.brokerPort ?? 8081,
+      resolve,
+      log,
+    });
+    const mesh = started.mesh;
+
+    const context: Omit<EnvContext, 'port'> = {
+      adminToken,
+      emulatorHost: started.emulator.host,
+      projectId,
+      logLevel,
+      serviceUrl,
+      sinkBindings: manifests.sinkBindings,
+      sinkUrl(binding) {
+        const { ref, uri } = binding.sink;
+        if (ref?.kind === 'Broker') return mesh.ingressUrl(ref.namespace ?? binding.namespace, ref.name);
+        if (ref) return serviceUrl(ref.name, ref.namespace ?? binding.namespace);
+        return uri;
+      },
+      warn: say,
+    };
+    started.processes = plans.map(
+      ({ service, port, spec }) =>
+        new LocalProcess(spec(serviceEnv(service, { ...context, port })), width, write),
+    );
+    if (settings.dev) {
+      const web = plans.find((p) => p.service.name === 'web');
+      if (web) started.processes.push(new LocalProcess(viteSpec(root, webPort, web.port), width, write));
+    }
+    const timeout = settings.readyTimeoutMs ?? 60_000;
+    await Promise.all(started.processes.map((p) => p.ready(timeout)));
+
+    const services = Object.fromEntries(
+      plans.map(({ service, port }) => [service.name, `http://127.0.0.1:${port}`]),
+    );
+    const webPlan = plans.find((p) => p.service.name === 'web');
+    const urls: StackUrls = {
+      web: webPlan ? `http://127.0.0.1:${settings.dev ? webPort : webPlan.port}` : undefined,
+      broker: mesh.ingressUrl(),
+      mesh: mesh.url,
+      services,
+      firestore: started.emulator.host,
+    };
+    return { urls, adminToken, generatedToken, manifests, mesh, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Which process runs each Service and on which port. */
+async function plan(manifests: Manifests, root: string, options: StackOptions): Promise<Plan[]> {
+  const plans: Plan[] = [];
+  for (const service of manifests.services) {
+    if (service.namespace !== DEFAULT_NAMESPACE) {
+      throw new StackError(
+        `Service ${service.name}: the local runner serves namespace ${DEFAULT_NAMESPACE} only`,
+      );
+    }
+    const isWeb = service.name === 'web';
+    // In dev, Vite takes web's public port and proxies /api to the web server on a port of its own.
+    const port = isWeb && !options.dev ? options.port! : await freePort();
+    const entry = entryOf(service.name, root, options);
+    if (!entry) {
+      throw new StackError(
+        `Service ${service.name} (${service.origin}) has no code to run: expected ${
+          isWeb ? 'web/server/main.ts' : `functions/${service.name}/src/main.ts`
+        }`,
+      );
+    }
+    const args = [
+      ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      ...(options.dev ? ['--watch'] : []),
+      entry,
+    ];
+    plans.push({
+      service,
+      port,
+      spec: (env) => ({
+        name: service.name,
+        command: process.execPath,
+        args,
+        cwd: root,
+        env:
+          isWeb && !entry.endsWith('.mjs')
+            ? { STATIC_DIR: join(root, 'web', 'dist', 'public'), ...env }
+            : env,
+        readyUrl: `http://127.0.0.1:${port}/readyz`,
+      }),
+    });
+  }
+  return plans;
+}
+
+/**
+ * The file a Service runs: the bundle `npm run build` makes (what its image runs), or in dev and
+ * when nothing is built yet, its TypeScript source through tsx.
+ */
+function entryOf(name: string, root: string, options: StackOptions): string | undefined {
+  const own = options.entries?.[name];
+  if (own) return own;
+  const folder = name === 'web' ? join(root, 'web') : join(root, 'functions', name);
+  const built =
+    name === 'web' ? join(folder, 'dist', 'server', 'main.mjs') : join(folder, 'dist', 'main.mjs');
+  const source = name === 'web' ? join(folder, 'server', 'main.ts') : join(folder, 'src', 'main.ts');
+  if (!options.dev && existsSync(built)) return built;
+  return existsSync(source) ? source : undefined;
+}
+
+function viteSpec(root: string, port: number, webServerPort: number): ProcessSpec {
+  return {
+    name: 'vite',
+    command: process.execPath,
+    args: [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), '--port', String(port), '--strictPort'],
+    cwd: join(root, 'web'),
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      WEB_API_ORIGIN: `http://127.0.0.1:${webServerPort}`,
+    },
+    readyUrl: `http://127.0.0.1:${port}/`,
+  };
+}

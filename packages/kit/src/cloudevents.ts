@@ -10,7 +10,11 @@ import { badRequest } from './problem.ts';
 let sdk: Promise<typeof import('cloudevents')> | undefined;
 /** The SDK (and its JSON schema validator) is loaded on first use, off the cold-start path. */
 const loadSdk = () => {
-  sdk ??= import('cloudevents');
+  // Bundled with code splitting (scripts/bundle.ts), import() of this CommonJS package resolves to
+  // its chunk's namespace, which holds module.exports as `default` only.
+  sdk ??= import('cloudevents').then((sdkModule) =>
+    'HTTP' in sdkModule ? sdkModule : (sdkModule as unknown as { default: typeof sdkModule }).default,
+  );
   return sdk;
 };
 

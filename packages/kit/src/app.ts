@@ -15,7 +15,8 @@ import { OUTBOX_COLLECTION } from './outbox.ts';
 import { invalid, Problem, problemResponse, toProblem } from './problem.ts';
 import { Runtime } from './runtime.ts';
 import { LazyMetrics } from './telemetry.ts';
-import { childSpan, parseTraceparent } from './trace.ts';
+import { parseTraceparent } from './trace.ts';
+import { Tracing } from './tracing.ts';
 
 export interface AppEnv {
   Variables: { requestId: string };
@@ -63,6 +64,7 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         createLogger({ service: spec.name, level: config.LOG_LEVEL, projectId: config.GOOGLE_CLOUD_PROJECT });
       const metrics = new LazyMetrics(spec.name);
       const rt = new Runtime<Config>({
+        tracing: new Tracing(spec.name, options.env ?? process.env),
         name: spec.name,
         config,
         log,
@@ -106,8 +108,12 @@ function buildApp<C>(
 
   app.use(requestId());
   app.use(async function traceAndLog(c, next) {
-    const parent = parseTraceparent(c.req.header('traceparent'));
-    const scope = { trace: childSpan(parent), requestId: c.get('requestId') };
+    const span = rt.tracing.startSpan(c.req.method, {
+      parent: parseTraceparent(c.req.header('traceparent')),
+      kind: 'server',
+      attributes: { 'http.request.method': c.req.method, 'url.path': c.req.path },
+    });
+    const scope = { trace: span.trace, requestId: c.get('requestId') };
     const started = performance.now();
     state.inFlight++;
     try {
@@ -120,6 +126,10 @@ function buildApp<C>(
     // The matched route pattern, not the raw path: bounded label values.
     const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
     const method = c.req.method;
+    span.updateName(`${method} ${route}`);
+    span.setAttribute('http.route', route);
+    span.setAttribute('http.response.status_code', status);
+    span.end(status >= 500 ? new Error(`HTTP ${status}`) : undefined);
     metrics.record((m) => {
       m.httpRequests.inc({ method, route, status: String(status) });
       m.httpDuration.observe({ method, route }, seconds);

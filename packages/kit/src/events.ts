@@ -15,7 +15,7 @@ import type { EventOutcome } from './metrics.ts';
 import { badRequest, invalid, Problem } from './problem.ts';
 import type { Runtime, Work } from './runtime.ts';
 import type { LazyMetrics } from './telemetry.ts';
-import { childSpan, parseTraceparent } from './trace.ts';
+import { parseTraceparent } from './trace.ts';
 
 /**
  * The type a Knative PingSource sends; the kit answers it by sweeping the outbox, then runs the
@@ -114,13 +114,39 @@ async function receive<C>(
 ): Promise<EventOutcome> {
   const event = await readCloudEvent(c.req.raw.headers, await c.req.text());
   seen.type = event.type;
-  // This hop continues the sender's trace (HTTP header), else the trace the event started.
-  const parent =
-    parseTraceparent(c.req.header('traceparent')) ??
-    parseTraceparent(typeof event.traceparent === 'string' ? event.traceparent : undefined);
+  // The request's server span already continues the hop's `traceparent` header; without one, the
+  // event's own distributed-tracing extension says which trace it belongs to.
   const scope = logScope.getStore();
-  if (scope) scope.trace = childSpan(parent ?? scope.trace);
+  const fromEvent = parseTraceparent(typeof event.traceparent === 'string' ? event.traceparent : undefined);
+  const parent = c.req.header('traceparent') ? scope?.trace : (fromEvent ?? scope?.trace);
+  const span = rt.tracing.startSpan(`${event.type} process`, {
+    parent,
+    kind: 'consumer',
+    attributes: {
+      'messaging.system': 'knative',
+      'messaging.operation.type': 'process',
+      'cloudevents.event_id': event.id,
+      'cloudevents.event_source': event.source,
+      'cloudevents.event_type': event.type,
+    },
+  });
+  if (scope) scope.trace = span.trace;
+  try {
+    const outcome = await dispatch(rt, handlers, event);
+    span.setAttribute('stockflow.outcome', outcome);
+    span.end();
+    return outcome;
+  } catch (error) {
+    span.end(error);
+    throw error;
+  }
+}
 
+async function dispatch<C>(
+  rt: Runtime<C>,
+  handlers: EventHandlers<C>,
+  event: CloudEvent<unknown>,
+): Promise<EventOutcome> {
   let outcome: EventOutcome;
   if (event.type === PING_TYPE) {
     await rt.outbox.sweep();

@@ -10,7 +10,8 @@ import type { EventRecord } from './cloudevents.ts';
 import { lazyFirestore } from './firestore.ts';
 import { type Logger, logScope } from './log.ts';
 import { OUTBOX_COLLECTION, Outbox, type OutboxItem } from './outbox.ts';
-import { childSpan, formatTraceparent } from './trace.ts';
+import { formatTraceparent } from './trace.ts';
+import { Tracing } from './tracing.ts';
 
 export const INBOX_COLLECTION = '_inbox';
 
@@ -46,6 +47,7 @@ export interface RuntimeOptions<C> {
   databaseId: string;
   sink?: string;
   sendTimeoutMs?: number;
+  tracing?: Tracing;
   outbox?: Partial<ConstructorParameters<typeof Outbox>[0]>;
 }
 
@@ -56,6 +58,7 @@ export class Runtime<C = unknown> {
   readonly config: C;
   readonly log: Logger;
   readonly outbox: Outbox;
+  readonly tracing: Tracing;
   readonly #firestore: ReturnType<typeof lazyFirestore>;
 
   constructor(options: RuntimeOptions<C>) {
@@ -63,6 +66,7 @@ export class Runtime<C = unknown> {
     this.source = `/${options.name}`;
     this.config = options.config;
     this.log = options.log;
+    this.tracing = options.tracing ?? new Tracing(options.name, {});
     this.#firestore = lazyFirestore({ projectId: options.projectId, databaseId: options.databaseId });
     this.outbox = new Outbox({
       db: () => this.db(),
@@ -162,7 +166,17 @@ export class Runtime<C = unknown> {
   }
 
   #stage(staged: OutboxItem[], input: EmitInput): EventRecord {
-    const trace = logScope.getStore()?.trace;
+    // A producer span per emitted event: its context travels in the event (`traceparent`).
+    const span = this.tracing.startSpan(`${input.type} publish`, {
+      parent: logScope.getStore()?.trace,
+      kind: 'producer',
+      attributes: {
+        'messaging.system': 'knative',
+        'messaging.operation.type': 'create',
+        'cloudevents.event_type': input.type,
+      },
+    });
+    span.end();
     const record: EventRecord = {
       specversion: '1.0',
       id: randomUUID(),
@@ -172,7 +186,7 @@ export class Runtime<C = unknown> {
       datacontenttype: 'application/json',
       data: input.data,
       ...(input.subject ? { subject: input.subject } : {}),
-      ...(trace ? { traceparent: formatTraceparent(childSpan(trace)) } : {}),
+      traceparent: formatTraceparent(span.trace),
       ...input.extensions,
     };
     staged.push({ key: record.id, record });

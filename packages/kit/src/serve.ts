@@ -31,6 +31,7 @@ export async function serveFunction<C extends { PORT: number; SHUTDOWN_TIMEOUT_M
 ): Promise<Serving> {
   const { rt, app, state } = fn;
   const { sweepDelayMs = 1_500, sweepIntervalMs = 30_000 } = options;
+  await rt.tracing.start();
   const server = await new Promise<Server>((resolve) => {
     const s = serve(
       { fetch: app.fetch, port: options.port ?? rt.config.PORT, hostname: options.hostname ?? '0.0.0.0' },
@@ -65,6 +66,7 @@ export async function serveFunction<C extends { PORT: number; SHUTDOWN_TIMEOUT_M
       await rt.outbox.drain(Math.max(0, deadline - Date.now()));
       server.closeAllConnections();
       await closed;
+      await rt.tracing.shutdown();
       await rt.close();
     })();
     return stopping;

@@ -65,6 +65,7 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
       const metrics = new LazyMetrics(spec.name);
       const rt = new Runtime<Config>({
         tracing: new Tracing(spec.name, options.env ?? process.env),
+        metrics,
         name: spec.name,
         config,
         log,

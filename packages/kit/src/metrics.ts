@@ -63,6 +63,12 @@ export function createMetrics(service: string) {
       labelNames: ['type'] as const,
       registers,
     }),
+    deadLetters: new Counter({
+      name: 'stockflow_dead_letters_total',
+      help: 'Dead letters received (events a Trigger gave up delivering), by type and destination.',
+      labelNames: ['type', 'destination'] as const,
+      registers,
+    }),
     /** Wires the gauges that read live state; called once the runtime exists. */
     observe(next: MetricsSources) {
       sources = next;

@@ -10,6 +10,7 @@ import type { EventRecord } from './cloudevents.ts';
 import { lazyFirestore } from './firestore.ts';
 import { type Logger, logScope } from './log.ts';
 import { OUTBOX_COLLECTION, Outbox, type OutboxItem } from './outbox.ts';
+import { LazyMetrics } from './telemetry.ts';
 import { formatTraceparent } from './trace.ts';
 import { Tracing } from './tracing.ts';
 
@@ -48,6 +49,7 @@ export interface RuntimeOptions<C> {
   sink?: string;
   sendTimeoutMs?: number;
   tracing?: Tracing;
+  metrics?: LazyMetrics;
   outbox?: Partial<ConstructorParameters<typeof Outbox>[0]>;
 }
 
@@ -59,6 +61,8 @@ export class Runtime<C = unknown> {
   readonly log: Logger;
   readonly outbox: Outbox;
   readonly tracing: Tracing;
+  /** Prometheus metrics: `rt.metrics.record((m) => m.deadLetters.inc(...))`. */
+  readonly metrics: LazyMetrics;
   readonly #firestore: ReturnType<typeof lazyFirestore>;
 
   constructor(options: RuntimeOptions<C>) {
@@ -67,6 +71,7 @@ export class Runtime<C = unknown> {
     this.config = options.config;
     this.log = options.log;
     this.tracing = options.tracing ?? new Tracing(options.name, {});
+    this.metrics = options.metrics ?? new LazyMetrics(options.name);
     this.#firestore = lazyFirestore({ projectId: options.projectId, databaseId: options.databaseId });
     this.outbox = new Outbox({
       db: () => this.db(),

@@ -27,6 +27,8 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['web/src/**/*.test.{ts,tsx}'],
           setupFiles: ['web/src/test/setup.ts'],
+          // Solid libraries ship JSX source (the `solid` export condition): compile, don't externalise.
+          server: { deps: { inline: [/@solidjs\/router/, /solid-js/] } },
         },
       },
       {

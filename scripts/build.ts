@@ -1,5 +1,4 @@
 /** @module `npm run build`: bundles every function (functions/<name>/dist/main.mjs) and builds the SPA. */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleFunction } from './bundle.ts';
@@ -14,7 +13,11 @@ for (const name of readdirSync(join(root, 'functions')).sort()) {
     `built ${name}: ${(bytes / 1024).toFixed(1)} KiB at start, ${(totalBytes / 1024).toFixed(1)} KiB in all`,
   );
 }
-if (existsSync(join(root, 'web', 'vite.config.ts'))) {
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: join(root, 'web'), stdio: 'inherit' });
-  console.log('built web');
+if (existsSync(join(root, 'web', 'build.ts'))) {
+  const { buildServer, buildSpa } = await import('../web/build.ts');
+  await buildSpa();
+  const { bytes, totalBytes } = await buildServer();
+  console.log(
+    `built web: SPA in web/dist/public, server ${(bytes / 1024).toFixed(1)} KiB at start, ${(totalBytes / 1024).toFixed(1)} KiB in all`,
+  );
 }

@@ -1,0 +1,212 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { serveFunction } from '@stockflow/kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { web } from './app.ts';
+import { isInternalPath } from './proxy.ts';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+/** A real upstream function on 127.0.0.1 that records what reaches it. */
+async function startUpstream(
+  handle?: (req: IncomingMessage, res: import('node:http').ServerResponse) => void,
+) {
+  const seen: Seen[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
+      if (handle) return handle(req, res);
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'set-cookie': 'session=upstream',
+        'x-upstream': 'yes',
+        'cache-control': 'no-store',
+      });
+      res.end(JSON.stringify({ ok: true }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
+}
+
+async function startWeb(env: Record<string, string>) {
+  const fn = web.create({ env: { LOG_LEVEL: 'silent', STATIC_DIR: tmpdir(), ...env } });
+  const serving = await serveFunction(fn, { port: 0, hostname: '127.0.0.1' });
+  cleanup.push(() => serving.shutdown());
+  return `http://127.0.0.1:${serving.port}`;
+}
+
+describe('forwarding /api/<function>/…', () => {
+  it('passes method, path, query, body and the allowed headers, and nothing else', async () => {
+    const orders = await startUpstream();
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    const res = await fetch(`${base}/api/orders/o-1/cancel?x=1&y=two`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer order-token',
+        'idempotency-key': 'k-1',
+        'content-type': 'application/json',
+        accept: 'application/json',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        cookie: 'secret=1',
+        'x-internal': 'nope',
+        'proxy-authorization': 'Basic abc',
+      },
+      body: JSON.stringify({ reason: 'changed my mind' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(res.headers.get('x-upstream')).toBe('yes');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const [request] = orders.seen;
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: '/o-1/cancel?x=1&y=two',
+      body: JSON.stringify({ reason: 'changed my mind' }),
+    });
+    const h = request!.headers;
+    expect(h.authorization).toBe('Bearer order-token');
+    expect(h['idempotency-key']).toBe('k-1');
+    expect(h['content-type']).toBe('application/json');
+    expect(h.accept).toBe('application/json');
+    // Same trace, this hop's own span.
+    expect(h.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(h.traceparent).not.toContain('b7ad6b7169203331');
+    expect(h.cookie).toBeUndefined();
+    expect(h['x-internal']).toBeUndefined();
+    expect(h['proxy-authorization']).toBeUndefined();
+  });
+
+  it('forwards the bare function path as "/" and keeps a base path of the upstream URL', async () => {
+    const orders = await startUpstream();
+    const catalog = await startUpstream();
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url, UPSTREAM_CATALOG: `${catalog.url}/v1/` });
+    expect((await fetch(`${base}/api/orders?status=pending`)).status).toBe(200);
+    expect((await fetch(`${base}/api/catalog/products/p%201`)).status).toBe(200);
+    expect(orders.seen[0]!.url).toBe('/?status=pending');
+    expect(catalog.seen[0]!.url).toBe('/v1/products/p%201');
+  });
+
+  it('streams a server-sent event stream through as it is written', async () => {
+    let closed!: () => void;
+    const upstreamClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const orders = await startUpstream((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write('event: order\ndata: {"status":"pending"}\n\n');
+      res.on('close', () => closed());
+      // The second event only after the first was read by the client: no buffering in between.
+      req.socket.once('data', () => undefined);
+      setTimeout(() => res.write('event: order\ndata: {"status":"confirmed"}\n\n'), 150);
+    });
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    const abort = new AbortController();
+    const res = await fetch(`${base}/api/orders/o-1/events?token=t`, {
+      headers: { accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes('pending')) text += (await reader.read()).value;
+    expect(text).not.toContain('confirmed');
+    while (!text.includes('confirmed')) text += (await reader.read()).value;
+    expect(orders.seen[0]!.url).toBe('/o-1/events?token=t');
+    // The browser leaving closes the upstream stream too.
+    abort.abort();
+    await expect(upstreamClosed).resolves.toBeUndefined();
+  });
+
+  it('refuses internal paths, unknown functions and /api itself with 404 problems', async () => {
+    const orders = await startUpstream();
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    for (const path of [
+      '/api/orders/events',
+      '/api/orders/healthz',
+      '/api/orders/readyz',
+      '/api/orders/metrics',
+      '/api/orders/%65vents',
+      '/api/orders//events',
+      '/api/orders/Events/',
+      '/api/payments/anything',
+      '/api/',
+      '/api',
+    ]) {
+      const res = await fetch(`${base}${path}`, { method: 'POST' });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toBe('application/problem+json');
+    }
+    const unknown = await (await fetch(`${base}/api/payments/x`)).json();
+    expect(unknown).toMatchObject({ status: 404, detail: 'There is no function named "payments".' });
+    expect(orders.seen).toHaveLength(0);
+  });
+
+  it('answers 502 when the function is down and 503 when it is not configured', async () => {
+    const gone = await startUpstream();
+    await new Promise<void>((resolve) => gone.server.close(() => resolve()));
+    const base = await startWeb({ UPSTREAM_CATALOG: gone.url });
+    const down = await fetch(`${base}/api/catalog/products`);
+    expect(down.status).toBe(502);
+    expect(down.headers.get('content-type')).toBe('application/problem+json');
+    expect(await down.json()).toMatchObject({ status: 502, title: 'Bad Gateway' });
+    const missing = await fetch(`${base}/api/ledger/dead-letters`);
+    expect(missing.status).toBe(503);
+    expect(await missing.json()).toMatchObject({
+      status: 503,
+      detail: 'The ledger function is not configured here.',
+    });
+  });
+
+  it('passes upstream errors through untouched', async () => {
+    const catalog = await startUpstream((_req, res) => {
+      res.writeHead(409, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ status: 409, title: 'Conflict', detail: 'duplicate sku' }));
+    });
+    const base = await startWeb({ UPSTREAM_CATALOG: catalog.url });
+    const res = await fetch(`${base}/api/catalog/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ detail: 'duplicate sku' });
+  });
+});
+
+describe('isInternalPath', () => {
+  it('looks at the decoded first segment only', () => {
+    expect(isInternalPath('/events')).toBe(true);
+    expect(isInternalPath('/%2Fevents')).toBe(true);
+    expect(isInternalPath('/%zz')).toBe(true);
+    expect(isInternalPath('/products/events')).toBe(false);
+    expect(isInternalPath('/eventsource')).toBe(false);
+    expect(isInternalPath('/')).toBe(false);
+  });
+});

@@ -1,0 +1,97 @@
+/** @module One order for managers: customer, lines, timeline; ship a confirmed order, cancel an open one. */
+import { A, useParams } from '@solidjs/router';
+import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
+import { StatusBadge } from '../components/Badges.tsx';
+import { OrderLines, OrderShortages, OrderTimeline } from '../components/OrderDetails.tsx';
+import { ErrorNotice, Loading } from '../components/States.tsx';
+import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
+
+export default function OrderAdmin() {
+  const params = useParams<{ id: string }>();
+  const [order, { mutate, refetch }] = createResource(
+    () => params.id,
+    (id) => getOrder(id),
+  );
+  const [busy, setBusy] = createSignal<'ship' | 'cancel'>();
+  const [failure, setFailure] = createSignal<unknown>();
+
+  async function act(action: 'ship' | 'cancel', run: (id: string) => Promise<Order>) {
+    setBusy(action);
+    setFailure(undefined);
+    try {
+      mutate(await run(params.id));
+    } catch (error) {
+      setFailure(error);
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  return (
+    <section aria-labelledby="order-title">
+      <nav class="breadcrumbs" aria-label="Breadcrumb">
+        <A href="/admin/orders">Orders</A>
+      </nav>
+      <Switch>
+        <Match when={order.error}>{(error) => <ErrorNotice error={error()} onRetry={refetch} />}</Match>
+        <Match when={order.latest}>
+          {(current) => (
+            <>
+              <div class="page-head">
+                <h1 id="order-title">
+                  Order <span class="mono">{current().id}</span>
+                </h1>
+                <StatusBadge status={current().status} />
+                <button type="button" class="button button-link" onClick={() => void refetch()}>
+                  Refresh
+                </button>
+              </div>
+              <div class="order-layout">
+                <section class="card" aria-labelledby="admin-status-title">
+                  <h2 id="admin-status-title">Status</h2>
+                  <OrderShortages order={current()} />
+                  <OrderTimeline order={current()} />
+                  <div class="actions">
+                    <Show when={current().status === 'confirmed'}>
+                      <button
+                        type="button"
+                        class="button button-primary"
+                        disabled={Boolean(busy())}
+                        onClick={() => act('ship', shipOrder)}
+                      >
+                        {busy() === 'ship' ? 'Shipping…' : 'Mark as shipped'}
+                      </button>
+                    </Show>
+                    <Show when={current().status === 'pending' || current().status === 'confirmed'}>
+                      <button
+                        type="button"
+                        class="button button-danger-outline"
+                        disabled={Boolean(busy())}
+                        onClick={() => act('cancel', (id) => cancelOrder(id))}
+                      >
+                        {busy() === 'cancel' ? 'Cancelling…' : 'Cancel order'}
+                      </button>
+                    </Show>
+                  </div>
+                  <Show when={failure()}>{(error) => <ErrorNotice error={error()} />}</Show>
+                </section>
+                <section class="card" aria-labelledby="admin-items-title">
+                  <h2 id="admin-items-title">Items</h2>
+                  <OrderLines order={current()} />
+                  <h3>Customer</h3>
+                  <p>
+                    {current().customer.name} ·{' '}
+                    <a href={`mailto:${current().customer.email}`}>{current().customer.email}</a>
+                  </p>
+                </section>
+              </div>
+            </>
+          )}
+        </Match>
+        <Match when={order.loading}>
+          <Loading label="Loading order…" />
+        </Match>
+      </Switch>
+    </section>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * @module Adjusting a product's stock by a signed quantity with a reason (a delivery, a count, a
+ * breakage): validated before sending, refused changes (below what is reserved) shown in place.
+ */
+import { createSignal, Show } from 'solid-js';
+import { Field } from '../components/Field.tsx';
+import { describeError } from '../components/States.tsx';
+import { adjustStock, type StockLevel } from '../lib/api.ts';
+
+export function StockAdjuster(props: {
+  productId: string;
+  label?: string;
+  onAdjusted: (level: StockLevel) => void;
+}) {
+  const [delta, setDelta] = createSignal('');
+  const [reason, setReason] = createSignal('');
+  const [errors, setErrors] = createSignal<{ delta?: string; reason?: string }>({});
+  const [failure, setFailure] = createSignal<string>();
+  const [saving, setSaving] = createSignal(false);
+  const [done, setDone] = createSignal<string>();
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const amount = Number(delta());
+    const found: { delta?: string; reason?: string } = {};
+    if (!delta().trim() || !Number.isInteger(amount) || amount === 0) {
+      found.delta = 'Enter a whole number other than 0 (negative to remove).';
+    }
+    if (!reason().trim()) found.reason = 'Say why (a delivery, a stock count, breakage…).';
+    setErrors(found);
+    setDone(undefined);
+    setFailure(undefined);
+    if (found.delta || found.reason) return;
+    setSaving(true);
+    try {
+      const level = await adjustStock(props.productId, amount, reason().trim());
+      props.onAdjusted(level);
+      setDone(`${amount > 0 ? 'Added' : 'Removed'} ${Math.abs(amount)}. On hand now ${level.onHand}.`);
+      setDelta('');
+      setReason('');
+    } catch (error) {
+      const { title, detail } = describeError(error);
+      setFailure(detail || title);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form class="adjust-form" onSubmit={submit} noValidate aria-label={props.label ?? 'Adjust stock'}>
+      <Field label="Change" error={errors().delta} class="field-delta">
+        {(control) => (
+          <input
+            {...control}
+            class="input"
+            inputmode="numeric"
+            placeholder="+10 or -2"
+            value={delta()}
+            onInput={(event) => setDelta(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Reason" error={errors().reason} class="field-reason">
+        {(control) => (
+          <input
+            {...control}
+            class="input"
+            placeholder="Delivery from supplier"
+            value={reason()}
+            onInput={(event) => setReason(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <button type="submit" class="button button-primary" disabled={saving()}>
+        {saving() ? 'Saving…' : 'Adjust'}
+      </button>
+      <Show when={failure()}>
+        <p class="field-error form-message" role="alert">
+          {failure()}
+        </p>
+      </Show>
+      <Show when={done()}>
+        <p class="form-message success" role="status">
+          {done()}
+        </p>
+      </Show>
+    </form>
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * @module Stock levels for managers: on hand, reserved and available per product, low-stock rows
+ * highlighted (or shown alone), each adjustable with a reason.
+ */
+import { A, useSearchParams } from '@solidjs/router';
+import { createResource, createSignal, For, Show } from 'solid-js';
+import { PagedView } from '../components/PagedView.tsx';
+import { EmptyState } from '../components/States.tsx';
+import { listProducts, listStock, type StockLevel } from '../lib/api.ts';
+import { createPagedList } from '../lib/paging.ts';
+import { StockAdjuster } from './StockAdjuster.tsx';
+
+/** Product names for the rows: the first pages of the catalog, by id (ids are shown if missing). */
+async function productNames(): Promise<Record<string, string>> {
+  const names: Record<string, string> = {};
+  let cursor: string | undefined;
+  for (let page = 0; page < 5; page++) {
+    const { items, nextCursor } = await listProducts({ limit: 100, cursor });
+    for (const product of items) names[product.id] = product.name;
+    if (!nextCursor) break;
+    cursor = nextCursor;
+  }
+  return names;
+}
+
+export default function StockAdmin() {
+  const [params, setParams] = useSearchParams<{ low?: string }>();
+  const lowOnly = () => params.low === 'true';
+  const stock = createPagedList(lowOnly, (low, cursor) => listStock({ low, cursor, limit: 50 }));
+  const [names] = createResource(() => productNames().catch(() => ({}) as Record<string, string>));
+
+  return (
+    <section aria-labelledby="stock-title">
+      <div class="page-head">
+        <h1 id="stock-title">Stock</h1>
+        <label class="checkbox">
+          <input
+            type="checkbox"
+            checked={lowOnly()}
+            onChange={(event) => setParams({ low: event.currentTarget.checked ? 'true' : undefined })}
+          />
+          Low stock only
+        </label>
+      </div>
+      <PagedView
+        paged={stock}
+        noun="stock levels"
+        empty={<EmptyState title={lowOnly() ? 'Nothing is running low' : 'No stock recorded yet'} />}
+      >
+        <div class="table-wrap">
+          <table class="table stock-table">
+            <thead>
+              <tr>
+                <th scope="col">Product</th>
+                <th scope="col" class="num">
+                  On hand
+                </th>
+                <th scope="col" class="num">
+                  Reserved
+                </th>
+                <th scope="col" class="num">
+                  Available
+                </th>
+                <th scope="col" class="num">
+                  Low at
+                </th>
+                <th scope="col">Adjust</th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={stock.list.items}>
+                {(level) => (
+                  <StockRow
+                    level={level}
+                    name={names.latest?.[level.productId]}
+                    onAdjusted={(next) => stock.replace(next, (a, b) => a.productId === b.productId)}
+                  />
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </PagedView>
+    </section>
+  );
+}
+
+function StockRow(props: {
+  level: StockLevel;
+  name: string | undefined;
+  onAdjusted: (level: StockLevel) => void;
+}) {
+  const [open, setOpen] = createSignal(false);
+  const label = () => props.name ?? props.level.productId;
+  return (
+    <tr classList={{ 'row-low': props.level.low }}>
+      <td>
+        <A href={`/admin/products/${encodeURIComponent(props.level.productId)}`}>{label()}</A>
+        <Show when={props.level.low}>
+          <span class="badge badge-few">Low</span>
+        </Show>
+      </td>
+      <td class="num">{props.level.onHand}</td>
+      <td class="num">{props.level.reserved}</td>
+      <td class="num strong">{props.level.available}</td>
+      <td class="num">{props.level.lowStockThreshold}</td>
+      <td>
+        <Show
+          when={open()}
+          fallback={
+            <button
+              type="button"
+              class="button button-secondary button-small"
+              onClick={() => setOpen(true)}
+              aria-label={`Adjust stock of ${label()}`}
+            >
+              Adjust
+            </button>
+          }
+        >
+          <StockAdjuster
+            productId={props.level.productId}
+            label={`Adjust stock of ${label()}`}
+            onAdjusted={props.onAdjusted}
+          />
+        </Show>
+      </td>
+    </tr>
+  );
+}

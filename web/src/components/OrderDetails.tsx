@@ -1,0 +1,131 @@
+/**
+ * @module What shoppers and managers both see of an order: its status timeline, its lines and
+ * total, and for a rejected order the lines that could not be filled.
+ */
+import { For, Show } from 'solid-js';
+import type { Order, OrderStatus } from '../lib/api.ts';
+import { formatMoney } from '../lib/money.ts';
+import { formatDateTime } from '../lib/time.ts';
+import { STATUS_LABEL } from './Badges.tsx';
+
+/** The steps still ahead of an order on the happy path. */
+const AHEAD: Record<OrderStatus, OrderStatus[]> = {
+  pending: ['confirmed', 'shipped'],
+  confirmed: ['shipped'],
+  shipped: [],
+  rejected: [],
+  cancelled: [],
+};
+
+const STEP_NOTE: Partial<Record<OrderStatus, string>> = {
+  pending: 'We are reserving your items.',
+  confirmed: 'Your items are reserved for you.',
+  shipped: 'Your order is on its way.',
+  rejected: 'Some items were not available, so nothing was charged.',
+  cancelled: 'The order was cancelled and its items released.',
+};
+
+export function OrderTimeline(props: { order: Order }) {
+  return (
+    <ol class="timeline" aria-label="Order status">
+      <For each={props.order.timeline}>
+        {(entry, index) => (
+          <li
+            class={`timeline-step done step-${entry.status}`}
+            aria-current={index() === props.order.timeline.length - 1 ? 'step' : undefined}
+          >
+            <span class="timeline-dot" aria-hidden="true" />
+            <div>
+              <p class="timeline-title">{STATUS_LABEL[entry.status]}</p>
+              <p class="timeline-meta">
+                <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
+              </p>
+              <Show when={entry.reason ?? STEP_NOTE[entry.status]}>
+                <p class="timeline-note">{entry.reason ?? STEP_NOTE[entry.status]}</p>
+              </Show>
+            </div>
+          </li>
+        )}
+      </For>
+      <For each={AHEAD[props.order.status]}>
+        {(status) => (
+          <li class="timeline-step upcoming">
+            <span class="timeline-dot" aria-hidden="true" />
+            <div>
+              <p class="timeline-title">{STATUS_LABEL[status]}</p>
+              <p class="timeline-meta">Not yet</p>
+            </div>
+          </li>
+        )}
+      </For>
+    </ol>
+  );
+}
+
+export function OrderLines(props: { order: Order }) {
+  const money = (cents: number) => formatMoney(cents, props.order.currency);
+  return (
+    <div class="table-wrap">
+      <table class="table">
+        <caption class="visually-hidden">Items in this order</caption>
+        <thead>
+          <tr>
+            <th scope="col">Item</th>
+            <th scope="col" class="num">
+              Quantity
+            </th>
+            <th scope="col" class="num">
+              Unit price
+            </th>
+            <th scope="col" class="num">
+              Total
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.order.items}>
+            {(item) => (
+              <tr>
+                <td>{item.name}</td>
+                <td class="num">{item.quantity}</td>
+                <td class="num">{money(item.unitPriceCents)}</td>
+                <td class="num">{money(item.unitPriceCents * item.quantity)}</td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={3}>
+              Order total
+            </th>
+            <td class="num strong">{money(props.order.totalCents)}</td>
+          </tr>
+        </tfoot>
+      </table>
+    </div>
+  );
+}
+
+/** The lines a rejected order could not get, by name. */
+export function OrderShortages(props: { order: Order }) {
+  const nameOf = (productId: string) =>
+    props.order.items.find((item) => item.productId === productId)?.name ?? productId;
+  return (
+    <Show when={props.order.shortages?.length}>
+      <div class="notice notice-error" role="status">
+        <p class="notice-title">Not enough stock for:</p>
+        <ul class="shortages">
+          <For each={props.order.shortages}>
+            {(shortage) => (
+              <li>
+                <strong>{nameOf(shortage.productId)}</strong>: you asked for {shortage.requested},{' '}
+                {shortage.available === 0 ? 'none are' : `only ${shortage.available}`} available.
+              </li>
+            )}
+          </For>
+        </ul>
+      </div>
+    </Show>
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * @module A product's picture, or a tidy placeholder (its initials on a colour of its own) when it
+ * has none or the image fails to load.
+ */
+import { createSignal, Show } from 'solid-js';
+
+/** Placeholder colours (`.hue-0` … `.hue-7` in the stylesheet: no inline styles under our CSP). */
+const HUE_COUNT = 8;
+
+function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  return (
+    words
+      .slice(0, 2)
+      .map((word) => word[0]!.toUpperCase())
+      .join('') || '?'
+  );
+}
+
+function hueOf(name: string): number {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % HUE_COUNT;
+}
+
+export function ProductImage(props: {
+  name: string;
+  imageUrl?: string | undefined;
+  size?: 'card' | 'large' | 'thumb';
+}) {
+  const [failed, setFailed] = createSignal(false);
+  return (
+    <div class={`product-image product-image-${props.size ?? 'card'}`}>
+      <Show
+        when={props.imageUrl && !failed()}
+        fallback={
+          <div class={`product-placeholder hue-${hueOf(props.name)}`} role="img" aria-label={props.name}>
+            <span aria-hidden="true">{initials(props.name)}</span>
+          </div>
+        }
+      >
+        <img
+          src={props.imageUrl}
+          alt={props.name}
+          loading="lazy"
+          decoding="async"
+          onError={() => setFailed(true)}
+        />
+      </Show>
+    </div>
+  );
+}

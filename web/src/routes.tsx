@@ -1,0 +1,33 @@
+/**
+ * @module The app's routes. The shop's front page is in the first download; every other screen is
+ * its own chunk, fetched when a link to it is hovered or followed (the admin area never reaches a
+ * shopper's browser unless they go there). Each route sits in its own error boundary.
+ */
+import { Navigate, type RouteDefinition } from '@solidjs/router';
+import { lazy } from 'solid-js';
+import { guarded } from './components/RouteBoundary.tsx';
+import Catalog from './shop/Catalog.tsx';
+
+export const routes: RouteDefinition[] = [
+  { path: '/', component: guarded(Catalog) },
+  { path: '/products/:id', component: guarded(lazy(() => import('./shop/ProductPage.tsx'))) },
+  { path: '/cart', component: guarded(lazy(() => import('./shop/CartPage.tsx'))) },
+  { path: '/checkout', component: guarded(lazy(() => import('./shop/CheckoutPage.tsx'))) },
+  { path: '/orders/:id', component: guarded(lazy(() => import('./shop/OrderPage.tsx'))) },
+  {
+    path: '/admin',
+    component: guarded(lazy(() => import('./admin/AdminLayout.tsx'))),
+    children: [
+      { path: '/', component: () => <Navigate href="/admin/products" /> },
+      { path: '/products', component: guarded(lazy(() => import('./admin/ProductsAdmin.tsx'))) },
+      {
+        path: ['/products/new', '/products/:id'],
+        component: guarded(lazy(() => import('./admin/ProductEditor.tsx'))),
+      },
+      { path: '/stock', component: guarded(lazy(() => import('./admin/StockAdmin.tsx'))) },
+      { path: '/orders', component: guarded(lazy(() => import('./admin/OrdersAdmin.tsx'))) },
+      { path: '/orders/:id', component: guarded(lazy(() => import('./admin/OrderAdmin.tsx'))) },
+    ],
+  },
+  { path: '*', component: guarded(lazy(() => import('./shop/NotFound.tsx'))) },
+];

@@ -1,0 +1,120 @@
+/**
+ * @module The shop's front page: the product grid with search (name or SKU prefix) and category
+ * filter kept in the URL, availability badges, and more products as the shopper scrolls.
+ */
+import { useSearchParams } from '@solidjs/router';
+import { createEffect, createResource, createSignal, For, on, onCleanup, Show } from 'solid-js';
+import { createStore } from 'solid-js/store';
+import { PagedView } from '../components/PagedView.tsx';
+import { EmptyState } from '../components/States.tsx';
+import { getAvailability, listCategories, listProducts } from '../lib/api.ts';
+import { createPagedList } from '../lib/paging.ts';
+import { ProductCard } from './ProductCard.tsx';
+
+const SEARCH_DELAY_MS = 250;
+
+export default function Catalog() {
+  const [params, setParams] = useSearchParams<{ q?: string; category?: string }>();
+  const [search, setSearch] = createSignal(params.q ?? '');
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(searchTimer));
+
+  const onSearch = (value: string) => {
+    setSearch(value);
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(
+      () => setParams({ q: value.trim() || undefined }, { replace: true }),
+      SEARCH_DELAY_MS,
+    );
+  };
+  // Back/forward changes the URL: the box follows.
+  createEffect(
+    on(
+      () => params.q,
+      (q) => setSearch(q ?? ''),
+      { defer: true },
+    ),
+  );
+
+  // Categories only refine the page: when they fail, the filter offers "All" alone.
+  const [categories] = createResource(() => listCategories().catch(() => [] as string[]));
+
+  const products = createPagedList(
+    () => ({ q: params.q ?? '', category: params.category ?? '' }),
+    (query, cursor) => listProducts({ ...query, cursor }),
+  );
+
+  const [available, setAvailable] = createStore<Record<string, number>>({});
+  createEffect(
+    on(
+      () => products.list.items.map((product) => product.id).filter((id) => !(id in available)),
+      (ids) => {
+        if (!ids.length) return;
+        // Badges are a bonus: without inventory the grid still shows and sells.
+        getAvailability(ids).then(setAvailable, () => undefined);
+      },
+    ),
+  );
+
+  const filtered = () => Boolean(params.q || params.category);
+
+  return (
+    <section aria-labelledby="catalog-title">
+      <div class="page-head">
+        <h1 id="catalog-title">{params.category ? params.category : 'All products'}</h1>
+        <form class="filters" aria-label="Find products" onSubmit={(event) => event.preventDefault()}>
+          <label class="visually-hidden" for="catalog-search">
+            Search products
+          </label>
+          <input
+            id="catalog-search"
+            class="input"
+            type="search"
+            placeholder="Search by name or SKU"
+            value={search()}
+            onInput={(event) => onSearch(event.currentTarget.value)}
+          />
+          <label class="visually-hidden" for="catalog-category">
+            Category
+          </label>
+          <select
+            id="catalog-category"
+            class="input"
+            value={params.category ?? ''}
+            onChange={(event) => setParams({ category: event.currentTarget.value || undefined })}
+          >
+            <option value="">All categories</option>
+            <For each={categories() ?? []}>{(category) => <option value={category}>{category}</option>}</For>
+          </select>
+        </form>
+      </div>
+
+      <PagedView
+        paged={products}
+        noun="products"
+        empty={
+          <EmptyState title={filtered() ? 'No products match your search' : 'No products yet'}>
+            <Show when={filtered()}>
+              <button
+                type="button"
+                class="button button-secondary"
+                onClick={() => {
+                  setSearch('');
+                  setParams({ q: undefined, category: undefined });
+                }}
+              >
+                Clear filters
+              </button>
+            </Show>
+          </EmptyState>
+        }
+      >
+        <ul class="product-grid" aria-label="Products">
+          <For each={products.list.items}>
+            {(product) => <ProductCard product={product} available={available[product.id]} />}
+          </For>
+        </ul>
+      </PagedView>
+    </section>
+  );
+}

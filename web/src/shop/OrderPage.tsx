@@ -1,0 +1,214 @@
+/**
+ * @module An order as its shopper sees it (reached from checkout, or a shared link carrying the
+ * order's token): the status timeline, updated live over server-sent events until the order
+ * settles; the lines that were short when it was rejected; cancel while that is allowed.
+ */
+import { A, useLocation, useParams, useSearchParams } from '@solidjs/router';
+import {
+  createEffect,
+  createMemo,
+  createResource,
+  createSignal,
+  Match,
+  on,
+  onCleanup,
+  Show,
+  Switch,
+} from 'solid-js';
+import { StatusBadge } from '../components/Badges.tsx';
+import { OrderLines, OrderShortages, OrderTimeline } from '../components/OrderDetails.tsx';
+import { ErrorNotice, Loading } from '../components/States.tsx';
+import { ApiError, cancelOrder, getOrder, type Order, type StreamState, watchOrder } from '../lib/api.ts';
+
+/** Statuses after which nothing changes any more: no need to keep a stream open. */
+export const SETTLED = new Set<Order['status']>(['rejected', 'cancelled', 'shipped']);
+export const CANCELLABLE = new Set<Order['status']>(['pending', 'confirmed']);
+
+export default function OrderPage() {
+  const params = useParams<{ id: string }>();
+  const [search] = useSearchParams<{ token?: string }>();
+  const token = () => search.token ?? '';
+
+  return (
+    <Show
+      when={token()}
+      fallback={
+        <div class="state state-error" role="alert">
+          <h1 class="state-title">This order link is incomplete</h1>
+          <p class="state-detail">Open the full link from your confirmation, including its token.</p>
+        </div>
+      }
+    >
+      <LiveOrder id={params.id} token={token()} />
+    </Show>
+  );
+}
+
+function LiveOrder(props: { id: string; token: string }) {
+  const location = useLocation<{ placed?: boolean }>();
+  const [order, { mutate, refetch }] = createResource(
+    () => ({ id: props.id, token: props.token }),
+    ({ id, token }) => getOrder(id, token),
+  );
+  const [stream, setStream] = createSignal<StreamState>('connecting');
+
+  const settled = createMemo(() => (order.latest ? SETTLED.has(order.latest.status) : undefined));
+
+  // Follow the order live until it settles.
+  createEffect(
+    on([() => props.id, () => props.token, settled], ([id, token, settled]) => {
+      if (settled !== false) return;
+      const watch = watchOrder(id, token, (next) => mutate(next), setStream);
+      onCleanup(() => watch.stop());
+    }),
+  );
+
+  return (
+    <Switch>
+      <Match when={order.error}>
+        {(error) => (
+          <Show
+            when={error() instanceof ApiError && (error() as ApiError).status === 404}
+            fallback={<ErrorNotice error={error()} onRetry={refetch} />}
+          >
+            <div class="state state-error" role="alert">
+              <h1 class="state-title">We could not find this order</h1>
+              <p class="state-detail">The link may be mistyped or incomplete.</p>
+            </div>
+          </Show>
+        )}
+      </Match>
+      <Match when={order.latest}>
+        {(loaded) => (
+          <OrderView
+            order={loaded()}
+            token={props.token}
+            placed={Boolean(location.state?.placed)}
+            live={!SETTLED.has(loaded().status) ? stream() : undefined}
+            onChange={(next) => mutate(next)}
+          />
+        )}
+      </Match>
+      <Match when={order.loading}>
+        <Loading label="Loading your order…" />
+      </Match>
+    </Switch>
+  );
+}
+
+function OrderView(props: {
+  order: Order;
+  token: string;
+  placed: boolean;
+  live: StreamState | undefined;
+  onChange: (order: Order) => void;
+}) {
+  const [confirming, setConfirming] = createSignal(false);
+  const [cancelling, setCancelling] = createSignal(false);
+  const [cancelError, setCancelError] = createSignal<unknown>();
+  const [copied, setCopied] = createSignal(false);
+
+  async function cancel() {
+    setCancelling(true);
+    setCancelError(undefined);
+    try {
+      props.onChange(await cancelOrder(props.order.id, props.token));
+      setConfirming(false);
+    } catch (error) {
+      setCancelError(error);
+    } finally {
+      setCancelling(false);
+    }
+  }
+
+  async function copyLink() {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      setCopied(true);
+    } catch {
+      setCopied(false);
+    }
+  }
+
+  return (
+    <article class="order-page" aria-labelledby="order-title">
+      <Show when={props.placed}>
+        <div class="notice notice-success" role="status">
+          <p class="notice-title">Thank you, {props.order.customer.name}!</p>
+          <p>Your order was received. This page follows it live; keep the link to come back.</p>
+        </div>
+      </Show>
+      <div class="page-head">
+        <h1 id="order-title">
+          Order <span class="mono">{props.order.id}</span>
+        </h1>
+        <StatusBadge status={props.order.status} />
+        <Show when={props.live}>
+          {(state) => (
+            <span class={`live live-${state()}`} role="status">
+              {state() === 'live' ? 'Live' : state() === 'closed' ? 'Updates paused' : 'Connecting…'}
+            </span>
+          )}
+        </Show>
+      </div>
+      <div class="order-layout">
+        <section class="card" aria-labelledby="status-title">
+          <h2 id="status-title">Status</h2>
+          <OrderShortages order={props.order} />
+          <OrderTimeline order={props.order} />
+          <Show when={CANCELLABLE.has(props.order.status)}>
+            <div class="actions">
+              <Show
+                when={confirming()}
+                fallback={
+                  <button
+                    type="button"
+                    class="button button-danger-outline"
+                    onClick={() => setConfirming(true)}
+                  >
+                    Cancel order
+                  </button>
+                }
+              >
+                <p>Cancel this order? Its items go back on sale.</p>
+                <button type="button" class="button button-danger" disabled={cancelling()} onClick={cancel}>
+                  {cancelling() ? 'Cancelling…' : 'Yes, cancel it'}
+                </button>
+                <button type="button" class="button button-secondary" onClick={() => setConfirming(false)}>
+                  Keep my order
+                </button>
+              </Show>
+            </div>
+          </Show>
+          <Show when={cancelError()}>
+            {(error) => (
+              <ErrorNotice
+                error={error()}
+                title={
+                  error() instanceof ApiError && (error() as ApiError).status === 409
+                    ? 'This order can no longer be cancelled'
+                    : undefined
+                }
+              />
+            )}
+          </Show>
+        </section>
+        <section class="card" aria-labelledby="items-title">
+          <h2 id="items-title">Items</h2>
+          <OrderLines order={props.order} />
+          <p class="muted">
+            For {props.order.customer.name} · {props.order.customer.email}
+          </p>
+          <div class="actions">
+            <button type="button" class="button button-secondary" onClick={copyLink}>
+              {copied() ? 'Link copied' : 'Copy link to this order'}
+            </button>
+            <A href="/" class="button button-link">
+              Continue shopping
+            </A>
+          </div>
+        </section>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,330 @@
+/**
+ * @module An in-memory Stockflow behind msw handlers that follow docs/api.md: catalog, inventory
+ * and orders with admin and order-token checks, cursor paging, idempotent order placement and an
+ * order event stream. Screens are tested against its behaviour; each test builds its own.
+ */
+import { HttpResponse, http } from 'msw';
+import type { Order, OrderStatus, Product, StockLevel } from '../lib/api.ts';
+
+export const ADMIN_TOKEN = 'admin-token-for-tests-0123';
+const NOW = '2026-11-27T10:00:00.000Z';
+
+export function product(overrides: Partial<Product> & Pick<Product, 'id' | 'name'>): Product {
+  return {
+    sku: overrides.id.toUpperCase(),
+    priceCents: 1200,
+    currency: 'EUR',
+    status: 'active',
+    version: 1,
+    createdAt: NOW,
+    updatedAt: NOW,
+    ...overrides,
+  };
+}
+
+const problem = (status: number, title: string, detail?: string, extra: Record<string, unknown> = {}) =>
+  HttpResponse.json(
+    { type: 'about:blank', title, status, detail, ...extra },
+    {
+      status,
+      headers: { 'content-type': 'application/problem+json' },
+    },
+  );
+
+function page<T>(items: T[], url: URL, fallbackLimit = 24) {
+  const limit = Number(url.searchParams.get('limit') ?? fallbackLimit);
+  const start = Number(url.searchParams.get('cursor') ?? 0);
+  const slice = items.slice(start, start + limit);
+  return { items: slice, nextCursor: start + limit < items.length ? String(start + limit) : null };
+}
+
+export interface FakeShopOptions {
+  products?: Product[];
+  /** onHand per product id (reserved starts at 0). */
+  stock?: Record<string, number>;
+  lowStockThreshold?: number;
+}
+
+export function createFakeShop(options: FakeShopOptions = {}) {
+  const products = new Map((options.products ?? []).map((p) => [p.id, p]));
+  const stock = new Map<string, { onHand: number; reserved: number; lowStockThreshold: number }>();
+  for (const [id, onHand] of Object.entries(options.stock ?? {})) {
+    stock.set(id, { onHand, reserved: 0, lowStockThreshold: options.lowStockThreshold ?? 3 });
+  }
+  const orders = new Map<string, { order: Order; token: string; key?: string; body: string }>();
+  const watchers = new Map<string, Set<(order: Order) => void>>();
+  const requests: Array<{ method: string; path: string; headers: Headers; body?: unknown }> = [];
+  let nextId = 1;
+
+  const isAdmin = (request: Request) => request.headers.get('authorization') === `Bearer ${ADMIN_TOKEN}`;
+  const levelOf = (productId: string): StockLevel => {
+    const s = stock.get(productId) ?? {
+      onHand: 0,
+      reserved: 0,
+      lowStockThreshold: options.lowStockThreshold ?? 3,
+    };
+    const available = s.onHand - s.reserved;
+    return { productId, ...s, available, low: available <= s.lowStockThreshold, updatedAt: NOW };
+  };
+  const orderAccess = (request: Request, id: string, token?: string | null) => {
+    const entry = orders.get(id);
+    if (!entry) return undefined;
+    const bearer = request.headers.get('authorization')?.replace(/^Bearer /, '') ?? token;
+    return isAdmin(request) || bearer === entry.token ? entry : undefined;
+  };
+
+  function setStatus(id: string, status: OrderStatus, extra: Partial<Order> = {}) {
+    const entry = orders.get(id)!;
+    entry.order = {
+      ...entry.order,
+      ...extra,
+      status,
+      timeline: [...entry.order.timeline, { status, at: NOW }],
+      updatedAt: NOW,
+    };
+    for (const notify of watchers.get(id) ?? []) notify(entry.order);
+    return entry.order;
+  }
+
+  async function record(request: Request) {
+    const body =
+      request.method === 'GET'
+        ? undefined
+        : await request
+            .clone()
+            .json()
+            .catch(() => undefined);
+    requests.push({
+      method: request.method,
+      path: new URL(request.url).pathname,
+      headers: request.headers,
+      body,
+    });
+  }
+
+  const handlers = [
+    http.all('*/api/*', async ({ request }) => {
+      await record(request);
+      return undefined;
+    }),
+    http.get('*/api/catalog/products', ({ request }) => {
+      const url = new URL(request.url);
+      const q = (url.searchParams.get('q') ?? '').toLowerCase();
+      const category = url.searchParams.get('category');
+      const matching = [...products.values()].filter(
+        (p) =>
+          p.status === 'active' &&
+          (!q || p.name.toLowerCase().startsWith(q) || p.sku.toLowerCase().startsWith(q)) &&
+          (!category || p.category === category),
+      );
+      return HttpResponse.json(page(matching, url));
+    }),
+    http.get('*/api/catalog/categories', () =>
+      HttpResponse.json({
+        items: [
+          ...new Set(
+            [...products.values()].flatMap((p) => (p.status === 'active' && p.category ? [p.category] : [])),
+          ),
+        ].sort(),
+      }),
+    ),
+    http.get('*/api/catalog/products/:id', ({ params }) => {
+      const found = products.get(String(params.id));
+      return found ? HttpResponse.json(found) : problem(404, 'Not Found', 'No such product.');
+    }),
+    http.post('*/api/catalog/products', async ({ request }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const body = (await request.json()) as Omit<
+        Product,
+        'id' | 'status' | 'version' | 'createdAt' | 'updatedAt'
+      >;
+      if ([...products.values()].some((p) => p.sku === body.sku))
+        return problem(409, 'Conflict', 'Duplicate sku.');
+      const created = product({ ...body, id: `p-new-${nextId++}` });
+      products.set(created.id, created);
+      return HttpResponse.json(created, { status: 201 });
+    }),
+    http.patch('*/api/catalog/products/:id', async ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const existing = products.get(String(params.id));
+      if (!existing) return problem(404, 'Not Found');
+      if (existing.status === 'archived') return problem(409, 'Conflict', 'The product is archived.');
+      const changes = (await request.json()) as Record<string, unknown>;
+      const updated = { ...existing, version: existing.version + 1 } as Record<string, unknown>;
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === null) delete updated[key];
+        else updated[key] = value;
+      }
+      products.set(existing.id, updated as Product);
+      return HttpResponse.json(updated);
+    }),
+    http.post('*/api/catalog/products/:id/archive', ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const existing = products.get(String(params.id));
+      if (!existing) return problem(404, 'Not Found');
+      const archived: Product = { ...existing, status: 'archived' };
+      products.set(existing.id, archived);
+      return HttpResponse.json(archived);
+    }),
+    http.get('*/api/inventory/stock', ({ request }) => {
+      const url = new URL(request.url);
+      const ids = url.searchParams.get('ids');
+      if (ids) {
+        return HttpResponse.json({
+          items: ids.split(',').map((productId) => ({ productId, available: levelOf(productId).available })),
+        });
+      }
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const levels = [...stock.keys()]
+        .map(levelOf)
+        .filter((level) => url.searchParams.get('low') !== 'true' || level.low);
+      return HttpResponse.json(page(levels, url, 50));
+    }),
+    http.get('*/api/inventory/stock/:productId', ({ request, params }) => {
+      const level = levelOf(String(params.productId));
+      return HttpResponse.json(
+        isAdmin(request) ? level : { productId: level.productId, available: level.available },
+      );
+    }),
+    http.post('*/api/inventory/stock/:productId/adjustments', async ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const { delta, reason } = (await request.json()) as { delta: number; reason: string };
+      const id = String(params.productId);
+      const current = stock.get(id) ?? {
+        onHand: 0,
+        reserved: 0,
+        lowStockThreshold: options.lowStockThreshold ?? 3,
+      };
+      if (current.onHand + delta < current.reserved) {
+        return problem(409, 'Conflict', `onHand cannot drop below the ${current.reserved} reserved.`);
+      }
+      if (!reason)
+        return problem(400, 'Bad Request', 'invalid', { errors: [{ path: 'reason', message: 'required' }] });
+      stock.set(id, { ...current, onHand: current.onHand + delta });
+      return HttpResponse.json(levelOf(id));
+    }),
+    http.post('*/api/orders', async ({ request }) => {
+      const raw = await request.text();
+      const body = JSON.parse(raw) as {
+        items: Array<{ productId: string; quantity: number }>;
+        customer: Order['customer'];
+      };
+      const key = request.headers.get('idempotency-key') ?? undefined;
+      const previous = key ? [...orders.values()].find((entry) => entry.key === key) : undefined;
+      if (previous) {
+        if (previous.body !== raw)
+          return problem(422, 'Unprocessable Content', 'This key was used for another order.');
+        const { order, token } = previous;
+        return HttpResponse.json(
+          {
+            id: order.id,
+            status: order.status,
+            token,
+            items: order.items,
+            totalCents: order.totalCents,
+            currency: order.currency,
+          },
+          { status: 202 },
+        );
+      }
+      const lines = body.items.map((line) => ({ line, product: products.get(line.productId) }));
+      const missing = lines.find((l) => !l.product || l.product.status !== 'active');
+      if (missing)
+        return problem(422, 'Unprocessable Content', `Product ${missing.line.productId} cannot be ordered.`);
+      const id = `o-${nextId++}`;
+      const items = lines.map(({ line, product: p }) => ({
+        productId: line.productId,
+        name: p!.name,
+        quantity: line.quantity,
+        unitPriceCents: p!.priceCents,
+      }));
+      const order: Order = {
+        id,
+        status: 'pending',
+        items,
+        totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+        currency: lines[0]!.product!.currency,
+        customer: body.customer,
+        timeline: [{ status: 'pending', at: NOW }],
+        createdAt: NOW,
+        updatedAt: NOW,
+      };
+      const token = `token-${id}`;
+      orders.set(id, { order, token, key, body: raw });
+      return HttpResponse.json(
+        { id, status: 'pending', token, items, totalCents: order.totalCents, currency: order.currency },
+        { status: 202 },
+      );
+    }),
+    http.get('*/api/orders', ({ request }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const url = new URL(request.url);
+      const status = url.searchParams.get('status');
+      const list = [...orders.values()]
+        .map((e) => e.order)
+        .filter((o) => !status || o.status === status)
+        .reverse();
+      return HttpResponse.json(page(list, url, 50));
+    }),
+    http.get('*/api/orders/:id/events', ({ request, params }) => {
+      const id = String(params.id);
+      const entry = orderAccess(request, id, new URL(request.url).searchParams.get('token'));
+      if (!entry) return problem(404, 'Not Found');
+      const encoder = new TextEncoder();
+      let notify: ((order: Order) => void) | undefined;
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          notify = (order) =>
+            controller.enqueue(encoder.encode(`event: order\ndata: ${JSON.stringify(order)}\n\n`));
+          notify(entry.order);
+          if (!watchers.has(id)) watchers.set(id, new Set());
+          watchers.get(id)!.add(notify);
+        },
+        cancel() {
+          if (notify) watchers.get(id)?.delete(notify);
+        },
+      });
+      return new HttpResponse(stream, {
+        headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+      });
+    }),
+    http.get('*/api/orders/:id', ({ request, params }) => {
+      const entry = orderAccess(request, String(params.id));
+      return entry ? HttpResponse.json(entry.order) : problem(404, 'Not Found');
+    }),
+    http.post('*/api/orders/:id/cancel', ({ request, params }) => {
+      const entry = orderAccess(request, String(params.id));
+      if (!entry) return problem(404, 'Not Found');
+      if (!['pending', 'confirmed'].includes(entry.order.status)) {
+        return problem(409, 'Conflict', `A ${entry.order.status} order cannot be cancelled.`);
+      }
+      return HttpResponse.json(setStatus(entry.order.id, 'cancelled'));
+    }),
+    http.post('*/api/orders/:id/ship', ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const entry = orders.get(String(params.id));
+      if (!entry) return problem(404, 'Not Found');
+      if (entry.order.status !== 'confirmed') return problem(409, 'Conflict', 'Only confirmed orders ship.');
+      return HttpResponse.json(setStatus(entry.order.id, 'shipped'));
+    }),
+  ];
+
+  return {
+    handlers,
+    products,
+    orders,
+    requests,
+    levelOf,
+    /** Moves an order on, as the saga would, and tells its event streams. */
+    setStatus,
+    /** How many streams follow an order right now. */
+    watching: (id: string) => watchers.get(id)?.size ?? 0,
+    /** Places an order directly (for pages that start from an existing order). */
+    seedOrder(order: Order, token = `token-${order.id}`) {
+      orders.set(order.id, { order, token, body: '' });
+      return token;
+    },
+  };
+}
+
+export type FakeShop = ReturnType<typeof createFakeShop>;

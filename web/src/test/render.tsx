@@ -1,0 +1,33 @@
+/** @module Renders the app at a URL in memory, against a fake shop, with a user to drive it. */
+import { createMemoryHistory, MemoryRouter } from '@solidjs/router';
+import { render } from '@solidjs/testing-library';
+import userEvent from '@testing-library/user-event';
+import type { RequestHandler } from 'msw';
+import { Shell } from '../components/Shell.tsx';
+import { signIn } from '../lib/admin-session.ts';
+import { routes } from '../routes.tsx';
+import { ADMIN_TOKEN, createFakeShop, type FakeShopOptions } from './fake-shop.ts';
+import { server } from './server.ts';
+
+export interface RenderOptions extends FakeShopOptions {
+  /** Signs in as admin first. */
+  admin?: boolean;
+  /** Handlers that answer before the fake shop (failures, slow answers). */
+  overrides?: RequestHandler[];
+}
+
+export function renderApp(url: string, options: RenderOptions = {}) {
+  const shop = createFakeShop(options);
+  server.use(...shop.handlers);
+  if (options.overrides) server.use(...options.overrides);
+  if (options.admin) signIn(ADMIN_TOKEN);
+  const history = createMemoryHistory();
+  history.set({ value: url, scroll: false, replace: true });
+  const user = userEvent.setup();
+  const view = render(() => (
+    <MemoryRouter root={Shell} history={history}>
+      {routes}
+    </MemoryRouter>
+  ));
+  return { ...view, shop, user, history, path: () => history.get() };
+}

@@ -1,0 +1,22 @@
+/** @module Setup of the `web` vitest project: jest-dom matchers, msw, EventSource, a clean page per test. */
+import '@testing-library/jest-dom/vitest';
+import { cleanup } from '@solidjs/testing-library';
+import { EventSource } from 'eventsource';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { signOut } from '../lib/admin-session.ts';
+import { cart } from '../lib/cart.ts';
+import { server } from './server.ts';
+
+// jsdom has no EventSource; this one speaks SSE over fetch, which msw intercepts.
+globalThis.EventSource ??= EventSource as unknown as typeof globalThis.EventSource;
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => {
+  cleanup();
+  server.resetHandlers();
+  localStorage.clear();
+  sessionStorage.clear();
+  cart.reload();
+  signOut();
+});
+afterAll(() => server.close());

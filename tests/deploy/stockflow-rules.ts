@@ -6,6 +6,7 @@
  */
 import { ANY_TYPE, baseEnv, PING_TYPE } from '@stockflow/kit';
 import type { Deployable } from '../../scripts/deployables.ts';
+import type { CloudBuildConfig } from './cloudbuild-schema.ts';
 import { isPlatformEnv } from './knative-rules.ts';
 import {
   containerOf,
@@ -19,6 +20,7 @@ import {
   type Manifest,
   objectKey,
 } from './manifests.ts';
+import type { SkaffoldConfig } from './skaffold-schema.ts';
 
 /** What the code of one deployable declares: the event types it handles and the env it reads. */
 export interface FunctionContract {
@@ -393,4 +395,50 @@ export function gkeOverlayProblems(docs: Manifest[]): string[] {
       );
   }
   return problems;
+}
+
+/** The Artifact Registry image Cloud Build records for a deployable. */
+export const cloudBuildImage = (name: string) =>
+  `\${_REGION}-docker.pkg.dev/$PROJECT_ID/\${_REPOSITORY}/${name}:$SHORT_SHA`;
+
+/** skaffold.yaml builds every deployable, as itself, and nothing else. */
+export function skaffoldDriftProblems(config: SkaffoldConfig, deployables: Deployable[]): string[] {
+  const problems: string[] = [];
+  const artifacts = config.build?.artifacts ?? [];
+  for (const d of deployables) {
+    if (!artifacts.some((a) => a.image === d.name))
+      problems.push(`skaffold.yaml: ${d.dir} has no artifact (image: ${d.name})`);
+  }
+  for (const artifact of artifacts) {
+    if (!deployables.some((d) => d.name === artifact.image)) {
+      problems.push(
+        `skaffold.yaml: artifact ${artifact.image} is no deployable (no functions/${artifact.image}/src/app.ts)`,
+      );
+    }
+    const { context, docker } = artifact;
+    if (
+      context !== '.' ||
+      docker?.dockerfile !== 'Dockerfile' ||
+      docker.buildArgs?.FUNCTION !== artifact.image
+    ) {
+      problems.push(
+        `skaffold.yaml: artifact ${artifact.image} must build context . with Dockerfile and buildArgs FUNCTION: ${artifact.image}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** cloudbuild.yaml records an image for every deployable, and nothing else. */
+export function cloudBuildDriftProblems(config: CloudBuildConfig, deployables: Deployable[]): string[] {
+  const images = config.images ?? [];
+  const expected = deployables.map((d) => cloudBuildImage(d.name));
+  return [
+    ...deployables
+      .filter((d) => !images.includes(cloudBuildImage(d.name)))
+      .map((d) => `cloudbuild.yaml: images lacks ${cloudBuildImage(d.name)} (${d.dir})`),
+    ...images
+      .filter((image) => !expected.includes(image))
+      .map((image) => `cloudbuild.yaml: image ${image} is no deployable's`),
+  ];
 }

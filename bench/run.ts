@@ -3,6 +3,7 @@
  * bench prints its figures and, as its last stdout line, one JSON object with its ratios.
  */
 const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unknown>> }>> = {
+  bundle: () => import('./bundle.ts'),
   coldstart: () => import('./coldstart.ts'),
 };
 

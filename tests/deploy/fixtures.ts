@@ -6,6 +6,15 @@ import type { Deployable } from '../../scripts/deployables.ts';
 import type { Manifest } from './manifests.ts';
 import type { CheckInput, FunctionContract } from './stockflow-rules.ts';
 
+/** A function deployable as scripts/deployables.ts lists it. */
+export const functionDeployable = (name: string): Deployable => ({
+  name,
+  kind: 'function',
+  dir: `functions/${name}`,
+  entry: `functions/${name}/src/main.ts`,
+  app: `functions/${name}/src/app.ts`,
+});
+
 const ksvcRef = (name: string) => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name });
 const deadLetters = { ref: ksvcRef('ledger'), uri: '/dead-letters' };
 
@@ -115,13 +124,6 @@ export function validDeployment(): CheckInput {
     ...functionObjects('stock', { publishes: true }),
     trigger('stock-on-order-placed', 'stock', 'io.example.order.placed'),
   ];
-  const deployable = (name: string): Deployable => ({
-    name,
-    kind: 'function',
-    dir: `functions/${name}`,
-    entry: `functions/${name}/src/main.ts`,
-    app: `functions/${name}/src/app.ts`,
-  });
   const env = () => [
     { name: 'FIRESTORE_DATABASE', required: false },
     { name: 'ADMIN_TOKEN', required: false },
@@ -133,7 +135,7 @@ export function validDeployment(): CheckInput {
   ];
   return {
     docs,
-    deployables: [deployable('ledger'), deployable('stock')],
+    deployables: [functionDeployable('ledger'), functionDeployable('stock')],
     contracts,
     events: {
       'io.example.order.placed': { emitter: 'external' },

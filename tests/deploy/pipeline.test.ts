@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type Deployable, listDeployables, ROOT } from '../../scripts/deployables.ts';
+import { listDeployables, ROOT } from '../../scripts/deployables.ts';
 import { cloudBuildProblems, substitutionsIn } from './cloudbuild-schema.ts';
+import { functionDeployable } from './fixtures.ts';
 import { renderKustomization } from './manifests.ts';
 import { SKAFFOLD_API_VERSION, type SkaffoldConfig, skaffoldSchemaProblems } from './skaffold-schema.ts';
 import { cloudBuildDriftProblems, skaffoldDriftProblems } from './stockflow-rules.ts';
@@ -138,19 +139,12 @@ describe('the pipeline drift checks', () => {
   it('name the deployable that lacks an artifact or an image, and the stray ones', () => {
     const skaffold = readYaml('skaffold.yaml') as SkaffoldConfig;
     const cloudbuild = readYaml('cloudbuild.yaml');
-    const deployable = (name: string): Deployable => ({
-      name,
-      kind: 'function',
-      dir: `functions/${name}`,
-      entry: `functions/${name}/src/main.ts`,
-      app: `functions/${name}/src/app.ts`,
-    });
-    const built = (skaffold.build?.artifacts ?? []).map((artifact) => deployable(artifact.image));
+    const built = (skaffold.build?.artifacts ?? []).map((artifact) => functionDeployable(artifact.image));
     expect(skaffoldDriftProblems(skaffold, built)).toEqual([]);
     expect(cloudBuildDriftProblems(cloudbuild, built)).toEqual([]);
 
     const [first, ...rest] = built;
-    const changed = [...rest, deployable('pricing')];
+    const changed = [...rest, functionDeployable('pricing')];
     expect(skaffoldDriftProblems(skaffold, changed)).toEqual([
       'skaffold.yaml: functions/pricing has no artifact (image: pricing)',
       `skaffold.yaml: artifact ${first!.name} is no deployable (no functions/${first!.name}/src/app.ts)`,

@@ -1,0 +1,221 @@
+/**
+ * @module inventory: stock per product (onHand, reserved, available, low-stock threshold) and a
+ * reservation per order. It reserves every line of a placed order or none, releases on cancel,
+ * commits on shipment, takes goods received from other systems and admins' adjustments; every change
+ * goes through one group-committing writer and commits with the events it causes.
+ */
+import {
+  GoodsReceived,
+  OrderCancelled,
+  OrderPlaced,
+  OrderRef,
+  Product,
+  StockAdjusted,
+  StockLow,
+} from '@stockflow/contracts';
+import {
+  type BaseConfig,
+  badRequest,
+  conflict,
+  defineFunction,
+  envInt,
+  isAdmin,
+  onEach,
+  pageLimit,
+  type Runtime,
+  readJson,
+  readQuery,
+  requireAdmin,
+  unauthorized,
+} from '@stockflow/kit';
+import * as z from 'zod/mini';
+import {
+  adjustStock,
+  applyProduct,
+  available,
+  type Change,
+  cancelOrder,
+  placeOrder,
+  receiveGoods,
+  StockBelowReservedError,
+  type StockItem,
+  setLowStockThreshold,
+  shipOrder,
+  stockLevel,
+  type TransitionContext,
+} from './stock.ts';
+import { InventoryStore } from './store.ts';
+import { type Command, StockWriter } from './writer.ts';
+
+const env = {
+  /** The low-stock threshold a new stock item starts with. */
+  LOW_STOCK_THRESHOLD: z._default(envInt({ min: 0 }), 5),
+  /** Least time between two commits (group commit): caps each stock document's write rate. */
+  STOCK_COMMIT_INTERVAL_MS: z._default(envInt({ min: 0, max: 10_000 }), 0),
+};
+
+type InventoryConfig = BaseConfig & { LOW_STOCK_THRESHOLD: number; STOCK_COMMIT_INTERVAL_MS: number };
+
+const MAX_IDS = 100;
+
+const Adjustment = z.object({
+  delta: z.int().check(
+    z.minimum(-1_000_000_000),
+    z.maximum(1_000_000_000),
+    z.refine((delta) => delta !== 0, 'must not be 0'),
+  ),
+  reason: StockAdjusted.shape.reason,
+});
+
+const Settings = z.object({ lowStockThreshold: StockLow.shape.threshold.check(z.maximum(1_000_000_000)) });
+
+const StockQuery = z.object({
+  ids: z.optional(z.string().check(z.maxLength(MAX_IDS * 130))),
+  low: z.optional(z.enum(['true', 'false'])),
+  limit: pageLimit({ max: 100, fallback: 50 }),
+  cursor: z.optional(z.string().check(z.maxLength(1000))),
+});
+
+/** The product ids of `?ids=a,b,c`: distinct, valid, at most MAX_IDS. */
+function productIds(list: string): string[] {
+  const ids = [...new Set(list.split(',').map((id) => id.trim()))].filter(Boolean);
+  if (!ids.length || ids.length > MAX_IDS) throw badRequest(`ids must name 1 to ${MAX_IDS} products.`);
+  const invalid = ids.filter((id) => !Product.shape.id.safeParse(id).success);
+  if (invalid.length) throw badRequest('Some ids cannot be product ids.', { ids: invalid });
+  return ids;
+}
+
+/** The `:productId` of a request. */
+function productId(param: string): string {
+  if (!Product.shape.id.safeParse(param).success) throw badRequest(`${param} cannot be a product id.`);
+  return param;
+}
+
+const writers = new WeakMap<Runtime<InventoryConfig>, StockWriter>();
+
+/** The instance's one writer: group commit needs every change of the process in one queue. */
+function writerOf(rt: Runtime<InventoryConfig>): StockWriter {
+  let writer = writers.get(rt);
+  if (!writer) {
+    writer = new StockWriter(rt, {
+      commitIntervalMs: rt.config.STOCK_COMMIT_INTERVAL_MS,
+      defaultLowStockThreshold: rt.config.LOW_STOCK_THRESHOLD,
+    });
+    writers.set(rt, writer);
+  }
+  return writer;
+}
+
+/**
+ * A consumed event type applied as a writer command: the writer deduplicates it in the transaction
+ * of its group, so the kit runs the handler on every delivery.
+ */
+function consume<S extends z.ZodMiniType>(data: S, command: (data: z.infer<S>) => Omit<Command, 'event'>) {
+  return onEach<S, InventoryConfig>(data, async ({ event, data, rt }) => {
+    const change = await writerOf(rt).submit({ ...command(data), event });
+    return change !== undefined;
+  });
+}
+
+const productCommand = (product: Product): Omit<Command, 'event'> => ({
+  productIds: [product.id],
+  orderIds: [],
+  decide: (state, ctx) => applyProduct(state.stock(product.id), product, ctx),
+});
+
+export const inventory = defineFunction({
+  name: 'inventory',
+  env,
+  events: {
+    'io.stockflow.product.created': consume(Product, productCommand),
+    'io.stockflow.product.updated': consume(Product, productCommand),
+    'io.stockflow.product.archived': consume(Product, productCommand),
+    'io.stockflow.order.placed': consume(OrderPlaced, (order) => ({
+      productIds: order.items.map((line) => line.productId),
+      orderIds: [order.orderId],
+      decide: (state, ctx) => placeOrder(order, state.reservation(order.orderId), state.stock, ctx),
+    })),
+    'io.stockflow.order.cancelled': consume(OrderCancelled, ({ orderId }) => ({
+      productIds: [],
+      orderIds: [orderId],
+      decide: (state, ctx) => cancelOrder(orderId, state.reservation(orderId), state.stock, ctx),
+    })),
+    'io.stockflow.order.shipped': consume(OrderRef, ({ orderId }) => ({
+      productIds: [],
+      orderIds: [orderId],
+      decide: (state, ctx) => shipOrder(orderId, state.reservation(orderId), state.stock, ctx),
+    })),
+    'io.stockflow.goods.received': consume(GoodsReceived, (goods) => ({
+      productIds: [goods.productId],
+      orderIds: [],
+      decide: (state, ctx) => receiveGoods(state.stock(goods.productId), goods, ctx),
+    })),
+  },
+  routes(app, rt) {
+    const store = new InventoryStore(() => rt.db());
+    const writer = writerOf(rt);
+    const admin = requireAdmin(rt.config.ADMIN_TOKEN);
+    const levelOf = (id: string, item: StockItem | undefined) =>
+      stockLevel(id, item, rt.config.LOW_STOCK_THRESHOLD);
+    const availability = (id: string, item: StockItem | undefined) => ({
+      productId: id,
+      available: item ? available(item) : 0,
+    });
+
+    /** Applies an admin's change to one product's stock; answers its new levels. */
+    const change = async (
+      id: string,
+      decide: (item: StockItem | undefined, ctx: TransitionContext) => Change,
+    ) => {
+      try {
+        const applied = await writer.submit({
+          productIds: [id],
+          orderIds: [],
+          decide: (state, ctx) => decide(state.stock(id), ctx),
+        });
+        return levelOf(id, applied!.items[0]);
+      } catch (error) {
+        if (error instanceof StockBelowReservedError) {
+          const { onHand, reserved } = error.item;
+          throw conflict(error.message, { onHand, reserved, available: onHand - reserved });
+        }
+        throw error;
+      }
+    };
+
+    app.get('/stock', async (c) => {
+      const query = readQuery(c, StockQuery);
+      if (query.ids !== undefined) {
+        const ids = productIds(query.ids);
+        const items = await store.items(ids);
+        return c.json({ items: ids.map((id) => availability(id, items.get(id))) });
+      }
+      if (!isAdmin(c, rt.config.ADMIN_TOKEN)) {
+        throw unauthorized('Listing stock levels needs the admin token; anyone may ask for ?ids=.');
+      }
+      const page = await store.list({ low: query.low === 'true', limit: query.limit, cursor: query.cursor });
+      return c.json({
+        items: page.items.map((item) => levelOf(item.productId, item)),
+        nextCursor: page.nextCursor,
+      });
+    });
+
+    app.get('/stock/:productId', async (c) => {
+      const id = productId(c.req.param('productId'));
+      const item = (await store.items([id])).get(id);
+      return c.json(isAdmin(c, rt.config.ADMIN_TOKEN) ? levelOf(id, item) : availability(id, item));
+    });
+
+    app.patch('/stock/:productId', admin, async (c) => {
+      const id = productId(c.req.param('productId'));
+      const { lowStockThreshold } = await readJson(c, Settings);
+      return c.json(await change(id, (item, ctx) => setLowStockThreshold(id, item, lowStockThreshold, ctx)));
+    });
+
+    app.post('/stock/:productId/adjustments', admin, async (c) => {
+      const id = productId(c.req.param('productId'));
+      const adjustment = await readJson(c, Adjustment);
+      return c.json(await change(id, (item, ctx) => adjustStock(id, item, adjustment, ctx)));
+    });
+  },
+});

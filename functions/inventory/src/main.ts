@@ -1,0 +1,5 @@
+/** @module The inventory function's process entry. */
+import { runFunction } from '@stockflow/kit';
+import { inventory } from './app.ts';
+
+await runFunction(() => inventory.create());

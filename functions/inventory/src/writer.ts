@@ -1,0 +1,170 @@
+/**
+ * @module The stock writer, the one way inventory state changes (group commit). Commands that arrive
+ * while a commit is under way queue up and go together into the next Firestore transaction: a hot
+ * product's document is read and written once per group instead of once per order, so concurrent
+ * orders for it do not fight over it. In the transaction each command is decided in arrival order
+ * on the state the ones before it left, all-or-none; consumed events are deduplicated
+ * (`Runtime.consumeMany`) and caused events staged in the outbox in that same transaction; every
+ * caller is answered once its group has committed.
+ */
+import type { ConsumedEvent, Runtime } from '@stockflow/kit';
+import type { Change, TransitionContext } from './stock.ts';
+import { InventoryUnit } from './store.ts';
+
+export type InventoryState = Pick<InventoryUnit, 'stock' | 'reservation'>;
+
+export interface Command {
+  /** The consumed event it applies, at most once; none for an admin's request. */
+  event?: ConsumedEvent;
+  /** The stock documents it reads (the products of a reservation it reads come with it). */
+  productIds: readonly string[];
+  /** The reservation documents it reads. */
+  orderIds: readonly string[];
+  /** Decides the change on the group's state so far; if it throws, this command alone fails. */
+  decide(state: InventoryState, ctx: TransitionContext): Change;
+}
+
+export interface StockWriterOptions {
+  /** Least time between the starts of two commits: caps each document's write rate. */
+  commitIntervalMs: number;
+  defaultLowStockThreshold: number;
+  /** A group stops growing at this many estimated document writes (Firestore: 500 per commit). */
+  maxGroupWrites?: number;
+}
+
+interface Pending {
+  command: Command;
+  resolve(change: Change | undefined): void;
+  reject(error: unknown): void;
+}
+
+/** Thrown out of a group's transaction (rolling it back) when one command's decision failed. */
+class CommandFailed extends Error {
+  constructor(
+    readonly index: number,
+    cause: unknown,
+  ) {
+    super('a command of the group failed', { cause });
+    this.name = 'CommandFailed';
+  }
+}
+
+export class StockWriter {
+  readonly #rt: Runtime<unknown>;
+  readonly #options: Required<StockWriterOptions>;
+  readonly #queue: Pending[] = [];
+  #draining = false;
+  #lastCommitAt = Number.NEGATIVE_INFINITY;
+  /** Commits so far and commands they carried (for tests and benches). */
+  readonly stats = { commits: 0, commands: 0 };
+
+  constructor(rt: Runtime<unknown>, options: StockWriterOptions) {
+    this.#rt = rt;
+    this.#options = { maxGroupWrites: 450, ...options };
+  }
+
+  /**
+   * Applies a command in the next group commit. Resolves with its change once durable, or with
+   * undefined when its event had been applied before (a duplicate).
+   */
+  submit(command: Command): Promise<Change | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ command, resolve, reject });
+      if (this.#draining) return;
+      this.#draining = true;
+      // After the current I/O phase, so requests that arrived together start out in one group.
+      setImmediate(() => this.#drain());
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length) {
+        const wait = this.#lastCommitAt + this.#options.commitIntervalMs - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        this.#lastCommitAt = Date.now();
+        await this.#commit(this.#takeGroup());
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** The longest run of queued commands whose writes fit one transaction (at least one). */
+  #takeGroup(): Pending[] {
+    const group: Pending[] = [];
+    const products = new Set<string>();
+    let writes = 0;
+    while (this.#queue.length) {
+      const { command } = this.#queue[0]!;
+      const newProducts = new Set(command.productIds.filter((id) => !products.has(id)));
+      // Its dedupe record, its reservation, one event plus a stock.low per product, new stock documents.
+      const cost = 2 + command.orderIds.length + command.productIds.length + newProducts.size;
+      if (group.length && writes + cost > this.#options.maxGroupWrites) break;
+      group.push(this.#queue.shift()!);
+      writes += cost;
+      for (const id of newProducts) products.add(id);
+    }
+    return group;
+  }
+
+  async #commit(group: Pending[]): Promise<void> {
+    let members = group;
+    while (members.length) {
+      try {
+        const changes = await this.#transact(members);
+        this.stats.commits++;
+        this.stats.commands += members.length;
+        members.forEach((pending, i) => {
+          pending.resolve(changes[i]);
+        });
+        for (const change of changes) if (change?.notice) this.#rt.log.warn(change.notice);
+        return;
+      } catch (error) {
+        if (!(error instanceof CommandFailed)) {
+          for (const pending of members) pending.reject(error);
+          return;
+        }
+        // Nothing was written: fail that command, and commit the others without it.
+        const failed = error.index;
+        members[failed]!.reject(error.cause);
+        members = members.filter((_, i) => i !== failed);
+      }
+    }
+  }
+
+  /** One transaction for the group; the changes of its commands (undefined for duplicates). */
+  async #transact(members: Pending[]): Promise<Array<Change | undefined>> {
+    const consuming = members.flatMap((pending, i) => (pending.command.event ? [i] : []));
+    const events = consuming.map((i) => members[i]!.command.event!);
+    const { value } = await this.#rt.consumeMany(events, async (work, freshEvents) => {
+      const fresh = members.map(() => true);
+      consuming.forEach((member, k) => {
+        fresh[member] = freshEvents[k]!;
+      });
+      const live = members.filter((_, i) => fresh[i]).map((pending) => pending.command);
+      const unit = await InventoryUnit.load(work, {
+        productIds: live.flatMap((command) => command.productIds),
+        orderIds: live.flatMap((command) => command.orderIds),
+      });
+      const ctx: TransitionContext = {
+        now: new Date().toISOString(),
+        defaultLowStockThreshold: this.#options.defaultLowStockThreshold,
+      };
+      const changes = members.map((pending, i) => {
+        if (!fresh[i]) return undefined;
+        let change: Change;
+        try {
+          change = pending.command.decide(unit, ctx);
+        } catch (error) {
+          throw new CommandFailed(i, error);
+        }
+        unit.apply(change);
+        return change;
+      });
+      unit.save();
+      return changes;
+    });
+    return value;
+  }
+}

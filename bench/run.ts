@@ -5,6 +5,7 @@
 const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unknown>> }>> = {
   bundle: () => import('./bundle.ts'),
   coldstart: () => import('./coldstart.ts'),
+  orders: () => import('./orders.ts'),
 };
 
 const asked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

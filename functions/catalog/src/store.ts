@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DocumentData, DocumentReference, Firestore } from '@google-cloud/firestore';
-import type { Page, Product } from '@stockflow/contracts';
+import { type Page, Product } from '@stockflow/contracts';
 import { decodeCursor, encodeCursor, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import { normalizeSearch, SkuTakenError, searchKey, searchPrefixes, skuKey } from './product.ts';
@@ -33,6 +33,8 @@ function fromDocument(data: DocumentData): Product {
   const { nameKey: _nameKey, search: _search, ...product } = data as ProductDocument;
   return product;
 }
+
+const PRODUCT_FIELDS = Object.keys(Product.shape);
 
 /** Document ids cannot hold `/` and are case-sensitive: keys are digests. */
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -73,7 +75,11 @@ export class CatalogStore {
     if (category) query = query.where('category', '==', category);
     const term = q ? searchKey(q) : '';
     if (term) query = query.where('search', 'array-contains', term);
-    query = query.orderBy('nameKey').orderBy('__name__');
+    // Only the product's own fields: the search keys would multiply what each page transfers.
+    query = query
+      .select(...PRODUCT_FIELDS, 'nameKey')
+      .orderBy('nameKey')
+      .orderBy('__name__');
     if (cursor) query = query.startAfter(...decodeCursor(cursor, Position));
     // One more than asked tells whether another page exists, so the last page has no cursor.
     const snap = await query.limit(limit + 1).get();

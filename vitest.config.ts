@@ -27,8 +27,9 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['web/src/**/*.test.{ts,tsx}'],
           setupFiles: ['web/src/test/setup.ts'],
+          testTimeout: 15_000,
           // Solid libraries ship JSX source (the `solid` export condition): compile, don't externalise.
-          server: { deps: { inline: [/@solidjs\/router/, /solid-js/] } },
+          server: { deps: { inline: [/@solidjs\/router/, /@solidjs\/testing-library/, /solid-js/] } },
         },
       },
       {

@@ -52,7 +52,12 @@ function LiveOrder(props: { id: string; token: string }) {
   );
   const [stream, setStream] = createSignal<StreamState>('connecting');
 
-  const settled = createMemo(() => (order.latest ? SETTLED.has(order.latest.status) : undefined));
+  // `latest` throws once the resource failed: ask only when there is an order to ask about.
+  const settled = createMemo(() => {
+    if (order.error) return undefined;
+    const current = order.latest;
+    return current ? SETTLED.has(current.status) : undefined;
+  });
 
   // Follow the order live until it settles.
   createEffect(

@@ -279,6 +279,8 @@ export function createFakeShop(options: FakeShopOptions = {}) {
           notify(entry.order);
           if (!watchers.has(id)) watchers.set(id, new Set());
           watchers.get(id)!.add(notify);
+          const stop = notify;
+          request.signal.addEventListener('abort', () => watchers.get(id)?.delete(stop));
         },
         cancel() {
           if (notify) watchers.get(id)?.delete(notify);
@@ -315,6 +317,15 @@ export function createFakeShop(options: FakeShopOptions = {}) {
     orders,
     requests,
     levelOf,
+    /** Sets a product's stock on hand (a delivery, a sale elsewhere). */
+    setStock(productId: string, onHand: number) {
+      const current = stock.get(productId) ?? {
+        onHand: 0,
+        reserved: 0,
+        lowStockThreshold: options.lowStockThreshold ?? 3,
+      };
+      stock.set(productId, { ...current, onHand });
+    },
     /** Moves an order on, as the saga would, and tells its event streams. */
     setStatus,
     /** How many streams follow an order right now. */

@@ -1,6 +1,6 @@
 /** @module Setup of the `web` vitest project: jest-dom matchers, msw, EventSource, a clean page per test. */
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@solidjs/testing-library';
+import { cleanup, configure } from '@solidjs/testing-library';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { signOut } from '../lib/admin-session.ts';
@@ -9,6 +9,9 @@ import { server } from './server.ts';
 
 // jsdom has no EventSource; this one speaks SSE over fetch, which msw intercepts.
 globalThis.EventSource ??= EventSource as unknown as typeof globalThis.EventSource;
+
+// Lazy route chunks compile on first use; on a busy machine that can take more than a second.
+configure({ asyncUtilTimeout: 4_000 });
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {

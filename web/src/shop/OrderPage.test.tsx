@@ -1,0 +1,132 @@
+import { screen, waitFor, within } from '@solidjs/testing-library';
+import { HttpResponse, http } from 'msw';
+import { describe, expect, it } from 'vitest';
+import type { Order } from '../lib/api.ts';
+import { renderApp } from '../test/render.tsx';
+
+const AT = '2026-11-27T10:00:00.000Z';
+
+function order(overrides: Partial<Order> = {}): Order {
+  return {
+    id: 'o-42',
+    status: 'pending',
+    items: [
+      { productId: 'mug', name: 'Blue Mug', quantity: 2, unitPriceCents: 1250 },
+      { productId: 'tea', name: 'Green Tea', quantity: 3, unitPriceCents: 499 },
+    ],
+    totalCents: 2 * 1250 + 3 * 499,
+    currency: 'EUR',
+    customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    timeline: [{ status: 'pending', at: AT }],
+    createdAt: AT,
+    updatedAt: AT,
+    ...overrides,
+  };
+}
+
+/** Renders the order page for an order the fake shop holds. */
+function openOrder(existing: Order, options: Parameters<typeof renderApp>[1] = {}) {
+  let token = '';
+  const view = renderApp('/', options);
+  token = view.shop.seedOrder(existing);
+  view.history.set({ value: `/orders/${existing.id}?token=${token}` });
+  return { ...view, token };
+}
+
+const statusBadge = () =>
+  screen.getByText(/^(Pending|Confirmed|Rejected|Cancelled|Shipped)$/, { selector: '.badge' });
+
+describe('order page', () => {
+  it('shows the order and follows its status live until it settles', async () => {
+    const { shop } = openOrder(order());
+    expect(await screen.findByRole('heading', { level: 1, name: 'Order o-42' })).toBeInTheDocument();
+    expect(statusBadge()).toHaveTextContent('Pending');
+    expect(screen.getByRole('cell', { name: '€39.97' })).toBeInTheDocument();
+    await waitFor(() => expect(shop.watching('o-42')).toBe(1));
+    expect(await screen.findByText('Live')).toBeInTheDocument();
+
+    shop.setStatus('o-42', 'confirmed');
+    await waitFor(() => expect(statusBadge()).toHaveTextContent('Confirmed'));
+    const timeline = screen.getByRole('list', { name: 'Order status' });
+    expect(within(timeline).getByText('Your items are reserved for you.')).toBeInTheDocument();
+    expect(within(timeline).getByText('Not yet')).toBeInTheDocument();
+
+    shop.setStatus('o-42', 'shipped');
+    await waitFor(() => expect(statusBadge()).toHaveTextContent('Shipped'));
+    // Settled: the stream is closed and the live marker gone.
+    await waitFor(() => expect(shop.watching('o-42')).toBe(0));
+    expect(screen.queryByText('Live')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Cancel order' })).not.toBeInTheDocument();
+  });
+
+  it('shows which items were short when the order is rejected', async () => {
+    const { shop } = openOrder(order());
+    await screen.findByText('Live');
+    shop.setStatus('o-42', 'rejected', {
+      shortages: [{ productId: 'tea', requested: 3, available: 1 }],
+    });
+    const shortages = await screen.findByText('Not enough stock for:');
+    const notice = shortages.closest('.notice') as HTMLElement;
+    expect(notice).toHaveTextContent('Green Tea: you asked for 3, only 1 available.');
+    expect(notice).not.toHaveTextContent('Blue Mug');
+    expect(statusBadge()).toHaveTextContent('Rejected');
+  });
+
+  it('cancels after a confirmation, while that is allowed', async () => {
+    const { user, shop } = openOrder(
+      order({
+        status: 'confirmed',
+        timeline: [
+          { status: 'pending', at: AT },
+          { status: 'confirmed', at: AT },
+        ],
+      }),
+    );
+    await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
+    await user.click(screen.getByRole('button', { name: 'Keep my order' }));
+    expect(shop.orders.get('o-42')!.order.status).toBe('confirmed');
+    await user.click(screen.getByRole('button', { name: 'Cancel order' }));
+    await user.click(screen.getByRole('button', { name: 'Yes, cancel it' }));
+    await waitFor(() => expect(statusBadge()).toHaveTextContent('Cancelled'));
+    expect(shop.orders.get('o-42')!.order.status).toBe('cancelled');
+    const cancel = shop.requests.find((r) => r.path === '/api/orders/o-42/cancel')!;
+    expect(cancel.headers.get('authorization')).toBe('Bearer token-o-42');
+  });
+
+  it('says when it is too late to cancel', async () => {
+    const tooLate = http.post('*/api/orders/:id/cancel', () =>
+      HttpResponse.json(
+        { title: 'Conflict', status: 409, detail: 'A shipped order cannot be cancelled.' },
+        { status: 409 },
+      ),
+    );
+    const { user } = openOrder(order(), { overrides: [tooLate] });
+    await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
+    await user.click(screen.getByRole('button', { name: 'Yes, cancel it' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('This order can no longer be cancelled');
+    expect(alert).toHaveTextContent('A shipped order cannot be cancelled.');
+  });
+
+  it('needs the token: without it the link is incomplete, with a wrong one there is no order', async () => {
+    const { history, shop } = renderApp('/orders/o-42');
+    shop.seedOrder(order());
+    expect(await screen.findByRole('heading', { name: 'This order link is incomplete' })).toBeInTheDocument();
+    history.set({ value: '/orders/o-42?token=guess' });
+    expect(await screen.findByRole('heading', { name: 'We could not find this order' })).toBeInTheDocument();
+    expect(shop.watching('o-42')).toBe(0);
+  });
+
+  it('offers a retry when the order cannot be loaded', async () => {
+    let down = true;
+    const flaky = http.get('*/api/orders/:id', () =>
+      down ? new HttpResponse('upstream', { status: 502 }) : undefined,
+    );
+    const { user } = openOrder(order(), { overrides: [flaky] });
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('The shop is having trouble');
+    down = false;
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Order o-42' })).toBeInTheDocument();
+  });
+});

@@ -49,24 +49,9 @@ export class Tracing {
   /** Loads the SDK and exporter when enabled (spans before that are not exported). */
   start(): Promise<void> {
     if (!this.enabled) return Promise.resolve();
-    this.#loading ??= (async () => {
-      const [api, base, resources, otlp] = await Promise.all([
-        import('@opentelemetry/api'),
-        import('@opentelemetry/sdk-trace-base'),
-        import('@opentelemetry/resources'),
-        import('@opentelemetry/exporter-trace-otlp-http'),
-      ]);
-      const provider = new base.BasicTracerProvider({
-        resource: resources.resourceFromAttributes({ 'service.name': this.#service }),
-        sampler: new base.ParentBasedSampler({ root: new base.AlwaysOnSampler() }),
-        spanProcessors: [
-          new base.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: this.#url }), {
-            scheduledDelayMillis: 500,
-          }),
-        ],
-      });
-      this.#sdk = { api, tracer: provider.getTracer('@stockflow/kit'), shutdown: () => provider.shutdown() };
-    })();
+    this.#loading ??= import('./tracing-sdk.ts').then(({ api, createTracerProvider }) => {
+      this.#sdk = { api, ...createTracerProvider(this.#service, this.#url!) };
+    });
     return this.#loading;
   }
 

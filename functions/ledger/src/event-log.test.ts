@@ -2,7 +2,7 @@ import { PING_TYPE } from '@stockflow/kit';
 import { cloudEventRequest } from '@stockflow/kit/testing';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from './records.ts';
-import { EVENTS } from './store.ts';
+import { EVENTS, LedgerStore } from './store.ts';
 import { ADMIN, ADMIN_TOKEN, afterTest, startLedger } from './testing.ts';
 
 type Ledger = ReturnType<typeof startLedger>;
@@ -182,7 +182,11 @@ describe('searching the log', () => {
 /** Reads Server-Sent Events messages from a streaming response. */
 function sseReader(res: Response) {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  afterTest(() => reader.cancel());
+  afterTest(async () => {
+    await reader.cancel();
+    // The cancel reaches the server side asynchronously: let it stop its listener before the client closes.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
   let buffer = '';
   return async function next(): Promise<{ event?: string; id?: string; data?: string }> {
     for (;;) {
@@ -213,8 +217,7 @@ describe('the live stream', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const next = sseReader(res);
-    // Give the listener a moment to attach, as a browser's EventSource would.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // At once: what is recorded from the connection on is delivered, even before the listener attaches.
     await send(fn, placed('other', 'o2'));
     await send(fn, reserved('new', 'o1'));
     const message = await next();
@@ -233,5 +236,28 @@ describe('the live stream', () => {
     const res = await fn.app.request('/events/stream', { headers: { ...ADMIN, 'last-event-id': seen!.id } });
     const next = sseReader(res);
     expect((await next()).id).toBe(missed!.id);
+  });
+
+  it('restarts its listener past a window of events without losing or repeating any', async () => {
+    const fn = startLedger();
+    const store = new LedgerStore(fn.rt, { retentionDays: 30, watchWindow: 3 });
+    const received: string[] = [];
+    const watch = await store.watchEvents(
+      {},
+      new Date(),
+      (e) => received.push(e.event.id),
+      (error) => {
+        throw error;
+      },
+    );
+    afterTest(async () => watch.stop());
+    const ids = Array.from({ length: 10 }, (_, i) => `w${i}`);
+    for (const id of ids.slice(0, 5)) await send(fn, placed(id, 'o1'));
+    await Promise.all(ids.slice(5).map((id) => send(fn, placed(id, 'o1'))));
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect([...received].sort()).toEqual(ids);
+    // Those recorded one after another arrive in that order.
+    expect(received.slice(0, 5)).toEqual(ids.slice(0, 5));
   });
 });

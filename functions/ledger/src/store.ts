@@ -60,23 +60,21 @@ const WATCH_WINDOW = 500;
 /** How far back a restarted watch looks for events committed late with an earlier time. */
 const WATCH_OVERLAP_MS = 10_000;
 
-type Clock = () => Date;
-
 export class LedgerStore {
   readonly #rt: Runtime;
   readonly #retentionMs: number;
-  readonly #now: Clock;
+  readonly #watchWindow: number;
 
-  constructor(rt: Runtime, options: { retentionDays: number; now?: Clock }) {
+  constructor(rt: Runtime, options: { retentionDays: number; watchWindow?: number }) {
     this.#rt = rt;
     this.#retentionMs = options.retentionDays * 24 * 3600 * 1000;
-    this.#now = options.now ?? (() => new Date());
+    this.#watchWindow = options.watchWindow ?? WATCH_WINDOW;
   }
 
   /** Keeps one received event; false when it was already kept (same source and id). */
   async recordEvent(event: EventRecord): Promise<boolean> {
     const db = await this.#rt.db();
-    const now = this.#now();
+    const now = new Date();
     try {
       await db
         .collection(EVENTS)
@@ -128,25 +126,30 @@ export class LedgerStore {
       const query = this.#filtered(db, filter)
         .where('recordedAt', '>=', new Date(since))
         .orderBy('recordedAt', 'asc');
-      unsubscribe = query.onSnapshot((snapshot) => {
-        if (stopped) return;
-        let newest = since;
-        for (const change of snapshot.docChanges()) {
-          if (change.type !== 'added' || sent.has(change.doc.id)) continue;
-          const event = toLedgerEvent(change.doc);
-          const at = Date.parse(event.recordedAt);
-          sent.set(change.doc.id, at);
-          newest = Math.max(newest, at);
-          onEvent(event);
-        }
-        if (snapshot.size > WATCH_WINDOW) {
-          // Start again from the newest, a little before it, forgetting what lies behind.
-          unsubscribe?.();
-          const restartAt = newest - WATCH_OVERLAP_MS;
-          for (const [id, at] of sent) if (at < restartAt) sent.delete(id);
-          listen(restartAt);
-        }
-      }, onError);
+      unsubscribe = query.onSnapshot(
+        (snapshot) => {
+          if (stopped) return;
+          let newest = since;
+          for (const change of snapshot.docChanges()) {
+            if (change.type !== 'added' || sent.has(change.doc.id)) continue;
+            const event = toLedgerEvent(change.doc);
+            const at = Date.parse(event.recordedAt);
+            sent.set(change.doc.id, at);
+            newest = Math.max(newest, at);
+            onEvent(event);
+          }
+          if (snapshot.size > this.#watchWindow) {
+            // Start again from the newest, a little before it, forgetting what lies behind.
+            unsubscribe?.();
+            const restartAt = newest - WATCH_OVERLAP_MS;
+            for (const [id, at] of sent) if (at < restartAt) sent.delete(id);
+            listen(restartAt);
+          }
+        },
+        (error) => {
+          if (!stopped) onError(error);
+        },
+      );
     };
     listen(from.getTime());
     return {
@@ -177,7 +180,7 @@ export class LedgerStore {
       const next = recordFailure(
         snapshot.exists ? fromDeadLetterDoc(snapshot) : undefined,
         failure,
-        this.#now(),
+        new Date(),
       );
       if (next === 'duplicate') return false;
       tx.set(ref, this.#toDeadLetterDoc(next));
@@ -209,7 +212,7 @@ export class LedgerStore {
       const snapshots = refs.length ? await tx.getAll(...refs) : [];
       const replayed: DeadLetter[] = [];
       const notFound: string[] = [];
-      const now = this.#now();
+      const now = new Date();
       for (const snapshot of snapshots) {
         if (!snapshot.exists) {
           notFound.push(snapshot.id);
@@ -243,7 +246,7 @@ export class LedgerStore {
    */
   async pruneExpired(limit = 500): Promise<number> {
     const db = await this.#rt.db();
-    const now = this.#now();
+    const now = new Date();
     let deleted = 0;
     for (const collection of [EVENTS, DEAD_LETTERS]) {
       const expired = await db.collection(collection).where('expireAt', '<=', now).limit(limit).get();

@@ -1,10 +1,12 @@
 /**
  * @module `npm run docs:events`: writes docs/events.md from packages/contracts' EVENTS (type, emitter,
  * meaning, and the data's JSON Schema from its zod schema) and the Triggers of knative/base (who
- * consumes each type, judged by the local mesh's own Knative filter rules). `-- --check` only
- * compares, and fails when the file is stale; a test does the same.
+ * consumes each type, judged by the local mesh's own Knative filter rules), formatted as Biome
+ * formats it. `-- --check` only compares, and fails when the file is stale; a test does the same.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENTS, type EventType } from '@stockflow/contracts';
@@ -97,7 +99,19 @@ export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): st
       '```',
     );
   }
-  return `${lines.join('\n')}\n`;
+  return formatMarkdown(`${lines.join('\n')}\n`);
+}
+
+/** The text as Biome formats docs/events.md (aligned tables, JSON blocks), so `biome ci` agrees. */
+function formatMarkdown(text: string): string {
+  const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
+  const result = spawnSync(process.execPath, [biome, 'format', '--stdin-file-path=docs/events.md'], {
+    cwd: ROOT,
+    input: text,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`biome could not format docs/events.md: ${result.stderr}`);
+  return result.stdout;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

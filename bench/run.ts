@@ -5,6 +5,7 @@
 const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unknown>> }>> = {
   bundle: () => import('./bundle.ts'),
   coldstart: () => import('./coldstart.ts'),
+  ledger: () => import('./ledger.ts'),
   orders: () => import('./orders.ts'),
 };
 

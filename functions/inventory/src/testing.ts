@@ -28,7 +28,10 @@ export async function openInventory(env: Record<string, string> = {}) {
       const res = await fn.app.request(`/stock/${productId}`, { headers: ADMIN });
       return (await res.json()) as StockLevel;
     },
-    /** Every event committed to the outbox, in commit order (checked against its contract). */
+    /**
+     * Every event committed to the outbox (checked against its contract), in commit order; the
+     * events of one commit come in no particular order.
+     */
     async emitted(type?: EventType): Promise<EventRecord[]> {
       const db = await fn.rt.db();
       const snap = await db.collection(OUTBOX_COLLECTION).orderBy('createdAt').get();

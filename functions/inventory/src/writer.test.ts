@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { adjustStock, StockBelowReservedError } from './stock.ts';
+import { openInventory, type TestInventory } from './testing.ts';
+import { type Command, StockWriter, type StockWriterOptions } from './writer.ts';
+
+const open: TestInventory[] = [];
+afterEach(async () => {
+  for (const inv of open.splice(0)) await inv.close();
+});
+
+async function writer(options: Partial<StockWriterOptions> = {}) {
+  const inv = await openInventory();
+  open.push(inv);
+  const w = new StockWriter(inv.fn.rt, { commitIntervalMs: 0, defaultLowStockThreshold: 5, ...options });
+  return { inv, w };
+}
+
+const adjust = (productId: string, delta: number, event?: Command['event']): Command => ({
+  event,
+  productIds: [productId],
+  orderIds: [],
+  decide: (state, ctx) => adjustStock(productId, state.stock(productId), { delta, reason: 'test' }, ctx),
+});
+
+describe('StockWriter: group commit', () => {
+  it('commits commands that arrive together in one transaction, each seeing the ones before it', async () => {
+    const { inv, w } = await writer();
+    const changes = await Promise.all(Array.from({ length: 50 }, (_, i) => w.submit(adjust(`p${i % 5}`, 1))));
+    expect(w.stats).toEqual({ commits: 1, commands: 50 });
+    // Each command decided on the state the ones before it left: p0 went 1, 2, ... 10.
+    expect(changes.filter((_, i) => i % 5 === 0).map((c) => c!.items[0]!.onHand)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
+    expect(await inv.level('p0')).toMatchObject({ onHand: 10 });
+    expect(await inv.emitted('io.stockflow.stock.adjusted')).toHaveLength(50);
+  });
+
+  it('fails a command whose decision throws, alone: the rest of its group commits', async () => {
+    const { inv, w } = await writer();
+    const results = await Promise.allSettled([
+      w.submit(adjust('a', 5)),
+      w.submit(adjust('a', -9)),
+      w.submit(adjust('a', -2)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(StockBelowReservedError);
+    expect(await inv.level('a')).toMatchObject({ onHand: 3 });
+    expect(
+      (await inv.emitted('io.stockflow.stock.adjusted'))
+        .map((e) => (e.data as { delta: number }).delta)
+        .sort(),
+    ).toEqual([-2, 5]);
+  });
+
+  it('applies an event once when it is delivered twice into the same group', async () => {
+    const { inv, w } = await writer();
+    const event = { source: '/warehouse', id: 'goods-1', type: 'io.stockflow.goods.received' };
+    const [first, second] = await Promise.all([
+      w.submit(adjust('a', 4, event)),
+      w.submit(adjust('a', 4, event)),
+    ]);
+    expect(first).toBeDefined();
+    expect(second).toBeUndefined();
+    expect(await w.submit(adjust('a', 4, event))).toBeUndefined();
+    expect(await inv.level('a')).toMatchObject({ onHand: 4 });
+  });
+
+  it('splits a queue into groups that fit one transaction', async () => {
+    const { inv, w } = await writer({ maxGroupWrites: 20 });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => w.submit(adjust(`p${i}`, 1))));
+    // A command on a new product is counted as 4 writes (at most): 5 to a group.
+    expect(w.stats).toEqual({ commits: 6, commands: 30 });
+    expect(await inv.level('p29')).toMatchObject({ onHand: 1 });
+  });
+
+  it('starts two commits no closer together than the commit interval', async () => {
+    const { w } = await writer({ commitIntervalMs: 400 });
+    await w.submit(adjust('a', 1));
+    const started = performance.now();
+    await w.submit(adjust('a', 1));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    expect(w.stats.commits).toBe(2);
+  });
+});

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { DocumentData, DocumentReference, Firestore } from '@google-cloud/firestore';
 import { type Page, Product } from '@stockflow/contracts';
-import { decodeCursor, encodeCursor, type Work } from '@stockflow/kit';
+import { readPage, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import { normalizeSearch, SkuTakenError, searchKey, searchPrefixes, skuKey } from './product.ts';
 
@@ -80,16 +80,13 @@ export class CatalogStore {
       .select(...PRODUCT_FIELDS, 'nameKey')
       .orderBy('nameKey')
       .orderBy('__name__');
-    if (cursor) query = query.startAfter(...decodeCursor(cursor, Position));
-    // One more than asked tells whether another page exists, so the last page has no cursor.
-    const snap = await query.limit(limit + 1).get();
-    const docs = snap.docs.slice(0, limit);
-    const last = docs.at(-1);
-    return {
-      items: docs.map((doc) => fromDocument(doc.data())),
-      nextCursor:
-        snap.docs.length > limit && last ? encodeCursor([last.get('nameKey') as string, last.id]) : null,
-    };
+    return readPage(query, {
+      limit,
+      cursor,
+      position: Position,
+      at: (doc) => [doc.get('nameKey') as string, doc.id],
+      item: (doc) => fromDocument(doc.data()),
+    });
   }
 
   /** Categories that hold at least one active product, in alphabetical order. */

@@ -6,7 +6,7 @@
  */
 import type { DocumentData, Firestore } from '@google-cloud/firestore';
 import type { Order, OrderStatus, Page } from '@stockflow/contracts';
-import { decodeCursor, encodeCursor, type Work } from '@stockflow/kit';
+import { readPage, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import { type IdempotencyRecord, keyDigest } from './idempotency.ts';
 import type { ProductEntry } from './products.ts';
@@ -57,16 +57,13 @@ export class OrdersStore {
     const db = await this.#db();
     let query = db.collection(ORDERS).orderBy('createdAt', 'desc').orderBy('__name__', 'desc');
     if (status) query = query.where('status', '==', status);
-    if (cursor) query = query.startAfter(...decodeCursor(cursor, Position));
-    // One more than asked tells whether another page exists, so the last page has no cursor.
-    const snap = await query.limit(limit + 1).get();
-    const docs = snap.docs.slice(0, limit);
-    const last = docs.at(-1);
-    return {
-      items: docs.map((doc) => fromDocument(doc.data()).order),
-      nextCursor:
-        snap.docs.length > limit && last ? encodeCursor([last.get('createdAt') as string, last.id]) : null,
-    };
+    return readPage(query, {
+      limit,
+      cursor,
+      position: Position,
+      at: (doc) => [doc.get('createdAt') as string, doc.id],
+      item: (doc) => fromDocument(doc.data()).order,
+    });
   }
 
   /**

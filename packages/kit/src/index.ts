@@ -24,7 +24,15 @@ export {
 export { createLogger, type Logger, logScope } from './log.ts';
 export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats } from './outbox.ts';
 export * from './problem.ts';
-export { type CursorValue, decodeCursor, encodeCursor, pageLimit, readQuery } from './query.ts';
+export {
+  type CursorValue,
+  decodeCursor,
+  encodeCursor,
+  type PageOptions,
+  pageLimit,
+  readPage,
+  readQuery,
+} from './query.ts';
 export {
   type ConsumedEvent,
   dedupeKey,

@@ -1,8 +1,10 @@
 /**
  * @module Query strings: read through a schema (a 400 problem listing the bad parameters otherwise),
  * page sizes, and opaque keyset cursors: the sort values of a page's last item, as base64url JSON,
- * handed back by the client to continue after it (Firestore `startAfter`).
+ * handed back by the client to continue after it (Firestore `startAfter`); `readPage` does it all
+ * for a Firestore query.
  */
+import type { DocumentData, Query, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import * as z from 'zod/mini';
 import { badRequest, invalid } from './problem.ts';
 
@@ -42,4 +44,33 @@ export function decodeCursor<S extends z.ZodMiniType<readonly CursorValue[]>>(
   const result = schema.safeParse(values);
   if (!result.success) throw badRequest('The cursor is not one this API gave out.');
   return result.data;
+}
+
+export interface PageOptions<T, S extends z.ZodMiniType<readonly CursorValue[]>> {
+  limit: number;
+  cursor?: string;
+  /** What a cursor must hold: the sort values, in the query's `orderBy` order. */
+  position: S;
+  /** A document's sort values, as `position` describes them. */
+  at: (doc: QueryDocumentSnapshot) => readonly CursorValue[];
+  item: (doc: QueryDocumentSnapshot) => T;
+}
+
+/**
+ * One page of a query that is ordered by the fields `at` reads (ending with the document id, so
+ * positions are unique), continuing after `cursor`. Reads one document more than the page to know
+ * whether another page exists: the last page has no cursor.
+ */
+export async function readPage<T, S extends z.ZodMiniType<readonly CursorValue[]>>(
+  query: Query<DocumentData>,
+  { limit, cursor, position, at, item }: PageOptions<T, S>,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  const from = cursor ? query.startAfter(...decodeCursor(cursor, position)) : query;
+  const snap = await from.limit(limit + 1).get();
+  const docs = snap.docs.slice(0, limit);
+  const last = docs.at(-1);
+  return {
+    items: docs.map(item),
+    nextCursor: snap.docs.length > limit && last ? encodeCursor(at(last)) : null,
+  };
 }

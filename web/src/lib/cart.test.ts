@@ -36,7 +36,10 @@ describe('cart', () => {
     localStorage.setItem('stockflow.cart', '{not json');
     cart.reload();
     expect(cart.lines()).toEqual([]);
-    localStorage.setItem('stockflow.cart', JSON.stringify([{ productId: 'x', quantity: -1 }, { ...saved }]));
+    localStorage.setItem(
+      'stockflow.cart',
+      JSON.stringify([{ productId: 'x', quantity: -1 }, { name: 'no id' }]),
+    );
     cart.reload();
     expect(cart.lines()).toEqual([]);
   });

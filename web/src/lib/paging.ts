@@ -4,7 +4,7 @@
  * become state for the screen to show (never an unhandled rejection).
  */
 import { createEffect, on } from 'solid-js';
-import { createStore } from 'solid-js/store';
+import { createStore, produce } from 'solid-js/store';
 import type { Page } from './api.ts';
 
 export type PageStatus = 'loading' | 'ready' | 'loading-more' | 'error';
@@ -58,9 +58,15 @@ export function createPagedList<Q, T>(
     reload() {
       void load(queryOf());
     },
-    /** Replaces one loaded item in place (after an edit), matched by `same`. */
+    /** Updates one loaded item in place (after an edit), matched by `same`. */
     replace(item: T, same: (a: T, b: T) => boolean) {
-      setList({ items: list.items.map((existing) => (same(existing, item) ? item : existing)) });
+      // In place: the row keeps its identity (and its open forms), only its fields change.
+      setList(
+        produce((draft) => {
+          const existing = draft.items.find((candidate) => same(candidate as T, item));
+          if (existing) Object.assign(existing as object, item);
+        }),
+      );
     },
   };
   return paged;

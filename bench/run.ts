@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   coldstart: () => import('./coldstart.ts'),
   ledger: () => import('./ledger.ts'),
   orders: () => import('./orders.ts'),
+  web: () => import('./web.ts'),
 };
 
 const asked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -17,6 +17,8 @@ export default defineConfig({
     // Every browser we serve supports <link rel="modulepreload">: no polyfill in the entry.
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
+    // Quiet builds: rolldown's per-plugin timing report is not for every build.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   server: {
     host: '127.0.0.1',

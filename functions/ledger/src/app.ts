@@ -111,6 +111,10 @@ export const ledger = defineFunction({
     app.post('/dead-letters', async (c) => {
       const received = await readCloudEvent(c.req.raw.headers, await c.req.text());
       const kept = await store.keepDeadLetter(toRecord(received));
+      if (kept) {
+        const destination = destinationService(received.knativeerrordest);
+        rt.metrics.record((m) => m.deadLetters.inc({ type: received.type, destination }));
+      }
       rt.log.warn('dead letter', {
         eventId: received.id,
         type: received.type,
@@ -154,3 +158,12 @@ export const ledger = defineFunction({
     });
   },
 });
+
+/** The Service a dead letter was going to (the first label of its host): a bounded metric label. */
+function destinationService(destination: unknown): string {
+  try {
+    return new URL(String(destination)).hostname.split('.')[0] || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -71,6 +71,11 @@ describe('keeping dead letters', () => {
     expect(items[0]!.event).not.toHaveProperty('knativeerrordata');
     const one = await fn.app.request(`/dead-letters/${items[0]!.id}`, { headers: ADMIN });
     expect(await one.json()).toEqual(items[0]);
+    // Counted for the dashboard's dead-letter panel, by type and the Service it was going to.
+    const metrics = await (await fn.app.request('/metrics')).text();
+    expect(metrics).toMatch(
+      /stockflow_dead_letters_total\{[^}]*type="io\.stockflow\.order\.placed",destination="inventory"[^}]*\} 1/,
+    );
   });
 
   it('keeps a redelivered dead letter once, but one per destination the event failed at', async () => {

@@ -88,8 +88,10 @@ export function mountEvents<C>(
     const started = performance.now();
     const seen = { type: c.req.header('ce-type') ?? 'unknown' };
     const count = (outcome: EventOutcome) => {
-      // Only consumed types become label values: a sender cannot blow up the series count.
-      const type = seen.type === PING_TYPE || handlers[seen.type] ? seen.type : 'other';
+      // Only consumed and Stockflow's own types become label values: a sender cannot blow up the
+      // series count with made-up types.
+      const known = seen.type === PING_TYPE || handlers[seen.type] || seen.type.startsWith('io.stockflow.');
+      const type = known ? seen.type : 'other';
       metrics.record((m) => {
         m.eventsHandled.inc({ type, outcome });
         if (outcome === 'applied') m.eventDuration.observe({ type }, (performance.now() - started) / 1000);

@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   bundle: () => import('./bundle.ts'),
   coldstart: () => import('./coldstart.ts'),
   ledger: () => import('./ledger.ts'),
+  mesh: () => import('./mesh.ts'),
   orders: () => import('./orders.ts'),
   web: () => import('./web.ts'),
 };

@@ -18,6 +18,9 @@ export const BROKER_TTL = 'knativebrokerttl';
 export const ERROR_DEST = 'knativeerrordest';
 export const ERROR_CODE = 'knativeerrorcode';
 export const ERROR_DATA = 'knativeerrordata';
+/** Brokers tell subscribers they take replies (data-plane.md, Derived (Reply) Events). */
+const PREFER_REPLY = ['prefer', 'reply'];
+const NO_HEADERS: string[] = [];
 /** `broker.TTLDefaulter`: replies may bounce through a broker this many times. */
 export const DEFAULT_TTL = 255;
 /** `KnativeErrorDataExtensionMaxLength`: the base64 error data is cut to this many characters. */
@@ -55,7 +58,8 @@ export interface BrokerPlaneOptions {
   ingressUrl: (namespace: string, name: string) => string;
   /** Deliveries waiting or in flight beyond which the ingress answers 503 (a bounded memory). */
   maxInFlight?: number;
-  dispatcher?: Dispatcher;
+  /** False skips building the per-attempt debug entries (the log level is above debug). */
+  logDeliveries?: boolean;
 }
 
 interface CompiledTrigger {
@@ -77,9 +81,9 @@ export class BrokerPlane {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #ingressUrl: BrokerPlaneOptions['ingressUrl'];
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
+  readonly #dispatcher = new Dispatcher();
   readonly #maxInFlight: number;
+  readonly #logDeliveries: boolean;
   readonly #targets = new Map<Destination, Target>();
   readonly #abort = new AbortController();
   readonly #idle = new Set<() => void>();
@@ -90,9 +94,8 @@ export class BrokerPlane {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log;
     this.#ingressUrl = options.ingressUrl;
-    this.#ownsDispatcher = !options.dispatcher;
-    this.#dispatcher = options.dispatcher ?? new Dispatcher();
     this.#maxInFlight = options.maxInFlight ?? 10_000;
+    this.#logDeliveries = options.logDeliveries ?? true;
     for (const broker of options.manifests.brokers) {
       this.#brokers.set(key(broker.namespace, broker.name), { broker, triggers: [] });
     }
@@ -175,7 +178,7 @@ export class BrokerPlane {
       });
     }
     this.#abort.abort(new DispatchError('the mesh is stopping'));
-    if (this.#ownsDispatcher) this.#dispatcher.close();
+    this.#dispatcher.close();
   }
 
   #track(delivery: Promise<void>): void {
@@ -193,7 +196,7 @@ export class BrokerPlane {
     const ttl = event.attributes[BROKER_TTL];
     const toSubscriber = withAttributes(event, { [BROKER_TTL]: undefined });
     const target = this.#target(t.subscriber, t.trigger.namespace);
-    const outcome = await this.#attempts(target, toSubscriber, t.policy, t.label, { prefer: 'reply' });
+    const outcome = await this.#attempts(target, toSubscriber, t.policy, t.label, PREFER_REPLY);
     if (outcome.ok) {
       this.#stats.delivered++;
       if (!outcome.reply) return;
@@ -246,7 +249,7 @@ export class BrokerPlane {
       [ERROR_DATA]: encoded.length > ERROR_DATA_MAX ? encoded.slice(0, ERROR_DATA_MAX) : encoded,
     });
     const target = this.#target(t.deadLetterSink, t.trigger.namespace);
-    const outcome = await this.#attempts(target, dead, t.policy, t.label, {});
+    const outcome = await this.#attempts(target, dead, t.policy, t.label, NO_HEADERS);
     if (outcome.ok) {
       this.#stats.deadLettered++;
       this.#log.info('event dead-lettered', { ...fields, deadLetterSink: describe(target) });
@@ -273,18 +276,22 @@ export class BrokerPlane {
     label: string,
   ): Promise<boolean> {
     let delivered = false;
-    const sending = this.#attempts(this.#target(destination, namespace), event, policy, label, {}).then(
-      (outcome) => {
-        delivered = outcome.ok;
-        if (!outcome.ok) {
-          this.#log.warn('event not delivered', {
-            eventId: event.attributes.id,
-            from: label,
-            reason: outcome.reason,
-          });
-        }
-      },
-    );
+    const sending = this.#attempts(
+      this.#target(destination, namespace),
+      event,
+      policy,
+      label,
+      NO_HEADERS,
+    ).then((outcome) => {
+      delivered = outcome.ok;
+      if (!outcome.ok) {
+        this.#log.warn('event not delivered', {
+          eventId: event.attributes.id,
+          from: label,
+          reason: outcome.reason,
+        });
+      }
+    });
     this.#track(sending);
     await sending;
     return delivered;
@@ -296,19 +303,20 @@ export class BrokerPlane {
     event: MeshEvent,
     policy: RetryPolicy,
     label: string,
-    headers: Record<string, string>,
+    headers: readonly string[],
   ): Promise<Outcome> {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#attempt(target, event, policy, headers);
-      this.#log.debug('delivery', {
-        eventId: event.attributes.id,
-        type: event.attributes.type,
-        trigger: label,
-        to: describe(target),
-        attempt,
-        status: outcome.status,
-        ...(outcome.ok ? {} : { reason: outcome.reason }),
-      });
+      if (this.#logDeliveries)
+        this.#log.debug('delivery', {
+          eventId: event.attributes.id,
+          type: event.attributes.type,
+          trigger: label,
+          to: describe(target),
+          attempt,
+          status: outcome.status,
+          ...(outcome.ok ? {} : { reason: outcome.reason }),
+        });
       if (outcome.ok) return outcome;
       // A subscriber that is not running cannot come back within this mesh's life: no retries.
       const retryable =
@@ -332,7 +340,7 @@ export class BrokerPlane {
     target: Target,
     event: MeshEvent,
     policy: RetryPolicy,
-    headers: Record<string, string>,
+    headers: readonly string[],
   ): Promise<Outcome & { noResponse?: boolean; retryAfter?: string }> {
     if (target.kind === 'missing') {
       return {
@@ -357,10 +365,7 @@ export class BrokerPlane {
     const dest = target.url.href;
     let res: AttemptResult;
     try {
-      res = await this.#dispatcher.send(target.url, event, headers, {
-        timeoutMs: policy.timeoutMs,
-        signal: this.#abort.signal,
-      });
+      res = await this.#dispatcher.send(target.url, event, headers, { timeoutMs: policy.timeoutMs });
     } catch (error) {
       // executeRequest: no response counts as 500 with the error as the body.
       const message = `dispatch error: ${(error as Error).message}`;

@@ -9,6 +9,8 @@
 export interface MeshEvent {
   attributes: Record<string, string>;
   data: Buffer;
+  /** Its binary-mode headers once computed (events are never changed, only copied). */
+  wire?: string[];
 }
 
 export class InvalidEventError extends Error {
@@ -144,14 +146,16 @@ export function validate(event: MeshEvent): MeshEvent {
   return event;
 }
 
-/** Headers for a binary-mode request (or response) carrying `event`. */
-export function binaryHeaders(event: MeshEvent): Record<string, string> {
-  const headers: Record<string, string> = {};
+/** The binary-mode headers of `event` as a flat `[name, value, ...]` list, computed once per event. */
+export function wireHeaders(event: MeshEvent): string[] {
+  if (event.wire) return event.wire;
+  const headers: string[] = [];
   for (const name in event.attributes) {
     const value = event.attributes[name]!;
-    if (name === 'datacontenttype') headers['content-type'] = value;
-    else headers[`ce-${name}`] = encodeHeaderValue(value);
+    if (name === 'datacontenttype') headers.push('content-type', value);
+    else headers.push(`ce-${name}`, encodeHeaderValue(value));
   }
+  event.wire = headers;
   return headers;
 }
 

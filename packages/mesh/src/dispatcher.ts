@@ -3,9 +3,9 @@
  * connections (node:http), bounded by a timeout, answering the status, the headers that matter and
  * the body. No retries here: the broker decides those.
  */
-import { Agent, request } from 'node:http';
+import { Agent, type ClientRequest, request } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { binaryHeaders, type MeshEvent } from './cloudevent.ts';
+import { type MeshEvent, wireHeaders } from './cloudevent.ts';
 
 export interface AttemptResult {
   status: number;
@@ -28,7 +28,11 @@ export interface DispatcherOptions {
   maxResponseBytes?: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class Dispatcher {
+  /** Requests in flight, destroyed by close() (one AbortSignal per request would cost a listener each). */
+  readonly #inFlight = new Set<ClientRequest>();
   readonly #http: Agent;
   readonly #https: HttpsAgent;
   readonly #maxResponseBytes: number;
@@ -43,31 +47,70 @@ export class Dispatcher {
   send(
     url: URL,
     event: MeshEvent,
-    extraHeaders: Record<string, string>,
-    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+    extraHeaders: readonly string[],
+    options: { timeoutMs?: number } = {},
   ): Promise<AttemptResult> {
     const secure = url.protocol === 'https:';
-    const headers = { ...binaryHeaders(event), ...extraHeaders, 'content-length': String(event.data.length) };
+    // Headers as a flat list (as `rawHeaders`): node:http writes them as they are instead of
+    // validating and storing each one, the largest cost of a request after the syscalls.
+    const headers = [
+      'host',
+      url.host,
+      ...wireHeaders(event),
+      ...extraHeaders,
+      'content-length',
+      String(event.data.length),
+    ];
+    return this.#request(url, secure, headers, event.data, options.timeoutMs, true);
+  }
+
+  #request(
+    url: URL,
+    secure: boolean,
+    headers: string[],
+    body: Buffer,
+    timeoutMs: number | undefined,
+    mayRetryStale: boolean,
+  ): Promise<AttemptResult> {
     return new Promise((resolve, reject) => {
-      const req = (secure ? httpsRequest : request)(url, {
+      const req = (secure ? httpsRequest : request)({
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
         method: 'POST',
         headers,
         agent: secure ? this.#https : this.#http,
-        signal: options.signal,
       });
+      this.#inFlight.add(req);
+      req.once('close', () => this.#inFlight.delete(req));
       let timer: NodeJS.Timeout | undefined;
-      if (options.timeoutMs !== undefined) {
+      if (timeoutMs !== undefined) {
         timer = setTimeout(
-          () => req.destroy(new DispatchError(`no answer within ${options.timeoutMs} ms`)),
-          options.timeoutMs,
+          () => req.destroy(new DispatchError(`no answer within ${timeoutMs} ms`)),
+          timeoutMs,
         );
       }
+      let answered = false;
       const fail = (error: Error) => {
         clearTimeout(timer);
+        // A kept-alive connection the server closed as we reused it: the request never reached a
+        // handler, so it is sent again on a fresh connection (Go's transport, which Knative uses,
+        // does the same) rather than counted as a failed attempt.
+        if (
+          mayRetryStale &&
+          req.reusedSocket &&
+          !answered &&
+          (error as NodeJS.ErrnoException).code === 'ECONNRESET'
+        ) {
+          resolve(this.#request(url, secure, headers, body, timeoutMs, false));
+          return;
+        }
         reject(error instanceof DispatchError ? error : new DispatchError(error.message || error.name));
       };
       req.on('error', fail);
       req.on('response', (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -80,16 +123,17 @@ export class Dispatcher {
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
-            body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+            body: chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
           });
         });
       });
-      req.end(event.data);
+      req.end(body);
     });
   }
 
-  /** Closes pooled connections (in-flight requests are aborted by their signals). */
+  /** Aborts requests in flight and closes pooled connections. */
   close(): void {
+    for (const req of this.#inFlight) req.destroy(new DispatchError('the dispatcher is closing'));
     this.#http.destroy();
     this.#https.destroy();
   }

@@ -25,6 +25,8 @@ export interface MeshOptions {
   resolve?: Resolver;
   clock?: Clock;
   log?: Logger;
+  /** The level of `log` (the default logger's level when `log` is not given): debug logs every attempt. */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Ingress bodies beyond this are refused with 413. */
   maxBodyBytes?: number;
   /** Deliveries in flight beyond which the ingress answers 503 with Retry-After. */
@@ -51,7 +53,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     port = 0,
     host = '127.0.0.1',
     clock = systemClock,
-    log = createLogger({ service: 'mesh', level: 'info' }),
+    logLevel = options.log ? 'debug' : 'info',
+    log = createLogger({ service: 'mesh', level: logLevel }),
     maxBodyBytes = 1024 * 1024,
   } = options;
   const objects = [
@@ -69,6 +72,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     log,
     ingressUrl,
     maxInFlight: options.maxInFlight,
+    logDeliveries: logLevel === 'debug',
   });
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {

@@ -4,7 +4,6 @@
  * and tools. Prints each broker's ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { createLogger } from '@stockflow/kit';
 import { startMesh } from '../mesh.ts';
 
 const { values } = parseArgs({
@@ -24,11 +23,7 @@ const level = (values['log-level'] ?? process.env.LOG_LEVEL ?? 'info') as 'debug
 const port = Number(values.port ?? process.env.BROKER_PORT ?? 8081);
 
 try {
-  const mesh = await startMesh({
-    manifests: values.manifests,
-    port,
-    log: createLogger({ service: 'mesh', level }),
-  });
+  const mesh = await startMesh({ manifests: values.manifests, port, logLevel: level });
   for (const broker of mesh.manifests.brokers) {
     process.stdout.write(`broker ingress: ${mesh.ingressUrl(broker.namespace, broker.name)}\n`);
   }

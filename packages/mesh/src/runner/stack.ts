@@ -132,6 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     started.mesh = await startMesh({
       manifests: manifestDir,
       port: settings.brokerPort ?? 8081,
+      logLevel,
       resolve,
       log,
     });

@@ -11,8 +11,6 @@ import {
   type PlacedOrder,
   PlaceOrder,
   Product,
-  StockRejected,
-  StockReserved,
 } from '@stockflow/contracts';
 import {
   badRequest,
@@ -21,20 +19,17 @@ import {
   defineFunction,
   envInt,
   notFound,
-  on,
   pageLimit,
-  type Runtime,
   readJson,
   readQuery,
   requireAdmin,
   secretsEqual,
   unprocessable,
-  type Work,
 } from '@stockflow/kit';
 import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import * as z from 'zod/mini';
 import { issueToken, tokenMatches } from './access.ts';
+import { orderEvents } from './handlers.ts';
 import {
   IdempotencyKey,
   IdempotencyKeyReusedError,
@@ -44,18 +39,16 @@ import {
 } from './idempotency.ts';
 import {
   cancelOrder,
-  confirmReservation,
   MixedCurrenciesError,
   type OrderChange,
   placeOrder,
-  rejectForShortages,
   shipOrder,
   TotalTooLargeError,
   TransitionRefusedError,
   UnorderableProductsError,
 } from './order.ts';
-import { project } from './products.ts';
 import { OrdersStore, type StoredOrder } from './store.ts';
+import { streamOrder } from './stream.ts';
 
 const ListQuery = z.object({
   status: z.optional(OrderStatus),
@@ -78,6 +71,15 @@ function asProblem(error: unknown): never {
 
 const now = () => new Date().toISOString();
 
+/** The request's Idempotency-Key, if it has one; a 400 when it is malformed. */
+function idempotencyKey(c: Context): string | undefined {
+  const header = c.req.header('idempotency-key');
+  if (header === undefined) return undefined;
+  const key = IdempotencyKey.safeParse(header);
+  if (!key.success) throw badRequest('The Idempotency-Key header must be 1 to 200 visible ASCII characters.');
+  return key.data;
+}
+
 const placedView = (order: Order, token: string): PlacedOrder => ({
   id: order.id,
   status: order.status,
@@ -87,62 +89,13 @@ const placedView = (order: Order, token: string): PlacedOrder => ({
   currency: order.currency,
 });
 
-/** Commits a change of a stored order with the events it causes. */
-function commit(store: OrdersStore, work: Work, stored: StoredOrder, { order, events }: OrderChange): Order {
-  if (!events.length) return order;
-  store.replace(work, { ...stored, order });
-  for (const event of events) work.emit(event);
-  return order;
-}
-
-/** An inventory decision about an order, applied once (the kit dedupes the event). */
-async function applyStockDecision(
-  rt: Runtime,
-  work: Work,
-  orderId: string,
-  decide: (order: Order, at: string) => OrderChange,
-): Promise<void> {
-  const store = new OrdersStore(() => rt.db());
-  const stored = await store.read(work, orderId);
-  if (!stored) {
-    // Orders commits an order before announcing it, so this event is about no order of ours.
-    rt.log.warn('stock decision for an unknown order ignored', { orderId });
-    return;
-  }
-  const change = decide(stored.order, now());
-  if (!change.events.length) {
-    rt.log.info('stock decision changes nothing', { orderId, status: stored.order.status });
-  }
-  commit(store, work, stored, change);
-}
-
-/** Keeps the newest version of each product (events may come twice or out of order). */
-const projectProduct = on(Product, async ({ data, work, rt }) => {
-  const store = new OrdersStore(() => rt.db());
-  const current = (await store.products(work, [data.id])).get(data.id);
-  const next = project(current, data);
-  if (next) store.saveProduct(work, next);
-});
-
 export const orders = defineFunction({
   name: 'orders',
   env: {
     /** How often an idle order event stream gets a comment, so proxies keep it open. */
     SSE_KEEPALIVE_MS: z._default(envInt({ min: 10 }), 15_000),
   },
-  events: {
-    'io.stockflow.product.created': projectProduct,
-    'io.stockflow.product.updated': projectProduct,
-    'io.stockflow.product.archived': projectProduct,
-    'io.stockflow.stock.reserved': on(StockReserved, ({ data, work, rt }) =>
-      applyStockDecision(rt, work, data.orderId, confirmReservation),
-    ),
-    'io.stockflow.stock.rejected': on(StockRejected, ({ data, work, rt }) =>
-      applyStockDecision(rt, work, data.orderId, (order, at) =>
-        rejectForShortages(order, data.shortages, at),
-      ),
-    ),
-  },
+  events: orderEvents,
   routes(app, rt) {
     const store = new OrdersStore(() => rt.db());
     const adminToken = rt.config.ADMIN_TOKEN;
@@ -175,50 +128,51 @@ export const orders = defineFunction({
         .transact(async (work) => {
           const stored = await store.read(work, id);
           if (!stored || !opens(stored, credential)) throw hidden(id);
-          return commit(store, work, stored, command(stored.order, now()));
+          return store.commit(work, stored, command(stored.order, now()));
         })
         .catch(asProblem);
     };
 
+    /**
+     * Places the order, or, for a used Idempotency-Key, answers the order it placed (with its
+     * token); all in one transaction, so concurrent requests with one key place one order.
+     */
+    const placeOnce = (request: PlaceOrder, key: string | undefined) =>
+      rt.transact(async (work) => {
+        const requestHash = requestDigest(request);
+        const claimed = key ? await store.readIdempotencyKey(work, key) : undefined;
+        if (key && claimed) {
+          if (claimed.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+          const first = await store.read(work, claimed.orderId);
+          if (!first) throw new Error(`Idempotency-Key record names a missing order ${claimed.orderId}`);
+          return { order: first.order, token: openToken(claimed.sealedToken, key, claimed.orderId) };
+        }
+        const products = await store.products(
+          work,
+          request.items.map((line) => line.productId),
+        );
+        const { token, tokenHash } = issueToken();
+        const { order, events } = placeOrder({
+          id: randomUUID(),
+          lines: request.items,
+          customer: request.customer,
+          products,
+          now: now(),
+        });
+        store.insert(work, { order, tokenHash });
+        if (key) {
+          const sealedToken = sealToken(token, key, order.id);
+          store.claimIdempotencyKey(work, key, { orderId: order.id, requestHash, sealedToken });
+        }
+        for (const event of events) work.emit(event);
+        return { order, token };
+      });
+
     app.post('/', async (c) => {
-      const keyHeader = c.req.header('idempotency-key');
-      const key = keyHeader === undefined ? undefined : IdempotencyKey.safeParse(keyHeader).data;
-      if (keyHeader !== undefined && !key) {
-        throw badRequest('The Idempotency-Key header must be 1 to 200 visible ASCII characters.');
-      }
+      const key = idempotencyKey(c);
       const request = await readJson(c, PlaceOrder);
-      const requestHash = requestDigest(request);
-      const placed = await rt
-        .transact(async (work) => {
-          const claimed = key ? await store.readIdempotencyKey(work, key) : undefined;
-          if (key && claimed) {
-            if (claimed.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-            const first = await store.read(work, claimed.orderId);
-            if (!first) throw new Error(`Idempotency-Key record names a missing order ${claimed.orderId}`);
-            return { order: first.order, token: openToken(claimed.sealedToken, key, claimed.orderId) };
-          }
-          const products = await store.products(
-            work,
-            request.items.map((line) => line.productId),
-          );
-          const { token, tokenHash } = issueToken();
-          const { order, events } = placeOrder({
-            id: randomUUID(),
-            lines: request.items,
-            customer: request.customer,
-            products,
-            now: now(),
-          });
-          store.insert(work, { order, tokenHash });
-          if (key) {
-            const sealedToken = sealToken(token, key, order.id);
-            store.claimIdempotencyKey(work, key, { orderId: order.id, requestHash, sealedToken });
-          }
-          for (const event of events) work.emit(event);
-          return { order, token };
-        })
-        .catch(asProblem);
-      return c.json(placedView(placed.order, placed.token), 202);
+      const { order, token } = await placeOnce(request, key).catch(asProblem);
+      return c.json(placedView(order, token), 202);
     });
 
     app.get('/', admin, async (c) => c.json(await store.list(readQuery(c, ListQuery))));
@@ -228,35 +182,11 @@ export const orders = defineFunction({
     app.get('/:id/events', async (c) => {
       // EventSource cannot send headers: the token may come as `?token=`.
       const stored = await openOrder(c, bearerToken(c) ?? c.req.query('token'));
-      return streamSSE(c, async (stream) => {
-        // Each change appends to the timeline: its length orders the states and skips repeats.
-        let sent = 0;
-        let writing = Promise.resolve();
-        const send = (order: Order) => {
-          if (order.timeline.length <= sent) return;
-          sent = order.timeline.length;
-          const data = JSON.stringify(order);
-          writing = writing.then(() => stream.writeSSE({ event: 'order', id: String(sent), data }));
-        };
-        let finish!: () => void;
-        const finished = new Promise<void>((resolve) => {
-          finish = resolve;
-        });
-        stream.onAbort(finish);
-        send(stored.order);
-        const stop = await store.watch(stored.order.id, send, (error) => {
-          rt.log.warn('order watch failed; closing the event stream', { error });
-          finish();
-        });
-        const keepAlive = setInterval(() => {
-          writing = writing.then(() => stream.write(': keep-alive\n\n').then(() => undefined));
-        }, rt.config.SSE_KEEPALIVE_MS);
-        try {
-          await finished;
-        } finally {
-          clearInterval(keepAlive);
-          stop();
-        }
+      return streamOrder(c, {
+        first: stored.order,
+        watch: (onOrder, onError) => store.watch(stored.order.id, onOrder, onError),
+        keepAliveMs: rt.config.SSE_KEEPALIVE_MS,
+        log: rt.log,
       });
     });
 

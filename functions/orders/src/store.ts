@@ -9,6 +9,7 @@ import type { Order, OrderStatus, Page } from '@stockflow/contracts';
 import { readPage, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import { type IdempotencyRecord, keyDigest } from './idempotency.ts';
+import type { OrderChange } from './order.ts';
 import type { ProductEntry } from './products.ts';
 
 const ORDERS = 'orders';
@@ -89,8 +90,12 @@ export class OrdersStore {
     work.tx.create(work.db.collection(ORDERS).doc(stored.order.id), toDocument(stored));
   }
 
-  replace(work: Work, stored: StoredOrder): void {
-    work.tx.set(work.db.collection(ORDERS).doc(stored.order.id), toDocument(stored));
+  /** Saves a change of an order read in this transaction, with the events it causes; none: nothing. */
+  commit(work: Work, stored: StoredOrder, { order, events }: OrderChange): Order {
+    if (!events.length) return order;
+    work.tx.set(work.db.collection(ORDERS).doc(order.id), toDocument({ ...stored, order }));
+    for (const event of events) work.emit(event);
+    return order;
   }
 
   /** The projection's entries for these product ids (absent ones are unknown to orders). */

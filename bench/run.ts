@@ -5,6 +5,7 @@
 const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unknown>> }>> = {
   bundle: () => import('./bundle.ts'),
   coldstart: () => import('./coldstart.ts'),
+  'hot-sku': () => import('./hot-sku.ts'),
   ledger: () => import('./ledger.ts'),
   mesh: () => import('./mesh.ts'),
   orders: () => import('./orders.ts'),

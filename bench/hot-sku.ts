@@ -1,0 +1,215 @@
+/**
+ * @module Hot SKU: the bundled inventory function as its own process, over real HTTP on 127.0.0.1,
+ * against the Firestore emulator. 200 concurrent `order.placed` CloudEvents to `/events` for one
+ * product ("hot") against the same load spread over 50 products, alternating rounds in one run;
+ * orders/s until every delivery is answered 2xx (5xx and 429 retried with backoff, as the broker
+ * does), medians. Then the audit: units oversold, the stock equation, each order decided once.
+ * Target: hot/spread ≥ 0.5 with nothing oversold.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Firestore } from '@google-cloud/firestore';
+import type { OrderLine } from '@stockflow/contracts';
+import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
+import { freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
+import { cloudEventRequest, startFakeSink } from '@stockflow/kit/testing';
+import { auditStock } from '../functions/inventory/src/stock.ts';
+import { InventoryStore } from '../functions/inventory/src/store.ts';
+import { bundleFunction } from '../scripts/bundle.ts';
+import { median, round } from './stats.ts';
+
+const ORDERS = 200;
+const SPREAD_PRODUCTS = 50;
+const ROUNDS = 3;
+const ON_HAND = 1_000;
+const ADMIN_TOKEN = `bench-${randomUUID()}`;
+const PROJECT = 'stockflow-bench';
+const root = new URL('..', import.meta.url).pathname;
+
+interface Round {
+  ms: number;
+  /** Transactions the round took: its reservations share one timestamp per group commit. */
+  commits: number;
+  retries: number;
+}
+
+async function startInventory(env: Record<string, string>): Promise<{ base: string; child: ChildProcess }> {
+  const dir = join(root, '.artifacts', 'bench', 'hot-sku');
+  await bundleFunction(join(root, 'functions/inventory/src/main.ts'), dir);
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(dir, 'main.mjs')], {
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400; i++) {
+    if (child.exitCode !== null) throw new Error(`inventory exited with ${child.exitCode}`);
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { base, child };
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('inventory did not start');
+}
+
+/** POSTs one CloudEvent as a Trigger would: retried on 5xx and 429 with exponential backoff. */
+async function deliver(base: string, orderId: string, items: OrderLine[]): Promise<number> {
+  const init = cloudEventRequest({
+    source: '/orders',
+    type: 'io.stockflow.order.placed',
+    subject: orderId,
+    data: {
+      orderId,
+      items: items.map((line) => ({ ...line, unitPriceCents: 100 })),
+      currency: 'EUR',
+      totalCents: items.reduce((sum, line) => sum + 100 * line.quantity, 0),
+    },
+  });
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${base}/events`, init);
+    await res.arrayBuffer();
+    if (res.ok) return attempt;
+    if (res.status < 500 && res.status !== 429) throw new Error(`order.placed answered ${res.status}`);
+    if (attempt === 12)
+      throw new Error(`order.placed still failing (${res.status}) after ${attempt} retries`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+  }
+}
+
+async function stock(base: string, productIds: string[]): Promise<void> {
+  await Promise.all(
+    productIds.map(async (productId) => {
+      const res = await fetch(`${base}/stock/${productId}/adjustments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ delta: ON_HAND, reason: 'bench stock' }),
+      });
+      if (!res.ok) throw new Error(`adjustment answered ${res.status}`);
+      await res.arrayBuffer();
+    }),
+  );
+}
+
+/** Waits until the outbox relay has sent everything committed so far, so rounds start equally quiet. */
+async function outboxSettled(db: Firestore): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const pending = await db.collection(OUTBOX_COLLECTION).where('status', '==', 'pending').count().get();
+    if (pending.data().count === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the outbox relay did not catch up within 60 s');
+}
+
+/** 200 concurrent orders of 1..3 units, product i of `productIds` for order i (round robin). */
+async function runRound(base: string, db: Firestore, label: string, productIds: string[]): Promise<Round> {
+  await stock(base, productIds);
+  await outboxSettled(db);
+  const orders = Array.from({ length: ORDERS }, (_, i) => ({
+    orderId: `${label}-${i}`,
+    items: [{ productId: productIds[i % productIds.length]!, quantity: 1 + ((i * 7) % 3) }],
+  }));
+  const started = performance.now();
+  const retries = await Promise.all(orders.map((order) => deliver(base, order.orderId, order.items)));
+  const ms = performance.now() - started;
+  const times = new Set<string>();
+  for (const chunk of chunks(
+    orders.map((o) => o.orderId),
+    100,
+  )) {
+    const snaps = await db.getAll(...chunk.map((id) => db.collection('reservations').doc(id)));
+    for (const snap of snaps) times.add(snap.get('updatedAt') as string);
+  }
+  return { ms, commits: times.size, retries: retries.reduce((a, b) => a + b, 0) };
+}
+
+const chunks = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+const perSecond = (ms: number) => round(ORDERS / (ms / 1000), 1);
+
+export async function run() {
+  const emulator = await startFirestoreEmulator();
+  process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+  const sink = await startFakeSink();
+  const database = `hot-sku-${randomUUID().slice(0, 8)}`;
+  const commitInterval = process.env.STOCK_COMMIT_INTERVAL_MS ?? '0';
+  const { base, child } = await startInventory({
+    FIRESTORE_EMULATOR_HOST: emulator.host,
+    GOOGLE_CLOUD_PROJECT: PROJECT,
+    FIRESTORE_DATABASE: database,
+    ADMIN_TOKEN,
+    K_SINK: sink.url,
+    LOG_LEVEL: 'error',
+    STOCK_COMMIT_INTERVAL_MS: commitInterval,
+  });
+  const db = new Firestore({ projectId: PROJECT, databaseId: database });
+  try {
+    // Warm the process (Firestore client, 200 connections) with one untimed round of each kind.
+    await runRound(base, db, 'warm-hot', ['warm']);
+    await runRound(
+      base,
+      db,
+      'warm-spread',
+      Array.from({ length: SPREAD_PRODUCTS }, (_, i) => `warm-${i}`),
+    );
+    const hot: Round[] = [];
+    const spread: Round[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      hot.push(await runRound(base, db, `hot-${r}`, [`hot-${r}`]));
+      const products = Array.from({ length: SPREAD_PRODUCTS }, (_, i) => `spread-${r}-${i}`);
+      spread.push(await runRound(base, db, `spread-${r}`, products));
+    }
+
+    const store = new InventoryStore(async () => db);
+    const { items, reservations } = await store.everything();
+    const problems = auditStock(items, reservations);
+    const oversold = items.reduce((sum, item) => sum + Math.max(0, item.reserved - item.onHand), 0);
+    const outbox = await db.collection(OUTBOX_COLLECTION).get();
+    const decisions = new Map<string, number>();
+    for (const doc of outbox.docs) {
+      const record = doc.get('record') as EventRecord;
+      if (record.type === 'io.stockflow.stock.reserved' || record.type === 'io.stockflow.stock.rejected')
+        decisions.set(record.subject!, (decisions.get(record.subject!) ?? 0) + 1);
+    }
+    const orders = ORDERS * 2 * (1 + ROUNDS);
+    const decidedOnce = [...decisions.values()].filter((count) => count === 1).length;
+
+    const show = (label: string, rounds: Round[]) =>
+      console.log(
+        `${label}: ms per round ${rounds.map((r) => r.ms.toFixed(0)).join(' ')}, ` +
+          `median ${perSecond(median(rounds.map((r) => r.ms)))} orders/s, ` +
+          `commits per round ${rounds.map((r) => r.commits).join(' ')}, ` +
+          `retried deliveries ${rounds.reduce((sum, r) => sum + r.retries, 0)}`,
+      );
+    console.log(
+      `${ORDERS} concurrent order.placed per round to the bundled inventory process (HTTP, emulator ${emulator.host}), ` +
+        `STOCK_COMMIT_INTERVAL_MS=${commitInterval}`,
+    );
+    show('hot (1 product)', hot);
+    show(`spread (${SPREAD_PRODUCTS} products)`, spread);
+    console.log(
+      `audit: ${oversold} units oversold; stock equation ${problems.length ? `BROKEN: ${problems.join('; ')}` : 'holds'}; ` +
+        `each order decided once: ${decidedOnce}/${orders} (reserved ${reservations.filter((r) => r.state === 'reserved').length})`,
+    );
+    if (problems.length || decidedOnce !== orders) throw new Error('hot-sku: the audit failed');
+
+    const hotPerSec = perSecond(median(hot.map((r) => r.ms)));
+    const spreadPerSec = perSecond(median(spread.map((r) => r.ms)));
+    return { hotPerSec, spreadPerSec, ratio: round(hotPerSec / spreadPerSec), oversold };
+  } finally {
+    await db.terminate();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    await sink.close();
+    if (emulator.owned) await emulator.stop();
+  }
+}

@@ -6,7 +6,7 @@
  */
 import type { DocumentData, Firestore } from '@google-cloud/firestore';
 import type { Page } from '@stockflow/contracts';
-import { decodeCursor, encodeCursor, type Work } from '@stockflow/kit';
+import { readPage, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import { available, type Change, isLow, type Reservation, type StockItem } from './stock.ts';
 
@@ -137,19 +137,15 @@ export class InventoryStore {
 
   /** Stock items by product id, a page at a time. */
   async list({ low, limit, cursor }: StockQuery): Promise<Page<StockItem>> {
-    const db = await this.#db();
-    let query = low
-      ? db.collection(STOCK).where('low', '==', true).orderBy('__name__')
-      : db.collection(STOCK).orderBy('__name__');
-    if (cursor) query = query.startAfter(...decodeCursor(cursor, Position));
-    // One more than asked tells whether another page exists, so the last page has no cursor.
-    const snap = await query.limit(limit + 1).get();
-    const docs = snap.docs.slice(0, limit);
-    const last = docs.at(-1);
-    return {
-      items: docs.map((doc) => fromDocument(doc.data())),
-      nextCursor: snap.docs.length > limit && last ? encodeCursor([last.id]) : null,
-    };
+    const stock = (await this.#db()).collection(STOCK);
+    const query = (low ? stock.where('low', '==', true) : stock).orderBy('__name__');
+    return readPage(query, {
+      limit,
+      cursor,
+      position: Position,
+      at: (doc) => [doc.id],
+      item: (doc) => fromDocument(doc.data()),
+    });
   }
 
   /** Every stock item and reservation: for audits of the stock equation (tests, benches). */

@@ -2,7 +2,7 @@
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
 import { StatusBadge } from '../components/Badges.tsx';
-import { OrderLines, OrderShortages, OrderTimeline } from '../components/OrderDetails.tsx';
+import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
 import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
 
@@ -38,8 +38,8 @@ export default function OrderAdmin() {
           {(current) => (
             <>
               <div class="page-head">
-                <h1 id="order-title">
-                  Order <span class="mono">{current().id}</span>
+                <h1 id="order-title" title={current().id}>
+                  Order <span class="mono">{orderReference(current().id)}</span>
                 </h1>
                 <StatusBadge status={current().status} />
                 <button type="button" class="button button-link" onClick={() => void refetch()}>

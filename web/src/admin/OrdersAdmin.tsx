@@ -2,6 +2,7 @@
 import { A, useSearchParams } from '@solidjs/router';
 import { For, Show } from 'solid-js';
 import { STATUS_LABEL, StatusBadge } from '../components/Badges.tsx';
+import { orderReference } from '../components/OrderDetails.tsx';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
 import { listOrders, type OrderStatus } from '../lib/api.ts';
@@ -63,8 +64,8 @@ export default function OrdersAdmin() {
                 {(order) => (
                   <tr>
                     <td>
-                      <A href={`/admin/orders/${encodeURIComponent(order.id)}`} class="mono">
-                        {order.id}
+                      <A href={`/admin/orders/${encodeURIComponent(order.id)}`} class="mono" title={order.id}>
+                        {orderReference(order.id)}
                       </A>
                     </td>
                     <td>{formatDateTime(order.createdAt)}</td>

@@ -8,6 +8,11 @@ import { formatMoney } from '../lib/money.ts';
 import { formatDateTime } from '../lib/time.ts';
 import { STATUS_LABEL } from './Badges.tsx';
 
+/** A short form of an order id for headings and lists (the full id stays in the link and title). */
+export function orderReference(id: string): string {
+  return id.length > 12 ? id.slice(0, 8) : id;
+}
+
 /** The steps still ahead of an order on the happy path. */
 const AHEAD: Record<OrderStatus, OrderStatus[]> = {
   pending: ['confirmed', 'shipped'],

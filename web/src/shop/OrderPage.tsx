@@ -16,7 +16,7 @@ import {
   Switch,
 } from 'solid-js';
 import { StatusBadge } from '../components/Badges.tsx';
-import { OrderLines, OrderShortages, OrderTimeline } from '../components/OrderDetails.tsx';
+import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
 import { ApiError, cancelOrder, getOrder, type Order, type StreamState, watchOrder } from '../lib/api.ts';
 
@@ -145,7 +145,7 @@ function OrderView(props: {
       </Show>
       <div class="page-head">
         <h1 id="order-title">
-          Order <span class="mono">{props.order.id}</span>
+          Order <span class="mono">{orderReference(props.order.id)}</span>
         </h1>
         <StatusBadge status={props.order.status} />
         <Show when={props.live}>
@@ -156,6 +156,9 @@ function OrderView(props: {
           )}
         </Show>
       </div>
+      <p class="reference">
+        Reference <span class="mono">{props.order.id}</span>
+      </p>
       <div class="order-layout">
         <section class="card" aria-labelledby="status-title">
           <h2 id="status-title">Status</h2>

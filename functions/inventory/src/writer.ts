@@ -112,7 +112,12 @@ export class StockWriter {
     let members = group;
     while (members.length) {
       try {
+        const started = performance.now();
         const changes = await this.#transact(members);
+        this.#rt.log.debug('stock commit', {
+          commands: members.length,
+          ms: Math.round(performance.now() - started),
+        });
         this.stats.commits++;
         this.stats.commands += members.length;
         members.forEach((pending, i) => {

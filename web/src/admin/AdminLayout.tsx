@@ -8,6 +8,7 @@ import { Field } from '../components/Field.tsx';
 import { ErrorNotice } from '../components/States.tsx';
 import { adminToken, signIn, signOut } from '../lib/admin-session.ts';
 import { checkAdminToken } from '../lib/api.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 
 export default function AdminLayout(props: RouteSectionProps) {
   return (
@@ -34,6 +35,7 @@ export default function AdminLayout(props: RouteSectionProps) {
 }
 
 function SignIn() {
+  usePageTitle(() => 'Manage the shop');
   const [token, setToken] = createSignal('');
   const [error, setError] = createSignal<string>();
   const [failure, setFailure] = createSignal<unknown>();

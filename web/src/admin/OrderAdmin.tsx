@@ -5,9 +5,11 @@ import { StatusBadge } from '../components/Badges.tsx';
 import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
 import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 
 export default function OrderAdmin() {
   const params = useParams<{ id: string }>();
+  usePageTitle(() => `Order ${orderReference(params.id)}`);
   const [order, { mutate, refetch }] = createResource(
     () => params.id,
     (id) => getOrder(id),

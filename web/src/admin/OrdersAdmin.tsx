@@ -7,12 +7,14 @@ import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
 import { listOrders, type OrderStatus } from '../lib/api.ts';
 import { formatMoney } from '../lib/money.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 import { formatDateTime } from '../lib/time.ts';
 
 const STATUSES = Object.keys(STATUS_LABEL) as OrderStatus[];
 
 export default function OrdersAdmin() {
+  usePageTitle(() => 'Orders');
   const [params, setParams] = useSearchParams<{ status?: string }>();
   const status = () => STATUSES.find((s) => s === params.status);
   const orders = createPagedList(status, (value, cursor) => listOrders({ status: value, cursor, limit: 50 }));

@@ -20,6 +20,7 @@ import {
   updateProduct,
 } from '../lib/api.ts';
 import { moneyInput, parseMoney } from '../lib/money.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 import { StockAdjuster } from './StockAdjuster.tsx';
 
 type FieldName = 'sku' | 'name' | 'description' | 'price' | 'currency' | 'category' | 'imageUrl';
@@ -87,6 +88,9 @@ function messageFor(field: FieldName, message: string): string {
 export default function ProductEditor() {
   const params = useParams<{ id?: string }>();
   const isNew = () => !params.id || params.id === 'new';
+  usePageTitle(() =>
+    isNew() ? 'New product' : product.error ? 'Product' : (product.latest?.name ?? 'Product'),
+  );
   const [product, { mutate, refetch }] = createResource(
     () => (isNew() ? undefined : params.id),
     (id) => getProduct(id),

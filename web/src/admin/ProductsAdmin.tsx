@@ -6,9 +6,11 @@ import { ProductImage } from '../components/ProductImage.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { archiveProduct, listProducts, type Product } from '../lib/api.ts';
 import { formatMoney } from '../lib/money.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 
 export default function ProductsAdmin() {
+  usePageTitle(() => 'Products');
   const [search, setSearch] = createSignal('');
   const [query, setQuery] = createSignal('');
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -7,6 +7,7 @@ import { createResource, createSignal, For, Show } from 'solid-js';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
 import { listProducts, listStock, type StockLevel } from '../lib/api.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 import { StockAdjuster } from './StockAdjuster.tsx';
 
@@ -24,6 +25,7 @@ async function productNames(): Promise<Record<string, string>> {
 }
 
 export default function StockAdmin() {
+  usePageTitle(() => 'Stock');
   const [params, setParams] = useSearchParams<{ low?: string }>();
   const lowOnly = () => params.low === 'true';
   const stock = createPagedList(lowOnly, (low, cursor) => listStock({ low, cursor, limit: 50 }));

@@ -1,9 +1,19 @@
 /** @module The page around every screen: skip link, header with the cart count, main, footer. */
-import { A, type RouteSectionProps } from '@solidjs/router';
-import { Show } from 'solid-js';
+import { A, type RouteSectionProps, useLocation } from '@solidjs/router';
+import { createEffect, on, Show } from 'solid-js';
 import { cart } from '../lib/cart.ts';
 
 export function Shell(props: RouteSectionProps) {
+  const location = useLocation();
+  let main: HTMLElement | undefined;
+  // After a navigation, keyboard and screen-reader users start at the new content, not the header.
+  createEffect(
+    on(
+      () => location.pathname,
+      () => main?.focus({ preventScroll: true }),
+      { defer: true },
+    ),
+  );
   return (
     <>
       <a class="skip-link" href="#main">
@@ -47,7 +57,7 @@ export function Shell(props: RouteSectionProps) {
           </nav>
         </div>
       </header>
-      <main id="main" class="container" tabindex="-1">
+      <main id="main" class="container" tabindex="-1" ref={main}>
         {props.children}
       </main>
       <footer class="site-footer">

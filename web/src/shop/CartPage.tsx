@@ -6,6 +6,7 @@ import { EmptyState } from '../components/States.tsx';
 import { getAvailability } from '../lib/api.ts';
 import { type CartLine, cart, MAX_QUANTITY } from '../lib/cart.ts';
 import { formatMoney } from '../lib/money.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 
 export default function CartPage() {
   const [available] = createResource(
@@ -19,6 +20,7 @@ export default function CartPage() {
   );
   const mixedCurrencies = () => cart.totals().length > 1;
 
+  usePageTitle(() => 'Your cart');
   return (
     <section aria-labelledby="cart-title">
       <h1 id="cart-title">Your cart</h1>

@@ -109,6 +109,16 @@ describe('catalog', () => {
     expect(screen.getByRole('button', { name: 'Add Blue Mug to cart' })).toBeEnabled();
   });
 
+  it('opens a product: the title names it and focus moves to the new content', async () => {
+    const { user, path } = renderApp('/', { products: [mug] });
+    expect(document.title).toBe('Stockflow');
+    await user.click(await screen.findByRole('link', { name: /Blue Mug/ }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Blue Mug' })).toBeInTheDocument();
+    expect(path()).toBe('/products/mug');
+    expect(document.title).toBe('Blue Mug · Stockflow');
+    expect(document.getElementById('main')).toHaveFocus();
+  });
+
   it('adds to the cart: the header counts it and it survives a reload', async () => {
     const { user } = renderApp('/', { products: [mug], stock: { mug: 5 } });
     await user.click(await screen.findByRole('button', { name: 'Add Blue Mug to cart' }));

@@ -8,6 +8,7 @@ import { createStore } from 'solid-js/store';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
 import { getAvailability, listCategories, listProducts } from '../lib/api.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 import { ProductCard } from './ProductCard.tsx';
 
@@ -15,6 +16,7 @@ const SEARCH_DELAY_MS = 250;
 
 export default function Catalog() {
   const [params, setParams] = useSearchParams<{ q?: string; category?: string }>();
+  usePageTitle(() => params.category || (params.q ? `Search: ${params.q}` : undefined));
   const [search, setSearch] = createSignal(params.q ?? '');
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(searchTimer));

@@ -11,6 +11,7 @@ import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { ApiError, type PlaceOrderInput, placeOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
 import { formatMoney } from '../lib/money.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 
 type CustomerField = 'name' | 'email';
 
@@ -37,6 +38,7 @@ export function newIdempotencyKey(): string {
 
 export default function CheckoutPage() {
   const navigate = useNavigate();
+  usePageTitle(() => 'Checkout');
   const [customer, setCustomer] = createStore({ name: '', email: '' });
   const [touched, setTouched] = createStore<Record<CustomerField, boolean>>({ name: false, email: false });
   const [serverErrors, setServerErrors] = createStore<Partial<Record<CustomerField, string>>>({});

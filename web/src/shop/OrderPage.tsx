@@ -19,6 +19,7 @@ import { StatusBadge } from '../components/Badges.tsx';
 import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
 import { ApiError, cancelOrder, getOrder, type Order, type StreamState, watchOrder } from '../lib/api.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 
 /** Statuses after which nothing changes any more: no need to keep a stream open. */
 export const SETTLED = new Set<Order['status']>(['rejected', 'cancelled', 'shipped']);
@@ -28,6 +29,7 @@ export default function OrderPage() {
   const params = useParams<{ id: string }>();
   const [search] = useSearchParams<{ token?: string }>();
   const token = () => search.token ?? '';
+  usePageTitle(() => `Order ${orderReference(params.id)}`);
 
   return (
     <Show

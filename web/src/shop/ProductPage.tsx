@@ -7,6 +7,7 @@ import { ErrorNotice, Loading } from '../components/States.tsx';
 import { ApiError, getProduct, getProductAvailability, type Product } from '../lib/api.ts';
 import { cart, MAX_QUANTITY } from '../lib/cart.ts';
 import { formatMoney } from '../lib/money.ts';
+import { usePageTitle } from '../lib/page-title.ts';
 import { refreshWhileVisible } from '../lib/polling.ts';
 
 /** How often availability is refreshed while the page is open. */
@@ -21,6 +22,7 @@ export default function ProductPage() {
     (id) => getProductAvailability(id).catch(() => undefined),
   );
   refreshWhileVisible(() => void refreshAvailability(), AVAILABILITY_REFRESH_MS);
+  usePageTitle(() => (product.error ? 'Product' : product.latest?.name));
 
   return (
     <Switch>

@@ -156,9 +156,13 @@ export class BrokerPlane {
       [BROKER_TTL]: String(ttl),
     });
     this.#stats.accepted++;
+    // The filter strips the TTL before subscribers see the event (pkg/broker/filter); one copy serves
+    // every Trigger, so its wire headers are written once.
+    let toSubscribers: MeshEvent | undefined;
     for (const trigger of entry.triggers) {
       if (!passes(trigger.filter, accepted.attributes)) continue;
-      this.#track(this.#deliver(entry.broker, trigger, accepted));
+      toSubscribers ??= withAttributes(accepted, { [BROKER_TTL]: undefined });
+      this.#track(this.#deliver(entry.broker, trigger, accepted, toSubscribers));
     }
     return { status: 202 };
   }
@@ -191,10 +195,14 @@ export class BrokerPlane {
       });
   }
 
-  async #deliver(broker: Broker, t: CompiledTrigger, event: MeshEvent): Promise<void> {
-    // The filter strips the TTL before the subscriber sees the event (pkg/broker/filter).
+  /** Delivers `toSubscriber` to one Trigger; `event` (with its TTL) is what a dead letter carries. */
+  async #deliver(
+    broker: Broker,
+    t: CompiledTrigger,
+    event: MeshEvent,
+    toSubscriber: MeshEvent,
+  ): Promise<void> {
     const ttl = event.attributes[BROKER_TTL];
-    const toSubscriber = withAttributes(event, { [BROKER_TTL]: undefined });
     const target = this.#target(t.subscriber, t.trigger.namespace);
     const outcome = await this.#attempts(target, toSubscriber, t.policy, t.label, PREFER_REPLY);
     if (outcome.ok) {

@@ -1,15 +1,19 @@
 /**
- * @module What a cluster would say about a manifest before anything runs: the Kubernetes and Knative
- * schemas (kubernetes-models, @kubernetes-models/knative) made strict about unknown fields, and the
- * admission rules of Knative's webhooks with default feature flags. Each check returns problems as
+ * @module What a cluster would say about a manifest before anything runs: the Kubernetes, Knative and
+ * monitoring schemas (kubernetes-models, @kubernetes-models/knative and /prometheus-operator, and
+ * Managed Prometheus's PodMonitoring) made strict about unknown fields, and the admission rules of
+ * Knative's webhooks with default feature flags. Each check returns problems as
  * readable lines; none means the object would be admitted.
  */
 import { Broker, Trigger } from '@kubernetes-models/knative/eventing.knative.dev/v1';
 import { Service as KnativeService } from '@kubernetes-models/knative/serving.knative.dev/v1';
 import { PingSource, SinkBinding } from '@kubernetes-models/knative/sources.knative.dev/v1';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { type Destination, type Manifest, objectKey } from './manifests.ts';
+import { PodMonitoring } from './pod-monitoring-schema.ts';
 
 interface ModelClass {
   prototype: { validate(): void };
@@ -27,6 +31,9 @@ const MODELS: Record<string, ModelClass> = {
   'eventing.knative.dev/v1 Trigger': Trigger,
   'sources.knative.dev/v1 PingSource': PingSource,
   'sources.knative.dev/v1 SinkBinding': SinkBinding,
+  'monitoring.googleapis.com/v1 PodMonitoring': PodMonitoring,
+  'monitoring.coreos.com/v1 PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1 ServiceMonitor': ServiceMonitor,
 };
 
 /**

@@ -3,9 +3,10 @@
  * `kubectl kustomize` (offline), parsed into plain objects, with small typed accessors.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
 import { ROOT } from '../../scripts/deployables.ts';
 
 export const OVERLAYS = ['local', 'gke'] as const;
@@ -51,6 +52,30 @@ export function renderKustomization(dir: string): Manifest[] {
 
 export const renderOverlay = (overlay: Overlay) => renderKustomization(`knative/overlays/${overlay}`);
 
+/**
+ * An overlay with opt-in kustomize components (`knative/components/<name>`) added, as a kustomization
+ * that lists them would render it: one in a temporary folder, naming both by relative paths (kustomize
+ * refuses absolute ones).
+ */
+export function renderWithComponents(overlay: Overlay, components: string[]): Manifest[] {
+  const dir = mkdtempSync(join(tmpdir(), 'stockflow-kustomize-'));
+  try {
+    const from = (path: string) => relative(dir, join(ROOT, path));
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: [from(`knative/overlays/${overlay}`)],
+        components: components.map((name) => from(`knative/components/${name}`)),
+      }),
+    );
+    return renderKustomization(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function readYamlFile(path: string): Manifest[] {
   return parseYamlDocuments(readFileSync(join(ROOT, path), 'utf8'), path);
 }
@@ -66,6 +91,14 @@ export const isPingSource = (m: Manifest) =>
   m.apiVersion === 'sources.knative.dev/v1' && m.kind === 'PingSource';
 export const isSinkBinding = (m: Manifest) =>
   m.apiVersion === 'sources.knative.dev/v1' && m.kind === 'SinkBinding';
+/** Google Cloud Managed Service for Prometheus's scrape config for pods. */
+export const isPodMonitoring = (m: Manifest) =>
+  m.apiVersion === 'monitoring.googleapis.com/v1' && m.kind === 'PodMonitoring';
+/** The Prometheus Operator's scrape configs, for pods and for Kubernetes Services. */
+export const isPodMonitor = (m: Manifest) =>
+  m.apiVersion === 'monitoring.coreos.com/v1' && m.kind === 'PodMonitor';
+export const isServiceMonitor = (m: Manifest) =>
+  m.apiVersion === 'monitoring.coreos.com/v1' && m.kind === 'ServiceMonitor';
 
 /** A Knative Service's (single) container. */
 export const containerOf = (service: Manifest): Untyped =>

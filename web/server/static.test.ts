@@ -90,6 +90,15 @@ describe('serving the SPA', () => {
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
   });
 
+  it('never opens a database: web owns no data', async () => {
+    const fn = web.create({ env: { LOG_LEVEL: 'silent', STATIC_DIR: builtSpa() } });
+    for (const path of ['/', '/assets/index-abc123.js', '/healthz', '/readyz', '/api/orders/x', '/nope.png']) {
+      await fn.app.request(path);
+    }
+    await fn.rt.outbox.sweep();
+    expect(fn.rt.dbLoaded).toBe(false);
+  });
+
   it('answers 503 for client routes when the SPA was not built, and keeps its probes', async () => {
     const app = start(mkdtempSync(join(tmpdir(), 'web-empty-')));
     expect((await app.request('/')).status).toBe(503);

@@ -92,7 +92,14 @@ describe('serving the SPA', () => {
 
   it('never opens a database: web owns no data', async () => {
     const fn = web.create({ env: { LOG_LEVEL: 'silent', STATIC_DIR: builtSpa() } });
-    for (const path of ['/', '/assets/index-abc123.js', '/healthz', '/readyz', '/api/orders/x', '/nope.png']) {
+    for (const path of [
+      '/',
+      '/assets/index-abc123.js',
+      '/healthz',
+      '/readyz',
+      '/api/orders/x',
+      '/nope.png',
+    ]) {
       await fn.app.request(path);
     }
     await fn.rt.outbox.sweep();

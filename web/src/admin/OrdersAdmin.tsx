@@ -1,6 +1,6 @@
 /** @module Orders for managers: newest first, filtered by status, each opening to ship or cancel. */
 import { A, useSearchParams } from '@solidjs/router';
-import { For, Show } from 'solid-js';
+import { For } from 'solid-js';
 import { STATUS_LABEL, StatusBadge } from '../components/Badges.tsx';
 import { orderReference } from '../components/OrderDetails.tsx';
 import { PagedView } from '../components/PagedView.tsx';

@@ -228,7 +228,7 @@ export function createFakeShop(options: FakeShopOptions = {}) {
         );
       }
       const lines = body.items.map((line) => ({ line, product: products.get(line.productId) }));
-      const missing = lines.find((l) => !l.product || l.product.status !== 'active');
+      const missing = lines.find((l) => l.product?.status !== 'active');
       if (missing)
         return problem(422, 'Unprocessable Content', `Product ${missing.line.productId} cannot be ordered.`);
       const id = `o-${nextId++}`;

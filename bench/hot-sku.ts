@@ -16,14 +16,14 @@ import { freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
 import { cloudEventRequest, startFakeSink } from '@stockflow/kit/testing';
 import { auditStock } from '../functions/inventory/src/stock.ts';
 import { InventoryStore } from '../functions/inventory/src/store.ts';
+import { ADMIN_TOKEN, adjustment, events } from '../functions/inventory/src/testing.ts';
 import { bundleFunction } from '../scripts/bundle.ts';
 import { median, round } from './stats.ts';
 
 const ORDERS = 200;
 const SPREAD_PRODUCTS = 50;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const ON_HAND = 1_000;
-const ADMIN_TOKEN = `bench-${randomUUID()}`;
 const PROJECT = 'stockflow-bench';
 const root = new URL('..', import.meta.url).pathname;
 
@@ -59,17 +59,7 @@ async function startInventory(env: Record<string, string>): Promise<{ base: stri
 
 /** POSTs one CloudEvent as a Trigger would: retried on 5xx and 429 with exponential backoff. */
 async function deliver(base: string, orderId: string, items: OrderLine[]): Promise<number> {
-  const init = cloudEventRequest({
-    source: '/orders',
-    type: 'io.stockflow.order.placed',
-    subject: orderId,
-    data: {
-      orderId,
-      items: items.map((line) => ({ ...line, unitPriceCents: 100 })),
-      currency: 'EUR',
-      totalCents: items.reduce((sum, line) => sum + 100 * line.quantity, 0),
-    },
-  });
+  const init = cloudEventRequest(events.placed(orderId, items));
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(`${base}/events`, init);
     await res.arrayBuffer();
@@ -84,11 +74,10 @@ async function deliver(base: string, orderId: string, items: OrderLine[]): Promi
 async function stock(base: string, productIds: string[]): Promise<void> {
   await Promise.all(
     productIds.map(async (productId) => {
-      const res = await fetch(`${base}/stock/${productId}/adjustments`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ delta: ON_HAND, reason: 'bench stock' }),
-      });
+      const res = await fetch(
+        `${base}/stock/${productId}/adjustments`,
+        adjustment({ delta: ON_HAND, reason: 'bench stock' }),
+      );
       if (!res.ok) throw new Error(`adjustment answered ${res.status}`);
       await res.arrayBuffer();
     }),

@@ -70,7 +70,8 @@ const Adjustment = z.object({
 const Settings = z.object({ lowStockThreshold: StockLow.shape.threshold.check(z.maximum(1_000_000_000)) });
 
 const StockQuery = z.object({
-  ids: z.optional(z.string().check(z.maxLength(MAX_IDS * 130))),
+  // MAX_IDS ids of at most 128 characters, with their commas.
+  ids: z.optional(z.string().check(z.maxLength(MAX_IDS * 129))),
   low: z.optional(z.enum(['true', 'false'])),
   limit: pageLimit({ max: 100, fallback: 50 }),
   cursor: z.optional(z.string().check(z.maxLength(1000))),

@@ -6,9 +6,8 @@
  * Target: ratio ≥ 0.45 (two HTTP hops against one).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '../packages/kit/src/emulator.ts';
 import { median, percentile, round } from './stats.ts';
@@ -21,39 +20,74 @@ const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, '.artifacts', 'bench', 'mesh');
 const body = JSON.stringify({ productId: 'p-1', quantity: 3, reference: 'bench' });
 
-/** A no-op subscriber: 202 with an empty body; notes when each event id arrived. */
-async function startNoopSubscriber() {
-  const arrivals = new Map<string, number>();
-  let onArrival: (() => void) | undefined;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      arrivals.set(req.headers['ce-id'] as string, performance.now());
-      res.writeHead(202).end();
-      onArrival?.();
-    });
+/**
+ * The no-op subscriber, in a process of its own (so the load generator never starves it): 202 with an
+ * empty body. Told `{expect: n}`, it answers `{arrivals: [[id, ms], ...]}` once n events have come,
+ * times on the machine's clock (`timeOrigin + now()`, comparable across processes).
+ */
+const SUBSCRIBER = `
+import { createServer } from 'node:http';
+let expected = Infinity;
+let arrivals = [];
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    arrivals.push([req.headers['ce-id'], performance.timeOrigin + performance.now()]);
+    res.writeHead(202).end();
+    if (arrivals.length >= expected) {
+      process.send({ arrivals });
+      arrivals = [];
+      expected = Infinity;
+    }
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+});
+server.keepAliveTimeout = 60_000;
+process.on('message', (message) => {
+  if (message.expect) {
+    expected = message.expect;
+    arrivals = [];
+  }
+});
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+`;
+
+async function startNoopSubscriber() {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'subscriber.mjs');
+  writeFileSync(file, SUBSCRIBER);
+  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) =>
+    child.once('message', (m: { port: number }) => resolve(m.port)),
+  );
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    arrivals,
-    /** Resolves when `count` events have arrived since `arrivals` was last cleared. */
-    until(count: number) {
-      return new Promise<void>((resolve) => {
-        if (arrivals.size >= count) return resolve();
-        onArrival = () => {
-          if (arrivals.size >= count) {
-            onArrival = undefined;
-            resolve();
-          }
-        };
-      });
+    url: `http://127.0.0.1:${port}/`,
+    /** Resolves with the arrival time of each of the next `count` events, by id. */
+    expect(count: number): Promise<Map<string, number>> {
+      const arrived = new Promise<Map<string, number>>((resolve) =>
+        child.once('message', (m: { arrivals: Array<[string, number]> }) => resolve(new Map(m.arrivals))),
+      );
+      child.send({ expect: count });
+      return arrived;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined),
-    closeAll: () => server.closeAllConnections(),
+    stop: () => {
+      child.kill('SIGTERM');
+      return new Promise((resolve) => child.once('exit', resolve));
+    },
   };
 }
+
+/** CPU time (user + system, ms) a process has used, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Now on the machine's clock, as the subscriber process stamps arrivals. */
+const now = () => performance.timeOrigin + performance.now();
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -88,11 +122,11 @@ async function send(url: string, count: number, prefix: string, latencies?: numb
   const worker = async () => {
     while (next < count) {
       const id = `${prefix}-${next++}`;
-      const started = performance.now();
+      const started = now();
       sentAt.set(id, started);
       const status = await post(target, id);
       if (status !== 202) throw new Error(`${url} answered ${status}`);
-      latencies?.push(performance.now() - started);
+      latencies?.push(now() - started);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -154,21 +188,28 @@ export async function run() {
   const ingress = `http://127.0.0.1:${port}/default/default`;
   try {
     const direct = async (round: string, count: number) => {
-      subscriber.arrivals.clear();
+      const arrivals = subscriber.expect(count);
       const latencies: number[] = [];
-      const started = performance.now();
+      const started = now();
       await send(subscriber.url, count, round, latencies);
-      return { perSec: count / ((performance.now() - started) / 1000), latencies };
+      await arrivals;
+      return { perSec: count / ((now() - started) / 1000), latencies };
     };
     const viaMesh = async (round: string, count: number) => {
-      subscriber.arrivals.clear();
-      const started = performance.now();
-      const arrived = subscriber.until(count);
+      const arrivals = subscriber.expect(count);
+      const cpuBefore = cpuMs(mesh.pid);
+      const started = now();
       const sentAt = await send(ingress, count, round);
-      await arrived;
-      const seconds = (Math.max(...subscriber.arrivals.values()) - started) / 1000;
-      const latencies = [...subscriber.arrivals].map(([id, at]) => at - sentAt.get(id)!);
-      return { perSec: count / seconds, latencies };
+      const arrived = await arrivals;
+      const seconds = (Math.max(...arrived.values()) - started) / 1000;
+      const latencies = [...arrived].map(([id, at]) => at - sentAt.get(id)!);
+      const cpuUsPerEvent = ((cpuMs(mesh.pid) - cpuBefore) * 1000) / count;
+      return {
+        perSec: count / seconds,
+        latencies,
+        cpuUsPerEvent,
+        busy: (cpuMs(mesh.pid) - cpuBefore) / 1000 / seconds,
+      };
     };
 
     await direct('warm-direct', WARMUP);
@@ -194,6 +235,10 @@ export async function run() {
       `through the mesh:     ${meshRuns.map((r) => r.perSec.toFixed(0)).join(' ')} events/s (median ${meshPerSec})`,
     );
     console.log(
+      `mesh process CPU: ${meshRuns.map((r) => r.cpuUsPerEvent.toFixed(0)).join(' ')} µs per event, ` +
+        `busy ${meshRuns.map((r) => `${(r.busy * 100).toFixed(0)}%`).join(' ')} of a core`,
+    );
+    console.log(
       `latency direct p50 ${p(directLatency, 50).toFixed(2)} ms p99 ${p(directLatency, 99).toFixed(2)} ms; ` +
         `mesh p50 ${p(meshLatency, 50).toFixed(2)} ms p99 ${p(meshLatency, 99).toFixed(2)} ms`,
     );
@@ -202,7 +247,6 @@ export async function run() {
     mesh.kill('SIGTERM');
     await new Promise((resolve) => mesh.once('exit', resolve));
     agent.destroy();
-    subscriber.closeAll();
-    await subscriber.close();
+    await subscriber.stop();
   }
 }

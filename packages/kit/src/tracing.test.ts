@@ -1,49 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterFunction } from './testing/counter-function.ts';
-import { cloudEventRequest, startFakeSink, testEnv } from './testing/index.ts';
-
-interface ExportedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-}
-
-/** A stand-in OTLP/HTTP collector (a third party): records the spans it receives as JSON. */
-async function startCollector() {
-  const spans: Array<ExportedSpan & { service: string }> = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      const payload = JSON.parse(body) as {
-        resourceSpans: Array<{
-          resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
-          scopeSpans: Array<{ spans: ExportedSpan[] }>;
-        }>;
-      };
-      for (const resourceSpans of payload.resourceSpans) {
-        const service = resourceSpans.resource.attributes.find((a) => a.key === 'service.name')?.value
-          .stringValue;
-        for (const scope of resourceSpans.scopeSpans) {
-          for (const span of scope.spans) spans.push({ ...span, service: service ?? '' });
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    spans,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { cloudEventRequest, startFakeSink, startOtlpCollector, testEnv } from './testing/index.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -52,7 +9,7 @@ afterEach(async () => {
 
 describe('OpenTelemetry traces', () => {
   it('exports one trace from an HTTP request through the event it emits to the function that consumes it', async () => {
-    const collector = await startCollector();
+    const collector = await startOtlpCollector();
     const sink = await startFakeSink();
     cleanup.push(
       () => collector.close(),

@@ -1,11 +1,14 @@
 /**
  * @module Test helpers for functions: CloudEvent requests for `app.request()`, a database per test
- * file on the real emulator, and a fake sink that records what the outbox relay sends.
+ * file on the real emulator, a fake sink that records what the outbox relay sends, and a stand-in
+ * OTLP collector that records exported spans.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventRecord } from '../cloudevents.ts';
+
+export { type CollectedSpan, type OtlpCollector, SpanKind, startOtlpCollector } from './otlp-collector.ts';
 
 export interface CloudEventInit {
   id?: string;

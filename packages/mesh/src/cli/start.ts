@@ -1,7 +1,9 @@
 /**
  * @module `npm start` (and `npm run dev`, with `--watch`): the whole of Stockflow on this machine.
  * PORT (8080) is web, BROKER_PORT (8081) the broker ingress, ADMIN_TOKEN the admin bearer token
- * (generated and printed when unset), LOG_LEVEL the functions' and mesh's log level. Ctrl-C stops all.
+ * (generated and printed when unset), LOG_LEVEL the functions' and mesh's log level, LOG_FORMAT=json
+ * the functions' log lines as Cloud Logging reads them; OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT)
+ * reach every function, which then exports its traces. Ctrl-C stops all.
  */
 import { parseArgs } from 'node:util';
 import { type LogLevel, startStack } from '../runner/stack.ts';
@@ -30,6 +32,13 @@ try {
     brokerPort: Number(env.BROKER_PORT ?? 8081),
     adminToken: env.ADMIN_TOKEN || undefined,
     logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'readable',
+    // OpenTelemetry's standard variables configure the functions' exporters, not the runner.
+    env: Object.fromEntries(
+      Object.entries(env).filter(
+        (entry): entry is [string, string] => entry[0].startsWith('OTEL_') && !!entry[1],
+      ),
+    ),
     dev: values.watch,
   });
 } catch (error) {

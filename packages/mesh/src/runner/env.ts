@@ -2,7 +2,8 @@
  * @module The environment of a Service's local process, as Knative would give it: the container's
  * `env` from its manifest (the admin Secret as the runner's token, cluster-local Service URLs as the
  * local processes' URLs), `PORT`, `K_SERVICE`, `K_SINK` where a SinkBinding selects the Service, and
- * the Firestore emulator. Pure: the runner decides ports and URLs.
+ * the Firestore emulator, over the env the runner adds for every process. Pure: the runner decides
+ * ports and URLs.
  */
 import type { EnvVar, KnativeService, SinkBinding } from '../manifests.ts';
 
@@ -39,6 +40,8 @@ export interface EnvContext {
   sinkBindings: readonly SinkBinding[];
   /** Told about what the runner could not carry over (an unknown Secret, a ConfigMap). */
   warn(message: string): void;
+  /** Env for every process (telemetry endpoints, say); the manifest's and Knative's values win. */
+  extraEnv?: Record<string, string>;
 }
 
 const CLUSTER_LOCAL_URL =
@@ -87,6 +90,7 @@ export function serviceEnv(
     const value = inherited[name];
     if (value !== undefined) env[name] = value;
   }
+  Object.assign(env, context.extraEnv);
   for (const variable of service.env) {
     const value = containerValue(variable, service, context);
     if (value !== undefined) env[variable.name] = value;

@@ -39,9 +39,18 @@ export function renderLine(line: string): string {
   return [time, severity, entry.message, ...fields].filter(Boolean).join(' ');
 }
 
+/** `readable` renders JSON log entries for a person; `json` keeps every line as it was written. */
+export type LogFormat = 'readable' | 'json';
+
 /** A writer that prefixes each complete line with `name │`, padded so the columns line up. */
-export function prefixedWriter(name: string, width: number, write: (text: string) => void) {
+export function prefixedWriter(
+  name: string,
+  width: number,
+  write: (text: string) => void,
+  format: LogFormat = 'readable',
+) {
   const prefix = `${name.padEnd(width)} │ `;
+  const render = format === 'json' ? (line: string) => line : renderLine;
   let pending = '';
   return {
     push(chunk: string) {
@@ -50,12 +59,12 @@ export function prefixedWriter(name: string, width: number, write: (text: string
       while (newline >= 0) {
         const line = pending.slice(0, newline).replace(/\r$/, '');
         pending = pending.slice(newline + 1);
-        if (line.trim()) write(`${prefix}${renderLine(line)}\n`);
+        if (line.trim()) write(`${prefix}${render(line)}\n`);
         newline = pending.indexOf('\n');
       }
     },
     flush() {
-      if (pending.trim()) write(`${prefix}${renderLine(pending)}\n`);
+      if (pending.trim()) write(`${prefix}${render(pending)}\n`);
       pending = '';
     },
   };

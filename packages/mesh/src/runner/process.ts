@@ -5,7 +5,7 @@
  * runner: the groups are killed when the runner's process exits, however it exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { prefixedWriter } from './logs.ts';
+import { type LogFormat, prefixedWriter } from './logs.ts';
 
 export interface ProcessSpec {
   name: string;
@@ -51,7 +51,12 @@ export class LocalProcess {
   /** The last lines it wrote, for the message when it dies during start. */
   readonly #tail: string[] = [];
 
-  constructor(spec: ProcessSpec, width: number, write: (text: string) => void) {
+  constructor(
+    spec: ProcessSpec,
+    width: number,
+    write: (text: string) => void,
+    format: LogFormat = 'readable',
+  ) {
     this.spec = spec;
     installExitHook();
     this.#child = spawn(spec.command, spec.args, {
@@ -61,11 +66,16 @@ export class LocalProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     running.add(this.#child);
-    const out = prefixedWriter(spec.name, width, (line) => {
-      this.#tail.push(line);
-      if (this.#tail.length > 20) this.#tail.shift();
-      write(line);
-    });
+    const out = prefixedWriter(
+      spec.name,
+      width,
+      (line) => {
+        this.#tail.push(line);
+        if (this.#tail.length > 20) this.#tail.shift();
+        write(line);
+      },
+      format,
+    );
     this.#child.stdout?.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk));
     this.#child.stderr?.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk));
     this.#exited = new Promise((resolve) => {

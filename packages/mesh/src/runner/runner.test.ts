@@ -64,6 +64,24 @@ describe("a Service's local environment", () => {
     });
   });
 
+  it("adds the runner's env for every process where the manifest and Knative set nothing", () => {
+    const env = serviceEnv(
+      service({ env: [{ name: 'FIRESTORE_DATABASE', value: 'web' }] }),
+      {
+        ...context(),
+        extraEnv: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+          FIRESTORE_DATABASE: 'elsewhere',
+          PORT: '1',
+        },
+      },
+      {},
+    );
+    expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://127.0.0.1:4318');
+    expect(env.FIRESTORE_DATABASE).toBe('web');
+    expect(env.PORT).toBe('40123');
+  });
+
   it('gets no K_SINK when no SinkBinding selects it (web publishes nothing)', () => {
     expect(serviceEnv(service(), context(), {}).K_SINK).toBeUndefined();
   });
@@ -151,5 +169,16 @@ describe('log lines', () => {
       'orders   │ thi\n',
       'orders   │ rd\n',
     ]);
+  });
+
+  it('keeps JSON lines as written in the json format (trace fields included)', () => {
+    const line = JSON.stringify({
+      severity: 'INFO',
+      message: 'request',
+      'logging.googleapis.com/trace': 'projects/p/traces/0af7651916cd43dd8448eb211c80319c',
+    });
+    const out: string[] = [];
+    prefixedWriter('orders', 6, (text) => out.push(text), 'json').push(`${line}\n`);
+    expect(out).toEqual([`orders │ ${line}\n`]);
   });
 });

@@ -14,7 +14,7 @@ import type { Resolver } from '../broker.ts';
 import { DEFAULT_NAMESPACE, type KnativeService, loadManifests, type Manifests } from '../manifests.ts';
 import { type Mesh, startMesh } from '../mesh.ts';
 import { type EnvContext, serviceEnv } from './env.ts';
-import { prefixedWriter } from './logs.ts';
+import { type LogFormat, prefixedWriter } from './logs.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
 
 /** The repository root (this file is packages/mesh/src/runner/stack.ts). */
@@ -41,6 +41,16 @@ export interface StackOptions {
   entries?: Record<string, string>;
   /** Where the prefixed output of every process goes (stdout by default). */
   write?: (text: string) => void;
+  /**
+   * How the functions' JSON log lines are written: `readable` (`time LEVEL message k=v`, the default)
+   * or `json`, each line as the function wrote it (what Cloud Logging reads, trace fields included).
+   */
+  logFormat?: LogFormat;
+  /**
+   * Env added to every Service's process where its manifest and Knative set nothing, e.g.
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` to export every function's traces to one collector.
+   */
+  env?: Record<string, string>;
   readyTimeoutMs?: number;
 }
 
@@ -152,10 +162,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return uri;
       },
       warn: say,
+      extraEnv: settings.env,
     };
+    const format = settings.logFormat ?? 'readable';
     started.processes = plans.map(
       ({ service, port, spec }) =>
-        new LocalProcess(spec(serviceEnv(service, { ...context, port })), width, write),
+        new LocalProcess(spec(serviceEnv(service, { ...context, port })), width, write, format),
     );
     if (settings.dev) {
       const web = plans.find((p) => p.service.name === 'web');

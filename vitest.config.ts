@@ -1,5 +1,5 @@
 import solid from 'vite-plugin-solid';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -13,7 +13,11 @@ export default defineConfig({
             'functions/**/src/**/*.test.ts',
             'web/server/**/*.test.ts',
             'tests/deploy/**/*.test.ts',
+            'tests/hostile/**/*.test.ts',
+            'tests/security/**/*.test.ts',
           ],
+          // Security checks that need the whole stack run in the system project.
+          exclude: [...configDefaults.exclude, 'tests/security/**/*.stack.test.ts'],
           globalSetup: ['tests/setup/firestore.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -36,7 +40,11 @@ export default defineConfig({
         test: {
           name: 'system',
           environment: 'node',
-          include: ['tests/system/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+          include: [
+            'tests/system/**/*.test.ts',
+            'tests/e2e/**/*.test.ts',
+            'tests/security/**/*.stack.test.ts',
+          ],
           globalSetup: ['tests/setup/firestore.ts'],
           fileParallelism: false,
           testTimeout: 120_000,

@@ -6,10 +6,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineFunction } from '@stockflow/kit';
+import { defineFunction, envInt } from '@stockflow/kit';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { FUNCTIONS, forwardToFunctions, type Upstreams } from './proxy.ts';
+import { rateLimitPerClient } from './rate-limit.ts';
 import { mountSpa } from './static.ts';
 
 /**
@@ -44,6 +45,10 @@ export const web = defineFunction({
     UPSTREAM_LEDGER: z.optional(z.url()),
     /** The built SPA; defaults to `../public` beside the server bundle. */
     STATIC_DIR: z.optional(z.string().check(z.minLength(1))),
+    /** Orders one client may place per minute (per instance); 0 turns the limit off. */
+    ORDER_RATE_LIMIT: z._default(envInt({ min: 0 }), 30),
+    /** Proxies in front of web that append to X-Forwarded-For (0: the client is the socket's peer). */
+    TRUSTED_PROXY_HOPS: z._default(envInt({ min: 0, max: 10 }), 0),
   },
   routes(app, rt) {
     app.use(
@@ -57,6 +62,14 @@ export const web = defineFunction({
       const url = rt.config[`UPSTREAM_${name.toUpperCase()}` as `UPSTREAM_${Uppercase<typeof name>}`];
       if (url) upstreams[name] = url;
     }
+    const orderLimit = rateLimitPerClient({
+      limit: rt.config.ORDER_RATE_LIMIT,
+      trustedProxyHops: rt.config.TRUSTED_PROXY_HOPS,
+    });
+    // `POST /api/orders` (and `/api/orders/`, `/api/orders//`: all reach orders' `POST /`).
+    app.post('/api/orders/*', async function limitOrderPlacing(c, next) {
+      return /^\/api\/orders\/*$/.test(c.req.path) ? orderLimit(c, next) : next();
+    });
     app.all('/api', forwardToFunctions(upstreams));
     app.all('/api/*', forwardToFunctions(upstreams));
     const root = rt.config.STATIC_DIR ?? builtSpa();

@@ -72,6 +72,7 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         projectId: config.GOOGLE_CLOUD_PROJECT,
         databaseId: config.FIRESTORE_DATABASE ?? spec.name,
         sink: config.K_SINK,
+        sinkToken: config.K_SINK_TOKEN,
         sendTimeoutMs: config.SINK_TIMEOUT_MS,
         outbox: {
           observer: {

@@ -16,11 +16,15 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** The bearer token of a request, or undefined when the header is absent or malformed. */
-export function bearerToken(c: Context): string | undefined {
-  const header = c.req.header('authorization');
+/** The token of an `Authorization: Bearer <token>` header value, or undefined when absent or malformed. */
+export function parseBearer(header: string | undefined): string | undefined {
   const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
   return match?.[1];
+}
+
+/** The bearer token of a request, or undefined when the header is absent or malformed. */
+export function bearerToken(c: Context): string | undefined {
+  return parseBearer(c.req.header('authorization'));
 }
 
 /** True when the request carries the admin token. False when none is configured. */

@@ -94,6 +94,8 @@ export interface SendOptions {
   timeoutMs: number;
   /** This hop's trace context, sent as the `traceparent` HTTP header. */
   traceparent?: string;
+  /** A bearer token for a sink that authenticates its senders. */
+  token?: string;
   fetch?: typeof fetch;
 }
 
@@ -115,6 +117,7 @@ export async function sendEvent(sink: string, record: EventRecord, options: Send
   for (const [key, value] of Object.entries(message.headers))
     if (typeof value === 'string') headers[key] = value;
   if (options.traceparent) headers.traceparent = options.traceparent;
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
   let res: Response;
   try {
     res = await (options.fetch ?? fetch)(sink, {

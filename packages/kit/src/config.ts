@@ -15,6 +15,11 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export const baseEnv = z.object({
   PORT: z._default(envInt({ min: 1, max: 65535 }), 8080),
   K_SINK: z.optional(z.url()),
+  /**
+   * A bearer token the outbox sends to `K_SINK` (`Authorization: Bearer …`), for a broker that
+   * authenticates its senders as Knative's OIDC sender identity does; the local runner sets it.
+   */
+  K_SINK_TOKEN: z.optional(z.string().check(z.minLength(1))),
   K_SERVICE: z.optional(z.string()),
   GOOGLE_CLOUD_PROJECT: z._default(z.string().check(z.minLength(1)), 'stockflow-local'),
   FIRESTORE_DATABASE: z.optional(z.string().check(z.minLength(1))),

@@ -7,7 +7,7 @@ export {
   type StockflowApp,
   type StockflowFunction,
 } from './app.ts';
-export { bearerToken, isAdmin, requireAdmin, secretsEqual } from './auth.ts';
+export { bearerToken, isAdmin, parseBearer, requireAdmin, secretsEqual } from './auth.ts';
 export { type EventRecord, readCloudEvent, SinkError, sendEvent, toRecord } from './cloudevents.ts';
 export { type BaseConfig, baseEnv, ConfigError, envInt, parseEnv } from './config.ts';
 export {

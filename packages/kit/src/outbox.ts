@@ -15,6 +15,8 @@ export interface OutboxOptions {
   db: () => Promise<Firestore>;
   /** Where events go (`K_SINK`); without one, events wait in the outbox. */
   sink?: string;
+  /** Sent as `Authorization: Bearer <token>` to a sink that authenticates its senders. */
+  sinkToken?: string;
   log: Logger;
   sendTimeoutMs?: number;
   /** First retry delay; doubles per attempt up to `maxDelayMs`, with jitter. */
@@ -52,8 +54,8 @@ interface Entry extends OutboxItem {
 }
 
 export class Outbox {
-  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'fetch' | 'observer'>> &
-    Pick<OutboxOptions, 'sink' | 'fetch' | 'observer'>;
+  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'sinkToken' | 'fetch' | 'observer'>> &
+    Pick<OutboxOptions, 'sink' | 'sinkToken' | 'fetch' | 'observer'>;
   /** Outbox documents this process is sending or will retry: a sweep skips them. */
   readonly #known = new Map<string, Entry>();
   readonly #queue: Entry[] = [];
@@ -166,6 +168,7 @@ export class Outbox {
       await sendEvent(this.#opts.sink!, record, {
         timeoutMs: this.#opts.sendTimeoutMs,
         traceparent: typeof record.traceparent === 'string' ? record.traceparent : undefined,
+        token: this.#opts.sinkToken,
         fetch: this.#opts.fetch,
       });
     } catch (error) {

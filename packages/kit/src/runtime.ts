@@ -47,6 +47,8 @@ export interface RuntimeOptions<C> {
   projectId: string;
   databaseId: string;
   sink?: string;
+  /** The bearer token the sink wants from senders, if it authenticates them. */
+  sinkToken?: string;
   sendTimeoutMs?: number;
   tracing?: Tracing;
   metrics?: LazyMetrics;
@@ -76,6 +78,7 @@ export class Runtime<C = unknown> {
     this.outbox = new Outbox({
       db: () => this.db(),
       sink: options.sink,
+      sinkToken: options.sinkToken,
       log: options.log,
       sendTimeoutMs: options.sendTimeoutMs,
       ...options.outbox,

@@ -1,0 +1,187 @@
+/**
+ * @module What the hostile-input suites share: arbitraries for malformed requests (bodies, content
+ * types, path segments, query strings, CloudEvent attributes), the check that an answer is a 4xx
+ * problem+json, and a snapshot of a function's whole Firestore database to prove nothing changed.
+ */
+import type { CollectionReference, Firestore } from '@google-cloud/firestore';
+import fc from 'fast-check';
+import { expect } from 'vitest';
+
+/** Runs per property: enough to find the classic breakages, few enough for CI on two cores. */
+export const RUNS = { numRuns: 60 };
+
+/** Unicode strings with the awkward characters over-represented. */
+export const nastyString = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '../../etc/passwd',
+    '__proto__',
+    'constructor',
+    '%00',
+    '%2F',
+    '<script>alert(1)</script>',
+    "' OR 1=1 --",
+    '\ud800',
+    '🛒'.repeat(300),
+    'x'.repeat(10_000),
+    'null',
+    'NaN',
+  ),
+);
+
+/** Numbers a JSON body may carry that code rarely expects. */
+export const nastyNumber = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, -0, -1, 1e308, -1e308, 2 ** 53, 2 ** 53 + 2, 0.1, 1e-300, 1_000_000_001),
+);
+
+/** Any JSON value, with unicode keys and strings, big and odd numbers and some depth. */
+export const hostileJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    nastyString,
+    nastyNumber,
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(fc.oneof(nastyString, fc.constantFrom('__proto__', 'items', 'id')), tie('value'), {
+      maxKeys: 5,
+    }),
+  ),
+})).value;
+
+/** A raw request body: JSON of any shape, or text that is not JSON at all. */
+export const hostileBodyText = fc.oneof(
+  hostileJson.map((value) => JSON.stringify(value) ?? 'null'),
+  fc.string({ unit: 'grapheme', maxLength: 60 }),
+  fc.constantFrom(
+    '',
+    '{',
+    '{"a":',
+    '[1,2',
+    'undefined',
+    '{"__proto__":{"admin":true}}',
+    '1e999',
+    '-',
+    '\u0000',
+    `${'['.repeat(5_000)}${']'.repeat(5_000)}`,
+    `{"items":${'['.repeat(2_000)}${']'.repeat(2_000)}}`,
+  ),
+);
+
+export const contentTypes = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'APPLICATION/JSON',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/cloudevents+json',
+  undefined,
+);
+
+/** A hostile body with the content type it is sent as. */
+export const hostileRequestBody = fc.record({ text: hostileBodyText, contentType: contentTypes });
+
+/** A path segment a client might send: percent-encoded unicode, slashes, dots, very long ids. */
+export const hostileSegment = fc.oneof(
+  nastyString.map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '?'))),
+  fc.constantFrom('..', '.', '%2e%2e', 'a%2Fb', 'a/b', '%00', '%', '%zz', 'x'.repeat(2_000), '__name__'),
+);
+
+/** Any query string: odd keys, unicode, repeated parameters, garbage cursors. */
+export const hostileQuery = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom('limit', 'cursor', 'q', 'status', 'ids', 'low', 'since', 'type'), nastyString),
+      fc.oneof(nastyString, nastyNumber.map(String)),
+    ),
+    { maxLength: 4 },
+  )
+  .map((pairs) =>
+    pairs
+      .map(([k, v]) => `${encodeURIComponent(toWellFormed(k))}=${encodeURIComponent(toWellFormed(v))}`)
+      .join('&'),
+  );
+
+/** Lone surrogates replaced: a URL or header cannot carry them at all. */
+export function toWellFormed(text: string): string {
+  return text.replace(/[\ud800-\udfff]/g, '?');
+}
+
+/** A header value fetch can send (Latin-1, no control characters). */
+export const headerValue = fc.oneof(
+  fc.string({
+    unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)),
+    maxLength: 300,
+  }),
+  fc.constantFrom('', 'Bearer', 'Bearer ', 'bearer x', 'Basic dXNlcjpwYXNz', 'Bearer a b'),
+);
+
+export function requestInit(
+  method: string,
+  body?: { text: string; contentType?: string },
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
+    method,
+    headers: { ...(body?.contentType ? { 'content-type': body.contentType } : {}), ...headers },
+    body: body === undefined ? undefined : body.text,
+  };
+}
+
+/**
+ * A refusal as the API promises it: 4xx (one of `statuses` when given) with an RFC 9457 body.
+ * Resolves the parsed problem for further checks.
+ */
+export async function expectProblem(res: Response, statuses?: number[]): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  const context = `${res.status} ${text.slice(0, 300)}`;
+  expect(res.status, context).toBeGreaterThanOrEqual(400);
+  expect(res.status, context).toBeLessThan(500);
+  if (statuses) expect(statuses, context).toContain(res.status);
+  expect(res.headers.get('content-type'), context).toBe('application/problem+json');
+  const problem = JSON.parse(text) as Record<string, unknown>;
+  expect(problem.status, context).toBe(res.status);
+  expect(typeof problem.title, context).toBe('string');
+  return problem;
+}
+
+/** Never a server error, whatever the answer. */
+export async function expectNoServerError(res: Response): Promise<void> {
+  const text = await res.text();
+  expect(res.status, `${res.status} ${text.slice(0, 300)}`).toBeLessThan(500);
+}
+
+/**
+ * Every document of a database (collections and their subcollections), as plain JSON by path:
+ * two equal snapshots mean no request changed anything.
+ */
+export async function snapshot(db: Firestore): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const walk = async (collections: CollectionReference[]) => {
+    for (const collection of collections) {
+      const docs = await collection.listDocuments();
+      for (const ref of docs) {
+        const doc = await ref.get();
+        if (doc.exists) out[ref.path] = JSON.parse(JSON.stringify(doc.data()));
+        await walk(await ref.listCollections());
+      }
+    }
+  };
+  await walk(await db.listCollections());
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Runs `property` and then checks the database is exactly as it was before. */
+export async function withoutStateChange(db: Firestore, property: () => Promise<void>): Promise<void> {
+  const before = await snapshot(db);
+  expect(Object.keys(before).length, 'the database is seeded').toBeGreaterThan(0);
+  await property();
+  expect(await snapshot(db)).toEqual(before);
+}

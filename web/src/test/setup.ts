@@ -10,6 +10,9 @@ import { server } from './server.ts';
 // jsdom has no EventSource; this one speaks SSE over fetch, which msw intercepts.
 globalThis.EventSource ??= EventSource as unknown as typeof globalThis.EventSource;
 
+// jsdom does not scroll; the router scrolls to the top after each navigation.
+window.scrollTo = () => undefined;
+
 // Lazy route chunks compile on first use; on a busy machine that can take more than a second.
 configure({ asyncUtilTimeout: 4_000 });
 

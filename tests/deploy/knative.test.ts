@@ -194,6 +194,20 @@ describe('the cross-checks with the code', () => {
     ]);
   });
 
+  it("accept OpenTelemetry's variables, which the exporter reads rather than the config", () => {
+    const problems = problemsAfter(({ docs }) => {
+      find(docs, 'Service', 'stock').spec.template.spec.containers[0].env.push(
+        { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector:4318' },
+        { name: 'OTEL_EXPORTER_OTLP_HEADRS', value: 'x=1' },
+        { name: 'OTLP_ENDPOINT', value: 'http://otel-collector:4318' },
+      );
+    });
+    expect(problems).toEqual([
+      'Service stock (serving.knative.dev/v1): env OTEL_EXPORTER_OTLP_HEADRS is not read by functions/stock/src/app.ts (a typo?)',
+      'Service stock (serving.knative.dev/v1): env OTLP_ENDPOINT is not read by functions/stock/src/app.ts (a typo?)',
+    ]);
+  });
+
   it('fail when a function folder has no Service, or a Service no folder', () => {
     const problems = problemsAfter(({ docs, deployables }) => {
       deployables.push({

@@ -34,8 +34,13 @@ export const PUBLISHES_EVENTS = 'stockflow.dev/publishes-events';
 export const VISIBILITY = 'networking.knative.dev/visibility';
 export const ADMIN_SECRET = { name: 'stockflow-admin', key: 'token' };
 export const DEAD_LETTERS = { service: 'ledger', uri: '/dead-letters' };
-/** Read by libraries rather than by a function's config schema. */
-const LIBRARY_ENV = new Set(['FIRESTORE_EMULATOR_HOST']);
+/**
+ * Read by libraries rather than by a function's config schema: the Firestore client's emulator host,
+ * and the OpenTelemetry variables the kit's tracing, the OTLP exporter and the span processor read.
+ */
+const OTEL_ENV =
+  /^OTEL_(EXPORTER_OTLP_(TRACES_)?(ENDPOINT|HEADERS|TIMEOUT|COMPRESSION|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE)|BSP_(SCHEDULE_DELAY|MAX_QUEUE_SIZE|MAX_EXPORT_BATCH_SIZE|EXPORT_TIMEOUT)|(SPAN_)?ATTRIBUTE_(VALUE_LENGTH|COUNT)_LIMIT|SPAN_(EVENT|LINK)_COUNT_LIMIT|SPAN_ATTRIBUTE_PER_(EVENT|LINK)_COUNT_LIMIT)$/;
+const isLibraryEnv = (name: string) => name === 'FIRESTORE_EMULATOR_HOST' || OTEL_ENV.test(name);
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSPHRASE|PRIVATE_KEY|API_KEY|CREDENTIALS?)$/;
 
 interface FunctionDefinition {
@@ -159,7 +164,7 @@ function serviceProblems(
       }
     }
     for (const variable of env) {
-      if (!known.has(variable.name) && !LIBRARY_ENV.has(variable.name))
+      if (!known.has(variable.name) && !isLibraryEnv(variable.name))
         add(`env ${variable.name} is not read by ${deployable.app} (a typo?)`);
     }
   }

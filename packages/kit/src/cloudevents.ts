@@ -63,8 +63,16 @@ export async function readCloudEvent(headers: Headers, body: string): Promise<Cl
     if (typeof (parsed as { id?: unknown }).id !== 'string' || !(parsed as { id: string }).id) {
       throw badRequest('The CloudEvent has no id.');
     }
+    // The SDK would default a missing specversion to 1.0, and keeps any `time` it is given.
+    if ((parsed as { specversion?: unknown }).specversion !== '1.0') {
+      throw badRequest('The CloudEvent has no specversion 1.0.');
+    }
+    checkTime((parsed as { time?: unknown }).time);
   } else {
     if (!plain['ce-id']) throw badRequest('The CloudEvent has no id (ce-id header).');
+    // Without it the message is no binary-mode CloudEvent at all (the SDK would assume 1.0).
+    if (!plain['ce-specversion']) throw badRequest('The CloudEvent has no specversion (ce-specversion header).');
+    checkTime(plain['ce-time']);
     // The SDK picks its data parser by the literal content type: strip parameters from JSON types.
     if (type === 'application/json' || type.endsWith('+json')) plain['content-type'] = type;
   }
@@ -82,6 +90,17 @@ export async function readCloudEvent(headers: Headers, body: string): Promise<Cl
     }
     if (error instanceof SyntaxError) throw badRequest('The CloudEvent data is not valid JSON.');
     throw error;
+  }
+}
+
+// RFC 3339 date-time, as CloudEvents' `time` must be.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** A `time` attribute, when present, is an RFC 3339 timestamp (the SDK does not check it). */
+function checkTime(time: unknown): void {
+  if (time === undefined) return;
+  if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time))) {
+    throw badRequest('The CloudEvent time is not an RFC 3339 timestamp.');
   }
 }
 

@@ -23,6 +23,16 @@ export class InvalidEventError extends Error {
 const STRUCTURED = 'application/cloudevents+json';
 const BATCH = 'application/cloudevents-batch+json';
 const EXTENSION_NAME = /^[a-z0-9]+$/;
+const STRING_ATTRIBUTES = new Set([
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'subject',
+  'time',
+  'datacontenttype',
+  'dataschema',
+]);
 // RFC 3339 date-time, as the SDK's timestamp parser accepts it.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -101,6 +111,10 @@ function fromStructured(body: Buffer): MeshEvent {
     if (value === null) continue;
     if (typeof value === 'object')
       throw new InvalidEventError(`attribute ${key} must be a string, number or boolean`);
+    // The spec's own attributes are strings in the JSON format (the Go SDK reads them as such);
+    // only extensions may be numbers or booleans.
+    if (typeof value !== 'string' && STRING_ATTRIBUTES.has(key))
+      throw new InvalidEventError(`attribute ${key} must be a string`);
     attributes[key] = String(value);
   }
   const object = parsed as { data?: unknown; data_base64?: unknown };

@@ -1,0 +1,144 @@
+/**
+ * Hostile input to inventory's HTTP API, in process on a database of its own: malformed levels,
+ * adjustments, ids and queries get a 4xx problem+json and change no stock.
+ */
+import { testEnv } from '@stockflow/kit/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inventory } from '../../functions/inventory/src/app.ts';
+import {
+  expectProblem,
+  headerValue,
+  hostileQuery,
+  hostileRequestBody,
+  hostileSegment,
+  nastyNumber,
+  nastyString,
+  RUNS,
+  requestInit,
+  withoutStateChange,
+} from './harness.ts';
+
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const fn = inventory.create({ env: testEnv('hostile-inventory', { ADMIN_TOKEN }) });
+const db = () => fn.rt.db();
+const PRODUCT = 'p-stocked';
+const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+const json = (value: unknown) => ({ text: JSON.stringify(value), contentType: 'application/json' });
+
+beforeAll(async () => {
+  const res = await fn.app.request(
+    `/stock/${PRODUCT}/adjustments`,
+    requestInit('POST', json({ delta: 10, reason: 'seed' }), ADMIN),
+  );
+  expect(res.status).toBe(200);
+});
+afterAll(async () => {
+  await fn.rt.outbox.drain(500);
+  await fn.rt.close();
+});
+
+describe('inventory under hostile input', () => {
+  it('refuses malformed adjustments and settings with 4xx problem+json and changes no stock', async () => {
+    await withoutStateChange(await db(), () =>
+      fc.assert(
+        fc.asyncProperty(hostileRequestBody, async (body) => {
+          await expectProblem(
+            await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', body, ADMIN)),
+          );
+          await expectProblem(await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', body, ADMIN)));
+        }),
+        RUNS,
+      ),
+    );
+  });
+
+  it('refuses wrong types and out-of-range numbers in otherwise well-formed bodies', async () => {
+    const badDelta = fc
+      .oneof(nastyNumber, nastyString, fc.constant(null))
+      .filter(
+        (delta) => !(Number.isInteger(delta) && delta !== 0 && Math.abs(delta as number) <= 1_000_000_000),
+      );
+    const badThreshold = fc
+      .oneof(nastyNumber, nastyString, fc.constant(null))
+      .filter(
+        (threshold) =>
+          !(Number.isInteger(threshold) && (threshold as number) >= 0 && (threshold as number) <= 1e9),
+      );
+    await withoutStateChange(await db(), () =>
+      fc.assert(
+        fc.asyncProperty(badDelta, badThreshold, async (delta, lowStockThreshold) => {
+          const adjust = json({ delta, reason: 'hostile' });
+          await expectProblem(
+            await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', adjust, ADMIN)),
+            [400],
+          );
+          const settings = json({ lowStockThreshold });
+          await expectProblem(
+            await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', settings, ADMIN)),
+            [400],
+          );
+        }),
+        RUNS,
+      ),
+    );
+  });
+
+  it('answers ids that cannot be product ids with 4xx, never 5xx, and changes nothing', async () => {
+    const badId = hostileSegment.filter((segment) => {
+      try {
+        return !PRODUCT_ID.test(decodeURIComponent(segment));
+      } catch {
+        return true;
+      }
+    });
+    await withoutStateChange(await db(), () =>
+      fc.assert(
+        fc.asyncProperty(badId, async (segment) => {
+          await expectProblem(await fn.app.request(`/stock/${segment}`));
+          const adjust = json({ delta: 1, reason: 'hostile' });
+          await expectProblem(
+            await fn.app.request(`/stock/${segment}/adjustments`, requestInit('POST', adjust, ADMIN)),
+          );
+          await expectProblem(
+            await fn.app.request(
+              `/stock/${segment}`,
+              requestInit('PATCH', json({ lowStockThreshold: 1 }), ADMIN),
+            ),
+          );
+        }),
+        RUNS,
+      ),
+    );
+  });
+
+  it('answers any query string with 200 or 4xx (401 for lists without the token)', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileQuery, headerValue, async (query, authorization) => {
+        for (const headers of [ADMIN, { authorization }]) {
+          const res = await fn.app.request(`/stock?${query}`, { headers });
+          if (res.status !== 200) await expectProblem(res, [400, 401]);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('refuses stock changes with any Authorization header but the admin token', async () => {
+    await withoutStateChange(await db(), () =>
+      fc.assert(
+        fc.asyncProperty(headerValue, async (authorization) => {
+          const adjust = json({ delta: 5, reason: 'theft' });
+          const res = await fn.app.request(
+            `/stock/${PRODUCT}/adjustments`,
+            requestInit('POST', adjust, { authorization }),
+          );
+          await expectProblem(res, [401]);
+        }),
+        RUNS,
+      ),
+    );
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Hostile input to the ledger's HTTP API, in process on a database of its own: malformed queries,
+ * ids and replay bodies get a 4xx problem+json and change no event or dead letter.
+ */
+import { cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ledger } from '../../functions/ledger/src/app.ts';
+import {
+  expectProblem,
+  headerValue,
+  hostileQuery,
+  hostileRequestBody,
+  hostileSegment,
+  RUNS,
+  requestInit,
+  withoutStateChange,
+} from './harness.ts';
+
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const fn = ledger.create({ env: testEnv('hostile-ledger', { ADMIN_TOKEN }) });
+const db = () => fn.rt.db();
+
+beforeAll(async () => {
+  const event = {
+    type: 'io.stockflow.goods.received',
+    source: '/warehouse',
+    data: { productId: 'p', quantity: 1, reference: 'r' },
+  };
+  expect((await fn.app.request('/events', cloudEventRequest(event))).status).toBe(202);
+  const dead = cloudEventRequest({
+    ...event,
+    extensions: {
+      knativeerrordest: 'http://inventory.default.svc.cluster.local/events',
+      knativeerrorcode: '500',
+    },
+  });
+  expect((await fn.app.request('/dead-letters', dead)).status).toBe(202);
+});
+afterAll(async () => {
+  await fn.rt.outbox.drain(500);
+  await fn.rt.close();
+});
+
+describe('the ledger under hostile input', () => {
+  it('refuses malformed bulk replays with 4xx problem+json and replays nothing', async () => {
+    await withoutStateChange(await db(), () =>
+      fc.assert(
+        fc.asyncProperty(hostileRequestBody, async (body) => {
+          await expectProblem(await fn.app.request('/dead-letters/replay', requestInit('POST', body, ADMIN)));
+        }),
+        RUNS,
+      ),
+    );
+  });
+
+  it('answers any dead-letter id with 404 (or 4xx), never 5xx, and changes nothing', async () => {
+    await withoutStateChange(await db(), () =>
+      fc.assert(
+        fc.asyncProperty(hostileSegment, async (segment) => {
+          await expectProblem(await fn.app.request(`/dead-letters/${segment}`, { headers: ADMIN }));
+          await expectProblem(
+            await fn.app.request(`/dead-letters/${segment}/replay`, { method: 'POST', headers: ADMIN }),
+          );
+          await expectProblem(
+            await fn.app.request(`/dead-letters/${segment}`, { method: 'DELETE', headers: ADMIN }),
+          );
+        }),
+        RUNS,
+      ),
+    );
+  });
+
+  it('answers any query string with 200 or 400', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileQuery, async (query) => {
+        for (const path of ['/events', '/dead-letters']) {
+          const res = await fn.app.request(`${path}?${query}`, { headers: ADMIN });
+          if (res.status !== 200) await expectProblem(res, [400]);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('refuses every admin route, the live stream included, without the admin token', async () => {
+    await withoutStateChange(await db(), () =>
+      fc.assert(
+        fc.asyncProperty(headerValue, hostileQuery, async (authorization, query) => {
+          const headers = { authorization };
+          for (const path of ['/events', '/dead-letters', `/events/stream?${query}`]) {
+            await expectProblem(await fn.app.request(path, { headers }), [401]);
+          }
+          await expectProblem(
+            await fn.app.request(`/events/stream?token=${encodeURIComponent(authorization)}`),
+            [401],
+          );
+          const replay = { text: JSON.stringify({ ids: ['0'.repeat(64)] }), contentType: 'application/json' };
+          await expectProblem(
+            await fn.app.request('/dead-letters/replay', requestInit('POST', replay, headers)),
+            [401],
+          );
+        }),
+        RUNS,
+      ),
+    );
+  });
+});

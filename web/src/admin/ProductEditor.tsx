@@ -21,7 +21,7 @@ import {
 } from '../lib/api.ts';
 import { moneyInput, parseMoney } from '../lib/money.ts';
 import { usePageTitle } from '../lib/page-title.ts';
-import { StockAdjuster } from './StockAdjuster.tsx';
+import { StockAdjuster, ThresholdEditor } from './StockAdjuster.tsx';
 
 type FieldName = 'sku' | 'name' | 'description' | 'price' | 'currency' | 'category' | 'imageUrl';
 type Draft = Record<FieldName, string>;
@@ -321,26 +321,30 @@ function StockPanel(props: { productId: string }) {
         <Match when={level.error}>{(error) => <ErrorNotice error={error()} onRetry={refetch} />}</Match>
         <Match when={level.latest}>
           {(current) => (
-            <dl class="stock-figures">
-              <div>
-                <dt>On hand</dt>
-                <dd>{current().onHand}</dd>
-              </div>
-              <div>
-                <dt>Reserved</dt>
-                <dd>{current().reserved}</dd>
-              </div>
-              <div classList={{ low: current().low }}>
-                <dt>Available</dt>
-                <dd>{current().available}</dd>
-              </div>
-            </dl>
+            <>
+              <dl class="stock-figures">
+                <div>
+                  <dt>On hand</dt>
+                  <dd>{current().onHand}</dd>
+                </div>
+                <div>
+                  <dt>Reserved</dt>
+                  <dd>{current().reserved}</dd>
+                </div>
+                <div classList={{ low: current().low }}>
+                  <dt>Available</dt>
+                  <dd>{current().available}</dd>
+                </div>
+              </dl>
+              <ThresholdEditor level={current()} onChanged={(next) => mutate(next)} />
+            </>
           )}
         </Match>
         <Match when={level.loading}>
           <Loading label="Loading stock…" />
         </Match>
       </Switch>
+      <h3 class="panel-subtitle">Adjust stock</h3>
       <StockAdjuster productId={props.productId} onAdjusted={(next: StockLevel) => mutate(next)} />
     </aside>
   );

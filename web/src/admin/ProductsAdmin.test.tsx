@@ -96,6 +96,20 @@ describe('admin products', () => {
     expect(await within(stock).findByText('Added 10. On hand now 12.')).toBeInTheDocument();
     expect(shop.levelOf('mug').onHand).toBe(12);
     expect(await onHand()).toHaveTextContent('12');
+
+    const alert = within(stock).getByRole('form', { name: 'Low-stock alert' });
+    const threshold = within(alert).getByRole('textbox', { name: 'Low at or below' });
+    expect(threshold).toHaveValue('3');
+    await user.clear(threshold);
+    await user.type(threshold, '-1');
+    await user.click(within(alert).getByRole('button', { name: 'Set' }));
+    expect(threshold).toHaveAccessibleDescription('Enter a whole number, 0 or more.');
+    await user.clear(threshold);
+    await user.type(threshold, '15');
+    await user.click(within(alert).getByRole('button', { name: 'Set' }));
+    expect(await within(alert).findByText('Alert level saved.')).toBeInTheDocument();
+    expect(shop.levelOf('mug')).toMatchObject({ lowStockThreshold: 15, low: true });
+    expect(within(stock).getByText('Available').parentElement).toHaveClass('low');
   });
 
   it('shows a product that cannot be loaded as an error with a retry', async () => {

@@ -1,11 +1,12 @@
 /**
- * @module Adjusting a product's stock by a signed quantity with a reason (a delivery, a count, a
- * breakage): validated before sending, refused changes (below what is reserved) shown in place.
+ * @module Changing a product's stock: adjusting it by a signed quantity with a reason (a delivery,
+ * a count, a breakage), and setting the level at which it counts as low. Both are validated before
+ * sending; refused changes (below what is reserved) are shown in place.
  */
 import { createSignal, Show } from 'solid-js';
 import { Field } from '../components/Field.tsx';
 import { describeError } from '../components/States.tsx';
-import { adjustStock, type StockLevel } from '../lib/api.ts';
+import { adjustStock, type StockLevel, setLowStockThreshold } from '../lib/api.ts';
 
 export function StockAdjuster(props: {
   productId: string;
@@ -82,6 +83,61 @@ export function StockAdjuster(props: {
       <Show when={done()}>
         <p class="form-message success" role="status">
           {done()}
+        </p>
+      </Show>
+    </form>
+  );
+}
+
+export function ThresholdEditor(props: { level: StockLevel; onChanged: (level: StockLevel) => void }) {
+  const [value, setValue] = createSignal(String(props.level.lowStockThreshold));
+  const [error, setError] = createSignal<string>();
+  const [saving, setSaving] = createSignal(false);
+  const [saved, setSaved] = createSignal(false);
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const threshold = Number(value());
+    setSaved(false);
+    if (!value().trim() || !Number.isInteger(threshold) || threshold < 0) {
+      setError('Enter a whole number, 0 or more.');
+      return;
+    }
+    setError(undefined);
+    setSaving(true);
+    try {
+      props.onChanged(await setLowStockThreshold(props.level.productId, threshold));
+      setSaved(true);
+    } catch (failure) {
+      const { title, detail } = describeError(failure);
+      setError(detail || title);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form class="adjust-form" onSubmit={submit} noValidate aria-label="Low-stock alert">
+      <Field label="Low at or below" error={error()} class="field-delta">
+        {(control) => (
+          <input
+            {...control}
+            class="input"
+            inputmode="numeric"
+            value={value()}
+            onInput={(event) => {
+              setValue(event.currentTarget.value);
+              setSaved(false);
+            }}
+          />
+        )}
+      </Field>
+      <button type="submit" class="button button-secondary" disabled={saving()}>
+        {saving() ? 'Saving…' : 'Set'}
+      </button>
+      <Show when={saved()}>
+        <p class="form-message success" role="status">
+          Alert level saved.
         </p>
       </Show>
     </form>

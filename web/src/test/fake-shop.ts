@@ -186,6 +186,14 @@ export function createFakeShop(options: FakeShopOptions = {}) {
         isAdmin(request) ? level : { productId: level.productId, available: level.available },
       );
     }),
+    http.patch('*/api/inventory/stock/:productId', async ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const { lowStockThreshold } = (await request.json()) as { lowStockThreshold: number };
+      const id = String(params.productId);
+      const current = stock.get(id) ?? { onHand: 0, reserved: 0, lowStockThreshold: 0 };
+      stock.set(id, { ...current, lowStockThreshold });
+      return HttpResponse.json(levelOf(id));
+    }),
     http.post('*/api/inventory/stock/:productId/adjustments', async ({ request, params }) => {
       if (!isAdmin(request)) return problem(401, 'Unauthorized');
       const { delta, reason } = (await request.json()) as { delta: number; reason: string };

@@ -1,8 +1,11 @@
 /**
  * @module The brokers' data plane: accepts events (as the broker ingress does), matches them against
  * every Trigger of their broker, and delivers each match to its subscriber with the Trigger's retry,
- * backoff, timeout and dead-letter rules, routing CloudEvent replies back into the broker. Events live
- * in memory only, as with Knative's InMemoryChannel: at-least-once while the mesh runs, no ordering.
+ * backoff, timeout and dead-letter rules, routing CloudEvent replies back into the broker. Without a
+ * journal, events live in memory only, as with Knative's InMemoryChannel: at-least-once while the
+ * mesh runs, no ordering. With one, an event is on disk before the ingress answers 202 and each
+ * Trigger's delivery is marked done there, so what a stopped mesh had not finished is delivered by
+ * the next one (`resume`), as a durable broker would.
  */
 import type { Logger } from '@stockflow/kit';
 import { type Clock, systemClock } from './clock.ts';
@@ -10,6 +13,7 @@ import { InvalidEventError, type MeshEvent, readEvent, withAttributes } from './
 import { effectiveDelivery, isRetryable, type RetryPolicy, retryWaitMs } from './delivery.ts';
 import { type AttemptResult, DispatchError, Dispatcher } from './dispatcher.ts';
 import { type EventFilter, passes, triggerFilter } from './filters.ts';
+import type { Journal, JournaledEvent } from './journal.ts';
 import type { Broker, Destination, KReference, Manifests, Trigger } from './manifests.ts';
 
 /** Knative's extension names (pkg/broker, pkg/channel/attributes). */
@@ -44,6 +48,10 @@ export interface AcceptResult {
 export interface MeshStats {
   accepted: number;
   delivered: number;
+  /** Attempts after the first, to subscribers and dead-letter sinks alike. */
+  retries: number;
+  /** Deliveries a journal handed over from a mesh that stopped before finishing them. */
+  resumed: number;
   deadLettered: number;
   dropped: number;
   inFlight: number;
@@ -60,6 +68,8 @@ export interface BrokerPlaneOptions {
   maxInFlight?: number;
   /** False skips building the per-attempt debug entries (the log level is above debug). */
   logDeliveries?: boolean;
+  /** Where accepted events are kept until every Trigger is done with them; memory only without it. */
+  journal?: Journal;
 }
 
 interface CompiledTrigger {
@@ -87,7 +97,16 @@ export class BrokerPlane {
   readonly #targets = new Map<Destination, Target>();
   readonly #abort = new AbortController();
   readonly #idle = new Set<() => void>();
-  readonly #stats: MeshStats = { accepted: 0, delivered: 0, deadLettered: 0, dropped: 0, inFlight: 0 };
+  readonly #journal: Journal | undefined;
+  readonly #stats: MeshStats = {
+    accepted: 0,
+    delivered: 0,
+    retries: 0,
+    resumed: 0,
+    deadLettered: 0,
+    dropped: 0,
+    inFlight: 0,
+  };
 
   constructor(options: BrokerPlaneOptions) {
     this.#resolve = options.resolve ?? (() => undefined);
@@ -96,6 +115,7 @@ export class BrokerPlane {
     this.#ingressUrl = options.ingressUrl;
     this.#maxInFlight = options.maxInFlight ?? 10_000;
     this.#logDeliveries = options.logDeliveries ?? true;
+    this.#journal = options.journal;
     for (const broker of options.manifests.brokers) {
       this.#brokers.set(key(broker.namespace, broker.name), { broker, triggers: [] });
     }
@@ -140,10 +160,11 @@ export class BrokerPlane {
 
   /**
    * The broker ingress (pkg/broker/ingress): stamps the arrival time, applies the reply-loop TTL,
-   * answers at once and delivers in the background. 404 for a broker it does not serve, 400 when
-   * the TTL is spent, 503 when too much is already in flight.
+   * answers once the event is journaled (at once without a journal) and delivers in the background.
+   * 404 for a broker it does not serve, 400 when the TTL is spent, 503 when too much is already in
+   * flight or the journal cannot be written.
    */
-  accept(namespace: string, name: string, event: MeshEvent): AcceptResult {
+  async accept(namespace: string, name: string, event: MeshEvent): Promise<AcceptResult> {
     const entry = this.#brokers.get(key(namespace, name));
     if (!entry) return { status: 404, reason: `no broker ${name} in namespace ${namespace}` };
     const ttl = nextTtl(event.attributes[BROKER_TTL]);
@@ -155,16 +176,55 @@ export class BrokerPlane {
       [ARRIVAL_TIME]: new Date(this.#clock.now()).toISOString(),
       [BROKER_TTL]: String(ttl),
     });
+    const matched = entry.triggers.filter((trigger) => passes(trigger.filter, accepted.attributes));
+    let seq: number | undefined;
+    if (this.#journal && matched.length) {
+      try {
+        seq = await this.#journal.append(
+          namespace,
+          name,
+          accepted,
+          matched.map((t) => t.label),
+        );
+      } catch (error) {
+        this.#log.error('the journal could not be written', { error });
+        return { status: 503, reason: 'the broker could not store the event; retry later' };
+      }
+    }
     this.#stats.accepted++;
+    this.#start(entry.broker, matched, accepted, seq);
+    return { status: 202 };
+  }
+
+  /**
+   * Delivers what a previous mesh accepted (its journal's pending events) to the Triggers not done
+   * with them; Triggers that no longer exist are skipped.
+   */
+  resume(pending: readonly JournaledEvent[]): void {
+    for (const journaled of pending) {
+      const entry = this.#brokers.get(key(journaled.namespace, journaled.broker));
+      if (!entry) continue;
+      const left = new Set(journaled.triggers);
+      const triggers = entry.triggers.filter((t) => left.has(t.label));
+      for (const t of entry.triggers) left.delete(t.label);
+      for (const gone of left) this.#journal?.settle(journaled.seq, gone);
+      this.#stats.resumed += triggers.length;
+      this.#start(entry.broker, triggers, journaled.event, journaled.seq);
+    }
+  }
+
+  #start(broker: Broker, triggers: CompiledTrigger[], accepted: MeshEvent, seq: number | undefined): void {
+    if (!triggers.length) return;
     // The filter strips the TTL before subscribers see the event (pkg/broker/filter); one copy serves
     // every Trigger, so its wire headers are written once.
-    let toSubscribers: MeshEvent | undefined;
-    for (const trigger of entry.triggers) {
-      if (!passes(trigger.filter, accepted.attributes)) continue;
-      toSubscribers ??= withAttributes(accepted, { [BROKER_TTL]: undefined });
-      this.#track(this.#deliver(entry.broker, trigger, accepted, toSubscribers));
+    const toSubscribers = withAttributes(accepted, { [BROKER_TTL]: undefined });
+    for (const trigger of triggers) {
+      this.#track(
+        this.#deliver(broker, trigger, accepted, toSubscribers).then((settled) => {
+          if (settled && seq !== undefined) this.#journal?.settle(seq, trigger.label);
+        }),
+      );
     }
-    return { status: 202 };
   }
 
   /** Stops: waits up to `drainMs` for deliveries in flight, then aborts the rest (they are lost). */
@@ -183,6 +243,8 @@ export class BrokerPlane {
     }
     this.#abort.abort(new DispatchError('the mesh is stopping'));
     this.#dispatcher.close();
+    // Deliveries cut short settle nothing: they stay pending in the journal for the next mesh.
+    await this.#journal?.close();
   }
 
   #track(delivery: Promise<void>): void {
@@ -195,22 +257,26 @@ export class BrokerPlane {
       });
   }
 
-  /** Delivers `toSubscriber` to one Trigger; `event` (with its TTL) is what a dead letter carries. */
+  /**
+   * Delivers `toSubscriber` to one Trigger; `event` (with its TTL) is what a dead letter carries.
+   * Resolves true once the Trigger is done with the event (delivered, dead-lettered or dropped), false
+   * when the mesh stopped first.
+   */
   async #deliver(
     broker: Broker,
     t: CompiledTrigger,
     event: MeshEvent,
     toSubscriber: MeshEvent,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const ttl = event.attributes[BROKER_TTL];
     const target = this.#target(t.subscriber, t.trigger.namespace);
     const outcome = await this.#attempts(target, toSubscriber, t.policy, t.label, PREFER_REPLY);
     if (outcome.ok) {
       this.#stats.delivered++;
-      if (!outcome.reply) return;
+      if (!outcome.reply) return true;
       // A reply goes back through the broker's ingress with the TTL the event carried.
       const reply = withAttributes(outcome.reply, { [BROKER_TTL]: ttl });
-      const result = this.accept(broker.namespace, broker.name, reply);
+      const result = await this.accept(broker.namespace, broker.name, reply);
       this.#log.debug('reply', {
         eventId: event.attributes.id,
         replyId: reply.attributes.id,
@@ -218,24 +284,25 @@ export class BrokerPlane {
         trigger: t.label,
         status: result.status,
       });
-      if (result.status === 202) return;
-      await this.#deadLetter(t, event, {
+      if (result.status === 202) return true;
+      return this.#deadLetter(t, event, {
         ok: false,
         status: result.status,
         body: Buffer.from(result.reason ?? ''),
         dest: this.#ingressUrl(broker.namespace, broker.name),
         reason: `reply refused: ${result.reason}`,
       });
-      return;
     }
-    await this.#deadLetter(t, event, outcome);
+    // Cut short by a stop: not a failure of the subscriber, so no dead letter.
+    if (this.#abort.signal.aborted) return false;
+    return this.#deadLetter(t, event, outcome);
   }
 
   async #deadLetter(
     t: CompiledTrigger,
     event: MeshEvent,
     failure: Extract<Outcome, { ok: false }>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const fields = {
       eventId: event.attributes.id,
       type: event.attributes.type,
@@ -246,7 +313,7 @@ export class BrokerPlane {
     if (!t.deadLetterSink) {
       this.#stats.dropped++;
       this.#log.warn('event dropped: delivery failed and the trigger has no dead-letter sink', fields);
-      return;
+      return true;
     }
     // pkg/kncloudevents `dispatchExecutionInfoTransformers`: the original event plus where it failed,
     // the last status and the answer's body in base64, cut to 1024 characters.
@@ -258,6 +325,7 @@ export class BrokerPlane {
     });
     const target = this.#target(t.deadLetterSink, t.trigger.namespace);
     const outcome = await this.#attempts(target, dead, t.policy, t.label, NO_HEADERS);
+    if (!outcome.ok && this.#abort.signal.aborted) return false;
     if (outcome.ok) {
       this.#stats.deadLettered++;
       this.#log.info('event dead-lettered', { ...fields, deadLetterSink: describe(target) });
@@ -270,6 +338,7 @@ export class BrokerPlane {
         deadLetterReason: outcome.reason,
       });
     }
+    return true;
   }
 
   /**
@@ -330,6 +399,7 @@ export class BrokerPlane {
       const retryable =
         target.kind !== 'missing' && isRetryable(outcome.noResponse ? undefined : outcome.status);
       if (!retryable || attempt > policy.retry || this.#abort.signal.aborted) return outcome;
+      this.#stats.retries++;
       const wait = retryWaitMs(
         policy,
         attempt - 1,
@@ -360,7 +430,7 @@ export class BrokerPlane {
       };
     }
     if (target.kind === 'broker') {
-      const result = this.accept(target.namespace, target.name, event);
+      const result = await this.accept(target.namespace, target.name, event);
       if (result.status === 202) return { ok: true, status: 202 };
       return {
         ok: false,

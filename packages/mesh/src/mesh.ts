@@ -2,7 +2,8 @@
  * @module `startMesh`: the local Knative Eventing data plane on one port. `POST /<namespace>/<broker>`
  * is the broker ingress (binary or structured CloudEvents; 202 accepted, 400 invalid, 404 unknown
  * broker, 405 other methods, 413 too large), Triggers deliver from it, and PingSources tick into
- * their sinks. `GET /healthz` answers once it listens.
+ * their sinks. `GET /healthz` answers once it listens. With a `journal` file, accepted events survive
+ * a stop: the next mesh on that file delivers what was left undelivered.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { type AcceptResult, BrokerPlane, type MeshStats, type Resolver } from '.
 import { type Clock, systemClock } from './clock.ts';
 import { InvalidEventError, readEvent } from './cloudevent.ts';
 import { retryPolicy } from './delivery.ts';
+import { Journal } from './journal.ts';
 import { fromObjects, type ManifestObject, type Manifests, readManifestObjects } from './manifests.ts';
 import { type PingSchedule, pingEvent, schedulePing } from './ping.ts';
 
@@ -31,6 +33,11 @@ export interface MeshOptions {
   maxBodyBytes?: number;
   /** Deliveries in flight beyond which the ingress answers 503 with Retry-After. */
   maxInFlight?: number;
+  /**
+   * A file where accepted events are kept (fsync'd before the 202) until every Trigger is done with
+   * them; a mesh started on it delivers what the last one left. Memory only without it.
+   */
+  journal?: string;
 }
 
 export interface Mesh {
@@ -65,6 +72,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
 
   let base = '';
   const ingressUrl = (namespace = 'default', broker = 'default') => `${base}/${namespace}/${broker}`;
+  const opened = options.journal ? await Journal.open(options.journal) : undefined;
   const plane = new BrokerPlane({
     manifests,
     resolve: options.resolve,
@@ -73,20 +81,30 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     ingressUrl,
     maxInFlight: options.maxInFlight,
     logDeliveries: logLevel === 'debug',
+    journal: opened?.journal,
   });
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handle(req, res, plane, maxBodyBytes, log);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await opened?.journal.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   base = `http://${host}:${address.port}`;
+  if (opened?.pending.length) {
+    log.info('delivering what the last mesh left undelivered', { events: opened.pending.length });
+    plane.resume(opened.pending);
+  }
 
   const schedules: PingSchedule[] = [];
   try {
@@ -106,6 +124,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     }
   } catch (error) {
     await closeServer(server);
+    await plane.stop(0);
     throw error;
   }
 
@@ -230,7 +249,7 @@ function handle(
     }
     chunks.push(chunk);
   });
-  req.on('end', () => {
+  req.on('end', async () => {
     if (refused) return;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     let result: AcceptResult;
@@ -245,7 +264,7 @@ function handle(
         );
         return;
       }
-      result = plane.accept(segments[1]!, segments[2]!, event);
+      result = await plane.accept(segments[1]!, segments[2]!, event);
     } catch (error) {
       if (error instanceof InvalidEventError) {
         answer(res, 400, `Invalid CloudEvent: ${error.message}.`);

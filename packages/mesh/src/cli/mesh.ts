@@ -1,7 +1,7 @@
 /**
- * @module `npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug]`: only the eventing
- * data plane for the Brokers, Triggers and PingSources in a folder (subscribers by `uri`), for tests
- * and tools. Prints each broker's ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
+ * @module `npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug] [--journal <file>]`:
+ * only the eventing data plane for the Brokers, Triggers and PingSources in a folder (subscribers by
+ * `uri`), for tests and tools; with `--journal`, accepted events survive a restart. Prints each broker's ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { startMesh } from '../mesh.ts';
@@ -11,11 +11,12 @@ const { values } = parseArgs({
     manifests: { type: 'string' },
     port: { type: 'string' },
     'log-level': { type: 'string' },
+    journal: { type: 'string' },
   },
 });
 if (!values.manifests) {
   process.stderr.write(
-    'usage: npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug|info|warn]\n',
+    'usage: npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug|info|warn] [--journal <file>]\n',
   );
   process.exit(2);
 }
@@ -23,7 +24,12 @@ const level = (values['log-level'] ?? process.env.LOG_LEVEL ?? 'info') as 'debug
 const port = Number(values.port ?? process.env.BROKER_PORT ?? 8081);
 
 try {
-  const mesh = await startMesh({ manifests: values.manifests, port, logLevel: level });
+  const mesh = await startMesh({
+    manifests: values.manifests,
+    port,
+    logLevel: level,
+    journal: values.journal,
+  });
   for (const broker of mesh.manifests.brokers) {
     process.stdout.write(`broker ingress: ${mesh.ingressUrl(broker.namespace, broker.name)}\n`);
   }

@@ -121,6 +121,13 @@ export class LocalProcess {
     );
   }
 
+  /** SIGKILL to its group at once, as a crash would (nothing drains); resolves once it has exited. */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    killGroup(this.#child, 'SIGKILL');
+    await this.#exited;
+  }
+
   /** SIGTERM to its group, SIGKILL after `graceMs`; resolves once it has exited. */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.alive) return;

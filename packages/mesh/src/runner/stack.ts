@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '@stockflow/kit';
@@ -52,6 +54,12 @@ export interface StackOptions {
    */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /**
+   * Whether the mesh keeps accepted events in a journal file for the stack's life (true by default),
+   * so that a mesh restart loses none, as the Kafka-backed broker on GKE would not. False keeps them
+   * in memory only, like Knative's InMemoryChannel.
+   */
+  journal?: boolean;
 }
 
 export interface StackUrls {
@@ -72,7 +80,18 @@ export interface Stack {
   /** True when the token was generated (the CLI prints it). */
   generatedToken: boolean;
   manifests: Manifests;
+  /** The running mesh (replaced on this object by `restartMesh`). */
   mesh: Mesh;
+  /** SIGKILLs a Service's process group, as a crash would (nothing drains); `restart` brings it back. */
+  kill(name: string): Promise<void>;
+  /** Stops a Service's process if it runs, starts it again on the same port; resolves once it is ready. */
+  restart(name: string): Promise<void>;
+  /**
+   * Stops the mesh, waiting `drainMs` for deliveries in flight (0, the default, cuts them short as a
+   * crash would), and starts a new one on the same port and journal, which delivers what the old one
+   * left undelivered.
+   */
+  restartMesh(drainMs?: number): Promise<Mesh>;
   /** Stops every process, the mesh, and the emulator if this stack started it. */
   stop(): Promise<void>;
 }
@@ -119,11 +138,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     write: (line) => meshOut.push(`${line}\n`),
   });
 
-  const started: { emulator?: FirestoreEmulator; mesh?: Mesh; processes: LocalProcess[] } = { processes: [] };
+  const started: {
+    emulator?: FirestoreEmulator;
+    mesh?: Mesh;
+    processes: LocalProcess[];
+    journalDir?: string;
+  } = { processes: [] };
   const stop = async () => {
     await Promise.all(started.processes.map((p) => p.stop()));
     await started.mesh?.stop();
     await started.emulator?.stop();
+    if (started.journalDir) await rm(started.journalDir, { recursive: true, force: true });
   };
 
   try {
@@ -139,13 +164,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const resolve: Resolver = (ref) =>
       ref.kind === 'Service' ? serviceUrl(ref.name, ref.namespace) : undefined;
 
-    started.mesh = await startMesh({
+    if (settings.journal ?? true) started.journalDir = await mkdtemp(join(tmpdir(), 'stockflow-mesh-'));
+    const meshOptions = {
       manifests: manifestDir,
       port: settings.brokerPort ?? 8081,
       logLevel,
       resolve,
       log,
-    });
+      journal: started.journalDir && join(started.journalDir, 'journal.jsonl'),
+    };
+    started.mesh = await startMesh(meshOptions);
     const mesh = started.mesh;
 
     const context: Omit<EnvContext, 'port'> = {
@@ -175,6 +203,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     const timeout = settings.readyTimeoutMs ?? 60_000;
     await Promise.all(started.processes.map((p) => p.ready(timeout)));
+    const processOf = (name: string) => {
+      const index = started.processes.findIndex((p) => p.spec.name === name);
+      if (index < 0) throw new StackError(`no process named ${name} runs in this stack`);
+      return index;
+    };
 
     const services = Object.fromEntries(
       plans.map(({ service, port }) => [service.name, `http://127.0.0.1:${port}`]),
@@ -187,7 +220,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       services,
       firestore: started.emulator.host,
     };
-    return { urls, adminToken, generatedToken, manifests, mesh, stop };
+    const stack: Stack = {
+      urls,
+      adminToken,
+      generatedToken,
+      manifests,
+      mesh,
+      stop,
+      kill: (name) => started.processes[processOf(name)]!.kill(),
+      async restart(name) {
+        const index = processOf(name);
+        const old = started.processes[index]!;
+        await old.stop();
+        const next = new LocalProcess(old.spec, width, write, format);
+        started.processes[index] = next;
+        await next.ready(timeout);
+      },
+      async restartMesh(drainMs = 0) {
+        await started.mesh?.stop(drainMs);
+        started.mesh = await startMesh({ ...meshOptions, port: mesh.port });
+        stack.mesh = started.mesh;
+        return started.mesh;
+      },
+    };
+    return stack;
   } catch (error) {
     await stop();
     throw error;

@@ -15,6 +15,7 @@ import { retryPolicy } from './delivery.ts';
 import { Journal } from './journal.ts';
 import { fromObjects, type ManifestObject, type Manifests, readManifestObjects } from './manifests.ts';
 import { type PingSchedule, pingEvent, schedulePing } from './ping.ts';
+import { type SenderGate, type SenderPolicy, senderGate } from './senders.ts';
 
 export interface MeshOptions {
   /** A folder of Knative YAML (read recursively), or objects already parsed, or both. */
@@ -38,6 +39,12 @@ export interface MeshOptions {
    * them; a mesh started on it delivers what the last one left. Memory only without it.
    */
   journal?: string;
+  /**
+   * Outside senders' obligations at the ingress: a bearer token (401 without it) and a rate per
+   * sender address (429 with Retry-After beyond it). Neither by default. Replies and PingSource
+   * ticks stay inside the mesh and are not checked.
+   */
+  senders?: SenderPolicy;
 }
 
 export interface Mesh {
@@ -84,8 +91,9 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     journal: opened?.journal,
   });
 
+  const gate = senderGate(options.senders);
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    handle(req, res, plane, maxBodyBytes, log);
+    handle(req, res, plane, gate, maxBodyBytes, log);
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -125,6 +133,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   } catch (error) {
     await closeServer(server);
     await plane.stop(0);
+    gate.stop();
     throw error;
   }
 
@@ -149,6 +158,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
         const closed = closeServer(server);
         await plane.stop(drainMs);
         await closed;
+        gate.stop();
       })();
       return stopping;
     },
@@ -191,9 +201,11 @@ function answer(
 
 const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
   405: 'Method Not Allowed',
   413: 'Content Too Large',
+  429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
 
@@ -201,6 +213,7 @@ function handle(
   req: IncomingMessage,
   res: ServerResponse,
   plane: BrokerPlane,
+  gate: SenderGate,
   maxBodyBytes: number,
   log: Logger,
 ) {
@@ -228,6 +241,12 @@ function handle(
   if (req.method !== 'POST') {
     req.resume();
     answer(res, 405, `Use POST to send events to the broker.`, { allow: 'POST, OPTIONS' });
+    return;
+  }
+  const refusal = gate.check(req);
+  if (refusal) {
+    req.resume();
+    answer(res, refusal.status, refusal.detail, refusal.headers);
     return;
   }
   const declared = Number(req.headers['content-length'] ?? 0);

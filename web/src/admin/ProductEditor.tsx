@@ -248,16 +248,7 @@ function ProductForm(props: { product?: Product; onSaved: (product: Product) => 
             {(attrs) => <input {...attrs} {...control('imageUrl')} type="url" inputmode="url" />}
           </Field>
           <Show when={failure()}>
-            {(error) => (
-              <ErrorNotice
-                error={error()}
-                title={
-                  error() instanceof ApiError && (error() as ApiError).status === 400
-                    ? 'Please correct the marked fields'
-                    : undefined
-                }
-              />
-            )}
+            {(error) => <ErrorNotice error={error()} titles={{ 400: 'Please correct the marked fields' }} />}
           </Show>
           <Show when={props.product && location.state?.created && !saved()}>
             <p class="notice notice-success" role="status">

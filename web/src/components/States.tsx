@@ -19,11 +19,18 @@ export function describeError(error: unknown): { title: string; detail: string }
   return { title: 'Something went wrong', detail: 'An unexpected error occurred. Please try again.' };
 }
 
-export function ErrorNotice(props: { error: unknown; onRetry?: () => void; title?: string }) {
+export function ErrorNotice(props: {
+  error: unknown;
+  onRetry?: () => void;
+  /** Headlines for particular statuses (`{ 409: 'Too late to cancel' }`), else the problem's title. */
+  titles?: Partial<Record<number, string>>;
+}) {
   const described = () => describeError(props.error);
+  const title = () =>
+    (props.error instanceof ApiError ? props.titles?.[props.error.status] : undefined) ?? described().title;
   return (
     <div class="state state-error" role="alert">
-      <p class="state-title">{props.title ?? described().title}</p>
+      <p class="state-title">{title()}</p>
       <Show when={described().detail}>
         <p class="state-detail">{described().detail}</p>
       </Show>

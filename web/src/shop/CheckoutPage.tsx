@@ -142,16 +142,7 @@ export default function CheckoutPage() {
               )}
             </Field>
             <Show when={failure()}>
-              {(error) => (
-                <ErrorNotice
-                  error={error()}
-                  title={
-                    error() instanceof ApiError && (error() as ApiError).status === 422
-                      ? 'Your order could not be placed'
-                      : undefined
-                  }
-                />
-              )}
+              {(error) => <ErrorNotice error={error()} titles={{ 422: 'Your order could not be placed' }} />}
             </Show>
             <button
               type="submit"

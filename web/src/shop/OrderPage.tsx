@@ -192,14 +192,7 @@ function OrderView(props: {
           </Show>
           <Show when={cancelError()}>
             {(error) => (
-              <ErrorNotice
-                error={error()}
-                title={
-                  error() instanceof ApiError && (error() as ApiError).status === 409
-                    ? 'This order can no longer be cancelled'
-                    : undefined
-                }
-              />
+              <ErrorNotice error={error()} titles={{ 409: 'This order can no longer be cancelled' }} />
             )}
           </Show>
         </section>

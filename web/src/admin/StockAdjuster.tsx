@@ -118,7 +118,7 @@ export function ThresholdEditor(props: { level: StockLevel; onChanged: (level: S
 
   return (
     <form class="adjust-form" onSubmit={submit} noValidate aria-label="Low-stock alert">
-      <Field label="Low at or below" error={error()} class="field-delta">
+      <Field label="Low at or below" error={error()} class="field-threshold">
         {(control) => (
           <input
             {...control}

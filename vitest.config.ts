@@ -51,6 +51,18 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // `npm run test:chaos` (and .ci/run after `npm test`): fault injection through the whole stack.
+        test: {
+          name: 'chaos',
+          environment: 'node',
+          include: ['tests/chaos/**/*.test.ts'],
+          globalSetup: ['tests/setup/firestore.ts'],
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,103 @@
+/**
+ * @module A fault-injecting HTTP proxy on 127.0.0.1 in front of a function's `/events`: it forwards
+ * every request to the function, or, while a fault is on, answers 503, holds the request past the
+ * Trigger's timeout, or refuses chosen events with 400 (a permanent failure Knative does not retry).
+ * It counts what it did to each request.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault =
+  | { kind: 'none' }
+  | { kind: 'unavailable' }
+  | { kind: 'hang'; holdMs: number }
+  /** Refuses with 400 the next `count` events of `type`, recording their ids. */
+  | { kind: 'refuse'; type: string; count: number };
+
+export interface FaultProxy {
+  url: string;
+  /** Where requests go; set once the function's port is known. */
+  upstream: string;
+  fault: Fault;
+  readonly counts: { forwarded: number; unavailable: number; hung: number; refused: number };
+  /** The ids of the events refused with 400 (they go to the dead-letter sink). */
+  readonly refusedIds: string[];
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+export async function startFaultProxy(): Promise<FaultProxy> {
+  const held = new Set<ServerResponse>();
+  const proxy: FaultProxy = {
+    url: '',
+    upstream: '',
+    fault: { kind: 'none' },
+    counts: { forwarded: 0, unavailable: 0, hung: 0, refused: 0 },
+    refusedIds: [],
+    close: () =>
+      new Promise((resolve) => {
+        for (const res of held) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const fault = proxy.fault;
+    if (fault.kind === 'unavailable') {
+      proxy.counts.unavailable++;
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('injected: unavailable');
+      return;
+    }
+    if (fault.kind === 'hang') {
+      proxy.counts.hung++;
+      held.add(res);
+      // Past the Trigger's timeout the mesh has given up on this attempt; the function never sees it.
+      setTimeout(() => {
+        held.delete(res);
+        if (!res.destroyed) res.writeHead(503).end();
+      }, fault.holdMs).unref();
+      return;
+    }
+    if (fault.kind === 'refuse' && fault.count > 0 && req.headers['ce-type'] === fault.type) {
+      fault.count--;
+      proxy.counts.refused++;
+      proxy.refusedIds.push(String(req.headers['ce-id']));
+      const problem = JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400 });
+      res.writeHead(400, { 'content-type': 'application/problem+json' }).end(problem);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = String(value);
+    }
+    try {
+      const answer = await fetch(`${proxy.upstream}${req.url}`, {
+        method: req.method,
+        headers,
+        body: req.method === 'GET' || req.method === 'HEAD' ? undefined : new Uint8Array(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const reply = Buffer.from(await answer.arrayBuffer());
+      proxy.counts.forwarded++;
+      const out: Record<string, string> = {};
+      answer.headers.forEach((value, name) => {
+        if (!HOP_BY_HOP.has(name)) out[name] = value;
+      });
+      res.writeHead(answer.status, out).end(reply);
+    } catch {
+      // The function is down (killed, restarting): the gateway answers 502, which Knative retries.
+      res.writeHead(502).end();
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => void handle(req, res, Buffer.concat(chunks)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return proxy;
+}

@@ -71,7 +71,8 @@ export async function readCloudEvent(headers: Headers, body: string): Promise<Cl
   } else {
     if (!plain['ce-id']) throw badRequest('The CloudEvent has no id (ce-id header).');
     // Without it the message is no binary-mode CloudEvent at all (the SDK would assume 1.0).
-    if (!plain['ce-specversion']) throw badRequest('The CloudEvent has no specversion (ce-specversion header).');
+    if (!plain['ce-specversion'])
+      throw badRequest('The CloudEvent has no specversion (ce-specversion header).');
     checkTime(plain['ce-time']);
     // The SDK picks its data parser by the literal content type: strip parameters from JSON types.
     if (type === 'application/json' || type.endsWith('+json')) plain['content-type'] = type;

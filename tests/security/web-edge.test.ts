@@ -220,3 +220,53 @@ describe('POST /api/orders is rate-limited per client', () => {
     expect(statuses).toEqual([202, 202, 202]);
   });
 });
+
+describe("web never forwards Knative's endpoints", () => {
+  it('refuses forged events and dead letters however the path is spelled, and lets reads through', async () => {
+    const seen: string[] = [];
+    const { createServer } = await import('node:http');
+    const upstream = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(upstream.address() as import('node:net').AddressInfo).port}`;
+    const app = web.create({
+      env: { LOG_LEVEL: 'silent', STATIC_DIR: spaDir, UPSTREAM_LEDGER: url, UPSTREAM_ORDERS: url },
+    }).app;
+    try {
+      for (const path of [
+        '/api/ledger/dead-letters',
+        '/api/ledger/dead-letters/',
+        '/api/ledger/Dead-Letters',
+        '/api/ledger/%64ead-letters',
+        '/api/ledger/x/%2e%2e/dead-letters',
+        '/api/ledger/./dead-letters',
+        '/api/orders/events',
+        '/api/orders/x/%2e%2e/events',
+        '/api/orders/%2e/events',
+      ]) {
+        const res = await app.request(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+        expect(res.status, path).toBe(404);
+      }
+      expect(seen).toEqual([]);
+      // The ledger's event explorer and dead-letter admin routes are API, not Knative's.
+      for (const [method, path] of [
+        ['GET', '/api/ledger/events?type=x'],
+        ['GET', '/api/ledger/events/stream'],
+        ['POST', '/api/ledger/dead-letters/replay'],
+        ['GET', '/api/ledger/dead-letters'],
+      ] as const) {
+        expect((await app.request(path, { method })).status, path).toBe(200);
+      }
+      expect(seen).toHaveLength(4);
+    } finally {
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+});

@@ -22,8 +22,14 @@ const FORWARDED_REQUEST_HEADERS = [
   'cache-control',
 ];
 
-/** Paths the platform serves on every function (events from the broker, probes, metrics). */
-const INTERNAL_SEGMENTS = new Set(['events', 'healthz', 'readyz', 'metrics']);
+/** Paths the platform serves on every function (probes, metrics): never reachable from outside. */
+const INTERNAL_SEGMENTS = new Set(['healthz', 'readyz', 'metrics']);
+
+/**
+ * Knative's endpoints: `POST /events` (Triggers, PingSources) and the ledger's `POST /dead-letters`
+ * (the dead-letter sink). Reads under `/events` stay reachable: the ledger's event explorer is there.
+ */
+const KNATIVE_ENDPOINTS = new Set(['/events', '/dead-letters']);
 
 export type Upstreams = Partial<Record<FunctionName, string>>;
 
@@ -31,18 +37,26 @@ const isFunctionName = (name: string): name is FunctionName =>
   (FUNCTIONS as readonly string[]).includes(name);
 
 /**
- * True when a function path must not be reached through web: its first segment, decoded (the
- * function decodes percent-escapes when it routes), names an internal endpoint.
+ * True when a function path must not be reached through web: decoded (the function decodes
+ * percent-escapes when it routes), its first segment names a probe or metrics, or it is one of
+ * Knative's endpoints (any other method than a read: a forged event or dead letter).
  */
-export function isInternalPath(rest: string): boolean {
+export function isInternalPath(rest: string, method = 'POST'): boolean {
   let decoded: string;
   try {
     decoded = decodeURIComponent(rest);
   } catch {
     return true;
   }
-  const first = decoded.split('/').find((segment) => segment !== '') ?? '';
-  return INTERNAL_SEGMENTS.has(first.toLowerCase());
+  // Resolved as the URL parser resolves the forwarded path: `.` and `..` (`%2e%2e` too) are steps.
+  const segments: string[] = [];
+  for (const segment of decoded.toLowerCase().split('/')) {
+    if (segment === '..') segments.pop();
+    else if (segment !== '' && segment !== '.') segments.push(segment);
+  }
+  if (INTERNAL_SEGMENTS.has(segments[0] ?? '')) return true;
+  const reads = method === 'GET' || method === 'HEAD';
+  return !reads && (segments[0] === 'events' || KNATIVE_ENDPOINTS.has(`/${segments.join('/')}`));
 }
 
 /** The handler for `/api/:function/*`. */
@@ -53,7 +67,7 @@ export function forwardToFunctions(upstreams: Upstreams) {
     const name = match?.[1] ?? '';
     const rest = match?.[2] ?? '/';
     if (!isFunctionName(name)) throw notFound(`There is no function named "${name}".`);
-    if (isInternalPath(rest)) throw notFound(`No route for ${c.req.method} ${url.pathname}.`);
+    if (isInternalPath(rest, c.req.method)) throw notFound(`No route for ${c.req.method} ${url.pathname}.`);
     const base = upstreams[name];
     if (!base) {
       throw new Problem(503, 'Service Unavailable', {

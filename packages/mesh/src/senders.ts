@@ -21,6 +21,19 @@ export interface SenderPolicy {
   rateLimit?: SenderRateLimit;
 }
 
+/**
+ * The policy `npm start` and `npm run mesh` read from their environment: `BROKER_TOKEN` (at least 16
+ * characters) and `BROKER_RATE_LIMIT` (requests per minute per sender address; 0 or unset: none).
+ */
+export function senderPolicyFromEnv(env: Record<string, string | undefined>): SenderPolicy {
+  const token = env.BROKER_TOKEN || undefined;
+  if (token !== undefined && token.length < 16)
+    throw new Error('BROKER_TOKEN must be at least 16 characters');
+  const limit = Number(env.BROKER_RATE_LIMIT || 0);
+  if (!Number.isInteger(limit) || limit < 0) throw new Error('BROKER_RATE_LIMIT must be a whole number ≥ 0');
+  return { token, rateLimit: limit > 0 ? { limit } : undefined };
+}
+
 export interface Refusal {
   status: 401 | 429;
   detail: string;

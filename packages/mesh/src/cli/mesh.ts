@@ -1,10 +1,13 @@
 /**
  * @module `npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug] [--journal <file>]`:
  * only the eventing data plane for the Brokers, Triggers and PingSources in a folder (subscribers by
- * `uri`), for tests and tools; with `--journal`, accepted events survive a restart. Prints each broker's ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
+ * `uri`), for tests and tools; with `--journal`, accepted events survive a restart. BROKER_TOKEN and
+ * BROKER_RATE_LIMIT set what the ingress asks of senders (see `npm start`). Prints each broker's
+ * ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { startMesh } from '../mesh.ts';
+import { senderPolicyFromEnv } from '../senders.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +32,7 @@ try {
     port,
     logLevel: level,
     journal: values.journal,
+    senders: senderPolicyFromEnv(process.env),
   });
   for (const broker of mesh.manifests.brokers) {
     process.stdout.write(`broker ingress: ${mesh.ingressUrl(broker.namespace, broker.name)}\n`);

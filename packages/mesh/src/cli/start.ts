@@ -3,10 +3,13 @@
  * PORT (8080) is web, BROKER_PORT (8081) the broker ingress, ADMIN_TOKEN the admin bearer token
  * (generated and printed when unset), LOG_LEVEL the functions' and mesh's log level, LOG_FORMAT=json
  * the functions' log lines as Cloud Logging reads them; OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT)
- * reach every function, which then exports its traces. Ctrl-C stops all.
+ * reach every function, which then exports its traces; BROKER_TOKEN makes the broker ingress require
+ * it from outside senders (the functions get it), BROKER_RATE_LIMIT caps each sender address's
+ * requests per minute. Ctrl-C stops all.
  */
 import { parseArgs } from 'node:util';
 import { type LogLevel, startStack } from '../runner/stack.ts';
+import { senderPolicyFromEnv } from '../senders.ts';
 
 const { values } = parseArgs({ options: { watch: { type: 'boolean', default: false } } });
 const env = process.env;
@@ -40,6 +43,7 @@ try {
       ),
     ),
     dev: values.watch,
+    brokerSenders: senderPolicyFromEnv(env),
   });
 } catch (error) {
   process.stderr.write(`\nstack: ${(error as Error).message}\n`);

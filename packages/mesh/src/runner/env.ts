@@ -42,6 +42,8 @@ export interface EnvContext {
   warn(message: string): void;
   /** Env for every process (telemetry endpoints, say); the manifest's and Knative's values win. */
   extraEnv?: Record<string, string>;
+  /** The bearer token the broker ingress wants from senders: K_SINK_TOKEN where K_SINK is a Broker. */
+  brokerToken?: string;
 }
 
 const CLUSTER_LOCAL_URL =
@@ -107,7 +109,10 @@ export function serviceEnv(
   for (const binding of context.sinkBindings) {
     if (!bindingSelects(binding, service)) continue;
     const sink = context.sinkUrl(binding);
-    if (sink) env.K_SINK = sink;
+    if (!sink) continue;
+    env.K_SINK = sink;
+    if (context.brokerToken && binding.sink.ref?.kind === 'Broker') env.K_SINK_TOKEN = context.brokerToken;
+    else delete env.K_SINK_TOKEN;
   }
   return env;
 }

@@ -15,6 +15,7 @@ import { type FirestoreEmulator, freePort, startFirestoreEmulator } from '@stock
 import type { Resolver } from '../broker.ts';
 import { DEFAULT_NAMESPACE, type KnativeService, loadManifests, type Manifests } from '../manifests.ts';
 import { type Mesh, startMesh } from '../mesh.ts';
+import type { SenderPolicy } from '../senders.ts';
 import { type EnvContext, serviceEnv } from './env.ts';
 import { type LogFormat, prefixedWriter } from './logs.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
@@ -60,6 +61,12 @@ export interface StackOptions {
    * in memory only, like Knative's InMemoryChannel.
    */
   journal?: boolean;
+  /**
+   * What the broker ingress asks of outside senders: a bearer token (every Service whose SinkBinding
+   * points at a Broker gets it as K_SINK_TOKEN, as Knative's OIDC gives sources a token) and a rate
+   * per sender address. Neither by default.
+   */
+  brokerSenders?: SenderPolicy;
 }
 
 export interface StackUrls {
@@ -172,6 +179,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       resolve,
       log,
       journal: started.journalDir && join(started.journalDir, 'journal.jsonl'),
+      senders: settings.brokerSenders,
     };
     started.mesh = await startMesh(meshOptions);
     const mesh = started.mesh;
@@ -191,6 +199,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       warn: say,
       extraEnv: settings.env,
+      brokerToken: settings.brokerSenders?.token,
     };
     const format = settings.logFormat ?? 'readable';
     started.processes = plans.map(

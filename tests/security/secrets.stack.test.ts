@@ -1,0 +1,140 @@
+/**
+ * No secret in any log line: the whole stack (what `npm start` runs) at debug level, with the broker
+ * asking senders for a token, through admin and shopper actions that carry every kind of secret
+ * (the admin token, the broker token, an order token, an Idempotency-Key), the refused ones too.
+ * Every process's output is captured and searched.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { PlacedOrder, Product } from '@stockflow/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../system/stack.ts';
+
+const BROKER_TOKEN = randomBytes(32).toString('base64url');
+const IDEMPOTENCY_KEY = `key-${randomBytes(16).toString('hex')}`;
+const WRONG_TOKEN = randomBytes(24).toString('base64url');
+
+describe('secrets in logs', () => {
+  let stack: TestStack;
+  const output: string[] = [];
+  const secrets: Record<string, string> = {};
+
+  beforeAll(async () => {
+    stack = await startTestStack({
+      logLevel: 'debug',
+      brokerSenders: { token: BROKER_TOKEN },
+      env: { LOG_LEVEL: 'debug' },
+      write: (text) => {
+        output.push(text);
+      },
+    });
+    secrets.admin = stack.adminToken;
+    secrets.broker = BROKER_TOKEN;
+    secrets.idempotencyKey = IDEMPOTENCY_KEY;
+    secrets.wrongToken = WRONG_TOKEN;
+  });
+  afterAll(() => stack?.stop());
+
+  const api = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${stack.urls.web}/api${path}`, { ...init, signal: AbortSignal.timeout(20_000) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  it('writes none of them, whatever the requests carried', async () => {
+    const admin = { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' };
+    const created = await api('/catalog/products', {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({
+        sku: `SEC-${randomUUID().slice(0, 8)}`,
+        name: 'Secret',
+        priceCents: 10,
+        currency: 'EUR',
+      }),
+    });
+    expect(created.status).toBe(201);
+    const product = created.body as Product;
+    // A warehouse sends goods with the broker token.
+    expect(
+      await stack.publish({
+        type: 'io.stockflow.goods.received',
+        source: '/warehouse',
+        data: { productId: product.id, quantity: 5, reference: 'sec-1' },
+      }),
+    ).toBe(202);
+    // Refused attempts: a wrong admin token, a wrong broker token, a wrong order token.
+    expect((await api('/orders', { headers: { authorization: `Bearer ${WRONG_TOKEN}` } })).status).toBe(401);
+    const forged = await fetch(stack.urls.broker, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${WRONG_TOKEN}`,
+        'ce-specversion': '1.0',
+        'ce-id': randomUUID(),
+        'ce-source': '/forger',
+        'ce-type': 'io.stockflow.goods.received',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ productId: product.id, quantity: 1000, reference: 'forged' }),
+    });
+    expect(forged.status).toBe(401);
+
+    await expect
+      .poll(async () => (await api(`/inventory/stock/${product.id}`)).body?.available, { timeout: 30_000 })
+      .toBe(5);
+    // Orders learns of the product by its event: place once it does.
+    const place = () =>
+      api('/orders', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': IDEMPOTENCY_KEY },
+        body: JSON.stringify({
+          items: [{ productId: product.id, quantity: 1 }],
+          customer: { name: 'Eve', email: 'eve@example.com' },
+        }),
+      });
+    let placed = await place();
+    await expect
+      .poll(
+        async () => {
+          if (placed.status !== 202) placed = await place();
+          return placed.status;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(202);
+    expect(placed.status).toBe(202);
+    const order = placed.body as PlacedOrder;
+    secrets.orderToken = order.token;
+    secrets.orderTokenDigest = createHash('sha256').update(order.token).digest('hex');
+    const mine = { authorization: `Bearer ${order.token}` };
+    await expect
+      .poll(async () => (await api(`/orders/${order.id}`, { headers: mine })).body?.status, {
+        timeout: 30_000,
+      })
+      .toBe('confirmed');
+    expect(
+      (await api(`/orders/${order.id}`, { headers: { authorization: `Bearer ${WRONG_TOKEN}` } })).status,
+    ).toBe(404);
+    // Tokens in query strings (EventSource cannot send headers): the order's stream and the ledger's.
+    for (const path of [
+      `/orders/${order.id}/events?token=${order.token}`,
+      `/ledger/events/stream?token=${stack.adminToken}`,
+    ]) {
+      const stream = await fetch(`${stack.urls.web}/api${path}`, { signal: AbortSignal.timeout(20_000) });
+      expect(stream.status).toBe(200);
+      await stream.body?.cancel();
+    }
+    expect((await api(`/orders/${order.id}/cancel`, { method: 'POST', headers: mine })).status).toBe(200);
+    // The cancellation travels through the broker (debug logs every delivery) before we look.
+    await expect
+      .poll(async () => (await api(`/inventory/stock/${product.id}`)).body?.available, { timeout: 30_000 })
+      .toBe(5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const logs = output.join('');
+    expect(logs.length).toBeGreaterThan(10_000);
+    expect(logs).toMatch(/delivery/); // debug lines of the mesh are in what we search
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(logs.includes(secret), `${name} appears in the logs`).toBe(false);
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { logScope } from '@stockflow/kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adjustStock, StockBelowReservedError } from './stock.ts';
 import { openInventory, type TestInventory } from './testing.ts';
@@ -33,6 +34,25 @@ describe('StockWriter: group commit', () => {
     ]);
     expect(await inv.level('p0')).toMatchObject({ onHand: 10 });
     expect(await inv.emitted('io.stockflow.stock.adjusted')).toHaveLength(50);
+  });
+
+  it("stages each command's events under the trace of the request that submitted it", async () => {
+    const { inv, w } = await writer();
+    const traces = ['aa', 'bb', 'cc'].map((c) => c.repeat(16));
+    await Promise.all(
+      traces.map((traceId, i) =>
+        logScope.run({ trace: { traceId, spanId: '1'.repeat(16), sampled: true } }, () =>
+          w.submit(adjust(`t${i}`, 1)),
+        ),
+      ),
+    );
+    expect(w.stats.commits).toBe(1);
+    const emitted = await inv.emitted('io.stockflow.stock.adjusted');
+    const traceOf = (productId: string) =>
+      String(
+        emitted.find((e) => (e.data as { productId: string }).productId === productId)?.traceparent,
+      ).split('-')[1];
+    expect(traces.map((_, i) => traceOf(`t${i}`))).toEqual(traces);
   });
 
   it('fails a command whose decision throws, alone: the rest of its group commits', async () => {

@@ -7,7 +7,7 @@
  * (`Runtime.consumeMany`) and caused events staged in the outbox in that same transaction; every
  * caller is answered once its group has committed.
  */
-import type { ConsumedEvent, Runtime } from '@stockflow/kit';
+import { type ConsumedEvent, type LogScope, logScope, type Runtime } from '@stockflow/kit';
 import type { Change, TransitionContext } from './stock.ts';
 import { InventoryUnit } from './store.ts';
 
@@ -34,6 +34,8 @@ export interface StockWriterOptions {
 
 interface Pending {
   command: Command;
+  /** The submitting request's log and trace scope: its command's events belong to its trace. */
+  scope: LogScope | undefined;
   resolve(change: Change | undefined): void;
   reject(error: unknown): void;
 }
@@ -69,7 +71,7 @@ export class StockWriter {
    */
   submit(command: Command): Promise<Change | undefined> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ command, resolve, reject });
+      this.#queue.push({ command, scope: logScope.getStore(), resolve, reject });
       if (this.#draining) return;
       this.#draining = true;
       // After the current I/O phase, so requests that arrived together start out in one group.
@@ -164,7 +166,11 @@ export class StockWriter {
         } catch (error) {
           throw new CommandFailed(i, error);
         }
-        unit.apply(change);
+        // The group runs in the first submitter's async context: stage each command's events
+        // under its own request's trace.
+        const apply = () => unit.apply(change);
+        if (pending.scope) logScope.run(pending.scope, apply);
+        else apply();
         return change;
       });
       unit.save();

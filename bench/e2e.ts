@@ -1,0 +1,236 @@
+/**
+ * @module End to end: the whole stack `npm start` runs (startStack: the built bundles, the mesh with
+ * its journal, the Firestore emulator), orders placed through web's `POST /api/orders` by concurrent
+ * shoppers, each order watched on its Server-Sent Events stream (`GET /api/orders/:id/events`) until
+ * it is confirmed. Figures: orders placed per second (202s), orders confirmed per second (first POST
+ * to last confirmation), POST→confirmed p50/p99. SSE rather than polling: orders' Firestore listener
+ * pushes the confirmation as it is written, so a latency carries no poll interval and costs no reads.
+ * No target: the figures are stated.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { REPO_ROOT, type Stack, startStack } from '../packages/mesh/src/runner/stack.ts';
+import { median, percentile, round } from './stats.ts';
+
+const ORDERS = Number(process.env.E2E_ORDERS ?? 300);
+const SHOPPERS = Number(process.env.E2E_SHOPPERS ?? 20);
+/** Untimed orders first: every process's connections, JIT and Firestore clients warm. */
+const WARMUP_ORDERS = 2 * SHOPPERS;
+const PRODUCTS = 20;
+/** Enough that every order confirms: the bench times the confirmed path, not rejections. */
+const STOCK_PER_PRODUCT = 100_000;
+const WATCH_TIMEOUT_MS = 60_000;
+const customer = { name: 'Bench Shopper', email: 'bench@example.com' };
+
+class BenchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BenchError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Timed {
+  postedAt: number;
+  acceptedAt: number;
+  confirmedAt: number;
+}
+
+function client(stack: Stack) {
+  const web = `${stack.urls.web}/api`;
+  const admin = { authorization: `Bearer ${stack.adminToken}` };
+  async function call<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${web}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...(init.headers as object) },
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+  const expectStatus = <T>(what: string, want: number, answer: { status: number; body: T }): T => {
+    if (answer.status !== want)
+      throw new BenchError(`${what} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  const place = (items: Array<{ productId: string; quantity: number }>, key: string = randomUUID()) =>
+    call<PlacedOrder>('/orders', {
+      method: 'POST',
+      headers: { 'idempotency-key': key },
+      body: JSON.stringify({ items, customer }),
+    });
+
+  return {
+    async seed(): Promise<Product[]> {
+      const products = await Promise.all(
+        Array.from({ length: PRODUCTS }, async (_, i) =>
+          expectStatus(
+            'creating a product',
+            201,
+            await call<Product>('/catalog/products', {
+              method: 'POST',
+              headers: admin,
+              body: JSON.stringify({
+                sku: `BENCH-${i}-${randomUUID().slice(0, 8)}`,
+                name: `Bench item ${i}`,
+                priceCents: 500 + i,
+                currency: 'EUR',
+              }),
+            }),
+          ),
+        ),
+      );
+      await Promise.all(
+        products.map(async (p) =>
+          expectStatus(
+            'a stock adjustment',
+            200,
+            await call(`/inventory/stock/${p.id}/adjustments`, {
+              method: 'POST',
+              headers: admin,
+              body: JSON.stringify({ delta: STOCK_PER_PRODUCT, reason: 'bench stock' }),
+            }),
+          ),
+        ),
+      );
+      return products;
+    },
+
+    /**
+     * Waits until orders' projection knows each product (product.created travels through the broker):
+     * it answers 422 until then. The probe asks for more than the stock, so it reserves nothing.
+     */
+    async projected(products: Product[]): Promise<void> {
+      for (const p of products) {
+        const deadline = Date.now() + 60_000;
+        while ((await place([{ productId: p.id, quantity: 1_000_000 }], `probe-${p.id}`)).status !== 202) {
+          if (Date.now() > deadline) throw new BenchError(`orders never learnt of product ${p.id}`);
+          await sleep(100);
+        }
+      }
+    },
+
+    /** Places one order and resolves once it is accepted, with the watch of its confirmation. */
+    async placeAndWatch(items: Array<{ productId: string; quantity: number }>) {
+      const postedAt = performance.now();
+      const order = expectStatus('placing an order', 202, await place(items));
+      const acceptedAt = performance.now();
+      const confirmed = confirmation(`${web}/orders/${order.id}/events?token=${order.token}`);
+      return {
+        acceptedAt,
+        timed: confirmed.then((confirmedAt): Timed => ({ postedAt, acceptedAt, confirmedAt })),
+      };
+    },
+  };
+}
+
+/** Reads an order's event stream until the order is confirmed; resolves with that moment. */
+async function confirmation(url: string): Promise<number> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), WATCH_TIMEOUT_MS);
+  try {
+    const res = await fetch(url, { signal: abort.signal });
+    if (!res.ok || !res.body) throw new BenchError(`the order's event stream answered ${res.status}`);
+    const events = res.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream())
+      .getReader();
+    for (;;) {
+      const { value: message, done } = await events.read();
+      if (done) break;
+      if (message.event !== 'order') continue;
+      const { id, status } = JSON.parse(message.data) as Order;
+      if (status === 'confirmed') return performance.now();
+      if (status !== 'pending') throw new BenchError(`order ${id} ended ${status}, not confirmed`);
+    }
+    throw new BenchError('the order stream ended before the order was confirmed');
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
+/** `count` orders from `shoppers` concurrent shoppers, each placing its next order once one is accepted. */
+async function placeOrders(shop: ReturnType<typeof client>, products: Product[], count: number) {
+  const watches: Promise<Timed>[] = [];
+  let next = 0;
+  let lastAcceptedAt = 0;
+  const shopper = async () => {
+    while (next < count) {
+      const i = next++;
+      // One or two lines of one to three units, spread over the products.
+      const items = [{ productId: products[i % PRODUCTS]!.id, quantity: 1 + (i % 3) }];
+      if (i % 2) items.push({ productId: products[(i * 7 + 3) % PRODUCTS]!.id, quantity: 1 });
+      if (items[1]?.productId === items[0]!.productId) items.pop();
+      const { acceptedAt, timed } = await shop.placeAndWatch(items);
+      lastAcceptedAt = Math.max(lastAcceptedAt, acceptedAt);
+      // Surfaces through Promise.all below; caught here so no rejection goes unhandled meanwhile.
+      timed.catch(() => undefined);
+      watches.push(timed);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: SHOPPERS }, shopper));
+  const orders = await Promise.all(watches);
+  return { started, lastAcceptedAt, orders };
+}
+
+/** Bundles what the stack runs, so the bench times the code as it is now (what each image runs). */
+function build(): void {
+  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new BenchError(`npm run build failed (exit ${built.status})`);
+}
+
+export async function run() {
+  build();
+  const logs: string[] = [];
+  const stack = await startStack({
+    port: 0,
+    brokerPort: 0,
+    projectId: `stockflow-bench-${randomUUID().slice(0, 8)}`,
+    readyTimeoutMs: 90_000,
+    // One machine sends every order: web's per-client order limit is not what is measured.
+    env: { ORDER_RATE_LIMIT: '0' },
+    write(text) {
+      logs.push(text);
+      if (logs.length > 200) logs.shift();
+    },
+  });
+  try {
+    if (!stack.urls.web) throw new BenchError('the stack has no web: is web/ built?');
+    const shop = client(stack);
+    const products = await shop.seed();
+    await shop.projected(products);
+    await placeOrders(shop, products, WARMUP_ORDERS);
+
+    const { started, lastAcceptedAt, orders } = await placeOrders(shop, products, ORDERS);
+    const lastConfirmedAt = Math.max(...orders.map((o) => o.confirmedAt));
+    const placedPerSec = round(ORDERS / ((lastAcceptedAt - started) / 1000), 1);
+    const ordersPerSec = round(ORDERS / ((lastConfirmedAt - started) / 1000), 1);
+    const toConfirmed = orders.map((o) => o.confirmedAt - o.postedAt);
+    const toAccepted = orders.map((o) => o.acceptedAt - o.postedAt);
+    const p50Ms = round(median(toConfirmed), 1);
+    const p99Ms = round(percentile(toConfirmed, 99), 1);
+    console.log(
+      `${ORDERS} orders (after ${WARMUP_ORDERS} untimed) from ${SHOPPERS} concurrent shoppers through web, ` +
+        `${PRODUCTS} products, each order watched on its SSE stream until confirmed`,
+    );
+    console.log(
+      `placed (202): ${placedPerSec} orders/s, POST p50 ${round(median(toAccepted), 1)} ms ` +
+        `p99 ${round(percentile(toAccepted, 99), 1)} ms`,
+    );
+    console.log(
+      `confirmed: ${ordersPerSec} orders/s, POST→confirmed p50 ${p50Ms} ms p99 ${p99Ms} ms ` +
+        `max ${round(Math.max(...toConfirmed), 1)} ms`,
+    );
+    return { ordersPerSec, placedPerSec, p50Ms, p99Ms, orders: ORDERS, shoppers: SHOPPERS };
+  } catch (error) {
+    console.error(logs.slice(-30).join(''));
+    throw error;
+  } finally {
+    await stack.stop();
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * @module The benchmark report: each bench's final figures beside its target (met or missed), the
+ * machine they were measured on, written as bench/RESULTS.md by `npm run bench` when it runs them all.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+
+export type Figures = Record<string, unknown>;
+
+/** What one bench produced: its final JSON figures, or the error that stopped it. */
+export interface Outcome {
+  bench: string;
+  seconds: number;
+  figures?: Figures;
+  error?: string;
+}
+
+interface Target {
+  figure: string;
+  /** As the report states it, e.g. `≤ 2.0`. */
+  text: string;
+  met: (value: number) => boolean;
+}
+
+const atMost = (figure: string, limit: number): Target => ({
+  figure,
+  text: `≤ ${limit}`,
+  met: (v) => v <= limit,
+});
+const atLeast = (figure: string, limit: number): Target => ({
+  figure,
+  text: `≥ ${limit}`,
+  met: (v) => v >= limit,
+});
+
+/** Each bench's targets (from its module comment and issue #8); other figures are stated as measured. */
+export const TARGETS: Record<string, Target[]> = {
+  coldstart: [atMost('ratio', 2.0)],
+  mesh: [atLeast('ratio', 0.45)],
+  'hot-sku': [atLeast('ratio', 0.5), atMost('oversold', 0)],
+  web: [atMost('firstLoadJsGzipKb', 50)],
+  bundle: [atMost('largestStartKb', 128)],
+  orders: [atMost('placeRatio', 2.5), atMost('searchRatio', 2.5)],
+  // consumeOnce's latency over the ledger's own path: above 1, the ledger's single create is faster.
+  ledger: [atLeast('ratio', 1)],
+};
+
+/** What each figure means, for the table (figures not listed keep their own name). */
+const LABELS: Record<string, string> = {
+  'coldstart.ratio': 'function / bare node:http, first 2xx',
+  'coldstart.functionMs': 'function first 2xx (ms)',
+  'coldstart.bareMs': 'bare node:http first 2xx (ms)',
+  'mesh.ratio': 'through the mesh / direct, events/s',
+  'mesh.meshPerSec': 'through the mesh (events/s)',
+  'mesh.directPerSec': 'direct to the subscriber (events/s)',
+  'mesh.p50AddedMs': 'latency the mesh adds, p50 (ms)',
+  'mesh.p99AddedMs': 'latency the mesh adds, p99 (ms)',
+  'hot-sku.ratio': 'one hot product / 50 products, orders/s',
+  'hot-sku.oversold': 'units oversold',
+  'hot-sku.hotPerSec': 'one hot product (orders/s)',
+  'hot-sku.spreadPerSec': '50 products (orders/s)',
+  'web.firstLoadJsGzipKb': 'first-load JS, gzip (KB)',
+  'web.ratioToTarget': 'share of the budget',
+  'bundle.largestStartKb': 'largest bundle a cold start loads (KiB)',
+  'bundle.largestFunctionKb': 'largest function, all chunks (KiB)',
+  'bundle.startShare': 'share of it loaded at start',
+  'orders.placeRatio': 'place an order / smallest transaction',
+  'orders.keyedPlaceRatio': 'place with Idempotency-Key / smallest transaction',
+  'orders.searchRatio': 'catalog search / plain page',
+  'orders.concurrentOrdersPerSecond': '100 concurrent orders (orders/s)',
+  'ledger.ratio': 'consumeOnce / ledger create, median latency',
+  'ledger.throughputRatio': 'ledger / consumeOnce, events/s',
+  'e2e.ordersPerSec': 'confirmed (orders/s, first POST to last confirmation)',
+  'e2e.placedPerSec': 'placed through web (orders/s)',
+  'e2e.p50Ms': 'POST → confirmed, p50 (ms)',
+  'e2e.p99Ms': 'POST → confirmed, p99 (ms)',
+  'e2e.orders': 'orders timed',
+  'e2e.shoppers': 'concurrent shoppers',
+  'bundle.largestFunction': 'the largest function',
+};
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  /** 1, 5 and 15 minute load averages. */
+  load: number[];
+}
+
+export function describeMachine(): Machine {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    // Not Linux: os.cpus() named it.
+  }
+  return {
+    cpu,
+    cores: cpus().length,
+    memoryGiB: Number((totalmem() / 1024 ** 3).toFixed(1)),
+    node: process.version,
+    load: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+export interface Check {
+  figure: string;
+  value: unknown;
+  target?: string;
+  met?: boolean;
+}
+
+/** Every figure of a bench, those with a target first, each checked against it. */
+export function check(bench: string, figures: Figures): Check[] {
+  const targets = TARGETS[bench] ?? [];
+  const checked: Check[] = targets.map((t) => {
+    const value = figures[t.figure];
+    return { figure: t.figure, value, target: t.text, met: typeof value === 'number' && t.met(value) };
+  });
+  const rest = Object.entries(figures)
+    .filter(([figure]) => !targets.some((t) => t.figure === figure))
+    .map(([figure, value]) => ({ figure, value }));
+  return [...checked, ...rest];
+}
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+export function renderReport({
+  outcomes,
+  startedAt,
+  machine,
+  loadAtEnd,
+}: {
+  outcomes: Outcome[];
+  startedAt: Date;
+  machine: Machine;
+  loadAtEnd: number[];
+}): string {
+  const rows: string[] = [];
+  let met = 0;
+  let missed = 0;
+  for (const outcome of outcomes) {
+    if (!outcome.figures) {
+      rows.push(`| ${outcome.bench} | — | — | — | **failed**: ${cell(outcome.error ?? 'no figures')} |`);
+      missed++;
+      continue;
+    }
+    for (const c of check(outcome.bench, outcome.figures)) {
+      const label = LABELS[`${outcome.bench}.${c.figure}`] ?? c.figure;
+      const verdict = c.target === undefined ? 'measured' : c.met ? 'met' : '**missed**';
+      if (c.target !== undefined) c.met ? met++ : missed++;
+      rows.push(
+        `| ${outcome.bench} | ${cell(label)} (\`${c.figure}\`) | ${c.value} | ${c.target ?? '—'} | ${verdict} |`,
+      );
+    }
+  }
+  const jsonLines = outcomes
+    .filter((o) => o.figures)
+    .map((o) => JSON.stringify({ bench: o.bench, ...o.figures }));
+  const seconds = outcomes.reduce((sum, o) => sum + o.seconds, 0);
+  return `# Benchmark results
+
+Written by \`npm run bench\` (every bench in one run); do not edit by hand. \`npm run bench -- <name>\`
+runs one bench and prints its figures and targets without touching this file.
+
+- **Date:** ${startedAt.toISOString()}
+- **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory, Node ${machine.node}
+- **Load average** (1, 5, 15 min): ${machine.load.join(', ')} at the start, ${loadAtEnd.join(', ')} at the end
+- **Run time:** ${Math.round(seconds)} s (${outcomes.map((o) => `${o.bench} ${Math.round(o.seconds)} s`).join(', ')})
+
+The machine is shared with other work and noisy: absolute figures (ms, per second) move from run to
+run. Targets are ratios against a floor measured in the same run where a bench has one, so the load
+weighs on both sides; the end-to-end figures have no target and are stated as measured.
+
+**Targets: ${met} met, ${missed} missed.**
+
+| bench | figure | value | target | |
+| --- | --- | ---: | --- | --- |
+${rows.join('\n')}
+
+## What each bench measures
+
+- **coldstart**: a kit-based function bundled as its image runs it, spawned with no warm cache, until its first 2xx, against a bare \`node:http\` server; medians of alternating runs.
+- **mesh**: CloudEvents through the local mesh's broker ingress and a Trigger to a no-op subscriber, against the same events posted straight to it.
+- **hot-sku**: 200 concurrent \`order.placed\` for one product against the same load over 50 products, to the bundled inventory process; then the stock audit.
+- **web**: what the shop's first page makes the browser download before it runs (entry, modulepreloads, their static imports), gzip.
+- **bundle**: each deployable as its image carries it: what a cold start loads, and all chunks.
+- **orders**: placing an order against the smallest Firestore transaction, and a catalog search against a plain page, on the emulator.
+- **ledger**: the ledger's recording (one create) against recording through the kit's consumeOnce.
+- **e2e**: the whole stack \`npm start\` runs; orders placed through web by concurrent shoppers, each watched on its SSE stream (\`GET /api/orders/:id/events\`) until confirmed.
+
+## Final lines
+
+\`\`\`
+${jsonLines.join('\n')}
+\`\`\`
+`;
+}

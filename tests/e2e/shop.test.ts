@@ -264,6 +264,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
       )
       .toBe('confirmed');
 
+    // The cart, on a phone, warns that the last one has gone.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${web}/cart`);
+    await page.getByText('Out of stock right now').waitFor();
+    await shot(page, '14-cart-phone-short');
+    await page.setViewportSize({ width: 1280, height: 860 });
     await page.goto(`${web}/checkout`);
     await page.getByRole('textbox', { name: 'Full name' }).fill('Alan Turing');
     await page.getByRole('textbox', { name: 'Email' }).fill('alan@example.com');

@@ -117,6 +117,21 @@ describe('order page', () => {
     expect(shop.watching('o-42')).toBe(0);
   });
 
+  it('says when live updates stop, and resumes them on request', async () => {
+    let refuse = true;
+    const streamDown = http.get('*/api/orders/:id/events', () =>
+      refuse ? HttpResponse.json({ title: 'Not Found', status: 404 }, { status: 404 }) : undefined,
+    );
+    const { user, shop } = openOrder(order(), { overrides: [streamDown] });
+    expect(await screen.findByText('Updates paused')).toBeInTheDocument();
+    refuse = false;
+    shop.setStatus('o-42', 'confirmed');
+    await user.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() => expect(statusBadge()).toHaveTextContent('Confirmed'));
+    expect(await screen.findByText('Live')).toBeInTheDocument();
+    expect(shop.watching('o-42')).toBe(1);
+  });
+
   it('offers a retry when the order cannot be loaded', async () => {
     let down = true;
     const flaky = http.get('*/api/orders/:id', () =>

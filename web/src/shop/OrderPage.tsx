@@ -53,6 +53,8 @@ function LiveOrder(props: { id: string; token: string }) {
     ({ id, token }) => getOrder(id, token),
   );
   const [stream, setStream] = createSignal<StreamState>('connecting');
+  // Bumped to open the stream again after the server closed it for good.
+  const [attempt, setAttempt] = createSignal(0);
 
   // `latest` throws once the resource failed: ask only when there is an order to ask about.
   const settled = createMemo(() => {
@@ -63,7 +65,7 @@ function LiveOrder(props: { id: string; token: string }) {
 
   // Follow the order live until it settles.
   createEffect(
-    on([() => props.id, () => props.token, settled], ([id, token, settled]) => {
+    on([() => props.id, () => props.token, settled, attempt], ([id, token, settled]) => {
       if (settled !== false) return;
       const watch = watchOrder(id, token, (next) => mutate(next), setStream);
       onCleanup(() => watch.stop());
@@ -93,6 +95,10 @@ function LiveOrder(props: { id: string; token: string }) {
             placed={Boolean(location.state?.placed)}
             live={!SETTLED.has(loaded().status) ? stream() : undefined}
             onChange={(next) => mutate(next)}
+            onReconnect={() => {
+              void refetch();
+              setAttempt((n) => n + 1);
+            }}
           />
         )}
       </Match>
@@ -109,6 +115,7 @@ function OrderView(props: {
   placed: boolean;
   live: StreamState | undefined;
   onChange: (order: Order) => void;
+  onReconnect: () => void;
 }) {
   const [confirming, setConfirming] = createSignal(false);
   const [cancelling, setCancelling] = createSignal(false);
@@ -156,6 +163,11 @@ function OrderView(props: {
               {state() === 'live' ? 'Live' : state() === 'closed' ? 'Updates paused' : 'Connecting…'}
             </span>
           )}
+        </Show>
+        <Show when={props.live === 'closed'}>
+          <button type="button" class="button button-link" onClick={() => props.onReconnect()}>
+            Refresh
+          </button>
         </Show>
       </div>
       <p class="reference">

@@ -35,7 +35,8 @@ export type Resolver = (ref: Required<Pick<KReference, 'kind' | 'name' | 'namesp
 
 /** Where a destination points once resolved. */
 type Target =
-  | { kind: 'url'; url: URL }
+  /** `address`: the subscriber URI Knative would report (a Service's cluster-local URL) when it differs. */
+  | { kind: 'url'; url: URL; address?: string }
   | { kind: 'broker'; namespace: string; name: string }
   /** A `ref` to nothing running: `address` is where Knative would have sent it. */
   | { kind: 'missing'; address: string; description: string };
@@ -440,7 +441,8 @@ export class BrokerPlane {
         reason: result.reason ?? '',
       };
     }
-    const dest = target.url.href;
+    // knativeerrordest names the subscriber as Knative resolved it, not this machine's port.
+    const dest = target.address ?? target.url.href;
     let res: AttemptResult;
     try {
       res = await this.#dispatcher.send(target.url, event, headers, { timeoutMs: policy.timeoutMs });
@@ -526,20 +528,20 @@ function resolveDestination(destination: Destination, namespace: string, resolve
     const refNamespace = ref.namespace ?? namespace;
     if (ref.kind === 'Broker') return { kind: 'broker', namespace: refNamespace, name: ref.name };
     const base = resolve({ kind: ref.kind, name: ref.name, namespace: refNamespace });
-    if (!base) {
+    const address = new URL(uri ?? '', `http://${ref.name}.${refNamespace}.svc.cluster.local`).href;
+    if (!base)
       return {
         kind: 'missing',
-        address: new URL(uri ?? '', `http://${ref.name}.${refNamespace}.svc.cluster.local`).href,
+        address,
         description: `${ref.kind} ${refNamespace}/${ref.name} is not running`,
       };
-    }
-    return { kind: 'url', url: new URL(uri ?? '', base) };
+    return { kind: 'url', url: new URL(uri ?? '', base), address };
   }
   const url = new URL(uri!);
   const local = CLUSTER_LOCAL.exec(url.hostname);
   if (local && (local[3] || !url.port)) {
     const base = resolve({ kind: 'Service', name: local[1]!, namespace: local[2]! });
-    if (base) return { kind: 'url', url: new URL(`${url.pathname}${url.search}`, base) };
+    if (base) return { kind: 'url', url: new URL(`${url.pathname}${url.search}`, base), address: url.href };
   }
   return { kind: 'url', url };
 }

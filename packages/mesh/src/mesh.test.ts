@@ -422,6 +422,22 @@ describe('dead-letter sink (pkg/kncloudevents dispatchExecutionInfoTransformers)
     await expect.poll(() => m.stats().dropped).toBe(1);
   });
 
+  it('names a running Service ref by its cluster-local URL in knativeerrordest, as Knative resolves it', async () => {
+    const sub = await subscriber(() => ({ status: 400 }));
+    const dls = await subscriber();
+    const m = await mesh(
+      [
+        broker({ deadLetterSink: { uri: dls.url } }),
+        trigger('t', { subscriber: { ref: { kind: 'Service', name: 'inventory' }, uri: '/events' } }),
+      ],
+      { resolve: (ref) => (ref.kind === 'Service' && ref.name === 'inventory' ? sub.url : undefined) },
+    );
+    await post(m.ingressUrl(), binary());
+    const [dead] = await dls.waitFor(1);
+    expect(sub.requests).toHaveLength(1);
+    expect(dead!.headers['ce-knativeerrordest']).toBe('http://inventory.default.svc.cluster.local/events');
+  });
+
   it('fails a Service ref that is not running at once, without retries, to the dead-letter sink', async () => {
     const clock = new ManualClock({ auto: true });
     const dls = await subscriber();

@@ -9,9 +9,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/catalog/src/app.ts';
 import {
+  ADMIN,
+  ADMIN_TOKEN,
   expectNoServerError,
   expectProblem,
   headerValue,
+  holdsWithoutStateChange,
   hostileQuery,
   hostileRequestBody,
   hostileSegment,
@@ -21,8 +24,6 @@ import {
   withoutStateChange,
 } from './harness.ts';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789';
-const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const fn = catalog.create({ env: testEnv('hostile-catalog', { ADMIN_TOKEN }) });
 const db = () => fn.rt.db();
 let seeded: Product;
@@ -43,35 +44,29 @@ afterAll(async () => {
 
 describe('catalog under hostile input', () => {
   it('refuses malformed product bodies (create and patch) with 4xx problem+json and changes nothing', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(hostileRequestBody, async (body) => {
-          await expectProblem(await fn.app.request('/products', requestInit('POST', body, ADMIN)));
-          const patched = await fn.app.request(`/products/${seeded.id}`, requestInit('PATCH', body, ADMIN));
-          // An object with no known field is a valid patch that changes nothing (200, same version).
-          if (patched.status === 200) expect(((await patched.json()) as Product).version).toBe(1);
-          else await expectProblem(patched);
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(hostileRequestBody, async (body) => {
+        await expectProblem(await fn.app.request('/products', requestInit('POST', body, ADMIN)));
+        const patched = await fn.app.request(`/products/${seeded.id}`, requestInit('PATCH', body, ADMIN));
+        // An object with no known field is a valid patch that changes nothing (200, same version).
+        if (patched.status === 200) expect(((await patched.json()) as Product).version).toBe(1);
+        else await expectProblem(patched);
+      }),
     );
   });
 
   it('answers any path id with 404 or 4xx, never 5xx, and changes nothing', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(hostileSegment, async (segment) => {
-          await expectProblem(await fn.app.request(`/products/${segment}`));
-          await expectProblem(
-            await fn.app.request(`/products/${segment}/archive`, { method: 'POST', headers: ADMIN }),
-          );
-          const patch = { text: JSON.stringify({ name: 'Renamed' }), contentType: 'application/json' };
-          await expectProblem(
-            await fn.app.request(`/products/${segment}`, requestInit('PATCH', patch, ADMIN)),
-          );
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(hostileSegment, async (segment) => {
+        await expectProblem(await fn.app.request(`/products/${segment}`));
+        await expectProblem(
+          await fn.app.request(`/products/${segment}/archive`, { method: 'POST', headers: ADMIN }),
+        );
+        const patch = { text: JSON.stringify({ name: 'Renamed' }), contentType: 'application/json' };
+        await expectProblem(await fn.app.request(`/products/${segment}`, requestInit('PATCH', patch, ADMIN)));
+      }),
     );
   });
 
@@ -91,18 +86,16 @@ describe('catalog under hostile input', () => {
       text: JSON.stringify({ sku: 'X-1', name: 'X', priceCents: 1, currency: 'EUR' }),
       contentType: 'application/json',
     };
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(headerValue, async (authorization) => {
-          const headers = { authorization };
-          await expectProblem(await fn.app.request('/products', requestInit('POST', valid, headers)), [401]);
-          await expectProblem(
-            await fn.app.request(`/products/${seeded.id}/archive`, { method: 'POST', headers }),
-            [401],
-          );
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(headerValue, async (authorization) => {
+        const headers = { authorization };
+        await expectProblem(await fn.app.request('/products', requestInit('POST', valid, headers)), [401]);
+        await expectProblem(
+          await fn.app.request(`/products/${seeded.id}/archive`, { method: 'POST', headers }),
+          [401],
+        );
+      }),
     );
   });
 

@@ -10,6 +10,10 @@ import { expect } from 'vitest';
 /** Runs per property: enough to find the classic breakages, few enough for CI on two cores. */
 export const RUNS = { numRuns: 60 };
 
+/** The admin token the suites give their functions, and its header. */
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
 /** Unicode strings with the awkward characters over-represented. */
 export const nastyString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
@@ -178,10 +182,18 @@ export async function snapshot(db: Firestore): Promise<Record<string, unknown>> 
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Runs `property` and then checks the database is exactly as it was before. */
-export async function withoutStateChange(db: Firestore, property: () => Promise<void>): Promise<void> {
+/** Checks `property` (RUNS runs), then that the database is exactly as it was before. */
+export function holdsWithoutStateChange(
+  db: Firestore,
+  property: fc.IAsyncProperty<unknown[]>,
+): Promise<void> {
+  return withoutStateChange(db, () => fc.assert(property, RUNS));
+}
+
+/** Runs `check` and then checks the database is exactly as it was before. */
+export async function withoutStateChange(db: Firestore, check: () => Promise<void>): Promise<void> {
   const before = await snapshot(db);
   expect(Object.keys(before).length, 'the database is seeded').toBeGreaterThan(0);
-  await property();
+  await check();
   expect(await snapshot(db)).toEqual(before);
 }

@@ -7,8 +7,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventory } from '../../functions/inventory/src/app.ts';
 import {
+  ADMIN,
+  ADMIN_TOKEN,
   expectProblem,
   headerValue,
+  holdsWithoutStateChange,
   hostileQuery,
   hostileRequestBody,
   hostileSegment,
@@ -16,11 +19,8 @@ import {
   nastyString,
   RUNS,
   requestInit,
-  withoutStateChange,
 } from './harness.ts';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789';
-const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const fn = inventory.create({ env: testEnv('hostile-inventory', { ADMIN_TOKEN }) });
 const db = () => fn.rt.db();
 const PRODUCT = 'p-stocked';
@@ -42,16 +42,14 @@ afterAll(async () => {
 
 describe('inventory under hostile input', () => {
   it('refuses malformed adjustments and settings with 4xx problem+json and changes no stock', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(hostileRequestBody, async (body) => {
-          await expectProblem(
-            await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', body, ADMIN)),
-          );
-          await expectProblem(await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', body, ADMIN)));
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(hostileRequestBody, async (body) => {
+        await expectProblem(
+          await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', body, ADMIN)),
+        );
+        await expectProblem(await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', body, ADMIN)));
+      }),
     );
   });
 
@@ -67,22 +65,20 @@ describe('inventory under hostile input', () => {
         (threshold) =>
           !(Number.isInteger(threshold) && (threshold as number) >= 0 && (threshold as number) <= 1e9),
       );
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(badDelta, badThreshold, async (delta, lowStockThreshold) => {
-          const adjust = json({ delta, reason: 'hostile' });
-          await expectProblem(
-            await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', adjust, ADMIN)),
-            [400],
-          );
-          const settings = json({ lowStockThreshold });
-          await expectProblem(
-            await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', settings, ADMIN)),
-            [400],
-          );
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(badDelta, badThreshold, async (delta, lowStockThreshold) => {
+        const adjust = json({ delta, reason: 'hostile' });
+        await expectProblem(
+          await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', adjust, ADMIN)),
+          [400],
+        );
+        const settings = json({ lowStockThreshold });
+        await expectProblem(
+          await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', settings, ADMIN)),
+          [400],
+        );
+      }),
     );
   });
 
@@ -94,23 +90,21 @@ describe('inventory under hostile input', () => {
         return true;
       }
     });
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(badId, async (segment) => {
-          await expectProblem(await fn.app.request(`/stock/${segment}`));
-          const adjust = json({ delta: 1, reason: 'hostile' });
-          await expectProblem(
-            await fn.app.request(`/stock/${segment}/adjustments`, requestInit('POST', adjust, ADMIN)),
-          );
-          await expectProblem(
-            await fn.app.request(
-              `/stock/${segment}`,
-              requestInit('PATCH', json({ lowStockThreshold: 1 }), ADMIN),
-            ),
-          );
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(badId, async (segment) => {
+        await expectProblem(await fn.app.request(`/stock/${segment}`));
+        const adjust = json({ delta: 1, reason: 'hostile' });
+        await expectProblem(
+          await fn.app.request(`/stock/${segment}/adjustments`, requestInit('POST', adjust, ADMIN)),
+        );
+        await expectProblem(
+          await fn.app.request(
+            `/stock/${segment}`,
+            requestInit('PATCH', json({ lowStockThreshold: 1 }), ADMIN),
+          ),
+        );
+      }),
     );
   });
 
@@ -127,18 +121,16 @@ describe('inventory under hostile input', () => {
   });
 
   it('refuses stock changes with any Authorization header but the admin token', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(headerValue, async (authorization) => {
-          const adjust = json({ delta: 5, reason: 'theft' });
-          const res = await fn.app.request(
-            `/stock/${PRODUCT}/adjustments`,
-            requestInit('POST', adjust, { authorization }),
-          );
-          await expectProblem(res, [401]);
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(headerValue, async (authorization) => {
+        const adjust = json({ delta: 5, reason: 'theft' });
+        const res = await fn.app.request(
+          `/stock/${PRODUCT}/adjustments`,
+          requestInit('POST', adjust, { authorization }),
+        );
+        await expectProblem(res, [401]);
+      }),
     );
   });
 });

@@ -7,18 +7,18 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledger } from '../../functions/ledger/src/app.ts';
 import {
+  ADMIN,
+  ADMIN_TOKEN,
   expectProblem,
   headerValue,
+  holdsWithoutStateChange,
   hostileQuery,
   hostileRequestBody,
   hostileSegment,
   RUNS,
   requestInit,
-  withoutStateChange,
 } from './harness.ts';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789';
-const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const fn = ledger.create({ env: testEnv('hostile-ledger', { ADMIN_TOKEN }) });
 const db = () => fn.rt.db();
 
@@ -45,30 +45,26 @@ afterAll(async () => {
 
 describe('the ledger under hostile input', () => {
   it('refuses malformed bulk replays with 4xx problem+json and replays nothing', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(hostileRequestBody, async (body) => {
-          await expectProblem(await fn.app.request('/dead-letters/replay', requestInit('POST', body, ADMIN)));
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(hostileRequestBody, async (body) => {
+        await expectProblem(await fn.app.request('/dead-letters/replay', requestInit('POST', body, ADMIN)));
+      }),
     );
   });
 
   it('answers any dead-letter id with 404 (or 4xx), never 5xx, and changes nothing', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(hostileSegment, async (segment) => {
-          await expectProblem(await fn.app.request(`/dead-letters/${segment}`, { headers: ADMIN }));
-          await expectProblem(
-            await fn.app.request(`/dead-letters/${segment}/replay`, { method: 'POST', headers: ADMIN }),
-          );
-          await expectProblem(
-            await fn.app.request(`/dead-letters/${segment}`, { method: 'DELETE', headers: ADMIN }),
-          );
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(hostileSegment, async (segment) => {
+        await expectProblem(await fn.app.request(`/dead-letters/${segment}`, { headers: ADMIN }));
+        await expectProblem(
+          await fn.app.request(`/dead-letters/${segment}/replay`, { method: 'POST', headers: ADMIN }),
+        );
+        await expectProblem(
+          await fn.app.request(`/dead-letters/${segment}`, { method: 'DELETE', headers: ADMIN }),
+        );
+      }),
     );
   });
 
@@ -85,25 +81,23 @@ describe('the ledger under hostile input', () => {
   });
 
   it('refuses every admin route, the live stream included, without the admin token', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(headerValue, hostileQuery, async (authorization, query) => {
-          const headers = { authorization };
-          for (const path of ['/events', '/dead-letters', `/events/stream?${query}`]) {
-            await expectProblem(await fn.app.request(path, { headers }), [401]);
-          }
-          await expectProblem(
-            await fn.app.request(`/events/stream?token=${encodeURIComponent(authorization)}`),
-            [401],
-          );
-          const replay = { text: JSON.stringify({ ids: ['0'.repeat(64)] }), contentType: 'application/json' };
-          await expectProblem(
-            await fn.app.request('/dead-letters/replay', requestInit('POST', replay, headers)),
-            [401],
-          );
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(headerValue, hostileQuery, async (authorization, query) => {
+        const headers = { authorization };
+        for (const path of ['/events', '/dead-letters', `/events/stream?${query}`]) {
+          await expectProblem(await fn.app.request(path, { headers }), [401]);
+        }
+        await expectProblem(
+          await fn.app.request(`/events/stream?token=${encodeURIComponent(authorization)}`),
+          [401],
+        );
+        const replay = { text: JSON.stringify({ ids: ['0'.repeat(64)] }), contentType: 'application/json' };
+        await expectProblem(
+          await fn.app.request('/dead-letters/replay', requestInit('POST', replay, headers)),
+          [401],
+        );
+      }),
     );
   });
 });

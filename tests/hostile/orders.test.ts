@@ -9,8 +9,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders } from '../../functions/orders/src/app.ts';
 import {
+  ADMIN,
+  ADMIN_TOKEN,
   expectProblem,
   headerValue,
+  holdsWithoutStateChange,
   hostileQuery,
   hostileRequestBody,
   hostileSegment,
@@ -21,8 +24,6 @@ import {
   withoutStateChange,
 } from './harness.ts';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789';
-const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const fn = orders.create({ env: testEnv('hostile-orders', { ADMIN_TOKEN }) });
 const db = () => fn.rt.db();
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -77,13 +78,11 @@ afterAll(async () => {
 
 describe('orders under hostile input', () => {
   it('refuses malformed order bodies with 4xx problem+json and places nothing', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(hostileRequestBody, async (body) => {
-          await expectProblem(await fn.app.request('/', requestInit('POST', body)));
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(hostileRequestBody, async (body) => {
+        await expectProblem(await fn.app.request('/', requestInit('POST', body)));
+      }),
     );
   });
 
@@ -92,22 +91,20 @@ describe('orders under hostile input', () => {
       productId: fc.oneof(nastyString, nastyNumber, fc.constant(null)),
       quantity: fc.oneof(nastyNumber, nastyString, fc.constant(null)),
     });
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(
-          fc.array(line, { maxLength: 3 }),
-          fc.oneof(fc.record({ name: nastyString, email: nastyString }), nastyString, fc.constant(null)),
-          async (items, customer) => {
-            const res = await fn.app.request('/', {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ items, customer }),
-            });
-            // Unknown products (a well-formed id nobody sells) are 422; everything else 400.
-            await expectProblem(res, [400, 422]);
-          },
-        ),
-        RUNS,
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 3 }),
+        fc.oneof(fc.record({ name: nastyString, email: nastyString }), nastyString, fc.constant(null)),
+        async (items, customer) => {
+          const res = await fn.app.request('/', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ items, customer }),
+          });
+          // Unknown products (a well-formed id nobody sells) are 422; everything else 400.
+          await expectProblem(res, [400, 422]);
+        },
       ),
     );
   });
@@ -115,53 +112,45 @@ describe('orders under hostile input', () => {
   it('refuses a malformed Idempotency-Key with 400 and places nothing', async () => {
     // Header values lose their surrounding whitespace on the way (HTTP's optional whitespace).
     const key = headerValue.filter((value) => !/^[\x21-\x7e]{1,200}$/.test(value.trim()));
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(key, async (value) => {
-          const res = await fn.app.request('/', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': value },
-            body: JSON.stringify(validOrder),
-          });
-          await expectProblem(res, [400]);
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(key, async (value) => {
+        const res = await fn.app.request('/', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': value },
+          body: JSON.stringify(validOrder),
+        });
+        await expectProblem(res, [400]);
+      }),
     );
   });
 
   it('hides orders behind any id, token or query that does not open them (404, never 5xx)', async () => {
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(hostileSegment, headerValue, hostileQuery, async (segment, authorization, query) => {
-          const headers = { authorization };
-          await expectProblem(await fn.app.request(`/${segment}`, { headers }), [404, 400, 401]);
-          await expectProblem(await fn.app.request(`/${placed.id}`, { headers }), [404]);
-          await expectProblem(await fn.app.request(`/${placed.id}/events?${query}`, { headers }), [404]);
-          await expectProblem(
-            await fn.app.request(`/${segment}/cancel`, { method: 'POST', headers }),
-            [404, 400],
-          );
-          await expectProblem(await fn.app.request(`/${placed.id}/ship`, { method: 'POST', headers }), [401]);
-          await expectProblem(await fn.app.request(`/?${query}`, { headers }), [401]);
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(hostileSegment, headerValue, hostileQuery, async (segment, authorization, query) => {
+        const headers = { authorization };
+        await expectProblem(await fn.app.request(`/${segment}`, { headers }), [404, 400, 401]);
+        await expectProblem(await fn.app.request(`/${placed.id}`, { headers }), [404]);
+        await expectProblem(await fn.app.request(`/${placed.id}/events?${query}`, { headers }), [404]);
+        await expectProblem(
+          await fn.app.request(`/${segment}/cancel`, { method: 'POST', headers }),
+          [404, 400],
+        );
+        await expectProblem(await fn.app.request(`/${placed.id}/ship`, { method: 'POST', headers }), [401]);
+        await expectProblem(await fn.app.request(`/?${query}`, { headers }), [401]);
+      }),
     );
   });
 
   it("refuses malformed cancel bodies with the order's own token and changes nothing", async () => {
     const headers = { authorization: `Bearer ${placed.token}` };
-    await withoutStateChange(await db(), () =>
-      fc.assert(
-        fc.asyncProperty(hostileRequestBody, async (body) => {
-          fc.pre(!validCancelBody(body));
-          await expectProblem(
-            await fn.app.request(`/${placed.id}/cancel`, requestInit('POST', body, headers)),
-          );
-        }),
-        RUNS,
-      ),
+    await holdsWithoutStateChange(
+      await db(),
+      fc.asyncProperty(hostileRequestBody, async (body) => {
+        fc.pre(!validCancelBody(body));
+        await expectProblem(await fn.app.request(`/${placed.id}/cancel`, requestInit('POST', body, headers)));
+      }),
     );
   });
 

@@ -80,12 +80,13 @@ describe('order tokens', () => {
     const ask = (id: string, headers: Record<string, string>) => fn.app.request(`/${id}`, { headers });
     const unknown = await refusal(await ask(unknownId, {}), unknownId);
     expect(unknown.status).toBe(404);
-    for (const headers of [
+    const refused: Array<Record<string, string>> = [
       {},
       { authorization: `Bearer ${theirs.token}` },
       { authorization: `Bearer ${mine.token.slice(0, -1)}${mine.token.endsWith('A') ? 'B' : 'A'}` },
       { authorization: `Bearer ${createHash('sha256').update(mine.token).digest('hex')}` },
-    ]) {
+    ];
+    for (const headers of refused) {
       expect(await refusal(await ask(mine.id, headers), mine.id)).toEqual(unknown);
       expect(await refusal(await ask(unknownId, headers), unknownId)).toEqual(unknown);
       const cancel = (id: string) => fn.app.request(`/${id}/cancel`, { method: 'POST', headers });

@@ -135,10 +135,12 @@ export const orders = defineFunction({
 
     /**
      * Places the order, or, for a used Idempotency-Key, answers the order it placed (with its
-     * token); all in one transaction, so concurrent requests with one key place one order.
+     * token). The key's claim and the order commit in one transaction, so concurrent requests with
+     * one key place one order; prices come from the projection read just before, outside it.
      */
-    const placeOnce = (request: PlaceOrder, key: string | undefined) =>
-      rt.transact(async (work) => {
+    const placeOnce = async (request: PlaceOrder, key: string | undefined) => {
+      const products = await store.currentProducts(request.items.map((line) => line.productId));
+      return rt.transact(async (work) => {
         const requestHash = requestDigest(request);
         const claimed = key ? await store.readIdempotencyKey(work, key) : undefined;
         if (key && claimed) {
@@ -147,10 +149,6 @@ export const orders = defineFunction({
           if (!first) throw new Error(`Idempotency-Key record names a missing order ${claimed.orderId}`);
           return { order: first.order, token: openToken(claimed.sealedToken, key, claimed.orderId) };
         }
-        const products = await store.products(
-          work,
-          request.items.map((line) => line.productId),
-        );
         const { token, tokenHash } = issueToken();
         const { order, events } = placeOrder({
           id: randomUUID(),
@@ -167,6 +165,7 @@ export const orders = defineFunction({
         for (const event of events) work.emit(event);
         return { order, token };
       });
+    };
 
     app.post('/', async (c) => {
       const key = idempotencyKey(c);

@@ -105,6 +105,18 @@ export class OrdersStore {
     return new Map(snaps.filter((s) => s.exists).map((s) => [s.id, s.data() as ProductEntry]));
   }
 
+  /**
+   * The projection as it stands, read outside any transaction. Placing an order prices from this
+   * snapshot: a transaction that read the shared product documents would lock them (server
+   * clients lock what they read), and every concurrent order would queue behind the others.
+   */
+  async currentProducts(ids: readonly string[]): Promise<Map<string, ProductEntry>> {
+    const db = await this.#db();
+    const refs = ids.map((id) => db.collection(PRODUCTS).doc(id));
+    const snaps = refs.length ? await db.getAll(...refs) : [];
+    return new Map(snaps.filter((s) => s.exists).map((s) => [s.id, s.data() as ProductEntry]));
+  }
+
   saveProduct(work: Work, entry: ProductEntry): void {
     work.tx.set(work.db.collection(PRODUCTS).doc(entry.id), entry);
   }

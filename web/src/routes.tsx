@@ -27,6 +27,8 @@ export const routes: RouteDefinition[] = [
       { path: '/stock', component: guarded(lazy(() => import('./admin/StockAdmin.tsx'))) },
       { path: '/orders', component: guarded(lazy(() => import('./admin/OrdersAdmin.tsx'))) },
       { path: '/orders/:id', component: guarded(lazy(() => import('./admin/OrderAdmin.tsx'))) },
+      { path: '/events', component: guarded(lazy(() => import('./admin/EventsAdmin.tsx'))) },
+      { path: '/dead-letters', component: guarded(lazy(() => import('./admin/DeadLettersAdmin.tsx'))) },
     ],
   },
   { path: '*', component: guarded(lazy(() => import('./shop/NotFound.tsx'))) },

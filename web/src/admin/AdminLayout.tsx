@@ -24,6 +24,12 @@ export default function AdminLayout(props: RouteSectionProps) {
           <A href="/admin/orders" activeClass="active">
             Orders
           </A>
+          <A href="/admin/events" activeClass="active">
+            Events
+          </A>
+          <A href="/admin/dead-letters" activeClass="active">
+            Dead letters
+          </A>
           <button type="button" class="button button-link" onClick={signOut}>
             Sign out
           </button>

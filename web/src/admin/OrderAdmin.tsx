@@ -1,4 +1,7 @@
-/** @module One order for managers: customer, lines, timeline; ship a confirmed order, cancel an open one. */
+/**
+ * @module One order for managers: customer, lines, timeline, the events of its saga; ship a confirmed
+ * order, cancel an open one.
+ */
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
 import { StatusBadge } from '../components/Badges.tsx';
@@ -6,6 +9,7 @@ import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../co
 import { ErrorNotice, Loading } from '../components/States.tsx';
 import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
+import { OrderEvents } from './OrderEvents.tsx';
 
 export default function OrderAdmin() {
   const params = useParams<{ id: string }>();
@@ -87,6 +91,7 @@ export default function OrderAdmin() {
                   </p>
                 </section>
               </div>
+              <OrderEvents orderId={current().id} version={current().updatedAt} />
             </>
           )}
         </Match>

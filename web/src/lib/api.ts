@@ -284,3 +284,126 @@ export function watchOrder(
     },
   };
 }
+
+// Ledger (admin)
+
+/** A CloudEvent as the ledger received it: its context attributes, extensions and data. */
+export interface CloudEventRecord {
+  specversion: string;
+  id: string;
+  source: string;
+  type: string;
+  time?: string;
+  subject?: string;
+  datacontenttype?: string;
+  data?: unknown;
+  [extension: string]: unknown;
+}
+
+/** An event in the ledger: `id` is the ledger's own key, `event` the CloudEvent as received. */
+export interface LedgerEvent {
+  id: string;
+  recordedAt: string;
+  event: CloudEventRecord;
+}
+
+export type DeadLetterStatus = 'dead' | 'replayed';
+
+/** An event Knative gave up delivering to one destination, and what became of it. */
+export interface DeadLetter {
+  id: string;
+  status: DeadLetterStatus;
+  /** Where delivery failed (Knative's `knativeerrordest`). */
+  destination: string | null;
+  /** The destination's last HTTP status; null when it never answered. */
+  errorCode: number | null;
+  /** The destination's last answer as text (`base64:…` when it was not UTF-8); null when empty. */
+  errorData: string | null;
+  failures: number;
+  firstDeadAt: string;
+  deadAt: string;
+  replays: number;
+  replayedAt: string | null;
+  event: CloudEventRecord;
+}
+
+/** Exact matches on the event's attributes. */
+export interface LedgerEventFilter {
+  type?: string;
+  subject?: string;
+  source?: string;
+}
+
+export interface LedgerEventQuery extends LedgerEventFilter {
+  since?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Recorded events, newest first (by arrival). */
+export const listLedgerEvents = (params: LedgerEventQuery = {}) =>
+  call<Page<LedgerEvent>>('GET', `/ledger/events${query({ ...params })}`, { auth: 'admin' });
+
+export interface DeadLetterQuery {
+  status?: DeadLetterStatus;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Dead letters, latest failure first. */
+export const listDeadLetters = (params: DeadLetterQuery = {}) =>
+  call<Page<DeadLetter>>('GET', `/ledger/dead-letters${query({ ...params })}`, { auth: 'admin' });
+
+export const getDeadLetter = (id: string) =>
+  call<DeadLetter>('GET', `/ledger/dead-letters/${encodeURIComponent(id)}`, { auth: 'admin' });
+
+/** Re-sends the dead letter's event to the broker (same id and source: consumers that applied it ignore it). */
+export const replayDeadLetter = (id: string) =>
+  call<DeadLetter>('POST', `/ledger/dead-letters/${encodeURIComponent(id)}/replay`, { auth: 'admin' });
+
+export interface BulkReplay {
+  replayed: string[];
+  notFound: string[];
+}
+
+/** Replays up to 100 dead letters in one go. */
+export const replayDeadLetters = (ids: readonly string[]) =>
+  call<BulkReplay>('POST', '/ledger/dead-letters/replay', { body: { ids }, auth: 'admin' });
+
+export const discardDeadLetter = (id: string) =>
+  call<void>('DELETE', `/ledger/dead-letters/${encodeURIComponent(id)}`, { auth: 'admin' });
+
+export interface LedgerWatch {
+  stop(): void;
+}
+
+/**
+ * Follows the events the ledger records from now on (server-sent events; the admin token goes in
+ * the URL, which `EventSource` cannot send headers for). After a drop, or when the ledger reports
+ * the stream `interrupted`, the browser reconnects with the last id it saw and nothing is skipped.
+ */
+export function watchLedgerEvents(
+  filter: LedgerEventFilter,
+  onEvent: (event: LedgerEvent) => void,
+  onState: (state: StreamState) => void = () => undefined,
+): LedgerWatch {
+  const source = new EventSource(url(`/ledger/events/stream${query({ ...filter, token: adminToken() })}`));
+  onState('connecting');
+  source.addEventListener('open', () => onState('live'));
+  source.addEventListener('ledger-event', (message) => {
+    try {
+      onEvent(JSON.parse((message as MessageEvent<string>).data) as LedgerEvent);
+    } catch {
+      // A malformed message is skipped; the next one stands on its own.
+    }
+  });
+  source.addEventListener('interrupted', () => onState('reconnecting'));
+  source.addEventListener('error', () =>
+    onState(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'),
+  );
+  return {
+    stop() {
+      source.close();
+    },
+  };
+}

@@ -22,7 +22,12 @@ export function product(overrides: Partial<Product> & Pick<Product, 'id' | 'name
   };
 }
 
-const problem = (status: number, title: string, detail?: string, extra: Record<string, unknown> = {}) =>
+export const problem = (
+  status: number,
+  title: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+) =>
   HttpResponse.json(
     { type: 'about:blank', title, status, detail, ...extra },
     {
@@ -31,7 +36,8 @@ const problem = (status: number, title: string, detail?: string, extra: Record<s
     },
   );
 
-function page<T>(items: T[], url: URL, fallbackLimit = 24) {
+/** A page of `items` as the functions answer a cursor-paged list (the cursor is an offset here). */
+export function page<T>(items: T[], url: URL, fallbackLimit = 24) {
   const limit = Number(url.searchParams.get('limit') ?? fallbackLimit);
   const start = Number(url.searchParams.get('cursor') ?? 0);
   const slice = items.slice(start, start + limit);

@@ -6,18 +6,24 @@ import type { RequestHandler } from 'msw';
 import { Shell } from '../components/Shell.tsx';
 import { signIn } from '../lib/admin-session.ts';
 import { routes } from '../routes.tsx';
+import { createFakeLedger, type FakeLedgerOptions } from './fake-ledger.ts';
 import { ADMIN_TOKEN, createFakeShop, type FakeShopOptions } from './fake-shop.ts';
 import { server } from './server.ts';
 
 export interface RenderOptions extends FakeShopOptions {
   /** Signs in as admin first. */
   admin?: boolean;
+  /** The ledger's recorded events and dead letters. */
+  ledger?: FakeLedgerOptions;
   /** Handlers that answer before the fake shop (failures, slow answers). */
   overrides?: RequestHandler[];
 }
 
 export function renderApp(url: string, options: RenderOptions = {}) {
   const shop = createFakeShop(options);
+  const ledger = createFakeLedger(options.ledger);
+  // The shop's go first: its catch-all records every request, the ledger's included.
+  server.use(...ledger.handlers);
   server.use(...shop.handlers);
   if (options.overrides) server.use(...options.overrides);
   if (options.admin) signIn(ADMIN_TOKEN);
@@ -29,5 +35,5 @@ export function renderApp(url: string, options: RenderOptions = {}) {
       {routes}
     </MemoryRouter>
   ));
-  return { ...view, shop, user, history, path: () => history.get() };
+  return { ...view, shop, ledger, user, history, path: () => history.get() };
 }

@@ -1,0 +1,90 @@
+/**
+ * @module A table of ledger events (time recorded, type, subject, source, CloudEvent id); each row
+ * opens below itself to show the event's attributes and data.
+ */
+import { A } from '@solidjs/router';
+import { createSignal, For, Show } from 'solid-js';
+import type { LedgerEvent } from '../lib/api.ts';
+import { EventDetail, formatEventTime, shortType } from './EventDetail.tsx';
+
+export function EventTable(props: {
+  events: readonly LedgerEvent[];
+  /** Accessible name of the table. */
+  label: string;
+  /** Subjects link to the explorer filtered by them (off where every row has the same subject). */
+  subjectLinks?: boolean;
+}) {
+  return (
+    <div class="table-wrap">
+      <table class="table event-table" aria-label={props.label}>
+        <thead>
+          <tr>
+            <th scope="col">Recorded</th>
+            <th scope="col">Type</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Source</th>
+            <th scope="col">Id</th>
+            <th scope="col" class="actions-cell">
+              <span class="visually-hidden">Details</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.events}>
+            {(entry) => <EventRow entry={entry} subjectLink={props.subjectLinks ?? true} />}
+          </For>
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function EventRow(props: { entry: LedgerEvent; subjectLink: boolean }) {
+  const [open, setOpen] = createSignal(false);
+  const detailId = () => `event-${props.entry.id}`;
+  const event = () => props.entry.event;
+  return (
+    <>
+      <tr classList={{ 'row-open': open() }}>
+        <td>
+          <time datetime={props.entry.recordedAt}>{formatEventTime(props.entry.recordedAt)}</time>
+        </td>
+        <td class="mono" title={event().type}>
+          {shortType(event().type)}
+        </td>
+        <td class="mono">
+          <Show when={event().subject} fallback="—">
+            {(subject) => (
+              <Show when={props.subjectLink} fallback={subject()}>
+                <A href={`/admin/events?subject=${encodeURIComponent(subject())}`}>{subject()}</A>
+              </Show>
+            )}
+          </Show>
+        </td>
+        <td class="mono">{event().source}</td>
+        <td class="mono cell-id" title={event().id}>
+          {event().id}
+        </td>
+        <td class="actions-cell">
+          <button
+            type="button"
+            class="button button-link"
+            aria-expanded={open()}
+            aria-controls={open() ? detailId() : undefined}
+            aria-label={`${open() ? 'Hide' : 'Show'} event ${event().id}`}
+            onClick={() => setOpen(!open())}
+          >
+            {open() ? 'Hide' : 'Show'}
+          </button>
+        </td>
+      </tr>
+      <Show when={open()}>
+        <tr class="detail-row" id={detailId()}>
+          <td colSpan={6}>
+            <EventDetail event={event()} />
+          </td>
+        </tr>
+      </Show>
+    </>
+  );
+}

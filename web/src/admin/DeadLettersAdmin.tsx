@@ -161,9 +161,6 @@ export default function DeadLettersAdmin() {
                 <th scope="col">Event</th>
                 <th scope="col">Destination</th>
                 <th scope="col">Error</th>
-                <th scope="col" class="num">
-                  Failures
-                </th>
                 <th scope="col">Status</th>
                 <th scope="col" class="actions-cell">
                   <span class="visually-hidden">Actions</span>
@@ -237,10 +234,10 @@ function DeadLetterRow(props: {
       <td>
         <details>
           <summary>
-            <span class="mono" title={props.letter.event.type}>
+            <span class="mono nowrap" title={props.letter.event.type}>
               {shortType(props.letter.event.type)}
-            </span>{' '}
-            <span class="mono muted">{props.letter.event.id}</span>
+            </span>
+            <span class="mono muted event-id">{props.letter.event.id}</span>
           </summary>
           <EventDetail event={props.letter.event} />
         </details>
@@ -255,13 +252,15 @@ function DeadLetterRow(props: {
           {(data) => <pre class="json">{readableErrorData(data())}</pre>}
         </Show>
       </td>
-      <td class="num">{props.letter.failures}</td>
       <td>
         <span class={`badge badge-${props.letter.status}`}>{STATUS_LABEL[props.letter.status]}</span>
+        <div class="muted nowrap">
+          {props.letter.failures === 1 ? 'failed once' : `failed ${props.letter.failures} times`}
+        </div>
         <Show when={props.letter.replayedAt}>
           {(at) => (
             <div class="muted">
-              {props.letter.replays === 1 ? 'once' : `${props.letter.replays} times`}, last{' '}
+              replayed {props.letter.replays === 1 ? 'once' : `${props.letter.replays} times`}, last{' '}
               {formatEventTime(at())}
             </div>
           )}
@@ -271,7 +270,7 @@ function DeadLetterRow(props: {
         <Show
           when={confirming()}
           fallback={
-            <>
+            <div class="row-actions">
               <button
                 type="button"
                 class="button button-secondary button-small"
@@ -280,7 +279,7 @@ function DeadLetterRow(props: {
                 onClick={() => props.onReplay()}
               >
                 Replay
-              </button>{' '}
+              </button>
               <button
                 type="button"
                 class="button button-link danger"
@@ -290,7 +289,7 @@ function DeadLetterRow(props: {
               >
                 Discard
               </button>
-            </>
+            </div>
           }
         >
           <span class="confirm">

@@ -1,6 +1,7 @@
 /**
  * @module A table of ledger events (time recorded, type, subject, source, CloudEvent id); each row
- * opens below itself to show the event's attributes and data.
+ * opens below itself to show the event's attributes and data. A subject links to the explorer
+ * filtered by it.
  */
 import { A } from '@solidjs/router';
 import { createSignal, For, Show } from 'solid-js';
@@ -11,8 +12,8 @@ export function EventTable(props: {
   events: readonly LedgerEvent[];
   /** Accessible name of the table. */
   label: string;
-  /** Subjects link to the explorer filtered by them (off where every row has the same subject). */
-  subjectLinks?: boolean;
+  /** Leaves out the subject column (where every row has the same subject). */
+  withoutSubject?: boolean;
 }) {
   return (
     <div class="table-wrap">
@@ -21,7 +22,9 @@ export function EventTable(props: {
           <tr>
             <th scope="col">Recorded</th>
             <th scope="col">Type</th>
-            <th scope="col">Subject</th>
+            <Show when={!props.withoutSubject}>
+              <th scope="col">Subject</th>
+            </Show>
             <th scope="col">Source</th>
             <th scope="col">Id</th>
             <th scope="col" class="actions-cell">
@@ -31,7 +34,7 @@ export function EventTable(props: {
         </thead>
         <tbody>
           <For each={props.events}>
-            {(entry) => <EventRow entry={entry} subjectLink={props.subjectLinks ?? true} />}
+            {(entry) => <EventRow entry={entry} withSubject={!props.withoutSubject} />}
           </For>
         </tbody>
       </table>
@@ -39,7 +42,7 @@ export function EventTable(props: {
   );
 }
 
-function EventRow(props: { entry: LedgerEvent; subjectLink: boolean }) {
+function EventRow(props: { entry: LedgerEvent; withSubject: boolean }) {
   const [open, setOpen] = createSignal(false);
   const detailId = () => `event-${props.entry.id}`;
   const event = () => props.entry.event;
@@ -49,19 +52,19 @@ function EventRow(props: { entry: LedgerEvent; subjectLink: boolean }) {
         <td>
           <time datetime={props.entry.recordedAt}>{formatEventTime(props.entry.recordedAt)}</time>
         </td>
-        <td class="mono" title={event().type}>
+        <td class="mono nowrap" title={event().type}>
           {shortType(event().type)}
         </td>
-        <td class="mono">
-          <Show when={event().subject} fallback="—">
-            {(subject) => (
-              <Show when={props.subjectLink} fallback={subject()}>
+        <Show when={props.withSubject}>
+          <td class="mono">
+            <Show when={event().subject} fallback="—">
+              {(subject) => (
                 <A href={`/admin/events?subject=${encodeURIComponent(subject())}`}>{subject()}</A>
-              </Show>
-            )}
-          </Show>
-        </td>
-        <td class="mono">{event().source}</td>
+              )}
+            </Show>
+          </td>
+        </Show>
+        <td class="mono nowrap">{event().source}</td>
         <td class="mono cell-id" title={event().id}>
           {event().id}
         </td>
@@ -80,7 +83,7 @@ function EventRow(props: { entry: LedgerEvent; subjectLink: boolean }) {
       </tr>
       <Show when={open()}>
         <tr class="detail-row" id={detailId()}>
-          <td colSpan={6}>
+          <td colSpan={props.withSubject ? 6 : 5}>
             <EventDetail event={event()} />
           </td>
         </tr>

@@ -48,7 +48,7 @@ export function OrderEvents(props: {
                 <EventTable
                   events={[...page().items].reverse()}
                   label="Events of this order"
-                  subjectLinks={false}
+                  withoutSubject
                 />
               </Show>
             )}

@@ -38,6 +38,7 @@ export const CONTENT_SECURITY_POLICY = {
 
 export const web = defineFunction({
   name: 'web',
+  public: true,
   env: {
     UPSTREAM_CATALOG: z.optional(z.url()),
     UPSTREAM_INVENTORY: z.optional(z.url()),

@@ -29,6 +29,12 @@ export interface FunctionSpec<E extends z.core.$ZodLooseShape> {
   name: string;
   /** Env variables this function adds to the base ones (parsed once, at start). */
   env?: E;
+  /**
+   * True for the one function the public ingress reaches (web). Its `/metrics` then refuses
+   * requests that came through a proxy (`X-Forwarded-For`/`Forwarded`: Knative's queue-proxy adds
+   * them to every routed request), so only a scrape of the pod itself reads them.
+   */
+  public?: boolean;
   // biome-ignore lint/suspicious/noExplicitAny: handlers type their own config view
   events?: EventHandlers<any>;
   routes?: (app: StockflowApp, rt: Runtime<BaseConfig & z.infer<z.ZodMiniObject<E>>>) => void;
@@ -92,7 +98,12 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         },
       });
       const state = { ready: true, inFlight: 0 };
-      const fn = { rt, state, metrics, app: buildApp(rt, state, metrics, config.BODY_LIMIT_BYTES) };
+      const fn = {
+        rt,
+        state,
+        metrics,
+        app: buildApp(rt, state, metrics, config.BODY_LIMIT_BYTES, spec.public ?? false),
+      };
       if (spec.events) mountEvents(fn.app as unknown as Hono, rt, spec.events, metrics);
       spec.routes?.(fn.app, rt);
       return fn;
@@ -105,6 +116,7 @@ function buildApp<C>(
   state: StockflowFunction<C>['state'],
   metrics: LazyMetrics,
   maxSize: number,
+  isPublic: boolean,
 ): StockflowApp {
   const app = new Hono<AppEnv>();
 
@@ -161,6 +173,9 @@ function buildApp<C>(
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/metrics', async (c) => {
+    if (isPublic && (c.req.header('x-forwarded-for') || c.req.header('forwarded'))) {
+      throw new Problem(404, 'Not Found', { detail: `No route for GET ${c.req.path}.` });
+    }
     const { registry } = await metrics.load();
     return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType });
   });

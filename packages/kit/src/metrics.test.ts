@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { defineFunction } from './app.ts';
 import { counterFunction } from './testing/counter-function.ts';
 import { cloudEventRequest, startFakeSink, testEnv } from './testing/index.ts';
 
@@ -78,5 +79,24 @@ describe('/metrics', () => {
     );
     expect(text).toContain('stockflow_outbox_pending');
     expect(text).toContain('process_cpu_seconds_total');
+  });
+
+  it('hides the public function metrics from requests that came through a proxy', async () => {
+    const publicFunction = defineFunction({ name: 'edge', public: true });
+    const fn = publicFunction.create({ env: testEnv('metrics') });
+    cleanup.push(() => fn.rt.close());
+    expect((await fn.app.request('/metrics')).status).toBe(200);
+    const proxied = await fn.app.request('/metrics', { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(proxied.status).toBe(404);
+    expect(proxied.headers.get('content-type')).toBe('application/problem+json');
+    expect((await fn.app.request('/metrics', { headers: { forwarded: 'for=203.0.113.9' } })).status).toBe(
+      404,
+    );
+    // A function the ingress does not reach answers its scraper whatever the headers.
+    const internal = counterFunction.create({ env: testEnv('metrics') });
+    cleanup.push(() => internal.rt.close());
+    expect(
+      (await internal.app.request('/metrics', { headers: { 'x-forwarded-for': '10.0.0.1' } })).status,
+    ).toBe(200);
   });
 });

@@ -5,7 +5,7 @@
  * and nothing delivered.
  */
 import { createLogger } from '@stockflow/kit';
-import { cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import { cloudEventRequest } from '@stockflow/kit/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/catalog/src/app.ts';
@@ -15,15 +15,16 @@ import { orders } from '../../functions/orders/src/app.ts';
 import { type Mesh, startMesh } from '../../packages/mesh/src/index.ts';
 import { startSubscriber, type TestSubscriber } from '../../packages/mesh/src/testing.ts';
 import {
-  ADMIN_TOKEN,
+  ADMIN,
   contentTypes,
   expectProblem,
   headerValue,
+  holds,
   holdsWithoutStateChange,
   hostileBodyText,
+  hostileFunction,
   hostileJson,
   nastyString,
-  RUNS,
 } from './harness.ts';
 
 const valid = {
@@ -102,10 +103,10 @@ const brokenStructured = fc
 const brokenEvent = fc.oneof(brokenBinary, brokenStructured);
 
 const functions = [
-  { fn: catalog.create({ env: testEnv('hostile-ev-catalog', { ADMIN_TOKEN }) }) },
-  { fn: inventory.create({ env: testEnv('hostile-ev-inventory', { ADMIN_TOKEN }) }) },
-  { fn: orders.create({ env: testEnv('hostile-ev-orders', { ADMIN_TOKEN }) }) },
-  { fn: ledger.create({ env: testEnv('hostile-ev-ledger', { ADMIN_TOKEN }) }) },
+  { fn: hostileFunction(catalog, 'hostile-ev-catalog') },
+  { fn: hostileFunction(inventory, 'hostile-ev-inventory') },
+  { fn: hostileFunction(orders, 'hostile-ev-orders') },
+  { fn: hostileFunction(ledger, 'hostile-ev-ledger') },
 ].map(({ fn }) => ({ name: fn.rt.name, fn }));
 
 /** The types a function consumes, with their data schemas. */
@@ -122,7 +123,7 @@ beforeAll(async () => {
       fn.rt.name === 'catalog'
         ? await fn.app.request('/products', {
             method: 'POST',
-            headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+            headers: { ...ADMIN, 'content-type': 'application/json' },
             body: JSON.stringify({ sku: 'SEED', name: 'Seed', priceCents: 1, currency: 'EUR' }),
           })
         : fn.rt.name === 'orders'
@@ -140,17 +141,11 @@ beforeAll(async () => {
     expect(seed.status).toBeLessThan(300);
   }
 });
-afterAll(async () => {
-  for (const { fn } of functions) {
-    await fn.rt.outbox.drain(500);
-    await fn.rt.close();
-  }
-});
 
 describe.each(functions)("$name's POST /events under hostile CloudEvents", ({ fn }) => {
   it('answers missing or malformed attributes and broken JSON with 400, storing nothing', async () => {
     await holdsWithoutStateChange(
-      await fn.rt.db(),
+      fn,
       fc.asyncProperty(brokenEvent, async (init) => {
         await expectProblem(await fn.app.request('/events', init), [400]);
       }),
@@ -164,7 +159,7 @@ describe.each(consumers)("$name's POST /events under events with wrong data", ({
   it('answers wrong data for every consumed type with 400, storing nothing', async () => {
     const types = consumed(name);
     await holdsWithoutStateChange(
-      await fn.rt.db(),
+      fn,
       fc.asyncProperty(
         fc.constantFrom(...types),
         hostileJson,
@@ -203,11 +198,10 @@ describe('the broker ingress under hostile CloudEvents', () => {
   });
 
   it('answers every broken event with 400 problem+json and delivers nothing', async () => {
-    await fc.assert(
+    await holds(
       fc.asyncProperty(brokenEvent, async (init) => {
         await expectProblem(await fetch(mesh.ingressUrl(), init), [400]);
       }),
-      RUNS,
     );
     // A valid event afterwards is the only delivery: nothing broken got through before it.
     const ok = await fetch(mesh.ingressUrl(), { method: 'POST', headers: valid, body: '{}' });

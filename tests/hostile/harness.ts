@@ -4,8 +4,10 @@
  * problem+json, and a snapshot of a function's whole Firestore database to prove nothing changed.
  */
 import type { CollectionReference, Firestore } from '@google-cloud/firestore';
+import type { CreateOptions, StockflowFunction } from '@stockflow/kit';
+import { testEnv } from '@stockflow/kit/testing';
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 /** Runs per property: enough to find the classic breakages, few enough for CI on two cores. */
 export const RUNS = { numRuns: 60 };
@@ -13,6 +15,27 @@ export const RUNS = { numRuns: 60 };
 /** The admin token the suites give their functions, and its header. */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/**
+ * A function in process on a database of its own (`prefix`), with the suites' admin token; after
+ * the file's tests its outbox is drained and it is closed.
+ */
+export function hostileFunction<C>(
+  definition: { create(options: CreateOptions): StockflowFunction<C> },
+  prefix: string,
+): StockflowFunction<C> {
+  const fn = definition.create({ env: testEnv(prefix, { ADMIN_TOKEN }) });
+  afterAll(async () => {
+    await fn.rt.outbox.drain(500);
+    await fn.rt.close();
+  });
+  return fn;
+}
+
+/** A well-formed JSON request body, as `requestInit` takes it. */
+export function jsonBody(value: unknown): { text: string; contentType: string } {
+  return { text: JSON.stringify(value), contentType: 'application/json' };
+}
 
 /** Unicode strings with the awkward characters over-represented. */
 export const nastyString = fc.oneof(
@@ -182,16 +205,27 @@ export async function snapshot(db: Firestore): Promise<Record<string, unknown>> 
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Checks `property` (RUNS runs), then that the database is exactly as it was before. */
-export function holdsWithoutStateChange(
-  db: Firestore,
-  property: fc.IAsyncProperty<unknown[]>,
-): Promise<void> {
-  return withoutStateChange(db, () => fc.assert(property, RUNS));
+/** Anything with a runtime whose database a snapshot can read: a function under test. */
+interface WithDatabase {
+  rt: { db(): Promise<Firestore> };
 }
 
-/** Runs `check` and then checks the database is exactly as it was before. */
-export async function withoutStateChange(db: Firestore, check: () => Promise<void>): Promise<void> {
+/** Checks `property` (RUNS runs). */
+export function holds(property: fc.IAsyncProperty<unknown[]>): Promise<void> {
+  return fc.assert(property, RUNS);
+}
+
+/** Checks `property` (RUNS runs), then that `fn`'s database is exactly as it was before. */
+export function holdsWithoutStateChange(
+  fn: WithDatabase,
+  property: fc.IAsyncProperty<unknown[]>,
+): Promise<void> {
+  return withoutStateChange(fn, () => holds(property));
+}
+
+/** Runs `check` and then checks `fn`'s database is exactly as it was before. */
+export async function withoutStateChange(fn: WithDatabase, check: () => Promise<void>): Promise<void> {
+  const db = await fn.rt.db();
   const before = await snapshot(db);
   expect(Object.keys(before).length, 'the database is seeded').toBeGreaterThan(0);
   await check();

@@ -10,61 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../packages/mesh/src/runner/stack.ts';
 import { startSubscriber, type TestSubscriber } from '../../packages/mesh/src/testing.ts';
+import { COUNTER_ENTRY, counterSystemManifests, LEDGER_DEAD_LETTERS } from './fixtures.ts';
 import { startTestStack, type TestStack } from './stack.ts';
-
-const ledgerRef = `
-      ref:
-        apiVersion: serving.knative.dev/v1
-        kind: Service
-        name: ledger
-      uri: /dead-letters`;
 
 /** The ledger's own manifest (knative/base/ledger.yaml) plus a counter consumer reached through `faultUrl`. */
 function manifests(faultUrl: string): string {
-  return `
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata:
-  name: default
-spec:
-  delivery:
-    retry: 1
-    backoffPolicy: exponential
-    backoffDelay: PT0.1S
-    deadLetterSink:${ledgerRef}
----
-apiVersion: sources.knative.dev/v1
-kind: SinkBinding
-metadata:
-  name: functions
-spec:
-  subject:
-    apiVersion: serving.knative.dev/v1
-    kind: Service
-    selector:
-      matchLabels:
-        stockflow.dev/publishes-events: "true"
-  sink:
-    ref:
-      apiVersion: eventing.knative.dev/v1
-      kind: Broker
-      name: default
----
-apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: counter
-  labels:
-    networking.knative.dev/visibility: cluster-local
-spec:
-  template:
-    spec:
-      containers:
-        - image: counter
-          env:
-            - name: FIRESTORE_DATABASE
-              value: counter
----
+  return `${counterSystemManifests({ retry: 1, deadLetterToLedger: true })}---
 apiVersion: eventing.knative.dev/v1
 kind: Trigger
 metadata:
@@ -80,7 +31,7 @@ spec:
     retry: 2
     backoffPolicy: exponential
     backoffDelay: PT0.1S
-    deadLetterSink:${ledgerRef}
+    deadLetterSink:${LEDGER_DEAD_LETTERS}
 `;
 }
 
@@ -122,7 +73,7 @@ describe('the ledger in the stack: log, dead letter, fix, replay', () => {
     copyFileSync(join(REPO_ROOT, 'knative/base/ledger.yaml'), join(dir, 'ledger.yaml'));
     stack = await startTestStack({
       manifests: dir,
-      entries: { counter: join(REPO_ROOT, 'packages/kit/src/testing/counter-main.ts') },
+      entries: { counter: COUNTER_ENTRY },
     });
   });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../packages/mesh/src/runner/stack.ts';
 import { startSubscriber, type TestSubscriber } from '../../packages/mesh/src/testing.ts';
+import { COUNTER_ENTRY, counterSystemManifests } from './fixtures.ts';
 import { startTestStack, type TestStack } from './stack.ts';
 
 const refused = (url: string) =>
@@ -20,55 +21,7 @@ const refused = (url: string) =>
 
 /** The Knative objects of a one-function system, as a function's knative/base/<name>.yaml has them. */
 function counterManifests(watcherUrl: string): string {
-  return `
-apiVersion: eventing.knative.dev/v1
-kind: Broker
-metadata:
-  name: default
-spec:
-  delivery:
-    retry: 3
-    backoffPolicy: exponential
-    backoffDelay: PT0.1S
----
-apiVersion: sources.knative.dev/v1
-kind: SinkBinding
-metadata:
-  name: functions
-spec:
-  subject:
-    apiVersion: serving.knative.dev/v1
-    kind: Service
-    selector:
-      matchLabels:
-        stockflow.dev/publishes-events: "true"
-  sink:
-    ref:
-      apiVersion: eventing.knative.dev/v1
-      kind: Broker
-      name: default
----
-apiVersion: serving.knative.dev/v1
-kind: Service
-metadata:
-  name: counter
-  labels:
-    networking.knative.dev/visibility: cluster-local
-    stockflow.dev/publishes-events: "true"
-spec:
-  template:
-    spec:
-      containers:
-        - image: counter
-          env:
-            - name: FIRESTORE_DATABASE
-              value: counter
-            - name: ADMIN_TOKEN
-              valueFrom:
-                secretKeyRef:
-                  name: stockflow-admin
-                  key: token
----
+  return `${counterSystemManifests({ retry: 3, publishes: true })}---
 apiVersion: eventing.knative.dev/v1
 kind: Trigger
 metadata:
@@ -124,7 +77,7 @@ describe('a stack of fixture manifests: the kit counter function behind the mesh
     writeFileSync(join(dir, 'counter.yaml'), counterManifests(watcher.url));
     stack = await startTestStack({
       manifests: dir,
-      entries: { counter: join(REPO_ROOT, 'packages/kit/src/testing/counter-main.ts') },
+      entries: { counter: COUNTER_ENTRY },
     });
   });
 

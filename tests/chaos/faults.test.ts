@@ -7,16 +7,13 @@
  * letters exactly where the test forced permanent failures, and those replay once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { Firestore } from '@google-cloud/firestore';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import type { MeshStats } from '../../packages/mesh/src/broker.ts';
-import { REPO_ROOT, type Stack, startStack } from '../../packages/mesh/src/runner/stack.ts';
-import { type FaultProxy, startFaultProxy } from './proxy.ts';
+import { type Stack, startStack } from '../../packages/mesh/src/runner/stack.ts';
+import { type FaultProxy, manifestsBehind, startFaultProxy } from './proxy.ts';
 
 const ORDERS = Number(process.env.CHAOS_ORDERS ?? 1000);
 const PRODUCTS = 20;
@@ -43,28 +40,6 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
     if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
     await sleep(250);
   }
-}
-
-/** A copy of knative/base whose Triggers to the proxied functions point at their fault proxies. */
-async function manifestsBehind(proxies: Record<string, FaultProxy>): Promise<string> {
-  const source = join(REPO_ROOT, 'knative', 'base');
-  const dir = await mkdtemp(join(tmpdir(), 'stockflow-chaos-'));
-  for (const file of await readdir(source)) {
-    if (!file.endsWith('.yaml') || file === 'kustomization.yaml') continue;
-    const docs = parseAllDocuments(await readFile(join(source, file), 'utf8'));
-    for (const doc of docs) {
-      const object = doc.toJS() as {
-        kind?: string;
-        spec?: { subscriber?: { ref?: { name: string }; uri?: string } };
-      };
-      const subscriber = object.spec?.subscriber;
-      const proxy = subscriber?.ref && proxies[subscriber.ref.name];
-      if (object.kind !== 'Trigger' || !proxy) continue;
-      doc.setIn(['spec', 'subscriber'], { uri: `${proxy.url}${subscriber.uri ?? ''}` });
-    }
-    await writeFile(join(dir, file), docs.map((d) => d.toString()).join('---\n'));
-  }
-  return dir;
 }
 
 interface Placed {

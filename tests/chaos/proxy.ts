@@ -2,10 +2,15 @@
  * @module A fault-injecting HTTP proxy on 127.0.0.1 in front of a function's `/events`: it forwards
  * every request to the function, or, while a fault is on, answers 503, holds the request past the
  * Trigger's timeout, or refuses chosen events with 400 (a permanent failure Knative does not retry).
- * It counts what it did to each request.
+ * It counts what it did to each request. `manifestsBehind` puts proxies in front of functions.
  */
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from '../../packages/mesh/src/runner/stack.ts';
 
 export type Fault =
   | { kind: 'none' }
@@ -100,4 +105,29 @@ export async function startFaultProxy(): Promise<FaultProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return proxy;
+}
+
+/**
+ * A copy of knative/base, in a new temporary folder the caller removes, in which every Trigger to a
+ * Service named in `proxies` goes through that Service's proxy instead.
+ */
+export async function manifestsBehind(proxies: Record<string, FaultProxy>): Promise<string> {
+  const source = join(REPO_ROOT, 'knative', 'base');
+  const dir = await mkdtemp(join(tmpdir(), 'stockflow-faults-'));
+  for (const file of await readdir(source)) {
+    if (!file.endsWith('.yaml') || file === 'kustomization.yaml') continue;
+    const docs = parseAllDocuments(await readFile(join(source, file), 'utf8'));
+    for (const doc of docs) {
+      const object = doc.toJS() as {
+        kind?: string;
+        spec?: { subscriber?: { ref?: { name: string }; uri?: string } };
+      };
+      const subscriber = object.spec?.subscriber;
+      const proxy = subscriber?.ref && proxies[subscriber.ref.name];
+      if (object.kind !== 'Trigger' || !proxy) continue;
+      doc.setIn(['spec', 'subscriber'], { uri: `${proxy.url}${subscriber.uri ?? ''}` });
+    }
+    await writeFile(join(dir, file), docs.map((d) => d.toString()).join('---\n'));
+  }
+  return dir;
 }

@@ -8,40 +8,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
-import { REPO_ROOT } from '../../packages/mesh/src/runner/stack.ts';
-import { type FaultProxy, startFaultProxy } from '../chaos/proxy.ts';
+import { type FaultProxy, manifestsBehind, startFaultProxy } from '../chaos/proxy.ts';
 import { startTestStack, type TestStack } from '../system/stack.ts';
 import { type Browser, CHROMIUM, launchBrowser, shot, watchForErrors } from './browser.ts';
 
 const poll = { timeout: 30_000, interval: 200 };
-
-/** A copy of knative/base in which every Trigger to `service` goes through `proxy` instead. */
-async function manifestsWithTriggersThrough(service: string, proxy: FaultProxy): Promise<string> {
-  const source = join(REPO_ROOT, 'knative', 'base');
-  const dir = await mkdtemp(join(tmpdir(), 'stockflow-e2e-ledger-'));
-  for (const file of await readdir(source)) {
-    if (!file.endsWith('.yaml') || file === 'kustomization.yaml') continue;
-    const docs = parseAllDocuments(await readFile(join(source, file), 'utf8'));
-    for (const doc of docs) {
-      const object = doc.toJS() as {
-        kind?: string;
-        spec?: { subscriber?: { ref?: { name: string }; uri?: string } };
-      };
-      const subscriber = object.spec?.subscriber;
-      if (object.kind !== 'Trigger' || subscriber?.ref?.name !== service) continue;
-      doc.setIn(['spec', 'subscriber'], { uri: `${proxy.url}${subscriber.uri ?? ''}` });
-    }
-    await writeFile(join(dir, file), docs.map((d) => d.toString()).join('---\n'));
-  }
-  return dir;
-}
 
 describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', () => {
   let proxy: FaultProxy;
@@ -110,7 +85,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', (
 
   beforeAll(async () => {
     proxy = await startFaultProxy();
-    manifests = await manifestsWithTriggersThrough('inventory', proxy);
+    manifests = await manifestsBehind({ inventory: proxy });
     stack = await startTestStack({ manifests });
     proxy.upstream = stack.urls.services.inventory!;
     if (!stack.urls.web) throw new Error('web is not running: run `npm run build` first');

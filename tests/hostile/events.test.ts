@@ -144,12 +144,9 @@ beforeAll(async () => {
 
 describe.each(functions)("$name's POST /events under hostile CloudEvents", ({ fn }) => {
   it('answers missing or malformed attributes and broken JSON with 400, storing nothing', async () => {
-    await holdsWithoutStateChange(
-      fn,
-      fc.asyncProperty(brokenEvent, async (init) => {
-        await expectProblem(await fn.app.request('/events', init), [400]);
-      }),
-    );
+    await holdsWithoutStateChange(fn, brokenEvent, async (init) => {
+      await expectProblem(await fn.app.request('/events', init), [400]);
+    });
   });
 });
 
@@ -160,16 +157,15 @@ describe.each(consumers)("$name's POST /events under events with wrong data", ({
     const types = consumed(name);
     await holdsWithoutStateChange(
       fn,
-      fc.asyncProperty(
-        fc.constantFrom(...types),
-        hostileJson,
-        fc.boolean(),
-        async ([type, handler], data, structured) => {
-          fc.pre(!handler.data.safeParse(data).success);
-          const init = cloudEventRequest({ type, data }, structured ? 'structured' : 'binary');
-          await expectProblem(await fn.app.request('/events', init), [400]);
-        },
-      ),
+
+      fc.constantFrom(...types),
+      hostileJson,
+      fc.boolean(),
+      async ([type, handler], data, structured) => {
+        fc.pre(!handler.data.safeParse(data).success);
+        const init = cloudEventRequest({ type, data }, structured ? 'structured' : 'binary');
+        await expectProblem(await fn.app.request('/events', init), [400]);
+      },
     );
   });
 });
@@ -198,11 +194,9 @@ describe('the broker ingress under hostile CloudEvents', () => {
   });
 
   it('answers every broken event with 400 problem+json and delivers nothing', async () => {
-    await holds(
-      fc.asyncProperty(brokenEvent, async (init) => {
-        await expectProblem(await fetch(mesh.ingressUrl(), init), [400]);
-      }),
-    );
+    await holds(brokenEvent, async (init) => {
+      await expectProblem(await fetch(mesh.ingressUrl(), init), [400]);
+    });
     // A valid event afterwards is the only delivery: nothing broken got through before it.
     const ok = await fetch(mesh.ingressUrl(), { method: 'POST', headers: valid, body: '{}' });
     expect(ok.status).toBe(202);

@@ -210,17 +210,23 @@ interface WithDatabase {
   rt: { db(): Promise<Firestore> };
 }
 
-/** Checks `property` (RUNS runs). */
-export function holds(property: fc.IAsyncProperty<unknown[]>): Promise<void> {
-  return fc.assert(property, RUNS);
+/** What `fc.asyncProperty` takes: arbitraries, then a check over the values they draw. */
+type PropertyArgs<Ts extends [unknown, ...unknown[]]> = [
+  ...arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  check: (...values: Ts) => Promise<void>,
+];
+
+/** Checks the property of `arbitraries` and `check` (RUNS runs). */
+export function holds<Ts extends [unknown, ...unknown[]]>(...property: PropertyArgs<Ts>): Promise<void> {
+  return fc.assert(fc.asyncProperty(...property), RUNS);
 }
 
-/** Checks `property` (RUNS runs), then that `fn`'s database is exactly as it was before. */
-export function holdsWithoutStateChange(
+/** Checks the property (RUNS runs), then that `fn`'s database is exactly as it was before. */
+export function holdsWithoutStateChange<Ts extends [unknown, ...unknown[]]>(
   fn: WithDatabase,
-  property: fc.IAsyncProperty<unknown[]>,
+  ...property: PropertyArgs<Ts>
 ): Promise<void> {
-  return withoutStateChange(fn, () => holds(property));
+  return withoutStateChange(fn, () => holds(...property));
 }
 
 /** Runs `check` and then checks `fn`'s database is exactly as it was before. */

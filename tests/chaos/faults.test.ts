@@ -301,6 +301,19 @@ describe('faults: 1,000 orders while the system is hurt', () => {
         '/dead-letters?status=dead&limit=100',
       );
       return res.body.items.length >= refused.size ? res.body.items : undefined;
+    }).catch(async (error) => {
+      // Say what was there, so a failure here can be told apart: a dead letter lost, or a refused
+      // event that reached inventory after all (a redelivery the proxy let through).
+      const all = await call<{
+        items: Array<{ event: { id: string }; status: string; destination: string }>;
+      }>('ledger', '/dead-letters?limit=100');
+      console.log('refused event ids', [...refused]);
+      console.log(
+        'dead letters',
+        all.body.items.map((d) => `${d.event.id} ${d.status} ${d.destination}`),
+      );
+      console.log('mesh stats', stack.mesh.stats());
+      throw error;
     });
     expect(new Set(deadLetters.map((d) => d.event.id))).toEqual(refused);
     const replay = await call<{ replayed: string[] }>('ledger', '/dead-letters/replay', {

@@ -152,12 +152,13 @@ export class LedgerStore {
       );
     };
     listen(from.getTime());
-    return {
-      stop() {
-        stopped = true;
-        unsubscribe?.();
-      },
+    const stop = () => {
+      stopped = true;
+      unsubscribe?.();
+      forget();
     };
+    const forget = this.#rt.onClose(stop);
+    return { stop };
   }
 
   /** When the event `id` (a ledger id) was recorded, or undefined when it is not (or no longer) kept. */

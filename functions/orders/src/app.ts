@@ -183,7 +183,16 @@ export const orders = defineFunction({
       const stored = await openOrder(c, bearerToken(c) ?? c.req.query('token'));
       return streamOrder(c, {
         first: stored.order,
-        watch: (onOrder, onError) => store.watch(stored.order.id, onOrder, onError),
+        watch: async (onOrder, onError) => {
+          // Stopped when the stream ends, or before the client closes at shutdown, whichever first.
+          const unsubscribe = await store.watch(stored.order.id, onOrder, onError);
+          const stop = () => {
+            unsubscribe();
+            forget();
+          };
+          const forget = rt.onClose(stop);
+          return stop;
+        },
         keepAliveMs: rt.config.SSE_KEEPALIVE_MS,
         log: rt.log,
       });

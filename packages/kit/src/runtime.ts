@@ -66,6 +66,7 @@ export class Runtime<C = unknown> {
   /** Prometheus metrics: `rt.metrics.record((m) => m.deadLetters.inc(...))`. */
   readonly metrics: LazyMetrics;
   readonly #firestore: ReturnType<typeof lazyFirestore>;
+  readonly #closers = new Set<() => void>();
 
   constructor(options: RuntimeOptions<C>) {
     this.name = options.name;
@@ -169,7 +170,18 @@ export class Runtime<C = unknown> {
     });
   }
 
+  /**
+   * Registers something to stop before the database client closes (a Firestore listener would
+   * otherwise try to reconnect to a terminated client). Returns a function that unregisters it.
+   */
+  onClose(stop: () => void): () => void {
+    this.#closers.add(stop);
+    return () => this.#closers.delete(stop);
+  }
+
   async close(): Promise<void> {
+    for (const stop of [...this.#closers]) stop();
+    this.#closers.clear();
     await this.#firestore.close();
   }
 

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { counterFunction } from './testing/counter-function.ts';
+import { testEnv } from './testing/index.ts';
+
+describe('Runtime.close', () => {
+  it('stops what registered with onClose (listeners) before the client closes, and not what unregistered', async () => {
+    const { rt } = counterFunction.create({ env: testEnv('runtime') });
+    const db = await rt.db();
+    const seen: string[] = [];
+    const unsubscribe = db.collection('counters').onSnapshot(
+      () => undefined,
+      () => undefined,
+    );
+    rt.onClose(() => {
+      seen.push('listener');
+      unsubscribe();
+    });
+    const forget = rt.onClose(() => seen.push('forgotten'));
+    forget();
+    await rt.close();
+    expect(seen).toEqual(['listener']);
+  });
+});

@@ -85,9 +85,10 @@ describe('cloudbuild.yaml', () => {
     expect(Object.keys(config.substitutions).sort()).toEqual(['_CLUSTER', '_REGION', '_REPOSITORY']);
   });
 
-  it('installs, lints, typechecks and tests (with the Firestore emulator) before building images', () => {
+  it('installs, audits, lints, typechecks and tests (with the Firestore emulator) before building images', () => {
     expect(config.steps.map((s: { id: string }) => s.id)).toEqual([
       'install',
+      'audit',
       'lint',
       'typecheck',
       'test',
@@ -96,7 +97,8 @@ describe('cloudbuild.yaml', () => {
     ]);
     expect(step('test').script).toContain('google-cloud-cli-firestore-emulator');
     expect(step('test').script).toMatch(/npx vitest run/);
-    expect(step('images').waitFor).toEqual(['lint', 'typecheck', 'test']);
+    expect(step('images').waitFor).toEqual(['audit', 'lint', 'typecheck', 'test']);
+    expect(step('audit').script).toBe('npm run audit -- --required');
     expect(step('deploy').waitFor).toEqual(['images']);
     for (const s of config.steps) expect(s.name, s.id).toMatch(/:(?!latest$)[\w.-]+$/);
   });
@@ -116,7 +118,7 @@ describe('cloudbuild.yaml', () => {
   it('rejects unknown fields, mixed script and args, unknown substitutions and dangling waitFor', () => {
     const broken = structuredClone(config);
     broken.steps[0].waitFor = ['deploy'];
-    broken.steps[1].args = ['--fix'];
+    broken.steps[2].args = ['--fix'];
     broken.steps.push({
       id: 'notify',
       name: 'gcr.io/cloud-builders/curl:latest',

@@ -2,7 +2,7 @@
  * `npm run mesh` as other tools use it: a real process that prints its broker ingress once ready,
  * delivers, and stops cleanly on SIGTERM and SIGINT.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

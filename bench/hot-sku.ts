@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Firestore } from '@google-cloud/firestore';
 import type { OrderLine } from '@stockflow/contracts';
-import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
+import { type EventRecord, FIRESTORE_SETTINGS, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
 import { cloudEventRequest, startFakeSink } from '@stockflow/kit/testing';
 import { auditStock } from '../functions/inventory/src/stock.ts';
@@ -137,7 +137,7 @@ export async function run() {
     LOG_LEVEL: 'error',
     STOCK_COMMIT_INTERVAL_MS: commitInterval,
   });
-  const db = new Firestore({ projectId: PROJECT, databaseId: database });
+  const db = new Firestore({ projectId: PROJECT, databaseId: database, ...FIRESTORE_SETTINGS });
   try {
     // Warm the process (Firestore client, 200 connections) with one untimed round of each kind.
     await runRound(base, db, 'warm-hot', ['warm']);

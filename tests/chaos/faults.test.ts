@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { Firestore } from '@google-cloud/firestore';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
+import { FIRESTORE_SETTINGS } from '@stockflow/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshStats } from '../../packages/mesh/src/broker.ts';
 import { type Stack, startStack } from '../../packages/mesh/src/runner/stack.ts';
@@ -101,7 +102,7 @@ describe('faults: 1,000 orders while the system is hurt', () => {
     for (const name of PROXIED) proxies[name]!.upstream = stack.urls.services[name]!;
     process.env.FIRESTORE_EMULATOR_HOST = stack.urls.firestore;
     db = (name) => {
-      const client = new Firestore({ projectId, databaseId: name });
+      const client = new Firestore({ projectId, databaseId: name, ...FIRESTORE_SETTINGS });
       clients.push(client);
       return client;
     };

@@ -19,21 +19,23 @@ export function firestoreModule(): Promise<FirestoreModule> {
   return loading;
 }
 
+/**
+ * Settings for every Firestore client of ours (functions, tests, benches). The universe domain is
+ * named so the client never probes the GCE metadata server to learn it (a second of delay, off-machine
+ * traffic and a MetadataLookupWarning wherever there is no metadata server).
+ */
+export const FIRESTORE_SETTINGS = {
+  ignoreUndefinedProperties: true,
+  universeDomain: 'googleapis.com',
+} as const;
+
 /** A lazily created client for one (named) database. */
 export function lazyFirestore({ projectId, databaseId }: FirestoreOptions) {
   let client: Promise<Firestore> | undefined;
   return {
     get(): Promise<Firestore> {
       client ??= firestoreModule().then(
-        ({ Firestore }) =>
-          new Firestore({
-            projectId,
-            databaseId,
-            ignoreUndefinedProperties: true,
-            // Named explicitly, so the client never probes the GCE metadata server to learn it
-            // (a second of delay and off-machine traffic wherever there is no metadata server).
-            universeDomain: 'googleapis.com',
-          }),
+        ({ Firestore }) => new Firestore({ projectId, databaseId, ...FIRESTORE_SETTINGS }),
       );
       return client;
     },

@@ -21,6 +21,7 @@ export {
   onEach,
   PING_TYPE,
 } from './events.ts';
+export { FIRESTORE_SETTINGS } from './firestore.ts';
 export { createLogger, type Logger, type LogScope, logScope } from './log.ts';
 export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats } from './outbox.ts';
 export * from './problem.ts';

@@ -7,6 +7,7 @@
  * Trigger's delivery is marked done there, so what a stopped mesh had not finished is delivered by
  * the next one (`resume`), as a durable broker would.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '@stockflow/kit';
 import { type Clock, systemClock } from './clock.ts';
 import { InvalidEventError, type MeshEvent, readEvent, withAttributes } from './cloudevent.ts';
@@ -110,6 +111,9 @@ export class BrokerPlane {
   };
 
   constructor(options: BrokerPlaneOptions) {
+    // Every delivery waiting out a backoff listens for the stop: hundreds at once are normal here,
+    // not the leak Node warns of past 10 listeners.
+    setMaxListeners(0, this.#abort.signal);
     this.#resolve = options.resolve ?? (() => undefined);
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log;

@@ -312,6 +312,31 @@ describe('retries (retries.go SelectiveRetry; retry: N is N+1 calls)', () => {
     expect(sub.requests).toHaveLength(2);
     expect(dead!.headers['ce-knativeerrorcode']).toBe('500');
   });
+
+  it('many deliveries backing off at once are not taken for a listener leak', async () => {
+    // Each waiting retry listens for the mesh's stop; 30 at once used to print Node's
+    // MaxListenersExceededWarning (the limit is 10 listeners per AbortSignal).
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const sub = await subscriber((request) =>
+        sub.requests.filter((r) => r.headers['ce-id'] === request.headers['ce-id']).length > 1
+          ? { status: 202 }
+          : { status: 503 },
+      );
+      const m = await mesh([
+        broker({ retry: 2, backoffPolicy: 'exponential', backoffDelay: 'PT0.2S' }),
+        trigger('t', { subscriber: { uri: sub.url } }),
+      ]);
+      for (let i = 0; i < 30; i++) await post(m.ingressUrl(), binary({ 'ce-id': `evt-${i}` }));
+      await expect.poll(() => m.stats().delivered, { timeout: 5_000 }).toBe(30);
+      expect(m.stats().retries).toBeGreaterThanOrEqual(30);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
 });
 
 describe('backoff timing with an injected clock (retries.go backoff, attemptNum from 0)', () => {

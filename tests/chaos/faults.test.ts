@@ -420,10 +420,7 @@ describe('faults: 1,000 orders while the system is hurt', () => {
       ['events copied back (shuffled)', replayedCopies],
       ['mesh retries', meshStats.reduce((n, s) => n + s.retries, 0)],
       ['mesh deliveries resumed from the journal', meshStats.reduce((n, s) => n + s.resumed, 0)],
-      [
-        'mesh dead-lettered / dropped',
-        `${meshStats.reduce((n, s) => n + s.deadLettered, 0)} / ${dropped}`,
-      ],
+      ['mesh dead-lettered / dropped', `${meshStats.reduce((n, s) => n + s.deadLettered, 0)} / ${dropped}`],
       ['duplicates skipped (live processes)', duplicates],
       ['orders pending on dead letters, then replayed', pendingBeforeReplay],
       ['dead letters (all forced, all replayed)', deadLetters.length],

@@ -198,6 +198,27 @@ describe('forwarding /api/<function>/…', () => {
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ detail: 'duplicate sku' });
   });
+
+  it('counts forwarded requests per function in its metrics, not as one /api/* route', async () => {
+    const catalog = await startUpstream();
+    const orders = await startUpstream();
+    const base = await startWeb({ UPSTREAM_CATALOG: catalog.url, UPSTREAM_ORDERS: orders.url });
+    await fetch(`${base}/api/catalog/products?q=tea`);
+    await fetch(`${base}/api/catalog/products/p-1`);
+    await fetch(`${base}/api/orders/o-1`);
+    await fetch(`${base}/api/nothing/here`);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const requests = [...text.matchAll(/^stockflow_http_requests_total\{([^}]*)\} (\d+)/gm)].map(
+      ([, labels, n]) => `${labels} ${n}`,
+    );
+    expect(requests).toEqual(
+      expect.arrayContaining([
+        'method="GET",route="/api/catalog/*",status="200",service="web" 2',
+        'method="GET",route="/api/orders/*",status="200",service="web" 1',
+        'method="GET",route="/api/*",status="404",service="web" 1',
+      ]),
+    );
+  });
 });
 
 describe('isInternalPath', () => {

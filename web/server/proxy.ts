@@ -4,7 +4,7 @@
  * browser event by event); the function's internal endpoints are never reachable from outside.
  */
 
-import { formatTraceparent, logScope, notFound, Problem } from '@stockflow/kit';
+import { type AppEnv, formatTraceparent, logScope, notFound, Problem } from '@stockflow/kit';
 import type { Context } from 'hono';
 import { proxy } from 'hono/proxy';
 
@@ -61,12 +61,14 @@ export function isInternalPath(rest: string, method = 'POST'): boolean {
 
 /** The handler for `/api/:function/*`. */
 export function forwardToFunctions(upstreams: Upstreams) {
-  return async function forwardToFunction(c: Context): Promise<Response> {
+  return async function forwardToFunction(c: Context<AppEnv>): Promise<Response> {
     const url = new URL(c.req.url);
     const match = /^\/api\/([^/]+)(\/.*)?$/.exec(url.pathname);
     const name = match?.[1] ?? '';
     const rest = match?.[2] ?? '/';
     if (!isFunctionName(name)) throw notFound(`There is no function named "${name}".`);
+    // Metrics and spans per function, not one `/api/*` for every forwarded call.
+    c.set('route', `/api/${name}/*`);
     if (isInternalPath(rest, c.req.method)) throw notFound(`No route for ${c.req.method} ${url.pathname}.`);
     const base = upstreams[name];
     if (!base) {

@@ -19,7 +19,14 @@ import { parseTraceparent } from './trace.ts';
 import { Tracing } from './tracing.ts';
 
 export interface AppEnv {
-  Variables: { requestId: string };
+  Variables: {
+    requestId: string;
+    /**
+     * A finer route label than the matched pattern, set by a handler that serves many routes behind
+     * one pattern (web's `/api/*` sets `/api/<function>/*`); it must come from a bounded set.
+     */
+    route?: string;
+  };
 }
 
 export type StockflowApp = Hono<AppEnv>;
@@ -137,8 +144,8 @@ function buildApp<C>(
     }
     const status = c.res.status;
     const seconds = (performance.now() - started) / 1000;
-    // The matched route pattern, not the raw path: bounded label values.
-    const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
+    // The matched route pattern (or the handler's finer label), not the raw path: bounded values.
+    const route = c.get('route') ?? (c.req.routePath === '/*' ? 'unmatched' : c.req.routePath);
     const method = c.req.method;
     span.updateName(`${method} ${route}`);
     span.setAttribute('http.route', route);

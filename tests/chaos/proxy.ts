@@ -2,7 +2,9 @@
  * @module A fault-injecting HTTP proxy on 127.0.0.1 in front of a function's `/events`: it forwards
  * every request to the function, or, while a fault is on, answers 503, holds the request past the
  * Trigger's timeout, or refuses chosen events with 400 (a permanent failure Knative does not retry).
- * It counts what it did to each request. `manifestsBehind` puts proxies in front of functions.
+ * A refused event is poisoned: every later delivery of it is refused too, until `cure()` (the fix is
+ * deployed), as a subscriber bug would refuse it; so a refusal whose answer the broker never saw (an
+ * attempt that timed out) still ends as a dead letter. It counts what it did to each request. `manifestsBehind` puts proxies in front of functions.
  */
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,7 +18,7 @@ export type Fault =
   | { kind: 'none' }
   | { kind: 'unavailable' }
   | { kind: 'hang'; holdMs: number }
-  /** Refuses with 400 the next `count` events of `type`, recording their ids. */
+  /** Refuses with 400 the next `count` events of `type` (and poisons them), recording their ids. */
   | { kind: 'refuse'; type: string; count: number };
 
 export interface FaultProxy {
@@ -25,8 +27,10 @@ export interface FaultProxy {
   upstream: string;
   fault: Fault;
   readonly counts: { forwarded: number; unavailable: number; hung: number; refused: number };
-  /** The ids of the events refused with 400 (they go to the dead-letter sink). */
+  /** The ids of the events refused with 400, once each (they go to the dead-letter sink). */
   readonly refusedIds: string[];
+  /** Stops refusing: no fault, and the events refused so far are delivered from now on. */
+  cure(): void;
   close(): Promise<void>;
 }
 
@@ -34,12 +38,17 @@ const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'transfer-encodi
 
 export async function startFaultProxy(): Promise<FaultProxy> {
   const held = new Set<ServerResponse>();
+  const poisoned = new Set<string>();
   const proxy: FaultProxy = {
     url: '',
     upstream: '',
     fault: { kind: 'none' },
     counts: { forwarded: 0, unavailable: 0, hung: 0, refused: 0 },
     refusedIds: [],
+    cure() {
+      proxy.fault = { kind: 'none' };
+      poisoned.clear();
+    },
     close: () =>
       new Promise((resolve) => {
         for (const res of held) res.destroy();
@@ -50,6 +59,13 @@ export async function startFaultProxy(): Promise<FaultProxy> {
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const fault = proxy.fault;
+    const id = String(req.headers['ce-id']);
+    const refuse = () => {
+      proxy.counts.refused++;
+      const problem = JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400 });
+      res.writeHead(400, { 'content-type': 'application/problem+json' }).end(problem);
+    };
+    if (poisoned.has(id)) return refuse();
     if (fault.kind === 'unavailable') {
       proxy.counts.unavailable++;
       res.writeHead(503, { 'content-type': 'text/plain' }).end('injected: unavailable');
@@ -67,11 +83,9 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     }
     if (fault.kind === 'refuse' && fault.count > 0 && req.headers['ce-type'] === fault.type) {
       fault.count--;
-      proxy.counts.refused++;
-      proxy.refusedIds.push(String(req.headers['ce-id']));
-      const problem = JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400 });
-      res.writeHead(400, { 'content-type': 'application/problem+json' }).end(problem);
-      return;
+      poisoned.add(id);
+      proxy.refusedIds.push(id);
+      return refuse();
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {

@@ -146,7 +146,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', (
     await shot(page, '20-admin-dead-letters');
 
     // The fault is fixed; the admin replays the dead letter.
-    proxy.fault = { kind: 'none' };
+    proxy.cure();
     await row.getByRole('button', { name: `Replay order.placed ${eventId}` }).click();
     await page.getByText(`Replayed order.placed ${eventId}: it was sent to the broker again.`).waitFor();
     await expect.poll(() => row.getByText('Replayed', { exact: true }).count(), poll).toBe(1);

@@ -86,10 +86,16 @@ export class Dispatcher {
       req.once('close', () => this.#inFlight.delete(req));
       let timer: NodeJS.Timeout | undefined;
       if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () => req.destroy(new DispatchError(`no answer within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
+        // The subscriber's time starts once the request has a connection (new or pooled), not while
+        // it queues behind `maxSockets` others: Knative's dispatcher opens as many connections as it
+        // needs, so its timeout never counts a local queue. Counting it made a congested mesh time
+        // out answers that had arrived, and retry deliveries the subscriber had already refused.
+        req.once('socket', () => {
+          timer = setTimeout(
+            () => req.destroy(new DispatchError(`no answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        });
       }
       let answered = false;
       const fail = (error: Error) => {

@@ -423,7 +423,10 @@ describe('faults: 1,000 orders while the system is hurt', () => {
         ).join(', '),
       ],
       ['events copied back (shuffled)', replayedCopies],
-      ['mesh retries', meshStats.reduce((n, s) => n + s.retries, 0)],
+      [
+        'mesh retries (attempts unanswered)',
+        `${meshStats.reduce((n, s) => n + s.retries, 0)} (${meshStats.reduce((n, s) => n + s.unanswered, 0)})`,
+      ],
       ['mesh deliveries resumed from the journal', meshStats.reduce((n, s) => n + s.resumed, 0)],
       ['mesh dead-lettered / dropped', `${meshStats.reduce((n, s) => n + s.deadLettered, 0)} / ${dropped}`],
       ['duplicates skipped (live processes)', duplicates],

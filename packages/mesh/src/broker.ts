@@ -52,6 +52,8 @@ export interface MeshStats {
   delivered: number;
   /** Attempts after the first, to subscribers and dead-letter sinks alike. */
   retries: number;
+  /** Attempts that got no answer: timed out, refused or reset connections. */
+  unanswered: number;
   /** Deliveries a journal handed over from a mesh that stopped before finishing them. */
   resumed: number;
   deadLettered: number;
@@ -104,6 +106,7 @@ export class BrokerPlane {
     accepted: 0,
     delivered: 0,
     retries: 0,
+    unanswered: 0,
     resumed: 0,
     deadLettered: 0,
     dropped: 0,
@@ -400,6 +403,7 @@ export class BrokerPlane {
           ...(outcome.ok ? {} : { reason: outcome.reason }),
         });
       if (outcome.ok) return outcome;
+      if (outcome.noResponse) this.#stats.unanswered++;
       // A subscriber that is not running cannot come back within this mesh's life: no retries.
       const retryable =
         target.kind !== 'missing' && isRetryable(outcome.noResponse ? undefined : outcome.status);

@@ -311,6 +311,7 @@ describe('retries (retries.go SelectiveRetry; retry: N is N+1 calls)', () => {
     const [dead] = await dls.waitFor(1);
     expect(sub.requests).toHaveLength(2);
     expect(dead!.headers['ce-knativeerrorcode']).toBe('500');
+    await expect.poll(() => m.stats()).toMatchObject({ retries: 1, unanswered: 2, deadLettered: 1 });
   });
 
   it('many deliveries backing off at once are not taken for a listener leak', async () => {

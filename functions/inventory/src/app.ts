@@ -52,9 +52,15 @@ const env = {
   LOW_STOCK_THRESHOLD: z._default(envInt({ min: 0 }), 5),
   /** Least time between two commits (group commit): caps each stock document's write rate. */
   STOCK_COMMIT_INTERVAL_MS: z._default(envInt({ min: 0, max: 10_000 }), 0),
+  /** Stock changes that may wait for a commit; more are refused with 503 and Retry-After. */
+  STOCK_QUEUE_LIMIT: z._default(envInt({ min: 1, max: 1_000_000 }), 2_000),
 };
 
-type InventoryConfig = BaseConfig & { LOW_STOCK_THRESHOLD: number; STOCK_COMMIT_INTERVAL_MS: number };
+type InventoryConfig = BaseConfig & {
+  LOW_STOCK_THRESHOLD: number;
+  STOCK_COMMIT_INTERVAL_MS: number;
+  STOCK_QUEUE_LIMIT: number;
+};
 
 const MAX_IDS = 100;
 
@@ -101,6 +107,7 @@ function writerOf(rt: Runtime<InventoryConfig>): StockWriter {
     writer = new StockWriter(rt, {
       commitIntervalMs: rt.config.STOCK_COMMIT_INTERVAL_MS,
       defaultLowStockThreshold: rt.config.LOW_STOCK_THRESHOLD,
+      maxQueued: rt.config.STOCK_QUEUE_LIMIT,
     });
     writers.set(rt, writer);
   }

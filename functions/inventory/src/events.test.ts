@@ -188,3 +188,26 @@ describe('bad events', () => {
     expect(await inv.emitted('io.stockflow.stock.rejected')).toEqual([]);
   });
 });
+
+describe('overload', () => {
+  it('answers 503 with Retry-After when its queue of stock changes is full, and applies the retry', async () => {
+    // Commits at least 1.5 s apart and one change allowed to wait: the second placement waits for
+    // the next commit, the third finds the queue full.
+    const inv = await openInventory({ STOCK_COMMIT_INTERVAL_MS: '1500', STOCK_QUEUE_LIMIT: '1' });
+    open.push(inv);
+    expect((await inv.deliver(events.goodsReceived('a', 10, 'r1'))).status).toBe(202);
+    const waiting = inv.deliver(events.placed('o1', lines(['a', 1])));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const third = events.placed('o2', lines(['a', 2]), 'evt-o2');
+    const refused = await inv.deliver(third);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect((await waiting).status).toBe(202);
+    expect(await inv.level('a')).toMatchObject({ onHand: 10, reserved: 1 });
+    // Knative's retry of the refused delivery (same event id) is applied once.
+    expect((await inv.deliver(third)).status).toBe(202);
+    expect(await inv.level('a')).toMatchObject({ onHand: 10, reserved: 3 });
+    expect(await inv.emitted('io.stockflow.stock.reserved')).toHaveLength(2);
+  });
+});

@@ -27,7 +27,7 @@ describe('StockWriter: group commit', () => {
   it('commits commands that arrive together in one transaction, each seeing the ones before it', async () => {
     const { inv, w } = await writer();
     const changes = await Promise.all(Array.from({ length: 50 }, (_, i) => w.submit(adjust(`p${i % 5}`, 1))));
-    expect(w.stats).toEqual({ commits: 1, commands: 50 });
+    expect(w.stats).toEqual({ commits: 1, commands: 50, refused: 0 });
     // Each command decided on the state the ones before it left: p0 went 1, 2, ... 10.
     expect(changes.filter((_, i) => i % 5 === 0).map((c) => c!.items[0]!.onHand)).toEqual([
       1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
@@ -89,8 +89,25 @@ describe('StockWriter: group commit', () => {
     const { inv, w } = await writer({ maxGroupWrites: 20 });
     await Promise.all(Array.from({ length: 30 }, (_, i) => w.submit(adjust(`p${i}`, 1))));
     // A command on a new product is counted as 4 writes (at most): 5 to a group.
-    expect(w.stats).toEqual({ commits: 6, commands: 30 });
+    expect(w.stats).toEqual({ commits: 6, commands: 30, refused: 0 });
     expect(await inv.level('p29')).toMatchObject({ onHand: 1 });
+  });
+
+  it('refuses commands past its queue limit at once with 503 and Retry-After, changing nothing', async () => {
+    const { inv, w } = await writer({ maxQueued: 3 });
+    // Submitted in one tick: three wait for the first commit, the fourth finds the queue full.
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => w.submit(adjust('q', 1))));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect((results[3] as PromiseRejectedResult).reason).toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      detail: '3 stock changes are waiting for a commit; retry shortly.',
+    });
+    expect(w.stats).toEqual({ commits: 1, commands: 3, refused: 1 });
+    expect(await inv.level('q')).toMatchObject({ onHand: 3 });
+    // Once the queue has room again, commands are taken.
+    await w.submit(adjust('q', 1));
+    expect(await inv.level('q')).toMatchObject({ onHand: 4 });
   });
 
   it('starts two commits no closer together than the commit interval', async () => {

@@ -7,7 +7,7 @@
  * (`Runtime.consumeMany`) and caused events staged in the outbox in that same transaction; every
  * caller is answered once its group has committed.
  */
-import { type ConsumedEvent, type LogScope, logScope, type Runtime } from '@stockflow/kit';
+import { type ConsumedEvent, type LogScope, logScope, type Runtime, unavailable } from '@stockflow/kit';
 import type { Change, TransitionContext } from './stock.ts';
 import { InventoryUnit } from './store.ts';
 
@@ -30,6 +30,11 @@ export interface StockWriterOptions {
   defaultLowStockThreshold: number;
   /** A group stops growing at this many estimated document writes (Firestore: 500 per commit). */
   maxGroupWrites?: number;
+  /**
+   * Commands that may wait for a commit; past it `submit` refuses at once with 503 and Retry-After
+   * (Knative retries it later) rather than keep a caller waiting past its delivery timeout.
+   */
+  maxQueued?: number;
 }
 
 interface Pending {
@@ -57,12 +62,12 @@ export class StockWriter {
   readonly #queue: Pending[] = [];
   #draining = false;
   #lastCommitAt = Number.NEGATIVE_INFINITY;
-  /** Commits so far and commands they carried (for tests and benches). */
-  readonly stats = { commits: 0, commands: 0 };
+  /** Commits so far, commands they carried, commands refused by a full queue (tests, benches). */
+  readonly stats = { commits: 0, commands: 0, refused: 0 };
 
   constructor(rt: Runtime<unknown>, options: StockWriterOptions) {
     this.#rt = rt;
-    this.#options = { maxGroupWrites: 450, ...options };
+    this.#options = { maxGroupWrites: 450, maxQueued: 2_000, ...options };
   }
 
   /**
@@ -70,6 +75,12 @@ export class StockWriter {
    * undefined when its event had been applied before (a duplicate).
    */
   submit(command: Command): Promise<Change | undefined> {
+    if (this.#queue.length >= this.#options.maxQueued) {
+      this.stats.refused++;
+      return Promise.reject(
+        unavailable(`${this.#queue.length} stock changes are waiting for a commit; retry shortly.`),
+      );
+    }
     return new Promise((resolve, reject) => {
       this.#queue.push({ command, scope: logScope.getStore(), resolve, reject });
       if (this.#draining) return;

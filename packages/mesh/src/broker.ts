@@ -170,11 +170,14 @@ export class BrokerPlane {
    * The broker ingress (pkg/broker/ingress): stamps the arrival time, applies the reply-loop TTL,
    * answers once the event is journaled (at once without a journal) and delivers in the background.
    * 404 for a broker it does not serve, 400 when the TTL is spent, 503 when too much is already in
-   * flight or the journal cannot be written.
+   * flight, the journal cannot be written, or the mesh is stopping.
    */
   async accept(namespace: string, name: string, event: MeshEvent): Promise<AcceptResult> {
     const entry = this.#brokers.get(key(namespace, name));
     if (!entry) return { status: 404, reason: `no broker ${name} in namespace ${namespace}` };
+    // A stopping mesh delivers nothing more: what it took now would be lost (or, journaled, left to
+    // the next mesh), so the sender keeps it and retries.
+    if (this.#abort.signal.aborted) return { status: 503, reason: 'the broker is stopping; retry later' };
     const ttl = nextTtl(event.attributes[BROKER_TTL]);
     if (ttl <= 0) return { status: 400, reason: 'the event spent its broker TTL (a reply loop?)' };
     if (this.#stats.inFlight >= this.#maxInFlight) {
@@ -200,7 +203,8 @@ export class BrokerPlane {
       }
     }
     this.#stats.accepted++;
-    this.#start(entry.broker, matched, accepted, seq);
+    // Stopped while the journal wrote it: it is on disk, and the next mesh delivers it.
+    if (!this.#abort.signal.aborted) this.#start(entry.broker, matched, accepted, seq);
     return { status: 202 };
   }
 
@@ -293,6 +297,8 @@ export class BrokerPlane {
         status: result.status,
       });
       if (result.status === 202) return true;
+      // Refused because the mesh is stopping: the event stays pending, and its redelivery replies again.
+      if (this.#abort.signal.aborted) return false;
       return this.#deadLetter(t, event, {
         ok: false,
         status: result.status,

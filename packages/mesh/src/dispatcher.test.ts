@@ -64,4 +64,16 @@ describe('Dispatcher timeout', () => {
     expect((answers[1] as PromiseRejectedResult).reason.message).toBe('no answer within 400 ms');
     expect(answers[2]).toMatchObject({ status: 'fulfilled', value: { status: 400 } });
   });
+
+  it('sends nothing once closed', async () => {
+    let received = 0;
+    const url = await subscriber(() => {
+      received++;
+      return 0;
+    });
+    const dispatcher = new Dispatcher();
+    dispatcher.close();
+    await expect(dispatcher.send(url, event('late'), [])).rejects.toThrow('the dispatcher is closed');
+    expect(received).toBe(0);
+  });
 });

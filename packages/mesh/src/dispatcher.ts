@@ -36,6 +36,7 @@ export class Dispatcher {
   readonly #http: Agent;
   readonly #https: HttpsAgent;
   readonly #maxResponseBytes: number;
+  #closed = false;
 
   constructor({ maxSockets = 128, maxResponseBytes = 4 * 1024 * 1024 }: DispatcherOptions = {}) {
     this.#http = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
@@ -72,6 +73,8 @@ export class Dispatcher {
     timeoutMs: number | undefined,
     mayRetryStale: boolean,
   ): Promise<AttemptResult> {
+    // A destroyed agent would still open new connections: a closed dispatcher sends nothing more.
+    if (this.#closed) return Promise.reject(new DispatchError('the dispatcher is closed'));
     return new Promise((resolve, reject) => {
       const req = (secure ? httpsRequest : request)({
         protocol: url.protocol,
@@ -139,6 +142,7 @@ export class Dispatcher {
 
   /** Aborts requests in flight and closes pooled connections. */
   close(): void {
+    this.#closed = true;
     for (const req of this.#inFlight) req.destroy(new DispatchError('the dispatcher is closing'));
     this.#http.destroy();
     this.#https.destroy();

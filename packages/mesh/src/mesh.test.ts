@@ -5,8 +5,9 @@
  */
 import { createLogger } from '@stockflow/kit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BrokerPlane } from './broker.ts';
 import { ManualClock } from './clock.ts';
-import type { ManifestObject } from './manifests.ts';
+import { fromObjects, type ManifestObject } from './manifests.ts';
 import { type Mesh, type MeshOptions, startMesh } from './mesh.ts';
 import { startSubscriber, type TestSubscriber } from './testing.ts';
 
@@ -627,5 +628,31 @@ describe('PingSource (pkg/adapter/mtping/runner.go makeEvent)', () => {
         ],
       }),
     ).rejects.toThrow(/five-field/);
+  });
+});
+
+describe('stopping', () => {
+  it('refuses events with 503 once stopping, so their senders keep them, and delivers none', async () => {
+    const sub = await subscriber();
+    const plane = new BrokerPlane({
+      manifests: fromObjects([broker(), trigger('t', { subscriber: { uri: sub.url } })]),
+      log: quiet,
+      ingressUrl: (namespace, name) => `http://mesh/${namespace}/${name}`,
+    });
+    const event = {
+      attributes: { specversion: '1.0', id: 'e1', source: '/s', type: 't' },
+      data: Buffer.from('{}'),
+    };
+    expect(await plane.accept('default', 'default', event)).toEqual({ status: 202 });
+    await expect.poll(() => plane.stats().delivered).toBe(1);
+    await plane.stop(0);
+    const late = { ...event, attributes: { ...event.attributes, id: 'e2' } };
+    expect(await plane.accept('default', 'default', late)).toEqual({
+      status: 503,
+      reason: 'the broker is stopping; retry later',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sub.requests.map((r) => r.headers['ce-id'])).toEqual(['e1']);
+    expect(plane.stats()).toMatchObject({ accepted: 1, delivered: 1, inFlight: 0 });
   });
 });

@@ -89,6 +89,12 @@ const placedView = (order: Order, token: string): PlacedOrder => ({
   currency: order.currency,
 });
 
+/**
+ * How often an order event stream reads a pending order again, in case its listener missed the
+ * confirmation (streamOrder): a pending order is settled within seconds.
+ */
+const PENDING_REREAD_MS = 3_000;
+
 export const orders = defineFunction({
   name: 'orders',
   env: {
@@ -193,7 +199,9 @@ export const orders = defineFunction({
           const forget = rt.onClose(stop);
           return stop;
         },
+        reread: async () => (await store.find(stored.order.id))?.order,
         keepAliveMs: rt.config.SSE_KEEPALIVE_MS,
+        pendingRereadMs: PENDING_REREAD_MS,
         log: rt.log,
       });
     });

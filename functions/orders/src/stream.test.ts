@@ -22,10 +22,14 @@ const confirmed: Order = {
   timeline: [...pending.timeline, { status: 'confirmed', at: T0 }],
 };
 
-/** A stream over a fake watch: the test plays the listener's snapshots. */
-function serve() {
+/**
+ * A stream over a fake watch: the test plays the listener's snapshots, and `stored` is what a read
+ * of the order finds.
+ */
+function serve({ pendingRereadMs = 60_000, keepAliveMs = 60_000 } = {}) {
   const listener: { onOrder?: (order: Order) => void } = {};
   const stop = vi.fn();
+  const state = { stored: pending, reads: 0 };
   const app = new Hono().get('/', (c) =>
     streamOrder(c, {
       first: pending,
@@ -33,11 +37,16 @@ function serve() {
         listener.onOrder = onOrder;
         return stop;
       },
-      keepAliveMs: 60_000,
+      reread: async () => {
+        state.reads++;
+        return state.stored;
+      },
+      keepAliveMs,
+      pendingRereadMs,
       log: createLogger({ service: 'test', level: 'silent' }),
     }),
   );
-  return { app, listener, stop };
+  return { app, listener, stop, state };
 }
 
 async function read(reader: ReadableStreamDefaultReader<Uint8Array>, until: RegExp): Promise<string> {
@@ -76,5 +85,38 @@ describe('the order event stream', () => {
     expect(stop).not.toHaveBeenCalled();
     await reader.cancel();
     await vi.waitFor(() => expect(stop).toHaveBeenCalledOnce());
+  });
+
+  it('reads a pending order again, so a change the listener never reports still reaches the shopper', async () => {
+    const { app, listener, state } = serve({ pendingRereadMs: 50 });
+    const reader = (await app.request('/')).body!.getReader();
+    await read(reader, /\n\n/);
+    await vi.waitFor(() => expect(listener.onOrder).toBeDefined());
+    listener.onOrder!(pending); // the listener's first snapshot, and then silence
+    state.stored = confirmed;
+    expect(await read(reader, /\n\n/)).toBe(`event: order\ndata: ${JSON.stringify(confirmed)}\nid: 2\n\n`);
+    // Confirmed changes only when someone acts: no more reads on the pending schedule.
+    const reads = state.reads;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(state.reads).toBe(reads);
+    await reader.cancel();
+  });
+
+  it('reads an order that can still change again at each keep-alive, and a final one never', async () => {
+    const shipped: Order = {
+      ...confirmed,
+      status: 'shipped',
+      timeline: [...confirmed.timeline, { status: 'shipped', at: T0 }],
+    };
+    const { app, state } = serve({ keepAliveMs: 50 });
+    state.stored = confirmed;
+    const reader = (await app.request('/')).body!.getReader();
+    expect(await read(reader, /"status":"confirmed"[^\n]*\nid: 2\n\n/)).toContain('id: 2');
+    state.stored = shipped;
+    expect(await read(reader, /"status":"shipped"[^\n]*\nid: 3\n\n/)).toContain(': keep-alive');
+    const reads = state.reads;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(state.reads).toBe(reads);
+    await reader.cancel();
   });
 });

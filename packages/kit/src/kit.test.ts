@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from './config.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { INBOX_COLLECTION } from './runtime.ts';
@@ -293,6 +293,30 @@ describe('CloudEvents out: the transactional outbox', () => {
     await expect
       .poll(async () => (await db.collection(OUTBOX_COLLECTION).where('status', '==', 'sent').get()).size)
       .toBe(2);
+  });
+
+  it('marks events sent in batches: many sent together cost a few writes, not one each', async () => {
+    const s = await sink();
+    const fn = start(testEnv('kit', { K_SINK: s.url }));
+    const db = await fn.rt.db();
+    const batches = vi.spyOn(db, 'batch');
+    const record = (i: number) => ({
+      specversion: '1.0' as const,
+      id: `many-${i}`,
+      source: '/elsewhere',
+      type: 'test.many',
+      time: '2026-01-02T03:04:05.000Z',
+      data: { i },
+    });
+    await fn.rt.transact(async (work) => {
+      for (let i = 0; i < 60; i++) work.emitRecord(record(i));
+    });
+    await s.waitFor(60);
+    await expect
+      .poll(async () => (await db.collection(OUTBOX_COLLECTION).where('status', '==', 'sent').get()).size)
+      .toBe(60);
+    expect(batches.mock.calls.length).toBeGreaterThan(0);
+    expect(batches.mock.calls.length).toBeLessThan(30);
   });
 
   it('writes no event when the transaction fails', async () => {

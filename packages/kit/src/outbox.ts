@@ -53,6 +53,15 @@ interface Entry extends OutboxItem {
   attempts: number;
 }
 
+interface Mark {
+  key: string;
+  attempts: number;
+  done: () => void;
+}
+
+/** Firestore's limit of writes in one commit. */
+const MAX_BATCH_WRITES = 500;
+
 export class Outbox {
   readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'sinkToken' | 'fetch' | 'observer'>> &
     Pick<OutboxOptions, 'sink' | 'sinkToken' | 'fetch' | 'observer'>;
@@ -66,6 +75,9 @@ export class Outbox {
   #failures = 0;
   #warnedNoSink = false;
   #stopped = false;
+  /** Sent events whose documents wait for the next batch of `sent` marks. */
+  #marks: Mark[] = [];
+  #marking: Promise<void> | undefined;
 
   constructor(options: OutboxOptions) {
     this.#opts = {
@@ -196,22 +208,60 @@ export class Outbox {
     this.#sent++;
     this.#opts.observer?.published(record);
     this.#known.delete(key);
+    await this.#markSent(key, entry.attempts);
+  }
+
+  /**
+   * Marks a sent event's document `sent`, resolving once written (or given up on). Marks go in
+   * batches, one batch committing at a time and the marks that arrive meanwhile going in the next
+   * (group commit): one write RPC for many events instead of one each.
+   */
+  #markSent(key: string, attempts: number): Promise<void> {
+    return new Promise((done) => {
+      this.#marks.push({ key, attempts, done });
+      this.#marking ??= this.#flushMarks();
+    });
+  }
+
+  async #flushMarks(): Promise<void> {
+    try {
+      while (this.#marks.length) {
+        // Sends that finish in the same turn of the event loop share a batch.
+        await new Promise((resolve) => setImmediate(resolve));
+        const marks = this.#marks.splice(0, MAX_BATCH_WRITES);
+        await this.#writeMarks(marks);
+        for (const mark of marks) mark.done();
+      }
+    } finally {
+      this.#marking = undefined;
+    }
+  }
+
+  async #writeMarks(marks: readonly Mark[]): Promise<void> {
+    const now = Date.now();
+    // For a Firestore TTL policy on `expireAt`: sent events are kept a week for audits.
+    const sent = (attempts: number) => ({
+      status: 'sent',
+      sentAt: now,
+      attempts,
+      expireAt: new Date(now + 7 * 24 * 3600 * 1000),
+    });
     try {
       const db = await this.#opts.db();
-      await db
-        .collection(OUTBOX_COLLECTION)
-        .doc(key)
-        .update({
-          status: 'sent',
-          sentAt: Date.now(),
-          attempts: entry.attempts,
-          // For a Firestore TTL policy on `expireAt`: sent events are kept a week for audits.
-          expireAt: new Date(Date.now() + 7 * 24 * 3600 * 1000),
-        });
+      const batch = db.batch();
+      for (const { key, attempts } of marks)
+        batch.update(db.collection(OUTBOX_COLLECTION).doc(key), sent(attempts));
+      await batch.commit();
+      return;
     } catch (error) {
-      // The event went out; at worst a later sweep sends it again and consumers deduplicate it.
-      this.#opts.log.warn('outbox could not mark an event sent', { eventId: record.id, error });
+      if (marks.length === 1) {
+        // The event went out; at worst a later sweep sends it again and consumers deduplicate it.
+        this.#opts.log.warn('outbox could not mark an event sent', { key: marks[0]!.key, error });
+        return;
+      }
     }
+    // One document the batch could not update fails them all: each alone, so the rest are marked.
+    await Promise.all(marks.map((mark) => this.#writeMarks([mark])));
   }
 
   #delay(attempt: number): number {

@@ -95,6 +95,9 @@ const placedView = (order: Order, token: string): PlacedOrder => ({
  */
 const PENDING_REREAD_MS = 3_000;
 
+/** The gRPC status of a create whose document exists. */
+const ALREADY_EXISTS = 6;
+
 export const orders = defineFunction({
   name: 'orders',
   env: {
@@ -141,20 +144,35 @@ export const orders = defineFunction({
 
     /**
      * Places the order, or, for a used Idempotency-Key, answers the order it placed (with its
-     * token). The key's claim and the order commit in one transaction, so concurrent requests with
-     * one key place one order; prices come from the projection read just before, outside it.
+     * token). The key's claim (a create, which fails if the key exists) and the order commit
+     * together, so concurrent requests with one key place one order; the first request with a key
+     * reads nothing in its transaction. Prices come from the projection read just before.
      */
     const placeOnce = async (request: PlaceOrder, key: string | undefined) => {
       const products = await store.currentProducts(request.items.map((line) => line.productId));
-      return rt.transact(async (work) => {
-        const requestHash = requestDigest(request);
-        const claimed = key ? await store.readIdempotencyKey(work, key) : undefined;
-        if (key && claimed) {
-          if (claimed.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-          const first = await store.read(work, claimed.orderId);
-          if (!first) throw new Error(`Idempotency-Key record names a missing order ${claimed.orderId}`);
-          return { order: first.order, token: openToken(claimed.sealedToken, key, claimed.orderId) };
-        }
+      const requestHash = requestDigest(request);
+      try {
+        return await placeNew(request, key, requestHash, products);
+      } catch (error) {
+        // The key was claimed first (a resend, or a concurrent request): answer that order. Order
+        // and outbox ids are fresh UUIDs, so only the key's document can already exist.
+        if (!key || (error as { code?: unknown }).code !== ALREADY_EXISTS) throw error;
+        const claimed = await store.findIdempotencyKey(key);
+        if (!claimed) throw error;
+        if (claimed.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+        const first = await store.find(claimed.orderId);
+        if (!first) throw new Error(`Idempotency-Key record names a missing order ${claimed.orderId}`);
+        return { order: first.order, token: openToken(claimed.sealedToken, key, claimed.orderId) };
+      }
+    };
+
+    const placeNew = (
+      request: PlaceOrder,
+      key: string | undefined,
+      requestHash: string,
+      products: Awaited<ReturnType<typeof store.currentProducts>>,
+    ) =>
+      rt.transact(async (work) => {
         const { token, tokenHash } = issueToken();
         const { order, events } = placeOrder({
           id: randomUUID(),
@@ -171,7 +189,6 @@ export const orders = defineFunction({
         for (const event of events) work.emit(event);
         return { order, token };
       });
-    };
 
     app.post('/', async (c) => {
       const key = idempotencyKey(c);

@@ -121,12 +121,12 @@ export class OrdersStore {
     work.tx.set(work.db.collection(PRODUCTS).doc(entry.id), entry);
   }
 
-  async readIdempotencyKey(work: Work, key: string): Promise<IdempotencyRecord | undefined> {
-    const snap = await work.tx.get(work.db.collection(IDEMPOTENCY_KEYS).doc(keyDigest(key)));
+  async findIdempotencyKey(key: string): Promise<IdempotencyRecord | undefined> {
+    const snap = await (await this.#db()).collection(IDEMPOTENCY_KEYS).doc(keyDigest(key)).get();
     return snap.exists ? (snap.data() as IdempotencyRecord) : undefined;
   }
 
-  /** Claims the key; a concurrent claim of the same key makes one of the transactions retry. */
+  /** Claims the key: the commit fails with ALREADY_EXISTS when it was claimed before. */
   claimIdempotencyKey(work: Work, key: string, record: IdempotencyRecord): void {
     work.tx.create(work.db.collection(IDEMPOTENCY_KEYS).doc(keyDigest(key)), {
       ...record,

@@ -4,7 +4,7 @@
  * order. Changes go through an InventoryUnit inside a transaction; the API's reads go straight to
  * Firestore.
  */
-import type { DocumentData, Firestore } from '@google-cloud/firestore';
+import type { DocumentData, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
 import type { Page } from '@stockflow/contracts';
 import { readPage, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
@@ -39,20 +39,33 @@ const Position = z.tuple([z.string()]);
  */
 export class InventoryUnit {
   readonly #work: Work;
+  /** Documents already read in this transaction, by path. */
+  readonly #prefetched: ReadonlyMap<string, DocumentSnapshot>;
   readonly #stock = new Map<string, StockItem>();
   readonly #reservations = new Map<string, Reservation>();
   readonly #changedStock = new Set<string>();
   readonly #changedReservations = new Set<string>();
 
-  private constructor(work: Work) {
+  private constructor(work: Work, read: ReadonlyMap<string, DocumentSnapshot>) {
     this.#work = work;
+    this.#prefetched = read;
   }
 
+  /** The documents `load` reads for these keys (before what the reservations it finds hold). */
+  static refs(db: Firestore, keys: { productIds: Iterable<string>; orderIds: Iterable<string> }) {
+    return [
+      ...[...new Set(keys.productIds)].map((id) => db.collection(STOCK).doc(id)),
+      ...[...new Set(keys.orderIds)].map((id) => db.collection(RESERVATIONS).doc(id)),
+    ];
+  }
+
+  /** Reads the unit for these keys in `work`; documents in `read` (by path) are not read again. */
   static async load(
     work: Work,
     keys: { productIds: Iterable<string>; orderIds: Iterable<string> },
+    read: ReadonlyMap<string, DocumentSnapshot> = new Map(),
   ): Promise<InventoryUnit> {
-    const unit = new InventoryUnit(work);
+    const unit = new InventoryUnit(work, read);
     const orderIds = [...new Set(keys.orderIds)];
     await unit.#read([...new Set(keys.productIds)], orderIds);
     // Cancelling or shipping an order touches the products its reservation holds.
@@ -96,12 +109,12 @@ export class InventoryUnit {
 
   async #read(productIds: string[], orderIds: string[]): Promise<void> {
     const { tx, db } = this.#work;
-    const refs = [
-      ...productIds.map((id) => db.collection(STOCK).doc(id)),
-      ...orderIds.map((id) => db.collection(RESERVATIONS).doc(id)),
+    const refs = InventoryUnit.refs(db, { productIds, orderIds });
+    const unread = refs.filter((ref) => !this.#prefetched.has(ref.path));
+    const snaps = [
+      ...refs.flatMap((ref) => this.#prefetched.get(ref.path) ?? []),
+      ...(unread.length ? await tx.getAll(...unread) : []),
     ];
-    if (!refs.length) return;
-    const snaps = await tx.getAll(...refs);
     for (const snap of snaps) {
       if (!snap.exists) continue;
       if (snap.ref.parent.id === STOCK) this.#stock.set(snap.id, fromDocument(snap.data()!));

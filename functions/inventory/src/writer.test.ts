@@ -1,5 +1,6 @@
+import { Transaction } from '@google-cloud/firestore';
 import { logScope } from '@stockflow/kit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adjustStock, StockBelowReservedError } from './stock.ts';
 import { openInventory, type TestInventory } from './testing.ts';
 import { type Command, StockWriter, type StockWriterOptions } from './writer.ts';
@@ -83,6 +84,25 @@ describe('StockWriter: group commit', () => {
     expect(second).toBeUndefined();
     expect(await w.submit(adjust('a', 4, event))).toBeUndefined();
     expect(await inv.level('a')).toMatchObject({ onHand: 4 });
+  });
+
+  it("reads a group's dedupe records and stock in one round trip before its commit", async () => {
+    const { inv, w } = await writer();
+    await w.submit(adjust('r0', 10)); // the client loaded and warm
+    const reads = vi.spyOn(Transaction.prototype, 'getAll');
+    try {
+      const changes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          w.submit(adjust(`r${i % 4}`, 1, { source: '/warehouse', id: `goods-r${i}`, type: 'goods' })),
+        ),
+      );
+      expect(changes.every(Boolean)).toBe(true);
+      expect(w.stats.commits).toBe(2);
+      expect(reads).toHaveBeenCalledOnce();
+    } finally {
+      reads.mockRestore();
+    }
+    expect(await inv.level('r0')).toMatchObject({ onHand: 13 });
   });
 
   it('splits a queue into groups that fit one transaction', async () => {

@@ -155,38 +155,44 @@ export class StockWriter {
   async #transact(members: Pending[]): Promise<Array<Change | undefined>> {
     const consuming = members.flatMap((pending, i) => (pending.command.event ? [i] : []));
     const events = consuming.map((i) => members[i]!.command.event!);
-    const { value } = await this.#rt.consumeMany(events, async (work, freshEvents) => {
-      const fresh = members.map(() => true);
-      consuming.forEach((member, k) => {
-        fresh[member] = freshEvents[k]!;
-      });
-      const live = members.filter((_, i) => fresh[i]).map((pending) => pending.command);
-      const unit = await InventoryUnit.load(work, {
-        productIds: live.flatMap((command) => command.productIds),
-        orderIds: live.flatMap((command) => command.orderIds),
-      });
-      const ctx: TransitionContext = {
-        now: new Date().toISOString(),
-        defaultLowStockThreshold: this.#options.defaultLowStockThreshold,
-      };
-      const changes = members.map((pending, i) => {
-        if (!fresh[i]) return undefined;
-        let change: Change;
-        try {
-          change = pending.command.decide(unit, ctx);
-        } catch (error) {
-          throw new CommandFailed(i, error);
-        }
-        // The group runs in the first submitter's async context: stage each command's events
-        // under its own request's trace.
-        const apply = () => unit.apply(change);
-        if (pending.scope) logScope.run(pending.scope, apply);
-        else apply();
-        return change;
-      });
-      unit.save();
-      return changes;
+    const keysOf = (commands: Command[]) => ({
+      productIds: commands.flatMap((command) => command.productIds),
+      orderIds: commands.flatMap((command) => command.orderIds),
     });
+    const { value } = await this.#rt.consumeMany(
+      events,
+      async (work, freshEvents, read) => {
+        const fresh = members.map(() => true);
+        consuming.forEach((member, k) => {
+          fresh[member] = freshEvents[k]!;
+        });
+        const live = members.filter((_, i) => fresh[i]).map((pending) => pending.command);
+        const unit = await InventoryUnit.load(work, keysOf(live), read);
+        const ctx: TransitionContext = {
+          now: new Date().toISOString(),
+          defaultLowStockThreshold: this.#options.defaultLowStockThreshold,
+        };
+        const changes = members.map((pending, i) => {
+          if (!fresh[i]) return undefined;
+          let change: Change;
+          try {
+            change = pending.command.decide(unit, ctx);
+          } catch (error) {
+            throw new CommandFailed(i, error);
+          }
+          // The group runs in the first submitter's async context: stage each command's events
+          // under its own request's trace.
+          const apply = () => unit.apply(change);
+          if (pending.scope) logScope.run(pending.scope, apply);
+          else apply();
+          return change;
+        });
+        unit.save();
+        return changes;
+      },
+      // Every command's documents, read with the dedupe records (a duplicate's too: rare, harmless).
+      (db) => InventoryUnit.refs(db, keysOf(members.map((pending) => pending.command))),
+    );
     return value;
   }
 }

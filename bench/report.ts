@@ -91,6 +91,8 @@ const LABELS: Record<string, string> = {
   'e2e.p99Ms': 'POST → confirmed, p99 (ms)',
   'e2e.placeP50Ms': 'POST → 202, p50 (ms)',
   'e2e.placeP99Ms': 'POST → 202, p99 (ms)',
+  'e2e.soloPlaceP50Ms': 'one shopper alone: POST → 202, p50 (ms)',
+  'e2e.soloP50Ms': 'one shopper alone: POST → confirmed, p50 (ms)',
   'e2e.orders': 'orders timed',
   'e2e.shoppers': 'concurrent shoppers',
   'bundle.largestFunction': 'the largest function',

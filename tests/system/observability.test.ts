@@ -223,7 +223,7 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
 
     await counted('web', 'stockflow_http_requests_total', {
       method: 'POST',
-      route: '/api/*',
+      route: '/api/orders/*',
       status: '202',
     }).toBe(1);
     await counted('orders', 'stockflow_http_requests_total', {

@@ -1,6 +1,7 @@
+import { Query } from '@google-cloud/firestore';
 import { PING_TYPE } from '@stockflow/kit';
 import { cloudEventRequest } from '@stockflow/kit/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LedgerEvent } from './records.ts';
 import { EVENTS, LedgerStore } from './store.ts';
 import { ADMIN, ADMIN_TOKEN, afterTest, startLedger } from './testing.ts';
@@ -236,6 +237,30 @@ describe('the live stream', () => {
     const res = await fn.app.request('/events/stream', { headers: { ...ADMIN, 'last-event-id': seen!.id } });
     const next = sseReader(res);
     expect((await next()).id).toBe(missed!.id);
+  });
+
+  it('finds what a silent listener never reported, by querying on its own every few seconds', async () => {
+    const fn = startLedger();
+    const store = new LedgerStore(fn.rt, { retentionDays: 30, watchPollMs: 100 });
+    // A listener that attaches and never calls back (as one did on the emulator after a race).
+    const listen = vi.spyOn(Query.prototype, 'onSnapshot').mockImplementation(() => () => undefined);
+    afterTest(async () => listen.mockRestore());
+    const received: string[] = [];
+    const watch = await store.watchEvents(
+      { subject: 'o1' },
+      new Date(),
+      (e) => received.push(e.event.id),
+      (error) => {
+        throw error;
+      },
+    );
+    afterTest(async () => watch.stop());
+    await send(fn, placed('p1', 'o1'));
+    await send(fn, placed('elsewhere', 'o2'));
+    await send(fn, reserved('p2', 'o1'));
+    await expect.poll(() => received, { timeout: 5_000 }).toEqual(['p1', 'p2']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toEqual(['p1', 'p2']); // each once, though every poll finds them again
   });
 
   it('restarts its listener past a window of events without losing or repeating any', async () => {

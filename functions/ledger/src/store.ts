@@ -59,16 +59,23 @@ const Position = z.tuple([z.int(), z.string().check(z.regex(/^[0-9a-f]{64}$/))])
 const WATCH_WINDOW = 500;
 /** How far back a restarted watch looks for events committed late with an earlier time. */
 const WATCH_OVERLAP_MS = 10_000;
+/**
+ * How often a watch also queries what its listener should have reported: a listener can stay silent
+ * after a first snapshot that raced a commit (seen on the emulator), and the stream must not.
+ */
+const WATCH_POLL_MS = 5_000;
 
 export class LedgerStore {
   readonly #rt: Runtime;
   readonly #retentionMs: number;
   readonly #watchWindow: number;
+  readonly #watchPollMs: number;
 
-  constructor(rt: Runtime, options: { retentionDays: number; watchWindow?: number }) {
+  constructor(rt: Runtime, options: { retentionDays: number; watchWindow?: number; watchPollMs?: number }) {
     this.#rt = rt;
     this.#retentionMs = options.retentionDays * 24 * 3600 * 1000;
     this.#watchWindow = options.watchWindow ?? WATCH_WINDOW;
+    this.#watchPollMs = options.watchPollMs ?? WATCH_POLL_MS;
   }
 
   /** Keeps one received event; false when it was already kept (same source and id). */
@@ -122,28 +129,34 @@ export class LedgerStore {
     const sent = new Map<string, number>();
     let unsubscribe: (() => void) | undefined;
     let stopped = false;
-    const listen = (since: number) => {
-      const query = this.#filtered(db, filter)
-        .where('recordedAt', '>=', new Date(since))
-        .orderBy('recordedAt', 'asc');
-      unsubscribe = query.onSnapshot(
+    let since = from.getTime();
+    const query = () =>
+      this.#filtered(db, filter).where('recordedAt', '>=', new Date(since)).orderBy('recordedAt', 'asc');
+    /** Hands over the events not sent yet; the newest time among them. */
+    const deliver = (docs: readonly QueryDocumentSnapshot[]) => {
+      let newest = since;
+      for (const doc of docs) {
+        if (sent.has(doc.id)) continue;
+        const event = toLedgerEvent(doc);
+        const at = Date.parse(event.recordedAt);
+        sent.set(doc.id, at);
+        newest = Math.max(newest, at);
+        onEvent(event);
+      }
+      return newest;
+    };
+    const listen = () => {
+      unsubscribe = query().onSnapshot(
         (snapshot) => {
           if (stopped) return;
-          let newest = since;
-          for (const change of snapshot.docChanges()) {
-            if (change.type !== 'added' || sent.has(change.doc.id)) continue;
-            const event = toLedgerEvent(change.doc);
-            const at = Date.parse(event.recordedAt);
-            sent.set(change.doc.id, at);
-            newest = Math.max(newest, at);
-            onEvent(event);
-          }
+          const added = snapshot.docChanges().filter((change) => change.type === 'added');
+          const newest = deliver(added.map((change) => change.doc));
           if (snapshot.size > this.#watchWindow) {
             // Start again from the newest, a little before it, forgetting what lies behind.
             unsubscribe?.();
-            const restartAt = newest - WATCH_OVERLAP_MS;
-            for (const [id, at] of sent) if (at < restartAt) sent.delete(id);
-            listen(restartAt);
+            since = newest - WATCH_OVERLAP_MS;
+            for (const [id, at] of sent) if (at < since) sent.delete(id);
+            listen();
           }
         },
         (error) => {
@@ -151,9 +164,22 @@ export class LedgerStore {
         },
       );
     };
-    listen(from.getTime());
+    listen();
+    const poll = setInterval(() => {
+      query()
+        .limit(this.#watchWindow)
+        .get()
+        .then((snapshot) => {
+          if (!stopped) deliver(snapshot.docs);
+        })
+        .catch(() => {
+          // The listener reports a database that went away; a failed poll just waits for the next.
+        });
+    }, this.#watchPollMs);
+    poll.unref();
     const stop = () => {
       stopped = true;
+      clearInterval(poll);
       unsubscribe?.();
       forget();
     };

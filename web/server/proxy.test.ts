@@ -84,6 +84,10 @@ describe('forwarding /api/<function>/…', () => {
     expect(res.headers.get('x-upstream')).toBe('yes');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('set-cookie')).toBeNull();
+    // web's own headers apply to a forwarded answer as to any other.
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
     const [request] = orders.seen;
     expect(request).toMatchObject({
       method: 'POST',
@@ -142,6 +146,87 @@ describe('forwarding /api/<function>/…', () => {
     // The browser leaving closes the upstream stream too.
     abort.abort();
     await expect(upstreamClosed).resolves.toBeUndefined();
+  });
+
+  it('stops the upstream request when the browser leaves before the function answered', async () => {
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    let closed!: () => void;
+    const upstreamClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const orders = await startUpstream((req) => {
+      req.socket.on('close', () => closed());
+      arrived(); // and never answers
+    });
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    const abort = new AbortController();
+    const pending = fetch(`${base}/api/orders/o-1`, { signal: abort.signal });
+    await reached;
+    abort.abort();
+    await expect(pending).rejects.toThrow();
+    await expect(upstreamClosed).resolves.toBeUndefined();
+  });
+
+  it('keeps connections to a function alive across requests', async () => {
+    const orders = await startUpstream();
+    let connections = 0;
+    orders.server.on('connection', () => connections++);
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/api/orders/o-${i}`)).status).toBe(200);
+    expect(orders.seen).toHaveLength(5);
+    expect(connections).toBe(1);
+  });
+
+  it('sends a read again on a new connection when a kept-alive one was closed, but never a write', async () => {
+    const served = new WeakSet<object>();
+    const orders = await startUpstream((req, res) => {
+      // The second request on a connection finds it closed, as an idle timeout racing it would.
+      if (served.has(req.socket)) return req.socket.destroy();
+      served.add(req.socket);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    expect((await fetch(`${base}/api/orders/o-1`)).status).toBe(200);
+    expect((await fetch(`${base}/api/orders/o-1`)).status).toBe(200);
+    expect(orders.seen.map((r) => r.method)).toEqual(['GET', 'GET', 'GET']);
+    const write = await fetch(`${base}/api/orders/o-1/cancel`, { method: 'POST', body: '{}' });
+    expect(write.status).toBe(502);
+    expect(orders.seen.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('forwards a chunked body within the limit and refuses a larger one before it reaches the function', async () => {
+    const orders = await startUpstream();
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url, BODY_LIMIT_BYTES: '1024' });
+    const chunked = (text: string) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const part of text.match(/.{1,100}/gs) ?? [])
+            controller.enqueue(new TextEncoder().encode(part));
+          controller.close();
+        },
+      });
+    const small = 'x'.repeat(900);
+    const ok = await fetch(`${base}/api/orders/o-1/cancel`, {
+      method: 'POST',
+      body: chunked(small),
+      duplex: 'half',
+    } as RequestInit);
+    expect(ok.status).toBe(200);
+    expect(orders.seen[0]!.body).toBe(small);
+    const big = await fetch(`${base}/api/orders/o-1/cancel`, {
+      method: 'POST',
+      body: chunked('x'.repeat(2048)),
+      duplex: 'half',
+    } as RequestInit);
+    expect(big.status).toBe(413);
+    expect(big.headers.get('content-type')).toBe('application/problem+json');
+    const sized = await fetch(`${base}/api/orders/o-1/cancel`, { method: 'POST', body: 'x'.repeat(2048) });
+    expect(sized.status).toBe(413);
+    expect(orders.seen).toHaveLength(1);
   });
 
   it('refuses internal paths, unknown functions and /api itself with 404 problems', async () => {

@@ -3,9 +3,11 @@
  * short allowlist of request headers go through; bodies stream both ways (an SSE answer reaches the
  * browser event by event); the function's internal endpoints are never reachable from outside.
  *
- * The upstream call is plain `node:http` on kept-alive connections, not `fetch`: about a third less
- * CPU per forwarded request. The answer is still a web `Response` returned to Hono, so the kit's
- * middleware (security headers, metrics, traces, access log) applies to it as to any other.
+ * The upstream call is plain `node:http` on kept-alive connections, not `fetch` (`hono/proxy`):
+ * 0.85 instead of 1.54 ms of CPU per forwarded request. The answer is still a web `Response` returned
+ * to Hono, so the kit's middleware (security headers, metrics, traces, access log) applies to it as
+ * to any other. undici's `request()` was measured too, about 15% cheaper again, but it adds 520 KiB
+ * to what web loads at start (or ~115 ms to the first request, loaded lazily) for that margin.
  */
 
 import {

@@ -49,7 +49,8 @@ export interface PageRequest {
 
 /** A listener on new events; stop() ends it. */
 export interface EventWatch {
-  stop(): void;
+  /** Stops listening and polling; resolves once a poll in flight is done. */
+  stop(): Promise<void>;
 }
 
 /** A page cursor: the time (ms) and document id of the page's last item. */
@@ -165,8 +166,10 @@ export class LedgerStore {
       );
     };
     listen();
+    let polling: Promise<void> | undefined;
     const poll = setInterval(() => {
-      query()
+      if (stopped || polling) return;
+      polling = query()
         .limit(this.#watchWindow)
         .get()
         .then((snapshot) => {
@@ -174,14 +177,18 @@ export class LedgerStore {
         })
         .catch(() => {
           // The listener reports a database that went away; a failed poll just waits for the next.
+        })
+        .finally(() => {
+          polling = undefined;
         });
     }, this.#watchPollMs);
     poll.unref();
-    const stop = () => {
+    const stop = async () => {
       stopped = true;
       clearInterval(poll);
       unsubscribe?.();
       forget();
+      await polling;
     };
     const forget = this.#rt.onClose(stop);
     return { stop };

@@ -40,7 +40,7 @@ export async function streamEvents(
       },
     );
     stream.onAbort(() => {
-      watch.stop();
+      void watch.stop();
       wake?.();
     });
     try {
@@ -68,7 +68,7 @@ export async function streamEvents(
         await stream.writeSSE({ event: 'interrupted', data: JSON.stringify({ message: failure.message }) });
       }
     } finally {
-      watch.stop();
+      void watch.stop();
     }
   });
 }

@@ -204,19 +204,28 @@ export const orders = defineFunction({
     app.get('/:id/events', async (c) => {
       // EventSource cannot send headers: the token may come as `?token=`.
       const stored = await openOrder(c, bearerToken(c) ?? c.req.query('token'));
+      // No read starts once the stream or the runtime stopped; the close waits for one in flight.
+      let stopped = false;
+      let reading: Promise<Order | undefined> | undefined;
       return streamOrder(c, {
         first: stored.order,
         watch: async (onOrder, onError) => {
           // Stopped when the stream ends, or before the client closes at shutdown, whichever first.
           const unsubscribe = await store.watch(stored.order.id, onOrder, onError);
           const stop = () => {
+            stopped = true;
             unsubscribe();
             forget();
+            return reading;
           };
           const forget = rt.onClose(stop);
           return stop;
         },
-        reread: async () => (await store.find(stored.order.id))?.order,
+        reread: () => {
+          if (stopped) return Promise.resolve(undefined);
+          reading = store.find(stored.order.id).then((found) => found?.order);
+          return reading;
+        },
         keepAliveMs: rt.config.SSE_KEEPALIVE_MS,
         pendingRereadMs: PENDING_REREAD_MS,
         log: rt.log,

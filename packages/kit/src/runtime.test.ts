@@ -20,4 +20,17 @@ describe('Runtime.close', () => {
     await rt.close();
     expect(seen).toEqual(['listener']);
   });
+
+  it('waits for what a closer returns (a read in flight) before the client terminates', async () => {
+    const { rt } = counterFunction.create({ env: testEnv('runtime') });
+    const db = await rt.db();
+    let read: Promise<unknown> | undefined;
+    rt.onClose(() => {
+      // A read that starts as the close begins: it must reach the client before it terminates.
+      read = new Promise((resolve) => setTimeout(resolve, 50)).then(() => db.collection('counters').get());
+      return read;
+    });
+    await rt.close();
+    await expect(read).resolves.toBeDefined();
+  });
 });

@@ -66,7 +66,7 @@ export class Runtime<C = unknown> {
   /** Prometheus metrics: `rt.metrics.record((m) => m.deadLetters.inc(...))`. */
   readonly metrics: LazyMetrics;
   readonly #firestore: ReturnType<typeof lazyFirestore>;
-  readonly #closers = new Set<() => void>();
+  readonly #closers = new Set<() => unknown>();
 
   constructor(options: RuntimeOptions<C>) {
     this.name = options.name;
@@ -182,15 +182,18 @@ export class Runtime<C = unknown> {
 
   /**
    * Registers something to stop before the database client closes (a Firestore listener would
-   * otherwise try to reconnect to a terminated client). Returns a function that unregisters it.
+   * otherwise try to reconnect to a terminated client); it may return a promise of a read still in
+   * flight, which the close waits for. Returns a function that unregisters it.
    */
-  onClose(stop: () => void): () => void {
+  onClose(stop: () => unknown): () => void {
     this.#closers.add(stop);
     return () => this.#closers.delete(stop);
   }
 
   async close(): Promise<void> {
-    for (const stop of [...this.#closers]) stop();
+    // A closer may return what it still waits for (a read in flight): the client terminates after.
+    // A streaming call the client starts once terminated fails where no caller can catch it.
+    await Promise.allSettled([...this.#closers].map(async (stop) => stop()));
     this.#closers.clear();
     await this.#firestore.close();
   }

@@ -33,4 +33,30 @@ describe('Runtime.close', () => {
     await rt.close();
     await expect(read).resolves.toBeDefined();
   });
+
+  it('lets a listener that was opening its stream as it stopped start its call before terminating', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // Stopped at each point of its start, one microtask further each time.
+      for (let ticks = 0; ticks < 12; ticks++) {
+        const { rt } = counterFunction.create({ env: testEnv('runtime') });
+        const db = await rt.db();
+        const unsubscribe = db.collection('counters').onSnapshot(
+          () => undefined,
+          () => undefined,
+        );
+        rt.onClose(unsubscribe);
+        for (let i = 0; i < ticks; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+        // Then as far in as microtasks go.
+        for (let i = 0; i < ticks; i++) await Promise.resolve();
+        await rt.close();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
 });

@@ -195,6 +195,11 @@ export class Runtime<C = unknown> {
     // A streaming call the client starts once terminated fails where no caller can catch it.
     await Promise.allSettled([...this.#closers].map(async (stop) => stop()));
     this.#closers.clear();
+    // A listener stopped while opening its stream may have passed its own "still active?" check:
+    // it then starts its call after a zero-delay timer of the client's (a backoff). Two timer turns
+    // let that call start before the client terminates; termination waits for calls in flight, and
+    // a streaming call started after it rejects where no one can catch it (an unhandled rejection).
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
     await this.#firestore.close();
   }
 

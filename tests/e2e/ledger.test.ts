@@ -6,17 +6,14 @@
  * its stock reserved once (a second replay changes nothing); the event explorer shows the saga's
  * events arriving live, and the order's page its history. Screenshots go to .artifacts/screenshots.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
-import type { Page } from 'playwright-core';
+import type { Order } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, manifestsBehind, startFaultProxy } from '../chaos/proxy.ts';
 import { startTestStack, type TestStack } from '../system/stack.ts';
 import { type Browser, CHROMIUM, launchBrowser, shot, watchForErrors } from './browser.ts';
-
-const poll = { timeout: 30_000, interval: 200 };
+import { e2eClient, poll } from './client.ts';
 
 describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', () => {
   let proxy: FaultProxy;
@@ -25,63 +22,11 @@ describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', (
   let browser: Browser;
   let web: string;
 
-  async function api<T>(path: string, init: { method?: string; body?: unknown } = {}) {
-    const res = await fetch(`${web}/api${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        authorization: `Bearer ${stack.adminToken}`,
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
-  /** Orders placed by the test go to orders directly (web limits order placing per client address). */
-  async function placeDirectly(items: Array<{ productId: string; quantity: number }>, name: string) {
-    const res = await fetch(stack.urls.services.orders!, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ items, customer: { name, email: 'someone@example.com' } }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    return { status: res.status, body: (await res.json()) as PlacedOrder };
-  }
-
-  async function stockedProduct(name: string, onHand: number) {
-    const created = await api<Product>('/catalog/products', {
-      method: 'POST',
-      body: { sku: `SHELF-${randomUUID().slice(0, 6)}`, name, priceCents: 4500, currency: 'EUR' },
-    });
-    expect(created.status).toBe(201);
-    const adjusted = await api(`/inventory/stock/${created.body.id}/adjustments`, {
-      method: 'POST',
-      body: { delta: onHand, reason: 'opening stock' },
-    });
-    expect(adjusted.status).toBe(200);
-    // Orders knows the product once its event reached the projection: a probe for more than exists is taken.
-    await expect
-      .poll(
-        async () =>
-          (await placeDirectly([{ productId: created.body.id, quantity: 1_000_000 }], 'Probe')).status,
-        poll,
-      )
-      .toBe(202);
-    return created.body;
-  }
+  const { admin: api, placeDirectly, stockedProduct, signInAsAdmin } = e2eClient(() => stack);
 
   const level = async (productId: string) =>
     (await api<{ onHand: number; reserved: number; available: number }>(`/inventory/stock/${productId}`))
       .body;
-
-  async function signInAsAdmin(page: Page) {
-    await page.goto(`${web}/admin`);
-    await page.getByLabel('Admin token').fill(stack.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Products' }).waitFor();
-  }
 
   beforeAll(async () => {
     proxy = await startFaultProxy();
@@ -101,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', (
   });
 
   it('an admin replays a refused order.placed once the fault is fixed, and the order is confirmed once', async () => {
-    const shelf = await stockedProduct('Oak Shelf', 5);
+    const shelf = await stockedProduct('Oak Shelf', 4500, 5);
     await expect.poll(async () => (await level(shelf.id)).available, poll).toBe(5);
 
     // Inventory refuses the next order.placed for good: Knative sends it to the ledger's dead letters.

@@ -1,0 +1,92 @@
+/**
+ * @module What the end-to-end tests do around the browser: call the API through web, place orders
+ * straight at the orders function, stock products that orders can sell, and sign an admin in.
+ * `stack` is a getter: the stack starts in the test file's `beforeAll`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PlacedOrder, Product } from '@stockflow/contracts';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { TestStack } from '../system/stack.ts';
+
+export const poll = { timeout: 30_000, interval: 200 };
+
+export function e2eClient(stack: () => TestStack) {
+  const web = () => stack().urls.web!;
+
+  async function api<T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
+    const res = await fetch(`${web()}/api${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  /** `api` with the admin token. */
+  const admin = <T>(path: string, init: { method?: string; body?: unknown } = {}) =>
+    api<T>(path, { ...init, token: stack().adminToken });
+
+  /**
+   * Orders placed by the test itself (not through the browser) go to the orders function directly:
+   * web limits order placing per client address, and every test request comes from 127.0.0.1.
+   */
+  async function placeDirectly(items: Array<{ productId: string; quantity: number }>, name: string) {
+    const res = await fetch(stack().urls.services.orders!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items, customer: { name, email: 'someone@example.com' } }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    return { status: res.status, body: (await res.json()) as PlacedOrder };
+  }
+
+  /** Waits until orders' projection knows the product: a probe asking for more than exists is taken (and rejected). */
+  async function orderable(productId: string) {
+    const probe = () => placeDirectly([{ productId, quantity: 1_000_000 }], 'Probe');
+    await expect.poll(async () => (await probe()).status, poll).toBe(202);
+  }
+
+  /** A product in the catalog with stock on hand, known to orders (its events have arrived). */
+  async function stockedProduct(
+    name: string,
+    priceCents: number,
+    onHand: number,
+    extra: Partial<Product> = {},
+  ) {
+    const created = await admin<Product>('/catalog/products', {
+      method: 'POST',
+      body: {
+        sku: `${name}-${randomUUID().slice(0, 6)}`.toUpperCase().replace(/\s+/g, '-'),
+        name,
+        priceCents,
+        currency: 'EUR',
+        ...extra,
+      },
+    });
+    expect(created.status).toBe(201);
+    if (onHand) {
+      const adjusted = await admin(`/inventory/stock/${created.body.id}/adjustments`, {
+        method: 'POST',
+        body: { delta: onHand, reason: 'opening stock' },
+      });
+      expect(adjusted.status).toBe(200);
+    }
+    await orderable(created.body.id);
+    return created.body;
+  }
+
+  async function signInAsAdmin(page: Page) {
+    await page.goto(`${web()}/admin`);
+    await page.getByLabel('Admin token').fill(stack().adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Products' }).waitFor();
+  }
+
+  return { api, admin, placeDirectly, orderable, stockedProduct, signInAsAdmin };
+}

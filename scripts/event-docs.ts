@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENTS, type EventType } from '@stockflow/contracts';
+import { EVENTS, type EventType, isPartner, PARTNERS, type Producer } from '@stockflow/contracts';
 import * as z from 'zod/mini';
 import { passes, triggerFilter } from '../packages/mesh/src/filters.ts';
 import { loadManifests, type Trigger } from '../packages/mesh/src/manifests.ts';
@@ -17,16 +17,17 @@ import { loadManifests, type Trigger } from '../packages/mesh/src/manifests.ts';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const EVENT_DOCS = join(ROOT, 'docs', 'events.md');
 
-/** The source an emitter's events carry: `/<function>`; other systems choose their own. */
-const sourceOf = (emitter: string) => (emitter === 'external' ? '/external' : `/${emitter}`);
+/** The source a producer's events carry: `/<function>`, or the partner's own prefix. */
+const sourceOf = (producer: Producer) =>
+  isPartner(producer) ? PARTNERS[producer].sourcePrefix : `/${producer}`;
 
-/** The Triggers an event of this type from its emitter passes, as the broker would judge them. */
+/** The Triggers an event of this type from its producer passes, as the broker would judge them. */
 function triggersFor(type: EventType, triggers: readonly Trigger[]): Trigger[] {
   const attributes = {
     specversion: '1.0',
     id: 'docs',
     type,
-    source: sourceOf(EVENTS[type].emitter),
+    source: sourceOf(EVENTS[type].producer),
     datacontenttype: 'application/json',
   };
   return triggers.filter((trigger) => passes(triggerFilter(trigger), attributes));
@@ -74,12 +75,12 @@ export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): st
     '- A decision about an order (reserved or rejected, then shipped) is taken once; repeats change',
     '  nothing.',
     '',
-    '| type | emitter | consumers |',
+    '| type | producer | consumers |',
     '| --- | --- | --- |',
-    ...types.map((type) => `| [\`${type}\`](#${anchor(type)}) | ${EVENTS[type].emitter} | ${names(type)} |`),
+    ...types.map((type) => `| [\`${type}\`](#${anchor(type)}) | ${EVENTS[type].producer} | ${names(type)} |`),
   ];
   for (const type of types) {
-    const { emitter, description, data } = EVENTS[type];
+    const { producer, description, data } = EVENTS[type];
     const via = consumers
       .get(type)!
       .map((trigger) => `${subscriberName(trigger)} (Trigger \`${trigger.name}\`)`)
@@ -90,7 +91,7 @@ export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): st
       '',
       description,
       '',
-      `- emitter: ${emitter === 'external' ? 'other systems (a warehouse, a supplier)' : `\`${emitter}\`, source \`/${emitter}\``}`,
+      `- producer: ${isPartner(producer) ? `the partner \`${producer}\` (ServiceAccount \`${producer}\`), source \`${sourceOf(producer)}…\`` : `\`${producer}\`, source \`/${producer}\``}`,
       `- consumers: ${via.join(', ') || 'none yet'}`,
       `- subject: ${subjectOf(type)}`,
       '',

@@ -138,8 +138,8 @@ export function validDeployment(): CheckInput {
     deployables: [functionDeployable('ledger'), functionDeployable('stock')],
     contracts,
     events: {
-      'io.example.order.placed': { emitter: 'external' },
-      'io.example.stock.reserved': { emitter: 'stock' },
+      'io.example.order.placed': { producer: 'warehouse' },
+      'io.example.stock.reserved': { producer: 'stock' },
     },
   };
 }

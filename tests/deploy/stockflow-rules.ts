@@ -75,7 +75,7 @@ export interface CheckInput {
   deployables: Deployable[];
   contracts: FunctionContract[];
   /** Every contract event type with the function that emits it (`external` for other systems). */
-  events: Record<string, { emitter: string }>;
+  events: Record<string, { producer: string }>;
 }
 
 const refersTo = (destination: Destination | undefined, kind: string, name: string) =>
@@ -302,9 +302,9 @@ export function stockflowProblems({ docs, deployables, contracts, events }: Chec
 
   // Emitters: K_SINK through the SinkBinding's label, and a PingSource to sweep their outbox.
   const bindings = docs.filter(isSinkBinding);
-  for (const [type, { emitter }] of Object.entries(events)) {
-    const service = services.find((s) => s.metadata.name === emitter);
-    if (byName.has(emitter) && service && service.metadata.labels?.[PUBLISHES_EVENTS] !== 'true') {
+  for (const [type, { producer }] of Object.entries(events)) {
+    const service = services.find((s) => s.metadata.name === producer);
+    if (byName.has(producer) && service && service.metadata.labels?.[PUBLISHES_EVENTS] !== 'true') {
       problems.push(
         `${objectKey(service)} emits ${type}: label it ${PUBLISHES_EVENTS}: "true" (K_SINK from the SinkBinding)`,
       );

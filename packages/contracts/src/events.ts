@@ -89,91 +89,127 @@ export const GoodsReceived = z.object({
   reference: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 
+/** The functions that publish events to the broker, each as its own identity (its SinkBinding). */
+export const PUBLISHERS = ['catalog', 'inventory', 'orders', 'ledger'] as const;
+export type Publisher = (typeof PUBLISHERS)[number];
+
 /**
- * Every event type with its data schema, who emits it (a function, or `external` for other
- * systems) and what it says. `docs/events.md` is generated from this (`npm run docs:events`).
+ * Other systems allowed to send events to the broker, each with its own identity (a Kubernetes
+ * ServiceAccount of that name) and the prefix its events' `source` must carry: the broker's policy
+ * binds that source to the identity, so a consumer may trust a partner's `source`.
+ */
+export const PARTNERS = {
+  warehouse: { sourcePrefix: '/partners/warehouse' },
+} as const;
+export type Partner = keyof typeof PARTNERS;
+
+export type Producer = Publisher | Partner;
+
+/**
+ * Every event type with its data schema, its one producer (a function, whose events carry the source
+ * `/<function>`, or a partner system) and what it says. `docs/events.md`, the broker's EventPolicies
+ * and EventTypes are generated from this (`npm run docs:events`, `npm run generate`).
  */
 export const EVENTS = {
   'io.stockflow.product.created': {
     data: Product,
-    emitter: 'catalog',
+    producer: 'catalog',
     description: 'A product was added to the catalog. Data: the product (version 1).',
   },
   'io.stockflow.product.updated': {
     data: Product,
-    emitter: 'catalog',
+    producer: 'catalog',
     description: 'A product changed (name, price, ...). Data: the whole product; keep the highest version.',
   },
   'io.stockflow.product.archived': {
     data: Product,
-    emitter: 'catalog',
+    producer: 'catalog',
     description: 'A product was withdrawn from sale: no new orders for it. Data: the product, archived.',
   },
   'io.stockflow.order.placed': {
     data: OrderPlaced,
-    emitter: 'orders',
+    producer: 'orders',
     description: 'An order was placed and awaits stock: inventory reserves every line or none.',
   },
   'io.stockflow.order.confirmed': {
     data: OrderRef,
-    emitter: 'orders',
+    producer: 'orders',
     description: 'Every line of the order is reserved; the order can be shipped.',
   },
   'io.stockflow.order.rejected': {
     data: OrderRejected,
-    emitter: 'orders',
+    producer: 'orders',
     description: 'The order could not be reserved; `shortages` says which lines lacked stock.',
   },
   'io.stockflow.order.cancelled': {
     data: OrderCancelled,
-    emitter: 'orders',
+    producer: 'orders',
     description:
       'The order was cancelled (before or after its reservation). Final: the order never comes back, ' +
       'so whatever is or will be reserved for it must be released.',
   },
   'io.stockflow.order.shipped': {
     data: OrderRef,
-    emitter: 'orders',
+    producer: 'orders',
     description: 'The order left the warehouse: its reservation becomes a stock movement.',
   },
   'io.stockflow.stock.reserved': {
     data: StockReserved,
-    emitter: 'inventory',
+    producer: 'inventory',
     description: 'Stock for every line of an order was reserved, all in one transaction.',
   },
   'io.stockflow.stock.rejected': {
     data: StockRejected,
-    emitter: 'inventory',
+    producer: 'inventory',
     description: 'An order could not be reserved; nothing was reserved for it.',
   },
   'io.stockflow.stock.released': {
     data: StockMoved,
-    emitter: 'inventory',
+    producer: 'inventory',
     description: "An order's reservation was given back to available stock (the order was cancelled).",
   },
   'io.stockflow.stock.committed': {
     data: StockMoved,
-    emitter: 'inventory',
+    producer: 'inventory',
     description: "An order's reservation left stock on hand (the order was shipped).",
   },
   'io.stockflow.stock.adjusted': {
     data: StockAdjusted,
-    emitter: 'inventory',
+    producer: 'inventory',
     description: "A product's stock on hand was corrected or goods arrived; data carries the new levels.",
   },
   'io.stockflow.stock.low': {
     data: StockLow,
-    emitter: 'inventory',
+    producer: 'inventory',
     description: "A product's available stock fell to or below its low-stock threshold.",
   },
   'io.stockflow.goods.received': {
     data: GoodsReceived,
-    emitter: 'external',
+    producer: 'warehouse',
     description: 'Sent by a warehouse or supplier: goods for a product arrived and add to stock on hand.',
   },
-} as const satisfies Record<string, { data: z.ZodMiniType; emitter: string; description: string }>;
+} as const satisfies Record<string, { data: z.ZodMiniType; producer: Producer; description: string }>;
 
 export type EventType = keyof typeof EVENTS;
+
+export const isPartner = (producer: string): producer is Partner => Object.hasOwn(PARTNERS, producer);
+
+/** The producer of a type, or undefined when the type is not one of ours. */
+export function producerOf(type: string): Producer | undefined {
+  return Object.hasOwn(EVENTS, type) ? EVENTS[type as EventType].producer : undefined;
+}
+
+/**
+ * Whether `source` is one the type's producer may use: `/<function>` for a function's types, the
+ * partner's prefix for a partner's. False for types that are not ours.
+ */
+export function isProducerSource(type: string, source: string): boolean {
+  const producer = producerOf(type);
+  if (!producer) return false;
+  if (!isPartner(producer)) return source === `/${producer}`;
+  const prefix = PARTNERS[producer].sourcePrefix;
+  return source === prefix || source.startsWith(`${prefix}/`);
+}
 export type EventData<T extends EventType> = z.infer<(typeof EVENTS)[T]['data']>;
 
 /** Type-checked type names: `type('order.placed')` is `'io.stockflow.order.placed'`. */

@@ -3,7 +3,9 @@
  * grammar (`CESQLLexer.g4`) does, longest match first, keywords in any case. Two consequences that
  * surprise people and that the CloudEvents Go SDK (Knative's engine) shares: a sign directly before a
  * digit belongs to the number (`5-3` is `5` then `-3`, a parse error; write `5 - 3`), and a name with
- * an underscore is a function name, never an attribute.
+ * an underscore is a function name, never an attribute. Stricter than the Go SDK, as the spec's
+ * grammar is: a doubled quote ends a string (`'it''s'` does not parse; the Go lexer keeps both
+ * quotes) and a character outside the grammar is a parse error (ANTLR's lexer reports and skips it).
  */
 import { CesqlParseError, MAX_INTEGER, MIN_INTEGER } from './values.ts';
 

@@ -5,15 +5,17 @@
  *
  * Hand-written because nothing maintained exists for JavaScript: on the npm registry `cesql`,
  * `cloudevents-sql` and `@cloudevents/sql` do not exist, and the CloudEvents JS SDK (`cloudevents`
- * 10) has no CESQL; the CloudEvents SDKs that implement it are Go (which Knative runs), Java and
- * Python. An ANTLR-generated parser would bring a runtime dependency for a grammar of a dozen rules,
- * so this is a small lexer and recursive-descent parser that follow the spec's reference grammar.
+ * 10) has no CESQL; Knative runs the Go SDK's implementation (`sql/v2`, an ANTLR grammar). An
+ * ANTLR-generated parser would bring a runtime dependency for a grammar of a dozen rules, so this is
+ * a small lexer and recursive-descent parser that follow the spec's reference grammar.
  *
  * Where the spec and the Go SDK differ, this follows the spec and says so: characters are Unicode
  * code points (the Go SDK counts bytes), `SUBSTRING` with a negative length is an error, `\` before a
- * character other than `%`/`_` in a LIKE pattern is a literal backslash. The spec's TCK expects
- * `NOT 10` to be a CastError, but the spec's own cast table (Integer -> Boolean is MUST) and the Go
- * SDK's copy of the TCK make it `false` without an error, as here.
+ * character other than `%`/`_` in a LIKE pattern is a literal backslash, and AND/OR/XOR group left
+ * to right (the Go SDK: right to left; `refuseMixedLogic` refuses the expressions where that matters).
+ * The spec names no error for integer overflow: arithmetic wraps around in 32 bits, as in Go. The
+ * spec's TCK expects `NOT 10` to be a CastError, but the spec's own cast table (Integer -> Boolean is
+ * MUST) and the Go SDK's copy of the TCK make it `false` without an error, as here.
  */
 import { compileNode } from './compile.ts';
 import { type ParseOptions, parse } from './parser.ts';

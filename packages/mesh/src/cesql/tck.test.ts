@@ -1,5 +1,5 @@
 /**
- * The CESQL v1 TCK (cloudevents/spec `cesql/cesql_tck/*.yaml`, the version that ships with spec v1.0.0),
+ * The CESQL v1 TCK (cloudevents/spec `cesql/cesql_tck/*.yaml` at tag cesql@v1.0.0, unchanged since),
  * every case as a row: the expression, the event it runs on, and the expected value and error kind.
  * A case without an event runs on FULL_EVENT with its overrides, as the TCK's README asks ("any valid
  * event"). A `parse` error means compileCesql refuses the expression.

@@ -10,6 +10,7 @@ import { Service as KnativeService } from '@kubernetes-models/knative/serving.kn
 import { PingSource, SinkBinding } from '@kubernetes-models/knative/sources.knative.dev/v1';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { CesqlParseError, compileCesql } from '@stockflow/mesh';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { type Destination, type Manifest, objectKey } from './manifests.ts';
@@ -342,7 +343,19 @@ function filterProblems(filter: any, field: string): string[] {
     return body.flatMap((inner: unknown, i: number) => filterProblems(inner, `${field}.${dialect}[${i}]`));
   }
   if (dialect === 'not') return filterProblems(body, `${field}.not`);
-  return typeof body === 'string' && body ? [] : [`${field}.cesql must be a CESQL expression`];
+  if (typeof body !== 'string' || !body) return [`${field}.cesql must be a CESQL expression`];
+  return cesqlProblems(body, `${field}.cesql`);
+}
+
+/** Knative's webhook parses each expression (ValidateCESQLExpression) with the CloudEvents Go SDK. */
+function cesqlProblems(expression: string, field: string): string[] {
+  try {
+    compileCesql(expression);
+    return [];
+  } catch (error) {
+    if (error instanceof CesqlParseError) return [`${field}: ${error.message}`];
+    throw error;
+  }
 }
 
 function triggerProblems(doc: Manifest): string[] {

@@ -115,11 +115,12 @@ describe('the schema and admission checks', () => {
     ]);
   });
 
-  it('reject mixed filter dialects, bad attribute names and alpha delivery fields', () => {
+  it('reject mixed filter dialects, bad attribute names, unparsable CESQL and alpha delivery fields', () => {
     const bad = clone(trigger);
     bad.spec.filters = [
       { exact: { type: 'io.example.order.placed' }, suffix: { source: '/orders' } },
       { prefix: { Type: 'io.' } },
+      { not: { cesql: "type = 'io.example.order.placed" } },
     ];
     bad.spec.delivery.retryAfterMax = 'PT1M';
     bad.spec.delivery.backoffDelay = '500ms';
@@ -130,6 +131,7 @@ describe('the schema and admission checks', () => {
     ).toEqual([
       'spec.filters[0] must hold exactly one dialect (exact, prefix, suffix, all, any, not, cesql), got exact, suffix',
       'spec.filters[1].prefix: attribute Type must be lowercase alphanumeric',
+      "spec.filters[2].not.cesql: CESQL parse error at column 8: the string literal opened here is never closed with '",
       'spec.delivery.backoffDelay must be an ISO 8601 duration such as PT0.2S, got 500ms',
       'spec.delivery.retryAfterMax needs the alpha feature delivery-retryafter, off by default',
     ]);

@@ -1,9 +1,11 @@
 /**
  * @module Trigger filters as knative/eventing `pkg/eventfilter` evaluates them: the legacy
  * `spec.filter.attributes` exact match and the SubscriptionsAPI dialects of `spec.filters` (exact,
- * prefix, suffix, all, any, not), with three results (pass, fail, no filter) and the Trigger-level
- * precedence of `pkg/broker/filter/filter_handler.go`. An event is delivered unless the result is fail.
+ * prefix, suffix, all, any, not, cesql), with three results (pass, fail, no filter) and the
+ * Trigger-level precedence of `pkg/broker/filter/filter_handler.go`. An event is delivered unless the
+ * result is fail. Filters are built once per Trigger (or EventPolicy) and then only evaluated.
  */
+import { type CesqlExpression, compileCesql } from './cesql/index.ts';
 import type { SubscriptionsApiFilter, Trigger } from './manifests.ts';
 
 export type FilterResult = 'pass' | 'fail' | 'none';
@@ -103,9 +105,38 @@ export function notFilter(inner: EventFilter): EventFilter {
   };
 }
 
+const compiledCesql = new Map<string, CesqlExpression>();
+
+/**
+ * A `cesql` expression parsed once per distinct text: the manifest loader checks it with this, and the
+ * filter built afterwards reuses that parse. Throws a CesqlParseError, which makes the Trigger invalid
+ * (Knative's webhook, `ValidateCESQLExpression`). AND/OR/XOR mixed without parentheses is refused too:
+ * CESQL v1 groups them left to right, Knative's Go SDK right to left.
+ */
+export function compileCesqlFilter(expression: string): CesqlExpression {
+  let compiled = compiledCesql.get(expression);
+  if (!compiled) {
+    compiled = compileCesql(expression, { refuseMixedLogic: true });
+    compiledCesql.set(expression, compiled);
+  }
+  return compiled;
+}
+
+/**
+ * pkg/eventfilter/subscriptionsapi `ceSQLFilter`: passes when the expression evaluates to true; false,
+ * a value that is not a Boolean and any evaluation error (a missing attribute, a bad cast) fail.
+ */
+export function cesqlFilter(expression: string): EventFilter {
+  const compiled = compileCesqlFilter(expression);
+  return function cesql(event) {
+    return compiled.matches(event) ? 'pass' : 'fail';
+  };
+}
+
 /**
  * One SubscriptionsAPI filter (`MaterializeSubscriptionsAPIFilter`). The manifest loader has already
- * refused what Knative's webhook refuses (two dialects in one filter, empty values, bad keys, cesql).
+ * refused what Knative's webhook refuses (two dialects in one filter, empty values, bad keys, a CESQL
+ * expression that does not parse).
  */
 export function subscriptionsApiFilter(filter: SubscriptionsApiFilter): EventFilter {
   if (filter.exact) return matchEach(filter.exact, (value, operand) => value === operand);
@@ -114,7 +145,18 @@ export function subscriptionsApiFilter(filter: SubscriptionsApiFilter): EventFil
   if (filter.all) return allFilter(filter.all.map(subscriptionsApiFilter));
   if (filter.any) return anyFilter(filter.any.map(subscriptionsApiFilter));
   if (filter.not) return notFilter(subscriptionsApiFilter(filter.not));
+  if (filter.cesql) return cesqlFilter(filter.cesql);
   return () => 'none';
+}
+
+/**
+ * A whole SubscriptionsAPI `filters` list, a Trigger's or an EventPolicy's `spec.filters`
+ * (`CreateSubscriptionsAPIFilters`): an AND of its elements, no filter when empty. Build it once, then
+ * per event `passes(filter, attributes)`. Throws a CesqlParseError for a `cesql` element that does not
+ * parse, if the caller did not check the list (as the manifest loader does) already.
+ */
+export function subscriptionsApiFilters(filters: readonly SubscriptionsApiFilter[]): EventFilter {
+  return filters.length ? allFilter(filters.map(subscriptionsApiFilter)) : () => 'none';
 }
 
 /**
@@ -122,7 +164,7 @@ export function subscriptionsApiFilter(filter: SubscriptionsApiFilter): EventFil
  * elements) wins over `spec.filter`; `filters: []` does not count; no filter at all passes everything.
  */
 export function triggerFilter(trigger: Pick<Trigger, 'filter' | 'filters'>): EventFilter {
-  if (trigger.filters?.length) return allFilter(trigger.filters.map(subscriptionsApiFilter));
+  if (trigger.filters?.length) return subscriptionsApiFilters(trigger.filters);
   if (trigger.filter) return attributesFilter(trigger.filter.attributes ?? {});
   return () => 'none';
 }

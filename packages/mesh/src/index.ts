@@ -1,5 +1,6 @@
 /** @module The local Knative Eventing mesh and the runner that brings all of Stockflow up on one machine. */
 export { ARRIVAL_TIME, type MeshStats, type Resolver } from './broker.ts';
+export { type CesqlExpression, CesqlParseError, compileCesql } from './cesql/index.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { type MeshEvent, readEvent, toStructured } from './cloudevent.ts';
 export { loadManifests, ManifestError, type ManifestObject, type Manifests } from './manifests.ts';

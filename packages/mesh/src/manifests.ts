@@ -8,7 +8,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import * as z from 'zod/mini';
+import { CesqlParseError } from './cesql/index.ts';
 import { parseDuration } from './delivery.ts';
+import { compileCesqlFilter } from './filters.ts';
 
 /** The namespace of an object whose manifest names none (as `kubectl apply` without `-n`). */
 export const DEFAULT_NAMESPACE = 'default';
@@ -50,6 +52,27 @@ const attributeName = () =>
 // values may not be empty.
 const attributeMap = () => z.record(attributeName(), z.string().check(z.minLength(1, 'may not be empty')));
 
+/** Why a `cesql` expression makes its Trigger invalid, or undefined when it parses. */
+function cesqlProblem(expression: string): string | undefined {
+  try {
+    compileCesqlFilter(expression);
+    return undefined;
+  } catch (error) {
+    if (error instanceof CesqlParseError)
+      return `invalid CESQL expression ${JSON.stringify(expression)}: ${error.message}`;
+    throw error;
+  }
+}
+
+// Knative's webhook parses each expression (ValidateCESQLExpression): one that does not parse makes
+// the Trigger invalid.
+const cesqlExpression = () =>
+  z.string().check(
+    z.refine((expression) => cesqlProblem(expression) === undefined, {
+      error: (issue) => cesqlProblem(String(issue.input)),
+    }),
+  );
+
 export interface SubscriptionsApiFilter {
   exact?: Record<string, string>;
   prefix?: Record<string, string>;
@@ -70,7 +93,7 @@ const SubscriptionsApiFilter: z.ZodMiniType<SubscriptionsApiFilter> = z
     all: z.optional(z.array(z.lazy(() => SubscriptionsApiFilter))),
     any: z.optional(z.array(z.lazy(() => SubscriptionsApiFilter))),
     not: z.optional(z.lazy(() => SubscriptionsApiFilter)),
-    cesql: z.optional(z.string()),
+    cesql: z.optional(cesqlExpression()),
   })
   .check(
     // Knative allows exactly one dialect per filter (ValidateSubscriptionAPIFilter).
@@ -78,8 +101,6 @@ const SubscriptionsApiFilter: z.ZodMiniType<SubscriptionsApiFilter> = z
       (filter) => DIALECTS.filter((dialect) => filter[dialect] !== undefined).length === 1,
       `must set exactly one dialect of ${DIALECTS.join(', ')}`,
     ),
-    // CESQL is not evaluated by this mesh: refuse it rather than pass every event.
-    z.refine((filter) => filter.cesql === undefined, 'cesql filters are not supported by the local mesh'),
   );
 
 const Metadata = z.object({

@@ -38,11 +38,19 @@ const MODELS: Record<string, ModelClass> = {
 
 /**
  * Fields Knative added after 1.10 (the release the models describe), admitted with default feature
- * flags: Trigger `filters` (GA) and `delivery.timeout` (beta, on by default).
+ * flags: Trigger `filters` (GA), `delivery.timeout` (beta, on by default) and a Destination's
+ * `audience` (duckv1.Destination, for authentication-oidc).
  */
 const NEWER_FIELDS: Record<string, string[]> = {
-  'eventing.knative.dev/v1 Trigger': ['spec.filters', 'spec.delivery.timeout'],
-  'eventing.knative.dev/v1 Broker': ['spec.delivery.timeout'],
+  'eventing.knative.dev/v1 Trigger': [
+    'spec.filters',
+    'spec.delivery.timeout',
+    'spec.subscriber.audience',
+    'spec.delivery.deadLetterSink.audience',
+  ],
+  'eventing.knative.dev/v1 Broker': ['spec.delivery.timeout', 'spec.delivery.deadLetterSink.audience'],
+  'sources.knative.dev/v1 PingSource': ['spec.sink.audience'],
+  'sources.knative.dev/v1 SinkBinding': ['spec.sink.audience'],
 };
 
 const joinPath = (path: string, key: string | number) =>
@@ -291,6 +299,11 @@ function destinationProblems(destination: Destination | undefined, field: string
   const ref = destination.ref;
   if (ref && (!ref.apiVersion || !ref.kind || !ref.name))
     return [`${field}.ref needs apiVersion, kind and name`];
+  if (
+    destination.audience !== undefined &&
+    (typeof destination.audience !== 'string' || !destination.audience)
+  )
+    return [`${field}.audience must be a non-empty string`];
   return [];
 }
 

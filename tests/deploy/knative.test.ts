@@ -1,4 +1,4 @@
-import { EVENTS } from '@stockflow/contracts';
+import { EVENTS, PARTNERS, PUBLISHERS } from '@stockflow/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listDeployables } from '../../scripts/deployables.ts';
 import { validDeployment } from './fixtures.ts';
@@ -6,6 +6,7 @@ import { admissionProblems, schemaProblems } from './knative-rules.ts';
 import {
   clone,
   isKnativeService,
+  isSinkBinding,
   isTrigger,
   type Manifest,
   OVERLAYS,
@@ -48,7 +49,16 @@ describe.each(OVERLAYS)('knative/overlays/%s, rendered by kubectl kustomize', (o
   });
 
   it('agrees with the code: Services, Triggers, env, emitters, references', () => {
-    expect(stockflowProblems({ docs, deployables, contracts, events: EVENTS })).toEqual([]);
+    expect(
+      stockflowProblems({
+        docs,
+        deployables,
+        contracts,
+        events: EVENTS,
+        publishers: PUBLISHERS,
+        partners: Object.keys(PARTNERS),
+      }),
+    ).toEqual([]);
   });
 
   it('carries no secret material', () => {
@@ -63,7 +73,8 @@ describe.each(OVERLAYS)('knative/overlays/%s, rendered by kubectl kustomize', (o
 });
 
 describe('the schema and admission checks', () => {
-  const [broker, binding] = readYamlFile('knative/base/broker.yaml');
+  const [broker] = readYamlFile('knative/base/broker.yaml');
+  const binding = readYamlFile('knative/base/orders.yaml').find(isSinkBinding);
   const service = validDeployment().docs.find((d) => isKnativeService(d) && d.metadata.name === 'stock')!;
   const trigger = validDeployment().docs.find(
     (d) => isTrigger(d) && d.metadata.name === 'stock-on-order-placed',
@@ -229,16 +240,53 @@ describe('the cross-checks with the code', () => {
     );
   });
 
-  it('fail when an emitter is not bound to the broker or has no outbox sweep', () => {
+  it('fail when a publisher has no SinkBinding of its own or no outbox sweep', () => {
     const problems = problemsAfter(({ docs }) => {
-      delete find(docs, 'Service', 'stock').metadata.labels['stockflow.dev/publishes-events'];
+      const binding = find(docs, 'SinkBinding', 'stock');
+      docs.splice(docs.indexOf(binding), 1);
       const sweep = find(docs, 'PingSource', 'ledger-outbox-sweep');
       docs.splice(docs.indexOf(sweep), 1);
     });
     expect(problems).toEqual([
       'ledger handles dev.knative.sources.ping, but no PingSource sends it one',
-      'Service stock (serving.knative.dev/v1) emits io.example.stock.reserved: label it stockflow.dev/publishes-events: "true" (K_SINK from the SinkBinding)',
       'Service ledger (serving.knative.dev/v1) publishes events: add a PingSource so its outbox is swept while it is scaled to zero',
+      'publisher stock has no SinkBinding named stock: add one to knative/base/stock.yaml',
+    ]);
+  });
+
+  it('fail on a shared SinkBinding by selector, a wrong sink, and an unknown producer', () => {
+    const problems = problemsAfter(({ docs, events }) => {
+      const binding = find(docs, 'SinkBinding', 'stock');
+      binding.metadata.name = 'stockflow-functions';
+      binding.spec.subject = {
+        apiVersion: 'serving.knative.dev/v1',
+        kind: 'Service',
+        selector: { matchLabels: { 'stockflow.dev/publishes-events': 'true' } },
+      };
+      find(docs, 'SinkBinding', 'ledger').spec.sink = { uri: 'http://broker-ingress.example/default' };
+      events['io.example.order.shipped'] = { producer: 'shipping' };
+    });
+    expect(problems).toEqual([
+      'io.example.order.shipped: producer shipping is neither a publisher nor a partner (packages/contracts)',
+      'SinkBinding ledger (sources.knative.dev/v1): sink must be the Broker default',
+      'publisher stock has no SinkBinding named stock: add one to knative/base/stock.yaml',
+      "SinkBinding stockflow-functions (sources.knative.dev/v1) is no publisher's: each publisher (packages/contracts PUBLISHERS) has its own, named after it",
+    ]);
+  });
+
+  it("fail when a Destination at a Service lacks that Service's audience, or a partner its ServiceAccount", () => {
+    const problems = problemsAfter(({ docs }) => {
+      delete find(docs, 'Trigger', 'stock-on-order-placed').spec.subscriber.audience;
+      find(docs, 'PingSource', 'stock-outbox-sweep').spec.sink.audience = 'ledger';
+      delete find(docs, 'Broker', 'default').spec.delivery.deadLetterSink.audience;
+      const partner = find(docs, 'ServiceAccount', 'warehouse');
+      docs.splice(docs.indexOf(partner), 1);
+    });
+    expect(problems).toEqual([
+      'partner warehouse has no ServiceAccount: add it to knative/base/partners.yaml',
+      'Broker default (eventing.knative.dev/v1) spec.delivery.deadLetterSink: audience must be "ledger" (the Service\'s name), so the dispatcher sends a token',
+      'PingSource stock-outbox-sweep (sources.knative.dev/v1) spec.sink: audience must be "stock" (the Service\'s name), so the dispatcher sends a token',
+      'Trigger stock-on-order-placed (eventing.knative.dev/v1) spec.subscriber: audience must be "stock" (the Service\'s name), so the dispatcher sends a token',
     ]);
   });
 
@@ -255,6 +303,7 @@ describe('the cross-checks with the code', () => {
       'Trigger ledger-everything (eventing.knative.dev/v1) refers to Service ledgr (serving.knative.dev/v1), which is not defined',
       'Trigger stock-on-order-placed (eventing.knative.dev/v1): needs a delivery spec (retry, exponential backoff, dead-letter sink)',
       'ledger consumes every type, but no Trigger routes io.example.order.placed, io.example.stock.reserved to it',
+      'Trigger ledger-everything (eventing.knative.dev/v1) spec.subscriber: audience must be "ledgr" (the Service\'s name), so the dispatcher sends a token',
     ]);
   });
 });

@@ -2,7 +2,8 @@
  * @module Stockflow's deploy conventions and the cross-checks that keep knative/ from drifting away
  * from the code: one Service per deployable, named after it; Triggers that route exactly what each
  * function's handlers consume; every env var a function's config requires set in its Service;
- * emitters bound to the broker and swept by a PingSource; every reference resolving.
+ * each publisher bound to the broker by its own SinkBinding and swept by a PingSource; every
+ * reference resolving, and carrying the audience its tokens are for.
  */
 import { ANY_TYPE, baseEnv, PING_TYPE } from '@stockflow/kit';
 import type { Deployable } from '../../scripts/deployables.ts';
@@ -30,7 +31,6 @@ export interface FunctionContract {
   env: { name: string; required: boolean }[];
 }
 
-export const PUBLISHES_EVENTS = 'stockflow.dev/publishes-events';
 export const VISIBILITY = 'networking.knative.dev/visibility';
 export const ADMIN_SECRET = { name: 'stockflow-admin', key: 'token' };
 export const DEAD_LETTERS = { service: 'ledger', uri: '/dead-letters' };
@@ -74,8 +74,12 @@ export interface CheckInput {
   docs: Manifest[];
   deployables: Deployable[];
   contracts: FunctionContract[];
-  /** Every contract event type with the function that emits it (`external` for other systems). */
+  /** Every contract event type with its one producer: a publisher or a partner. */
   events: Record<string, { producer: string }>;
+  /** The functions that publish to the broker, each through its own SinkBinding. */
+  publishers: readonly string[];
+  /** Other systems that send to the broker, each as its own ServiceAccount. */
+  partners: readonly string[];
 }
 
 const refersTo = (destination: Destination | undefined, kind: string, name: string) =>
@@ -172,7 +176,14 @@ function serviceProblems(
 }
 
 /** Every convention and cross-check over one rendered overlay. */
-export function stockflowProblems({ docs, deployables, contracts, events }: CheckInput): string[] {
+export function stockflowProblems({
+  docs,
+  deployables,
+  contracts,
+  events,
+  publishers,
+  partners,
+}: CheckInput): string[] {
   const problems: string[] = [];
   const services = docs.filter(isKnativeService);
   const triggers = docs.filter(isTrigger);
@@ -300,27 +311,22 @@ export function stockflowProblems({ docs, deployables, contracts, events }: Chec
     }
   }
 
-  // Emitters: K_SINK through the SinkBinding's label, and a PingSource to sweep their outbox.
+  // Publishers: each its own SinkBinding (its identity), named after it, and a PingSource sweeping
+  // its outbox.
   const bindings = docs.filter(isSinkBinding);
   for (const [type, { producer }] of Object.entries(events)) {
-    const service = services.find((s) => s.metadata.name === producer);
-    if (byName.has(producer) && service && service.metadata.labels?.[PUBLISHES_EVENTS] !== 'true') {
+    if (!publishers.includes(producer) && !partners.includes(producer))
       problems.push(
-        `${objectKey(service)} emits ${type}: label it ${PUBLISHES_EVENTS}: "true" (K_SINK from the SinkBinding)`,
+        `${type}: producer ${producer} is neither a publisher nor a partner (packages/contracts)`,
       );
-    }
   }
-  for (const service of services.filter((s) => s.metadata.labels?.[PUBLISHES_EVENTS] === 'true')) {
-    const name = service.metadata.name;
-    const bound = bindings.some((binding) => {
-      const selector: Record<string, string> = binding.spec?.subject?.selector?.matchLabels ?? {};
-      return (
-        binding.spec?.subject?.kind === 'Service' &&
-        Object.entries(selector).every(([key, value]) => service.metadata.labels?.[key] === value) &&
-        refersTo(binding.spec?.sink, 'Broker', 'default')
-      );
-    });
-    if (!bound) problems.push(`${objectKey(service)}: no SinkBinding gives it K_SINK (the default broker)`);
+  for (const name of publishers) {
+    const service = services.find((s) => s.metadata.name === name);
+    if (!service) {
+      problems.push(`publisher ${name} has no Knative Service`);
+      continue;
+    }
+    problems.push(...sinkBindingProblems(bindings, name));
     const sweep = pingSources.find((s) => refersTo(s.spec?.sink, 'Service', name));
     if (!sweep)
       problems.push(
@@ -329,8 +335,69 @@ export function stockflowProblems({ docs, deployables, contracts, events }: Chec
     else if (sweep.spec.sink.uri !== '/events')
       problems.push(`${objectKey(sweep)}: sink uri must be /events`);
   }
+  for (const binding of bindings) {
+    if (!publishers.includes(binding.metadata.name))
+      problems.push(
+        `${objectKey(binding)} is no publisher's: each publisher (packages/contracts PUBLISHERS) has its own, named after it`,
+      );
+  }
+  for (const partner of partners) {
+    if (
+      !docs.some((d) => d.apiVersion === 'v1' && d.kind === 'ServiceAccount' && d.metadata.name === partner)
+    )
+      problems.push(`partner ${partner} has no ServiceAccount: add it to knative/base/partners.yaml`);
+  }
 
+  problems.push(...audienceProblems(docs));
   return problems;
+}
+
+/**
+ * A publisher's SinkBinding: named after it (its OIDC identity is
+ * `<name>-oidc-sources.knative.dev-sinkbinding`), its Service by name as subject, the Broker as sink.
+ */
+function sinkBindingProblems(bindings: Manifest[], name: string): string[] {
+  const binding = bindings.find((b) => b.metadata.name === name);
+  if (!binding)
+    return [`publisher ${name} has no SinkBinding named ${name}: add one to knative/base/${name}.yaml`];
+  const problems: string[] = [];
+  const subject = binding.spec?.subject ?? {};
+  if (
+    subject.apiVersion !== 'serving.knative.dev/v1' ||
+    subject.kind !== 'Service' ||
+    subject.name !== name ||
+    subject.selector !== undefined
+  )
+    problems.push(`${objectKey(binding)}: subject must be Service ${name} by name (no selector)`);
+  if (!refersTo(binding.spec?.sink, 'Broker', 'default'))
+    problems.push(`${objectKey(binding)}: sink must be the Broker default`);
+  return problems;
+}
+
+/** Every Destination that points at a Knative Service: with `audience` = the Service's name. */
+function audienceProblems(docs: Manifest[]): string[] {
+  const destinations: [string, Destination | undefined][] = docs.flatMap((doc) => {
+    const where = objectKey(doc);
+    if (isTrigger(doc))
+      return [
+        [`${where} spec.subscriber`, doc.spec?.subscriber],
+        [`${where} spec.delivery.deadLetterSink`, doc.spec?.delivery?.deadLetterSink],
+      ] as [string, Destination | undefined][];
+    if (isBroker(doc)) return [[`${where} spec.delivery.deadLetterSink`, doc.spec?.delivery?.deadLetterSink]];
+    if (isPingSource(doc)) return [[`${where} spec.sink`, doc.spec?.sink]];
+    return [];
+  });
+  return destinations
+    .filter(
+      ([, destination]) =>
+        destination?.ref?.kind === 'Service' &&
+        destination.ref.apiVersion === 'serving.knative.dev/v1' &&
+        destination.audience !== destination.ref.name,
+    )
+    .map(
+      ([where, destination]) =>
+        `${where}: audience must be "${destination?.ref?.name}" (the Service's name), so the dispatcher sends a token`,
+    );
 }
 
 const brokerClass = (docs: Manifest[]) =>

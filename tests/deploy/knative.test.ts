@@ -140,7 +140,7 @@ describe('the schema and admission checks', () => {
       ),
     ).toEqual([
       'spec.filters[0] must hold exactly one dialect (exact, prefix, suffix, all, any, not, cesql), got exact, suffix',
-      'spec.filters[1].prefix: attribute Type must be lowercase alphanumeric',
+      'spec.filters[1].prefix: attribute Type must start with a letter and be lowercase alphanumeric',
       'spec.delivery.backoffDelay must be an ISO 8601 duration such as PT0.2S, got 500ms',
       'spec.delivery.retryAfterMax needs the alpha feature delivery-retryafter, off by default',
     ]);

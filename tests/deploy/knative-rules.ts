@@ -11,6 +11,7 @@ import { PingSource, SinkBinding } from '@kubernetes-models/knative/sources.knat
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { EventPolicy, EventType, KNATIVE_ATTRIBUTE_NAME } from './eventing-schema.ts';
 import { type Destination, type Manifest, objectKey } from './manifests.ts';
@@ -27,6 +28,7 @@ const MODELS: Record<string, ModelClass> = {
   'v1 Service': Service,
   'v1 ServiceAccount': ServiceAccount,
   'apps/v1 Deployment': Deployment,
+  'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
   'serving.knative.dev/v1 Service': KnativeService,
   'eventing.knative.dev/v1 Broker': Broker,
   'eventing.knative.dev/v1 Trigger': Trigger,

@@ -18,6 +18,7 @@ import {
   type FunctionContract,
   gkeOverlayProblems,
   localOverlayProblems,
+  networkPolicyProblems,
   secretProblems,
   stockflowProblems,
 } from './stockflow-rules.ts';
@@ -66,9 +67,9 @@ describe.each(OVERLAYS)('knative/overlays/%s, rendered by kubectl kustomize', (o
   });
 
   it(`has what ${overlay} needs`, () => {
-    expect(overlay === 'local' ? localOverlayProblems(docs, deployables) : gkeOverlayProblems(docs)).toEqual(
-      [],
-    );
+    expect(
+      overlay === 'local' ? localOverlayProblems(docs, deployables) : gkeOverlayProblems(docs, deployables),
+    ).toEqual([]);
   });
 });
 
@@ -304,6 +305,55 @@ describe('the cross-checks with the code', () => {
       'Trigger stock-on-order-placed (eventing.knative.dev/v1): needs a delivery spec (retry, exponential backoff, dead-letter sink)',
       'ledger consumes every type, but no Trigger routes io.example.order.placed, io.example.stock.reserved to it',
       'Trigger ledger-everything (eventing.knative.dev/v1) spec.subscriber: audience must be "ledgr" (the Service\'s name), so the dispatcher sends a token',
+    ]);
+  });
+});
+
+describe('the overlay checks for sender identity and the network', () => {
+  let gke: Manifest[];
+  let local: Manifest[];
+  beforeAll(() => {
+    gke = renderOverlay('gke');
+    local = renderOverlay('local');
+  });
+  const find = (docs: Manifest[], kind: string, name: string) =>
+    docs.find((d) => d.kind === kind && d.metadata.name === name)!;
+  const withoutEnv = (service: Manifest, name: string) => {
+    const container = service.spec.template.spec.containers[0];
+    container.env = container.env.filter((v: { name: string }) => v.name !== name);
+  };
+
+  it('fail when a function lacks the cluster issuer, or Kafka its TLS + SASL Secret, or TLS is not strict', () => {
+    const docs = clone(gke);
+    withoutEnv(find(docs, 'Service', 'orders'), 'OIDC_ISSUER');
+    delete find(docs, 'ConfigMap', 'stockflow-kafka-broker').data['auth.secret.ref.name'];
+    find(docs, 'ConfigMap', 'config-features').data['transport-encryption'] = 'permissive';
+    expect(gkeOverlayProblems(docs, deployables)).toEqual([
+      'gke: the Kafka broker config needs auth.secret.ref.name (a TLS + SASL Secret, docs/deploy.md)',
+      'gke: config-features transport-encryption must be strict',
+      'gke: orders needs OIDC_ISSUER from the ConfigMap stockflow-gcp (key oidc-issuer)',
+    ]);
+    const localDocs = clone(local);
+    withoutEnv(find(localDocs, 'Service', 'ledger'), 'OIDC_ISSUER');
+    expect(localOverlayProblems(localDocs, deployables)).toEqual([
+      "local: ledger needs OIDC_ISSUER=https://kubernetes.default.svc.cluster.local (the API server's issuer)",
+    ]);
+  });
+
+  it('fail when a NetworkPolicy lets in more than the data plane, or a deployable has none', () => {
+    const docs = clone(gke);
+    const functions = find(docs, 'NetworkPolicy', 'stockflow-functions');
+    functions.spec.podSelector.matchExpressions[0].values = ['catalog', 'inventory', 'orders'];
+    functions.spec.ingress[1].ports = [{ port: 9090 }];
+    find(docs, 'NetworkPolicy', 'stockflow-web').spec.ingress.push(
+      { from: [{ podSelector: {} }] },
+      { ports: [{ port: 8080 }] },
+    );
+    expect(networkPolicyProblems(docs, deployables)).toEqual([
+      "gke: ledger's pods must be selected by one NetworkPolicy, found 0",
+      'NetworkPolicy stockflow-functions (networking.k8s.io/v1): ingress[1] lets in {"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gmp-system"}}}: only knative-serving, kourier-system, knative-eventing (by kubernetes.io/metadata.name), or gmp-system at port 8080',
+      'NetworkPolicy stockflow-web (networking.k8s.io/v1): ingress[2] lets in {"podSelector":{}}: only knative-serving, kourier-system, knative-eventing (by kubernetes.io/metadata.name), or gmp-system at port 8080',
+      'NetworkPolicy stockflow-web (networking.k8s.io/v1): ingress[3] has no "from": it lets everyone in',
     ]);
   });
 });

@@ -40,7 +40,13 @@ export const DEAD_LETTERS = { service: 'ledger', uri: '/dead-letters' };
  */
 const OTEL_ENV =
   /^OTEL_(EXPORTER_OTLP_(TRACES_)?(ENDPOINT|HEADERS|TIMEOUT|COMPRESSION|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE)|BSP_(SCHEDULE_DELAY|MAX_QUEUE_SIZE|MAX_EXPORT_BATCH_SIZE|EXPORT_TIMEOUT)|(SPAN_)?ATTRIBUTE_(VALUE_LENGTH|COUNT)_LIMIT|SPAN_(EVENT|LINK)_COUNT_LIMIT|SPAN_ATTRIBUTE_PER_(EVENT|LINK)_COUNT_LIMIT)$/;
-const isLibraryEnv = (name: string) => name === 'FIRESTORE_EMULATOR_HOST' || OTEL_ENV.test(name);
+const isLibraryEnv = (name: string) =>
+  name === 'FIRESTORE_EMULATOR_HOST' || name === 'NODE_EXTRA_CA_CERTS' || OTEL_ENV.test(name);
+/**
+ * The cluster's OIDC issuer, which the kit's /events verification reads (baseEnv on the kit-id
+ * branch of issue 12; redundant here once that is merged).
+ */
+const IDENTITY_ENV = 'OIDC_ISSUER';
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSPHRASE|PRIVATE_KEY|API_KEY|CREDENTIALS?)$/;
 
 interface FunctionDefinition {
@@ -168,7 +174,7 @@ function serviceProblems(
       }
     }
     for (const variable of env) {
-      if (!known.has(variable.name) && !isLibraryEnv(variable.name))
+      if (!known.has(variable.name) && !isLibraryEnv(variable.name) && variable.name !== IDENTITY_ENV)
         add(`env ${variable.name} is not read by ${deployable.app} (a typo?)`);
     }
   }
@@ -412,6 +418,9 @@ export function secretProblems(docs: Manifest[]): string[] {
     .map((d) => `${objectKey(d)}: secret values never live in the repo; create the Secret in the cluster`);
 }
 
+/** A kind or minikube cluster's ServiceAccount token issuer (kube-apiserver's default). */
+export const LOCAL_CLUSTER_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
 /** overlays/local: the emulator in the cluster, the in-memory channel broker, web reachable by port-forward. */
 export function localOverlayProblems(docs: Manifest[], deployables: Deployable[]): string[] {
   const problems: string[] = [];
@@ -428,6 +437,11 @@ export function localOverlayProblems(docs: Manifest[], deployables: Deployable[]
     const host = service && envOf(service).find((v) => v.name === 'FIRESTORE_EMULATOR_HOST')?.value;
     if (service && host !== `firestore-emulator:${port}`)
       problems.push(`local: ${d.name} needs FIRESTORE_EMULATOR_HOST=firestore-emulator:${port}`);
+    const issuer = service && envOf(service).find((v) => v.name === IDENTITY_ENV)?.value;
+    if (service && issuer !== LOCAL_CLUSTER_ISSUER)
+      problems.push(
+        `local: ${d.name} needs ${IDENTITY_ENV}=${LOCAL_CLUSTER_ISSUER} (the API server's issuer)`,
+      );
   }
   const web = docs.find((s) => isKnativeService(s) && s.metadata.name === 'web');
   const forward = docs.find(
@@ -445,7 +459,7 @@ export function localOverlayProblems(docs: Manifest[], deployables: Deployable[]
 }
 
 /** overlays/gke: the Kafka broker with its config, Firestore itself (no emulator), the project from the cluster. */
-export function gkeOverlayProblems(docs: Manifest[]): string[] {
+export function gkeOverlayProblems(docs: Manifest[], deployables: Deployable[]): string[] {
   const problems: string[] = [];
   const broker = docs.find((d) => isBroker(d) && d.metadata.name === 'default');
   if (brokerClass(docs) !== 'Kafka') problems.push('gke: the Broker must use the Kafka class');
@@ -454,6 +468,13 @@ export function gkeOverlayProblems(docs: Manifest[]): string[] {
   if (config?.kind !== 'ConfigMap' || !configMap?.data?.['bootstrap.servers']) {
     problems.push('gke: the Kafka Broker needs spec.config pointing at a ConfigMap with bootstrap.servers');
   }
+  if (!configMap?.data?.['auth.secret.ref.name'])
+    problems.push(
+      'gke: the Kafka broker config needs auth.secret.ref.name (a TLS + SASL Secret, docs/deploy.md)',
+    );
+  const features = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'config-features');
+  if (features?.data?.['transport-encryption'] !== 'strict')
+    problems.push('gke: config-features transport-encryption must be strict');
   if (docs.some((d) => d.metadata.name === 'firestore-emulator'))
     problems.push('gke: no Firestore emulator in production');
   for (const service of docs.filter(isKnativeService)) {
@@ -465,6 +486,83 @@ export function gkeOverlayProblems(docs: Manifest[]): string[] {
       problems.push(
         `gke: ${service.metadata.name} needs GOOGLE_CLOUD_PROJECT from the ConfigMap stockflow-gcp`,
       );
+    const issuer = env.find((v) => v.name === IDENTITY_ENV)?.valueFrom?.configMapKeyRef;
+    const isFunction = deployables.some((d) => d.name === service.metadata.name && d.kind === 'function');
+    if (isFunction && (issuer?.name !== 'stockflow-gcp' || issuer.key !== 'oidc-issuer'))
+      problems.push(
+        `gke: ${service.metadata.name} needs ${IDENTITY_ENV} from the ConfigMap stockflow-gcp (key oidc-issuer)`,
+      );
+  }
+  problems.push(...networkPolicyProblems(docs, deployables));
+  return problems;
+}
+
+/** Namespaces of Knative's data plane, from which every request to a Knative Service's pods comes. */
+export const DATA_PLANE_NAMESPACES = ['knative-serving', 'kourier-system', 'knative-eventing'];
+/** Managed Service for Prometheus's collectors, which may reach the function's own port only. */
+export const SCRAPER = { namespace: 'gmp-system', port: 8080 };
+const KNATIVE_SERVICE_LABEL = 'serving.knative.dev/service';
+
+// biome-ignore lint/suspicious/noExplicitAny: a label selector straight from YAML
+function selectsService(selector: any, name: string): boolean {
+  const labels: Record<string, string> = selector?.matchLabels ?? {};
+  const expressions: { key: string; operator: string; values?: string[] }[] =
+    selector?.matchExpressions ?? [];
+  if (!Object.keys(labels).length && !expressions.length) return true;
+  return (
+    Object.entries(labels).every(([key, value]) => key === KNATIVE_SERVICE_LABEL && value === name) &&
+    expressions.every(
+      (e) => e.key === KNATIVE_SERVICE_LABEL && e.operator === 'In' && e.values?.includes(name),
+    )
+  );
+}
+
+/** The namespaces a `from` peer names by kubernetes.io/metadata.name, or undefined for any other peer. */
+// biome-ignore lint/suspicious/noExplicitAny: a NetworkPolicy peer straight from YAML
+function peerNamespaces(peer: any): string[] | undefined {
+  if (peer.podSelector || peer.ipBlock || !peer.namespaceSelector) return undefined;
+  const selector = peer.namespaceSelector;
+  const key = 'kubernetes.io/metadata.name';
+  const labels = Object.entries(selector.matchLabels ?? {});
+  const expressions: { key: string; operator: string; values?: string[] }[] = selector.matchExpressions ?? [];
+  if (labels.some(([k]) => k !== key) || expressions.some((e) => e.key !== key || e.operator !== 'In'))
+    return undefined;
+  const named = [...labels.map(([, v]) => String(v)), ...expressions.flatMap((e) => e.values ?? [])];
+  return named.length ? named : undefined;
+}
+
+/**
+ * overlays/gke's NetworkPolicies: each deployable's pods are selected by one policy (Ingress), and
+ * every rule lets in only Knative's data plane, or the metrics scraper at the function's port.
+ */
+export function networkPolicyProblems(docs: Manifest[], deployables: Deployable[]): string[] {
+  const problems: string[] = [];
+  const policies = docs.filter((d) => d.apiVersion === 'networking.k8s.io/v1' && d.kind === 'NetworkPolicy');
+  for (const d of deployables) {
+    const selecting = policies.filter((p) => selectsService(p.spec?.podSelector, d.name));
+    if (selecting.length !== 1)
+      problems.push(`gke: ${d.name}'s pods must be selected by one NetworkPolicy, found ${selecting.length}`);
+  }
+  for (const policy of policies) {
+    const where = objectKey(policy);
+    if (!(policy.spec?.policyTypes ?? []).includes('Ingress'))
+      problems.push(`${where}: policyTypes must include Ingress`);
+    for (const [i, rule] of (policy.spec?.ingress ?? []).entries()) {
+      const peers = rule.from ?? [];
+      if (!peers.length) problems.push(`${where}: ingress[${i}] has no "from": it lets everyone in`);
+      for (const peer of peers) {
+        const namespaces = peerNamespaces(peer);
+        const ports: { port?: number }[] = rule.ports ?? [];
+        const scraperOnly =
+          namespaces?.every((n) => n === SCRAPER.namespace) &&
+          ports.length > 0 &&
+          ports.every((p) => p.port === SCRAPER.port);
+        if (!namespaces || !(scraperOnly || namespaces.every((n) => DATA_PLANE_NAMESPACES.includes(n))))
+          problems.push(
+            `${where}: ingress[${i}] lets in ${JSON.stringify(peer)}: only ${DATA_PLANE_NAMESPACES.join(', ')} (by kubernetes.io/metadata.name), or ${SCRAPER.namespace} at port ${SCRAPER.port}`,
+          );
+      }
+    }
   }
   return problems;
 }

@@ -28,9 +28,16 @@ const KReference = z.strictObject({
   namespace: z.optional(name()),
 });
 
-/** A Knative Destination (duck/v1): a `ref`, a `uri`, or a `uri` relative to the `ref`. */
+/**
+ * A Knative Destination (duck/v1): a `ref`, a `uri`, or a `uri` relative to the `ref`; `audience` is
+ * the audience of the tokens sent to it (authentication-oidc).
+ */
 const Destination = z
-  .strictObject({ ref: z.optional(KReference), uri: z.optional(z.string().check(z.minLength(1))) })
+  .strictObject({
+    ref: z.optional(KReference),
+    uri: z.optional(z.string().check(z.minLength(1))),
+    audience: z.optional(z.string().check(z.minLength(1))),
+  })
   .check(z.refine((d) => Boolean(d.ref || d.uri), 'needs a ref or a uri'));
 export type Destination = z.infer<typeof Destination>;
 export type KReference = z.infer<typeof KReference>;

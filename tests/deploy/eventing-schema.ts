@@ -9,6 +9,7 @@
  * (one dialect per filter, attribute names `^[a-z][a-z0-9]*$`); eventtype_validation.go (a type).
  */
 import * as z from 'zod/mini';
+import { compileCesql } from '../../packages/mesh/src/cesql/index.ts';
 import type { SubscriptionsApiFilter } from '../../packages/mesh/src/manifests.ts';
 import { objectMeta, zodModel } from './zod-model.ts';
 
@@ -36,6 +37,15 @@ const dialectsOf = (filter: SubscriptionsApiFilter) =>
     Boolean(filter.cesql),
   ].filter(Boolean).length;
 
+function parsesAsCesql(expression: string): boolean {
+  try {
+    compileCesql(expression);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const subscriptionsApiFilter: z.ZodMiniType<SubscriptionsApiFilter> = z
   .object({
     exact: z.optional(attributeMap()),
@@ -44,10 +54,15 @@ export const subscriptionsApiFilter: z.ZodMiniType<SubscriptionsApiFilter> = z
     all: z.optional(z.array(z.lazy(() => subscriptionsApiFilter))),
     any: z.optional(z.array(z.lazy(() => subscriptionsApiFilter))),
     not: z.optional(z.lazy(() => subscriptionsApiFilter)),
-    // The webhook also parses the expression (CESQL v1); this schema checks only that it is a string.
-    // The fields are the mesh's SubscriptionsApiFilter; unlike the mesh's own schema (strict, and
-    // refusing CESQL) this one follows the webhook: more than one dialect is the error, not none.
-    cesql: z.optional(z.string()),
+    // The fields are the mesh's SubscriptionsApiFilter; like the webhook, more than one dialect is
+    // the error, not none, and the expression must parse as CESQL v1.
+    cesql: z.optional(
+      z
+        .string()
+        .check(
+          z.refine((expression) => parsesAsCesql(expression), { message: 'not a valid CESQL v1 expression' }),
+        ),
+    ),
   })
   .check(
     z.refine((filter) => dialectsOf(filter) <= 1, {

@@ -197,6 +197,7 @@ describe('the EventPolicy and EventType schemas', () => {
     bad.spec.filters = [
       { exact: { type: 'io.stockflow.order.placed' }, prefix: { source: '/orders' } },
       { any: [{ exact: { Type: 'x' } }, { prefix: { '1type': 'x' } }] },
+      { cesql: "EXISTS stockflowreplay AND type = 'unclosed" },
     ];
     expect(problems(bad)).toEqual([
       [
@@ -207,6 +208,7 @@ describe('the EventPolicy and EventType schemas', () => {
         'spec.filters[0] multiple dialects found, filters can have only one dialect set',
         'spec.filters[1].any[0].exact attribute names must start with a letter and hold only lowercase letters and digits',
         'spec.filters[1].any[1].prefix attribute names must start with a letter and hold only lowercase letters and digits',
+        'spec.filters[2].cesql not a valid CESQL v1 expression',
       ].join('; '),
     ]);
   });

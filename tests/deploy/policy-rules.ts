@@ -6,14 +6,7 @@
  * contract type, from every known source, must pass exactly for the type's producer (and, marked as a
  * replay, for the ledger); every contract type has its EventType on the broker.
  */
-import {
-  allFilter,
-  anyFilter,
-  type EventFilter,
-  notFilter,
-  passes,
-  subscriptionsApiFilter,
-} from '../../packages/mesh/src/filters.ts';
+import { type EventFilter, passes, subscriptionsApiFilters } from '../../packages/mesh/src/filters.ts';
 import type { SubscriptionsApiFilter } from '../../packages/mesh/src/manifests.ts';
 import { isBroker, type Manifest, objectKey } from './manifests.ts';
 
@@ -86,25 +79,8 @@ const subjectMatches = (allowed: string, subject: string) =>
   allowed.toLowerCase() === subject.toLowerCase() ||
   (allowed.endsWith('*') && subject.startsWith(allowed.slice(0, -1)));
 
-/**
- * A policy's filters as the ingress applies them (an AND), through the mesh's SubscriptionsAPI
- * filters. CESQL is on its own branch of the mesh; this check reads only `EXISTS <attribute>` and
- * refuses any other expression rather than guess.
- */
-function policyFilter(filters: SubscriptionsApiFilter[]): EventFilter {
-  const one = (filter: SubscriptionsApiFilter): EventFilter => {
-    if (filter.cesql !== undefined) {
-      const exists = /^EXISTS ([a-z][a-z0-9]*)$/.exec(filter.cesql.trim());
-      if (!exists) throw new Error(`policy-rules reads only "EXISTS <attribute>", got ${filter.cesql}`);
-      return (event) => (event[exists[1]!] !== undefined ? 'pass' : 'fail');
-    }
-    if (filter.all) return allFilter(filter.all.map(one));
-    if (filter.any) return anyFilter(filter.any.map(one));
-    if (filter.not) return notFilter(one(filter.not));
-    return subscriptionsApiFilter(filter);
-  };
-  return allFilter(filters.map(one));
-}
+/** A policy's filters as the ingress applies them (an AND), through the mesh's SubscriptionsAPI filters. */
+const policyFilter = (filters: SubscriptionsApiFilter[]): EventFilter => subscriptionsApiFilters(filters);
 
 /** Whether `source` is the producer's: `/<function>`, or under a partner's prefix. */
 function isProducerSource(input: PolicyInput, producer: string, source: string) {

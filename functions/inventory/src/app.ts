@@ -15,8 +15,8 @@ import {
 } from '@stockflow/contracts';
 import {
   type BaseConfig,
-  type ConsumedEvent,
   badRequest,
+  type ConsumedEvent,
   conflict,
   defineFunction,
   envInt,

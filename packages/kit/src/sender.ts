@@ -90,6 +90,9 @@ const TOKEN_ERRORS = [
   errors.JWKInvalid,
 ];
 
+/** Seconds of clock difference tolerated on `exp` and `nbf`. */
+const CLOCK_TOLERANCE_S = 30;
+
 /** Signature algorithms a Kubernetes ServiceAccount issuer uses. */
 const ALGORITHMS = ['RS256', 'ES256'];
 
@@ -146,6 +149,8 @@ export class SenderVerifier implements Verifier {
         audience: this.#options.audience,
         algorithms: ALGORITHMS,
         requiredClaims: ['exp', 'sub'],
+        // Issuer and function clocks differ a little (nbf/iat are stamped at issue).
+        clockTolerance: CLOCK_TOLERANCE_S,
       });
       subject = payload.sub;
     } catch (error) {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { defineFunction } from './app.ts';
@@ -6,7 +9,7 @@ import { ANY_TYPE, on, onEach, PING_TYPE } from './events.ts';
 import { createLogger } from './log.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { INBOX_COLLECTION } from './runtime.ts';
-import { senderKind, serviceAccountSubject } from './sender.ts';
+import { podNamespace, senderKind, serviceAccountSubject } from './sender.ts';
 import { serveFunction } from './serve.ts';
 import {
   cloudEventRequest,
@@ -259,5 +262,17 @@ describe('senderKind', () => {
     ]) {
       expect(senderKind(subject, 'default'), subject).toBeUndefined();
     }
+  });
+});
+
+describe('podNamespace', () => {
+  it("reads the ServiceAccount's namespace file, else POD_NAMESPACE, else default", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sa-'));
+    cleanup.push(() => rm(dir, { recursive: true }));
+    const file = join(dir, 'namespace');
+    expect(podNamespace({ POD_NAMESPACE: 'shop' }, file)).toBe('shop');
+    expect(podNamespace({}, file)).toBe('default');
+    await writeFile(file, 'stockflow\n');
+    expect(podNamespace({ POD_NAMESPACE: 'shop' }, file)).toBe('stockflow');
   });
 });

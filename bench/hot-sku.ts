@@ -13,7 +13,7 @@ import { Firestore } from '@google-cloud/firestore';
 import type { OrderLine } from '@stockflow/contracts';
 import { type EventRecord, FIRESTORE_SETTINGS, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
-import { cloudEventRequest, startFakeSink } from '@stockflow/kit/testing';
+import { cloudEventRequest, startFakeSink, TEST_AUDIENCE, testIssuer } from '@stockflow/kit/testing';
 import { auditStock } from '../functions/inventory/src/stock.ts';
 import { InventoryStore } from '../functions/inventory/src/store.ts';
 import { ADMIN_TOKEN, adjustment, events } from '../functions/inventory/src/testing.ts';
@@ -134,6 +134,9 @@ export async function run() {
     FIRESTORE_DATABASE: database,
     ADMIN_TOKEN,
     K_SINK: sink.url,
+    // Deliveries carry the test issuer's tokens, verified as in a cluster.
+    OIDC_ISSUER: testIssuer.url,
+    EVENTS_AUDIENCE: TEST_AUDIENCE,
     LOG_LEVEL: 'error',
     STOCK_COMMIT_INTERVAL_MS: commitInterval,
   });

@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import { ledger } from '../functions/ledger/src/app.ts';
 import { startFirestoreEmulator } from '../packages/kit/src/emulator.ts';
 import { ANY_TYPE, dedupeKey, defineFunction, on, toRecord } from '../packages/kit/src/index.ts';
-import { cloudEventRequest } from '../packages/kit/src/testing/index.ts';
+import { cloudEventRequest, TEST_AUDIENCE, testIssuer } from '../packages/kit/src/testing/index.ts';
 import { median, percentile, round } from './stats.ts';
 
 const ROUNDS = 4;
@@ -50,7 +50,6 @@ async function recordRound(app: App): Promise<{ latencies: number[]; perSecond: 
         next++;
         const request = cloudEventRequest({
           id: randomUUID(),
-          source: '/bench',
           type: 'io.stockflow.order.placed',
           subject: `o-${next % 20}`,
           data: { orderId: `o-${next % 20}`, items: [{ productId: 'p1', quantity: 1, unitPriceCents: 100 }] },
@@ -72,6 +71,9 @@ export async function run() {
     GOOGLE_CLOUD_PROJECT: 'stockflow-bench',
     FIRESTORE_DATABASE: `${name}-${randomUUID().slice(0, 8)}`,
     LOG_LEVEL: 'silent',
+    // Deliveries carry the test issuer's tokens, verified as in a cluster.
+    OIDC_ISSUER: testIssuer.url,
+    EVENTS_AUDIENCE: TEST_AUDIENCE,
   });
   const direct = ledger.create({ env: env('ledger') });
   const once = recordedOnce.create({ env: env('ledger-once') });

@@ -96,6 +96,10 @@ const LABELS: Record<string, string> = {
   'e2e.orders': 'orders timed',
   'e2e.shoppers': 'concurrent shoppers',
   'bundle.largestFunction': 'the largest function',
+  'verify.verifyMedianUs': 'delivery token verification, median (µs)',
+  'verify.verificationCostPerDeliveryUs': 'POST /events verified − unverified (µs)',
+  'verify.deliveryVerifiedUs': 'POST /events, no-op handler, verified (µs)',
+  'verify.deliveryUnverifiedUs': 'POST /events, no-op handler, unverified (µs)',
 };
 
 export interface Machine {
@@ -208,6 +212,7 @@ ${rows.join('\n')}
 - **bundle**: each deployable as its image carries it: what a cold start loads, and all chunks.
 - **orders**: placing an order against the smallest Firestore transaction, and a catalog search against a plain page, on the emulator.
 - **ledger**: the ledger's recording (one create) against recording through the kit's consumeOnce.
+- **verify**: checking a delivery's OIDC token (RS256, JWKS warm) alone, and \`POST /events\` of a no-op handler in process with verification against without.
 - **e2e**: the whole stack \`npm start\` runs; orders placed through web by concurrent shoppers, each watched on its SSE stream (\`GET /api/orders/:id/events\`) until confirmed. Every process of the stack (web, four functions, the mesh, the Firestore emulator) shares the machine's cores with the shoppers, so its figures are this machine's, not a cluster's.
 
 ## Final lines

@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   ledger: () => import('./ledger.ts'),
   mesh: () => import('./mesh.ts'),
   orders: () => import('./orders.ts'),
+  verify: () => import('./verify.ts'),
   web: () => import('./web.ts'),
   e2e: () => import('./e2e.ts'),
 };

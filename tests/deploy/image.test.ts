@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { cloudEventRequest } from '@stockflow/kit/testing';
+import { cloudEventRequest, TEST_AUDIENCE, testIssuer } from '@stockflow/kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../packages/kit/src/emulator.ts';
 import { listDeployables, ROOT } from '../../scripts/deployables.ts';
@@ -240,6 +240,9 @@ describe.each(listDeployables())('the $name image, staged and run without Docker
         FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '',
         FIRESTORE_DATABASE: `image-${deployable.name}-${randomUUID().slice(0, 8)}`,
         ADMIN_TOKEN: 'image-test-admin-token-0123456789',
+        // The tick below carries this test file's issuer's PingSource token, verified by the image.
+        OIDC_ISSUER: testIssuer.url,
+        EVENTS_AUDIENCE: TEST_AUDIENCE,
         LOG_LEVEL: 'warn',
         // No cluster issuer here: the tick goes unverified. Verifying senders is the kit's, tested
         // in packages/kit; this checks that the image runs.

@@ -5,7 +5,7 @@
  * and nothing delivered.
  */
 import { createLogger } from '@stockflow/kit';
-import { cloudEventRequest } from '@stockflow/kit/testing';
+import { cloudEventRequest, deliveryHeaders } from '@stockflow/kit/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/catalog/src/app.ts';
@@ -145,7 +145,9 @@ beforeAll(async () => {
 describe.each(functions)("$name's POST /events under hostile CloudEvents", ({ fn }) => {
   it('answers missing or malformed attributes and broken JSON with 400, storing nothing', async () => {
     await holdsWithoutStateChange(fn, brokenEvent, async (init) => {
-      await expectProblem(await fn.app.request('/events', init), [400]);
+      // Sent with a valid delivery token: what is refused is the event, not its sender.
+      const delivery = { ...init, headers: { ...init.headers, ...deliveryHeaders() } };
+      await expectProblem(await fn.app.request('/events', delivery), [400]);
     });
   });
 });

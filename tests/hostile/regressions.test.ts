@@ -3,7 +3,7 @@
  * before its fix.
  */
 import { createLogger } from '@stockflow/kit';
-import { testEnv } from '@stockflow/kit/testing';
+import { deliveryHeaders, testEnv } from '@stockflow/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ledger } from '../../functions/ledger/src/app.ts';
 import { startMesh } from '../../packages/mesh/src/index.ts';
@@ -13,6 +13,7 @@ const fn = ledger.create({ env: testEnv('hostile-regressions') });
 afterAll(() => fn.rt.close());
 
 const binary = {
+  ...deliveryHeaders(),
   'ce-specversion': '1.0',
   'ce-id': 'evt-1',
   'ce-source': '/hostile',
@@ -29,7 +30,7 @@ describe('CloudEvents the kit used to take', () => {
 
   it('refuses a structured event without specversion', async () => {
     const body = JSON.stringify({ id: 'e', source: '/s', type: 't' });
-    const headers = { 'content-type': 'application/cloudevents+json' };
+    const headers = { 'content-type': 'application/cloudevents+json', ...deliveryHeaders() };
     await expectProblem(await fn.app.request('/events', { method: 'POST', headers, body }), [400]);
   });
 
@@ -37,7 +38,7 @@ describe('CloudEvents the kit used to take', () => {
     const headers = { ...binary, 'ce-time': 'x' };
     await expectProblem(await fn.app.request('/events', { method: 'POST', headers, body: '""' }), [400]);
     const body = JSON.stringify({ specversion: '1.0', id: 'e', source: '/s', type: 't', time: 'yesterday' });
-    const structured = { 'content-type': 'application/cloudevents+json' };
+    const structured = { 'content-type': 'application/cloudevents+json', ...deliveryHeaders() };
     await expectProblem(
       await fn.app.request('/events', { method: 'POST', headers: structured, body }),
       [400],

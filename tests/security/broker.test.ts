@@ -1,8 +1,12 @@
 /**
  * The broker ingress's sender authentication and rate limit (a real mesh on 127.0.0.1), and a
- * function's outbox presenting K_SINK_TOKEN to it, as Knative's OIDC sender identity would.
+ * function's outbox presenting the token of its OIDC_TOKEN_FILE to it, as a SinkBinding's subject
+ * does with Knative's OIDC sender identity.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '@stockflow/kit';
 import { testEnv } from '@stockflow/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,12 +87,15 @@ describe('broker ingress sender authentication', () => {
     expect(sub.requests[0]!.headers.authorization).toBeUndefined();
   });
 
-  it("lets a function's outbox deliver with K_SINK_TOKEN, and keeps its events pending without it", async () => {
+  it("lets a function's outbox deliver with its token file, and keeps its events pending without it", async () => {
     const sub = await subscriber();
     const mesh = await meshTo(sub, { token: TOKEN });
+    const dir = await mkdtemp(join(tmpdir(), 'oidc-'));
+    cleanup.push(() => rm(dir, { recursive: true }));
     const start = (token?: string) => {
+      const file = join(dir, token ? 'token' : 'absent');
       const fn = catalog.create({
-        env: testEnv('broker-auth', { ADMIN_TOKEN, K_SINK: mesh.ingressUrl(), K_SINK_TOKEN: token }),
+        env: testEnv('broker-auth', { ADMIN_TOKEN, K_SINK: mesh.ingressUrl(), OIDC_TOKEN_FILE: file }),
         outbox: { baseDelayMs: 20, maxDelayMs: 50 },
       });
       cleanup.push(async () => {
@@ -104,6 +111,7 @@ describe('broker ingress sender authentication', () => {
         body: JSON.stringify({ sku, name: sku, priceCents: 1, currency: 'EUR' }),
       });
 
+    await writeFile(join(dir, 'token'), TOKEN);
     const withToken = start(TOKEN);
     expect((await create(withToken, 'WITH-TOKEN')).status).toBe(201);
     const [delivered] = await sub.waitFor(1);

@@ -16,6 +16,7 @@ import {
 import {
   type BaseConfig,
   badRequest,
+  type ConsumedEvent,
   conflict,
   defineFunction,
   envInt,
@@ -118,12 +119,26 @@ function writerOf(rt: Runtime<InventoryConfig>): StockWriter {
  * A consumed event type applied as a writer command: the writer deduplicates it in the transaction
  * of its group, so the kit runs the handler on every delivery.
  */
-function consume<S extends z.ZodMiniType>(data: S, command: (data: z.infer<S>) => Omit<Command, 'event'>) {
+function consume<S extends z.ZodMiniType>(
+  data: S,
+  command: (data: z.infer<S>, event: ConsumedEvent) => Omit<Command, 'event'>,
+) {
   return onEach<S, InventoryConfig>(data, async ({ event, data, rt }) => {
-    const change = await writerOf(rt).submit({ ...command(data), event });
+    const change = await writerOf(rt).submit({ ...command(data, event), event });
     return change !== undefined;
   });
 }
+
+/**
+ * The identity of a delivery of goods: its sender's source (bound to the partner's identity by the
+ * broker's `<partner>-publishes` policy) and its reference. A second event for the same goods, under
+ * a new id, changes nothing.
+ */
+export const goodsIdentity = (event: ConsumedEvent, reference: string): ConsumedEvent => ({
+  source: event.source,
+  id: `${event.type}#reference=${reference}`,
+  type: event.type,
+});
 
 const productCommand = (product: Product): Omit<Command, 'event'> => ({
   productIds: [product.id],
@@ -153,9 +168,10 @@ export const inventory = defineFunction({
       orderIds: [orderId],
       decide: (state, ctx) => shipOrder(orderId, state.reservation(orderId), state.stock, ctx),
     })),
-    'io.stockflow.goods.received': consume(GoodsReceived, (goods) => ({
+    'io.stockflow.goods.received': consume(GoodsReceived, (goods, event) => ({
       productIds: [goods.productId],
       orderIds: [],
+      sameAs: [goodsIdentity(event, goods.reference)],
       decide: (state, ctx) => receiveGoods(state.stock(goods.productId), goods, ctx),
     })),
   },

@@ -146,6 +146,32 @@ describe('goods.received and product events', () => {
     expect(await inv.level('new')).toMatchObject({ onHand: 15 });
   });
 
+  it('adds goods once per (source, reference): a new id for the same goods changes nothing', async () => {
+    const inv = await openInventory();
+    open.push(inv);
+    expect((await inv.deliver(events.goodsReceived('g', 5, 'PO-9', 'goods-a'))).status).toBe(202);
+    // A second event for the same goods, new id: later, and two at once (one group commit).
+    expect((await inv.deliver(events.goodsReceived('g', 5, 'PO-9', 'goods-b'))).status).toBe(202);
+    const together = await Promise.all(
+      ['goods-c', 'goods-d'].map((id) => inv.deliver(events.goodsReceived('g', 5, 'PO-9', id))),
+    );
+    expect(together.map((res) => res.status)).toEqual([202, 202]);
+    expect(await inv.level('g')).toMatchObject({ onHand: 5 });
+    expect(await inv.emitted('io.stockflow.stock.adjusted')).toHaveLength(1);
+    // The same reference from another of the partner's sources is other goods.
+    const berlin = {
+      ...events.goodsReceived('g', 2, 'PO-9', 'goods-e'),
+      source: '/partners/warehouse/berlin',
+    };
+    expect((await inv.deliver(berlin)).status).toBe(202);
+    expect(await inv.level('g')).toMatchObject({ onHand: 7 });
+    // Goods from a source that is not the partner's are refused (defence in depth), changing nothing.
+    const forged = { ...events.goodsReceived('g', 100, 'PO-10', 'goods-f'), source: '/orders' };
+    expect((await inv.deliver(forged)).status).toBe(400);
+    expect(await inv.level('g')).toMatchObject({ onHand: 7 });
+    expect(await inv.audit()).toEqual([]);
+  });
+
   it('lets an archived product release and ship what it holds, but reserve nothing new', async () => {
     const inv = await stocked();
     await inv.deliver(events.placed('o1', lines(['a', 2])));

@@ -110,7 +110,7 @@ export const events = {
   }),
   goodsReceived: (productId: string, quantity: number, reference: string, id?: string): CloudEventInit => ({
     id,
-    source: '/warehouse',
+    source: '/partners/warehouse',
     type: 'io.stockflow.goods.received',
     subject: productId,
     data: { productId, quantity, reference },

@@ -16,6 +16,11 @@ export type InventoryState = Pick<InventoryUnit, 'stock' | 'reservation'>;
 export interface Command {
   /** The consumed event it applies, at most once; none for an admin's request. */
   event?: ConsumedEvent;
+  /**
+   * Further identities of what `event` does (goods received: its source and reference): the command
+   * is a duplicate when its event or any of these was consumed before, and all are recorded with it.
+   */
+  sameAs?: readonly ConsumedEvent[];
   /** The stock documents it reads (the products of a reservation it reads come with it). */
   productIds: readonly string[];
   /** The reservation documents it reads. */
@@ -153,8 +158,11 @@ export class StockWriter {
 
   /** One transaction for the group; the changes of its commands (undefined for duplicates). */
   async #transact(members: Pending[]): Promise<Array<Change | undefined>> {
-    const consuming = members.flatMap((pending, i) => (pending.command.event ? [i] : []));
-    const events = consuming.map((i) => members[i]!.command.event!);
+    // Each consuming command's identities, flattened: its event's, then those it is the same as.
+    const identities = members.flatMap(({ command }, member) =>
+      command.event ? [command.event, ...(command.sameAs ?? [])].map((event) => ({ member, event })) : [],
+    );
+    const events = identities.map(({ event }) => event);
     const keysOf = (commands: Command[]) => ({
       productIds: commands.flatMap((command) => command.productIds),
       orderIds: commands.flatMap((command) => command.orderIds),
@@ -162,9 +170,10 @@ export class StockWriter {
     const { value } = await this.#rt.consumeMany(
       events,
       async (work, freshEvents, read) => {
+        // New only when every identity is: a second delivery or a second event for the same goods.
         const fresh = members.map(() => true);
-        consuming.forEach((member, k) => {
-          fresh[member] = freshEvents[k]!;
+        identities.forEach(({ member }, k) => {
+          fresh[member] = fresh[member]! && freshEvents[k]!;
         });
         const live = members.filter((_, i) => fresh[i]).map((pending) => pending.command);
         const unit = await InventoryUnit.load(work, keysOf(live), read);

@@ -2,13 +2,20 @@
  * @module ledger: the event log and the dead letters. A Trigger with no filter brings it every
  * event on the broker, kept for LEDGER_RETENTION_DAYS; the broker's dead-letter sink brings it every
  * event a Trigger gave up on. Admins search the log, follow it live, and replay or discard dead
- * letters; a replay goes back to the broker through the outbox with its original id.
+ * letters; a replay goes back to the broker through the outbox with its original id, under the
+ * ledger's own identity (its SinkBinding's token), marked `stockflowreplay`: the `ledger-replays`
+ * policy admits exactly that. A dead letter older than the consumers' dedupe retention is not
+ * replayed (409): they would no longer know it as a duplicate.
  */
+import { PUBLISHERS } from '@stockflow/contracts';
 import {
   ANY_TYPE,
+  conflict,
+  DEDUPE_RETENTION_MS,
   defineFunction,
   envInt,
   isAdmin,
+  knownTypes,
   notFound,
   onEach,
   PING_TYPE,
@@ -20,11 +27,12 @@ import {
   requireAdmin,
   secretsEqual,
   toRecord,
+  typeLabel,
   unauthorized,
 } from '@stockflow/kit';
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
-import { LedgerStore } from './store.ts';
+import { LedgerStore, type TooLate } from './store.ts';
 import { streamEvents } from './stream.ts';
 
 const env = { LEDGER_RETENTION_DAYS: z._default(envInt({ min: 1, max: 3650 }), 30) };
@@ -107,13 +115,16 @@ export const ledger = defineFunction({
       return streamEvents(c, store, { type, subject, source }, c.req.header('last-event-id'), rt.log);
     });
 
-    // Knative's dead-letter sink: the original event (any mode) plus knativeerror* extensions.
+    // Knative's dead-letter sink: the original event (any mode) plus knativeerror* extensions. Only
+    // the dispatcher sends there, under the identity of the Trigger whose delivery failed.
     app.post('/dead-letters', async (c) => {
+      await rt.senders.check(c.req.header('authorization'), '/dead-letters', ['trigger']);
       const received = await readCloudEvent(c.req.raw.headers, await c.req.text());
       const kept = await store.keepDeadLetter(toRecord(received));
       if (kept) {
         const destination = destinationService(received.knativeerrordest);
-        rt.metrics.record((m) => m.deadLetters.inc({ type: received.type, destination }));
+        const type = typeLabel(LABELLED_TYPES, received.type);
+        rt.metrics.record((m) => m.deadLetters.inc({ type, destination }));
       }
       rt.log.warn('dead letter', {
         eventId: received.id,
@@ -140,13 +151,15 @@ export const ledger = defineFunction({
 
     app.post('/dead-letters/replay', admin, async (c) => {
       const { ids } = await readJson(c, BulkReplay);
-      const { replayed, notFound } = await store.replayDeadLetters(ids);
+      const { replayed, notFound, tooLate } = await store.replayDeadLetters(ids);
+      if (tooLate.length) throw replayTooLate(tooLate);
       return c.json({ replayed: replayed.map((d) => d.id), notFound }, 202);
     });
 
     app.post('/dead-letters/:id/replay', admin, async (c) => {
       const id = deadLetterId(c);
-      const { replayed } = await store.replayDeadLetters([id]);
+      const { replayed, tooLate } = await store.replayDeadLetters([id]);
+      if (tooLate.length) throw replayTooLate(tooLate);
       if (!replayed[0]) throw notFound(`No dead letter ${id}.`);
       return c.json(replayed[0], 202);
     });
@@ -159,10 +172,28 @@ export const ledger = defineFunction({
   },
 });
 
-/** The Service a dead letter was going to (the first label of its host): a bounded metric label. */
+/** 409: consumers may have forgotten these events, so a replay could be applied twice. */
+function replayTooLate(tooLate: readonly TooLate[]) {
+  const days = DEDUPE_RETENTION_MS / (24 * 3600 * 1000);
+  return conflict(
+    `Not replayed: ${tooLate.length === 1 ? 'this dead letter holds an event' : 'some dead letters hold events'} ` +
+      `older than the ${days} days consumers remember events they applied, so a replay could be ` +
+      'applied twice. Check what the event should have done and make that change by hand, then discard it.',
+    { tooLate, dedupeRetentionDays: days },
+  );
+}
+
+/** The types a dead letter's metric names; any other is counted as one. */
+const LABELLED_TYPES = knownTypes({});
+
+/**
+ * The Service a dead letter was going to (the first label of its host) when it is one of ours,
+ * else `other`: a bounded metric label.
+ */
 function destinationService(destination: unknown): string {
   try {
-    return new URL(String(destination)).hostname.split('.')[0] || 'unknown';
+    const service = new URL(String(destination)).hostname.split('.')[0] ?? '';
+    return (PUBLISHERS as readonly string[]).includes(service) ? service : 'other';
   } catch {
     return 'unknown';
   }

@@ -1,5 +1,8 @@
-import { OUTBOX_COLLECTION } from '@stockflow/kit';
-import { type CloudEventInit, startFakeSink } from '@stockflow/kit/testing';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OUTBOX_COLLECTION, serviceAccountSubject } from '@stockflow/kit';
+import { type CloudEventInit, startFakeSink, TEST_PING_SUBJECT, testIssuer } from '@stockflow/kit/testing';
 import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from './records.ts';
 import {
@@ -243,5 +246,78 @@ describe('discarding and finding dead letters', () => {
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
     }
+  });
+});
+
+describe('who may send dead letters', () => {
+  const refusals: Array<[string, () => Promise<string | false>, number]> = [
+    ['no token', async () => false, 401],
+    ['an expired token', () => testIssuer.token({ expiresIn: -60 }), 401],
+    ['a PingSource', () => testIssuer.token({ subject: TEST_PING_SUBJECT }), 403],
+    ['a partner', () => testIssuer.token({ subject: serviceAccountSubject('warehouse') }), 403],
+    [
+      "a function's own identity",
+      () =>
+        testIssuer.token({ subject: serviceAccountSubject('orders-oidc-sources.knative.dev-sinkbinding') }),
+      403,
+    ],
+  ];
+
+  it.each(refusals)('refuses %s and keeps nothing', async (_name, token, status) => {
+    const fn = startLedger();
+    const res = await fn.app.request(
+      '/dead-letters',
+      deadLetterRequest(placed, { destination: INVENTORY, code: 500 }, await token()),
+    );
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect((await deadLetters(fn)).items).toEqual([]);
+    const metrics = await (await fn.app.request('/metrics')).text();
+    expect(metrics).toMatch(/stockflow_sender_refusals_total\{[^}]*route="\/dead-letters"[^}]*\} 1/);
+  });
+});
+
+describe('replays under the ledger identity and the dedupe retention', () => {
+  it("sends a replay with the ledger's own token, marked stockflowreplay", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'oidc-'));
+    afterTest(() => rm(dir, { recursive: true }));
+    await writeFile(join(dir, 'token'), 'ledger-sinkbinding-token');
+    const broker = await sink();
+    const fn = startLedger({ K_SINK: broker.url, OIDC_TOKEN_FILE: join(dir, 'token') });
+    await deliver(fn, placed, { destination: INVENTORY, code: 500 });
+    const [dead] = (await deadLetters(fn)).items;
+    expect((await fn.app.request(`/dead-letters/${dead!.id}/replay`, adminJson('POST'))).status).toBe(202);
+    const [sent] = await broker.waitFor(1);
+    expect(sent!.stockflowreplay).toEqual(expect.any(String));
+    expect(broker.authorizations).toEqual(['Bearer ledger-sinkbinding-token']);
+  });
+
+  it('refuses (409, saying why) to replay an event older than the dedupe retention, and replays nothing', async () => {
+    const fn = startLedger();
+    const old = {
+      ...placed,
+      id: 'old',
+      extensions: { time: new Date(Date.now() - 31 * 86_400_000).toISOString() },
+    };
+    await deliver(fn, old, { destination: INVENTORY, code: 500 });
+    await deliver(fn, { ...placed, id: 'fresh' }, { destination: INVENTORY, code: 500 });
+    const items = (await deadLetters(fn)).items;
+    const oldId = items.find((d) => d.event.id === 'old')!.id;
+    const freshId = items.find((d) => d.event.id === 'fresh')!.id;
+
+    const single = await fn.app.request(`/dead-letters/${oldId}/replay`, adminJson('POST'));
+    const problem = await single.json();
+    expect(single.status).toBe(409);
+    expect(single.headers.get('content-type')).toBe('application/problem+json');
+    expect(problem.detail).toMatch(/older than the 30 days consumers remember/);
+    expect(problem).toMatchObject({ dedupeRetentionDays: 30, tooLate: [{ id: oldId }] });
+
+    const bulk = await fn.app.request('/dead-letters/replay', adminJson('POST', { ids: [freshId, oldId] }));
+    expect(bulk.status).toBe(409);
+    expect((await deadLetters(fn, '?status=dead')).items).toHaveLength(2);
+    const db = await fn.rt.db();
+    expect((await db.collection(OUTBOX_COLLECTION).get()).size).toBe(0);
+    // The fresh one alone is replayed.
+    expect((await fn.app.request(`/dead-letters/${freshId}/replay`, adminJson('POST'))).status).toBe(202);
   });
 });

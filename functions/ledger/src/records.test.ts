@@ -8,6 +8,7 @@ import {
   readFailure,
   recordFailure,
   recordReplay,
+  replayDeadline,
 } from './records.ts';
 
 const original: EventRecord = {
@@ -125,5 +126,25 @@ describe('the dead letter of an event at a destination', () => {
       '2026-03-01T12:00:00.001Z',
     );
     expect(nextReplayMarker(new Date('2026-03-01T13:00:00.000Z'), ahead)).toBe('2026-03-01T13:00:00.000Z');
+  });
+});
+
+describe('replayDeadline', () => {
+  const DAY = 86_400_000;
+  const event = (time?: string) =>
+    ({ specversion: '1.0', id: 'e', source: '/orders', type: 't', time }) as EventRecord;
+
+  it("is the dedupe retention after the event's time, or after its first death when that came first", () => {
+    const firstDeadAt = new Date('2026-03-10T00:00:00Z');
+    expect(
+      replayDeadline({ event: event('2026-03-01T00:00:00Z'), firstDeadAt }, 30 * DAY).toISOString(),
+    ).toBe('2026-03-31T00:00:00.000Z');
+    // A time in the future (a clock ahead, or a lie) does not extend it.
+    expect(
+      replayDeadline({ event: event('2027-01-01T00:00:00Z'), firstDeadAt }, 30 * DAY).toISOString(),
+    ).toBe('2026-04-09T00:00:00.000Z');
+    expect(replayDeadline({ event: event(undefined), firstDeadAt }, 30 * DAY).toISOString()).toBe(
+      '2026-04-09T00:00:00.000Z',
+    );
   });
 });

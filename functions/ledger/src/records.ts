@@ -110,6 +110,22 @@ export function replayOf(event: EventRecord, marker: string): EventRecord {
 }
 
 /**
+ * The last moment a dead letter may be replayed: its event's consumers keep their dedupe record of it
+ * for `dedupeRetentionMs` from when they applied it, which is no earlier than the event's `time` or,
+ * without one, than when it first died. After that a replay could be applied a second time.
+ */
+export function replayDeadline(
+  state: Pick<DeadLetterState, 'event' | 'firstDeadAt'>,
+  dedupeRetentionMs: number,
+): Date {
+  const sent = Date.parse(String(state.event.time ?? ''));
+  const earliest = Number.isFinite(sent)
+    ? Math.min(sent, state.firstDeadAt.getTime())
+    : state.firstDeadAt.getTime();
+  return new Date(earliest + dedupeRetentionMs);
+}
+
+/**
  * The marker of a new replay: now, or just after the newest marker already used, so that markers of
  * one dead letter only grow even when clocks disagree.
  */

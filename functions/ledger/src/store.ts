@@ -11,7 +11,14 @@ import type {
   QueryDocumentSnapshot,
   Timestamp,
 } from '@google-cloud/firestore';
-import { decodeCursor, dedupeKey, type EventRecord, encodeCursor, type Runtime } from '@stockflow/kit';
+import {
+  DEDUPE_RETENTION_MS,
+  decodeCursor,
+  dedupeKey,
+  type EventRecord,
+  encodeCursor,
+  type Runtime,
+} from '@stockflow/kit';
 import * as z from 'zod/mini';
 import {
   type DeadLetter,
@@ -22,6 +29,7 @@ import {
   readFailure,
   recordFailure,
   recordReplay,
+  replayDeadline,
 } from './records.ts';
 
 export const EVENTS = 'events';
@@ -65,6 +73,12 @@ const WATCH_OVERLAP_MS = 10_000;
  * after a first snapshot that raced a commit (seen on the emulator), and the stream must not.
  */
 const WATCH_POLL_MS = 5_000;
+
+/** A dead letter that can no longer be replayed, and since when. */
+export interface TooLate {
+  id: string;
+  deadline: string;
+}
 
 export class LedgerStore {
   readonly #rt: Runtime;
@@ -237,27 +251,33 @@ export class LedgerStore {
 
   /**
    * Re-sends dead letters to the broker: each original event, with the replay marker, is staged in
-   * the outbox in the same transaction that marks the dead letter replayed.
+   * the outbox in the same transaction that marks the dead letter replayed. When one of them is past
+   * its replay deadline (older than the consumers' dedupe retention), none is replayed: `tooLate`
+   * names those.
    */
-  async replayDeadLetters(ids: readonly string[]): Promise<{ replayed: DeadLetter[]; notFound: string[] }> {
+  async replayDeadLetters(
+    ids: readonly string[],
+  ): Promise<{ replayed: DeadLetter[]; notFound: string[]; tooLate: TooLate[] }> {
     const unique = [...new Set(ids)];
     return this.#rt.transact(async ({ tx, db, emitRecord }) => {
       const refs = unique.map((id) => db.collection(DEAD_LETTERS).doc(id));
       const snapshots = refs.length ? await tx.getAll(...refs) : [];
       const replayed: DeadLetter[] = [];
-      const notFound: string[] = [];
+      const notFound = snapshots.filter((snapshot) => !snapshot.exists).map((snapshot) => snapshot.id);
+      const found = snapshots.filter((snapshot) => snapshot.exists);
       const now = new Date();
-      for (const snapshot of snapshots) {
-        if (!snapshot.exists) {
-          notFound.push(snapshot.id);
-          continue;
-        }
+      const tooLate = found.flatMap((snapshot) => {
+        const deadline = replayDeadline(fromDeadLetterDoc(snapshot), DEDUPE_RETENTION_MS);
+        return deadline <= now ? [{ id: snapshot.id, deadline: deadline.toISOString() }] : [];
+      });
+      if (tooLate.length) return { replayed, notFound, tooLate };
+      for (const snapshot of found) {
         const { state, event } = recordReplay(fromDeadLetterDoc(snapshot), now);
         emitRecord(event);
         tx.set(snapshot.ref, this.#toDeadLetterDoc(state));
         replayed.push(showDeadLetter(snapshot.id, state));
       }
-      return { replayed, notFound };
+      return { replayed, notFound, tooLate };
     });
   }
 

@@ -39,13 +39,16 @@ export interface KnativeFailure {
   body?: string | Buffer;
 }
 
-/** A dead-letter delivery as Knative's dispatcher sends it: the original event plus knativeerror* extensions. */
-export function deadLetterRequest(event: CloudEventInit, failure: KnativeFailure) {
+/**
+ * A dead-letter delivery as Knative's dispatcher sends it: the original event plus knativeerror*
+ * extensions, with a Trigger's token (or `token`: another one, or false for none).
+ */
+export function deadLetterRequest(event: CloudEventInit, failure: KnativeFailure, token?: string | false) {
   const extensions: Record<string, string> = { ...event.extensions };
   if (failure.destination) extensions.knativeerrordest = failure.destination;
   if (failure.code !== undefined) extensions.knativeerrorcode = String(failure.code);
   if (failure.body !== undefined) extensions.knativeerrordata = Buffer.from(failure.body).toString('base64');
-  return cloudEventRequest({ ...event, extensions });
+  return cloudEventRequest({ ...event, extensions }, { token });
 }
 
 export function adminJson(method: string, body?: unknown): RequestInit {

@@ -51,7 +51,7 @@ async function start(extra: Record<string, string> = {}) {
     });
   /** Delivers a CloudEvent as the broker would; answers the status. */
   const deliver = async (type: string, data: unknown, id?: string) => {
-    const res = await fn.app.request('/events', cloudEventRequest({ type, data, id, source: '/tests' }));
+    const res = await fn.app.request('/events', cloudEventRequest({ type, data, id }));
     return res.status;
   };
   const api = {

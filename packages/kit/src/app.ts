@@ -8,13 +8,21 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
-import { type BaseConfig, baseEnv, parseEnv } from './config.ts';
-import { type EventHandlers, mountEvents } from './events.ts';
+import { type BaseConfig, baseEnv, ConfigError, parseEnv } from './config.ts';
+import { type EventHandlers, knownTypes, mountEvents, typeLabel } from './events.ts';
 import { createLogger, type Logger, logScope } from './log.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { invalid, Problem, problemResponse, toProblem } from './problem.ts';
 import { Runtime } from './runtime.ts';
+import {
+  podNamespace,
+  REFUSE_ALL,
+  SenderGuard,
+  SenderVerifier,
+  type SenderVerifierOptions,
+} from './sender.ts';
 import { LazyMetrics } from './telemetry.ts';
+import { TokenFile } from './token-file.ts';
 import { parseTraceparent } from './trace.ts';
 import { Tracing } from './tracing.ts';
 
@@ -52,6 +60,10 @@ export interface CreateOptions {
   /** Overrides for the outbox relay (tests shorten its timings). */
   outbox?: ConstructorParameters<typeof Runtime>[0]['outbox'];
   log?: Logger;
+  /** Overrides for delivery verification (tests shorten the JWKS cooldown). */
+  senders?: Pick<SenderVerifierOptions, 'cooldownMs' | 'timeoutMs' | 'fetch'>;
+  /** Least time between two looks at the sender token file (default 5 s). */
+  tokenCheckMs?: number;
 }
 
 export interface StockflowFunction<C> {
@@ -76,6 +88,8 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         options.log ??
         createLogger({ service: spec.name, level: config.LOG_LEVEL, projectId: config.GOOGLE_CLOUD_PROJECT });
       const metrics = new LazyMetrics(spec.name);
+      const known = knownTypes(spec.events ?? {});
+      const senders = senderGuard(spec, config, options, log, metrics);
       const rt = new Runtime<Config>({
         tracing: new Tracing(spec.name, options.env ?? process.env),
         metrics,
@@ -85,12 +99,16 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         projectId: config.GOOGLE_CLOUD_PROJECT,
         databaseId: config.FIRESTORE_DATABASE ?? spec.name,
         sink: config.K_SINK,
-        sinkToken: config.K_SINK_TOKEN,
+        sinkToken: new TokenFile(config.OIDC_TOKEN_FILE, { checkIntervalMs: options.tokenCheckMs }),
+        senders,
         sendTimeoutMs: config.SINK_TIMEOUT_MS,
         outbox: {
           observer: {
-            published: (record) => metrics.record((m) => m.outboxPublished.inc({ type: record.type })),
-            failed: (record) => metrics.record((m) => m.outboxFailures.inc({ type: record.type })),
+            // Replays re-send recorded events of any type: only known types become label values.
+            published: (record) =>
+              metrics.record((m) => m.outboxPublished.inc({ type: typeLabel(known, record.type) })),
+            failed: (record) =>
+              metrics.record((m) => m.outboxFailures.inc({ type: typeLabel(known, record.type) })),
           },
           ...options.outbox,
         },
@@ -111,11 +129,54 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         metrics,
         app: buildApp(rt, state, metrics, config.BODY_LIMIT_BYTES, spec.public ?? false),
       };
-      if (spec.events) mountEvents(fn.app as unknown as Hono, rt, spec.events, metrics);
+      if (spec.events) mountEvents(fn.app as unknown as Hono, rt, spec.events, metrics, known);
       spec.routes?.(fn.app, rt);
       return fn;
     },
   };
+}
+
+/**
+ * Who may deliver to a function that receives events: tokens verified against `OIDC_ISSUER`, or,
+ * with `STOCKFLOW_INSECURE_EVENTS=1`, no one checked (said loudly at every start). A function
+ * that receives events has one or the other, or does not start.
+ */
+function senderGuard(
+  spec: { name: string; events?: unknown },
+  config: BaseConfig,
+  options: CreateOptions,
+  log: Logger,
+  metrics: LazyMetrics,
+): SenderGuard {
+  if (config.STOCKFLOW_INSECURE_EVENTS === '1') {
+    if (spec.events) {
+      log.warn(
+        'STOCKFLOW_INSECURE_EVENTS=1: deliveries to /events are NOT verified; anyone who can reach ' +
+          'this function can send it any event. Local development only.',
+      );
+    }
+    return new SenderGuard({ metrics, log });
+  }
+  if (!config.OIDC_ISSUER) {
+    if (!spec.events) return new SenderGuard({ metrics, log, verifier: REFUSE_ALL });
+    throw new ConfigError(spec.name, {
+      issues: [
+        {
+          path: ['OIDC_ISSUER'],
+          message:
+            'required: the OIDC issuer whose tokens /events accepts (the cluster issuer; the local ' +
+            'mesh sets it). Set STOCKFLOW_INSECURE_EVENTS=1 to accept unverified events instead.',
+        },
+      ],
+    });
+  }
+  const verifier = new SenderVerifier({
+    issuer: config.OIDC_ISSUER,
+    audience: config.EVENTS_AUDIENCE ?? config.K_SERVICE ?? spec.name,
+    namespace: podNamespace(config),
+    ...options.senders,
+  });
+  return new SenderGuard({ verifier, metrics, log });
 }
 
 function buildApp<C>(

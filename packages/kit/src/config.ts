@@ -3,6 +3,7 @@
  * that names every bad variable.
  */
 import * as z from 'zod/mini';
+import { DEFAULT_TOKEN_FILE } from './token-file.ts';
 
 /** An integer read from an environment variable (a string), within bounds. */
 export function envInt({ min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = {}) {
@@ -15,12 +16,20 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export const baseEnv = z.object({
   PORT: z._default(envInt({ min: 1, max: 65535 }), 8080),
   K_SINK: z.optional(z.url()),
-  /**
-   * A bearer token the outbox sends to `K_SINK` (`Authorization: Bearer …`), for a broker that
-   * authenticates its senders as Knative's OIDC sender identity does; the local runner sets it.
-   */
-  K_SINK_TOKEN: z.optional(z.string().check(z.minLength(1))),
   K_SERVICE: z.optional(z.string()),
+  /**
+   * The file holding this function's OIDC sender token for `K_SINK` (Knative's SinkBinding mounts it
+   * at `/oidc/token`; the local runner writes one and points here). No file: no token is sent.
+   */
+  OIDC_TOKEN_FILE: z._default(z.string().check(z.minLength(1)), DEFAULT_TOKEN_FILE),
+  /** The cluster's OIDC issuer: `/events` verifies delivery tokens against it. Required, see below. */
+  OIDC_ISSUER: z.optional(z.url()),
+  /** The audience delivery tokens must carry; default `K_SERVICE`, else the function's name. */
+  EVENTS_AUDIENCE: z.optional(z.string().check(z.minLength(1))),
+  /** The function's namespace when the ServiceAccount's namespace file is absent. */
+  POD_NAMESPACE: z.optional(z.string().check(z.minLength(1))),
+  /** `1` accepts deliveries without verifying who sent them (local development only; logged). */
+  STOCKFLOW_INSECURE_EVENTS: z.optional(z.enum(['0', '1', ''])),
   GOOGLE_CLOUD_PROJECT: z._default(z.string().check(z.minLength(1)), 'stockflow-local'),
   FIRESTORE_DATABASE: z.optional(z.string().check(z.minLength(1))),
   LOG_LEVEL: z._default(z.enum(LOG_LEVELS), 'info'),
@@ -33,7 +42,10 @@ export const baseEnv = z.object({
 export type BaseConfig = z.infer<typeof baseEnv>;
 
 export class ConfigError extends Error {
-  constructor(service: string, error: z.core.$ZodError) {
+  constructor(
+    service: string,
+    error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
+  ) {
     const lines = error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
     super(`${service}: invalid environment\n${lines.join('\n')}`);
     this.name = 'ConfigError';

@@ -4,8 +4,12 @@
  * it once. Knative's rules decide the answers: 202 with an empty body once the change is durable (or
  * it was a duplicate); 400 for an invalid event, invalid data or a type this function does not
  * consume (not retried); 5xx for transient trouble (retried). A PingSource tick sweeps the outbox,
- * then runs the function's own `PING_TYPE` handler if it has one.
+ * then runs the function's own `PING_TYPE` handler if it has one. Before the body is read, the
+ * sender's token is verified (401) and its identity checked (403): a Trigger's for any type, a
+ * PingSource's for pings only. An event of one of Stockflow's types whose `source` is not its
+ * producer's is refused (400) as well, the broker's policy notwithstanding (defence in depth).
  */
+import { EVENTS, isProducerSource, producerOf } from '@stockflow/contracts';
 import type { CloudEvent } from 'cloudevents';
 import type { Context, Hono } from 'hono';
 import type * as z from 'zod/mini';
@@ -14,6 +18,7 @@ import { logScope } from './log.ts';
 import type { EventOutcome } from './metrics.ts';
 import { badRequest, invalid, Problem } from './problem.ts';
 import type { Runtime, Work } from './runtime.ts';
+import type { SenderKind } from './sender.ts';
 import type { LazyMetrics } from './telemetry.ts';
 import { parseTraceparent } from './trace.ts';
 
@@ -31,6 +36,12 @@ export interface EventContext<D, C> {
   data: D;
   work: Work;
   rt: Runtime<C>;
+  /**
+   * The verified subject that delivered the event (`system:serviceaccount:<ns>:<trigger>-oidc-…`);
+   * undefined only with `STOCKFLOW_INSECURE_EVENTS=1`. The broker does not pass the original
+   * sender on: a partner's identity reaches consumers as its `source`, which its policy binds.
+   */
+  sender: string | undefined;
 }
 
 export type DeliveryContext<D, C> = Omit<EventContext<D, C>, 'work'>;
@@ -78,20 +89,40 @@ export function onEach<S extends z.ZodMiniType, C = any>(
   return { once: false, data, handle };
 }
 
+/** The label of every type that is not one of `known`. */
+export const OTHER_TYPE = 'other';
+
+/** The types that may become metric label values: pings, Stockflow's own and those consumed. */
+export function knownTypes(handlers: EventHandlers<never>): ReadonlySet<string> {
+  const consumed = Object.keys(handlers).filter((type) => type !== ANY_TYPE);
+  return new Set([PING_TYPE, ...Object.keys(EVENTS), ...consumed]);
+}
+
+/**
+ * A type as a metric label value: a sender cannot blow up the series count with made-up types.
+ */
+export function typeLabel(known: ReadonlySet<string>, type: string): string {
+  return known.has(type) ? type : OTHER_TYPE;
+}
+
+/** Who may deliver what to `/events`: a Trigger anything, a PingSource its ticks. */
+const EVENT_SENDERS: readonly SenderKind[] = ['trigger', 'pingsource'];
+
+/** Refused before dispatch, counted under its own outcome. */
+class Refused extends Problem {}
+
 export function mountEvents<C>(
   app: Hono,
   rt: Runtime<C>,
   handlers: EventHandlers<C>,
   metrics: LazyMetrics,
+  known: ReadonlySet<string> = knownTypes(handlers as EventHandlers<never>),
 ): void {
   app.post('/events', async (c) => {
     const started = performance.now();
     const seen = { type: c.req.header('ce-type') ?? 'unknown' };
     const count = (outcome: EventOutcome) => {
-      // Only consumed and Stockflow's own types become label values: a sender cannot blow up the
-      // series count with made-up types.
-      const known = seen.type === PING_TYPE || handlers[seen.type] || seen.type.startsWith('io.stockflow.');
-      const type = known ? seen.type : 'other';
+      const type = typeLabel(known, seen.type);
       metrics.record((m) => {
         m.eventsHandled.inc({ type, outcome });
         if (outcome === 'applied') m.eventDuration.observe({ type }, (performance.now() - started) / 1000);
@@ -101,10 +132,18 @@ export function mountEvents<C>(
       count(await receive(c, rt, handlers, seen));
       return c.body(null, 202);
     } catch (error) {
-      count(error instanceof Problem && error.status < 500 ? 'rejected' : 'failed');
+      count(outcomeOf(error));
       throw error;
     }
   });
+}
+
+function outcomeOf(error: unknown): EventOutcome {
+  if (!(error instanceof Problem) || error.status >= 500) return 'failed';
+  if (error.status === 401) return 'unauthorized';
+  if (error.status === 403) return 'forbidden';
+  if (error instanceof Refused) return 'rejected_source';
+  return 'rejected';
 }
 
 /** Reads, validates and applies one event; throws a Problem for what must not be retried. */
@@ -114,8 +153,13 @@ async function receive<C>(
   handlers: EventHandlers<C>,
   seen: { type: string },
 ): Promise<EventOutcome> {
+  // Who sent it, before anything of the body is read: nothing of a refused delivery is parsed.
+  const sender = await rt.senders.check(c.req.header('authorization'), '/events', EVENT_SENDERS);
   const event = await readCloudEvent(c.req.raw.headers, await c.req.text());
   seen.type = event.type;
+  if (sender?.kind === 'pingsource' && event.type !== PING_TYPE) {
+    rt.senders.allow(sender, '/events', ['trigger']);
+  }
   // The request's server span already continues the hop's `traceparent` header; without one, the
   // event's own distributed-tracing extension says which trace it belongs to.
   const scope = logScope.getStore();
@@ -134,7 +178,7 @@ async function receive<C>(
   });
   if (scope) scope.trace = span.trace;
   try {
-    const outcome = await dispatch(rt, handlers, event);
+    const outcome = await dispatch(rt, handlers, event, sender?.subject);
     span.setAttribute('stockflow.outcome', outcome);
     span.end();
     return outcome;
@@ -148,17 +192,27 @@ async function dispatch<C>(
   rt: Runtime<C>,
   handlers: EventHandlers<C>,
   event: CloudEvent<unknown>,
+  sender: string | undefined,
 ): Promise<EventOutcome> {
   let outcome: EventOutcome;
   if (event.type === PING_TYPE) {
     await rt.outbox.sweep();
     const tick = handlers[PING_TYPE];
-    if (tick) await apply(rt, tick, event);
+    if (tick) await apply(rt, tick, event, sender);
     outcome = 'swept';
   } else {
-    const handler = handlers[event.type] ?? handlers[ANY_TYPE];
+    const own = handlers[event.type];
+    const handler = own ?? handlers[ANY_TYPE];
     if (!handler) throw badRequest(`${rt.name} does not consume events of type ${event.type}.`);
-    outcome = (await apply(rt, handler, event)) ? 'applied' : 'duplicate';
+    // The catch-all (the ledger's log) records whatever arrived, odd sources included: it changes
+    // no state of the business, and a forged source is what an audit log should show.
+    if (own && producerOf(event.type) && !isProducerSource(event.type, event.source)) {
+      rt.log.warn('event refused: source is not its producer', { eventId: event.id, type: event.type });
+      throw new Refused(400, 'Bad Request', {
+        detail: `${event.type} comes from ${producerOf(event.type)}; source ${event.source} is not its.`,
+      });
+    }
+    outcome = (await apply(rt, handler, event, sender)) ? 'applied' : 'duplicate';
   }
   rt.log.debug('event handled', { eventId: event.id, type: event.type, source: event.source, outcome });
   return outcome;
@@ -169,9 +223,10 @@ async function apply<C>(
   rt: Runtime<C>,
   handler: EventHandlers<C>[string],
   event: CloudEvent<unknown>,
+  sender: string | undefined,
 ): Promise<boolean> {
   const parsed = handler.data.safeParse(event.data);
   if (!parsed.success) throw invalid(parsed.error, `data of ${event.type}`);
-  if (!handler.once) return handler.handle({ event, data: parsed.data, rt });
-  return rt.consumeOnce(event, (work) => handler.handle({ event, data: parsed.data, work, rt }));
+  if (!handler.once) return handler.handle({ event, data: parsed.data, rt, sender });
+  return rt.consumeOnce(event, (work) => handler.handle({ event, data: parsed.data, work, rt, sender }));
 }

@@ -17,13 +17,16 @@ export {
   type EventContext,
   type EventHandler,
   type EventHandlers,
+  knownTypes,
+  OTHER_TYPE,
   on,
   onEach,
   PING_TYPE,
+  typeLabel,
 } from './events.ts';
 export { FIRESTORE_SETTINGS } from './firestore.ts';
 export { createLogger, type Logger, type LogScope, logScope } from './log.ts';
-export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats } from './outbox.ts';
+export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats, type SenderToken } from './outbox.ts';
 export * from './problem.ts';
 export {
   type CursorValue,
@@ -36,11 +39,22 @@ export {
 } from './query.ts';
 export {
   type ConsumedEvent,
+  DEDUPE_RETENTION_MS,
   dedupeKey,
   type EmitInput,
   INBOX_COLLECTION,
   Runtime,
   type Work,
 } from './runtime.ts';
+export {
+  podNamespace,
+  type Sender,
+  SenderGuard,
+  type SenderKind,
+  SenderVerifier,
+  senderKind,
+  serviceAccountSubject,
+} from './sender.ts';
 export { runFunction, type Serving, serveFunction } from './serve.ts';
+export { DEFAULT_TOKEN_FILE, TokenFile } from './token-file.ts';
 export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from './trace.ts';

@@ -3,7 +3,13 @@ import { ConfigError } from './config.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { INBOX_COLLECTION } from './runtime.ts';
 import { counterFunction } from './testing/counter-function.ts';
-import { cloudEventRequest, type FakeSink, startFakeSink, testEnv } from './testing/index.ts';
+import {
+  cloudEventRequest,
+  deliveryHeaders,
+  type FakeSink,
+  startFakeSink,
+  testEnv,
+} from './testing/index.ts';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
 const fast = { baseDelayMs: 20, maxDelayMs: 200, sweepGraceMs: 0 };
@@ -186,7 +192,7 @@ describe('CloudEvents in', () => {
     const fn = start(testEnv('kit'));
     const res = await fn.app.request('/events', {
       method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
+      headers: { 'content-type': 'application/cloudevents+json', ...deliveryHeaders() },
       body: JSON.stringify({
         specversion: '1.0',
         source: '/t',

@@ -5,7 +5,15 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export type EventOutcome = 'applied' | 'duplicate' | 'swept' | 'rejected' | 'failed';
+export type EventOutcome =
+  | 'applied'
+  | 'duplicate'
+  | 'swept'
+  | 'rejected'
+  | 'rejected_source'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'failed';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -40,7 +48,9 @@ export function createMetrics(service: string) {
     }),
     eventsHandled: new Counter({
       name: 'stockflow_events_handled_total',
-      help: 'CloudEvents received, by type and outcome (applied, duplicate, swept, rejected, failed).',
+      help:
+        'CloudEvents received, by type (known types; the rest as "other") and outcome (applied, ' +
+        'duplicate, swept, rejected, rejected_source, unauthorized, forbidden, failed).',
       labelNames: ['type', 'outcome'] as const,
       registers,
     }),
@@ -61,6 +71,14 @@ export function createMetrics(service: string) {
       name: 'stockflow_outbox_publish_failures_total',
       help: 'Failed attempts to deliver an outbox event to the sink (each is retried), by type.',
       labelNames: ['type'] as const,
+      registers,
+    }),
+    senderRefusals: new Counter({
+      name: 'stockflow_sender_refusals_total',
+      help:
+        'Deliveries refused for their sender, by route and reason (missing, invalid, expired, claims, ' +
+        'subject, issuer_unreachable).',
+      labelNames: ['route', 'reason'] as const,
       registers,
     }),
     deadLetters: new Counter({

@@ -15,8 +15,11 @@ export interface OutboxOptions {
   db: () => Promise<Firestore>;
   /** Where events go (`K_SINK`); without one, events wait in the outbox. */
   sink?: string;
-  /** Sent as `Authorization: Bearer <token>` to a sink that authenticates its senders. */
-  sinkToken?: string;
+  /**
+   * The sender token, sent as `Authorization: Bearer <token>` to a sink that authenticates its
+   * senders (none: no header); told when the sink answers 401, so the next attempt reads it afresh.
+   */
+  token?: SenderToken;
   log: Logger;
   sendTimeoutMs?: number;
   /** First retry delay; doubles per attempt up to `maxDelayMs`, with jitter. */
@@ -29,6 +32,12 @@ export interface OutboxOptions {
   fetch?: typeof fetch;
   /** Told of every delivery and failed attempt (metrics). */
   observer?: OutboxObserver;
+}
+
+/** Where the relay gets its bearer token (a `TokenFile`). */
+export interface SenderToken {
+  get(): Promise<string | undefined>;
+  invalidate(): void;
 }
 
 export interface OutboxObserver {
@@ -63,8 +72,8 @@ interface Mark {
 const MAX_BATCH_WRITES = 500;
 
 export class Outbox {
-  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'sinkToken' | 'fetch' | 'observer'>> &
-    Pick<OutboxOptions, 'sink' | 'sinkToken' | 'fetch' | 'observer'>;
+  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'token' | 'fetch' | 'observer'>> &
+    Pick<OutboxOptions, 'sink' | 'token' | 'fetch' | 'observer'>;
   /** Outbox documents this process is sending or will retry: a sweep skips them. */
   readonly #known = new Map<string, Entry>();
   readonly #queue: Entry[] = [];
@@ -180,11 +189,13 @@ export class Outbox {
       await sendEvent(this.#opts.sink!, record, {
         timeoutMs: this.#opts.sendTimeoutMs,
         traceparent: typeof record.traceparent === 'string' ? record.traceparent : undefined,
-        token: this.#opts.sinkToken,
+        token: await this.#opts.token?.get(),
         fetch: this.#opts.fetch,
       });
     } catch (error) {
       this.#failures++;
+      // Knative renews the token file before expiry; a 401 may mean this process holds an old one.
+      if (error instanceof SinkError && error.status === 401) this.#opts.token?.invalidate();
       this.#opts.observer?.failed(record);
       if (this.#stopped) return;
       const delay = this.#delay(entry.attempts);

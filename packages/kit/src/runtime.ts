@@ -9,12 +9,20 @@ import type { CloudEventV1 } from 'cloudevents';
 import type { EventRecord } from './cloudevents.ts';
 import { lazyFirestore } from './firestore.ts';
 import { type Logger, logScope } from './log.ts';
-import { OUTBOX_COLLECTION, Outbox, type OutboxItem } from './outbox.ts';
+import { OUTBOX_COLLECTION, Outbox, type OutboxItem, type SenderToken } from './outbox.ts';
+import { REFUSE_ALL, SenderGuard } from './sender.ts';
 import { LazyMetrics } from './telemetry.ts';
 import { formatTraceparent } from './trace.ts';
 import { Tracing } from './tracing.ts';
 
 export const INBOX_COLLECTION = '_inbox';
+
+/**
+ * How long a consumer keeps the dedupe record of an event it applied (a Firestore TTL policy on
+ * `expireAt` deletes it after): a redelivery or replay later than this would be applied again, so
+ * the ledger refuses to replay events older than this.
+ */
+export const DEDUPE_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 export interface EmitInput {
   type: string;
@@ -47,8 +55,10 @@ export interface RuntimeOptions<C> {
   projectId: string;
   databaseId: string;
   sink?: string;
-  /** The bearer token the sink wants from senders, if it authenticates them. */
-  sinkToken?: string;
+  /** The outbox's sender token for the sink (Knative's OIDC token file), if any. */
+  sinkToken?: SenderToken;
+  /** Who may deliver events; refuses every delivery unless given. */
+  senders?: SenderGuard;
   sendTimeoutMs?: number;
   tracing?: Tracing;
   metrics?: LazyMetrics;
@@ -65,6 +75,8 @@ export class Runtime<C = unknown> {
   readonly tracing: Tracing;
   /** Prometheus metrics: `rt.metrics.record((m) => m.deadLetters.inc(...))`. */
   readonly metrics: LazyMetrics;
+  /** Verifies who delivers events (`/events`, a dead-letter sink). */
+  readonly senders: SenderGuard;
   readonly #firestore: ReturnType<typeof lazyFirestore>;
   readonly #closers = new Set<() => unknown>();
 
@@ -75,11 +87,12 @@ export class Runtime<C = unknown> {
     this.log = options.log;
     this.tracing = options.tracing ?? new Tracing(options.name, {});
     this.metrics = options.metrics ?? new LazyMetrics(options.name);
+    this.senders = options.senders ?? new SenderGuard({ verifier: REFUSE_ALL, metrics: this.metrics });
     this.#firestore = lazyFirestore({ projectId: options.projectId, databaseId: options.databaseId });
     this.outbox = new Outbox({
       db: () => this.db(),
       sink: options.sink,
-      sinkToken: options.sinkToken,
+      token: options.sinkToken,
       log: options.log,
       sendTimeoutMs: options.sendTimeoutMs,
       ...options.outbox,
@@ -246,7 +259,7 @@ function markConsumed(work: Work, ref: DocumentReference, event: ConsumedEvent):
     type: event.type,
     at: Date.now(),
     // For a Firestore TTL policy: brokers stop redelivering long before this.
-    expireAt: new Date(Date.now() + 30 * 24 * 3600 * 1000),
+    expireAt: new Date(Date.now() + DEDUPE_RETENTION_MS),
   });
 }
 

@@ -73,4 +73,33 @@ describe('a function process', () => {
     expect(stderr).toMatch(/PORT: /);
     expect(stderr).toMatch(/ADMIN_TOKEN: must be at least 16 characters/);
   });
+
+  it('exits 78 without OIDC_ISSUER, saying what to set, unless STOCKFLOW_INSECURE_EVENTS=1 (logged)', async () => {
+    const { OIDC_ISSUER: _issuer, STOCKFLOW_INSECURE_EVENTS: _insecure, ...inherited } = process.env;
+    const run = (env: Record<string, string>) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', main], {
+        env: { ...inherited, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        output += chunk;
+      });
+      return { child, output: () => output };
+    };
+    const refused = run({ PORT: String(await freePort()) });
+    expect(await new Promise((resolve) => refused.child.once('exit', resolve))).toBe(78);
+    expect(refused.output()).toMatch(/OIDC_ISSUER: required/);
+
+    const port = await freePort();
+    const insecure = run({ PORT: String(port), STOCKFLOW_INSECURE_EVENTS: '1' });
+    await expect.poll(() => insecure.output(), { timeout: 15_000 }).toMatch(/listening/);
+    expect(insecure.output()).toMatch(/"severity":"WARNING".*STOCKFLOW_INSECURE_EVENTS=1/);
+    insecure.child.kill('SIGTERM');
+    expect(await new Promise((resolve) => insecure.child.once('exit', resolve))).toBe(0);
+  });
 });

@@ -32,6 +32,9 @@ export async function serveFunction<C extends { PORT: number; SHUTDOWN_TIMEOUT_M
   const { rt, app, state } = fn;
   const { sweepDelayMs = 1_500, sweepIntervalMs = 30_000 } = options;
   await rt.tracing.start();
+  // The issuer's keys load while the server starts: the first delivery does not wait for them, and
+  // readiness does not depend on them (a failure is retried by the next delivery).
+  rt.senders.warm();
   const server = await new Promise<Server>((resolve) => {
     const s = serve(
       { fetch: app.fetch, port: options.port ?? rt.config.PORT, hostname: options.hostname ?? '0.0.0.0' },

@@ -1,14 +1,51 @@
 /**
- * @module Test helpers for functions: CloudEvent requests for `app.request()`, a database per test
- * file on the real emulator, a fake sink that records what the outbox relay sends, and a stand-in
- * OTLP collector that records exported spans.
+ * @module Test helpers for functions: CloudEvent requests for `app.request()` carrying a delivery
+ * token of a test OIDC issuer (one per test file, started when this module loads), a database per
+ * test file on the real emulator, a fake sink that records what the outbox relay sends, and a
+ * stand-in OTLP collector that records exported spans.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isPartner, PARTNERS, producerOf } from '@stockflow/contracts';
 import type { EventRecord } from '../cloudevents.ts';
+import { PING_TYPE } from '../events.ts';
+import { startTestIssuer, TEST_AUDIENCE, TEST_PING_SUBJECT } from './issuer.ts';
 
+export {
+  startTestIssuer,
+  TEST_AUDIENCE,
+  TEST_PING_SUBJECT,
+  TEST_TRIGGER_SUBJECT,
+  type TestIssuer,
+  type TokenOptions,
+} from './issuer.ts';
 export { type CollectedSpan, type OtlpCollector, SpanKind, startOtlpCollector } from './otlp-collector.ts';
+
+/**
+ * This test file's issuer: `testEnv` points functions at it, `cloudEventRequest` signs with it. Its
+ * server does not keep the process alive. Mint other tokens with `testIssuer.token({...})`.
+ */
+export const testIssuer = await startTestIssuer();
+
+/** Ready-made delivery tokens (valid for hours), so building a request stays synchronous. */
+const DEFAULT_TOKENS = {
+  trigger: await testIssuer.token({ expiresIn: 6 * 3600 }),
+  ping: await testIssuer.token({ subject: TEST_PING_SUBJECT, expiresIn: 6 * 3600 }),
+};
+
+/** The `Authorization` header a delivery of `type` carries by default (a PingSource's for pings). */
+export function deliveryHeaders(type?: string, token?: string): { authorization: string } {
+  const bearer = token ?? (type === PING_TYPE ? DEFAULT_TOKENS.ping : DEFAULT_TOKENS.trigger);
+  return { authorization: `Bearer ${bearer}` };
+}
+
+/** The source a type's producer uses (`/<function>`, a partner's prefix); `/tests` for other types. */
+export function producerSource(type: string): string {
+  const producer = producerOf(type);
+  if (!producer) return '/tests';
+  return isPartner(producer) ? PARTNERS[producer].sourcePrefix : `/${producer}`;
+}
 
 export interface CloudEventInit {
   id?: string;
@@ -19,17 +56,31 @@ export interface CloudEventInit {
   extensions?: Record<string, string>;
 }
 
-/** A `RequestInit` that POSTs one CloudEvent, in binary mode unless told otherwise. */
+export interface CloudEventRequestOptions {
+  mode?: 'binary' | 'structured';
+  /**
+   * The delivery token: by default a valid one of `testIssuer` (a Trigger's, a PingSource's for
+   * pings, audience TEST_AUDIENCE); a string sends that one, false none.
+   */
+  token?: string | false;
+}
+
+/**
+ * A `RequestInit` that POSTs one CloudEvent as a Trigger delivers it: binary mode unless told
+ * otherwise, with a delivery token, and the source of the type's producer unless one is given.
+ */
 export function cloudEventRequest(
   event: CloudEventInit,
-  mode: 'binary' | 'structured' = 'binary',
+  options: CloudEventRequestOptions | 'binary' | 'structured' = {},
 ): RequestInit & { headers: Record<string, string> } {
+  const { mode = 'binary', token } = typeof options === 'string' ? { mode: options } : options;
   const id = event.id ?? randomUUID();
-  const source = event.source ?? '/tests';
+  const source = event.source ?? producerSource(event.type);
+  const auth = token === false ? {} : deliveryHeaders(event.type, token);
   if (mode === 'structured') {
     return {
       method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
+      headers: { 'content-type': 'application/cloudevents+json', ...auth },
       body: JSON.stringify({
         specversion: '1.0',
         id,
@@ -43,6 +94,7 @@ export function cloudEventRequest(
     };
   }
   const headers: Record<string, string> = {
+    ...auth,
     'content-type': 'application/json',
     'ce-specversion': '1.0',
     'ce-id': id,
@@ -54,13 +106,18 @@ export function cloudEventRequest(
   return { method: 'POST', headers, body: JSON.stringify(event.data ?? null) };
 }
 
-/** Env for a function under test: its own named database on the emulator, the given sink. */
+/**
+ * Env for a function under test: its own named database on the emulator, deliveries verified
+ * against this file's `testIssuer` for the audience TEST_AUDIENCE, and `extra`.
+ */
 export function testEnv(prefix: string, extra: Record<string, string | undefined> = {}) {
   return {
     GOOGLE_CLOUD_PROJECT: 'stockflow-test',
     FIRESTORE_DATABASE: `${prefix}-${randomUUID().slice(0, 8)}`,
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN: 'test-admin-token-0123456789',
+    OIDC_ISSUER: testIssuer.url,
+    EVENTS_AUDIENCE: TEST_AUDIENCE,
     ...extra,
   };
 }
@@ -71,6 +128,8 @@ export interface FakeSink {
   readonly events: EventRecord[];
   /** How many requests arrived, answered 2xx or not. */
   readonly attempts: number;
+  /** The `Authorization` header of every request, in arrival order (undefined when absent). */
+  readonly authorizations: Array<string | undefined>;
   /** The status to answer next requests with (202 by default). */
   answer(status: number): void;
   /** Resolves once `count` events have been accepted. */
@@ -81,6 +140,7 @@ export interface FakeSink {
 /** An HTTP sink on 127.0.0.1 (a stand-in for the broker) recording binary-mode CloudEvents. */
 export async function startFakeSink(port = 0): Promise<FakeSink> {
   const events: EventRecord[] = [];
+  const authorizations: Array<string | undefined> = [];
   let attempts = 0;
   let status = 202;
   const waiters = new Set<() => void>();
@@ -89,6 +149,7 @@ export async function startFakeSink(port = 0): Promise<FakeSink> {
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
       attempts++;
+      authorizations.push(req.headers.authorization);
       if (status >= 300) {
         res.writeHead(status).end();
         return;
@@ -110,6 +171,7 @@ export async function startFakeSink(port = 0): Promise<FakeSink> {
   return {
     url: `http://127.0.0.1:${address.port}/`,
     events,
+    authorizations,
     get attempts() {
       return attempts;
     },

@@ -1,0 +1,275 @@
+/**
+ * @module Who sent a delivery: the OIDC token Knative's dispatcher (or a PingSource) attaches to it,
+ * verified with jose against the cluster's issuer (discovery document, then its JWKS: cached, and
+ * fetched again when a token names a key it does not hold), and the subject checked against the
+ * identities allowed to deliver here. Refusals are problem+json: 401 for a missing or invalid
+ * token, 403 for a subject not allowed, 503 when the issuer cannot be reached (retried).
+ */
+import { readFileSync } from 'node:fs';
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { parseBearer } from './auth.ts';
+import type { Logger } from './log.ts';
+import { forbidden, Problem, unauthorized, unavailable } from './problem.ts';
+import type { LazyMetrics } from './telemetry.ts';
+
+/**
+ * The identities that deliver to a function, by the suffix of their ServiceAccount's name: Knative
+ * names the OIDC ServiceAccount of a resource `<name>-oidc-<group>-<kind>` (knative/eventing,
+ * pkg/auth/serviceaccount.go, GetOIDCServiceAccountNameForResource).
+ */
+export const SENDER_SUFFIXES = {
+  /** A Trigger: the broker's dispatcher delivers (and dead-letters) under its Trigger's identity. */
+  trigger: '-oidc-eventing.knative.dev-trigger',
+  /** A PingSource: its ticks come straight from the PingSource adapter under its own identity. */
+  pingsource: '-oidc-sources.knative.dev-pingsource',
+} as const;
+
+export type SenderKind = keyof typeof SENDER_SUFFIXES;
+
+/** A verified delivery subject: `system:serviceaccount:<namespace>:<name>`, and what kind it is. */
+export interface Sender {
+  subject: string;
+  /** Undefined for a ServiceAccount that is neither a Trigger's nor a PingSource's. */
+  kind: SenderKind | undefined;
+}
+
+/** Why a delivery was refused: a bounded metric label. */
+export type RefusalReason = 'missing' | 'invalid' | 'expired' | 'claims' | 'subject' | 'issuer_unreachable';
+
+/** Where the kubelet projects the Pod's namespace with its ServiceAccount token. */
+export const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** The function's namespace: the projected file when present, else `POD_NAMESPACE`, else `default`. */
+export function podNamespace(env: { POD_NAMESPACE?: string }, file = NAMESPACE_FILE): string {
+  try {
+    const fromFile = readFileSync(file, 'utf8').trim();
+    if (fromFile) return fromFile;
+  } catch {
+    // Not in a Pod (tests, the local stack).
+  }
+  return env.POD_NAMESPACE || 'default';
+}
+
+/** The subject of a ServiceAccount, as Kubernetes puts it in the tokens it issues. */
+export const serviceAccountSubject = (name: string, namespace = 'default') =>
+  `system:serviceaccount:${namespace}:${name}`;
+
+/** The kind of a subject in `namespace`, or undefined when it is none we know (or elsewhere). */
+export function senderKind(subject: string, namespace: string): SenderKind | undefined {
+  const prefix = `system:serviceaccount:${namespace}:`;
+  if (!subject.startsWith(prefix)) return undefined;
+  const name = subject.slice(prefix.length);
+  for (const [kind, suffix] of Object.entries(SENDER_SUFFIXES) as Array<[SenderKind, string]>) {
+    if (name.length > suffix.length && name.endsWith(suffix) && !name.includes(':')) return kind;
+  }
+  return undefined;
+}
+
+export interface SenderVerifierOptions {
+  /** The OIDC issuer (`OIDC_ISSUER`): its discovery document names its JWKS. */
+  issuer: string;
+  /** The audience tokens must carry: the function's (`EVENTS_AUDIENCE`, `K_SERVICE` or its name). */
+  audience: string;
+  namespace: string;
+  /** Least time between two JWKS fetches for an unknown `kid` (jose's default: 30 s). */
+  cooldownMs?: number;
+  /** Timeout of each discovery and JWKS request. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** Token errors (the sender's fault: 401); any other failure is the issuer's reachability (503). */
+const TOKEN_ERRORS = [
+  errors.JWSInvalid,
+  errors.JWTInvalid,
+  errors.JWSSignatureVerificationFailed,
+  errors.JWKSNoMatchingKey,
+  errors.JWKSMultipleMatchingKeys,
+  errors.JOSEAlgNotAllowed,
+  errors.JOSENotSupported,
+  errors.JWKInvalid,
+];
+
+/** Seconds of clock difference tolerated on `exp` and `nbf`. */
+const CLOCK_TOLERANCE_S = 30;
+
+/** Signature algorithms a Kubernetes ServiceAccount issuer uses. */
+const ALGORITHMS = ['RS256', 'ES256'];
+
+/** What checks a delivery's token. */
+export interface Verifier {
+  verify(authorization: string | undefined): Promise<Sender>;
+  warm(): Promise<void>;
+}
+
+/** For a runtime built without one: no token is good enough. */
+export const REFUSE_ALL: Verifier = {
+  verify: async () => {
+    throw refusal('invalid', unauthorized('This runtime has no issuer to verify senders against.'));
+  },
+  warm: async () => undefined,
+};
+
+/** Verifies delivery tokens against one issuer, for one audience and namespace. */
+export class SenderVerifier implements Verifier {
+  readonly #options: Required<Omit<SenderVerifierOptions, 'fetch'>> & Pick<SenderVerifierOptions, 'fetch'>;
+  #keys: Promise<JWTVerifyGetKey & { reload(): Promise<void> }> | undefined;
+
+  constructor(options: SenderVerifierOptions) {
+    this.#options = { cooldownMs: 30_000, timeoutMs: 5_000, ...options };
+  }
+
+  get audience(): string {
+    return this.#options.audience;
+  }
+
+  /**
+   * Fetches the discovery document and the JWKS now, so the first delivery does not wait for them.
+   * Never throws: a failure is retried by the next delivery.
+   */
+  async warm(): Promise<void> {
+    const keys = await this.#jwks();
+    await keys.reload();
+  }
+
+  /** The verified sender of an `Authorization` header value; throws 401 (or 503) otherwise. */
+  async verify(authorization: string | undefined): Promise<Sender> {
+    const token = parseBearer(authorization);
+    if (!token) throw refusal('missing', unauthorized('A bearer token from the event sender is required.'));
+    const keys = await this.#jwks().catch((error) => {
+      throw refusal(
+        'issuer_unreachable',
+        unavailable(`The OIDC issuer cannot be reached: ${message(error)}`),
+      );
+    });
+    let subject: string | undefined;
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: this.#options.issuer,
+        audience: this.#options.audience,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['exp', 'sub'],
+        // Issuer and function clocks differ a little (nbf/iat are stamped at issue).
+        clockTolerance: CLOCK_TOLERANCE_S,
+      });
+      subject = payload.sub;
+    } catch (error) {
+      throw tokenRefusal(error);
+    }
+    if (!subject) throw refusal('claims', unauthorized('The token names no subject.'));
+    return { subject, kind: senderKind(subject, this.#options.namespace) };
+  }
+
+  /** The issuer's JWKS, from its discovery document (fetched once; again after a failure). */
+  #jwks() {
+    this.#keys ??= this.#discover().catch((error) => {
+      this.#keys = undefined;
+      throw error;
+    });
+    return this.#keys;
+  }
+
+  async #discover() {
+    const { issuer, timeoutMs, cooldownMs } = this.#options;
+    const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    const res = await (this.#options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`discovery answered ${res.status}`);
+    const document = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    // OpenID Connect Discovery 1.0, 4.3: the document's issuer must be the one it was fetched for.
+    if (document.issuer !== issuer) throw new Error('the discovery document names another issuer');
+    if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
+    return createRemoteJWKSet(new URL(document.jwks_uri), {
+      cooldownDuration: cooldownMs,
+      timeoutDuration: timeoutMs,
+    });
+  }
+}
+
+/** A refusal carries its bounded reason for metrics. */
+export class SenderRefusal extends Problem {
+  constructor(
+    readonly reason: RefusalReason,
+    problem: Problem,
+  ) {
+    super(problem.status, problem.title, {
+      detail: problem.detail,
+      extensions: problem.extensions,
+      headers: problem.headers,
+    });
+  }
+}
+
+const refusal = (reason: RefusalReason, problem: Problem) => new SenderRefusal(reason, problem);
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function tokenRefusal(error: unknown): SenderRefusal {
+  if (error instanceof errors.JWTExpired) return refusal('expired', unauthorized('The token has expired.'));
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return refusal('claims', unauthorized(`The token's "${error.claim}" claim is not accepted here.`));
+  }
+  if (TOKEN_ERRORS.some((type) => error instanceof type)) {
+    return refusal('invalid', unauthorized('The token is not a valid token of the cluster issuer.'));
+  }
+  return refusal(
+    'issuer_unreachable',
+    unavailable(`The OIDC issuer's keys cannot be fetched: ${message(error)}`),
+  );
+}
+
+/**
+ * What a function does with delivery senders: verify them (or, in insecure mode, not at all),
+ * check their kind, and count refusals by route and reason.
+ */
+export class SenderGuard {
+  readonly #verifier: Verifier | undefined;
+  readonly #metrics: LazyMetrics | undefined;
+  readonly #log: Logger | undefined;
+
+  /** Without a verifier every delivery is accepted unverified (`STOCKFLOW_INSECURE_EVENTS=1`). */
+  constructor(options: { verifier?: Verifier; metrics?: LazyMetrics; log?: Logger } = {}) {
+    this.#verifier = options.verifier;
+    this.#metrics = options.metrics;
+    this.#log = options.log;
+  }
+
+  get verifying(): boolean {
+    return this.#verifier !== undefined;
+  }
+
+  /** Starts the issuer fetch in the background (never fails readiness). */
+  warm(): void {
+    this.#verifier?.warm().catch((error) => {
+      this.#log?.warn('OIDC issuer not reachable yet; deliveries will retry it', { error: message(error) });
+    });
+  }
+
+  /**
+   * The verified sender of a request on `route`, allowed if its kind is in `kinds`; undefined in
+   * insecure mode. Throws 401/403/503 problems (counted).
+   */
+  async check(authorization: string | undefined, route: string, kinds: readonly SenderKind[]) {
+    if (!this.#verifier) return undefined;
+    let sender: Sender;
+    try {
+      sender = await this.#verifier.verify(authorization);
+    } catch (error) {
+      if (error instanceof SenderRefusal) this.count(route, error.reason);
+      throw error;
+    }
+    this.allow(sender, route, kinds);
+    return sender;
+  }
+
+  /** Throws 403 (counted) unless the sender is of one of `kinds`. */
+  allow(sender: Sender, route: string, kinds: readonly SenderKind[]): void {
+    if (sender.kind && kinds.includes(sender.kind)) return;
+    this.count(route, 'subject');
+    this.#log?.warn('delivery refused: sender not allowed', { subject: sender.subject, route });
+    throw new SenderRefusal('subject', forbidden(`${sender.subject} may not deliver events here.`));
+  }
+
+  count(route: string, reason: RefusalReason): void {
+    this.#metrics?.record((m) => m.senderRefusals.inc({ route, reason }));
+  }
+}

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import * as z from 'zod/mini';
-import { oidcSubject } from './auth/names.ts';
+import { groupOf, oidcSubject } from './auth/names.ts';
 import { parseDuration } from './delivery.ts';
 import { CONFIG_FEATURES, type Features, readFeatures } from './features.ts';
 
@@ -351,8 +351,9 @@ const AUTHENTICATABLE = new Set([
   'eventing.knative.dev/Trigger',
 ]);
 
+/** The API group of an apiVersion: `v1` is the core group (""). */
 function group(apiVersion: string | undefined): string {
-  return (apiVersion ?? '').split('/')[0] ?? '';
+  return groupOf(apiVersion ?? '');
 }
 
 function issues(error: z.core.$ZodError): string {

@@ -1,12 +1,14 @@
 /**
  * @module `npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug] [--journal <file>]`:
  * only the eventing data plane for the Brokers, Triggers and PingSources in a folder (subscribers by
- * `uri`), for tests and tools; with `--journal`, accepted events survive a restart. BROKER_TOKEN and
- * BROKER_RATE_LIMIT set what the ingress asks of senders (see `npm start`). Prints each broker's
- * ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
+ * `uri`), for tests and tools; with `--journal`, accepted events survive a restart. Sender identity
+ * follows the folder's `config-features` (none: off, as a default cluster); STOCKFLOW_INSECURE_EVENTS=1
+ * turns it off anyway, BROKER_RATE_LIMIT caps each sender address (see `npm start`). Prints each
+ * broker's ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { startMesh } from '../mesh.ts';
+import { INSECURE_EVENTS } from '../runner/env.ts';
 import { senderPolicyFromEnv } from '../senders.ts';
 
 const { values } = parseArgs({
@@ -33,6 +35,7 @@ try {
     logLevel: level,
     journal: values.journal,
     senders: senderPolicyFromEnv(process.env),
+    insecure: process.env[INSECURE_EVENTS] === '1',
   });
   for (const broker of mesh.manifests.brokers) {
     process.stdout.write(`broker ingress: ${mesh.ingressUrl(broker.namespace, broker.name)}\n`);

@@ -242,7 +242,9 @@ describe('broker ingress with authentication-oidc (VerifyRequest)', () => {
     );
     expect(m.features.oidc).toBe(false);
     expect(
-      lines.some((line) => line.includes('"severity":"WARNING"') && line.includes('STOCKFLOW_INSECURE_EVENTS=1')),
+      lines.some(
+        (line) => line.includes('"severity":"WARNING"') && line.includes('STOCKFLOW_INSECURE_EVENTS=1'),
+      ),
     ).toBe(true);
     expect((await send(m, undefined, { type: 'io.stockflow.product.updated' })).status).toBe(202);
     expect((await sub.waitFor(1))[0]!.headers.authorization).toBeUndefined();

@@ -200,6 +200,15 @@ describe('broker ingress with authentication-oidc (VerifyRequest)', () => {
     expect(m.stats().accepted).toBe(2);
   });
 
+  it('a token verified once is refused once it expires (the verified-token cache checks exp each time)', async () => {
+    const m = await mesh([ON, broker(), ordersBinding, ...policies]);
+    const shortLived = await m.issuer.issue(WAREHOUSE, AUDIENCE, { lifetimeSeconds: 1 });
+    expect((await send(m, shortLived)).status).toBe(202);
+    expect((await send(m, shortLived)).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await expectRefused(await send(m, shortLived), 401)).detail).toMatch(/expired/);
+  });
+
   it.each([
     ['deny-all', 'system:serviceaccount:default:anyone', 403],
     ['allow-same-namespace', 'system:serviceaccount:default:anyone', 202],

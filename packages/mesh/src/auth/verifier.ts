@@ -8,7 +8,7 @@
 import type { Features } from '../features.ts';
 import type { Broker, EventPolicy } from '../manifests.ts';
 import { authorize, policiesFor, type SubjectsWithFilters, subjectsWithFilters } from './event-policy.ts';
-import { type Issuer, TokenError } from './issuer.ts';
+import { type Issuer, TokenError, type VerifiedToken } from './issuer.ts';
 import { brokerAudience } from './names.ts';
 
 export interface AuthRefusal {
@@ -25,11 +25,21 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 const UNAUTHORIZED = { 'www-authenticate': 'Bearer' };
 
+/** Tokens whose signature was checked, kept until they expire (a sender reuses one for up to an hour). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class IngressVerifier {
   readonly #issuer: Issuer;
   readonly #features: Features;
   /** By `namespace/name`: the broker's audience and its applying policies (`status.policies`). */
   readonly #brokers = new Map<string, { audience: string; applying: SubjectsWithFilters[] }>();
+  /**
+   * By audience and token: what a successful verification found. A token string that verified once
+   * verifies again until it expires (its bytes are its signature), so only `exp` is checked again:
+   * this saves the RS256 signature check (≈150 µs) on every event after a sender's first. Only
+   * verified tokens enter it, so a flood of forged ones cannot fill it; it is bounded anyway.
+   */
+  readonly #verified = new Map<string, VerifiedToken>();
 
   constructor(
     issuer: Issuer,
@@ -86,7 +96,7 @@ export class IngressVerifier {
     }
     let subject: string;
     try {
-      ({ subject } = await this.#issuer.verify(token, broker.audience));
+      ({ subject } = await this.#verify(token, broker.audience));
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       return {
@@ -104,5 +114,19 @@ export class IngressVerifier {
     );
     if (decision.allowed) return undefined;
     return { status: 403, detail: `${decision.reason}.`, headers: {} };
+  }
+
+  async #verify(token: string, audience: string): Promise<VerifiedToken> {
+    const key = `${audience} ${token}`;
+    const known = this.#verified.get(key);
+    if (known && known.expiresAt * 1000 > Date.now()) return known;
+    this.#verified.delete(key);
+    const verified = await this.#issuer.verify(token, audience);
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      // The oldest entry goes first (a Map iterates in insertion order).
+      this.#verified.delete(this.#verified.keys().next().value!);
+    }
+    this.#verified.set(key, verified);
+    return verified;
   }
 }

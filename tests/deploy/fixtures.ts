@@ -1,6 +1,7 @@
 /**
- * @module A small, valid Stockflow deployment (broker, SinkBinding, the ledger, one function `stock`
- * consuming one event type and emitting another), which the drift tests break one field at a time.
+ * @module A small, valid Stockflow deployment (broker, the ledger, one function `stock` consuming one
+ * event type and emitting another, each with its SinkBinding, and one partner's ServiceAccount), which the
+ * drift tests break one field at a time.
  */
 import type { Deployable } from '../../scripts/deployables.ts';
 import type { Manifest } from './manifests.ts';
@@ -16,7 +17,7 @@ export const functionDeployable = (name: string): Deployable => ({
 });
 
 const ksvcRef = (name: string) => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name });
-const deadLetters = { ref: ksvcRef('ledger'), uri: '/dead-letters' };
+const deadLetters = () => ({ ref: ksvcRef('ledger'), uri: '/dead-letters', audience: 'ledger' });
 
 function functionObjects(name: string, options: { publishes: boolean }): Manifest[] {
   return [
@@ -28,7 +29,6 @@ function functionObjects(name: string, options: { publishes: boolean }): Manifes
         name,
         labels: {
           'networking.knative.dev/visibility': 'cluster-local',
-          ...(options.publishes ? { 'stockflow.dev/publishes-events': 'true' } : {}),
         },
       },
       spec: {
@@ -62,14 +62,26 @@ function functionObjects(name: string, options: { publishes: boolean }): Manifes
         },
       },
     },
+    ...(options.publishes ? [sinkBinding(name)] : []),
     {
       apiVersion: 'sources.knative.dev/v1',
       kind: 'PingSource',
       metadata: { name: `${name}-outbox-sweep` },
-      spec: { schedule: '* * * * *', sink: { ref: ksvcRef(name), uri: '/events' } },
+      spec: { schedule: '* * * * *', sink: { ref: ksvcRef(name), uri: '/events', audience: name } },
     },
   ];
 }
+
+/** A publisher's own SinkBinding: its Service by name, the Broker as sink. */
+export const sinkBinding = (name: string): Manifest => ({
+  apiVersion: 'sources.knative.dev/v1',
+  kind: 'SinkBinding',
+  metadata: { name },
+  spec: {
+    subject: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name },
+    sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default' } },
+  },
+});
 
 export function trigger(name: string, subscriber: string, type?: string): Manifest {
   return {
@@ -79,12 +91,12 @@ export function trigger(name: string, subscriber: string, type?: string): Manife
     spec: {
       broker: 'default',
       ...(type ? { filter: { attributes: { type } } } : {}),
-      subscriber: { ref: ksvcRef(subscriber), uri: '/events' },
+      subscriber: { ref: ksvcRef(subscriber), uri: '/events', audience: subscriber },
       delivery: {
         retry: 5,
         backoffPolicy: 'exponential',
         backoffDelay: 'PT0.5S',
-        deadLetterSink: deadLetters,
+        deadLetterSink: deadLetters(),
       },
     },
   };
@@ -102,23 +114,11 @@ export function validDeployment(): CheckInput {
           retry: 3,
           backoffPolicy: 'exponential',
           backoffDelay: 'PT0.2S',
-          deadLetterSink: deadLetters,
+          deadLetterSink: deadLetters(),
         },
       },
     },
-    {
-      apiVersion: 'sources.knative.dev/v1',
-      kind: 'SinkBinding',
-      metadata: { name: 'stockflow-functions' },
-      spec: {
-        subject: {
-          apiVersion: 'serving.knative.dev/v1',
-          kind: 'Service',
-          selector: { matchLabels: { 'stockflow.dev/publishes-events': 'true' } },
-        },
-        sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'default' } },
-      },
-    },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'warehouse' } },
     ...functionObjects('ledger', { publishes: true }),
     trigger('ledger-everything', 'ledger'),
     ...functionObjects('stock', { publishes: true }),
@@ -141,5 +141,7 @@ export function validDeployment(): CheckInput {
       'io.example.order.placed': { producer: 'warehouse' },
       'io.example.stock.reserved': { producer: 'stock' },
     },
+    publishers: ['ledger', 'stock'],
+    partners: ['warehouse'],
   };
 }

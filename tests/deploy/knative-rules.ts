@@ -11,7 +11,9 @@ import { PingSource, SinkBinding } from '@kubernetes-models/knative/sources.knat
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { EventPolicy, EventType, KNATIVE_ATTRIBUTE_NAME } from './eventing-schema.ts';
 import { type Destination, type Manifest, objectKey } from './manifests.ts';
 import { PodMonitoring } from './pod-monitoring-schema.ts';
 
@@ -26,9 +28,12 @@ const MODELS: Record<string, ModelClass> = {
   'v1 Service': Service,
   'v1 ServiceAccount': ServiceAccount,
   'apps/v1 Deployment': Deployment,
+  'networking.k8s.io/v1 NetworkPolicy': NetworkPolicy,
   'serving.knative.dev/v1 Service': KnativeService,
   'eventing.knative.dev/v1 Broker': Broker,
   'eventing.knative.dev/v1 Trigger': Trigger,
+  'eventing.knative.dev/v1alpha1 EventPolicy': EventPolicy,
+  'eventing.knative.dev/v1beta2 EventType': EventType,
   'sources.knative.dev/v1 PingSource': PingSource,
   'sources.knative.dev/v1 SinkBinding': SinkBinding,
   'monitoring.googleapis.com/v1 PodMonitoring': PodMonitoring,
@@ -38,11 +43,19 @@ const MODELS: Record<string, ModelClass> = {
 
 /**
  * Fields Knative added after 1.10 (the release the models describe), admitted with default feature
- * flags: Trigger `filters` (GA) and `delivery.timeout` (beta, on by default).
+ * flags: Trigger `filters` (GA), `delivery.timeout` (beta, on by default) and a Destination's
+ * `audience` (duckv1.Destination, for authentication-oidc).
  */
 const NEWER_FIELDS: Record<string, string[]> = {
-  'eventing.knative.dev/v1 Trigger': ['spec.filters', 'spec.delivery.timeout'],
-  'eventing.knative.dev/v1 Broker': ['spec.delivery.timeout'],
+  'eventing.knative.dev/v1 Trigger': [
+    'spec.filters',
+    'spec.delivery.timeout',
+    'spec.subscriber.audience',
+    'spec.delivery.deadLetterSink.audience',
+  ],
+  'eventing.knative.dev/v1 Broker': ['spec.delivery.timeout', 'spec.delivery.deadLetterSink.audience'],
+  'sources.knative.dev/v1 PingSource': ['spec.sink.audience'],
+  'sources.knative.dev/v1 SinkBinding': ['spec.sink.audience'],
 };
 
 const joinPath = (path: string, key: string | number) =>
@@ -283,7 +296,6 @@ function knativeServiceProblems(doc: Manifest): string[] {
 
 const ISO_DURATION =
   /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
-const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
 const FILTER_DIALECTS = ['exact', 'prefix', 'suffix', 'all', 'any', 'not', 'cesql'];
 
 function destinationProblems(destination: Destination | undefined, field: string): string[] {
@@ -291,6 +303,11 @@ function destinationProblems(destination: Destination | undefined, field: string
   const ref = destination.ref;
   if (ref && (!ref.apiVersion || !ref.kind || !ref.name))
     return [`${field}.ref needs apiVersion, kind and name`];
+  if (
+    destination.audience !== undefined &&
+    (typeof destination.audience !== 'string' || !destination.audience)
+  )
+    return [`${field}.audience must be a non-empty string`];
   return [];
 }
 
@@ -329,9 +346,9 @@ function filterProblems(filter: any, field: string): string[] {
   if (!FILTER_DIALECTS.includes(dialect)) return [`${field}: unknown filter dialect ${dialect}`];
   if (['exact', 'prefix', 'suffix'].includes(dialect)) {
     return Object.entries(body ?? {}).flatMap(([key, value]) => [
-      ...(ATTRIBUTE_NAME.test(key)
+      ...(KNATIVE_ATTRIBUTE_NAME.test(key)
         ? []
-        : [`${field}.${dialect}: attribute ${key} must be lowercase alphanumeric`]),
+        : [`${field}.${dialect}: attribute ${key} must start with a letter and be lowercase alphanumeric`]),
       ...(typeof value === 'string' && value
         ? []
         : [`${field}.${dialect}.${key} must be a non-empty string`]),
@@ -351,8 +368,8 @@ function triggerProblems(doc: Manifest): string[] {
   if (!spec.broker) problems.push('spec.broker is required');
   problems.push(...destinationProblems(spec.subscriber, 'spec.subscriber'));
   for (const key of Object.keys(spec.filter?.attributes ?? {})) {
-    if (!ATTRIBUTE_NAME.test(key))
-      problems.push(`spec.filter.attributes: ${key} must be lowercase alphanumeric`);
+    if (!KNATIVE_ATTRIBUTE_NAME.test(key))
+      problems.push(`spec.filter.attributes: ${key} must start with a letter and be lowercase alphanumeric`);
   }
   for (const [i, filter] of (spec.filters ?? []).entries())
     problems.push(...filterProblems(filter, `spec.filters[${i}]`));

@@ -1,4 +1,4 @@
-import { EVENTS } from '@stockflow/contracts';
+import { EVENTS, PARTNERS, PUBLISHERS } from '@stockflow/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listDeployables } from '../../scripts/deployables.ts';
 import { validDeployment } from './fixtures.ts';
@@ -6,6 +6,7 @@ import { admissionProblems, schemaProblems } from './knative-rules.ts';
 import {
   clone,
   isKnativeService,
+  isSinkBinding,
   isTrigger,
   type Manifest,
   OVERLAYS,
@@ -17,6 +18,7 @@ import {
   type FunctionContract,
   gkeOverlayProblems,
   localOverlayProblems,
+  networkPolicyProblems,
   secretProblems,
   stockflowProblems,
 } from './stockflow-rules.ts';
@@ -48,7 +50,16 @@ describe.each(OVERLAYS)('knative/overlays/%s, rendered by kubectl kustomize', (o
   });
 
   it('agrees with the code: Services, Triggers, env, emitters, references', () => {
-    expect(stockflowProblems({ docs, deployables, contracts, events: EVENTS })).toEqual([]);
+    expect(
+      stockflowProblems({
+        docs,
+        deployables,
+        contracts,
+        events: EVENTS,
+        publishers: PUBLISHERS,
+        partners: Object.keys(PARTNERS),
+      }),
+    ).toEqual([]);
   });
 
   it('carries no secret material', () => {
@@ -56,14 +67,15 @@ describe.each(OVERLAYS)('knative/overlays/%s, rendered by kubectl kustomize', (o
   });
 
   it(`has what ${overlay} needs`, () => {
-    expect(overlay === 'local' ? localOverlayProblems(docs, deployables) : gkeOverlayProblems(docs)).toEqual(
-      [],
-    );
+    expect(
+      overlay === 'local' ? localOverlayProblems(docs, deployables) : gkeOverlayProblems(docs, deployables),
+    ).toEqual([]);
   });
 });
 
 describe('the schema and admission checks', () => {
-  const [broker, binding] = readYamlFile('knative/base/broker.yaml');
+  const [broker] = readYamlFile('knative/base/broker.yaml');
+  const binding = readYamlFile('knative/base/orders.yaml').find(isSinkBinding);
   const service = validDeployment().docs.find((d) => isKnativeService(d) && d.metadata.name === 'stock')!;
   const trigger = validDeployment().docs.find(
     (d) => isTrigger(d) && d.metadata.name === 'stock-on-order-placed',
@@ -129,7 +141,7 @@ describe('the schema and admission checks', () => {
       ),
     ).toEqual([
       'spec.filters[0] must hold exactly one dialect (exact, prefix, suffix, all, any, not, cesql), got exact, suffix',
-      'spec.filters[1].prefix: attribute Type must be lowercase alphanumeric',
+      'spec.filters[1].prefix: attribute Type must start with a letter and be lowercase alphanumeric',
       'spec.delivery.backoffDelay must be an ISO 8601 duration such as PT0.2S, got 500ms',
       'spec.delivery.retryAfterMax needs the alpha feature delivery-retryafter, off by default',
     ]);
@@ -229,16 +241,53 @@ describe('the cross-checks with the code', () => {
     );
   });
 
-  it('fail when an emitter is not bound to the broker or has no outbox sweep', () => {
+  it('fail when a publisher has no SinkBinding of its own or no outbox sweep', () => {
     const problems = problemsAfter(({ docs }) => {
-      delete find(docs, 'Service', 'stock').metadata.labels['stockflow.dev/publishes-events'];
+      const binding = find(docs, 'SinkBinding', 'stock');
+      docs.splice(docs.indexOf(binding), 1);
       const sweep = find(docs, 'PingSource', 'ledger-outbox-sweep');
       docs.splice(docs.indexOf(sweep), 1);
     });
     expect(problems).toEqual([
       'ledger handles dev.knative.sources.ping, but no PingSource sends it one',
-      'Service stock (serving.knative.dev/v1) emits io.example.stock.reserved: label it stockflow.dev/publishes-events: "true" (K_SINK from the SinkBinding)',
       'Service ledger (serving.knative.dev/v1) publishes events: add a PingSource so its outbox is swept while it is scaled to zero',
+      'publisher stock has no SinkBinding named stock: add one to knative/base/stock.yaml',
+    ]);
+  });
+
+  it('fail on a shared SinkBinding by selector, a wrong sink, and an unknown producer', () => {
+    const problems = problemsAfter(({ docs, events }) => {
+      const binding = find(docs, 'SinkBinding', 'stock');
+      binding.metadata.name = 'stockflow-functions';
+      binding.spec.subject = {
+        apiVersion: 'serving.knative.dev/v1',
+        kind: 'Service',
+        selector: { matchLabels: { 'stockflow.dev/publishes-events': 'true' } },
+      };
+      find(docs, 'SinkBinding', 'ledger').spec.sink = { uri: 'http://broker-ingress.example/default' };
+      events['io.example.order.shipped'] = { producer: 'shipping' };
+    });
+    expect(problems).toEqual([
+      'io.example.order.shipped: producer shipping is neither a publisher nor a partner (packages/contracts)',
+      'SinkBinding ledger (sources.knative.dev/v1): sink must be the Broker default',
+      'publisher stock has no SinkBinding named stock: add one to knative/base/stock.yaml',
+      "SinkBinding stockflow-functions (sources.knative.dev/v1) is no publisher's: each publisher (packages/contracts PUBLISHERS) has its own, named after it",
+    ]);
+  });
+
+  it("fail when a Destination at a Service lacks that Service's audience, or a partner its ServiceAccount", () => {
+    const problems = problemsAfter(({ docs }) => {
+      delete find(docs, 'Trigger', 'stock-on-order-placed').spec.subscriber.audience;
+      find(docs, 'PingSource', 'stock-outbox-sweep').spec.sink.audience = 'ledger';
+      delete find(docs, 'Broker', 'default').spec.delivery.deadLetterSink.audience;
+      const partner = find(docs, 'ServiceAccount', 'warehouse');
+      docs.splice(docs.indexOf(partner), 1);
+    });
+    expect(problems).toEqual([
+      'partner warehouse has no ServiceAccount: add it to knative/base/partners.yaml',
+      'Broker default (eventing.knative.dev/v1) spec.delivery.deadLetterSink: audience must be "ledger" (the Service\'s name), so the dispatcher sends a token',
+      'PingSource stock-outbox-sweep (sources.knative.dev/v1) spec.sink: audience must be "stock" (the Service\'s name), so the dispatcher sends a token',
+      'Trigger stock-on-order-placed (eventing.knative.dev/v1) spec.subscriber: audience must be "stock" (the Service\'s name), so the dispatcher sends a token',
     ]);
   });
 
@@ -255,6 +304,56 @@ describe('the cross-checks with the code', () => {
       'Trigger ledger-everything (eventing.knative.dev/v1) refers to Service ledgr (serving.knative.dev/v1), which is not defined',
       'Trigger stock-on-order-placed (eventing.knative.dev/v1): needs a delivery spec (retry, exponential backoff, dead-letter sink)',
       'ledger consumes every type, but no Trigger routes io.example.order.placed, io.example.stock.reserved to it',
+      'Trigger ledger-everything (eventing.knative.dev/v1) spec.subscriber: audience must be "ledgr" (the Service\'s name), so the dispatcher sends a token',
+    ]);
+  });
+});
+
+describe('the overlay checks for sender identity and the network', () => {
+  let gke: Manifest[];
+  let local: Manifest[];
+  beforeAll(() => {
+    gke = renderOverlay('gke');
+    local = renderOverlay('local');
+  });
+  const find = (docs: Manifest[], kind: string, name: string) =>
+    docs.find((d) => d.kind === kind && d.metadata.name === name)!;
+  const withoutEnv = (service: Manifest, name: string) => {
+    const container = service.spec.template.spec.containers[0];
+    container.env = container.env.filter((v: { name: string }) => v.name !== name);
+  };
+
+  it('fail when a function lacks the cluster issuer, or Kafka its TLS + SASL Secret, or TLS is not strict', () => {
+    const docs = clone(gke);
+    withoutEnv(find(docs, 'Service', 'orders'), 'OIDC_ISSUER');
+    delete find(docs, 'ConfigMap', 'stockflow-kafka-broker').data['auth.secret.ref.name'];
+    find(docs, 'ConfigMap', 'config-features').data['transport-encryption'] = 'permissive';
+    expect(gkeOverlayProblems(docs, deployables)).toEqual([
+      'gke: the Kafka broker config needs auth.secret.ref.name (a TLS + SASL Secret, docs/deploy.md)',
+      'gke: config-features transport-encryption must be strict',
+      'gke: orders needs OIDC_ISSUER from the ConfigMap stockflow-gcp (key oidc-issuer)',
+    ]);
+    const localDocs = clone(local);
+    withoutEnv(find(localDocs, 'Service', 'ledger'), 'OIDC_ISSUER');
+    expect(localOverlayProblems(localDocs, deployables)).toEqual([
+      "local: ledger needs OIDC_ISSUER=https://kubernetes.default.svc.cluster.local (the API server's issuer)",
+    ]);
+  });
+
+  it('fail when a NetworkPolicy lets in more than the data plane, or a deployable has none', () => {
+    const docs = clone(gke);
+    const functions = find(docs, 'NetworkPolicy', 'stockflow-functions');
+    functions.spec.podSelector.matchExpressions[0].values = ['catalog', 'inventory', 'orders'];
+    functions.spec.ingress[1].ports = [{ port: 9090 }];
+    find(docs, 'NetworkPolicy', 'stockflow-web').spec.ingress.push(
+      { from: [{ podSelector: {} }] },
+      { ports: [{ port: 8080 }] },
+    );
+    expect(networkPolicyProblems(docs, deployables)).toEqual([
+      "gke: ledger's pods must be selected by one NetworkPolicy, found 0",
+      'NetworkPolicy stockflow-functions (networking.k8s.io/v1): ingress[1] lets in {"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"gmp-system"}}}: only knative-serving, kourier-system, knative-eventing (by kubernetes.io/metadata.name), or gmp-system at port 8080',
+      'NetworkPolicy stockflow-web (networking.k8s.io/v1): ingress[2] lets in {"podSelector":{}}: only knative-serving, kourier-system, knative-eventing (by kubernetes.io/metadata.name), or gmp-system at port 8080',
+      'NetworkPolicy stockflow-web (networking.k8s.io/v1): ingress[3] has no "from": it lets everyone in',
     ]);
   });
 });

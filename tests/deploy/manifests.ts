@@ -115,10 +115,11 @@ export interface EnvVar {
 
 export const envOf = (service: Manifest): EnvVar[] => containerOf(service).env ?? [];
 
-/** A Destination's `ref` (apiVersion/kind/name) and `uri`. */
+/** A Destination's `ref` (apiVersion/kind/name), `uri` and the `audience` tokens for it carry. */
 export interface Destination {
   ref?: { apiVersion?: string; kind?: string; name?: string; namespace?: string };
   uri?: string;
+  audience?: string;
 }
 
 /** Deep copy, for tests that break a manifest on purpose. */

@@ -115,6 +115,17 @@ describe('cloudbuild.yaml', () => {
     expect(deploy).toContain('get-credentials "$_CLUSTER" --region="$_REGION"');
   });
 
+  it("writes the ConfigMap stockflow-gcp with the project and the cluster's OIDC issuer before deploying", () => {
+    const deploy: string = step('deploy').script;
+    const configMap = deploy.indexOf('kubectl create configmap stockflow-gcp');
+    expect(configMap).toBeGreaterThan(-1);
+    expect(configMap).toBeLessThan(deploy.indexOf('skaffold deploy'));
+    expect(deploy).toContain('--from-literal=project="$PROJECT_ID"');
+    expect(deploy).toContain(
+      '--from-literal=oidc-issuer="https://container.googleapis.com/v1/projects/$PROJECT_ID/locations/$_REGION/clusters/$_CLUSTER"',
+    );
+  });
+
   it('rejects unknown fields, mixed script and args, unknown substitutions and dangling waitFor', () => {
     const broken = structuredClone(config);
     broken.steps[0].waitFor = ['deploy'];

@@ -3,9 +3,11 @@
  * (monitoring.googleapis.com/v1) as a model knative-rules.ts validates with, since no models package
  * describes it: the CRD's openAPIV3Schema (prometheus-engine, podmonitorings.monitoring.googleapis.com)
  * with its CEL rules. Fields are read one by one (z.object, not strict), so knative-rules.ts's lookup
- * tracking reports a field the CRD does not define, as the API server's strict field validation would.
+ * tracking reports a field the CRD does not define, as the API server's strict field validation would
+ * (zod-model.ts).
  */
 import * as z from 'zod/mini';
+import { objectMeta, zodModel } from './zod-model.ts';
 
 /** Prometheus's duration syntax (model.ParseDuration), which the CRD's `format: duration` admits. */
 const PROMETHEUS_DURATION =
@@ -47,15 +49,6 @@ const writableLabel = labelName.check(
 );
 const int64 = z.int();
 const stringMap = z.record(z.string(), z.string());
-
-const objectMeta = z.object({
-  name: z.string(),
-  generateName: z.optional(z.string()),
-  namespace: z.optional(z.string()),
-  labels: z.optional(stringMap),
-  annotations: z.optional(stringMap),
-  finalizers: z.optional(z.array(z.string())),
-});
 
 const labelSelector = z.object({
   matchLabels: z.optional(stringMap),
@@ -239,43 +232,7 @@ const podMonitoringSchema = z.object({
     ),
 });
 
-const issuePath = (path: readonly PropertyKey[]) =>
-  path.reduce<string>(
-    (at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)),
-    '',
-  );
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? 'is required' : `must be ${issue.expected}`;
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      return `must have at least ${issue.minimum}`;
-    case 'too_big':
-      return `must have at most ${issue.maximum}`;
-    case 'invalid_union':
-      return 'must be an integer or a port name';
-    default:
-      return issue.message;
-  }
-}
-
-/**
- * A model of the PodMonitoring CRD in the shape knative-rules.ts validates with: `validate` runs on
- * the (watched) object as `this` and throws the problems it finds.
- */
-export const PodMonitoring = {
-  prototype: {
-    validate(this: unknown): void {
-      const result = podMonitoringSchema.safeParse(this);
-      if (result.success) return;
-      throw new Error(
-        result.error.issues
-          .map((issue) => `${issuePath(issue.path) || 'the object'} ${describeIssue(issue)}`)
-          .join('; '),
-      );
-    },
-  },
-};
+/** A model of the PodMonitoring CRD in the shape knative-rules.ts validates with. */
+export const PodMonitoring = zodModel(podMonitoringSchema, {
+  unionMessage: 'must be an integer or a port name',
+});

@@ -2,7 +2,8 @@
  * @module Stockflow's deploy conventions and the cross-checks that keep knative/ from drifting away
  * from the code: one Service per deployable, named after it; Triggers that route exactly what each
  * function's handlers consume; every env var a function's config requires set in its Service;
- * emitters bound to the broker and swept by a PingSource; every reference resolving.
+ * each publisher bound to the broker by its own SinkBinding and swept by a PingSource; every
+ * reference resolving, and carrying the audience its tokens are for.
  */
 import { ANY_TYPE, baseEnv, PING_TYPE } from '@stockflow/kit';
 import type { Deployable } from '../../scripts/deployables.ts';
@@ -30,7 +31,6 @@ export interface FunctionContract {
   env: { name: string; required: boolean }[];
 }
 
-export const PUBLISHES_EVENTS = 'stockflow.dev/publishes-events';
 export const VISIBILITY = 'networking.knative.dev/visibility';
 export const ADMIN_SECRET = { name: 'stockflow-admin', key: 'token' };
 export const DEAD_LETTERS = { service: 'ledger', uri: '/dead-letters' };
@@ -40,7 +40,13 @@ export const DEAD_LETTERS = { service: 'ledger', uri: '/dead-letters' };
  */
 const OTEL_ENV =
   /^OTEL_(EXPORTER_OTLP_(TRACES_)?(ENDPOINT|HEADERS|TIMEOUT|COMPRESSION|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE)|BSP_(SCHEDULE_DELAY|MAX_QUEUE_SIZE|MAX_EXPORT_BATCH_SIZE|EXPORT_TIMEOUT)|(SPAN_)?ATTRIBUTE_(VALUE_LENGTH|COUNT)_LIMIT|SPAN_(EVENT|LINK)_COUNT_LIMIT|SPAN_ATTRIBUTE_PER_(EVENT|LINK)_COUNT_LIMIT)$/;
-const isLibraryEnv = (name: string) => name === 'FIRESTORE_EMULATOR_HOST' || OTEL_ENV.test(name);
+const isLibraryEnv = (name: string) =>
+  name === 'FIRESTORE_EMULATOR_HOST' || name === 'NODE_EXTRA_CA_CERTS' || OTEL_ENV.test(name);
+/**
+ * The cluster's OIDC issuer, which the kit's /events verification reads (baseEnv on the kit-id
+ * branch of issue 12; redundant here once that is merged).
+ */
+const IDENTITY_ENV = 'OIDC_ISSUER';
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSPHRASE|PRIVATE_KEY|API_KEY|CREDENTIALS?)$/;
 
 interface FunctionDefinition {
@@ -74,8 +80,12 @@ export interface CheckInput {
   docs: Manifest[];
   deployables: Deployable[];
   contracts: FunctionContract[];
-  /** Every contract event type with the function that emits it (`external` for other systems). */
+  /** Every contract event type with its one producer: a publisher or a partner. */
   events: Record<string, { producer: string }>;
+  /** The functions that publish to the broker, each through its own SinkBinding. */
+  publishers: readonly string[];
+  /** Other systems that send to the broker, each as its own ServiceAccount. */
+  partners: readonly string[];
 }
 
 const refersTo = (destination: Destination | undefined, kind: string, name: string) =>
@@ -164,7 +174,7 @@ function serviceProblems(
       }
     }
     for (const variable of env) {
-      if (!known.has(variable.name) && !isLibraryEnv(variable.name))
+      if (!known.has(variable.name) && !isLibraryEnv(variable.name) && variable.name !== IDENTITY_ENV)
         add(`env ${variable.name} is not read by ${deployable.app} (a typo?)`);
     }
   }
@@ -172,7 +182,14 @@ function serviceProblems(
 }
 
 /** Every convention and cross-check over one rendered overlay. */
-export function stockflowProblems({ docs, deployables, contracts, events }: CheckInput): string[] {
+export function stockflowProblems({
+  docs,
+  deployables,
+  contracts,
+  events,
+  publishers,
+  partners,
+}: CheckInput): string[] {
   const problems: string[] = [];
   const services = docs.filter(isKnativeService);
   const triggers = docs.filter(isTrigger);
@@ -300,27 +317,22 @@ export function stockflowProblems({ docs, deployables, contracts, events }: Chec
     }
   }
 
-  // Emitters: K_SINK through the SinkBinding's label, and a PingSource to sweep their outbox.
+  // Publishers: each its own SinkBinding (its identity), named after it, and a PingSource sweeping
+  // its outbox.
   const bindings = docs.filter(isSinkBinding);
   for (const [type, { producer }] of Object.entries(events)) {
-    const service = services.find((s) => s.metadata.name === producer);
-    if (byName.has(producer) && service && service.metadata.labels?.[PUBLISHES_EVENTS] !== 'true') {
+    if (!publishers.includes(producer) && !partners.includes(producer))
       problems.push(
-        `${objectKey(service)} emits ${type}: label it ${PUBLISHES_EVENTS}: "true" (K_SINK from the SinkBinding)`,
+        `${type}: producer ${producer} is neither a publisher nor a partner (packages/contracts)`,
       );
-    }
   }
-  for (const service of services.filter((s) => s.metadata.labels?.[PUBLISHES_EVENTS] === 'true')) {
-    const name = service.metadata.name;
-    const bound = bindings.some((binding) => {
-      const selector: Record<string, string> = binding.spec?.subject?.selector?.matchLabels ?? {};
-      return (
-        binding.spec?.subject?.kind === 'Service' &&
-        Object.entries(selector).every(([key, value]) => service.metadata.labels?.[key] === value) &&
-        refersTo(binding.spec?.sink, 'Broker', 'default')
-      );
-    });
-    if (!bound) problems.push(`${objectKey(service)}: no SinkBinding gives it K_SINK (the default broker)`);
+  for (const name of publishers) {
+    const service = services.find((s) => s.metadata.name === name);
+    if (!service) {
+      problems.push(`publisher ${name} has no Knative Service`);
+      continue;
+    }
+    problems.push(...sinkBindingProblems(bindings, name));
     const sweep = pingSources.find((s) => refersTo(s.spec?.sink, 'Service', name));
     if (!sweep)
       problems.push(
@@ -329,8 +341,69 @@ export function stockflowProblems({ docs, deployables, contracts, events }: Chec
     else if (sweep.spec.sink.uri !== '/events')
       problems.push(`${objectKey(sweep)}: sink uri must be /events`);
   }
+  for (const binding of bindings) {
+    if (!publishers.includes(binding.metadata.name))
+      problems.push(
+        `${objectKey(binding)} is no publisher's: each publisher (packages/contracts PUBLISHERS) has its own, named after it`,
+      );
+  }
+  for (const partner of partners) {
+    if (
+      !docs.some((d) => d.apiVersion === 'v1' && d.kind === 'ServiceAccount' && d.metadata.name === partner)
+    )
+      problems.push(`partner ${partner} has no ServiceAccount: add it to knative/base/partners.yaml`);
+  }
 
+  problems.push(...audienceProblems(docs));
   return problems;
+}
+
+/**
+ * A publisher's SinkBinding: named after it (its OIDC identity is
+ * `<name>-oidc-sources.knative.dev-sinkbinding`), its Service by name as subject, the Broker as sink.
+ */
+function sinkBindingProblems(bindings: Manifest[], name: string): string[] {
+  const binding = bindings.find((b) => b.metadata.name === name);
+  if (!binding)
+    return [`publisher ${name} has no SinkBinding named ${name}: add one to knative/base/${name}.yaml`];
+  const problems: string[] = [];
+  const subject = binding.spec?.subject ?? {};
+  if (
+    subject.apiVersion !== 'serving.knative.dev/v1' ||
+    subject.kind !== 'Service' ||
+    subject.name !== name ||
+    subject.selector !== undefined
+  )
+    problems.push(`${objectKey(binding)}: subject must be Service ${name} by name (no selector)`);
+  if (!refersTo(binding.spec?.sink, 'Broker', 'default'))
+    problems.push(`${objectKey(binding)}: sink must be the Broker default`);
+  return problems;
+}
+
+/** Every Destination that points at a Knative Service: with `audience` = the Service's name. */
+function audienceProblems(docs: Manifest[]): string[] {
+  const destinations: [string, Destination | undefined][] = docs.flatMap((doc) => {
+    const where = objectKey(doc);
+    if (isTrigger(doc))
+      return [
+        [`${where} spec.subscriber`, doc.spec?.subscriber],
+        [`${where} spec.delivery.deadLetterSink`, doc.spec?.delivery?.deadLetterSink],
+      ] as [string, Destination | undefined][];
+    if (isBroker(doc)) return [[`${where} spec.delivery.deadLetterSink`, doc.spec?.delivery?.deadLetterSink]];
+    if (isPingSource(doc)) return [[`${where} spec.sink`, doc.spec?.sink]];
+    return [];
+  });
+  return destinations
+    .filter(
+      ([, destination]) =>
+        destination?.ref?.kind === 'Service' &&
+        destination.ref.apiVersion === 'serving.knative.dev/v1' &&
+        destination.audience !== destination.ref.name,
+    )
+    .map(
+      ([where, destination]) =>
+        `${where}: audience must be "${destination?.ref?.name}" (the Service's name), so the dispatcher sends a token`,
+    );
 }
 
 const brokerClass = (docs: Manifest[]) =>
@@ -344,6 +417,9 @@ export function secretProblems(docs: Manifest[]): string[] {
     .filter((d) => d.apiVersion === 'v1' && d.kind === 'Secret' && (d.data || d.stringData))
     .map((d) => `${objectKey(d)}: secret values never live in the repo; create the Secret in the cluster`);
 }
+
+/** A kind or minikube cluster's ServiceAccount token issuer (kube-apiserver's default). */
+export const LOCAL_CLUSTER_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 /** overlays/local: the emulator in the cluster, the in-memory channel broker, web reachable by port-forward. */
 export function localOverlayProblems(docs: Manifest[], deployables: Deployable[]): string[] {
@@ -361,6 +437,11 @@ export function localOverlayProblems(docs: Manifest[], deployables: Deployable[]
     const host = service && envOf(service).find((v) => v.name === 'FIRESTORE_EMULATOR_HOST')?.value;
     if (service && host !== `firestore-emulator:${port}`)
       problems.push(`local: ${d.name} needs FIRESTORE_EMULATOR_HOST=firestore-emulator:${port}`);
+    const issuer = service && envOf(service).find((v) => v.name === IDENTITY_ENV)?.value;
+    if (service && issuer !== LOCAL_CLUSTER_ISSUER)
+      problems.push(
+        `local: ${d.name} needs ${IDENTITY_ENV}=${LOCAL_CLUSTER_ISSUER} (the API server's issuer)`,
+      );
   }
   const web = docs.find((s) => isKnativeService(s) && s.metadata.name === 'web');
   const forward = docs.find(
@@ -378,7 +459,7 @@ export function localOverlayProblems(docs: Manifest[], deployables: Deployable[]
 }
 
 /** overlays/gke: the Kafka broker with its config, Firestore itself (no emulator), the project from the cluster. */
-export function gkeOverlayProblems(docs: Manifest[]): string[] {
+export function gkeOverlayProblems(docs: Manifest[], deployables: Deployable[]): string[] {
   const problems: string[] = [];
   const broker = docs.find((d) => isBroker(d) && d.metadata.name === 'default');
   if (brokerClass(docs) !== 'Kafka') problems.push('gke: the Broker must use the Kafka class');
@@ -387,6 +468,13 @@ export function gkeOverlayProblems(docs: Manifest[]): string[] {
   if (config?.kind !== 'ConfigMap' || !configMap?.data?.['bootstrap.servers']) {
     problems.push('gke: the Kafka Broker needs spec.config pointing at a ConfigMap with bootstrap.servers');
   }
+  if (!configMap?.data?.['auth.secret.ref.name'])
+    problems.push(
+      'gke: the Kafka broker config needs auth.secret.ref.name (a TLS + SASL Secret, docs/deploy.md)',
+    );
+  const features = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'config-features');
+  if (features?.data?.['transport-encryption'] !== 'strict')
+    problems.push('gke: config-features transport-encryption must be strict');
   if (docs.some((d) => d.metadata.name === 'firestore-emulator'))
     problems.push('gke: no Firestore emulator in production');
   for (const service of docs.filter(isKnativeService)) {
@@ -398,6 +486,83 @@ export function gkeOverlayProblems(docs: Manifest[]): string[] {
       problems.push(
         `gke: ${service.metadata.name} needs GOOGLE_CLOUD_PROJECT from the ConfigMap stockflow-gcp`,
       );
+    const issuer = env.find((v) => v.name === IDENTITY_ENV)?.valueFrom?.configMapKeyRef;
+    const isFunction = deployables.some((d) => d.name === service.metadata.name && d.kind === 'function');
+    if (isFunction && (issuer?.name !== 'stockflow-gcp' || issuer.key !== 'oidc-issuer'))
+      problems.push(
+        `gke: ${service.metadata.name} needs ${IDENTITY_ENV} from the ConfigMap stockflow-gcp (key oidc-issuer)`,
+      );
+  }
+  problems.push(...networkPolicyProblems(docs, deployables));
+  return problems;
+}
+
+/** Namespaces of Knative's data plane, from which every request to a Knative Service's pods comes. */
+export const DATA_PLANE_NAMESPACES = ['knative-serving', 'kourier-system', 'knative-eventing'];
+/** Managed Service for Prometheus's collectors, which may reach the function's own port only. */
+export const SCRAPER = { namespace: 'gmp-system', port: 8080 };
+const KNATIVE_SERVICE_LABEL = 'serving.knative.dev/service';
+
+// biome-ignore lint/suspicious/noExplicitAny: a label selector straight from YAML
+function selectsService(selector: any, name: string): boolean {
+  const labels: Record<string, string> = selector?.matchLabels ?? {};
+  const expressions: { key: string; operator: string; values?: string[] }[] =
+    selector?.matchExpressions ?? [];
+  if (!Object.keys(labels).length && !expressions.length) return true;
+  return (
+    Object.entries(labels).every(([key, value]) => key === KNATIVE_SERVICE_LABEL && value === name) &&
+    expressions.every(
+      (e) => e.key === KNATIVE_SERVICE_LABEL && e.operator === 'In' && e.values?.includes(name),
+    )
+  );
+}
+
+/** The namespaces a `from` peer names by kubernetes.io/metadata.name, or undefined for any other peer. */
+// biome-ignore lint/suspicious/noExplicitAny: a NetworkPolicy peer straight from YAML
+function peerNamespaces(peer: any): string[] | undefined {
+  if (peer.podSelector || peer.ipBlock || !peer.namespaceSelector) return undefined;
+  const selector = peer.namespaceSelector;
+  const key = 'kubernetes.io/metadata.name';
+  const labels = Object.entries(selector.matchLabels ?? {});
+  const expressions: { key: string; operator: string; values?: string[] }[] = selector.matchExpressions ?? [];
+  if (labels.some(([k]) => k !== key) || expressions.some((e) => e.key !== key || e.operator !== 'In'))
+    return undefined;
+  const named = [...labels.map(([, v]) => String(v)), ...expressions.flatMap((e) => e.values ?? [])];
+  return named.length ? named : undefined;
+}
+
+/**
+ * overlays/gke's NetworkPolicies: each deployable's pods are selected by one policy (Ingress), and
+ * every rule lets in only Knative's data plane, or the metrics scraper at the function's port.
+ */
+export function networkPolicyProblems(docs: Manifest[], deployables: Deployable[]): string[] {
+  const problems: string[] = [];
+  const policies = docs.filter((d) => d.apiVersion === 'networking.k8s.io/v1' && d.kind === 'NetworkPolicy');
+  for (const d of deployables) {
+    const selecting = policies.filter((p) => selectsService(p.spec?.podSelector, d.name));
+    if (selecting.length !== 1)
+      problems.push(`gke: ${d.name}'s pods must be selected by one NetworkPolicy, found ${selecting.length}`);
+  }
+  for (const policy of policies) {
+    const where = objectKey(policy);
+    if (!(policy.spec?.policyTypes ?? []).includes('Ingress'))
+      problems.push(`${where}: policyTypes must include Ingress`);
+    for (const [i, rule] of (policy.spec?.ingress ?? []).entries()) {
+      const peers = rule.from ?? [];
+      if (!peers.length) problems.push(`${where}: ingress[${i}] has no "from": it lets everyone in`);
+      for (const peer of peers) {
+        const namespaces = peerNamespaces(peer);
+        const ports: { port?: number }[] = rule.ports ?? [];
+        const scraperOnly =
+          namespaces?.every((n) => n === SCRAPER.namespace) &&
+          ports.length > 0 &&
+          ports.every((p) => p.port === SCRAPER.port);
+        if (!namespaces || !(scraperOnly || namespaces.every((n) => DATA_PLANE_NAMESPACES.includes(n))))
+          problems.push(
+            `${where}: ingress[${i}] lets in ${JSON.stringify(peer)}: only ${DATA_PLANE_NAMESPACES.join(', ')} (by kubernetes.io/metadata.name), or ${SCRAPER.namespace} at port ${SCRAPER.port}`,
+          );
+      }
+    }
   }
   return problems;
 }

@@ -19,6 +19,7 @@ import { createIssuer, generateSigningKey } from '../packages/mesh/src/auth/issu
 import { brokerAudience } from '../packages/mesh/src/auth/names.ts';
 import { IngressVerifier } from '../packages/mesh/src/auth/verifier.ts';
 import { fromObjects, readManifestObjects } from '../packages/mesh/src/manifests.ts';
+import { configFeaturesYaml } from '../packages/mesh/src/testing.ts';
 import { median, percentile, round } from './stats.ts';
 
 const EVENTS = 20_000;
@@ -154,16 +155,7 @@ function writeManifests(subscriberUrl: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'bench.yaml'),
-    `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config-features
-  namespace: knative-eventing
-data:
-  authentication-oidc: enabled
-  default-authorization-mode: deny-all
----
-apiVersion: eventing.knative.dev/v1
+    `${configFeaturesYaml({ 'authentication-oidc': 'enabled', 'default-authorization-mode': 'deny-all' })}apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata:
   name: default

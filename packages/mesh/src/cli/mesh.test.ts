@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIssuer, generateSigningKey } from '../auth/issuer.ts';
 import { brokerAudience } from '../auth/names.ts';
-import { startSubscriber, type TestSubscriber } from '../testing.ts';
+import { configFeaturesYaml, startSubscriber, type TestSubscriber } from '../testing.ts';
 
 const cli = fileURLToPath(new URL('./mesh.ts', import.meta.url));
 const cleanup: Array<() => unknown> = [];
@@ -100,16 +100,12 @@ describe('npm run mesh', () => {
 
   it("follows the folder's config-features: with OIDC on, a token signed with --signing-key is accepted, none is 401", async () => {
     const key = await generateSigningKey();
-    const dir = folder(`apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config-features
-  namespace: knative-eventing
-data:
-  authentication-oidc: enabled
-  default-authorization-mode: allow-same-namespace
----
-${manifests('http://127.0.0.1:9/unused')}`);
+    const dir = folder(
+      configFeaturesYaml({
+        'authentication-oidc': 'enabled',
+        'default-authorization-mode': 'allow-same-namespace',
+      }) + manifests('http://127.0.0.1:9/unused'),
+    );
     const keyFile = join(dir, 'key.json');
     writeFileSync(keyFile, JSON.stringify(key), { mode: 0o600 });
     const mesh = run(['--manifests', dir, '--port', '0', '--signing-key', keyFile]);

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerAudience } from '../auth/names.ts';
 import { writeClusterFile } from '../cli/cluster-file.ts';
 import type { KnativeService, SinkBinding } from '../manifests.ts';
+import { configFeaturesYaml } from '../testing.ts';
 import { INSECURE_EVENTS, OIDC_ISSUER, OIDC_TOKEN_FILE, serviceEnv } from './env.ts';
 import { type Stack, startStack } from './stack.ts';
 
@@ -30,16 +31,10 @@ server.listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
-const FEATURES = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config-features
-  namespace: knative-eventing
-data:
-  authentication-oidc: enabled
-  default-authorization-mode: deny-all
----
-`;
+const FEATURES = configFeaturesYaml({
+  'authentication-oidc': 'enabled',
+  'default-authorization-mode': 'deny-all',
+});
 const MANIFESTS = `apiVersion: eventing.knative.dev/v1
 kind: Broker
 metadata:

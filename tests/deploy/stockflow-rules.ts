@@ -42,10 +42,7 @@ const OTEL_ENV =
   /^OTEL_(EXPORTER_OTLP_(TRACES_)?(ENDPOINT|HEADERS|TIMEOUT|COMPRESSION|CERTIFICATE|CLIENT_KEY|CLIENT_CERTIFICATE)|BSP_(SCHEDULE_DELAY|MAX_QUEUE_SIZE|MAX_EXPORT_BATCH_SIZE|EXPORT_TIMEOUT)|(SPAN_)?ATTRIBUTE_(VALUE_LENGTH|COUNT)_LIMIT|SPAN_(EVENT|LINK)_COUNT_LIMIT|SPAN_ATTRIBUTE_PER_(EVENT|LINK)_COUNT_LIMIT)$/;
 const isLibraryEnv = (name: string) =>
   name === 'FIRESTORE_EMULATOR_HOST' || name === 'NODE_EXTRA_CA_CERTS' || OTEL_ENV.test(name);
-/**
- * The cluster's OIDC issuer, which the kit's /events verification reads (baseEnv on the kit-id
- * branch of issue 12; redundant here once that is merged).
- */
+/** The cluster's OIDC issuer, which the kit's /events verification reads; the overlays set it. */
 const IDENTITY_ENV = 'OIDC_ISSUER';
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSPHRASE|PRIVATE_KEY|API_KEY|CREDENTIALS?)$/;
 

@@ -7,9 +7,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { PlacedOrder, Product } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { brokerAudience } from '../../packages/mesh/src/index.ts';
 import { startTestStack, type TestStack } from '../system/stack.ts';
 
-const BROKER_TOKEN = randomBytes(32).toString('base64url');
 const IDEMPOTENCY_KEY = `key-${randomBytes(16).toString('hex')}`;
 const WRONG_TOKEN = randomBytes(24).toString('base64url');
 
@@ -21,14 +21,16 @@ describe('secrets in logs', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       logLevel: 'debug',
-      brokerSenders: { token: BROKER_TOKEN },
       env: { LOG_LEVEL: 'debug' },
       write: (text) => {
         output.push(text);
       },
     });
     secrets.admin = stack.adminToken;
-    secrets.broker = BROKER_TOKEN;
+    secrets.broker = await stack.mesh.issuer.issue(
+      'system:serviceaccount:default:warehouse',
+      brokerAudience('default', 'default'),
+    );
     secrets.idempotencyKey = IDEMPOTENCY_KEY;
     secrets.wrongToken = WRONG_TOKEN;
   });
@@ -54,11 +56,11 @@ describe('secrets in logs', () => {
     });
     expect(created.status).toBe(201);
     const product = created.body as Product;
-    // A warehouse sends goods with the broker token.
+    // The warehouse sends goods with its OIDC token (publish signs one as the partner's ServiceAccount).
     expect(
       await stack.publish({
         type: 'io.stockflow.goods.received',
-        source: '/warehouse',
+        source: '/partners/warehouse',
         data: { productId: product.id, quantity: 5, reference: 'sec-1' },
       }),
     ).toBe(202);

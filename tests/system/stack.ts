@@ -9,6 +9,7 @@
  *   afterAll(() => stack?.stop());
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { brokerAudience, serviceAccountSubject, sinkBindingSubject } from '../../packages/mesh/src/index.ts';
 import { type Stack, type StackOptions, startStack } from '../../packages/mesh/src/runner/stack.ts';
 
 export interface TestStack extends Stack {
@@ -19,9 +20,22 @@ export interface TestStack extends Stack {
     id?: string;
     subject?: string;
     data?: unknown;
+    /**
+     * Who sends it (a `system:serviceaccount:…` subject) when identity is on; by default the
+     * SinkBinding named after a `/<fn>` source, or the partner of a `/partners/<name>` source.
+     */
+    sender?: string;
   }): Promise<number>;
   /** The last lines every process and the mesh wrote (for a failing test's message). */
   logs(): string;
+}
+
+/** The identity that would send an event from `source`: a function's SinkBinding or a partner's ServiceAccount. */
+function senderOf(stack: Stack, source: string): string | undefined {
+  const partner = /^\/partners\/([a-z0-9-]+)/.exec(source);
+  if (partner) return serviceAccountSubject('default', partner[1]!);
+  const binding = stack.manifests.sinkBindings.find((b) => source === `/${b.name}`);
+  return binding && sinkBindingSubject(binding);
 }
 
 export async function startTestStack(options: Partial<StackOptions> = {}): Promise<TestStack> {
@@ -54,8 +68,11 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
         'content-type': 'application/json',
       };
       if (event.subject) headers['ce-subject'] = event.subject;
-      const brokerToken = options.brokerSenders?.token;
-      if (brokerToken) headers.authorization = `Bearer ${brokerToken}`;
+      const sender = event.sender ?? senderOf(stack, headers['ce-source']!);
+      if (stack.identity && sender) {
+        const token = await stack.mesh.issuer.issue(sender, brokerAudience('default', 'default'));
+        headers.authorization = `Bearer ${token}`;
+      }
       const res = await fetch(stack.urls.broker, {
         method: 'POST',
         headers,

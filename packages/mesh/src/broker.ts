@@ -9,6 +9,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '@stockflow/kit';
+import { oidcSubject } from './auth/names.ts';
+import type { TokenProvider } from './auth/token-provider.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { InvalidEventError, type MeshEvent, readEvent, withAttributes } from './cloudevent.ts';
 import { effectiveDelivery, isRetryable, type RetryPolicy, retryWaitMs } from './delivery.ts';
@@ -36,8 +38,11 @@ export type Resolver = (ref: Required<Pick<KReference, 'kind' | 'name' | 'namesp
 
 /** Where a destination points once resolved. */
 type Target =
-  /** `address`: the subscriber URI Knative would report (a Service's cluster-local URL) when it differs. */
-  | { kind: 'url'; url: URL; address?: string }
+  /**
+   * `address`: the subscriber URI Knative would report (a Service's cluster-local URL) when it differs;
+   * `audience`: the Destination's OIDC audience, which deliveries carry a token for when OIDC is on.
+   */
+  | { kind: 'url'; url: URL; address?: string; audience?: string }
   | { kind: 'broker'; namespace: string; name: string }
   /** A `ref` to nothing running: `address` is where Knative would have sent it. */
   | { kind: 'missing'; address: string; description: string };
@@ -79,6 +84,8 @@ export interface BrokerPlaneOptions {
 interface CompiledTrigger {
   trigger: Trigger;
   label: string;
+  /** The Trigger's OIDC identity, which its deliveries (dead letters too) are sent as. */
+  subject: string;
   filter: EventFilter;
   policy: RetryPolicy;
   subscriber: Destination;
@@ -102,6 +109,7 @@ export class BrokerPlane {
   readonly #abort = new AbortController();
   readonly #idle = new Set<() => void>();
   readonly #journal: Journal | undefined;
+  #tokens: TokenProvider | undefined;
   readonly #stats: MeshStats = {
     accepted: 0,
     delivered: 0,
@@ -134,12 +142,48 @@ export class BrokerPlane {
       entry.triggers.push({
         trigger,
         label: `${trigger.namespace}/${trigger.name}`,
+        subject: oidcSubject({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', ...trigger }),
         filter: triggerFilter(trigger),
         policy,
         subscriber: trigger.subscriber,
         deadLetterSink,
       });
     }
+  }
+
+  /**
+   * With `authentication-oidc` on: deliveries to a destination with an `audience` carry
+   * `Authorization: Bearer` for their sender's identity (the Trigger's, a PingSource's), as Knative's
+   * dispatcher does (pkg/broker/filter/filter_handler.go `WithOIDCAuthentication`); without an
+   * audience, no token.
+   */
+  useTokens(tokens: TokenProvider): void {
+    this.#tokens = tokens;
+  }
+
+  /** Signs the tokens deliveries will need, so the first deliveries wait for no signature. */
+  async prepareTokens(others: ReadonlyArray<{ sink: Destination; subject: string }> = []): Promise<void> {
+    const tokens = this.#tokens;
+    if (!tokens) return;
+    const wanted: Array<{ subject: string; destination: Destination; namespace: string }> = [];
+    for (const { triggers } of this.#brokers.values()) {
+      for (const t of triggers) {
+        for (const destination of [t.subscriber, t.deadLetterSink]) {
+          if (destination) wanted.push({ subject: t.subject, destination, namespace: t.trigger.namespace });
+        }
+      }
+    }
+    for (const { sink, subject } of others) wanted.push({ subject, destination: sink, namespace: '' });
+    await Promise.all(
+      wanted.map(
+        ({ subject, destination }) => destination.audience && tokens.token(subject, destination.audience),
+      ),
+    );
+  }
+
+  /** Whether this plane serves a broker. */
+  serves(namespace: string, name: string): boolean {
+    return this.#brokers.has(key(namespace, name));
   }
 
   /** The brokers served, as `namespace/name`. */
@@ -282,7 +326,7 @@ export class BrokerPlane {
   ): Promise<boolean> {
     const ttl = event.attributes[BROKER_TTL];
     const target = this.#target(t.subscriber, t.trigger.namespace);
-    const outcome = await this.#attempts(target, toSubscriber, t.policy, t.label, PREFER_REPLY);
+    const outcome = await this.#attempts(target, toSubscriber, t.policy, t.label, PREFER_REPLY, t.subject);
     if (outcome.ok) {
       this.#stats.delivered++;
       if (!outcome.reply) return true;
@@ -338,7 +382,7 @@ export class BrokerPlane {
       [ERROR_DATA]: encoded.length > ERROR_DATA_MAX ? encoded.slice(0, ERROR_DATA_MAX) : encoded,
     });
     const target = this.#target(t.deadLetterSink, t.trigger.namespace);
-    const outcome = await this.#attempts(target, dead, t.policy, t.label, NO_HEADERS);
+    const outcome = await this.#attempts(target, dead, t.policy, t.label, NO_HEADERS, t.subject);
     if (!outcome.ok && this.#abort.signal.aborted) return false;
     if (outcome.ok) {
       this.#stats.deadLettered++;
@@ -365,6 +409,7 @@ export class BrokerPlane {
     event: MeshEvent,
     policy: RetryPolicy,
     label: string,
+    sender?: string,
   ): Promise<boolean> {
     let delivered = false;
     const sending = this.#attempts(
@@ -373,6 +418,7 @@ export class BrokerPlane {
       policy,
       label,
       NO_HEADERS,
+      sender,
     ).then((outcome) => {
       delivered = outcome.ok;
       if (!outcome.ok) {
@@ -388,16 +434,17 @@ export class BrokerPlane {
     return delivered;
   }
 
-  /** Up to `retry + 1` attempts with Knative's retry check and backoff. */
+  /** Up to `retry + 1` attempts with Knative's retry check and backoff; `sender`: whose token they carry. */
   async #attempts(
     target: Target,
     event: MeshEvent,
     policy: RetryPolicy,
     label: string,
     headers: readonly string[],
+    sender?: string,
   ): Promise<Outcome> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(target, event, policy, headers);
+      const outcome = await this.#attempt(target, event, policy, headers, sender);
       if (this.#logDeliveries)
         this.#log.debug('delivery', {
           eventId: event.attributes.id,
@@ -434,6 +481,7 @@ export class BrokerPlane {
     event: MeshEvent,
     policy: RetryPolicy,
     headers: readonly string[],
+    sender: string | undefined,
   ): Promise<Outcome & { noResponse?: boolean; retryAfter?: string }> {
     if (target.kind === 'missing') {
       return {
@@ -459,7 +507,13 @@ export class BrokerPlane {
     const dest = target.address ?? target.url.href;
     let res: AttemptResult;
     try {
-      res = await this.#dispatcher.send(target.url, event, headers, { timeoutMs: policy.timeoutMs });
+      let sent = headers;
+      // Each attempt asks for the token (a cache hit): a retry after the token's renewal time gets a new one.
+      if (this.#tokens && sender && target.audience) {
+        const token = this.#tokens.token(sender, target.audience);
+        sent = [...headers, 'authorization', `Bearer ${typeof token === 'string' ? token : await token}`];
+      }
+      res = await this.#dispatcher.send(target.url, event, sent, { timeoutMs: policy.timeoutMs });
     } catch (error) {
       // executeRequest: no response counts as 500 with the error as the body.
       const message = `dispatch error: ${(error as Error).message}`;
@@ -537,7 +591,7 @@ const CLUSTER_LOCAL = /^([a-z0-9-]+)\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?$/;
  * rewritten to the Service's local URL.
  */
 function resolveDestination(destination: Destination, namespace: string, resolve: Resolver): Target {
-  const { ref, uri } = destination;
+  const { ref, uri, audience } = destination;
   if (ref) {
     const refNamespace = ref.namespace ?? namespace;
     if (ref.kind === 'Broker') return { kind: 'broker', namespace: refNamespace, name: ref.name };
@@ -549,13 +603,14 @@ function resolveDestination(destination: Destination, namespace: string, resolve
         address,
         description: `${ref.kind} ${refNamespace}/${ref.name} is not running`,
       };
-    return { kind: 'url', url: new URL(uri ?? '', base), address };
+    return { kind: 'url', url: new URL(uri ?? '', base), address, audience };
   }
   const url = new URL(uri!);
   const local = CLUSTER_LOCAL.exec(url.hostname);
   if (local && (local[3] || !url.port)) {
     const base = resolve({ kind: 'Service', name: local[1]!, namespace: local[2]! });
-    if (base) return { kind: 'url', url: new URL(`${url.pathname}${url.search}`, base), address: url.href };
+    if (base)
+      return { kind: 'url', url: new URL(`${url.pathname}${url.search}`, base), address: url.href, audience };
   }
-  return { kind: 'url', url };
+  return { kind: 'url', url, audience };
 }

@@ -24,10 +24,18 @@ metadata:
 `;
 
 describe('reading Knative manifests', () => {
-  it("reads the repository's own knative/base: the default broker and its SinkBinding", () => {
+  it("reads the repository's own knative/base: the default broker, its SinkBindings and sender identity", () => {
     const manifests = loadManifests(join(REPO_ROOT, 'knative/base'));
     expect(manifests.brokers.map((b) => `${b.namespace}/${b.name}`)).toContain('default/default');
     expect(manifests.sinkBindings.map((b) => b.sink.ref?.kind)).toContain('Broker');
+    // identity.md: OIDC on, deny-all; each publisher's policy names its SinkBinding's identity.
+    expect(manifests.features).toMatchObject({ oidc: true, defaultAuthorizationMode: 'deny-all' });
+    const subjects = Object.fromEntries(manifests.eventPolicies.map((p) => [p.name, p.subjects]));
+    expect(subjects['orders-publishes']).toEqual([
+      'system:serviceaccount:default:orders-oidc-sources.knative.dev-sinkbinding',
+    ]);
+    expect(subjects['warehouse-publishes']).toEqual(['system:serviceaccount:default:warehouse']);
+    expect(manifests.serviceAccounts.map((sa) => sa.name)).toContain('warehouse');
   });
 
   it('reads multi-document files, skips kinds it does not serve and kustomization.yaml', () => {

@@ -1,6 +1,7 @@
 /**
  * @module The Knative manifests the mesh serves, read from the same YAML that deploys to GKE: Brokers,
- * Triggers, PingSources, SinkBindings and Knative Services. Each object is checked as strictly as
+ * Triggers, PingSources, SinkBindings, Knative Services, and what sender identity needs: EventPolicies,
+ * ServiceAccounts and the `config-features` ConfigMap. Each object is checked as strictly as
  * `kubectl apply --validate=strict` plus Knative's webhook would (a misspelled field or a filter
  * Knative rejects is an error naming its file and object); kinds the mesh does not serve are skipped.
  */
@@ -8,8 +9,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import * as z from 'zod/mini';
+import { groupOf, oidcSubject } from './auth/names.ts';
 import { CesqlParseError } from './cesql/index.ts';
 import { parseDuration } from './delivery.ts';
+import { CONFIG_FEATURES, type Features, readFeatures } from './features.ts';
 import { compileCesqlFilter } from './filters.ts';
 
 /** The namespace of an object whose manifest names none (as `kubectl apply` without `-n`). */
@@ -30,7 +33,7 @@ const KReference = z.strictObject({
 
 /**
  * A Knative Destination (duck/v1): a `ref`, a `uri`, or a `uri` relative to the `ref`; `audience` is
- * the audience of the tokens sent to it (authentication-oidc).
+ * the OIDC audience its receiver expects (deliveries to it carry a token for it when OIDC is on).
  */
 const Destination = z
   .strictObject({
@@ -175,6 +178,85 @@ const ServiceSchema = z.object({
   }),
 });
 
+const LabelSelectorRequirement = z.strictObject({
+  key: z.string().check(z.minLength(1)),
+  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+  values: z.optional(z.array(z.string())),
+});
+export type LabelSelectorRequirement = z.infer<typeof LabelSelectorRequirement>;
+
+/** pkg/apis/eventing/v1alpha1 EventPolicy, with the webhook's checks (eventpolicy_validation.go). */
+const EventPolicySchema = z.object({
+  metadata: Metadata,
+  spec: z._default(
+    z.strictObject({
+      to: z.optional(
+        z.array(
+          z
+            .strictObject({
+              ref: z.optional(
+                z.strictObject({
+                  apiVersion: z.string().check(z.minLength(1)),
+                  kind: z.string(),
+                  name: name(),
+                }),
+              ),
+              // EventPolicySelector: a TypeMeta and a LabelSelector, both inline.
+              selector: z.optional(
+                z.strictObject({
+                  apiVersion: z.string().check(z.minLength(1)),
+                  kind: z.string().check(z.minLength(1)),
+                  matchLabels: z.optional(z.record(z.string(), z.string())),
+                  matchExpressions: z.optional(z.array(LabelSelectorRequirement)),
+                }),
+              ),
+            })
+            .check(
+              z.refine((to) => Boolean(to.ref) !== Boolean(to.selector), 'set exactly one of ref, selector'),
+            ),
+        ),
+      ),
+      from: z.optional(
+        z.array(
+          z
+            .strictObject({
+              ref: z.optional(
+                z.strictObject({
+                  apiVersion: z.string().check(z.minLength(1)),
+                  kind: z.string().check(z.minLength(1)),
+                  name: name(),
+                  namespace: z.optional(name()),
+                }),
+              ),
+              sub: z.optional(
+                z
+                  .string()
+                  .check(
+                    z.refine(
+                      (sub) => sub.length <= 1 || !sub.slice(0, -1).includes('*'),
+                      "'*' is only allowed as suffix",
+                    ),
+                  ),
+              ),
+            })
+            .check(
+              z.refine((from) => Boolean(from.ref) !== Boolean(from.sub), 'set exactly one of ref, sub'),
+            ),
+        ),
+      ),
+      filters: z.optional(z.array(SubscriptionsApiFilter)),
+    }),
+    {},
+  ),
+});
+
+const ConfigMapSchema = z.object({
+  metadata: Metadata,
+  data: z._default(z.record(z.string(), z.string()), {}),
+});
+
+const ServiceAccountSchema = z.object({ metadata: Metadata });
+
 const SinkBindingSchema = z.object({
   metadata: Metadata,
   spec: z.object({
@@ -195,6 +277,8 @@ export interface Named {
   origin: string;
 }
 export interface Broker extends Named {
+  /** Matched by EventPolicy `to.selector`s. */
+  labels?: Record<string, string>;
   delivery?: DeliverySpec;
 }
 export interface Trigger extends Named {
@@ -222,12 +306,33 @@ export interface SinkBinding extends Named {
   sink: Destination;
 }
 
+export interface EventPolicyTo {
+  ref?: { apiVersion: string; kind: string; name: string };
+  selector?: {
+    apiVersion: string;
+    kind: string;
+    matchLabels?: Record<string, string>;
+    matchExpressions?: LabelSelectorRequirement[];
+  };
+}
+export interface EventPolicy extends Named {
+  /** Empty: every resource of the policy's namespace. */
+  to: EventPolicyTo[];
+  /** `status.from`: each `from` as a subject (a `ref` resolved to its OIDC ServiceAccount, a `sub` as is). */
+  subjects: string[];
+  filters: SubscriptionsApiFilter[];
+}
+
 export interface Manifests {
   brokers: Broker[];
   triggers: Trigger[];
   pingSources: PingSource[];
   services: KnativeService[];
   sinkBindings: SinkBinding[];
+  eventPolicies: EventPolicy[];
+  serviceAccounts: Named[];
+  /** From the `config-features` ConfigMap in `knative-eventing`; Knative's defaults without one. */
+  features: Features;
 }
 
 export class ManifestError extends Error {
@@ -251,10 +356,25 @@ const KINDS = {
   'sources.knative.dev/PingSource': 'pingSources',
   'sources.knative.dev/SinkBinding': 'sinkBindings',
   'serving.knative.dev/Service': 'services',
+  'eventing.knative.dev/EventPolicy': 'eventPolicies',
+  '/ServiceAccount': 'serviceAccounts',
+  '/ConfigMap': 'configMaps',
 } as const;
 
+/**
+ * The kinds whose OIDC ServiceAccount an EventPolicy `from.ref` may name, as the mesh runs them
+ * (`status.auth.serviceAccountName` of an Authenticatable: Knative sets it to the resource's own
+ * `GetOIDCServiceAccountNameForResource` when `authentication-oidc` is on).
+ */
+const AUTHENTICATABLE = new Set([
+  'sources.knative.dev/SinkBinding',
+  'sources.knative.dev/PingSource',
+  'eventing.knative.dev/Trigger',
+]);
+
+/** The API group of an apiVersion: `v1` is the core group (""). */
 function group(apiVersion: string | undefined): string {
-  return (apiVersion ?? '').split('/')[0] ?? '';
+  return groupOf(apiVersion ?? '');
 }
 
 function issues(error: z.core.$ZodError): string {
@@ -269,12 +389,30 @@ function issues(error: z.core.$ZodError): string {
 
 /** Turns parsed objects into the manifests the mesh serves; throws a ManifestError on the first bad one. */
 export function fromObjects(objects: ReadonlyArray<ManifestObject & { origin?: string }>): Manifests {
-  const out: Manifests = { brokers: [], triggers: [], pingSources: [], services: [], sinkBindings: [] };
+  const out: Manifests = {
+    brokers: [],
+    triggers: [],
+    pingSources: [],
+    services: [],
+    sinkBindings: [],
+    eventPolicies: [],
+    serviceAccounts: [],
+    features: readFeatures(),
+  };
   const seen = new Set<string>();
+  const policies: Array<{ named: Named; spec: z.infer<typeof EventPolicySchema>['spec'] }> = [];
+  let featuresFrom: string | undefined;
   for (const object of objects) {
     const key = `${group(object.apiVersion)}/${object.kind}` as keyof typeof KINDS;
     const kind = KINDS[key];
     if (!kind) continue;
+    // Only Knative's own ConfigMap is read; any other ConfigMap is an application's business.
+    if (
+      kind === 'configMaps' &&
+      (object.metadata?.name !== CONFIG_FEATURES.name ||
+        object.metadata?.namespace !== CONFIG_FEATURES.namespace)
+    )
+      continue;
     const where = `${object.kind} ${object.metadata?.name ?? '(unnamed)'} (${object.origin ?? 'inline'})`;
     const schema = {
       brokers: BrokerSchema,
@@ -282,10 +420,17 @@ export function fromObjects(objects: ReadonlyArray<ManifestObject & { origin?: s
       pingSources: PingSourceSchema,
       services: ServiceSchema,
       sinkBindings: SinkBindingSchema,
+      eventPolicies: EventPolicySchema,
+      serviceAccounts: ServiceAccountSchema,
+      configMaps: ConfigMapSchema,
     }[kind];
     const parsed = schema.safeParse(object);
     if (!parsed.success) throw new ManifestError(`${where}: ${issues(parsed.error)}`);
-    const { metadata, spec } = parsed.data as { metadata: z.infer<typeof Metadata>; spec: never };
+    const { metadata, spec, data } = parsed.data as {
+      metadata: z.infer<typeof Metadata>;
+      spec: never;
+      data?: Record<string, string>;
+    };
     const named: Named = {
       name: metadata.name,
       namespace: metadata.namespace ?? DEFAULT_NAMESPACE,
@@ -297,7 +442,7 @@ export function fromObjects(objects: ReadonlyArray<ManifestObject & { origin?: s
     switch (kind) {
       case 'brokers': {
         const s = spec as z.infer<typeof BrokerSchema>['spec'];
-        out.brokers.push({ ...named, delivery: s.delivery });
+        out.brokers.push({ ...named, labels: metadata.labels ?? {}, delivery: s.delivery });
         break;
       }
       case 'triggers': {
@@ -333,7 +478,51 @@ export function fromObjects(objects: ReadonlyArray<ManifestObject & { origin?: s
         });
         break;
       }
+      case 'eventPolicies':
+        policies.push({ named, spec: spec as z.infer<typeof EventPolicySchema>['spec'] });
+        break;
+      case 'serviceAccounts':
+        out.serviceAccounts.push(named);
+        break;
+      case 'configMaps':
+        try {
+          out.features = readFeatures(data);
+        } catch (error) {
+          throw new ManifestError(`${where}: ${(error as Error).message}`);
+        }
+        featuresFrom = named.origin;
+        break;
     }
+  }
+  for (const { named, spec } of policies) {
+    const where = `EventPolicy ${named.name} (${named.origin})`;
+    // eventpolicy_validation.go: the webhook refuses EventPolicies while OIDC is off.
+    if (!out.features.oidc) {
+      throw new ManifestError(
+        `${where}: EventPolicies need authentication-oidc enabled in ConfigMap config-features (${featuresFrom ?? 'none given'})`,
+      );
+    }
+    out.eventPolicies.push({
+      ...named,
+      to: spec.to ?? [],
+      subjects: (spec.from ?? []).map((from) => {
+        if (from.sub) return from.sub;
+        const ref = from.ref!;
+        // eventpolicy_defaults.go: a ref without a namespace is in the policy's.
+        const namespace = ref.namespace ?? named.namespace;
+        const refKey = `${group(ref.apiVersion)}/${ref.kind}`;
+        if (!AUTHENTICATABLE.has(refKey)) {
+          throw new ManifestError(
+            `${where}: from.ref ${ref.kind} ${ref.name} has no OIDC identity here (use SinkBinding, PingSource, Trigger, or sub)`,
+          );
+        }
+        if (!seen.has(`${refKey}/${namespace}/${ref.name}`)) {
+          throw new ManifestError(`${where}: from.ref ${ref.kind} ${namespace}/${ref.name} is not declared`);
+        }
+        return oidcSubject({ ...ref, namespace });
+      }),
+      filters: spec.filters ?? [],
+    });
   }
   for (const trigger of out.triggers) {
     if (!out.brokers.some((b) => b.name === trigger.broker && b.namespace === trigger.namespace)) {

@@ -1,17 +1,33 @@
 /**
  * @module `startMesh`: the local Knative Eventing data plane on one port. `POST /<namespace>/<broker>`
- * is the broker ingress (binary or structured CloudEvents; 202 accepted, 400 invalid, 404 unknown
- * broker, 405 other methods, 413 too large), Triggers deliver from it, and PingSources tick into
- * their sinks. `GET /healthz` answers once it listens. With a `journal` file, accepted events survive
- * a stop: the next mesh on that file delivers what was left undelivered.
+ * is the broker ingress (binary or structured CloudEvents; 202 accepted, 400 invalid, 401/403 refused
+ * sender, 404 unknown broker, 405 other methods, 413 too large), Triggers deliver from it, and
+ * PingSources tick into their sinks. The mesh is also the cluster's OIDC issuer
+ * (`/.well-known/openid-configuration`, `/openid/v1/jwks`): with `authentication-oidc` on in the
+ * manifests' `config-features`, senders need its tokens and EventPolicies decide who may send what,
+ * and deliveries carry a token for their Trigger's identity. `GET /healthz` answers once it listens.
+ * With a `journal` file, accepted events survive a stop: the next mesh on that file delivers what was
+ * left undelivered.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@stockflow/kit';
+import {
+  createIssuer,
+  DISCOVERY_PATH,
+  generateSigningKey,
+  type Issuer,
+  JWKS_PATH,
+  type PrivateJwk,
+} from './auth/issuer.ts';
+import { oidcSubject } from './auth/names.ts';
+import { TokenProvider } from './auth/token-provider.ts';
+import { IngressVerifier } from './auth/verifier.ts';
 import { type AcceptResult, BrokerPlane, type MeshStats, type Resolver } from './broker.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { InvalidEventError, readEvent } from './cloudevent.ts';
 import { retryPolicy } from './delivery.ts';
+import type { Features } from './features.ts';
 import { Journal } from './journal.ts';
 import { fromObjects, type ManifestObject, type Manifests, readManifestObjects } from './manifests.ts';
 import { type PingSchedule, pingEvent, schedulePing } from './ping.ts';
@@ -40,11 +56,20 @@ export interface MeshOptions {
    */
   journal?: string;
   /**
-   * Outside senders' obligations at the ingress: a bearer token (401 without it) and a rate per
-   * sender address (429 with Retry-After beyond it). Neither by default. Replies and PingSource
-   * ticks stay inside the mesh and are not checked.
+   * A rate per sender address at the ingress (429 with Retry-After beyond it); none by default. Who
+   * may send is the manifests' business (config-features, EventPolicies).
    */
   senders?: SenderPolicy;
+  /**
+   * `STOCKFLOW_INSECURE_EVENTS=1`: sender identity off whatever `config-features` says (no token
+   * needed at the ingress, none attached to deliveries), logged as a warning at start.
+   */
+  insecure?: boolean;
+  /**
+   * The issuer's private key; a new one is generated when absent. A stack passes the same key to
+   * every mesh it starts, so tokens it handed out stay valid across a mesh restart.
+   */
+  signingKey?: PrivateJwk;
 }
 
 export interface Mesh {
@@ -54,6 +79,10 @@ export interface Mesh {
   manifests: Manifests;
   /** The ingress URL of a broker (`default/default` unless named). */
   ingressUrl(namespace?: string, broker?: string): string;
+  /** The OIDC issuer this mesh is (its URL is the mesh's), which signs and checks sender tokens. */
+  issuer: Issuer;
+  /** The flags in force: the manifests' `config-features`, with OIDC off when `insecure`. */
+  features: Features;
   stats(): MeshStats;
   /** Stops listening, stops PingSources, drains deliveries for up to `drainMs`, then drops the rest. */
   stop(drainMs?: number): Promise<void>;
@@ -76,6 +105,13 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     ...(options.objects ?? []),
   ];
   const manifests = fromObjects(objects);
+  const features: Features = options.insecure ? { ...manifests.features, oidc: false } : manifests.features;
+  if (options.insecure) {
+    log.warn(
+      'STOCKFLOW_INSECURE_EVENTS=1: sender identity is OFF. The broker takes events from anyone without a token, EventPolicies are not enforced, deliveries carry no token and functions skip verification. Never use this where others can reach the broker.',
+    );
+  }
+  const signingKey = options.signingKey ?? (await generateSigningKey());
 
   let base = '';
   const ingressUrl = (namespace = 'default', broker = 'default') => `${base}/${namespace}/${broker}`;
@@ -92,8 +128,10 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   });
 
   const gate = senderGate(options.senders);
+  // Set once the port, and so the issuer URL, is known; requests before that get 503.
+  let identity: Identity | undefined;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    handle(req, res, plane, gate, maxBodyBytes, log);
+    handle(req, res, plane, gate, identity, maxBodyBytes, log);
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -109,6 +147,23 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   }
   const address = server.address() as AddressInfo;
   base = `http://${host}:${address.port}`;
+  const issuer = await createIssuer(base, signingKey);
+  const verifier = new IngressVerifier(issuer, features, manifests.brokers, manifests.eventPolicies);
+  identity = { issuer, verifier };
+  if (features.oidc) {
+    // Tokens carry wall-clock times (their receivers check them), whatever clock paces retries.
+    plane.useTokens(new TokenProvider(issuer));
+    await plane.prepareTokens(
+      manifests.pingSources.map((source) => ({ sink: source.sink, subject: pingSubject(source) })),
+    );
+    for (const broker of manifests.brokers) {
+      log.info('sender identity on (authentication-oidc)', {
+        broker: `${broker.namespace}/${broker.name}`,
+        defaultAuthorizationMode: features.defaultAuthorizationMode,
+        eventPolicies: verifier.policiesOf(broker.namespace, broker.name).join(', ') || 'none',
+      });
+    }
+  }
   if (opened?.pending.length) {
     log.info('delivering what the last mesh left undelivered', { events: opened.pending.length });
     plane.resume(opened.pending);
@@ -126,6 +181,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
             pingEvent(source, new Date(clock.now())),
             PING_RETRIES,
             label,
+            pingSubject(source),
           );
         }),
       );
@@ -151,6 +207,8 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     port: address.port,
     manifests,
     ingressUrl,
+    issuer,
+    features,
     stats: () => plane.stats(),
     stop(drainMs = 2_000) {
       stopping ??= (async () => {
@@ -163,6 +221,16 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
       return stopping;
     },
   };
+}
+
+/** A PingSource sends as its own OIDC ServiceAccount (`<name>-oidc-sources.knative.dev-pingsource`). */
+function pingSubject(source: { name: string; namespace: string }): string {
+  return oidcSubject({ apiVersion: 'sources.knative.dev/v1', kind: 'PingSource', ...source });
+}
+
+interface Identity {
+  issuer: Issuer;
+  verifier: IngressVerifier;
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -202,6 +270,7 @@ function answer(
 const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   413: 'Content Too Large',
@@ -214,12 +283,34 @@ function handle(
   res: ServerResponse,
   plane: BrokerPlane,
   gate: SenderGate,
+  identity: Identity | undefined,
   maxBodyBytes: number,
   log: Logger,
 ) {
   const path = (req.url ?? '/').split('?')[0]!;
   if (path === '/healthz' || path === '/readyz') {
     answer(res, req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, undefined, { allow: 'GET' });
+    return;
+  }
+  if (!identity) {
+    req.resume();
+    answer(res, 503, 'The mesh is starting.', { 'retry-after': '1' });
+    return;
+  }
+  if (path === DISCOVERY_PATH || path === JWKS_PATH) {
+    req.resume();
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      answer(res, 405, 'Use GET.', { allow: 'GET' });
+      return;
+    }
+    const body = JSON.stringify(path === JWKS_PATH ? identity.issuer.jwks : identity.issuer.discovery);
+    res
+      .writeHead(200, {
+        'content-type': path === JWKS_PATH ? 'application/jwk-set+json' : 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'cache-control': 'max-age=60',
+      })
+      .end(req.method === 'HEAD' ? undefined : body);
     return;
   }
   const segments = path.replace(/\/$/, '').split('/');
@@ -282,6 +373,20 @@ function handle(
           'Not a CloudEvent: send binary mode (ce-specversion, ce-id, ...) or structured mode.',
         );
         return;
+      }
+      // ingress_handler.go: the event is read, the broker found, then the sender verified
+      // (VerifyRequest: AuthN 401, AuthZ 403); a refused event is neither journaled nor delivered.
+      if (identity.verifier.enabled && plane.serves(segments[1]!, segments[2]!)) {
+        const refusal = await identity.verifier.check(
+          segments[1]!,
+          segments[2]!,
+          req.headers.authorization,
+          event.attributes,
+        );
+        if (refusal) {
+          answer(res, refusal.status, refusal.detail, refusal.headers);
+          return;
+        }
       }
       result = await plane.accept(segments[1]!, segments[2]!, event);
     } catch (error) {

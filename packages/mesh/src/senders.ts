@@ -1,10 +1,9 @@
 /**
- * @module Who may send to the broker ingress, and how often: an optional bearer token every outside
- * sender must present (as Knative's OIDC sender identity puts a token on each request), compared in
- * constant time, and an optional per-address request rate answered with 429 and `Retry-After`.
+ * @module How often a sender address may call the broker ingress: an optional per-address request
+ * rate answered with 429 and `Retry-After`. Who may send is sender identity's business (OIDC tokens
+ * and EventPolicies, auth/verifier.ts).
  */
 import type { IncomingMessage } from 'node:http';
-import { parseBearer, secretsEqual } from '@stockflow/kit';
 import { MemoryStore } from 'hono-rate-limiter';
 
 export interface SenderRateLimit {
@@ -15,27 +14,28 @@ export interface SenderRateLimit {
 }
 
 export interface SenderPolicy {
-  /** When set, every request needs `Authorization: Bearer <token>`. */
-  token?: string;
   /** When set, each sender address is held to this rate. */
   rateLimit?: SenderRateLimit;
 }
 
 /**
- * The policy `npm start` and `npm run mesh` read from their environment: `BROKER_TOKEN` (at least 16
- * characters) and `BROKER_RATE_LIMIT` (requests per minute per sender address; 0 or unset: none).
+ * The policy `npm start` and `npm run mesh` read from their environment: `BROKER_RATE_LIMIT`
+ * (requests per minute per sender address; 0 or unset: none). `BROKER_TOKEN`, the shared secret that
+ * sender identity replaced, is refused so that no one believes it still protects anything.
  */
 export function senderPolicyFromEnv(env: Record<string, string | undefined>): SenderPolicy {
-  const token = env.BROKER_TOKEN || undefined;
-  if (token !== undefined && token.length < 16)
-    throw new Error('BROKER_TOKEN must be at least 16 characters');
+  if (env.BROKER_TOKEN) {
+    throw new Error(
+      'BROKER_TOKEN is gone: senders now prove who they are with OIDC tokens (see README, "Sender identity"); unset it',
+    );
+  }
   const limit = Number(env.BROKER_RATE_LIMIT || 0);
   if (!Number.isInteger(limit) || limit < 0) throw new Error('BROKER_RATE_LIMIT must be a whole number ≥ 0');
-  return { token, rateLimit: limit > 0 ? { limit } : undefined };
+  return { rateLimit: limit > 0 ? { limit } : undefined };
 }
 
 export interface Refusal {
-  status: 401 | 429;
+  status: 429;
   detail: string;
   headers: Record<string, string>;
 }
@@ -47,7 +47,7 @@ export interface SenderGate {
 }
 
 export function senderGate(policy: SenderPolicy = {}): SenderGate {
-  const { token, rateLimit } = policy;
+  const { rateLimit } = policy;
   const windowMs = rateLimit?.windowMs ?? 60_000;
   // hono-rate-limiter's fixed-window counter, used here outside Hono: the mesh is plain node:http.
   const store = rateLimit ? new MemoryStore() : undefined;
@@ -64,16 +64,6 @@ export function senderGate(policy: SenderPolicy = {}): SenderGate {
             status: 429,
             detail: `At most ${rateLimit.limit} requests per ${windowMs / 1000} s from one address.`,
             headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
-          };
-        }
-      }
-      if (token) {
-        const presented = parseBearer(req.headers.authorization);
-        if (!presented || !secretsEqual(presented, token)) {
-          return {
-            status: 401,
-            detail: 'This broker needs a bearer token from its senders.',
-            headers: { 'www-authenticate': 'Bearer' },
           };
         }
       }

@@ -1,6 +1,7 @@
 /**
  * @module Test helpers for the mesh: a real HTTP subscriber on 127.0.0.1 that records every request
- * (headers, body, and when it came by the mesh's clock) and answers as a test tells it to.
+ * (headers, body, and when it came by the mesh's clock) and answers as a test tells it to, and the
+ * `config-features` ConfigMap a test's manifests turn sender identity on with.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -88,4 +89,18 @@ export async function startSubscriber(
       });
     },
   };
+}
+
+/** Knative's `config-features` ConfigMap as a YAML document (ending in `---`), e.g. OIDC on, deny-all. */
+export function configFeaturesYaml(data: Record<string, string>): string {
+  const lines = Object.entries(data).map(([key, value]) => `  ${key}: ${value}`);
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: config-features
+  namespace: knative-eventing
+data:
+${lines.join('\n')}
+---
+`;
 }

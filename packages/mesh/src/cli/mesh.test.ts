@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSubscriber, type TestSubscriber } from '../testing.ts';
+import { createIssuer, generateSigningKey } from '../auth/issuer.ts';
+import { brokerAudience } from '../auth/names.ts';
+import { configFeaturesYaml, startSubscriber, type TestSubscriber } from '../testing.ts';
 
 const cli = fileURLToPath(new URL('./mesh.ts', import.meta.url));
 const cleanup: Array<() => unknown> = [];
@@ -95,6 +97,41 @@ describe('npm run mesh', () => {
       await expect(fetch(ingress, { method: 'OPTIONS' })).rejects.toThrow();
     },
   );
+
+  it("follows the folder's config-features: with OIDC on, a token signed with --signing-key is accepted, none is 401", async () => {
+    const key = await generateSigningKey();
+    const dir = folder(
+      configFeaturesYaml({
+        'authentication-oidc': 'enabled',
+        'default-authorization-mode': 'allow-same-namespace',
+      }) + manifests('http://127.0.0.1:9/unused'),
+    );
+    const keyFile = join(dir, 'key.json');
+    writeFileSync(keyFile, JSON.stringify(key), { mode: 0o600 });
+    const mesh = run(['--manifests', dir, '--port', '0', '--signing-key', keyFile]);
+    const ingress = await mesh.ingress();
+    const issuer = await createIssuer(new URL(ingress).origin, key);
+    const token = await issuer.issue(
+      'system:serviceaccount:default:tool',
+      brokerAudience('default', 'default'),
+    );
+    const send = (authorization?: string) =>
+      fetch(ingress, {
+        method: 'POST',
+        headers: {
+          'ce-specversion': '1.0',
+          'ce-id': 'cli-oidc',
+          'ce-source': '/cli',
+          'ce-type': 'cli.test',
+          ...(authorization ? { authorization } : {}),
+        },
+        body: '',
+      });
+    expect((await send()).status).toBe(401);
+    expect((await send(`Bearer ${token}`)).status).toBe(202);
+    mesh.child.kill('SIGTERM');
+    expect(await mesh.exited).toBe(0);
+  });
 
   it('exits 2 with its usage when --manifests is missing', async () => {
     const mesh = run([]);

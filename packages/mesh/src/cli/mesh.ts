@@ -1,12 +1,16 @@
 /**
  * @module `npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug] [--journal <file>]`:
  * only the eventing data plane for the Brokers, Triggers and PingSources in a folder (subscribers by
- * `uri`), for tests and tools; with `--journal`, accepted events survive a restart. BROKER_TOKEN and
- * BROKER_RATE_LIMIT set what the ingress asks of senders (see `npm start`). Prints each broker's
- * ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
+ * `uri`), for tests and tools; with `--journal`, accepted events survive a restart; with
+ * `--signing-key`, the issuer signs with that private JWK (a tool then signs its senders' tokens). Sender identity
+ * follows the folder's `config-features` (none: off, as a default cluster); STOCKFLOW_INSECURE_EVENTS=1
+ * turns it off anyway, BROKER_RATE_LIMIT caps each sender address (see `npm start`). Prints each
+ * broker's ingress URL once ready; stops cleanly on SIGINT or SIGTERM.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMesh } from '../mesh.ts';
+import { INSECURE_EVENTS } from '../runner/env.ts';
 import { senderPolicyFromEnv } from '../senders.ts';
 
 const { values } = parseArgs({
@@ -15,11 +19,12 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'log-level': { type: 'string' },
     journal: { type: 'string' },
+    'signing-key': { type: 'string' },
   },
 });
 if (!values.manifests) {
   process.stderr.write(
-    'usage: npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug|info|warn] [--journal <file>]\n',
+    'usage: npm run mesh -- --manifests <dir> [--port <n>] [--log-level debug|info|warn] [--journal <file>] [--signing-key <jwk-file>]\n',
   );
   process.exit(2);
 }
@@ -33,6 +38,9 @@ try {
     logLevel: level,
     journal: values.journal,
     senders: senderPolicyFromEnv(process.env),
+    insecure: process.env[INSECURE_EVENTS] === '1',
+    // A tool that signs its own senders' tokens (the bench) gives the issuer's private JWK.
+    signingKey: values['signing-key'] ? JSON.parse(readFileSync(values['signing-key'], 'utf8')) : undefined,
   });
   for (const broker of mesh.manifests.brokers) {
     process.stdout.write(`broker ingress: ${mesh.ingressUrl(broker.namespace, broker.name)}\n`);

@@ -3,16 +3,21 @@
  * PORT (8080) is web, BROKER_PORT (8081) the broker ingress, ADMIN_TOKEN the admin bearer token
  * (generated and printed when unset), LOG_LEVEL the functions' and mesh's log level, LOG_FORMAT=json
  * the functions' log lines as Cloud Logging reads them; OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT)
- * reach every function, which then exports its traces; BROKER_TOKEN makes the broker ingress require
- * it from outside senders (the functions get it), BROKER_RATE_LIMIT caps each sender address's
- * requests per minute. Ctrl-C stops all.
+ * reach every function, which then exports its traces; BROKER_RATE_LIMIT caps each sender address's
+ * requests per minute; STOCKFLOW_INSECURE_EVENTS=1 turns sender identity off (warned at start).
+ * While up, `.stockflow/cluster.json` lets `npm run sender-token` sign for a declared ServiceAccount.
+ * Ctrl-C stops all.
  */
 import { parseArgs } from 'node:util';
-import { type LogLevel, startStack } from '../runner/stack.ts';
+import { brokerAudience } from '../auth/names.ts';
+import { INSECURE_EVENTS } from '../runner/env.ts';
+import { type LogLevel, REPO_ROOT, startStack } from '../runner/stack.ts';
 import { senderPolicyFromEnv } from '../senders.ts';
+import { clusterFilePath, removeClusterFile, writeClusterFile } from './cluster-file.ts';
 
 const { values } = parseArgs({ options: { watch: { type: 'boolean', default: false } } });
 const env = process.env;
+const clusterFile = clusterFilePath(REPO_ROOT);
 
 let stack: Awaited<ReturnType<typeof startStack>> | undefined;
 let stopping = false;
@@ -23,6 +28,7 @@ const stop = async (signal: string) => {
   }
   stopping = true;
   process.stderr.write(`\nstack: ${signal}, stopping every process…\n`);
+  removeClusterFile(clusterFile);
   await stack?.stop();
   process.exit(0);
 };
@@ -44,6 +50,13 @@ try {
     ),
     dev: values.watch,
     brokerSenders: senderPolicyFromEnv(env),
+    insecureEvents: env[INSECURE_EVENTS] === '1',
+  });
+  writeClusterFile(clusterFile, {
+    issuer: stack.mesh.issuer.url,
+    ingress: stack.urls.broker,
+    namespace: 'default',
+    privateJwk: stack.mesh.issuer.privateJwk,
   });
 } catch (error) {
   process.stderr.write(`\nstack: ${(error as Error).message}\n`);
@@ -59,6 +72,9 @@ const lines = [
     ? `  web (shop, admin, /api)  ${urls.web}`
     : '  web                      not declared in knative/base',
   `  broker ingress           POST ${urls.broker}`,
+  stack.identity
+    ? `  sender identity          on: tokens for ${brokerAudience('default', 'default')} (npm run --silent sender-token -- <serviceaccount>)`
+    : `  sender identity          OFF (${env[INSECURE_EVENTS] === '1' ? `${INSECURE_EVENTS}=1` : 'no authentication-oidc in config-features'}): anyone may send any event`,
   ...Object.entries(urls.services)
     .filter(([name]) => name !== 'web')
     .map(([name, url]) => `  ${name.padEnd(25)}${url}`),

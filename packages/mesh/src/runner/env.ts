@@ -1,9 +1,10 @@
 /**
  * @module The environment of a Service's local process, as Knative would give it: the container's
  * `env` from its manifest (the admin Secret as the runner's token, cluster-local Service URLs as the
- * local processes' URLs), `PORT`, `K_SERVICE`, `K_SINK` where a SinkBinding selects the Service, and
- * the Firestore emulator, over the env the runner adds for every process. Pure: the runner decides
- * ports and URLs.
+ * local processes' URLs), `PORT`, `K_SERVICE`, `K_SINK` where a SinkBinding selects the Service (and
+ * `OIDC_TOKEN_FILE`, where Knative would mount the SinkBinding's token at /oidc/token), the mesh as
+ * `OIDC_ISSUER`, and the Firestore emulator, over the env the runner adds for every process. Pure:
+ * the runner decides ports, URLs and files.
  */
 import type { EnvVar, KnativeService, SinkBinding } from '../manifests.ts';
 
@@ -42,9 +43,21 @@ export interface EnvContext {
   warn(message: string): void;
   /** Env for every process (telemetry endpoints, say); the manifest's and Knative's values win. */
   extraEnv?: Record<string, string>;
-  /** The bearer token the broker ingress wants from senders: K_SINK_TOKEN where K_SINK is a Broker. */
-  brokerToken?: string;
+  /** The OIDC issuer (the mesh's URL): `OIDC_ISSUER` for every process. */
+  oidcIssuer?: string;
+  /**
+   * The file holding a SinkBinding's token for its sink's audience, when it has one (identity on and
+   * the sink has an audience): `OIDC_TOKEN_FILE` for the Services it selects.
+   */
+  tokenFile?(binding: SinkBinding): string | undefined;
+  /** Sender identity is off in the mesh: `STOCKFLOW_INSECURE_EVENTS=1`, so the kit skips verification. */
+  insecureEvents?: boolean;
 }
+
+/** Where the kit reads its SinkBinding's token (its default is Knative's mount, `/oidc/token`). */
+export const OIDC_TOKEN_FILE = 'OIDC_TOKEN_FILE';
+export const OIDC_ISSUER = 'OIDC_ISSUER';
+export const INSECURE_EVENTS = 'STOCKFLOW_INSECURE_EVENTS';
 
 const CLUSTER_LOCAL_URL =
   /^(https?):\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?(?::\d+)?(\/.*)?$/;
@@ -106,13 +119,18 @@ export function serviceEnv(
     GOOGLE_CLOUD_PROJECT: context.projectId,
     LOG_LEVEL: env.LOG_LEVEL ?? context.logLevel,
   });
+  // Identity is the runner's to give, never inherited or set by a manifest.
+  for (const name of [OIDC_ISSUER, OIDC_TOKEN_FILE, INSECURE_EVENTS]) delete env[name];
+  if (context.oidcIssuer) env[OIDC_ISSUER] = context.oidcIssuer;
+  if (context.insecureEvents) env[INSECURE_EVENTS] = '1';
   for (const binding of context.sinkBindings) {
     if (!bindingSelects(binding, service)) continue;
     const sink = context.sinkUrl(binding);
     if (!sink) continue;
     env.K_SINK = sink;
-    if (context.brokerToken && binding.sink.ref?.kind === 'Broker') env.K_SINK_TOKEN = context.brokerToken;
-    else delete env.K_SINK_TOKEN;
+    const tokenFile = context.tokenFile?.(binding);
+    if (tokenFile) env[OIDC_TOKEN_FILE] = tokenFile;
+    else delete env[OIDC_TOKEN_FILE];
   }
   return env;
 }

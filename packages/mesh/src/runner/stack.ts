@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '@stockflow/kit';
 import { type FirestoreEmulator, freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
+import { generateSigningKey } from '../auth/issuer.ts';
 import type { Resolver } from '../broker.ts';
 import { DEFAULT_NAMESPACE, type KnativeService, loadManifests, type Manifests } from '../manifests.ts';
 import { type Mesh, startMesh } from '../mesh.ts';
@@ -19,6 +20,7 @@ import type { SenderPolicy } from '../senders.ts';
 import { type EnvContext, serviceEnv } from './env.ts';
 import { type LogFormat, prefixedWriter } from './logs.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
+import { TokenFiles } from './token-files.ts';
 
 /** The repository root (this file is packages/mesh/src/runner/stack.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -61,12 +63,13 @@ export interface StackOptions {
    * in memory only, like Knative's InMemoryChannel.
    */
   journal?: boolean;
-  /**
-   * What the broker ingress asks of outside senders: a bearer token (every Service whose SinkBinding
-   * points at a Broker gets it as K_SINK_TOKEN, as Knative's OIDC gives sources a token) and a rate
-   * per sender address. Neither by default.
-   */
+  /** A rate per sender address at the broker ingress; none by default. */
   brokerSenders?: SenderPolicy;
+  /**
+   * `STOCKFLOW_INSECURE_EVENTS=1`: sender identity off in the mesh whatever config-features says,
+   * and every process told so (the kit then skips verification). Logged as a warning.
+   */
+  insecureEvents?: boolean;
 }
 
 export interface StackUrls {
@@ -101,6 +104,10 @@ export interface Stack {
   restartMesh(drainMs?: number): Promise<Mesh>;
   /** Stops every process, the mesh, and the emulator if this stack started it. */
   stop(): Promise<void>;
+  /** The stack's state folder (the mesh's journal, the SinkBindings' token files); removed on stop. */
+  stateDir: string;
+  /** Whether sender identity is on (config-features' `authentication-oidc`, unless insecure). */
+  identity: boolean;
 }
 
 interface Plan {
@@ -149,13 +156,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     emulator?: FirestoreEmulator;
     mesh?: Mesh;
     processes: LocalProcess[];
-    journalDir?: string;
+    stateDir?: string;
+    tokenFiles?: TokenFiles;
   } = { processes: [] };
   const stop = async () => {
+    started.tokenFiles?.stop();
     await Promise.all(started.processes.map((p) => p.stop()));
     await started.mesh?.stop();
     await started.emulator?.stop();
-    if (started.journalDir) await rm(started.journalDir, { recursive: true, force: true });
+    if (started.stateDir) await rm(started.stateDir, { recursive: true, force: true });
   };
 
   try {
@@ -171,18 +180,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const resolve: Resolver = (ref) =>
       ref.kind === 'Service' ? serviceUrl(ref.name, ref.namespace) : undefined;
 
-    if (settings.journal ?? true) started.journalDir = await mkdtemp(join(tmpdir(), 'stockflow-mesh-'));
+    started.stateDir = await mkdtemp(join(tmpdir(), 'stockflow-stack-'));
+    const stateDir = started.stateDir;
     const meshOptions = {
       manifests: manifestDir,
       port: settings.brokerPort ?? 8081,
       logLevel,
       resolve,
       log,
-      journal: started.journalDir && join(started.journalDir, 'journal.jsonl'),
+      journal: (settings.journal ?? true) ? join(stateDir, 'journal.jsonl') : undefined,
       senders: settings.brokerSenders,
+      insecure: settings.insecureEvents,
+      // One key for the stack's life: a restarted mesh keeps accepting the tokens the processes hold.
+      signingKey: await generateSigningKey(),
     };
     started.mesh = await startMesh(meshOptions);
     const mesh = started.mesh;
+    const identity = mesh.features.oidc;
+    if (identity) {
+      started.tokenFiles = new TokenFiles(
+        join(stateDir, 'oidc'),
+        manifests.sinkBindings,
+        () => started.mesh!.issuer,
+      );
+      await started.tokenFiles.start();
+    }
+    const tokenFiles = started.tokenFiles;
 
     const context: Omit<EnvContext, 'port'> = {
       adminToken,
@@ -199,7 +222,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       warn: say,
       extraEnv: settings.env,
-      brokerToken: settings.brokerSenders?.token,
+      oidcIssuer: mesh.issuer.url,
+      tokenFile: (binding) => tokenFiles?.fileOf(binding),
+      // With identity off in the mesh, deliveries carry no token: the functions must not ask for one.
+      insecureEvents: !identity,
     };
     const format = settings.logFormat ?? 'readable';
     started.processes = plans.map(
@@ -236,6 +262,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       manifests,
       mesh,
       stop,
+      stateDir,
+      identity,
       kill: (name) => started.processes[processOf(name)]!.kill(),
       async restart(name) {
         const index = processOf(name);

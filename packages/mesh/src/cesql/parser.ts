@@ -35,8 +35,8 @@ export interface ParseOptions {
 
 const COMPARISONS = new Set<string>(['=', '!=', '<>', '<', '<=', '>', '>=']);
 
-function describe(token: Token): string {
-  return token.kind === 'end' ? 'the end of the expression' : JSON.stringify(token.text);
+function describe(lexeme: Token): string {
+  return lexeme.kind === 'end' ? 'the end of the expression' : JSON.stringify(lexeme.text);
 }
 
 class Parser {
@@ -61,31 +61,31 @@ class Parser {
   }
 
   #next(): Token {
-    const token = this.#peek();
-    if (token.kind !== 'end') this.#at++;
-    return token;
+    const lexeme = this.#peek();
+    if (lexeme.kind !== 'end') this.#at++;
+    return lexeme;
   }
 
-  #isKeyword(token: Token, keyword: Keyword): boolean {
-    return token.kind === 'keyword' && token.value === keyword;
+  #isKeyword(lexeme: Token, keyword: Keyword): boolean {
+    return lexeme.kind === 'keyword' && lexeme.value === keyword;
   }
 
-  #isOperator(token: Token, operator: Operator): boolean {
-    return token.kind === 'operator' && token.value === operator;
+  #isOperator(lexeme: Token, operator: Operator): boolean {
+    return lexeme.kind === 'operator' && lexeme.value === operator;
   }
 
   #expectOperator(operator: Operator, what: string): void {
-    const token = this.#next();
-    if (!this.#isOperator(token, operator)) throw this.#unexpected(token, `expected ${what}`);
+    const lexeme = this.#next();
+    if (!this.#isOperator(lexeme, operator)) throw this.#unexpected(lexeme, `expected ${what}`);
   }
 
-  #unexpected(token: Token, detail: string): CesqlParseError {
-    return new CesqlParseError(`${detail}, found ${describe(token)}`, token.column);
+  #unexpected(lexeme: Token, detail: string): CesqlParseError {
+    return new CesqlParseError(`${detail}, found ${describe(lexeme)}`, lexeme.column);
   }
 
-  /** Why a token cannot follow a complete expression, for the common mistakes. */
-  #hint(token: Token): string {
-    if (token.kind === 'integer' && /^[+-]/.test(token.text)) {
+  /** Why a lexeme cannot follow a complete expression, for the common mistakes. */
+  #hint(lexeme: Token): string {
+    if (lexeme.kind === 'integer' && /^[+-]/.test(lexeme.text)) {
       return 'expected an operator (a sign directly before a digit is part of the number: put a space after + or -)';
     }
     return 'expected an operator or the end of the expression';
@@ -94,18 +94,18 @@ class Parser {
   #logic(): Node {
     let left = this.#comparison();
     let first: LogicOperator | undefined;
-    for (let token = this.#peek(); token.kind === 'keyword'; token = this.#peek()) {
-      if (token.value !== 'AND' && token.value !== 'OR' && token.value !== 'XOR') break;
-      first ??= token.value;
-      if (this.#options.refuseMixedLogic && token.value !== first) {
+    for (let lexeme = this.#peek(); lexeme.kind === 'keyword'; lexeme = this.#peek()) {
+      if (lexeme.value !== 'AND' && lexeme.value !== 'OR' && lexeme.value !== 'XOR') break;
+      first ??= lexeme.value;
+      if (this.#options.refuseMixedLogic && lexeme.value !== first) {
         throw new CesqlParseError(
-          `${first} and ${token.value} are mixed without parentheses: CESQL v1 groups them left to right but ` +
+          `${first} and ${lexeme.value} are mixed without parentheses: CESQL v1 groups them left to right but ` +
             "Knative's CloudEvents Go SDK right to left, so add parentheses to say which you mean",
-          token.column,
+          lexeme.column,
         );
       }
       this.#next();
-      left = { kind: 'logic', operator: token.value, left, right: this.#comparison() };
+      left = { kind: 'logic', operator: lexeme.value, left, right: this.#comparison() };
     }
     return left;
   }
@@ -113,12 +113,12 @@ class Parser {
   #comparison(): Node {
     let left = this.#additive();
     for (
-      let token = this.#peek();
-      token.kind === 'operator' && COMPARISONS.has(token.value);
-      token = this.#peek()
+      let lexeme = this.#peek();
+      lexeme.kind === 'operator' && COMPARISONS.has(lexeme.value);
+      lexeme = this.#peek()
     ) {
       this.#next();
-      const operator = token.value as ComparisonOperator;
+      const operator = lexeme.value as ComparisonOperator;
       left = { kind: 'comparison', operator, left, right: this.#additive() };
     }
     return left;
@@ -126,20 +126,20 @@ class Parser {
 
   #additive(): Node {
     let left = this.#multiplicative();
-    for (let token = this.#peek(); token.kind === 'operator'; token = this.#peek()) {
-      if (token.value !== '+' && token.value !== '-') break;
+    for (let lexeme = this.#peek(); lexeme.kind === 'operator'; lexeme = this.#peek()) {
+      if (lexeme.value !== '+' && lexeme.value !== '-') break;
       this.#next();
-      left = { kind: 'arithmetic', operator: token.value, left, right: this.#multiplicative() };
+      left = { kind: 'arithmetic', operator: lexeme.value, left, right: this.#multiplicative() };
     }
     return left;
   }
 
   #multiplicative(): Node {
     let left = this.#in();
-    for (let token = this.#peek(); token.kind === 'operator'; token = this.#peek()) {
-      if (token.value !== '*' && token.value !== '/' && token.value !== '%') break;
+    for (let lexeme = this.#peek(); lexeme.kind === 'operator'; lexeme = this.#peek()) {
+      if (lexeme.value !== '*' && lexeme.value !== '/' && lexeme.value !== '%') break;
       this.#next();
-      left = { kind: 'arithmetic', operator: token.value, left, right: this.#in() };
+      left = { kind: 'arithmetic', operator: lexeme.value, left, right: this.#in() };
     }
     return left;
   }
@@ -184,12 +184,12 @@ class Parser {
   }
 
   #unary(): Node {
-    const token = this.#peek();
-    if (this.#isKeyword(token, 'NOT')) {
+    const lexeme = this.#peek();
+    if (this.#isKeyword(lexeme, 'NOT')) {
       this.#next();
       return { kind: 'not', operand: this.#unary() };
     }
-    if (this.#isOperator(token, '-')) {
+    if (this.#isOperator(lexeme, '-')) {
       this.#next();
       return { kind: 'negate', operand: this.#unary() };
     }
@@ -197,36 +197,36 @@ class Parser {
   }
 
   #primary(): Node {
-    const token = this.#next();
-    switch (token.kind) {
+    const lexeme = this.#next();
+    switch (lexeme.kind) {
       case 'integer':
       case 'string':
-        return { kind: 'literal', value: token.value };
+        return { kind: 'literal', value: lexeme.value };
       case 'attribute':
-        return { kind: 'attribute', name: token.value };
+        return { kind: 'attribute', name: lexeme.value };
       case 'name':
-        if (this.#isOperator(this.#peek(), '(')) return this.#call(token.value.toUpperCase());
-        return { kind: 'attribute', name: token.value };
+        if (this.#isOperator(this.#peek(), '(')) return this.#call(lexeme.value.toUpperCase());
+        return { kind: 'attribute', name: lexeme.value };
       case 'function':
-        if (this.#isOperator(this.#peek(), '(')) return this.#call(token.value);
+        if (this.#isOperator(this.#peek(), '(')) return this.#call(lexeme.value);
         throw this.#unexpected(
           this.#peek(),
-          `expected '(' after the function name ${token.text} (attribute names have no underscore)`,
+          `expected '(' after the function name ${lexeme.text} (attribute names have no underscore)`,
         );
       case 'keyword':
-        if (token.value === 'TRUE' || token.value === 'FALSE')
-          return { kind: 'literal', value: token.value === 'TRUE' };
-        if (token.value === 'EXISTS') return this.#exists();
+        if (lexeme.value === 'TRUE' || lexeme.value === 'FALSE')
+          return { kind: 'literal', value: lexeme.value === 'TRUE' };
+        if (lexeme.value === 'EXISTS') return this.#exists();
         break;
       case 'operator':
-        if (token.value === '(') {
+        if (lexeme.value === '(') {
           const inner = this.#logic();
           this.#expectOperator(')', "')' to close the parenthesis");
           return inner;
         }
         break;
     }
-    throw this.#unexpected(token, 'expected a value, an attribute, a function call, EXISTS, NOT or (');
+    throw this.#unexpected(lexeme, 'expected a value, an attribute, a function call, EXISTS, NOT or (');
   }
 
   #exists(): Node {

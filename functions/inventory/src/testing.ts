@@ -2,11 +2,11 @@
  * @module Test helpers for inventory: the function on a database of its own (real emulator), the
  * CloudEvents it consumes, and what it stored and emitted, with the stock equation audited.
  */
-import { EVENTS, type EventType, type OrderLine, type Product } from '@stockflow/contracts';
+import { EVENTS, type EventType, type OrderLine, type Product, type StockLevel } from '@stockflow/contracts';
 import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { type CloudEventInit, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { inventory } from './app.ts';
-import { auditStock, type StockLevel } from './stock.ts';
+import { auditStock } from './stock.ts';
 import { InventoryStore } from './store.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';

@@ -573,6 +573,8 @@ export function shipShipment(
   ctx: TransitionContext,
 ): Change {
   const { orderId, locationId, shipmentId } = shipment;
+  // Committed already: the whole order's `order.shipped` overtook this shipment.
+  if (held?.state === 'committed') return NOTHING;
   if (!held || held.state !== 'reserved') {
     return {
       ...NOTHING,

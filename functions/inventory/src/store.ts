@@ -332,16 +332,22 @@ export class InventoryStore {
     }
   }
 
-  /** Every stock item and reservation: for audits of the stock equation (tests, benches). */
-  async everything(): Promise<{ items: StockItem[]; reservations: Reservation[] }> {
+  /** Every stock item, reservation, transfer and movement: for audits and rebuilds (tests, benches). */
+  async everything(): Promise<{
+    items: StockItem[];
+    reservations: Reservation[];
+    transfers: Transfer[];
+    movements: Movement[];
+  }> {
     const db = await this.#db();
-    const [stock, reservations] = await Promise.all([
-      db.collection(STOCK).get(),
-      db.collection(RESERVATIONS).get(),
-    ]);
+    const [stock, reservations, transfers, movements] = await Promise.all(
+      [STOCK, RESERVATIONS, TRANSFERS, MOVEMENTS].map((name) => db.collection(name).get()),
+    );
     return {
-      items: stock.docs.map((doc) => fromDocument(doc.data())),
-      reservations: reservations.docs.map((doc) => doc.data() as Reservation),
+      items: stock!.docs.map((doc) => fromDocument(doc.data())),
+      reservations: reservations!.docs.map((doc) => doc.data() as Reservation),
+      transfers: transfers!.docs.map((doc) => doc.data() as Transfer),
+      movements: movements!.docs.map((doc) => doc.data() as Movement),
     };
   }
 }

@@ -6,9 +6,9 @@
  * database as it was; the partner's own `goods.received` is accepted, once.
  */
 import { randomUUID } from 'node:crypto';
-import { EVENTS, type EventType, PUBLISHERS, type Product } from '@stockflow/contracts';
-import { FIRESTORE_SETTINGS } from '@stockflow/kit';
 import { Firestore } from '@google-cloud/firestore';
+import { EVENTS, type EventType, type Product, PUBLISHERS } from '@stockflow/contracts';
+import { FIRESTORE_SETTINGS } from '@stockflow/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerAudience, serviceAccountSubject } from '../../packages/mesh/src/index.ts';
 import { snapshot } from '../hostile/harness.ts';

@@ -1,13 +1,16 @@
 import { EVENTS, type Product } from '@stockflow/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compareRebuild, rebuildLevels } from './rebuild.ts';
 import {
   adjustStock,
+  allocate,
   applyProduct,
   auditStock,
   available,
   type Change,
   cancelOrder,
+  countStock,
   newStockItem,
   placeOrder,
   type Reservation,
@@ -16,8 +19,16 @@ import {
   type StockItem,
   setLowStockThreshold,
   shipOrder,
+  shipShipment,
   stockLevel,
 } from './stock.ts';
+import {
+  dispatchTransfer,
+  receiveTransfer,
+  requestTransfer,
+  TransferRefusedError,
+  TransferShortError,
+} from './transfers.ts';
 
 const ctx = { now: '2026-01-01T00:00:00.000Z', defaultLowStockThreshold: 5 };
 
@@ -27,12 +38,18 @@ const item = (
   reserved = 0,
   extra: Partial<StockItem> = {},
 ): StockItem => ({
-  ...newStockItem(productId, ctx),
+  // Stored as before locations (no map): all of it in the default location.
+  ...withoutLocations(newStockItem(productId, ctx)),
   onHand,
   reserved,
   productVersion: 1,
   ...extra,
 });
+
+function withoutLocations(stock: StockItem): StockItem {
+  const { locations: _locations, ...legacy } = stock;
+  return legacy;
+}
 
 const lookup =
   (...items: StockItem[]) =>
@@ -87,6 +104,10 @@ describe('placeOrder: every line or none', () => {
           items: [
             { productId: 'a', quantity: 5 },
             { productId: 'b', quantity: 1 },
+          ],
+          allocations: [
+            { productId: 'a', locationId: 'default', quantity: 5 },
+            { productId: 'b', locationId: 'default', quantity: 1 },
           ],
         },
       },
@@ -242,7 +263,15 @@ describe('adjustments, goods received, thresholds and products', () => {
       {
         type: 'io.stockflow.stock.adjusted',
         subject: 'new',
-        data: { productId: 'new', delta: 12, reason: 'first count', onHand: 12, reserved: 0, available: 12 },
+        data: {
+          productId: 'new',
+          locationId: 'default',
+          delta: 12,
+          reason: 'first count',
+          onHand: 12,
+          reserved: 0,
+          available: 12,
+        },
       },
     ]);
     expectValidEvents(change);
@@ -301,9 +330,11 @@ describe('adjustments, goods received, thresholds and products', () => {
       onHand: 0,
       reserved: 0,
       available: 0,
+      inTransit: 0,
       lowStockThreshold: 5,
       low: true,
       updatedAt: null,
+      locations: [],
     });
   });
 });
@@ -318,9 +349,9 @@ describe('auditStock', () => {
       updatedAt: ctx.now,
     };
     expect(auditStock([item('a', 5, 2)], [held])).toEqual([]);
-    expect(auditStock([item('a', 5, 3)], [held])).toEqual(['a: reserved 3, reservations hold 2']);
-    expect(auditStock([item('a', 1, 2)], [held])).toEqual(['a: reserved 2, onHand 1']);
-    expect(auditStock([], [held])).toEqual(['a: 2 held, no stock record']);
+    expect(auditStock([item('a', 5, 3)], [held])).toEqual(['a@default: reserved 3, reservations hold 2']);
+    expect(auditStock([item('a', 1, 2)], [held])).toEqual(['a@default: reserved 2, onHand 1']);
+    expect(auditStock([], [held])).toEqual(['a@default: 2 held, no stock there']);
   });
 });
 
@@ -386,5 +417,128 @@ describe('the stock equation under any sequence of events', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('across locations, under any sequence (pure)', () => {
+  const products = ['a', 'b'];
+  const locationIds = ['default', 'north', 'south'];
+  const locations = [
+    { id: 'default', name: 'Default', priority: 0, active: true },
+    { id: 'north', name: 'North', priority: 1, active: true },
+    { id: 'south', name: 'South', priority: 2, active: false },
+  ];
+  const orders = ['o1', 'o2', 'o3', 'o4'];
+  const at = fc.constantFrom(...locationIds);
+  const step = fc.oneof(
+    fc.record({
+      kind: fc.constant('place' as const),
+      orderId: fc.constantFrom(...orders),
+      items: fc.array(
+        fc.record({ productId: fc.constantFrom(...products), quantity: fc.integer({ min: 1, max: 9 }) }),
+        { minLength: 1, maxLength: 2 },
+      ),
+    }),
+    fc.record({ kind: fc.constant('cancel' as const), orderId: fc.constantFrom(...orders) }),
+    fc.record({ kind: fc.constant('ship' as const), orderId: fc.constantFrom(...orders) }),
+    fc.record({ kind: fc.constant('shipAt' as const), orderId: fc.constantFrom(...orders), locationId: at }),
+    fc.record({
+      kind: fc.constant('count' as const),
+      productId: fc.constantFrom(...products),
+      locationId: at,
+      counted: fc.integer({ min: 0, max: 12 }),
+    }),
+    fc.record({
+      kind: fc.constant('transfer' as const),
+      productId: fc.constantFrom(...products),
+      from: at,
+      to: at,
+      quantity: fc.integer({ min: 1, max: 6 }),
+      arrived: fc.integer({ min: 0, max: 7 }),
+    }),
+  );
+
+  it('never takes any location negative, allocates only active ones, and the movements rebuild onHand', () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { maxLength: 50 }),
+        fc.constantFrom<'priority' | 'most-stock'>('priority', 'most-stock'),
+        (steps, strategy) => {
+          const c = { ...ctx, locations, strategy };
+          const stock = new Map<string, StockItem>();
+          const reservations = new Map<string, Reservation>();
+          const movements: Array<{ productId: string; locationId: string; delta: number }> = [];
+          const stockOf = (id: string) => stock.get(id);
+          for (const s of steps) {
+            let change: Change;
+            try {
+              if (s.kind === 'place') change = placeOrder(s, reservations.get(s.orderId), stockOf, c);
+              else if (s.kind === 'cancel')
+                change = cancelOrder(s.orderId, reservations.get(s.orderId), stockOf, c);
+              else if (s.kind === 'ship')
+                change = shipOrder(s.orderId, reservations.get(s.orderId), stockOf, c);
+              else if (s.kind === 'shipAt')
+                change = shipShipment(
+                  { orderId: s.orderId, shipmentId: s.locationId, locationId: s.locationId },
+                  reservations.get(s.orderId),
+                  stockOf,
+                  c,
+                );
+              else if (s.kind === 'count') change = countStock(s.productId, stock.get(s.productId), s, c);
+              else {
+                const requested = requestTransfer('t', { from: s.from, to: s.to, lines: [s] }, c).transfer!;
+                const sent = dispatchTransfer(requested, stockOf, c);
+                for (const i of sent.items) stock.set(i.productId, i);
+                movements.push(...(sent.movements ?? []));
+                const reason = s.arrived === s.quantity ? undefined : 'damaged on the way';
+                const lines = [{ productId: s.productId, quantity: s.arrived }];
+                change = receiveTransfer(
+                  sent.transfer!,
+                  { lines, ...(reason ? { reason } : {}) },
+                  stockOf,
+                  c,
+                );
+              }
+            } catch (error) {
+              expect(error).toSatisfy(
+                (e) =>
+                  e instanceof StockBelowReservedError ||
+                  e instanceof TransferShortError ||
+                  e instanceof TransferRefusedError,
+              );
+              continue;
+            }
+            for (const i of change.items) stock.set(i.productId, i);
+            if (change.reservation) reservations.set(change.reservation.orderId, change.reservation);
+            movements.push(...(change.movements ?? []));
+            expectValidEvents(change);
+            for (const r of reservations.values()) {
+              for (const a of r.state === 'reserved' && s.kind === 'place' && r.orderId === s.orderId
+                ? (r.allocations ?? [])
+                : []) {
+                expect(a.locationId).not.toBe('south');
+              }
+            }
+            expect(auditStock(stock.values(), reservations.values())).toEqual([]);
+            expect(compareRebuild(stock.values(), rebuildLevels(movements))).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('splits a line by priority, or takes the fullest location first with most-stock', () => {
+    let a = item('a', 0);
+    a = countStock('a', a, { counted: 3, locationId: 'default' }, { ...ctx, locations }).items[0]!;
+    a = countStock('a', a, { counted: 9, locationId: 'north' }, { ...ctx, locations }).items[0]!;
+    expect(allocate(a, 5, { locations, strategy: 'priority' })).toEqual([
+      { productId: 'a', locationId: 'default', quantity: 3 },
+      { productId: 'a', locationId: 'north', quantity: 2 },
+    ]);
+    expect(allocate(a, 5, { locations, strategy: 'most-stock' })).toEqual([
+      { productId: 'a', locationId: 'north', quantity: 5 },
+    ]);
+    expect(allocate(a, 13, { locations, strategy: 'priority' })).toBeUndefined();
   });
 });

@@ -22,7 +22,6 @@ import {
   type BaseConfig,
   badRequest,
   type ConsumedEvent,
-  conflict,
   defineFunction,
   envInt,
   isAdmin,

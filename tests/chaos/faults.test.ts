@@ -13,8 +13,17 @@ import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import { FIRESTORE_SETTINGS } from '@stockflow/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshStats } from '../../packages/mesh/src/broker.ts';
+import { brokerAudience, oidcSubject, serviceAccountSubject } from '../../packages/mesh/src/index.ts';
 import { type Stack, startStack } from '../../packages/mesh/src/runner/stack.ts';
 import { type FaultProxy, manifestsBehind, startFaultProxy } from './proxy.ts';
+
+const pingSourceSubject = (fn: string) =>
+  oidcSubject({
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'PingSource',
+    namespace: 'default',
+    name: `${fn}-outbox-sweep`,
+  });
 
 const ORDERS = Number(process.env.CHAOS_ORDERS ?? 1000);
 const PRODUCTS = 20;
@@ -140,10 +149,12 @@ describe('faults: 1,000 orders while the system is hurt', () => {
         headers: {
           'ce-specversion': '1.0',
           'ce-id': `seed-${p.id}`,
-          'ce-source': '/warehouse',
+          'ce-source': '/partners/warehouse',
           'ce-type': 'io.stockflow.goods.received',
           'ce-subject': p.id,
           'content-type': 'application/json',
+          // The warehouse's own identity, which the broker's policy lets send goods.received.
+          authorization: `Bearer ${await stack.mesh.issuer.issue(serviceAccountSubject('default', 'warehouse'), brokerAudience('default', 'default'))}`,
         },
         body: JSON.stringify({ productId: p.id, quantity: STOCK_PER_PRODUCT, reference: `seed-${p.id}` }),
       });
@@ -355,6 +366,8 @@ describe('faults: 1,000 orders while the system is hurt', () => {
               'ce-id': randomUUID(),
               'ce-source': `/apis/v1/namespaces/default/pingsources/${fn}-outbox-sweep`,
               'ce-type': 'dev.knative.sources.ping',
+              // As the function's PingSource delivers it: under the PingSource's identity.
+              authorization: `Bearer ${await stack.mesh.issuer.issue(pingSourceSubject(fn), fn)}`,
             },
           });
         }

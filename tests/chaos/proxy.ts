@@ -134,12 +134,18 @@ export async function manifestsBehind(proxies: Record<string, FaultProxy>): Prom
     for (const doc of docs) {
       const object = doc.toJS() as {
         kind?: string;
-        spec?: { subscriber?: { ref?: { name: string }; uri?: string } };
+        spec?: { subscriber?: { ref?: { name: string }; uri?: string; audience?: string } };
       };
       const subscriber = object.spec?.subscriber;
       const proxy = subscriber?.ref && proxies[subscriber.ref.name];
       if (object.kind !== 'Trigger' || !proxy) continue;
-      doc.setIn(['spec', 'subscriber'], { uri: `${proxy.url}${subscriber.uri ?? ''}` });
+      // The audience stays: the dispatcher still attaches the Trigger's token for the function, which
+      // the proxy passes on (without it the function would answer 401 to every delivery).
+      const { audience } = subscriber;
+      doc.setIn(['spec', 'subscriber'], {
+        uri: `${proxy.url}${subscriber.uri ?? ''}`,
+        ...(audience ? { audience } : {}),
+      });
     }
     await writeFile(join(dir, file), docs.map((d) => d.toString()).join('---\n'));
   }

@@ -155,7 +155,7 @@ describe.skipIf(!inventoryDeclared)(
       const productId = `p-${Date.now()}`;
       const status = await stack.publish({
         type: 'io.stockflow.goods.received',
-        source: '/warehouse',
+        source: '/partners/warehouse',
         subject: productId,
         data: { productId, quantity: 7, reference: 'delivery-42' },
       });

@@ -135,7 +135,7 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
     // A delivery from the warehouse, sent twice as an at-least-once sender would.
     const delivery = {
       type: 'io.stockflow.goods.received',
-      source: '/warehouse',
+      source: '/partners/warehouse',
       id: randomUUID(),
       subject: product.id,
       data: { productId: product.id, quantity: 5, reference: 'observability' },

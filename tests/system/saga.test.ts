@@ -78,7 +78,7 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
   async function receiveGoods(productId: string, quantity: number, id: string = randomUUID()) {
     const status = await stack.publish({
       type: 'io.stockflow.goods.received',
-      source: '/warehouse',
+      source: '/partners/warehouse',
       id,
       subject: productId,
       data: { productId, quantity, reference: `delivery-${id}` },

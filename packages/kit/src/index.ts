@@ -23,6 +23,7 @@ export {
 } from './events.ts';
 export { FIRESTORE_SETTINGS } from './firestore.ts';
 export { createLogger, type Logger, type LogScope, logScope } from './log.ts';
+export { limitOpenAnswers, type OpenLimit, type OpenLimitOptions } from './open-limit.ts';
 export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats } from './outbox.ts';
 export * from './problem.ts';
 export {

@@ -263,19 +263,26 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * A model of the PodMonitoring CRD in the shape knative-rules.ts validates with: `validate` runs on
- * the (watched) object as `this` and throws the problems it finds.
+ * A model of a CRD in the shape knative-rules.ts validates with: `validate` runs on the (watched)
+ * object as `this` and throws the problems `schema` finds.
  */
-export const PodMonitoring = {
-  prototype: {
-    validate(this: unknown): void {
-      const result = podMonitoringSchema.safeParse(this);
-      if (result.success) return;
-      throw new Error(
-        result.error.issues
-          .map((issue) => `${issuePath(issue.path) || 'the object'} ${describeIssue(issue)}`)
-          .join('; '),
-      );
+export function crdModel(schema: z.ZodMiniType) {
+  return {
+    prototype: {
+      validate(this: unknown): void {
+        const result = schema.safeParse(this);
+        if (result.success) return;
+        throw new Error(
+          result.error.issues
+            .map((issue) => `${issuePath(issue.path) || 'the object'} ${describeIssue(issue)}`)
+            .join('; '),
+        );
+      },
     },
-  },
-};
+  };
+}
+
+/** The PodMonitoring CRD as a model. */
+export const PodMonitoring = crdModel(podMonitoringSchema);
+
+export { objectMeta };

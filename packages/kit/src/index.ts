@@ -32,8 +32,10 @@ export {
   encodeCursor,
   type PageOptions,
   pageLimit,
+  readCursorQuery,
   readPage,
   readQuery,
+  startAfterCursor,
 } from './query.ts';
 export {
   type ConsumedEvent,

@@ -5,11 +5,12 @@
  * the functions' log lines as Cloud Logging reads them; OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT)
  * reach every function, which then exports its traces; BROKER_TOKEN makes the broker ingress require
  * it from outside senders (the functions get it), BROKER_RATE_LIMIT caps each sender address's
- * requests per minute. Ctrl-C stops all.
+ * requests per minute; the functions' settings in the README's run table (ORDER_RATE_LIMIT, …) reach
+ * the functions (settings.ts). Ctrl-C stops all.
  */
 import { parseArgs } from 'node:util';
-import { type LogLevel, startStack } from '../runner/stack.ts';
-import { senderPolicyFromEnv } from '../senders.ts';
+import { startStack } from '../runner/stack.ts';
+import { stackOptionsFromEnv } from './settings.ts';
 
 const { values } = parseArgs({ options: { watch: { type: 'boolean', default: false } } });
 const env = process.env;
@@ -30,21 +31,7 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 try {
-  stack = await startStack({
-    port: Number(env.PORT ?? 8080),
-    brokerPort: Number(env.BROKER_PORT ?? 8081),
-    adminToken: env.ADMIN_TOKEN || undefined,
-    logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
-    logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'readable',
-    // OpenTelemetry's standard variables configure the functions' exporters, not the runner.
-    env: Object.fromEntries(
-      Object.entries(env).filter(
-        (entry): entry is [string, string] => entry[0].startsWith('OTEL_') && !!entry[1],
-      ),
-    ),
-    dev: values.watch,
-    brokerSenders: senderPolicyFromEnv(env),
-  });
+  stack = await startStack(stackOptionsFromEnv(env, values.watch));
 } catch (error) {
   process.stderr.write(`\nstack: ${(error as Error).message}\n`);
   process.exit(1);

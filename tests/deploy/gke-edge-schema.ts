@@ -10,7 +10,9 @@ import { crdModel, objectMeta } from './pod-monitoring-schema.ts';
 /** A DNS name a Google-managed certificate can cover: no wildcard, at most 100 per certificate. */
 const domain = z
   .string()
-  .check(z.regex(/^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)+[a-z][a-z0-9-]*[a-z0-9]$/, 'must be a DNS name'));
+  .check(
+    z.regex(/^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)+[a-z][a-z0-9-]*[a-z0-9]$/, 'must be a DNS name'),
+  );
 
 export const ManagedCertificate = crdModel(
   z.object({

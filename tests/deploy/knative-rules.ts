@@ -14,8 +14,8 @@ import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitorin
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { type Destination, type Manifest, objectKey } from './manifests.ts';
 import { FrontendConfig, ManagedCertificate } from './gke-edge-schema.ts';
+import { type Destination, type Manifest, objectKey } from './manifests.ts';
 import { PodMonitoring } from './pod-monitoring-schema.ts';
 
 interface ModelClass {

@@ -10,7 +10,7 @@ import { defineFunction, envInt, limitOpenAnswers } from '@stockflow/kit';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { clientKey } from './client-address.ts';
-import { FUNCTIONS, forwardToFunctions, type Upstreams } from './proxy.ts';
+import { browserScheme, FUNCTIONS, forwardToFunctions, type Upstreams } from './proxy.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
 import { mountSpa } from './static.ts';
 
@@ -42,10 +42,8 @@ export const CONTENT_SECURITY_POLICY = {
  * ends TLS, the first `X-Forwarded-Proto` (the outermost proxy's word; a client that forges it over
  * plain http gets a header its browser ignores there, RFC 6797 §8.1).
  */
-export function cameOverHttps(url: string, forwardedProto: string | undefined): boolean {
-  const proto = forwardedProto?.split(',')[0]?.trim().toLowerCase();
-  return proto ? proto === 'https' : url.startsWith('https:');
-}
+export const cameOverHttps = (url: string, forwardedProto: string | undefined) =>
+  browserScheme(new URL(url), forwardedProto) === 'https';
 
 export const web = defineFunction({
   name: 'web',

@@ -107,6 +107,15 @@ describe('forwarding /api/<function>/…', () => {
     expect(h['x-internal']).toBeUndefined();
     expect(h['proxy-authorization']).toBeUndefined();
     expect(h['x-forwarded-prefix']).toBe('/api/orders');
+    expect(h['x-forwarded-proto']).toBe('http');
+  });
+
+  it("tells the function the browser's scheme (the load balancer's X-Forwarded-Proto), not web's", async () => {
+    const orders = await startUpstream();
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    await (await fetch(`${base}/api/orders/o-1`, { headers: { 'x-forwarded-proto': 'https, http' } })).text();
+    await (await fetch(`${base}/api/orders/o-1`, { headers: { 'x-forwarded-proto': 'gopher' } })).text();
+    expect(orders.seen.map((seen) => seen.headers['x-forwarded-proto'])).toEqual(['https', 'http']);
   });
 
   it("passes orders' own order-token cookie both ways, and no other cookie", async () => {

@@ -105,6 +105,13 @@ export function isInternalPath(rest: string, method = 'POST'): boolean {
   return !reads && (segments[0] === 'events' || KNATIVE_ENDPOINTS.has(`/${segments.join('/')}`));
 }
 
+/** `https` or `http`: the first `X-Forwarded-Proto` (the outermost proxy's), else web's own. */
+export function browserScheme(url: URL, forwardedProto: string | undefined): 'http' | 'https' {
+  const proto = forwardedProto?.split(',')[0]?.trim().toLowerCase();
+  if (proto === 'https' || proto === 'http') return proto;
+  return url.protocol === 'https:' ? 'https' : 'http';
+}
+
 /** The handler for `/api/:function/*`. */
 export function forwardToFunctions(upstreams: Upstreams) {
   return async function forwardToFunction(c: Context<AppEnv>): Promise<Response> {
@@ -140,7 +147,9 @@ export function forwardToFunctions(upstreams: Upstreams) {
     headers['x-forwarded-prefix'] = `/api/${name}`;
     const host = c.req.header('host');
     if (host) headers['x-forwarded-host'] = host;
-    headers['x-forwarded-proto'] = url.protocol.replace(':', '');
+    // The scheme the browser used: the load balancer's word (web itself is plain http behind
+    // Knative), so a function marks the cookies it sets Secure when they travel over https.
+    headers['x-forwarded-proto'] = browserScheme(url, c.req.header('x-forwarded-proto'));
 
     const method = c.req.method;
     let body: ReadableStream<Uint8Array> | null = null;

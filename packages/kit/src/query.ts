@@ -30,6 +30,10 @@ export function encodeCursor(values: readonly CursorValue[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+const NOT_OURS = 'The cursor is not one this API gave out.';
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** The sort values a cursor carries, checked against `schema` (a tuple); a 400 when it is not ours. */
 export function decodeCursor<S extends z.ZodMiniType<readonly CursorValue[]>>(
   cursor: string,
@@ -42,11 +46,15 @@ export function decodeCursor<S extends z.ZodMiniType<readonly CursorValue[]>>(
     throw badRequest(NOT_OURS);
   }
   const result = schema.safeParse(values);
-  if (!result.success) throw badRequest(NOT_OURS);
+  // A lone surrogate is no string Firestore can send (its query fails as an internal error).
+  if (
+    !result.success ||
+    result.data.some((value) => typeof value === 'string' && LONE_SURROGATE.test(value))
+  ) {
+    throw badRequest(NOT_OURS);
+  }
   return result.data;
 }
-
-const NOT_OURS = 'The cursor is not one this API gave out.';
 
 /**
  * `query` continued after the position a cursor holds (decoded by `schema`, mapped by `toValues`,

@@ -15,9 +15,14 @@ export default defineConfig({
             'tests/deploy/**/*.test.ts',
             'tests/hostile/**/*.test.ts',
             'tests/security/**/*.test.ts',
+            'tests/edge/**/*.test.ts',
           ],
-          // Security checks that need the whole stack run in the system project.
-          exclude: [...configDefaults.exclude, 'tests/security/**/*.stack.test.ts'],
+          // Security and edge checks that need the whole stack run in the system project.
+          exclude: [
+            ...configDefaults.exclude,
+            'tests/security/**/*.stack.test.ts',
+            'tests/edge/**/*.stack.test.ts',
+          ],
           globalSetup: ['tests/setup/firestore.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -44,6 +49,7 @@ export default defineConfig({
             'tests/system/**/*.test.ts',
             'tests/e2e/**/*.test.ts',
             'tests/security/**/*.stack.test.ts',
+            'tests/edge/**/*.stack.test.ts',
           ],
           globalSetup: ['tests/setup/firestore.ts'],
           fileParallelism: false,

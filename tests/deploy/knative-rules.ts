@@ -7,14 +7,16 @@
  */
 import { Broker, Trigger } from '@kubernetes-models/knative/eventing.knative.dev/v1';
 import { Service as KnativeService } from '@kubernetes-models/knative/serving.knative.dev/v1';
+import { DomainMapping } from '@kubernetes-models/knative/serving.knative.dev/v1beta1';
 import { PingSource, SinkBinding } from '@kubernetes-models/knative/sources.knative.dev/v1';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { CesqlParseError, compileCesql } from '@stockflow/mesh';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { EventPolicy, EventType, KNATIVE_ATTRIBUTE_NAME } from './eventing-schema.ts';
+import { FrontendConfig, ManagedCertificate } from './gke-edge-schema.ts';
 import { type Destination, type Manifest, objectKey } from './manifests.ts';
 import { PodMonitoring } from './pod-monitoring-schema.ts';
 
@@ -40,6 +42,10 @@ const MODELS: Record<string, ModelClass> = {
   'monitoring.googleapis.com/v1 PodMonitoring': PodMonitoring,
   'monitoring.coreos.com/v1 PodMonitor': PodMonitor,
   'monitoring.coreos.com/v1 ServiceMonitor': ServiceMonitor,
+  'networking.k8s.io/v1 Ingress': Ingress,
+  'serving.knative.dev/v1beta1 DomainMapping': DomainMapping,
+  'networking.gke.io/v1 ManagedCertificate': ManagedCertificate,
+  'networking.gke.io/v1beta1 FrontendConfig': FrontendConfig,
 };
 
 /**
@@ -195,6 +201,7 @@ const AUTOSCALING_KEYS = new Set([
   'metric',
   'target',
   'target-utilization-percentage',
+  'target-burst-capacity',
   'window',
   'panic-window-percentage',
   'panic-threshold-percentage',

@@ -25,6 +25,32 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     return { page, errors };
   }
 
+  /**
+   * Chromium's own network log of a tab (DevTools protocol): every request's URL as sent (the
+   * fragment apart), method and resource type, and the status of each answer.
+   */
+  async function networkLog(page: Awaited<ReturnType<Browser['page']>>) {
+    const requests: Array<{ id: string; url: string; fragment?: string; method: string; type?: string }> = [];
+    const statuses = new Map<string, number>();
+    const cdp = await page.context().newCDPSession(page);
+    cdp.on('Network.requestWillBeSent', (event) =>
+      requests.push({
+        id: event.requestId,
+        url: event.request.url,
+        fragment: event.request.urlFragment,
+        method: event.request.method,
+        type: event.type,
+      }),
+    );
+    cdp.on('Network.responseReceived', (event) => statuses.set(event.requestId, event.response.status));
+    await cdp.send('Network.enable');
+    return {
+      requests,
+      /** The statuses answered to requests whose URL ends with `path`. */
+      streams: (path: string) => requests.filter((r) => r.url.endsWith(path)).map((r) => statuses.get(r.id)),
+    };
+  }
+
   beforeAll(async () => {
     stack = await startTestStack();
     if (!stack.urls.web) throw new Error('web is not running: run `npm run build` first');
@@ -45,6 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     await stockedProduct('Linen Throw', 5900, 3, { category: 'Living' });
     await stockedProduct('Ceramic Mug', 1250, 40, { category: 'Kitchen' });
     const { page, errors } = await openShop();
+    const network = await networkLog(page);
 
     await page.goto(web);
     await page.getByRole('heading', { name: 'Desk Lamp' }).waitFor();
@@ -81,8 +108,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     await page.getByText('Thank you, Ada Lovelace!').waitFor();
     const url = new URL(page.url());
     expect(url.pathname).toMatch(/^\/orders\//);
-    expect(url.searchParams.get('token')).toBeTruthy();
-    // Confirmed arrives over the event stream: no reload.
+    // The link to keep carries the token in its fragment, never in its query string.
+    expect(url.searchParams.get('token')).toBeNull();
+    const token = new URLSearchParams(url.hash.slice(1)).get('token')!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Confirmed arrives over the event stream (authenticated by the order's cookie): no reload.
     await page.locator('.badge', { hasText: 'Confirmed' }).waitFor({ timeout: 30_000 });
     await shot(page, '05-order-confirmed');
     const orderId = decodeURIComponent(url.pathname.split('/').pop()!);
@@ -98,15 +128,42 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     const level = await api<{ reserved: number }>(`/inventory/stock/${lamp.id}`, { token: stack.adminToken });
     expect(level.body.reserved).toBe(2);
 
-    // The shared link opens the same order in a fresh tab.
+    // The kept link opens the same order in a fresh tab of a browser without the cookie.
+    await browser.context.clearCookies();
     const other = await browser.page({ width: 390, height: 844 });
+    const otherNetwork = await networkLog(other);
     await other.goto(page.url());
     await other.locator('.badge', { hasText: 'Confirmed' }).waitFor();
     await shot(other, '06-order-phone');
+    // Chromium's network log: the SPA asked for the order, exchanged the token and opened the live
+    // stream, and no URL it requested carried the token (the fragment stays in the browser).
+    for (const log of [network, otherNetwork]) {
+      expect(log.requests.some((r) => r.url.endsWith(`/api/orders/${orderId}/events`))).toBe(true);
+      for (const request of log.requests) expect(request.url, request.url).not.toContain(token);
+    }
+    expect(network.streams(`/api/orders/${orderId}/events`)).toContain(200);
+    expect(
+      otherNetwork.requests.some((r) => r.method === 'POST' && r.url.endsWith(`/${orderId}/session`)),
+    ).toBe(true);
+    expect(otherNetwork.requests.find((r) => r.type === 'Document')?.fragment).toBe(`#token=${token}`);
     await other.goto(web);
     await other.getByRole('heading', { name: 'Desk Lamp' }).waitFor();
     await shot(other, '07-catalog-phone');
     await other.close();
+
+    // An old link with ?token= still opens the order, once: the page moves the token to the fragment.
+    await browser.context.clearCookies();
+    const old = await browser.page();
+    const oldNetwork = await networkLog(old);
+    await old.goto(`${web}/orders/${orderId}?token=${token}`);
+    await old.locator('.badge', { hasText: 'Confirmed' }).waitFor();
+    await expect.poll(() => new URL(old.url()).search).toBe('');
+    expect(new URL(old.url()).hash).toBe(`#token=${token}`);
+    // Only the old link's own navigation carried it; nothing the SPA requested afterwards did.
+    const afterwards = oldNetwork.requests.filter((r) => r.type !== 'Document');
+    expect(afterwards.some((r) => r.url.endsWith(`/api/orders/${orderId}/events`))).toBe(true);
+    for (const request of afterwards) expect(request.url, request.url).not.toContain(token);
+    await old.close();
     expect(errors).toEqual([]);
     await page.close();
   });

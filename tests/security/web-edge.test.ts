@@ -59,7 +59,7 @@ describe("the SPA's security headers", () => {
 
   it('sends the other security headers on pages and API answers alike', async () => {
     for (const path of ['/', '/api/nowhere']) {
-      const res = await app.request(path);
+      const res = await app.request(path, { headers: { 'x-forwarded-proto': 'https' } });
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');

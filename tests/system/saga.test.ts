@@ -360,7 +360,11 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
     await settled(id, 'confirmed');
     const base = stack.urls.web ? `${stack.urls.web}/api/orders` : stack.urls.services.orders;
     const abort = new AbortController();
-    const res = await fetch(`${base}/${id}/events?token=${token}`, { signal: abort.signal });
+    // The order's cookie, as the browser's EventSource sends it: no token in the URL.
+    const res = await fetch(`${base}/${id}/events`, {
+      headers: { cookie: `order_token=${token}` },
+      signal: abort.signal,
+    });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();

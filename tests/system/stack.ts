@@ -55,7 +55,9 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
     },
     ...options,
     // Tests place many orders from one address: web's per-client limit must not refuse them.
-    env: { ORDER_RATE_LIMIT: '100000', ...options.env },
+    // Tests place many orders from one address, and probe with more units than exist (a rejected
+    // order): web's rate and orders' per-line cap are lifted unless a test sets them.
+    env: { ORDER_RATE_LIMIT: '100000', MAX_LINE_QUANTITY: '1000000', ...options.env },
   });
   return {
     ...stack,

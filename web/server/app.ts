@@ -6,10 +6,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineFunction, envInt } from '@stockflow/kit';
+import { defineFunction, envInt, limitOpenAnswers } from '@stockflow/kit';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
-import { FUNCTIONS, forwardToFunctions, type Upstreams } from './proxy.ts';
+import { clientKey } from './client-address.ts';
+import { browserScheme, FUNCTIONS, forwardToFunctions, type Upstreams } from './proxy.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
 import { mountSpa } from './static.ts';
 
@@ -36,6 +37,14 @@ export const CONTENT_SECURITY_POLICY = {
   frameAncestors: ["'none'"],
 };
 
+/**
+ * Whether the browser's request came over https: web's own URL, or, behind the load balancer that
+ * ends TLS, the first `X-Forwarded-Proto` (the outermost proxy's word; a client that forges it over
+ * plain http gets a header its browser ignores there, RFC 6797 §8.1).
+ */
+export const cameOverHttps = (url: string, forwardedProto: string | undefined) =>
+  browserScheme(new URL(url), forwardedProto) === 'https';
+
 export const web = defineFunction({
   name: 'web',
   public: true,
@@ -48,16 +57,31 @@ export const web = defineFunction({
     STATIC_DIR: z.optional(z.string().check(z.minLength(1))),
     /** Orders one client may place per minute (per instance); 0 turns the limit off. */
     ORDER_RATE_LIMIT: z._default(envInt({ min: 0 }), 30),
-    /** Proxies in front of web that append to X-Forwarded-For (0: the client is the socket's peer). */
+    /**
+     * Entries the proxies in front of web append to X-Forwarded-For (0: the client is the socket's
+     * peer): 2 behind Knative's ingress and queue-proxy, 4 behind a GKE load balancer too
+     * (client-address.ts, docs/deploy.md).
+     */
     TRUSTED_PROXY_HOPS: z._default(envInt({ min: 0, max: 10 }), 0),
+    /** Order event streams one client may hold open at once through this instance (0: no cap). */
+    ORDER_STREAMS_PER_CLIENT: z._default(envInt({ min: 0 }), 10),
   },
   routes(app, rt) {
     app.use(
       secureHeaders({
         contentSecurityPolicy: CONTENT_SECURITY_POLICY,
         permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
+        // Sent only to requests that came over https (below): over http a browser ignores it.
+        strictTransportSecurity: false,
       }),
     );
+    app.use(async function strictTransportSecurity(c, next) {
+      await next();
+      // The kit's defaults and a forwarded function's answer may carry one too: web alone decides.
+      if (cameOverHttps(c.req.url, c.req.header('x-forwarded-proto'))) {
+        c.res.headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+      } else c.res.headers.delete('Strict-Transport-Security');
+    });
     const upstreams: Upstreams = {};
     for (const name of FUNCTIONS) {
       const url = rt.config[`UPSTREAM_${name.toUpperCase()}` as `UPSTREAM_${Uppercase<typeof name>}`];
@@ -71,6 +95,12 @@ export const web = defineFunction({
     app.post('/api/orders/*', async function limitOrderPlacing(c, next) {
       return /^\/api\/orders\/*$/.test(c.req.path) ? orderLimit(c, next) : next();
     });
+    const streamsPerClient = limitOpenAnswers({
+      limit: rt.config.ORDER_STREAMS_PER_CLIENT,
+      keyOf: (c) => clientKey(c, rt.config.TRUSTED_PROXY_HOPS),
+      what: 'order event streams from one client',
+    });
+    app.get('/api/orders/:id/events', streamsPerClient.handler);
     app.all('/api', forwardToFunctions(upstreams));
     app.all('/api/*', forwardToFunctions(upstreams));
     const root = rt.config.STATIC_DIR ?? builtSpa();

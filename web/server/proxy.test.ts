@@ -87,7 +87,8 @@ describe('forwarding /api/<function>/…', () => {
     // web's own headers apply to a forwarded answer as to any other.
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    // Over plain http no HSTS, not even the one the function's kit would send.
+    expect(res.headers.get('strict-transport-security')).toBeNull();
     const [request] = orders.seen;
     expect(request).toMatchObject({
       method: 'POST',
@@ -105,6 +106,40 @@ describe('forwarding /api/<function>/…', () => {
     expect(h.cookie).toBeUndefined();
     expect(h['x-internal']).toBeUndefined();
     expect(h['proxy-authorization']).toBeUndefined();
+    expect(h['x-forwarded-prefix']).toBe('/api/orders');
+    expect(h['x-forwarded-proto']).toBe('http');
+  });
+
+  it("tells the function the browser's scheme (the load balancer's X-Forwarded-Proto), not web's", async () => {
+    const orders = await startUpstream();
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    await (await fetch(`${base}/api/orders/o-1`, { headers: { 'x-forwarded-proto': 'https, http' } })).text();
+    await (await fetch(`${base}/api/orders/o-1`, { headers: { 'x-forwarded-proto': 'gopher' } })).text();
+    expect(orders.seen.map((seen) => seen.headers['x-forwarded-proto'])).toEqual(['https', 'http']);
+  });
+
+  it("passes orders' own order-token cookie both ways, and no other cookie", async () => {
+    const orders = await startUpstream((_req, res) => {
+      res.writeHead(202, {
+        'content-type': 'application/json',
+        'set-cookie': ['order_token=t-1; Path=/api/orders/o-1; HttpOnly; SameSite=Strict', 'session=x'],
+      });
+      res.end('{}');
+    });
+    const catalog = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'order_token=forged; Path=/' });
+      res.end('{}');
+    });
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url, UPSTREAM_CATALOG: catalog.url });
+    const cookie = 'theme=dark; order_token=t-1; admin=1';
+    const placed = await fetch(`${base}/api/orders/o-1/events`, { headers: { cookie } });
+    expect(placed.headers.getSetCookie()).toEqual([
+      'order_token=t-1; Path=/api/orders/o-1; HttpOnly; SameSite=Strict',
+    ]);
+    expect(orders.seen[0]!.headers.cookie).toBe('order_token=t-1');
+    const other = await fetch(`${base}/api/catalog/products`, { headers: { cookie } });
+    expect(other.headers.getSetCookie()).toEqual([]);
+    expect(catalog.seen[0]!.headers.cookie).toBeUndefined();
   });
 
   it('forwards the bare function path as "/" and keeps a base path of the upstream URL', async () => {

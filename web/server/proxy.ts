@@ -18,8 +18,10 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { ORDER_TOKEN_COOKIE } from '@stockflow/contracts';
 import { type AppEnv, formatTraceparent, logScope, notFound, Problem } from '@stockflow/kit';
 import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 
 /** The functions web forwards to, each from `UPSTREAM_<NAME>`. */
 export const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger'] as const;
@@ -34,6 +36,15 @@ const FORWARDED_REQUEST_HEADERS = [
   'last-event-id',
   'cache-control',
 ];
+
+/**
+ * Cookies a function owns: only it may set them (its `Set-Cookie` passes through web) and only it
+ * sees them. orders' order-token cookie (HttpOnly, SameSite=Strict, scoped to the order's path) lets
+ * the order page's EventSource authenticate without a token in its URL.
+ */
+const FUNCTION_COOKIES: Partial<Record<FunctionName, readonly string[]>> = {
+  orders: [ORDER_TOKEN_COOKIE],
+};
 
 /** Response headers that describe web's hop to the function, not the answer (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
@@ -94,6 +105,13 @@ export function isInternalPath(rest: string, method = 'POST'): boolean {
   return !reads && (segments[0] === 'events' || KNATIVE_ENDPOINTS.has(`/${segments.join('/')}`));
 }
 
+/** `https` or `http`: the first `X-Forwarded-Proto` (the outermost proxy's), else web's own. */
+export function browserScheme(url: URL, forwardedProto: string | undefined): 'http' | 'https' {
+  const proto = forwardedProto?.split(',')[0]?.trim().toLowerCase();
+  if (proto === 'https' || proto === 'http') return proto;
+  return url.protocol === 'https:' ? 'https' : 'http';
+}
+
 /** The handler for `/api/:function/*`. */
 export function forwardToFunctions(upstreams: Upstreams) {
   return async function forwardToFunction(c: Context<AppEnv>): Promise<Response> {
@@ -121,9 +139,17 @@ export function forwardToFunctions(upstreams: Upstreams) {
     // This hop's span, in the caller's trace (or the trace the kit started for this request).
     const trace = logScope.getStore()?.trace;
     if (trace) headers.traceparent = formatTraceparent(trace);
+    const cookies = (FUNCTION_COOKIES[name] ?? [])
+      .map((cookie) => [cookie, getCookie(c, cookie)] as const)
+      .filter(([, value]) => value !== undefined);
+    if (cookies.length) headers.cookie = cookies.map(([cookie, value]) => `${cookie}=${value}`).join('; ');
+    // Where the function is seen from the browser: the Path of the cookies it sets.
+    headers['x-forwarded-prefix'] = `/api/${name}`;
     const host = c.req.header('host');
     if (host) headers['x-forwarded-host'] = host;
-    headers['x-forwarded-proto'] = url.protocol.replace(':', '');
+    // The scheme the browser used: the load balancer's word (web itself is plain http behind
+    // Knative), so a function marks the cookies it sets Secure when they travel over https.
+    headers['x-forwarded-proto'] = browserScheme(url, c.req.header('x-forwarded-proto'));
 
     const method = c.req.method;
     let body: ReadableStream<Uint8Array> | null = null;
@@ -140,7 +166,7 @@ export function forwardToFunctions(upstreams: Upstreams) {
     target.pathname = `${target.pathname.replace(/\/$/, '')}${rest}`;
     target.search = url.search;
     try {
-      return await forward(target, method, headers, body, c.req.raw.signal);
+      return await forward(target, method, headers, body, c.req.raw.signal, FUNCTION_COOKIES[name] ?? []);
     } catch {
       throw new Problem(502, 'Bad Gateway', {
         detail: `The ${name} function could not be reached.`,
@@ -160,6 +186,7 @@ function forward(
   headers: OutgoingHttpHeaders,
   body: ReadableStream<Uint8Array> | null,
   signal: AbortSignal,
+  cookies: readonly string[],
   retried = false,
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
@@ -174,7 +201,7 @@ function forward(
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       settle();
       const stale = upstream.reusedSocket && !body && !retried && error.code === 'ECONNRESET';
-      if (stale && !signal.aborted) resolve(forward(target, method, headers, body, signal, true));
+      if (stale && !signal.aborted) resolve(forward(target, method, headers, body, signal, cookies, true));
       else reject(error);
     });
     upstream.once('response', (res) => {
@@ -182,15 +209,23 @@ function forward(
       // Later failures end the body (see `bodyOf`); a late socket error must not go unheard.
       upstream.on('error', () => undefined);
       res.once('close', settle);
-      resolve(answer(res, method, signal));
+      resolve(answer(res, method, signal, cookies));
     });
     if (body) void writeBody(body, upstream);
     else upstream.end();
   });
 }
 
-/** The function's answer as web sends it: its status, headers and body, minus cookies and hop-by-hop. */
-function answer(res: IncomingMessage, method: string, signal: AbortSignal): Response {
+/**
+ * The function's answer as web sends it: its status, headers and body, minus hop-by-hop headers and
+ * any cookie but those it owns (`cookies`).
+ */
+function answer(
+  res: IncomingMessage,
+  method: string,
+  signal: AbortSignal,
+  cookies: readonly string[],
+): Response {
   const status = res.statusCode ?? 502;
   const connection = String(res.headers.connection ?? '')
     .toLowerCase()
@@ -198,8 +233,11 @@ function answer(res: IncomingMessage, method: string, signal: AbortSignal): Resp
     .map((token) => token.trim());
   const headers = new Headers();
   for (const [key, value] of Object.entries(res.headers)) {
-    // Upstream cookies belong to no one here; web sets none and forwards none.
-    if (value === undefined || key === 'set-cookie' || HOP_BY_HOP.has(key) || connection.includes(key)) {
+    if (value === undefined || HOP_BY_HOP.has(key) || connection.includes(key)) continue;
+    if (key === 'set-cookie') {
+      for (const cookie of [value].flat()) {
+        if (cookies.includes(cookie.split('=', 1)[0]!.trim())) headers.append('set-cookie', cookie);
+      }
       continue;
     }
     headers.set(key, Array.isArray(value) ? value.join(', ') : value);

@@ -18,6 +18,8 @@ import {
   type EventRecord,
   encodeCursor,
   type Runtime,
+  readCursorQuery,
+  startAfterCursor,
 } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import {
@@ -331,11 +333,8 @@ export class LedgerStore {
   ): Promise<Page<T>> {
     const { FieldPath } = await import('@google-cloud/firestore');
     let ordered = query.orderBy(timeField, 'desc').orderBy(FieldPath.documentId(), 'desc');
-    if (cursor) {
-      const [at, id] = decodeCursor(cursor, Position);
-      ordered = ordered.startAfter(new Date(at), id);
-    }
-    const snapshot = await ordered.limit(limit + 1).get();
+    if (cursor) ordered = startAfterCursor(ordered, cursor, Position, ([at, id]) => [new Date(at), id]);
+    const snapshot = await readCursorQuery(ordered.limit(limit + 1), cursor);
     const docs = snapshot.docs.slice(0, limit);
     const last = docs.at(-1);
     return {

@@ -1,3 +1,4 @@
+import { FieldValue } from '@google-cloud/firestore';
 import type { Order, Page, PlacedOrder, Product } from '@stockflow/contracts';
 import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { cloudEventRequest, testEnv } from '@stockflow/kit/testing';
@@ -97,6 +98,7 @@ describe('placing orders', () => {
       id: expect.any(String),
       status: 'pending',
       token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      tokenExpiresAt: expect.any(String),
       items: [
         { productId: 'p1', name: 'Product p1', quantity: 2, unitPriceCents: 250 },
         { productId: 'p2', name: 'Product p2', quantity: 1, unitPriceCents: 1000 },
@@ -535,7 +537,7 @@ describe('the order event stream', () => {
   it('sends the order at once and after every change, with keep-alive comments', async () => {
     const api = await start();
     const { id, token } = await api.placed();
-    const res = await api.request('GET', `/${id}/events?token=${token}`);
+    const res = await api.request('GET', `/${id}/events`, { headers: { cookie: `order_token=${token}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const stream = sseReader(res);
@@ -558,10 +560,129 @@ describe('the order event stream', () => {
     const stream = sseReader(admin);
     expect(await stream.order()).toMatchObject({ id });
     await stream.close();
-    for (const path of [`/${id}/events`, `/${id}/events?token=wrong`, '/unknown/events?token=x']) {
+    // A token in the query string opens nothing: tokens never travel in URLs.
+    const { token } = await api.placed();
+    for (const path of [`/${id}/events`, `/${id}/events?token=${token}`, '/unknown/events?token=x']) {
       const res = await api.request('GET', path);
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
     }
+  });
+});
+
+describe('order limits', () => {
+  it('refuses more units of a line than MAX_LINE_QUANTITY, and more lines than MAX_ORDER_LINES, before anything is stored or emitted', async () => {
+    const api = await start({ MAX_LINE_QUANTITY: '10', MAX_ORDER_LINES: '1' });
+    const before = await api.emitted();
+    const tooMany = await api.place({ items: [{ productId: 'p1', quantity: 11 }], customer });
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.headers.get('content-type')).toBe('application/problem+json');
+    expect(await tooMany.json()).toMatchObject({ limit: { maxLineQuantity: 10 }, products: ['p1'] });
+    const tooLong = await api.place(twoLines);
+    expect(tooLong.status).toBe(422);
+    expect(await tooLong.json()).toMatchObject({ limit: { maxOrderLines: 1 } });
+    expect(await api.orderCount()).toBe(0);
+    expect(await api.emitted()).toEqual(before);
+    expect((await api.place({ items: [{ productId: 'p1', quantity: 10 }], customer })).status).toBe(202);
+  });
+
+  it('holds an anonymous order to 100 units a line and 50 lines by default', async () => {
+    const api = await start();
+    expect((await api.place({ items: [{ productId: 'p1', quantity: 101 }], customer })).status).toBe(422);
+    expect(api.fn.rt.config).toMatchObject({ MAX_LINE_QUANTITY: 100, MAX_ORDER_LINES: 50 });
+  });
+});
+
+describe('order tokens out of URLs', () => {
+  const cookieOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith('order_token='));
+
+  it("sets the order's cookie when it is placed: HttpOnly, SameSite=Strict, scoped to the order's path, until the token expires", async () => {
+    const api = await start();
+    const res = await api.place(twoLines, {
+      'x-forwarded-prefix': '/api/orders',
+      'x-forwarded-proto': 'https',
+    });
+    const placed = (await res.json()) as PlacedOrder;
+    const cookie = cookieOf(res)!;
+    expect(cookie).toContain(`order_token=${placed.token}`);
+    expect(cookie).toContain(`Path=/api/orders/${placed.id}`);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Secure/);
+    const maxAge = Number(/Max-Age=(\d+)/.exec(cookie)![1]);
+    expect(maxAge).toBeGreaterThan(89 * 24 * 3600);
+    expect(maxAge).toBeLessThanOrEqual(90 * 24 * 3600);
+    expect(Date.parse(placed.tokenExpiresAt) - Date.now()).toBeGreaterThan(89 * 24 * 3600 * 1000);
+    // Over plain http (local), no Secure: the browser would drop it.
+    expect(cookieOf(await api.place())).not.toMatch(/Secure/);
+    // The cookie opens the order, its stream and its cancel.
+    const withCookie = { headers: { cookie: `order_token=${placed.token}` } };
+    expect((await api.request('GET', `/${placed.id}`, withCookie)).status).toBe(200);
+    expect((await api.request('POST', `/${placed.id}/cancel`, withCookie)).status).toBe(200);
+  });
+
+  it("exchanges a kept link's token (Authorization header) for the cookie; a wrong token or the admin token gets none", async () => {
+    const api = await start();
+    const placed = await api.placed();
+    const session = await api.request('POST', `/${placed.id}/session`, {
+      headers: { authorization: `Bearer ${placed.token}`, 'x-forwarded-prefix': '/api/orders' },
+    });
+    expect(session.status).toBe(200);
+    expect(((await session.json()) as Order).id).toBe(placed.id);
+    expect(cookieOf(session)).toContain(`Path=/api/orders/${placed.id}`);
+    for (const headers of [{ authorization: 'Bearer wrong' }, ADMIN, {}]) {
+      const refused = await api.request('POST', `/${placed.id}/session`, { headers });
+      expect(refused.status).toBe(404);
+      expect(cookieOf(refused)).toBeUndefined();
+    }
+  });
+
+  it('stops opening the order once its token expired (ORDER_TOKEN_TTL_DAYS); the admin token still does', async () => {
+    const api = await start();
+    const placed = await api.placed();
+    const db = await api.fn.rt.db();
+    await db
+      .collection('orders')
+      .doc(placed.id)
+      .update({ tokenExpiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect((await api.get(placed.id, placed.token)).status).toBe(404);
+    expect(
+      (
+        await api.request('POST', `/${placed.id}/session`, {
+          headers: { authorization: `Bearer ${placed.token}` },
+        })
+      ).status,
+    ).toBe(404);
+    expect((await api.get(placed.id, ADMIN_TOKEN)).status).toBe(200);
+    // An order stored before tokens expired counts its days from when it was placed.
+    await db
+      .collection('orders')
+      .doc(placed.id)
+      .update({ tokenExpiresAt: FieldValue.delete(), createdAt: '2020-01-01T00:00:00.000Z' });
+    expect((await api.get(placed.id, placed.token)).status).toBe(404);
+  });
+});
+
+describe('event streams per order', () => {
+  it('holds an order to ORDER_STREAMS_PER_ORDER open streams (429 problem+json beyond), and frees a slot when one closes', async () => {
+    const api = await start({ ORDER_STREAMS_PER_ORDER: '2' });
+    const { id, token } = await api.placed();
+    const open = () => api.request('GET', `/${id}/events`, { headers: { authorization: `Bearer ${token}` } });
+    const first = sseReader(await open());
+    const second = sseReader(await open());
+    cleanup.push(() => second.close());
+    expect(await first.order()).toMatchObject({ id });
+    const refused = await open();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    await first.close();
+    await expect
+      .poll(async () => {
+        const res = await open();
+        if (res.status === 200) cleanup.push(() => sseReader(res).close());
+        return res.status;
+      })
+      .toBe(200);
   });
 });

@@ -18,6 +18,7 @@ import {
   conflict,
   defineFunction,
   envInt,
+  limitOpenAnswers,
   notFound,
   pageLimit,
   readJson,
@@ -28,7 +29,7 @@ import {
 } from '@stockflow/kit';
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
-import { issueToken, tokenMatches } from './access.ts';
+import { issueToken, orderCredential, setOrderCookie, tokenExpiry, tokenMatches } from './access.ts';
 import { orderEvents } from './handlers.ts';
 import {
   IdempotencyKey,
@@ -85,14 +86,34 @@ function idempotencyKey(c: Context): string | undefined {
   return key.data;
 }
 
-const placedView = (order: Order, token: string): PlacedOrder => ({
+const placedView = (order: Order, token: string, tokenExpiresAt: string): PlacedOrder => ({
   id: order.id,
   status: order.status,
   token,
+  tokenExpiresAt,
   items: order.items,
   totalCents: order.totalCents,
   currency: order.currency,
 });
+
+/**
+ * What one order may ask of the shop, checked before anything is priced, stored or emitted: a
+ * request within the contract's shape can still try to hold a whole catalog.
+ */
+function checkOrderLimits(request: PlaceOrder, limits: { maxLines: number; maxQuantity: number }): void {
+  if (request.items.length > limits.maxLines) {
+    throw unprocessable(`An order may have at most ${limits.maxLines} lines.`, {
+      limit: { maxOrderLines: limits.maxLines },
+    });
+  }
+  const over = request.items.filter((line) => line.quantity > limits.maxQuantity);
+  if (over.length) {
+    throw unprocessable(`At most ${limits.maxQuantity} of one product per order.`, {
+      limit: { maxLineQuantity: limits.maxQuantity },
+      products: over.map((line) => line.productId),
+    });
+  }
+}
 
 /**
  * How often an order event stream reads a pending order again, in case its listener missed the
@@ -108,6 +129,14 @@ export const orders = defineFunction({
   env: {
     /** How often an idle order event stream gets a comment, so proxies keep it open. */
     SSE_KEEPALIVE_MS: z._default(envInt({ min: 10 }), 15_000),
+    /** Units of one product one order may hold. */
+    MAX_LINE_QUANTITY: z._default(envInt({ min: 1, max: 1_000_000 }), 100),
+    /** Lines (distinct products) one order may have. */
+    MAX_ORDER_LINES: z._default(envInt({ min: 1, max: 100 }), 50),
+    /** How long an order's token opens it (and its cookie lives), in days from placing. */
+    ORDER_TOKEN_TTL_DAYS: z._default(envInt({ min: 1, max: 3650 }), 90),
+    /** Event streams one order may have open at once on one instance (0: no cap). */
+    ORDER_STREAMS_PER_ORDER: z._default(envInt({ min: 0 }), 5),
   },
   events: orderEvents,
   routes(app, rt) {
@@ -116,9 +145,14 @@ export const orders = defineFunction({
     const admin = requireAdmin(adminToken);
 
     const isAdminToken = (credential: string) => Boolean(adminToken && secretsEqual(credential, adminToken));
-    /** True when `credential` is this order's token or the admin token. */
+    const ttlDays = rt.config.ORDER_TOKEN_TTL_DAYS;
+    const expiryOf = (stored: StoredOrder) =>
+      tokenExpiry(stored.order.createdAt, ttlDays, stored.tokenExpiresAt);
+    /** True when `credential` is this order's unexpired token, or the admin token. */
     const opens = (stored: StoredOrder, credential: string | undefined) =>
-      credential !== undefined && (isAdminToken(credential) || tokenMatches(credential, stored.tokenHash));
+      credential !== undefined &&
+      (isAdminToken(credential) ||
+        (tokenMatches(credential, stored.tokenHash) && Date.parse(expiryOf(stored)) > Date.now()));
     /** The same answer whether the order does not exist or the credential does not open it. */
     const hidden = (id: string) => notFound(`No order ${id} for this token.`);
 
@@ -167,7 +201,8 @@ export const orders = defineFunction({
         if (claimed.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
         const first = await store.find(claimed.orderId);
         if (!first) throw new Error(`Idempotency-Key record names a missing order ${claimed.orderId}`);
-        return { order: first.order, token: openToken(claimed.sealedToken, key, claimed.orderId) };
+        const token = openToken(claimed.sealedToken, key, claimed.orderId);
+        return { order: first.order, token, tokenExpiresAt: expiryOf(first) };
       }
     };
 
@@ -186,29 +221,49 @@ export const orders = defineFunction({
           products,
           now: now(),
         });
-        store.insert(work, { order, tokenHash });
+        const tokenExpiresAt = tokenExpiry(order.createdAt, ttlDays);
+        store.insert(work, { order, tokenHash, tokenExpiresAt });
         if (key) {
           const sealedToken = sealToken(token, key, order.id);
           store.claimIdempotencyKey(work, key, { orderId: order.id, requestHash, sealedToken });
         }
         for (const event of events) work.emit(event);
-        return { order, token };
+        return { order, token, tokenExpiresAt };
       });
 
+    const limits = { maxLines: rt.config.MAX_ORDER_LINES, maxQuantity: rt.config.MAX_LINE_QUANTITY };
     app.post('/', async (c) => {
       const key = idempotencyKey(c);
       const request = await readJson(c, PlaceOrder);
-      const { order, token } = await placeOnce(request, key).catch(asProblem);
-      return c.json(placedView(order, token), 202);
+      checkOrderLimits(request, limits);
+      const { order, token, tokenExpiresAt } = await placeOnce(request, key).catch(asProblem);
+      setOrderCookie(c, order.id, token, tokenExpiresAt);
+      return c.json(placedView(order, token, tokenExpiresAt), 202);
     });
 
     app.get('/', admin, async (c) => c.json(await store.list(readQuery(c, ListQuery))));
 
-    app.get('/:id', async (c) => c.json((await openOrder(c, bearerToken(c))).order));
+    app.get('/:id', async (c) => c.json((await openOrder(c, orderCredential(c))).order));
 
-    app.get('/:id/events', async (c) => {
-      // EventSource cannot send headers: the token may come as `?token=`.
-      const stored = await openOrder(c, bearerToken(c) ?? c.req.query('token'));
+    /**
+     * Exchanges the token of a kept order link (its fragment, or an old link's `?token=`) for the
+     * order's cookie, sent in the Authorization header; answers the order.
+     */
+    app.post('/:id/session', async (c) => {
+      const token = bearerToken(c);
+      const stored = await openOrder(c, token && !isAdminToken(token) ? token : undefined);
+      setOrderCookie(c, stored.order.id, token!, expiryOf(stored));
+      return c.json(stored.order);
+    });
+
+    const streamsPerOrder = limitOpenAnswers({
+      limit: rt.config.ORDER_STREAMS_PER_ORDER,
+      keyOf: (c) => c.req.param('id'),
+      what: 'event streams of one order',
+    });
+    app.get('/:id/events', streamsPerOrder.handler, async (c) => {
+      // The token comes in a header or the order's cookie (EventSource sends cookies), never a URL.
+      const stored = await openOrder(c, orderCredential(c));
       // No read starts once the stream or the runtime stopped; the close waits for one in flight.
       let stopped = false;
       let reading: Promise<Order | undefined> | undefined;
@@ -238,7 +293,7 @@ export const orders = defineFunction({
     });
 
     app.post('/:id/cancel', async (c) => {
-      const credential = bearerToken(c);
+      const credential = orderCredential(c);
       // The body is optional: a reason for the timeline (Hono keeps the text for readJson).
       const { reason } = (await c.req.text()) ? await readJson(c, CancelOrder) : {};
       const by = credential && isAdminToken(credential) ? 'admin' : 'customer';

@@ -23,14 +23,23 @@ export interface StoredOrder {
   order: Order;
   /** The SHA-256 digest of the order's token (the token itself is never stored). */
   tokenHash: string;
+  /** When the token stops opening the order (ISO 8601); absent on orders placed before tokens expired. */
+  tokenExpiresAt?: string;
 }
 
 function fromDocument(data: DocumentData): StoredOrder {
-  const { tokenHash, ...order } = data as Order & { tokenHash: string };
-  return { order, tokenHash };
+  const { tokenHash, tokenExpiresAt, ...order } = data as Order & {
+    tokenHash: string;
+    tokenExpiresAt?: string;
+  };
+  return { order, tokenHash, ...(tokenExpiresAt ? { tokenExpiresAt } : {}) };
 }
 
-const toDocument = ({ order, tokenHash }: StoredOrder) => ({ ...order, tokenHash });
+const toDocument = ({ order, tokenHash, tokenExpiresAt }: StoredOrder) => ({
+  ...order,
+  tokenHash,
+  ...(tokenExpiresAt ? { tokenExpiresAt } : {}),
+});
 
 /** Where a listing continues: the last order's creation time and id (newest first). */
 const Position = z.tuple([z.string(), z.string()]);

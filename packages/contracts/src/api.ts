@@ -116,7 +116,16 @@ export type Order = z.infer<typeof Order>;
 /** The 202 answer to `POST /api/orders`: `token` reads, streams and cancels this order. */
 export type PlacedOrder = Pick<Order, 'id' | 'status' | 'items' | 'totalCents' | 'currency'> & {
   token: string;
+  /** When the token stops opening the order (ISO 8601; orders' `ORDER_TOKEN_TTL_DAYS`). */
+  tokenExpiresAt: string;
 };
+
+/**
+ * The cookie that carries an order's token (HttpOnly, SameSite=Strict, `Path=/api/orders/<id>`),
+ * set when the order is placed or its token is exchanged (`POST /api/orders/<id>/session`), so
+ * that no token travels in a URL: the order page's EventSource cannot send headers.
+ */
+export const ORDER_TOKEN_COOKIE = 'order_token';
 
 /** Every list answer: pass `nextCursor` back as `cursor` for the next page. */
 export interface Page<T> {

@@ -229,12 +229,21 @@ function buildApp<C>(
       else rt.log.debug('request', fields);
     });
   });
-  app.use(secureHeaders());
+  // No HSTS here: only the public edge (web) knows whether a request came over https.
+  app.use(secureHeaders({ strictTransportSecurity: false }));
   app.use(
     bodyLimit({
       maxSize,
-      onError: () => {
-        throw new Problem(413, 'Content Too Large', { detail: `The body exceeds ${maxSize} bytes.` });
+      onError: async (c) => {
+        // The rest of the body is read and dropped before the answer, which closes the connection
+        // (`Connection: close`): a server that closes while the client still sends makes the
+        // client's stack reset it, losing the 413 before it is read, and a kept-alive connection
+        // with unread body bytes cannot carry the next request.
+        await discardBody(c.req.raw);
+        throw new Problem(413, 'Content Too Large', {
+          detail: `The body exceeds ${maxSize} bytes.`,
+          headers: { Connection: 'close' },
+        });
       },
     }),
   );
@@ -263,6 +272,30 @@ function buildApp<C>(
     return problemResponse(c, problem);
   });
   return app;
+}
+
+/** How much of a refused body is read and dropped, and for how long, before the 413 goes anyway. */
+const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
+const DISCARD_MAX_MS = 2_000;
+
+/** Reads what is left of a request's body and drops it (bounded); nothing when it is already read. */
+async function discardBody(request: Request): Promise<void> {
+  if (!request.body || request.bodyUsed || request.body.locked) return;
+  const reader = request.body.getReader();
+  const deadline = setTimeout(() => void reader.cancel().catch(() => undefined), DISCARD_MAX_MS);
+  try {
+    let read = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+      if (read > DISCARD_MAX_BYTES) return void (await reader.cancel());
+    }
+  } catch {
+    // The client gave up sending: the answer goes all the same.
+  } finally {
+    clearTimeout(deadline);
+  }
 }
 
 /** The JSON body of a request, validated by `schema`; a 400 problem otherwise. */

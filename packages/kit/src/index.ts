@@ -26,6 +26,7 @@ export {
 } from './events.ts';
 export { FIRESTORE_SETTINGS } from './firestore.ts';
 export { createLogger, type Logger, type LogScope, logScope } from './log.ts';
+export { limitOpenAnswers, type OpenLimit, type OpenLimitOptions } from './open-limit.ts';
 export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats, type SenderToken } from './outbox.ts';
 export * from './problem.ts';
 export {
@@ -34,8 +35,10 @@ export {
   encodeCursor,
   type PageOptions,
   pageLimit,
+  readCursorQuery,
   readPage,
   readQuery,
+  startAfterCursor,
 } from './query.ts';
 export {
   type ConsumedEvent,

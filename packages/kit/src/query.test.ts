@@ -30,7 +30,9 @@ describe('query strings', () => {
     const cursor = encodeCursor(['blue shirt', 'p-1']);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(cursor, Position)).toEqual(['blue shirt', 'p-1']);
-    for (const bad of ['!!', encodeCursor([1, 2]), Buffer.from('{"a":1}').toString('base64url')]) {
+    // A lone surrogate decodes as a string, but no Firestore query can carry it (it answered 500).
+    const lone = Buffer.from('["\\ud800","p-1"]').toString('base64url');
+    for (const bad of ['!!', encodeCursor([1, 2]), Buffer.from('{"a":1}').toString('base64url'), lone]) {
       expect(() => decodeCursor(bad, Position)).toThrowError(/cursor/);
     }
   });

@@ -4,7 +4,7 @@
  * handed back by the client to continue after it (Firestore `startAfter`); `readPage` does it all
  * for a Firestore query.
  */
-import type { DocumentData, Query, QueryDocumentSnapshot } from '@google-cloud/firestore';
+import type { DocumentData, Query, QueryDocumentSnapshot, QuerySnapshot } from '@google-cloud/firestore';
 import * as z from 'zod/mini';
 import { badRequest, invalid } from './problem.ts';
 
@@ -30,6 +30,10 @@ export function encodeCursor(values: readonly CursorValue[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
+const NOT_OURS = 'The cursor is not one this API gave out.';
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** The sort values a cursor carries, checked against `schema` (a tuple); a 400 when it is not ours. */
 export function decodeCursor<S extends z.ZodMiniType<readonly CursorValue[]>>(
   cursor: string,
@@ -39,11 +43,55 @@ export function decodeCursor<S extends z.ZodMiniType<readonly CursorValue[]>>(
   try {
     values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw badRequest('The cursor is not one this API gave out.');
+    throw badRequest(NOT_OURS);
   }
   const result = schema.safeParse(values);
-  if (!result.success) throw badRequest('The cursor is not one this API gave out.');
+  // A lone surrogate is no string Firestore can send (its query fails as an internal error).
+  if (
+    !result.success ||
+    result.data.some((value) => typeof value === 'string' && LONE_SURROGATE.test(value))
+  ) {
+    throw badRequest(NOT_OURS);
+  }
   return result.data;
+}
+
+/**
+ * `query` continued after the position a cursor holds (decoded by `schema`, mapped by `toValues`,
+ * e.g. milliseconds to a Date); a 400 when Firestore refuses the position (a document id with a
+ * slash, an empty one, a time no date holds): the client's word, not our fault.
+ */
+export function startAfterCursor<S extends z.ZodMiniType<readonly CursorValue[]>>(
+  query: Query<DocumentData>,
+  cursor: string,
+  schema: S,
+  toValues: (values: z.infer<S>) => unknown[] = (values) => [...values],
+): Query<DocumentData> {
+  const values = toValues(decodeCursor(cursor, schema));
+  if (values.some((value) => value instanceof Date && Number.isNaN(value.getTime()))) {
+    throw badRequest(NOT_OURS);
+  }
+  try {
+    return query.startAfter(...values);
+  } catch {
+    throw badRequest(NOT_OURS);
+  }
+}
+
+/** The gRPC status Firestore answers a query it cannot run as asked. */
+const INVALID_ARGUMENT = 3;
+
+/** Runs a query that may continue after a client's cursor: a position Firestore refuses is a 400. */
+export async function readCursorQuery(
+  query: Query<DocumentData>,
+  cursor: string | undefined,
+): Promise<QuerySnapshot<DocumentData>> {
+  try {
+    return await query.get();
+  } catch (error) {
+    if (cursor && (error as { code?: unknown }).code === INVALID_ARGUMENT) throw badRequest(NOT_OURS);
+    throw error;
+  }
 }
 
 export interface PageOptions<T, S extends z.ZodMiniType<readonly CursorValue[]>> {
@@ -65,8 +113,8 @@ export async function readPage<T, S extends z.ZodMiniType<readonly CursorValue[]
   query: Query<DocumentData>,
   { limit, cursor, position, at, item }: PageOptions<T, S>,
 ): Promise<{ items: T[]; nextCursor: string | null }> {
-  const from = cursor ? query.startAfter(...decodeCursor(cursor, position)) : query;
-  const snap = await from.limit(limit + 1).get();
+  const from = cursor ? startAfterCursor(query, cursor, position) : query;
+  const snap = await readCursorQuery(from.limit(limit + 1), cursor);
   const docs = snap.docs.slice(0, limit);
   const last = docs.at(-1);
   return {

@@ -230,12 +230,25 @@ export interface PlaceOrderInput {
 export const placeOrder = (order: PlaceOrderInput, idempotencyKey: string) =>
   call<PlacedOrder>('POST', '/orders', { body: order, idempotencyKey });
 
-/** An order, read with its token (shopper) or, without one, as admin. */
-export const getOrder = (id: string, token?: string) =>
-  call<Order>('GET', `/orders/${encodeURIComponent(id)}`, { auth: token ? { token } : 'admin' });
+/** An order, as admin. */
+export const getOrder = (id: string) =>
+  call<Order>('GET', `/orders/${encodeURIComponent(id)}`, { auth: 'admin' });
 
-export const cancelOrder = (id: string, token?: string) =>
-  call<Order>('POST', `/orders/${encodeURIComponent(id)}/cancel`, { auth: token ? { token } : 'admin' });
+export const cancelOrder = (id: string) =>
+  call<Order>('POST', `/orders/${encodeURIComponent(id)}/cancel`, { auth: 'admin' });
+
+/**
+ * Exchanges the token of a kept order link (in its fragment, never sent to a server) for the
+ * order's cookie, in a header: the answer is the order, and from then on this browser reaches the
+ * order, its live stream and its cancel with the cookie alone (HttpOnly, SameSite=Strict).
+ */
+export const openOrderWithToken = (id: string, token: string) =>
+  call<Order>('POST', `/orders/${encodeURIComponent(id)}/session`, { auth: { token } });
+
+/** The shopper's order, with the cookie set when it was placed or its link opened. */
+export const getMyOrder = (id: string) => call<Order>('GET', `/orders/${encodeURIComponent(id)}`);
+
+export const cancelMyOrder = (id: string) => call<Order>('POST', `/orders/${encodeURIComponent(id)}/cancel`);
 
 export const shipOrder = (id: string) =>
   call<Order>('POST', `/orders/${encodeURIComponent(id)}/ship`, { auth: 'admin' });
@@ -258,14 +271,15 @@ export interface OrderWatch {
 /**
  * Follows an order's status over server-sent events: `onOrder` gets the whole order at once and
  * after every change. The browser reconnects by itself after a drop; `onState` tells the screen.
+ * It authenticates with the order's cookie (an EventSource sends same-origin cookies): no token in
+ * its URL.
  */
 export function watchOrder(
   id: string,
-  token: string,
   onOrder: (order: Order) => void,
   onState: (state: StreamState) => void = () => undefined,
 ): OrderWatch {
-  const source = new EventSource(url(`/orders/${encodeURIComponent(id)}/events${query({ token })}`));
+  const source = new EventSource(url(`/orders/${encodeURIComponent(id)}/events`));
   onState('connecting');
   source.addEventListener('open', () => onState('live'));
   source.addEventListener('order', (event) => {

@@ -11,6 +11,7 @@ import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { ApiError, type PlaceOrderInput, placeOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
 import { formatMoney } from '../lib/money.ts';
+import { orderLinkFragment } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 
 type CustomerField = 'name' | 'email';
@@ -80,7 +81,9 @@ export default function CheckoutPage() {
     try {
       const placed = await placeOrder(order, attempt.key);
       cart.clear();
-      navigate(`/orders/${encodeURIComponent(placed.id)}?token=${encodeURIComponent(placed.token)}`, {
+      // The token rides in the fragment, which no request carries: the link to keep. The answer
+      // has already set the order's cookie.
+      navigate(`/orders/${encodeURIComponent(placed.id)}#${orderLinkFragment(placed.token)}`, {
         state: { placed: true },
       });
     } catch (error) {

@@ -24,12 +24,12 @@ function order(overrides: Partial<Order> = {}): Order {
   };
 }
 
-/** Renders the order page for an order the fake shop holds. */
-function openOrder(existing: Order, options: Parameters<typeof renderApp>[1] = {}) {
+/** Renders the order page for an order the fake shop holds, opened from its kept link. */
+function openOrder(existing: Order, options: Parameters<typeof renderApp>[1] = {}, link = '#token=') {
   let token = '';
   const view = renderApp('/', options);
   token = view.shop.seedOrder(existing);
-  view.history.set({ value: `/orders/${existing.id}?token=${token}` });
+  view.history.set({ value: `/orders/${existing.id}${link}${token}` });
   return { ...view, token };
 }
 
@@ -89,8 +89,9 @@ describe('order page', () => {
     await user.click(screen.getByRole('button', { name: 'Yes, cancel it' }));
     await waitFor(() => expect(statusBadge()).toHaveTextContent('Cancelled'));
     expect(shop.orders.get('o-42')!.order.status).toBe('cancelled');
+    // The cancel goes with the order's cookie, no token.
     const cancel = shop.requests.find((r) => r.path === '/api/orders/o-42/cancel')!;
-    expect(cancel.headers.get('authorization')).toBe('Bearer token-o-42');
+    expect(cancel.headers.get('authorization')).toBeNull();
   });
 
   it('says when it is too late to cancel', async () => {
@@ -108,13 +109,33 @@ describe('order page', () => {
     expect(alert).toHaveTextContent('A shipped order cannot be cancelled.');
   });
 
-  it('needs the token: without it the link is incomplete, with a wrong one there is no order', async () => {
+  it('needs the token or its cookie: without either, or with a wrong token, there is no order', async () => {
     const { history, shop } = renderApp('/orders/o-42');
     shop.seedOrder(order());
-    expect(await screen.findByRole('heading', { name: 'This order link is incomplete' })).toBeInTheDocument();
-    history.set({ value: '/orders/o-42?token=guess' });
+    expect(await screen.findByRole('heading', { name: 'We could not find this order' })).toBeInTheDocument();
+    history.set({ value: '/orders/o-42#token=guess' });
     expect(await screen.findByRole('heading', { name: 'We could not find this order' })).toBeInTheDocument();
     expect(shop.watching('o-42')).toBe(0);
+    expect(shop.hasCookie('o-42')).toBe(false);
+  });
+
+  it("exchanges the link's token for the cookie once; no request carries the token in its URL", async () => {
+    const { shop, token } = openOrder(order());
+    await waitFor(() => expect(shop.watching('o-42')).toBe(1));
+    expect(shop.hasCookie('o-42')).toBe(true);
+    const exchanges = shop.requests.filter((r) => r.path === '/api/orders/o-42/session');
+    expect(exchanges).toHaveLength(1);
+    expect(exchanges[0]!.headers.get('authorization')).toBe(`Bearer ${token}`);
+    for (const request of shop.requests) expect(request.url).not.toContain(token);
+  });
+
+  it('opens an old ?token= link once, then moves the token from the query string to the fragment', async () => {
+    const { shop, token, path } = openOrder(order(), {}, '?token=');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Order o-42' })).toBeInTheDocument();
+    await waitFor(() => expect(path()).toBe(`/orders/o-42#token=${token}`));
+    await waitFor(() => expect(shop.watching('o-42')).toBe(1));
+    expect(shop.requests.filter((r) => r.path === '/api/orders/o-42/session')).toHaveLength(1);
+    for (const request of shop.requests) expect(request.url).not.toContain(token);
   });
 
   it('says when live updates stop, and resumes them on request', async () => {
@@ -134,7 +155,7 @@ describe('order page', () => {
 
   it('offers a retry when the order cannot be loaded', async () => {
     let down = true;
-    const flaky = http.get('*/api/orders/:id', () =>
+    const flaky = http.post('*/api/orders/:id/session', () =>
       down ? new HttpResponse('upstream', { status: 502 }) : undefined,
     );
     const { user } = openOrder(order(), { overrides: [flaky] });

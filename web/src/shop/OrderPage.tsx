@@ -1,9 +1,11 @@
 /**
- * @module An order as its shopper sees it (reached from checkout, or a shared link carrying the
- * order's token): the status timeline, updated live over server-sent events until the order
- * settles; the lines that were short when it was rejected; cancel while that is allowed.
+ * @module An order as its shopper sees it (reached from checkout, or a kept link carrying the order's
+ * token in its fragment): the status timeline, updated live over server-sent events until the order
+ * settles; the lines that were short when it was rejected; cancel while that is allowed. A token in
+ * the address is exchanged once for the order's cookie, which every later request (the live stream
+ * too) carries instead; an old `?token=` link is then rewritten to keep the token in the fragment.
  */
-import { A, useLocation, useParams, useSearchParams } from '@solidjs/router';
+import { A, useLocation, useNavigate, useParams } from '@solidjs/router';
 import {
   createEffect,
   createMemo,
@@ -18,7 +20,16 @@ import {
 import { StatusBadge } from '../components/Badges.tsx';
 import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
-import { ApiError, cancelOrder, getOrder, type Order, type StreamState, watchOrder } from '../lib/api.ts';
+import {
+  ApiError,
+  cancelMyOrder,
+  getMyOrder,
+  type Order,
+  openOrderWithToken,
+  type StreamState,
+  watchOrder,
+} from '../lib/api.ts';
+import { orderLink, orderLinkFragment, tokenOfLink } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 
 /** Statuses after which nothing changes any more: no need to keep a stream open. */
@@ -27,30 +38,33 @@ export const CANCELLABLE = new Set<Order['status']>(['pending', 'confirmed']);
 
 export default function OrderPage() {
   const params = useParams<{ id: string }>();
-  const [search] = useSearchParams<{ token?: string }>();
-  const token = () => search.token ?? '';
   usePageTitle(() => `Order ${orderReference(params.id)}`);
-
   return (
-    <Show
-      when={token()}
-      fallback={
-        <div class="state state-error" role="alert">
-          <h1 class="state-title">This order link is incomplete</h1>
-          <p class="state-detail">Open the full link from your confirmation, including its token.</p>
-        </div>
-      }
-    >
-      <LiveOrder id={params.id} token={token()} />
+    <Show when={params.id} keyed>
+      {(id) => <LiveOrder id={id} />}
     </Show>
   );
 }
 
-function LiveOrder(props: { id: string; token: string }) {
+function LiveOrder(props: { id: string }) {
   const location = useLocation<{ placed?: boolean }>();
+  const navigate = useNavigate();
+  // Read once: the address is rewritten below, and the order must not be fetched again for that.
+  const link = tokenOfLink(location.hash, location.search);
   const [order, { mutate, refetch }] = createResource(
-    () => ({ id: props.id, token: props.token }),
-    ({ id, token }) => getOrder(id, token),
+    () => props.id,
+    async (id) => {
+      if (!link.token) return getMyOrder(id);
+      const opened = await openOrderWithToken(id, link.token);
+      if (link.fromQuery) {
+        // The old link's token leaves the query string (which servers see) for the fragment.
+        navigate(`/orders/${encodeURIComponent(id)}#${orderLinkFragment(link.token)}`, {
+          replace: true,
+          state: location.state,
+        });
+      }
+      return opened;
+    },
   );
   const [stream, setStream] = createSignal<StreamState>('connecting');
   // Bumped to open the stream again after the server closed it for good.
@@ -65,9 +79,9 @@ function LiveOrder(props: { id: string; token: string }) {
 
   // Follow the order live until it settles.
   createEffect(
-    on([() => props.id, () => props.token, settled, attempt], ([id, token, settled]) => {
+    on([() => props.id, settled, attempt], ([id, settled]) => {
       if (settled !== false) return;
-      const watch = watchOrder(id, token, (next) => mutate(next), setStream);
+      const watch = watchOrder(id, (next) => mutate(next), setStream);
       onCleanup(() => watch.stop());
     }),
   );
@@ -82,7 +96,10 @@ function LiveOrder(props: { id: string; token: string }) {
           >
             <div class="state state-error" role="alert">
               <h1 class="state-title">We could not find this order</h1>
-              <p class="state-detail">The link may be mistyped or incomplete.</p>
+              <p class="state-detail">
+                The link may be mistyped, incomplete or expired: open the full link from your confirmation,
+                including its token.
+              </p>
             </div>
           </Show>
         )}
@@ -91,7 +108,7 @@ function LiveOrder(props: { id: string; token: string }) {
         {(loaded) => (
           <OrderView
             order={loaded()}
-            token={props.token}
+            link={link.token ? orderLink(window.location.origin, props.id, link.token) : undefined}
             placed={Boolean(location.state?.placed)}
             live={!SETTLED.has(loaded().status) ? stream() : undefined}
             onChange={(next) => mutate(next)}
@@ -111,7 +128,8 @@ function LiveOrder(props: { id: string; token: string }) {
 
 function OrderView(props: {
   order: Order;
-  token: string;
+  /** The link to keep (with the token), when this page was opened with it. */
+  link: string | undefined;
   placed: boolean;
   live: StreamState | undefined;
   onChange: (order: Order) => void;
@@ -126,7 +144,7 @@ function OrderView(props: {
     setCancelling(true);
     setCancelError(undefined);
     try {
-      props.onChange(await cancelOrder(props.order.id, props.token));
+      props.onChange(await cancelMyOrder(props.order.id));
       setConfirming(false);
     } catch (error) {
       setCancelError(error);
@@ -137,7 +155,7 @@ function OrderView(props: {
 
   async function copyLink() {
     try {
-      await navigator.clipboard.writeText(window.location.href);
+      await navigator.clipboard.writeText(props.link ?? window.location.href);
       setCopied(true);
     } catch {
       setCopied(false);

@@ -59,7 +59,7 @@ export function createFakeShop(options: FakeShopOptions = {}) {
   }
   const orders = new Map<string, { order: Order; token: string; key?: string; body: string }>();
   const watchers = new Map<string, Set<(order: Order) => void>>();
-  const requests: Array<{ method: string; path: string; headers: Headers; body?: unknown }> = [];
+  const requests: Array<{ method: string; path: string; url: string; headers: Headers; body?: unknown }> = [];
   let nextId = 1;
 
   const isAdmin = (request: Request) => request.headers.get('authorization') === `Bearer ${ADMIN_TOKEN}`;
@@ -72,11 +72,17 @@ export function createFakeShop(options: FakeShopOptions = {}) {
     const available = s.onHand - s.reserved;
     return { productId, ...s, available, low: available <= s.lowStockThreshold, updatedAt: NOW };
   };
-  const orderAccess = (request: Request, id: string, token?: string | null) => {
+  /**
+   * Orders whose cookie this browser holds (set when placed or by POST /orders/:id/session). The
+   * real one is HttpOnly: msw cannot see a cookie jar, so the fake keeps it.
+   */
+  const cookies = new Set<string>();
+  const orderAccess = (request: Request, id: string) => {
     const entry = orders.get(id);
     if (!entry) return undefined;
-    const bearer = request.headers.get('authorization')?.replace(/^Bearer /, '') ?? token;
-    return isAdmin(request) || bearer === entry.token ? entry : undefined;
+    const bearer = request.headers.get('authorization')?.replace(/^Bearer /, '');
+    const opens = bearer === undefined ? cookies.has(id) : bearer === entry.token;
+    return isAdmin(request) || opens ? entry : undefined;
   };
 
   function setStatus(id: string, status: OrderStatus, extra: Partial<Order> = {}) {
@@ -103,6 +109,7 @@ export function createFakeShop(options: FakeShopOptions = {}) {
     requests.push({
       method: request.method,
       path: new URL(request.url).pathname,
+      url: request.url,
       headers: request.headers,
       body,
     });
@@ -265,6 +272,7 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       };
       const token = `token-${id}`;
       orders.set(id, { order, token, key, body: raw });
+      cookies.add(id);
       return HttpResponse.json(
         { id, status: 'pending', token, items, totalCents: order.totalCents, currency: order.currency },
         { status: 202 },
@@ -282,7 +290,7 @@ export function createFakeShop(options: FakeShopOptions = {}) {
     }),
     http.get('*/api/orders/:id/events', ({ request, params }) => {
       const id = String(params.id);
-      const entry = orderAccess(request, id, new URL(request.url).searchParams.get('token'));
+      const entry = orderAccess(request, id);
       if (!entry) return problem(404, 'Not Found');
       const encoder = new TextEncoder();
       let notify: ((order: Order) => void) | undefined;
@@ -303,6 +311,14 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       return new HttpResponse(stream, {
         headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
       });
+    }),
+    http.post('*/api/orders/:id/session', ({ request, params }) => {
+      const id = String(params.id);
+      const bearer = request.headers.get('authorization')?.replace(/^Bearer /, '');
+      const entry = orders.get(id);
+      if (!entry || bearer !== entry.token) return problem(404, 'Not Found');
+      cookies.add(id);
+      return HttpResponse.json(entry.order);
     }),
     http.get('*/api/orders/:id', ({ request, params }) => {
       const entry = orderAccess(request, String(params.id));
@@ -345,6 +361,8 @@ export function createFakeShop(options: FakeShopOptions = {}) {
     /** How many streams follow an order right now. */
     watching: (id: string) => watchers.get(id)?.size ?? 0,
     /** Places an order directly (for pages that start from an existing order). */
+    /** Whether this browser holds the order's cookie. */
+    hasCookie: (id: string) => cookies.has(id),
     seedOrder(order: Order, token = `token-${order.id}`) {
       orders.set(order.id, { order, token, body: '' });
       return token;

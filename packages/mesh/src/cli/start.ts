@@ -4,16 +4,17 @@
  * (generated and printed when unset), LOG_LEVEL the functions' and mesh's log level, LOG_FORMAT=json
  * the functions' log lines as Cloud Logging reads them; OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT)
  * reach every function, which then exports its traces; BROKER_RATE_LIMIT caps each sender address's
- * requests per minute; STOCKFLOW_INSECURE_EVENTS=1 turns sender identity off (warned at start).
- * While up, `.stockflow/cluster.json` lets `npm run sender-token` sign for a declared ServiceAccount.
- * Ctrl-C stops all.
+ * requests per minute; STOCKFLOW_INSECURE_EVENTS=1 turns sender identity off (warned at start); the
+ * functions' settings in the README's run table (ORDER_RATE_LIMIT, …) reach the functions
+ * (settings.ts). While up, `.stockflow/cluster.json` lets `npm run sender-token` sign for a declared
+ * ServiceAccount. Ctrl-C stops all.
  */
 import { parseArgs } from 'node:util';
 import { brokerAudience } from '../auth/names.ts';
 import { INSECURE_EVENTS } from '../runner/env.ts';
-import { type LogLevel, REPO_ROOT, startStack } from '../runner/stack.ts';
-import { senderPolicyFromEnv } from '../senders.ts';
+import { REPO_ROOT, startStack } from '../runner/stack.ts';
 import { clusterFilePath, removeClusterFile, writeClusterFile } from './cluster-file.ts';
+import { stackOptionsFromEnv } from './settings.ts';
 
 const { values } = parseArgs({ options: { watch: { type: 'boolean', default: false } } });
 const env = process.env;
@@ -36,22 +37,7 @@ process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
 try {
-  stack = await startStack({
-    port: Number(env.PORT ?? 8080),
-    brokerPort: Number(env.BROKER_PORT ?? 8081),
-    adminToken: env.ADMIN_TOKEN || undefined,
-    logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
-    logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'readable',
-    // OpenTelemetry's standard variables configure the functions' exporters, not the runner.
-    env: Object.fromEntries(
-      Object.entries(env).filter(
-        (entry): entry is [string, string] => entry[0].startsWith('OTEL_') && !!entry[1],
-      ),
-    ),
-    dev: values.watch,
-    brokerSenders: senderPolicyFromEnv(env),
-    insecureEvents: env[INSECURE_EVENTS] === '1',
-  });
+  stack = await startStack(stackOptionsFromEnv(env, values.watch));
   writeClusterFile(clusterFile, {
     issuer: stack.mesh.issuer.url,
     ingress: stack.urls.broker,

@@ -1,0 +1,43 @@
+/**
+ * @module What `npm start` (and `npm run dev`) read from their environment, as the stack's options:
+ * the runner's own settings (ports, admin token, log level, what the broker asks of senders) and the
+ * functions' settings the README's run table lists, handed to every process (each parses what it
+ * declares; a manifest's own value wins, as it would on Knative). A test reads the README's table and
+ * checks each variable reaches the process it configures.
+ */
+import { INSECURE_EVENTS } from '../runner/env.ts';
+import type { LogLevel, StackOptions } from '../runner/stack.ts';
+import { senderPolicyFromEnv } from '../senders.ts';
+
+/** Settings of a function (web or orders) that `npm start` passes on when they are set. */
+export const FUNCTION_SETTINGS = [
+  'ORDER_RATE_LIMIT',
+  'ORDER_STREAMS_PER_CLIENT',
+  'MAX_LINE_QUANTITY',
+  'MAX_ORDER_LINES',
+  'ORDER_STREAMS_PER_ORDER',
+  'ORDER_TOKEN_TTL_DAYS',
+] as const;
+
+/** The env every function's process gets from the runner's: OpenTelemetry's and FUNCTION_SETTINGS. */
+export function functionEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const passed = (name: string) =>
+    name.startsWith('OTEL_') || (FUNCTION_SETTINGS as readonly string[]).includes(name);
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => passed(entry[0]) && !!entry[1]),
+  );
+}
+
+export function stackOptionsFromEnv(env: Record<string, string | undefined>, watch = false): StackOptions {
+  return {
+    port: Number(env.PORT ?? 8080),
+    brokerPort: Number(env.BROKER_PORT ?? 8081),
+    adminToken: env.ADMIN_TOKEN || undefined,
+    logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'readable',
+    env: functionEnv(env),
+    dev: watch,
+    brokerSenders: senderPolicyFromEnv(env),
+    insecureEvents: env[INSECURE_EVENTS] === '1',
+  };
+}

@@ -575,7 +575,7 @@ export function shipShipment(
   const { orderId, locationId, shipmentId } = shipment;
   // Committed already: the whole order's `order.shipped` overtook this shipment.
   if (held?.state === 'committed') return NOTHING;
-  if (!held || held.state !== 'reserved') {
+  if (held?.state !== 'reserved') {
     return {
       ...NOTHING,
       notice: `shipment ${shipmentId} of order ${orderId} while its reservation is ${held?.state ?? 'absent'}: ignored`,

@@ -13,7 +13,6 @@ import type {
 } from '@google-cloud/firestore';
 import {
   DEDUPE_RETENTION_MS,
-  decodeCursor,
   dedupeKey,
   type EventRecord,
   encodeCursor,

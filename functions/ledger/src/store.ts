@@ -11,6 +11,7 @@ import type {
   QueryDocumentSnapshot,
   Timestamp,
 } from '@google-cloud/firestore';
+import type { Actor } from '@stockflow/contracts';
 import { decodeCursor, dedupeKey, type EventRecord, encodeCursor, type Runtime } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import {
@@ -239,7 +240,10 @@ export class LedgerStore {
    * Re-sends dead letters to the broker: each original event, with the replay marker, is staged in
    * the outbox in the same transaction that marks the dead letter replayed.
    */
-  async replayDeadLetters(ids: readonly string[]): Promise<{ replayed: DeadLetter[]; notFound: string[] }> {
+  async replayDeadLetters(
+    ids: readonly string[],
+    by: Actor,
+  ): Promise<{ replayed: DeadLetter[]; notFound: string[] }> {
     const unique = [...new Set(ids)];
     return this.#rt.transact(async ({ tx, db, emitRecord }) => {
       const refs = unique.map((id) => db.collection(DEAD_LETTERS).doc(id));
@@ -252,7 +256,7 @@ export class LedgerStore {
           notFound.push(snapshot.id);
           continue;
         }
-        const { state, event } = recordReplay(fromDeadLetterDoc(snapshot), now);
+        const { state, event } = recordReplay(fromDeadLetterDoc(snapshot), now, by);
         emitRecord(event);
         tx.set(snapshot.ref, this.#toDeadLetterDoc(state));
         replayed.push(showDeadLetter(snapshot.id, state));
@@ -363,6 +367,7 @@ function fromDeadLetterDoc(doc: DocumentSnapshot): DeadLetterState {
     deadAt: date(data.deadAt)!,
     replays: data.replays,
     replayedAt: date(data.replayedAt),
+    replayedBy: data.replayedBy ?? null,
     lastReplay: data.lastReplay ?? '',
     failedReplay: data.failedReplay ?? '',
     event: JSON.parse(data.event as string) as EventRecord,

@@ -7,7 +7,7 @@ export {
   type StockflowApp,
   type StockflowFunction,
 } from './app.ts';
-export { bearerToken, isAdmin, parseBearer, requireAdmin, secretsEqual } from './auth.ts';
+export { bearerToken, parseBearer, secretsEqual } from './auth.ts';
 export { type EventRecord, readCloudEvent, SinkError, sendEvent, toRecord } from './cloudevents.ts';
 export { type BaseConfig, baseEnv, ConfigError, envInt, parseEnv } from './config.ts';
 export {
@@ -43,4 +43,20 @@ export {
   type Work,
 } from './runtime.ts';
 export { runFunction, type Serving, serveFunction } from './serve.ts';
+export {
+  actorOf,
+  authorize,
+  BREAK_GLASS_SUBJECT,
+  createStaffAuth,
+  requireRole,
+  roleAllows,
+  STAFF_TOKEN_ALGORITHM,
+  STAFF_TOKEN_ISSUER,
+  STAFF_TOKEN_TTL_SECONDS,
+  type StaffActor,
+  type StaffAuth,
+  signStaffToken,
+  staffOf,
+  withActor,
+} from './staff.ts';
 export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from './trace.ts';

@@ -8,7 +8,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventRecord } from '../cloudevents.ts';
 
+import { TEST_STAFF_JWKS } from './staff.ts';
+
 export { type CollectedSpan, type OtlpCollector, SpanKind, startOtlpCollector } from './otlp-collector.ts';
+export { asStaff, staffToken, TEST_STAFF, TEST_STAFF_JWKS, TEST_STAFF_SIGNING_KEY } from './staff.ts';
 
 export interface CloudEventInit {
   id?: string;
@@ -54,13 +57,16 @@ export function cloudEventRequest(
   return { method: 'POST', headers, body: JSON.stringify(event.data ?? null) };
 }
 
-/** Env for a function under test: its own named database on the emulator, the given sink. */
+/**
+ * Env for a function under test: its own named database on the emulator, the tests' staff token
+ * keys (`asStaff`), no break-glass admin token unless `extra` sets one.
+ */
 export function testEnv(prefix: string, extra: Record<string, string | undefined> = {}) {
   return {
     GOOGLE_CLOUD_PROJECT: 'stockflow-test',
     FIRESTORE_DATABASE: `${prefix}-${randomUUID().slice(0, 8)}`,
     LOG_LEVEL: 'silent',
-    ADMIN_TOKEN: 'test-admin-token-0123456789',
+    STAFF_JWKS: TEST_STAFF_JWKS,
     ...extra,
   };
 }

@@ -1,7 +1,8 @@
 /**
- * @module The `web` function: serves the SPA and forwards `/api/<function>/…` to the functions. It
- * owns no data and never opens a database; its headers hold the browser to a strict
- * Content-Security-Policy (the built SPA needs nothing inline).
+ * @module The `web` function: serves the SPA, signs staff in (the backend-for-frontend: staff/) and
+ * forwards `/api/<function>/…` to the functions. The only data it owns are staff role bindings (its
+ * own database); its headers hold the browser to a strict Content-Security-Policy (the built SPA
+ * needs nothing inline).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { FUNCTIONS, forwardToFunctions, type Upstreams } from './proxy.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
+import { mountStaff, staffEnv } from './staff/index.ts';
 import { mountSpa } from './static.ts';
 
 /**
@@ -50,6 +52,7 @@ export const web = defineFunction({
     ORDER_RATE_LIMIT: z._default(envInt({ min: 0 }), 30),
     /** Proxies in front of web that append to X-Forwarded-For (0: the client is the socket's peer). */
     TRUSTED_PROXY_HOPS: z._default(envInt({ min: 0, max: 10 }), 0),
+    ...staffEnv,
   },
   routes(app, rt) {
     app.use(
@@ -71,8 +74,10 @@ export const web = defineFunction({
     app.post('/api/orders/*', async function limitOrderPlacing(c, next) {
       return /^\/api\/orders\/*$/.test(c.req.path) ? orderLimit(c, next) : next();
     });
-    app.all('/api', forwardToFunctions(upstreams));
-    app.all('/api/*', forwardToFunctions(upstreams));
+    const staffAuthorization = mountStaff(app, { config: rt.config, db: () => rt.db(), log: rt.log });
+    const forward = forwardToFunctions(upstreams, { staffAuthorization });
+    app.all('/api', forward);
+    app.all('/api/*', forward);
     const root = rt.config.STATIC_DIR ?? builtSpa();
     const { indexFound } = mountSpa(app, root);
     if (!indexFound) rt.log.warn('no built SPA: client routes answer 503', { root });

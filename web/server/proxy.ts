@@ -20,6 +20,7 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type AppEnv, formatTraceparent, logScope, notFound, Problem } from '@stockflow/kit';
 import type { Context } from 'hono';
+import type { StaffAuthorization } from './staff/index.ts';
 
 /** The functions web forwards to, each from `UPSTREAM_<NAME>`. */
 export const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger'] as const;
@@ -94,8 +95,14 @@ export function isInternalPath(rest: string, method = 'POST'): boolean {
   return !reads && (segments[0] === 'events' || KNATIVE_ENDPOINTS.has(`/${segments.join('/')}`));
 }
 
-/** The handler for `/api/:function/*`. */
-export function forwardToFunctions(upstreams: Upstreams) {
+/**
+ * The handler for `/api/:function/*`. For a signed-in staff member, `staffAuthorization` gives the
+ * staff token the function gets instead of the browser's `Authorization`.
+ */
+export function forwardToFunctions(
+  upstreams: Upstreams,
+  options: { staffAuthorization?: StaffAuthorization } = {},
+) {
   return async function forwardToFunction(c: Context<AppEnv>): Promise<Response> {
     const url = new URL(c.req.url);
     const match = /^\/api\/([^/]+)(\/.*)?$/.exec(url.pathname);
@@ -119,6 +126,8 @@ export function forwardToFunctions(upstreams: Upstreams) {
       if (value !== undefined) headers[header] = value;
     }
     // This hop's span, in the caller's trace (or the trace the kit started for this request).
+    const staff = await options.staffAuthorization?.(c, name);
+    if (staff) headers.authorization = staff;
     const trace = logScope.getStore()?.trace;
     if (trace) headers.traceparent = formatTraceparent(trace);
     const host = c.req.header('host');

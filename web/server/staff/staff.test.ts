@@ -50,8 +50,8 @@ describe('the staff session cookie', () => {
     const value = (await app.request('/in', { method: 'POST' })).headers.get('set-cookie')!.split(';')[0]!;
     expect(value).not.toContain('maya');
     expect(Buffer.from(value.split('.')[1] ?? '', 'base64url').toString()).not.toContain('maya');
-    const read = (cookie: string, target = app) =>
-      target.request('/me', { headers: { cookie } }).then((r) => r.json());
+    const read = async (cookie: string, target = app) =>
+      (await target.request('/me', { headers: { cookie } })).json();
     expect(await read(value)).toEqual(person);
     expect(await read(`${value.slice(0, -3)}abc`)).toBeNull();
     expect(await read(value, sessionApp(new Sessions(new Sealer(`${SECRET}-other`), 3600)))).toBeNull();

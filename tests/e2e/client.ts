@@ -83,6 +83,8 @@ export function e2eClient(stack: () => TestStack) {
 
   /** Signs in at /admin through the dev issuer's page as one of its seeded people. */
   async function signInAs(page: Page, person: string) {
+    // A fresh browser session: the issuer would otherwise sign the last person in again unasked.
+    await page.context().clearCookies();
     await page.goto(`${web()}/admin`);
     await page.getByRole('link', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: `Sign in as ${person}` }).click();

@@ -25,7 +25,7 @@ export { staff };
 export async function loadStaff(): Promise<Staff | null> {
   try {
     const res = await fetch('/auth/me', { headers: { accept: 'application/json' } });
-    const who = res.ok ? ((await res.json()) as Staff) : null;
+    const who = res.ok ? ((await res.json()) as Staff | null) : null;
     setStaff(who);
     return who;
   } catch {

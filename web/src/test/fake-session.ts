@@ -5,7 +5,6 @@
  */
 import { HttpResponse, http } from 'msw';
 import type { Staff, StaffRole } from '../lib/admin-session.ts';
-import { problem } from './fake-shop.ts';
 
 export const STAFF: Record<StaffRole, Staff> = {
   viewer: { subject: 'vera', name: 'Vera Viewer', email: 'vera@stockflow.local', role: 'viewer' },
@@ -30,7 +29,7 @@ export function createFakeSession(initial: Staff | null = null) {
       return Boolean(current?.role && ORDER.indexOf(current.role) >= ORDER.indexOf(role));
     },
     handlers: [
-      http.get('*/auth/me', () => (current ? HttpResponse.json(current) : problem(401, 'Unauthorized'))),
+      http.get('*/auth/me', () => HttpResponse.json(current)),
       http.post('*/auth/logout', () => {
         current = null;
         return new HttpResponse(null, { status: 204 });

@@ -116,7 +116,9 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
   const callback = provider.callback();
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const match = /^\/interaction\/([A-Za-z0-9_-]+)$/.exec((req.url ?? '').split('?')[0]!);
+    const path = (req.url ?? '').split('?')[0]!;
+    if (path === '/favicon.ico') return void res.writeHead(204).end();
+    const match = /^\/interaction\/([A-Za-z0-9_-]+)$/.exec(path);
     if (!match) return void callback(req, res);
     void (async () => {
       try {

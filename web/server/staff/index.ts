@@ -184,7 +184,7 @@ export function mountStaff(app: Hono<AppEnv>, options: StaffOptions): StaffAutho
     c.header('referrer-policy', 'no-referrer');
     const to = encodeURI(signedIn.returnTo);
     return c.html(
-      `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${to}"><title>Signed in</title><p>Signed in. <a href="${to}">Continue</a></p>`,
+      `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${to}"><link rel="icon" href="/favicon.svg" type="image/svg+xml"><title>Signed in</title><p>Signed in. <a href="${to}">Continue</a></p>`,
     );
   });
 

@@ -204,6 +204,11 @@ describe('staff sign in as people, with roles', () => {
     });
     expect(forged.status).toBe(403);
     expect((await api('/api/orders?limit=1', undefined)).status).toBe(401);
+    // A credential the page sends itself (an order's token) goes through as is, not the session's.
+    const own = await api('/api/orders?limit=1', viewer, {
+      headers: { authorization: 'Bearer not-an-order-token' },
+    });
+    expect(own.status).toBe(401);
     const tampered = { ...viewer, cookie: `${viewer.cookie.slice(0, -4)}AAAA` };
     expect((await api('/api/orders?limit=1', tampered)).status).toBe(401);
   });

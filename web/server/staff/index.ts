@@ -1,8 +1,8 @@
 /**
  * @module Staff sign-in at web, the backend-for-frontend: `/auth/*` signs people in (OpenID Connect,
  * or Identity-Aware Proxy on GKE) and out, `/api/staff/users` lets managers set roles, and every
- * request web forwards for a signed-in person with a role carries a staff token minted for that one
- * function (`Authorization: Bearer`, ES256, 60 s) in place of whatever the browser sent.
+ * request web forwards for a signed-in person with a role, and without an `Authorization` of its own,
+ * carries a staff token minted for that one function (`Authorization: Bearer`, ES256, 60 s).
  */
 import type { Firestore } from '@google-cloud/firestore';
 import { type Actor, StaffRole } from '@stockflow/contracts';
@@ -214,6 +214,8 @@ export function mountStaff(app: Hono<AppEnv>, options: StaffOptions): StaffAutho
   });
 
   return async function staffAuthorization(c, fn) {
+    // A credential the page sent itself (an order's token on the shop's pages) goes through as is.
+    if (c.req.header('authorization') !== undefined) return undefined;
     const member = await memberOf(c);
     const staff = member && staffOf(member);
     if (!staff) return undefined;

@@ -88,6 +88,8 @@ function containerValue(variable: EnvVar, service: KnativeService, context: EnvC
     ? `Secret/${secret.name}/${secret.key}`
     : configMap && `ConfigMap/${configMap.name}/${configMap.key}`;
   if (ref && context.refs?.[ref] !== undefined) return context.refs[ref];
+  // Kubernetes leaves an optional reference it cannot resolve unset, and so does the runner.
+  if ((secret ?? configMap)?.optional) return undefined;
   const from = secret ? `Secret ${secret.name}/${secret.key}` : 'a ConfigMap or field reference';
   context.warn(`${service.name}: ${variable.name} comes from ${from}, which the local runner does not have`);
   return undefined;

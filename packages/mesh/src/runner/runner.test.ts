@@ -76,6 +76,10 @@ describe("a Service's local environment", () => {
             valueFrom: { secretKeyRef: { name: 'stockflow-staff', key: 'signing-key' } },
           },
           { name: 'OTHER', valueFrom: { secretKeyRef: { name: 'elsewhere', key: 'x' } } },
+          {
+            name: 'STAFF_IAP_AUDIENCE',
+            valueFrom: { configMapKeyRef: { name: 'stockflow-staff', key: 'iap-audience', optional: true } },
+          },
         ],
       }),
       {
@@ -89,6 +93,7 @@ describe("a Service's local environment", () => {
     );
     expect(env).toMatchObject({ STAFF_AUTH: 'oidc', STAFF_SIGNING_KEY: '{"kty":"EC"}' });
     expect(env.OTHER).toBeUndefined();
+    expect(env.STAFF_IAP_AUDIENCE).toBeUndefined();
     expect(warnings).toEqual([
       'web: OTHER comes from Secret elsewhere/x, which the local runner does not have',
     ]);

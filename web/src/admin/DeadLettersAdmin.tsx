@@ -266,6 +266,7 @@ function DeadLetterRow(props: {
             <div class="muted">
               replayed {props.letter.replays === 1 ? 'once' : `${props.letter.replays} times`}, last{' '}
               {formatEventTime(at())}
+              {props.letter.replayedBy ? ` by ${props.letter.replayedBy.name}` : ''}
             </div>
           )}
         </Show>

@@ -332,6 +332,8 @@ export interface DeadLetter {
   deadAt: string;
   replays: number;
   replayedAt: string | null;
+  /** Who asked for the newest replay (absent from ledgers older than staff sign-in). */
+  replayedBy?: { subject: string; name: string } | null;
   event: CloudEventRecord;
 }
 

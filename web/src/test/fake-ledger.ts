@@ -85,6 +85,7 @@ export function createFakeLedger(
       status: 'replayed',
       replays: letter.replays + 1,
       replayedAt: new Date(Date.parse(AT) + ++replayClock * 1000).toISOString(),
+      replayedBy: session.staff ? { subject: session.staff.subject, name: session.staff.name } : null,
     };
     deadLetters.set(id, updated);
     return updated;

@@ -8,14 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Product } from '@stockflow/contracts';
 import { startFirestoreEmulator } from '@stockflow/kit/emulator';
-import { cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import { asStaff, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { catalog } from '../functions/catalog/src/app.ts';
 import { orders } from '../functions/orders/src/app.ts';
 import { median, percentile, round } from './stats.ts';
 
 const SAMPLES = 60;
 const CONCURRENT = 100;
-const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
+const ADMIN = await asStaff('orders', 'clerk');
 
 async function time(samples: number, once: (i: number) => Promise<void>): Promise<number[]> {
   const ms: number[] = [];

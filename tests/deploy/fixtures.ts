@@ -49,8 +49,8 @@ function functionObjects(name: string, options: { publishes: boolean }): Manifes
                 env: [
                   { name: 'FIRESTORE_DATABASE', value: name },
                   {
-                    name: 'ADMIN_TOKEN',
-                    valueFrom: { secretKeyRef: { name: 'stockflow-admin', key: 'token' } },
+                    name: 'STAFF_JWKS',
+                    valueFrom: { configMapKeyRef: { name: 'stockflow-staff', key: 'jwks' } },
                   },
                 ],
                 readinessProbe: { httpGet: { path: '/readyz' } },
@@ -127,6 +127,7 @@ export function validDeployment(): CheckInput {
   const env = () => [
     { name: 'FIRESTORE_DATABASE', required: false },
     { name: 'ADMIN_TOKEN', required: false },
+    { name: 'STAFF_JWKS', required: false },
     { name: 'PORT', required: false },
   ];
   const contracts: FunctionContract[] = [

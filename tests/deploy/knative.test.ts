@@ -302,7 +302,8 @@ describe('the cross-checks with the code', () => {
     });
     expect(problems).toEqual([
       'Service stock (serving.knative.dev/v1): ADMIN_TOKEN must come from a Secret (valueFrom), never inline',
-      'Service stock (serving.knative.dev/v1): ADMIN_TOKEN must come from secretKeyRef stockflow-admin/token',
+      'Service stock (serving.knative.dev/v1): ADMIN_TOKEN is the break-glass token: no manifest may set it',
+      'Service stock (serving.knative.dev/v1): STAFF_JWKS must come from configMapKeyRef stockflow-staff/jwks',
       'Trigger ledger-everything (eventing.knative.dev/v1) refers to Service ledgr (serving.knative.dev/v1), which is not defined',
       'Trigger stock-on-order-placed (eventing.knative.dev/v1): needs a delivery spec (retry, exponential backoff, dead-letter sink)',
       'ledger consumes every type, but no Trigger routes io.example.order.placed, io.example.stock.reserved to it',

@@ -32,7 +32,8 @@ export interface FunctionContract {
 }
 
 export const VISIBILITY = 'networking.knative.dev/visibility';
-export const ADMIN_SECRET = { name: 'stockflow-admin', key: 'token' };
+/** Where functions read the public keys of web's staff token signer. */
+export const STAFF_JWKS_REF = { name: 'stockflow-staff', key: 'jwks' };
 export const DEAD_LETTERS = { service: 'ledger', uri: '/dead-letters' };
 /**
  * Read by libraries rather than by a function's config schema: the Firestore client's emulator host,
@@ -150,15 +151,14 @@ function serviceProblems(
     if (variable.value !== undefined && SECRET_NAME.test(variable.name))
       add(`${variable.name} must come from a Secret (valueFrom), never inline`);
   }
-  const admin = set.get('ADMIN_TOKEN');
-  if (deployable.kind === 'function' && !admin)
-    add(`ADMIN_TOKEN must be set from Secret ${ADMIN_SECRET.name}`);
+  // The shared admin token is a break-glass an operator turns on by hand, never these manifests.
+  if (set.has('ADMIN_TOKEN')) add('ADMIN_TOKEN is the break-glass token: no manifest may set it');
+  const jwks = set.get('STAFF_JWKS')?.valueFrom?.configMapKeyRef;
   if (
-    admin &&
-    (admin.valueFrom?.secretKeyRef?.name !== ADMIN_SECRET.name ||
-      admin.valueFrom.secretKeyRef.key !== ADMIN_SECRET.key)
+    deployable.kind === 'function' &&
+    (jwks?.name !== STAFF_JWKS_REF.name || jwks.key !== STAFF_JWKS_REF.key)
   ) {
-    add(`ADMIN_TOKEN must come from secretKeyRef ${ADMIN_SECRET.name}/${ADMIN_SECRET.key}`);
+    add(`STAFF_JWKS must come from configMapKeyRef ${STAFF_JWKS_REF.name}/${STAFF_JWKS_REF.key}`);
   }
   if (deployable.kind === 'function' && set.get('FIRESTORE_DATABASE')?.value !== name)
     add(`FIRESTORE_DATABASE must be "${name}" (its own database)`);

@@ -81,12 +81,21 @@ export function e2eClient(stack: () => TestStack) {
     return created.body;
   }
 
-  async function signInAsAdmin(page: Page) {
+  /** Signs in at /admin through the dev issuer's page as one of its seeded people. */
+  async function signInAs(page: Page, person: string) {
+    // A fresh browser session: the issuer would otherwise sign the last person in again unasked.
+    await page.context().clearCookies();
     await page.goto(`${web()}/admin`);
-    await page.getByLabel('Admin token').fill(stack().adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: `Sign in as ${person}` }).click();
+    await page.getByText(`Signed in as ${person}`).waitFor();
+  }
+
+  /** Signs in as the seeded manager (who may do everything admin). */
+  async function signInAsAdmin(page: Page) {
+    await signInAs(page, 'Maya Manager');
     await page.getByRole('heading', { name: 'Products' }).waitFor();
   }
 
-  return { api, admin, placeDirectly, orderable, stockedProduct, signInAsAdmin };
+  return { api, admin, placeDirectly, orderable, stockedProduct, signInAs, signInAsAdmin };
 }

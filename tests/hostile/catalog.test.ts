@@ -30,7 +30,7 @@ let seeded: Product;
 beforeAll(async () => {
   const res = await fn.app.request('/products', {
     method: 'POST',
-    headers: { ...ADMIN, 'content-type': 'application/json' },
+    headers: { ...ADMIN.catalog, 'content-type': 'application/json' },
     body: JSON.stringify({ sku: 'SEED-1', name: 'Seed', priceCents: 100, currency: 'EUR' }),
   });
   expect(res.status).toBe(201);
@@ -40,8 +40,11 @@ beforeAll(async () => {
 describe('catalog under hostile input', () => {
   it('refuses malformed product bodies (create and patch) with 4xx problem+json and changes nothing', async () => {
     await holdsWithoutStateChange(fn, hostileRequestBody, async (body) => {
-      await expectProblem(await fn.app.request('/products', requestInit('POST', body, ADMIN)));
-      const patched = await fn.app.request(`/products/${seeded.id}`, requestInit('PATCH', body, ADMIN));
+      await expectProblem(await fn.app.request('/products', requestInit('POST', body, ADMIN.catalog)));
+      const patched = await fn.app.request(
+        `/products/${seeded.id}`,
+        requestInit('PATCH', body, ADMIN.catalog),
+      );
       // An object with no known field is a valid patch that changes nothing (200, same version).
       if (patched.status === 200) expect(((await patched.json()) as Product).version).toBe(1);
       else await expectProblem(patched);
@@ -52,10 +55,12 @@ describe('catalog under hostile input', () => {
     await holdsWithoutStateChange(fn, hostileSegment, async (segment) => {
       await expectProblem(await fn.app.request(`/products/${segment}`));
       await expectProblem(
-        await fn.app.request(`/products/${segment}/archive`, { method: 'POST', headers: ADMIN }),
+        await fn.app.request(`/products/${segment}/archive`, { method: 'POST', headers: ADMIN.catalog }),
       );
       const patch = jsonBody({ name: 'Renamed' });
-      await expectProblem(await fn.app.request(`/products/${segment}`, requestInit('PATCH', patch, ADMIN)));
+      await expectProblem(
+        await fn.app.request(`/products/${segment}`, requestInit('PATCH', patch, ADMIN.catalog)),
+      );
     });
   });
 
@@ -95,7 +100,7 @@ describe('catalog under hostile input', () => {
           const sku = `MA-${unique.slice(0, 13)}`;
           const res = await fn.app.request('/products', {
             method: 'POST',
-            headers: { ...ADMIN, 'content-type': 'application/json' },
+            headers: { ...ADMIN.catalog, 'content-type': 'application/json' },
             body: JSON.stringify({ sku, name: 'Mass', priceCents: 5, currency: 'EUR', ...extra }),
           });
           expect(res.status).toBe(201);
@@ -123,7 +128,11 @@ describe('catalog under hostile input', () => {
       });
       const res = await fn.app.request('/products', {
         method: 'POST',
-        headers: { ...ADMIN, 'content-type': 'application/json', 'content-length': String(huge.length) },
+        headers: {
+          ...ADMIN.catalog,
+          'content-type': 'application/json',
+          'content-length': String(huge.length),
+        },
         body: huge,
       });
       await expectProblem(res, [413]);

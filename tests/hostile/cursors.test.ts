@@ -67,17 +67,20 @@ const fns = {
 /** Every list route that takes a cursor, with what it needs to be read. */
 const ROUTES = [
   { name: 'catalog GET /products', fn: fns.catalog, path: '/products', headers: {} },
-  { name: 'inventory GET /stock', fn: fns.inventory, path: '/stock', headers: ADMIN },
-  { name: 'orders GET /', fn: fns.orders, path: '/', headers: ADMIN },
-  { name: 'ledger GET /events', fn: fns.ledger, path: '/events', headers: ADMIN },
-  { name: 'ledger GET /dead-letters', fn: fns.ledger, path: '/dead-letters', headers: ADMIN },
+  { name: 'inventory GET /stock', fn: fns.inventory, path: '/stock', headers: ADMIN.inventory },
+  { name: 'orders GET /', fn: fns.orders, path: '/', headers: ADMIN.orders },
+  { name: 'ledger GET /events', fn: fns.ledger, path: '/events', headers: ADMIN.ledger },
+  { name: 'ledger GET /dead-letters', fn: fns.ledger, path: '/dead-letters', headers: ADMIN.ledger },
 ] as const;
 
 beforeAll(async () => {
   // Two items on every list, so each route hands out a real cursor at limit=1.
   for (const sku of ['CUR-1', 'CUR-2']) {
     const product = { sku, name: sku, priceCents: 100, currency: 'EUR' };
-    const res = await fns.catalog.app.request('/products', requestInit('POST', jsonBody(product), ADMIN));
+    const res = await fns.catalog.app.request(
+      '/products',
+      requestInit('POST', jsonBody(product), ADMIN.catalog),
+    );
     expect(res.status).toBe(201);
     const created = (await res.json()) as { id: string };
     for (const fn of [fns.orders]) {
@@ -100,7 +103,7 @@ beforeAll(async () => {
     }
     const stocked = await fns.inventory.app.request(
       `/stock/${created.id}/adjustments`,
-      requestInit('POST', jsonBody({ delta: 5, reason: 'seed' }), ADMIN),
+      requestInit('POST', jsonBody({ delta: 5, reason: 'seed' }), ADMIN.inventory),
     );
     expect(stocked.status).toBe(200);
     const placed = await fns.orders.app.request(

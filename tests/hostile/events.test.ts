@@ -123,7 +123,7 @@ beforeAll(async () => {
       fn.rt.name === 'catalog'
         ? await fn.app.request('/products', {
             method: 'POST',
-            headers: { ...ADMIN, 'content-type': 'application/json' },
+            headers: { ...ADMIN.catalog, 'content-type': 'application/json' },
             body: JSON.stringify({ sku: 'SEED', name: 'Seed', priceCents: 1, currency: 'EUR' }),
           })
         : fn.rt.name === 'orders'

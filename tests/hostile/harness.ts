@@ -5,26 +5,30 @@
  */
 import type { CollectionReference, Firestore } from '@google-cloud/firestore';
 import type { CreateOptions, StockflowFunction } from '@stockflow/kit';
-import { testEnv } from '@stockflow/kit/testing';
+import { asStaff, testEnv } from '@stockflow/kit/testing';
 import fc from 'fast-check';
 import { afterAll, expect } from 'vitest';
 
 /** Runs per property: enough to find the classic breakages, few enough for CI on two cores. */
 export const RUNS = { numRuns: 60 };
 
-/** The admin token the suites give their functions, and its header. */
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+/** A manager's staff token for each function the suites test: hostile input from a trusted role. */
+export const ADMIN = {
+  catalog: await asStaff('catalog', 'manager'),
+  inventory: await asStaff('inventory', 'manager'),
+  orders: await asStaff('orders', 'manager'),
+  ledger: await asStaff('ledger', 'manager'),
+};
 
 /**
- * A function in process on a database of its own (`prefix`), with the suites' admin token; after
+ * A function in process on a database of its own (`prefix`), accepting the suites' staff tokens; after
  * the file's tests its outbox is drained and it is closed.
  */
 export function hostileFunction<C>(
   definition: { create(options: CreateOptions): StockflowFunction<C> },
   prefix: string,
 ): StockflowFunction<C> {
-  const fn = definition.create({ env: testEnv(prefix, { ADMIN_TOKEN }) });
+  const fn = definition.create({ env: testEnv(prefix) });
   afterAll(async () => {
     await fn.rt.outbox.drain(500);
     await fn.rt.close();

@@ -28,7 +28,7 @@ const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 beforeAll(async () => {
   const res = await fn.app.request(
     `/stock/${PRODUCT}/adjustments`,
-    requestInit('POST', jsonBody({ delta: 10, reason: 'seed' }), ADMIN),
+    requestInit('POST', jsonBody({ delta: 10, reason: 'seed' }), ADMIN.inventory),
   );
   expect(res.status).toBe(200);
 });
@@ -37,9 +37,11 @@ describe('inventory under hostile input', () => {
   it('refuses malformed adjustments and settings with 4xx problem+json and changes no stock', async () => {
     await holdsWithoutStateChange(fn, hostileRequestBody, async (body) => {
       await expectProblem(
-        await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', body, ADMIN)),
+        await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', body, ADMIN.inventory)),
       );
-      await expectProblem(await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', body, ADMIN)));
+      await expectProblem(
+        await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', body, ADMIN.inventory)),
+      );
     });
   });
 
@@ -58,12 +60,12 @@ describe('inventory under hostile input', () => {
     await holdsWithoutStateChange(fn, badDelta, badThreshold, async (delta, lowStockThreshold) => {
       const adjust = jsonBody({ delta, reason: 'hostile' });
       await expectProblem(
-        await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', adjust, ADMIN)),
+        await fn.app.request(`/stock/${PRODUCT}/adjustments`, requestInit('POST', adjust, ADMIN.inventory)),
         [400],
       );
       const settings = jsonBody({ lowStockThreshold });
       await expectProblem(
-        await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', settings, ADMIN)),
+        await fn.app.request(`/stock/${PRODUCT}`, requestInit('PATCH', settings, ADMIN.inventory)),
         [400],
       );
     });
@@ -81,12 +83,12 @@ describe('inventory under hostile input', () => {
       await expectProblem(await fn.app.request(`/stock/${segment}`));
       const adjust = jsonBody({ delta: 1, reason: 'hostile' });
       await expectProblem(
-        await fn.app.request(`/stock/${segment}/adjustments`, requestInit('POST', adjust, ADMIN)),
+        await fn.app.request(`/stock/${segment}/adjustments`, requestInit('POST', adjust, ADMIN.inventory)),
       );
       await expectProblem(
         await fn.app.request(
           `/stock/${segment}`,
-          requestInit('PATCH', jsonBody({ lowStockThreshold: 1 }), ADMIN),
+          requestInit('PATCH', jsonBody({ lowStockThreshold: 1 }), ADMIN.inventory),
         ),
       );
     });
@@ -94,7 +96,7 @@ describe('inventory under hostile input', () => {
 
   it('answers any query string with 200 or 4xx (401 for lists without the token)', async () => {
     await holds(hostileQuery, headerValue, async (query, authorization) => {
-      for (const headers of [ADMIN, { authorization }]) {
+      for (const headers of [ADMIN.inventory, { authorization }]) {
         const res = await fn.app.request(`/stock?${query}`, { headers });
         if (res.status !== 200) await expectProblem(res, [400, 401]);
       }

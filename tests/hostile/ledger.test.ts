@@ -41,18 +41,20 @@ beforeAll(async () => {
 describe('the ledger under hostile input', () => {
   it('refuses malformed bulk replays with 4xx problem+json and replays nothing', async () => {
     await holdsWithoutStateChange(fn, hostileRequestBody, async (body) => {
-      await expectProblem(await fn.app.request('/dead-letters/replay', requestInit('POST', body, ADMIN)));
+      await expectProblem(
+        await fn.app.request('/dead-letters/replay', requestInit('POST', body, ADMIN.ledger)),
+      );
     });
   });
 
   it('answers any dead-letter id with 404 (or 4xx), never 5xx, and changes nothing', async () => {
     await holdsWithoutStateChange(fn, hostileSegment, async (segment) => {
-      await expectProblem(await fn.app.request(`/dead-letters/${segment}`, { headers: ADMIN }));
+      await expectProblem(await fn.app.request(`/dead-letters/${segment}`, { headers: ADMIN.ledger }));
       await expectProblem(
-        await fn.app.request(`/dead-letters/${segment}/replay`, { method: 'POST', headers: ADMIN }),
+        await fn.app.request(`/dead-letters/${segment}/replay`, { method: 'POST', headers: ADMIN.ledger }),
       );
       await expectProblem(
-        await fn.app.request(`/dead-letters/${segment}`, { method: 'DELETE', headers: ADMIN }),
+        await fn.app.request(`/dead-letters/${segment}`, { method: 'DELETE', headers: ADMIN.ledger }),
       );
     });
   });
@@ -60,7 +62,7 @@ describe('the ledger under hostile input', () => {
   it('answers any query string with 200 or 400', async () => {
     await holds(hostileQuery, async (query) => {
       for (const path of ['/events', '/dead-letters']) {
-        const res = await fn.app.request(`${path}?${query}`, { headers: ADMIN });
+        const res = await fn.app.request(`${path}?${query}`, { headers: ADMIN.ledger });
         if (res.status !== 200) await expectProblem(res, [400]);
       }
     });

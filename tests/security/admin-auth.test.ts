@@ -1,13 +1,15 @@
 /**
- * Admin authentication: every admin route of every function refuses a missing, wrong or malformed
- * token (401 problem+json with `WWW-Authenticate: Bearer`), a function without ADMIN_TOKEN refuses
- * everyone, and no source compares a secret with `===` (a check of the code, since a timing
- * difference cannot be asserted reliably in a test).
+ * Admin authentication: every admin route of every function needs a staff token (web's, for that
+ * function) whose role allows it. A missing, wrong, malformed or foreign credential gets 401
+ * problem+json with `WWW-Authenticate: Bearer`; a lesser role gets 403; the shared admin token is
+ * refused unless ADMIN_TOKEN (break-glass) is configured. No source compares a secret with `===`
+ * (a check of the code, since a timing difference cannot be asserted reliably in a test).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { StaffRole } from '@stockflow/contracts';
 import { secretsEqual } from '@stockflow/kit';
-import { testEnv } from '@stockflow/kit/testing';
+import { staffToken, testEnv } from '@stockflow/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/catalog/src/app.ts';
 import { inventory } from '../../functions/inventory/src/app.ts';
@@ -19,71 +21,111 @@ const ADMIN_TOKEN = 'k7Qm2vX9pL4sT8wZ1cB6nR3yH5dF0gJa';
 const ROOT = join(import.meta.dirname, '../..');
 const HEX = '0'.repeat(64);
 
-const ADMIN_ROUTES = {
+/** Every admin route and the least role it needs (docs/api.md says the same). */
+const ADMIN_ROUTES: Record<
+  'catalog' | 'inventory' | 'orders' | 'ledger',
+  Array<[string, string, StaffRole]>
+> = {
   catalog: [
-    ['POST', '/products'],
-    ['PATCH', '/products/p-1'],
-    ['POST', '/products/p-1/archive'],
+    ['POST', '/products', 'manager'],
+    ['PATCH', '/products/p-1', 'manager'],
+    ['POST', '/products/p-1/archive', 'manager'],
   ],
   inventory: [
-    ['GET', '/stock'],
-    ['GET', '/stock?low=true'],
-    ['PATCH', '/stock/p-1'],
-    ['POST', '/stock/p-1/adjustments'],
+    ['GET', '/stock', 'viewer'],
+    ['GET', '/stock?low=true', 'viewer'],
+    ['PATCH', '/stock/p-1', 'clerk'],
+    ['POST', '/stock/p-1/adjustments', 'clerk'],
   ],
   orders: [
-    ['GET', '/'],
-    ['POST', '/o-1/ship'],
+    ['GET', '/', 'viewer'],
+    ['POST', '/o-1/ship', 'clerk'],
   ],
   ledger: [
-    ['GET', '/events'],
-    ['GET', '/events/stream'],
-    ['GET', '/dead-letters'],
-    ['GET', `/dead-letters/${HEX}`],
-    ['POST', '/dead-letters/replay'],
-    ['POST', `/dead-letters/${HEX}/replay`],
-    ['DELETE', `/dead-letters/${HEX}`],
+    ['GET', '/events', 'viewer'],
+    ['GET', '/events/stream', 'viewer'],
+    ['GET', '/dead-letters', 'viewer'],
+    ['GET', `/dead-letters/${HEX}`, 'viewer'],
+    ['POST', '/dead-letters/replay', 'manager'],
+    ['POST', `/dead-letters/${HEX}/replay`, 'manager'],
+    ['DELETE', `/dead-letters/${HEX}`, 'manager'],
   ],
-} as const;
+};
+const BELOW: Record<StaffRole, StaffRole | undefined> = {
+  viewer: undefined,
+  clerk: 'viewer',
+  manager: 'clerk',
+};
 
-const WRONG: Array<[string, Record<string, string>]> = [
-  ['no header', {}],
-  ['empty', { authorization: '' }],
-  ['another token', { authorization: 'Bearer x7Qm2vX9pL4sT8wZ1cB6nR3yH5dF0gJa' }],
-  ['a prefix', { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }],
-  ['a longer one', { authorization: `Bearer ${ADMIN_TOKEN}0` }],
-  ['other case', { authorization: `Bearer ${ADMIN_TOKEN.toUpperCase()}` }],
-  ['lowercase scheme', { authorization: `bearer ${ADMIN_TOKEN}` }],
-  ['two spaces', { authorization: `Bearer  ${ADMIN_TOKEN}` }],
-  ['no scheme', { authorization: ADMIN_TOKEN }],
-  ['basic', { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` }],
-  ['two tokens', { authorization: `Bearer ${ADMIN_TOKEN},Bearer ${ADMIN_TOKEN}` }],
-  ['a cookie', { cookie: `token=${ADMIN_TOKEN}` }],
+const WRONG: Array<[string, (fn: string) => Promise<Record<string, string>>]> = [
+  ['no header', async () => ({})],
+  ['empty', async () => ({ authorization: '' })],
+  ['the admin token, break-glass being off', async () => ({ authorization: `Bearer ${ADMIN_TOKEN}` })],
+  [
+    'a token for another function',
+    async (fn) => ({
+      authorization: `Bearer ${await staffToken(fn === 'ledger' ? 'catalog' : 'ledger', 'manager')}`,
+    }),
+  ],
+  [
+    'a token with a flipped signature',
+    async (fn) => ({
+      // A character well inside the signature (the last one may carry only padding bits).
+      authorization: `Bearer ${(await staffToken(fn, 'manager')).replace(/(.)(.{10})$/, (_, c, rest) => `${c === 'A' ? 'B' : 'A'}${rest}`)}`,
+    }),
+  ],
+  ['lowercase scheme', async (fn) => ({ authorization: `bearer ${await staffToken(fn, 'manager')}` })],
+  ['no scheme', async (fn) => ({ authorization: await staffToken(fn, 'manager') })],
+  ['a cookie', async (fn) => ({ cookie: `stockflow_staff=${await staffToken(fn, 'manager')}` })],
 ];
 
 const definitions = { catalog, inventory, orders, ledger };
 
 describe.each(Object.keys(ADMIN_ROUTES) as (keyof typeof ADMIN_ROUTES)[])('%s admin routes', (name) => {
-  const app = definitions[name].create({ env: testEnv(`auth-${name}`, { ADMIN_TOKEN }) }).app;
-  const unconfigured = definitions[name].create({
-    env: testEnv(`auth-none-${name}`, { ADMIN_TOKEN: undefined }),
+  const app = definitions[name].create({ env: testEnv(`auth-${name}`) }).app;
+  const breakGlass = definitions[name].create({
+    env: testEnv(`auth-glass-${name}`, { ADMIN_TOKEN, LOG_LEVEL: 'silent' }),
   }).app;
+  const send = (target: typeof app, method: string, path: string, headers: Record<string, string>) =>
+    target.request(path, {
+      method,
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+    });
 
   it.each(WRONG)('refuse %s with 401 problem+json', async (_label, headers) => {
     for (const [method, path] of ADMIN_ROUTES[name]) {
-      const body = method === 'GET' || method === 'DELETE' ? undefined : '{}';
-      const init = { method, headers: { ...headers, 'content-type': 'application/json' }, body };
-      const res = await app.request(path, init);
+      const res = await send(app, method, path, await headers(name));
       await expectProblem(res, [401]);
       expect(res.headers.get('www-authenticate'), `${method} ${path}`).toBe('Bearer');
     }
   });
 
-  it('refuse everyone, even an empty token, when no ADMIN_TOKEN is configured', async () => {
+  it('refuse a role below the route’s with 403, and admit the route’s own role', async () => {
+    for (const [method, path, role] of ADMIN_ROUTES[name]) {
+      const below = BELOW[role];
+      if (below) {
+        const refused = await send(app, method, path, {
+          authorization: `Bearer ${await staffToken(name, below)}`,
+        });
+        await expectProblem(refused, [403]);
+      }
+      const res = await send(app, method, path, { authorization: `Bearer ${await staffToken(name, role)}` });
+      expect([401, 403], `${method} ${path} as ${role}`).not.toContain(res.status);
+      await res.body?.cancel();
+    }
+  });
+
+  it('admit the break-glass token only where ADMIN_TOKEN is configured, exactly', async () => {
     for (const [method, path] of ADMIN_ROUTES[name]) {
-      for (const authorization of ['Bearer ', 'Bearer undefined', 'Bearer null', `Bearer ${ADMIN_TOKEN}`]) {
-        const res = await unconfigured.request(path, { method, headers: { authorization } });
-        await expectProblem(res, [401]);
+      const res = await send(breakGlass, method, path, { authorization: `Bearer ${ADMIN_TOKEN}` });
+      expect([401, 403], `${method} ${path}`).not.toContain(res.status);
+      await res.body?.cancel();
+      for (const other of [`${ADMIN_TOKEN}0`, ADMIN_TOKEN.slice(0, -1), ADMIN_TOKEN.toUpperCase()]) {
+        await expectProblem(
+          await send(breakGlass, method, path, { authorization: `Bearer ${other}` }),
+          [401],
+        );
       }
     }
   });
@@ -129,6 +171,8 @@ describe('secret comparison', () => {
     'claimed.requestHash !== requestHash',
     // The name and key of a Kubernetes Secret in a manifest, not its value.
     'secret.name === ADMIN_SECRET.name',
+    // The staff member whose role a manager changes is not the manager (ids, not secrets).
+    'props.member.subject !== staff()?.subject',
   ];
 
   it('the check finds a plain compare and leaves presence checks alone', () => {

@@ -13,6 +13,8 @@ import { brokerAudience, serviceAccountSubject, sinkBindingSubject } from '../..
 import { type Stack, type StackOptions, startStack } from '../../packages/mesh/src/runner/stack.ts';
 
 export interface TestStack extends Stack {
+  /** A break-glass admin token each test stack turns on (tests that are not about staff use it). */
+  adminToken: string;
   /** POSTs one CloudEvent in binary mode to the broker ingress; resolves with the answer's status. */
   publish(event: {
     type: string;
@@ -41,10 +43,12 @@ function senderOf(stack: Stack, source: string): string | undefined {
 export async function startTestStack(options: Partial<StackOptions> = {}): Promise<TestStack> {
   const lines: string[] = [];
   const live = Boolean(process.env.STACK_LOGS);
+  const adminToken = randomBytes(24).toString('base64url');
   const stack = await startStack({
     port: 0,
     brokerPort: 0,
-    adminToken: randomBytes(24).toString('base64url'),
+    issuerPort: 0,
+    adminToken,
     projectId: `stockflow-system-${randomUUID().slice(0, 8)}`,
     logLevel: live ? 'debug' : 'info',
     readyTimeoutMs: 90_000,
@@ -61,6 +65,7 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
   });
   return {
     ...stack,
+    adminToken: stack.adminToken ?? adminToken,
     async publish(event) {
       const headers: Record<string, string> = {
         'ce-specversion': '1.0',

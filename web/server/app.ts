@@ -1,7 +1,8 @@
 /**
- * @module The `web` function: serves the SPA and forwards `/api/<function>/…` to the functions. It
- * owns no data and never opens a database; its headers hold the browser to a strict
- * Content-Security-Policy (the built SPA needs nothing inline).
+ * @module The `web` function: serves the SPA, signs staff in (the backend-for-frontend: staff/) and
+ * forwards `/api/<function>/…` to the functions. The only data it owns are staff role bindings (its
+ * own database); its headers hold the browser to a strict Content-Security-Policy (the built SPA
+ * needs nothing inline).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import * as z from 'zod/mini';
 import { clientKey } from './client-address.ts';
 import { browserScheme, FUNCTIONS, forwardToFunctions, type Upstreams } from './proxy.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
+import { mountStaff, staffEnv } from './staff/index.ts';
 import { mountSpa } from './static.ts';
 
 /**
@@ -65,6 +67,7 @@ export const web = defineFunction({
     TRUSTED_PROXY_HOPS: z._default(envInt({ min: 0, max: 10 }), 0),
     /** Order event streams one client may hold open at once through this instance (0: no cap). */
     ORDER_STREAMS_PER_CLIENT: z._default(envInt({ min: 0 }), 10),
+    ...staffEnv,
   },
   routes(app, rt) {
     app.use(
@@ -101,8 +104,10 @@ export const web = defineFunction({
       what: 'order event streams from one client',
     });
     app.get('/api/orders/:id/events', streamsPerClient.handler);
-    app.all('/api', forwardToFunctions(upstreams));
-    app.all('/api/*', forwardToFunctions(upstreams));
+    const staffAuthorization = mountStaff(app, { config: rt.config, db: () => rt.db(), log: rt.log });
+    const forward = forwardToFunctions(upstreams, { staffAuthorization });
+    app.all('/api', forward);
+    app.all('/api/*', forward);
     const root = rt.config.STATIC_DIR ?? builtSpa();
     const { indexFound } = mountSpa(app, root);
     if (!indexFound) rt.log.warn('no built SPA: client routes answer 503', { root });

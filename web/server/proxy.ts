@@ -22,6 +22,7 @@ import { ORDER_TOKEN_COOKIE } from '@stockflow/contracts';
 import { type AppEnv, formatTraceparent, logScope, notFound, Problem } from '@stockflow/kit';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
+import type { StaffAuthorization } from './staff/index.ts';
 
 /** The functions web forwards to, each from `UPSTREAM_<NAME>`. */
 export const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger'] as const;
@@ -112,8 +113,14 @@ export function browserScheme(url: URL, forwardedProto: string | undefined): 'ht
   return url.protocol === 'https:' ? 'https' : 'http';
 }
 
-/** The handler for `/api/:function/*`. */
-export function forwardToFunctions(upstreams: Upstreams) {
+/**
+ * The handler for `/api/:function/*`. For a signed-in staff member, `staffAuthorization` gives the
+ * staff token the function gets instead of the browser's `Authorization`.
+ */
+export function forwardToFunctions(
+  upstreams: Upstreams,
+  options: { staffAuthorization?: StaffAuthorization } = {},
+) {
   return async function forwardToFunction(c: Context<AppEnv>): Promise<Response> {
     const url = new URL(c.req.url);
     const match = /^\/api\/([^/]+)(\/.*)?$/.exec(url.pathname);
@@ -137,6 +144,8 @@ export function forwardToFunctions(upstreams: Upstreams) {
       if (value !== undefined) headers[header] = value;
     }
     // This hop's span, in the caller's trace (or the trace the kit started for this request).
+    const staff = await options.staffAuthorization?.(c, name);
+    if (staff) headers.authorization = staff;
     const trace = logScope.getStore()?.trace;
     if (trace) headers.traceparent = formatTraceparent(trace);
     const cookies = (FUNCTION_COOKIES[name] ?? [])

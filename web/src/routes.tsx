@@ -29,6 +29,7 @@ export const routes: RouteDefinition[] = [
       { path: '/orders/:id', component: guarded(lazy(() => import('./admin/OrderAdmin.tsx'))) },
       { path: '/events', component: guarded(lazy(() => import('./admin/EventsAdmin.tsx'))) },
       { path: '/dead-letters', component: guarded(lazy(() => import('./admin/DeadLettersAdmin.tsx'))) },
+      { path: '/staff', component: guarded(lazy(() => import('./admin/StaffAdmin.tsx'))) },
     ],
   },
   { path: '*', component: guarded(lazy(() => import('./shop/NotFound.tsx'))) },

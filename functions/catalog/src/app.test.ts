@@ -1,10 +1,10 @@
 import type { Page, Product } from '@stockflow/contracts';
 import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
-import { startFakeSink, testEnv } from '@stockflow/kit/testing';
+import { asStaff, startFakeSink, testEnv } from '@stockflow/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalog } from './app.ts';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const MANAGER = await asStaff('catalog', 'manager');
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
@@ -22,7 +22,7 @@ function start(extra: Record<string, string> = {}) {
       headers: { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const admin = MANAGER;
   return {
     fn,
     send,
@@ -86,7 +86,8 @@ describe('creating products', () => {
       type: 'io.stockflow.product.created',
       source: '/catalog',
       subject: product.id,
-      data: product,
+      // Who made the change (the staff token's subject and name) travels with it.
+      data: { ...product, actor: { subject: 'test-manager', name: 'Test Manager' } },
     });
   });
 
@@ -149,7 +150,7 @@ describe('creating products', () => {
 
   it('answers 415 to a body that is not JSON and 400 to broken JSON', async () => {
     const api = start();
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const admin = MANAGER;
     const text = await api.fn.app.request('/products', {
       method: 'POST',
       headers: { ...admin, 'content-type': 'text/plain' },
@@ -259,7 +260,7 @@ describe('changing and archiving products', () => {
       'io.stockflow.product.created',
       'io.stockflow.product.updated',
     ]);
-    expect(events[1]!.data).toEqual(updated);
+    expect(events[1]!.data).toEqual({ ...updated, actor: { subject: 'test-manager', name: 'Test Manager' } });
   });
 
   it('answers an empty patch with the product unchanged and emits nothing', async () => {

@@ -1,19 +1,21 @@
 /**
  * @module catalog: the products shoppers browse and inventory managers keep. Reads are public;
- * creating, changing and archiving need the admin token, and each is announced as an
- * `io.stockflow.product.*` event committed with the change (transactional outbox).
+ * creating, changing and archiving need a manager, and each is announced as an
+ * `io.stockflow.product.*` event, with its actor, committed with the change (transactional outbox).
  */
 import { randomUUID } from 'node:crypto';
-import { NewProduct, Product, ProductChanges } from '@stockflow/contracts';
+import { type Actor, NewProduct, Product, ProductChanges } from '@stockflow/contracts';
 import {
+  actorOf,
   conflict,
   defineFunction,
   notFound,
   pageLimit,
   readJson,
   readQuery,
-  requireAdmin,
+  requireRole,
   unprocessable,
+  withActor,
 } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import {
@@ -50,7 +52,7 @@ export const catalog = defineFunction({
   events: {},
   routes(app, rt) {
     const store = new CatalogStore(() => rt.db());
-    const admin = requireAdmin(rt.config.ADMIN_TOKEN);
+    const manager = requireRole('manager');
 
     /** The `:id` of a request; ids that cannot exist are simply not found. */
     const productId = (param: string) => {
@@ -58,8 +60,8 @@ export const catalog = defineFunction({
       return param;
     };
 
-    /** Applies a command to a stored product; the change and its event commit together. */
-    const commit = (id: string, command: (product: Product) => ProductChange) =>
+    /** Applies a command to a stored product; the change and its event (with its actor) commit together. */
+    const commit = (id: string, actor: Actor, command: (product: Product) => ProductChange) =>
       rt
         .transact(async (work) => {
           const before = await store.read(work, id);
@@ -67,7 +69,7 @@ export const catalog = defineFunction({
           const { product, event } = command(before);
           if (event) {
             await store.replace(work, before, product);
-            work.emit(event);
+            work.emit(withActor(event, actor));
           }
           return product;
         })
@@ -84,28 +86,28 @@ export const catalog = defineFunction({
 
     app.get('/categories', async (c) => c.json({ items: await store.categories() }));
 
-    app.post('/products', admin, async (c) => {
+    app.post('/products', manager, async (c) => {
       const input = await readJson(c, NewProduct);
       const product = await rt
         .transact(async (work) => {
           const { product, event } = createProduct(randomUUID(), input, now());
           await store.insert(work, product);
-          work.emit(event);
+          work.emit(withActor(event, actorOf(c)));
           return product;
         })
         .catch(asProblem);
       return c.json(product, 201);
     });
 
-    app.patch('/products/:id', admin, async (c) => {
+    app.patch('/products/:id', manager, async (c) => {
       const id = productId(c.req.param('id'));
       const changes = await readJson(c, ProductChanges);
-      return c.json(await commit(id, (product) => changeProduct(product, changes, now())));
+      return c.json(await commit(id, actorOf(c), (product) => changeProduct(product, changes, now())));
     });
 
-    app.post('/products/:id/archive', admin, async (c) => {
+    app.post('/products/:id/archive', manager, async (c) => {
       const id = productId(c.req.param('id'));
-      return c.json(await commit(id, (product) => archiveProduct(product, now())));
+      return c.json(await commit(id, actorOf(c), (product) => archiveProduct(product, now())));
     });
   },
 });

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  type Actor,
   type ImportResult,
   LocationChanges,
   LocationId,
+  type MovementActor,
   MovementQuery,
   NewLocation,
   NewTransfer,
@@ -18,6 +18,7 @@ import {
   TransferState,
 } from '@stockflow/contracts';
 import {
+  actorOf,
   badRequest,
   conflict,
   notFound,
@@ -25,10 +26,11 @@ import {
   pageLimit,
   readJson,
   readQuery,
+  requireRole,
   type StockflowApp,
   unprocessable,
 } from '@stockflow/kit';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import { csvResponse } from './csv.ts';
 import { chunksOf, type ImportRow, previewImport, readImport } from './imports.ts';
@@ -55,12 +57,6 @@ import {
   TransferStateError,
 } from './transfers.ts';
 import type { Command, InventoryState, StockWriter } from './writer.ts';
-
-/**
- * Who an admin request acts as. Today one admin token stands for every admin; staff sign-in (roles,
- * `sub` and name from the verified token) replaces this one function.
- */
-export const adminActor = (_c: Context): Actor => ({ sub: 'admin' });
 
 /** No transfer by that id. */
 class TransferNotFoundError extends Error {
@@ -145,10 +141,10 @@ async function* mapPages<T>(pages: AsyncIterable<T[]>, rows: (record: T) => CsvV
   for await (const page of pages) yield page.flatMap(rows);
 }
 
-const actorName = (actor: Actor) => ('sub' in actor ? actor.sub : `system:${actor.system}`);
+const actorName = (actor: MovementActor) => ('system' in actor ? `system:${actor.system}` : actor.name);
 
 /** One chunk of an import as a command, deduplicated like a consumed event by (file hash, index). */
-function importChunk(fileHash: string, index: number, rows: ImportRow[], actor: Actor): Command {
+function importChunk(fileHash: string, index: number, rows: ImportRow[], actor: MovementActor): Command {
   return {
     event: { source: '/inventory/imports', id: `${fileHash}:${index}`, type: 'io.stockflow.import.chunk' },
     productIds: rows.map((row) => row.productId),
@@ -179,11 +175,15 @@ function importChunk(fileHash: string, index: number, rows: ImportRow[], actor: 
 
 export function mountAdminRoutes(
   app: StockflowApp,
-  { store, writer, admin }: { store: InventoryStore; writer: StockWriter; admin: MiddlewareHandler },
+  { store, writer }: { store: InventoryStore; writer: StockWriter },
 ): void {
-  /** Submits an admin's command (as its actor); the domain's refusals become problems. */
+  // Staff roles (docs/security.md): viewers read, clerks move stock, managers set up locations.
+  const viewer = requireRole('viewer');
+  const clerk = requireRole('clerk');
+  const manager = requireRole('manager');
+  /** Submits a staff member's command (as its actor); the domain's refusals become problems. */
   const submit = (c: Context, command: Omit<Command, 'actor'>) =>
-    writer.submit({ ...command, actor: adminActor(c) }).catch(asProblem);
+    writer.submit({ ...command, actor: actorOf(c) }).catch(asProblem);
 
   /** Moves the transfer `:id` along its saga; answers the transfer. */
   const moveTransfer = async (
@@ -194,9 +194,9 @@ export function mountAdminRoutes(
     return c.json(applied!.transfer);
   };
 
-  app.get('/locations', admin, async (c) => c.json({ items: await store.locations() }));
+  app.get('/locations', viewer, async (c) => c.json({ items: await store.locations() }));
 
-  app.post('/locations', admin, async (c) => {
+  app.post('/locations', manager, async (c) => {
     const request = await readJson(c, NewLocation);
     const applied = await submit(c, {
       productIds: [],
@@ -209,7 +209,7 @@ export function mountAdminRoutes(
     );
   });
 
-  app.patch('/locations/:id', admin, async (c) => {
+  app.patch('/locations/:id', manager, async (c) => {
     const id = c.req.param('id');
     if (!LocationId.safeParse(id).success) throw notFound(`There is no location ${id}.`);
     const changes = await readJson(c, LocationChanges);
@@ -217,7 +217,7 @@ export function mountAdminRoutes(
       .submit({
         productIds: [],
         orderIds: [],
-        actor: adminActor(c),
+        actor: actorOf(c),
         decide: (_state, ctx) => updateLocation(id, changes, ctx),
       })
       .catch((error) => {
@@ -228,22 +228,22 @@ export function mountAdminRoutes(
     return c.json(applied!.locations!.find((location) => location.id === id));
   });
 
-  app.get('/movements', admin, async (c) => {
+  app.get('/movements', viewer, async (c) => {
     const { limit, ...query } = readQuery(c, MovementQuery);
     const pageSize = MovementLimit.safeParse(limit);
     if (!pageSize.success) throw badRequest('limit must be a whole number from 1 to 500.');
     return c.json(await store.movements({ ...query, limit: pageSize.data }));
   });
 
-  app.get('/transfers', admin, async (c) => c.json(await store.transfers(readQuery(c, TransferQuery))));
+  app.get('/transfers', viewer, async (c) => c.json(await store.transfers(readQuery(c, TransferQuery))));
 
-  app.get('/transfers/:id', admin, async (c) => {
+  app.get('/transfers/:id', viewer, async (c) => {
     const transfer = await store.transfer(c.req.param('id'));
     if (!transfer) throw notFound(`No transfer ${c.req.param('id')}.`);
     return c.json(transfer);
   });
 
-  app.post('/transfers', admin, async (c) => {
+  app.post('/transfers', clerk, async (c) => {
     const request = await readJson(c, NewTransfer);
     const id = randomUUID();
     const applied = await submit(c, {
@@ -254,21 +254,21 @@ export function mountAdminRoutes(
     return c.json(applied!.transfer, 201);
   });
 
-  app.post('/transfers/:id/dispatch', admin, (c) =>
+  app.post('/transfers/:id/dispatch', clerk, (c) =>
     moveTransfer(c, (transfer, state, ctx) => dispatchTransfer(transfer, state.stock, ctx)),
   );
 
-  app.post('/transfers/:id/receive', admin, async (c) => {
+  app.post('/transfers/:id/receive', clerk, async (c) => {
     // The body is optional: without it everything arrived as dispatched.
     const receipt = (await c.req.text()) ? await readJson(c, ReceiveTransfer) : {};
     return moveTransfer(c, (transfer, state, ctx) => receiveTransfer(transfer, receipt, state.stock, ctx));
   });
 
-  app.post('/transfers/:id/cancel', admin, (c) =>
+  app.post('/transfers/:id/cancel', clerk, (c) =>
     moveTransfer(c, (transfer, _state, ctx) => cancelTransfer(transfer, ctx)),
   );
 
-  app.get('/reorder', admin, async (c) => {
+  app.get('/reorder', viewer, async (c) => {
     const items: ReorderEntry[] = [];
     for await (const page of store.scan<StockItem>('stock')) {
       for (const item of page) {
@@ -279,7 +279,7 @@ export function mountAdminRoutes(
     return c.json({ items });
   });
 
-  app.get('/export/stock.csv', admin, () =>
+  app.get('/export/stock.csv', viewer, () =>
     csvResponse(
       'stock.csv',
       ['productId', 'locationId', 'onHand', 'reserved', 'available', 'inTransit', 'lowStockThreshold'],
@@ -297,7 +297,7 @@ export function mountAdminRoutes(
     ),
   );
 
-  app.get('/export/movements.csv', admin, (c) => {
+  app.get('/export/movements.csv', viewer, (c) => {
     const { productId, locationId, since } = readQuery(c, MovementQuery);
     return csvResponse(
       'movements.csv',
@@ -332,7 +332,7 @@ export function mountAdminRoutes(
     );
   });
 
-  app.post('/imports', admin, async (c) => {
+  app.post('/imports', clerk, async (c) => {
     const dryRun = readQuery(c, ImportQuery).dryRun === 'true';
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'text/csv') {
@@ -352,7 +352,7 @@ export function mountAdminRoutes(
     if (dryRun) return c.json(result);
     if (result.errors.length) throw unprocessable('The file has errors: nothing was applied.', result);
     if (await store.importApplied(read.fileHash)) return c.json({ ...result, alreadyApplied: true });
-    const actor = adminActor(c);
+    const actor = actorOf(c);
     await Promise.all(
       chunksOf(read.rows).map((rows, index) =>
         writer.submit(importChunk(read.fileHash, index, rows, actor)).catch(asProblem),

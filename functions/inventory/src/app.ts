@@ -3,11 +3,12 @@
  * low-stock threshold), a reservation per order with the locations holding it, transfers between
  * locations, and every onHand change as a movement. It allocates every line of a placed order across
  * locations or none, releases on cancel, commits per shipment, takes goods received from other
- * systems, admins' adjustments, counts and imports; every change goes through one group-committing
- * writer and commits with its movements and the events it causes. The admin routes for locations,
- * movements, transfers and CSV are in admin.ts.
+ * systems, and clerks' adjustments, counts and imports (recorded with their actor); every change goes
+ * through one group-committing writer and commits with its movements and the events it causes. The
+ * staff routes for locations, movements, transfers and CSV are in admin.ts.
  */
 import {
+  type Actor,
   GoodsReceived,
   OrderCancelled,
   OrderPlaced,
@@ -19,22 +20,25 @@ import {
   StockLow,
 } from '@stockflow/contracts';
 import {
+  actorOf,
+  authorize,
   type BaseConfig,
   badRequest,
   type ConsumedEvent,
   defineFunction,
   envInt,
-  isAdmin,
   onEach,
   pageLimit,
   type Runtime,
   readJson,
   readQuery,
-  requireAdmin,
-  unauthorized,
+  requireRole,
+  staffOf,
+  withActor,
 } from '@stockflow/kit';
+import type { Context } from 'hono';
 import * as z from 'zod/mini';
-import { adminActor, asProblem, mountAdminRoutes } from './admin.ts';
+import { asProblem, mountAdminRoutes } from './admin.ts';
 import {
   adjustStock,
   applyProduct,
@@ -184,7 +188,7 @@ export const inventory = defineFunction({
   routes(app, rt) {
     const store = new InventoryStore(() => rt.db());
     const writer = writerOf(rt);
-    const admin = requireAdmin(rt.config.ADMIN_TOKEN);
+    const clerk = requireRole('clerk');
     const levelOf = (id: string, item: StockItem | undefined) =>
       stockLevel(id, item, rt.config.LOW_STOCK_THRESHOLD);
     const availability = (id: string, item: StockItem | undefined) => ({
@@ -192,18 +196,19 @@ export const inventory = defineFunction({
       available: item ? available(item) : 0,
     });
 
-    /** Applies an admin's change to one product's stock; answers its new levels. */
+    /** Applies a clerk's change to one product's stock, as the clerk; answers its new levels. */
     const change = async (
-      c: Parameters<typeof adminActor>[0],
+      c: Context,
       id: string,
       decide: (item: StockItem | undefined, ctx: TransitionContext) => Change,
     ) => {
+      const actor = actorOf(c);
       const applied = await writer
         .submit({
           productIds: [id],
           orderIds: [],
-          actor: adminActor(c),
-          decide: (state, ctx) => decide(state.stock(id), ctx),
+          actor,
+          decide: (state, ctx) => recordActor(decide(state.stock(id), ctx), actor),
         })
         .catch(asProblem);
       return levelOf(id, applied!.items[0]);
@@ -216,9 +221,8 @@ export const inventory = defineFunction({
         const items = await store.items(ids);
         return c.json({ items: ids.map((id) => availability(id, items.get(id))) });
       }
-      if (!isAdmin(c, rt.config.ADMIN_TOKEN)) {
-        throw unauthorized('Listing stock levels needs the admin token; anyone may ask for ?ids=.');
-      }
+      // Anyone may ask for ?ids=; the full listing is staff's.
+      await authorize(c, 'viewer');
       const page = await store.list({ low: query.low === 'true', limit: query.limit, cursor: query.cursor });
       return c.json({
         items: page.items.map((item) => levelOf(item.productId, item)),
@@ -229,10 +233,10 @@ export const inventory = defineFunction({
     app.get('/stock/:productId', async (c) => {
       const id = productId(c.req.param('productId'));
       const item = (await store.items([id])).get(id);
-      return c.json(isAdmin(c, rt.config.ADMIN_TOKEN) ? levelOf(id, item) : availability(id, item));
+      return c.json((await staffOf(c)) ? levelOf(id, item) : availability(id, item));
     });
 
-    app.patch('/stock/:productId', admin, async (c) => {
+    app.patch('/stock/:productId', clerk, async (c) => {
       const id = productId(c.req.param('productId'));
       const { lowStockThreshold } = await readJson(c, Settings);
       return c.json(
@@ -240,18 +244,28 @@ export const inventory = defineFunction({
       );
     });
 
-    app.post('/stock/:productId/adjustments', admin, async (c) => {
+    app.post('/stock/:productId/adjustments', clerk, async (c) => {
       const id = productId(c.req.param('productId'));
       const adjustment = await readJson(c, StockAdjustment);
       return c.json(await change(c, id, (item, ctx) => adjustStock(id, item, adjustment, ctx)));
     });
 
-    app.post('/stock/:productId/counts', admin, async (c) => {
+    app.post('/stock/:productId/counts', clerk, async (c) => {
       const id = productId(c.req.param('productId'));
       const count = await readJson(c, StockCount);
       return c.json(await change(c, id, (item, ctx) => countStock(id, item, count, ctx)));
     });
 
-    mountAdminRoutes(app, { store, writer, admin });
+    mountAdminRoutes(app, { store, writer });
   },
 });
+
+/** A staff change's adjustments name who made them (a stock.low alert it causes is no one's act). */
+function recordActor(change: Change, actor: Actor): Change {
+  return {
+    ...change,
+    events: change.events.map((event) =>
+      event.type === 'io.stockflow.stock.adjusted' ? withActor(event, actor) : event,
+    ),
+  };
+}

@@ -5,11 +5,11 @@
  * writes, the movements (the audit trail of onHand) and the events it causes, or throws a refusal.
  */
 import {
-  type Actor,
   type Allocation,
   DEFAULT_LOCATION_ID,
   type EventData,
   type Location,
+  type MovementActor,
   type MovementReason,
   type OrderLine,
   type Product,
@@ -90,7 +90,7 @@ export interface MovementDraft {
   after: number;
   reference?: string;
   note?: string;
-  actor: Actor;
+  actor: MovementActor;
   at: string;
 }
 
@@ -143,7 +143,7 @@ export interface TransitionContext {
   /** Absent: `priority`. */
   strategy?: AllocationStrategy;
   /** Who asked for the change (recorded on movements); absent: inventory itself. */
-  actor?: Actor;
+  actor?: MovementActor;
 }
 
 export type StockLookup = (productId: string) => StockItem | undefined;
@@ -235,7 +235,7 @@ export function knownLocation(ctx: Pick<TransitionContext, 'locations'>, locatio
   return id;
 }
 
-const systemActor: Actor = { system: 'inventory' };
+const systemActor: MovementActor = { system: 'inventory' };
 
 /** Moves onHand at one location by `delta`, with the movement that records it. */
 export function moveOnHand(

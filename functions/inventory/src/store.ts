@@ -6,7 +6,7 @@
  * InventoryUnit inside a transaction; the API's reads go straight to Firestore.
  */
 import type { DocumentData, DocumentSnapshot, Firestore, Query } from '@google-cloud/firestore';
-import type { Actor, Location, Movement, Page, Transfer } from '@stockflow/contracts';
+import type { Location, Movement, MovementActor, Page, Transfer } from '@stockflow/contracts';
 import { readPage, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import {
@@ -307,7 +307,7 @@ export class InventoryStore {
     return (await (await this.#db()).collection(IMPORTS).doc(fileHash).get()).exists;
   }
 
-  async markImportApplied(fileHash: string, summary: { rows: number; actor: Actor }): Promise<void> {
+  async markImportApplied(fileHash: string, summary: { rows: number; actor: MovementActor }): Promise<void> {
     await (await this.#db())
       .collection(IMPORTS)
       .doc(fileHash)

@@ -4,20 +4,22 @@
  */
 import { EVENTS, type EventType, type OrderLine, type Product, type StockLevel } from '@stockflow/contracts';
 import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
-import { type CloudEventInit, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import { asStaff, type CloudEventInit, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { inventory } from './app.ts';
 import { compareRebuild, rebuildLevels } from './rebuild.ts';
 import { auditStock } from './stock.ts';
 import { InventoryStore } from './store.ts';
 
+/** A break-glass admin token for benchmarks that configure one. */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+/** A clerk's staff token: reads levels, adjusts stock. */
+export const ADMIN = await asStaff('inventory', 'clerk');
 
 export type TestInventory = Awaited<ReturnType<typeof openInventory>>;
 
 /** An inventory function on a fresh database; `close()` it after the test. */
 export async function openInventory(env: Record<string, string> = {}) {
-  const fn = inventory.create({ env: testEnv('inventory', { ADMIN_TOKEN, ...env }) });
+  const fn = inventory.create({ env: testEnv('inventory', env) });
   const store = new InventoryStore(() => fn.rt.db());
   return {
     fn,

@@ -8,7 +8,7 @@
  * caller is answered once its group has committed.
  */
 
-import type { Actor } from '@stockflow/contracts';
+import type { MovementActor } from '@stockflow/contracts';
 import { type ConsumedEvent, type LogScope, logScope, type Runtime, unavailable } from '@stockflow/kit';
 import type { AllocationStrategy, Change, TransitionContext } from './stock.ts';
 import { InventoryUnit } from './store.ts';
@@ -30,7 +30,7 @@ export interface Command {
   /** The transfer documents it reads (their products come with them). */
   transferIds?: readonly string[];
   /** Who asked (recorded on its movements); absent: inventory itself, for consumed events. */
-  actor?: Actor;
+  actor?: MovementActor;
   /** Decides the change on the group's state so far; if it throws, this command alone fails. */
   decide(state: InventoryState, ctx: TransitionContext): Change;
 }

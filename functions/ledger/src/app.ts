@@ -10,11 +10,11 @@
 import { PUBLISHERS } from '@stockflow/contracts';
 import {
   ANY_TYPE,
+  actorOf,
   conflict,
   DEDUPE_RETENTION_MS,
   defineFunction,
   envInt,
-  isAdmin,
   knownTypes,
   notFound,
   onEach,
@@ -24,11 +24,9 @@ import {
   readCloudEvent,
   readJson,
   readQuery,
-  requireAdmin,
-  secretsEqual,
+  requireRole,
   toRecord,
   typeLabel,
-  unauthorized,
 } from '@stockflow/kit';
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
@@ -86,7 +84,8 @@ export const ledger = defineFunction({
   },
   routes(app, rt) {
     const store = storeOf(rt);
-    const admin = requireAdmin(rt.config.ADMIN_TOKEN);
+    const viewer = requireRole('viewer');
+    const manager = requireRole('manager');
 
     /** The `:id` of a request; ids that cannot exist are simply not found. */
     const deadLetterId = (c: Context) => {
@@ -95,23 +94,14 @@ export const ledger = defineFunction({
       return id;
     };
 
-    app.get('/events', admin, async (c) => {
+    app.get('/events', viewer, async (c) => {
       const { since, limit, cursor, ...filter } = readQuery(c, EventsQuery);
       return c.json(await store.listEvents(filter, since ? new Date(since) : undefined, { limit, cursor }));
     });
 
-    // EventSource cannot send headers: the admin token may come as `?token=` (never logged: access
-    // logs carry the path only).
-    app.get('/events/stream', async (c) => {
-      const token = c.req.query('token');
-      const adminToken = rt.config.ADMIN_TOKEN;
-      if (!isAdmin(c, adminToken) && !(adminToken && token && secretsEqual(token, adminToken))) {
-        throw unauthorized('The event stream needs the admin token (Authorization header or ?token=).');
-      }
-      const { type, subject, source } = readQuery(
-        c,
-        z.extend(EventFilterQuery, { token: z.optional(z.string()) }),
-      );
+    // The browser's EventSource sends web's session cookie; web forwards a staff token in the header.
+    app.get('/events/stream', viewer, async (c) => {
+      const { type, subject, source } = readQuery(c, EventFilterQuery);
       return streamEvents(c, store, { type, subject, source }, c.req.header('last-event-id'), rt.log);
     });
 
@@ -137,36 +127,38 @@ export const ledger = defineFunction({
       return c.body(null, 202);
     });
 
-    app.get('/dead-letters', admin, async (c) => {
+    app.get('/dead-letters', viewer, async (c) => {
       const { status, limit, cursor } = readQuery(c, DeadLettersQuery);
       return c.json(await store.listDeadLetters(status, { limit, cursor }));
     });
 
-    app.get('/dead-letters/:id', admin, async (c) => {
+    app.get('/dead-letters/:id', viewer, async (c) => {
       const id = deadLetterId(c);
       const deadLetter = await store.getDeadLetter(id);
       if (!deadLetter) throw notFound(`No dead letter ${id}.`);
       return c.json(deadLetter);
     });
 
-    app.post('/dead-letters/replay', admin, async (c) => {
+    app.post('/dead-letters/replay', manager, async (c) => {
       const { ids } = await readJson(c, BulkReplay);
-      const { replayed, notFound, tooLate } = await store.replayDeadLetters(ids);
+      const { replayed, notFound, tooLate } = await store.replayDeadLetters(ids, actorOf(c));
       if (tooLate.length) throw replayTooLate(tooLate);
       return c.json({ replayed: replayed.map((d) => d.id), notFound }, 202);
     });
 
-    app.post('/dead-letters/:id/replay', admin, async (c) => {
+    app.post('/dead-letters/:id/replay', manager, async (c) => {
       const id = deadLetterId(c);
-      const { replayed, tooLate } = await store.replayDeadLetters([id]);
+      const { replayed, tooLate } = await store.replayDeadLetters([id], actorOf(c));
       if (tooLate.length) throw replayTooLate(tooLate);
       if (!replayed[0]) throw notFound(`No dead letter ${id}.`);
       return c.json(replayed[0], 202);
     });
 
-    app.delete('/dead-letters/:id', admin, async (c) => {
+    app.delete('/dead-letters/:id', manager, async (c) => {
       const id = deadLetterId(c);
       if (!(await store.discardDeadLetter(id))) throw notFound(`No dead letter ${id}.`);
+      // The dead letter is gone: its discarder lives on in the log.
+      rt.log.info('dead letter discarded', { id, actor: actorOf(c) });
       return c.body(null, 204);
     });
   },

@@ -1,10 +1,10 @@
 import { Query } from '@google-cloud/firestore';
 import { PING_TYPE } from '@stockflow/kit';
-import { cloudEventRequest } from '@stockflow/kit/testing';
+import { asStaff, cloudEventRequest } from '@stockflow/kit/testing';
 import { describe, expect, it, vi } from 'vitest';
 import type { LedgerEvent } from './records.ts';
 import { EVENTS, LedgerStore } from './store.ts';
-import { ADMIN, ADMIN_TOKEN, afterTest, startLedger } from './testing.ts';
+import { ADMIN, afterTest, startLedger } from './testing.ts';
 
 type Ledger = ReturnType<typeof startLedger>;
 type Page = { items: LedgerEvent[]; nextCursor: string | null };
@@ -211,10 +211,12 @@ function sseReader(res: Response) {
 }
 
 describe('the live stream', () => {
-  it('delivers events recorded after connecting, matching its filter, with ?token=', async () => {
+  it('delivers events recorded after connecting, matching its filter, to staff', async () => {
     const fn = startLedger();
     await send(fn, placed('old', 'o1'));
-    const res = await fn.app.request(`/events/stream?token=${ADMIN_TOKEN}&subject=o1`);
+    const res = await fn.app.request('/events/stream?subject=o1', {
+      headers: await asStaff('ledger', 'viewer'),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const next = sseReader(res);

@@ -25,6 +25,7 @@ const original: EventRecord = {
 };
 
 const base64 = (text: string) => Buffer.from(text).toString('base64');
+const MANAGER = { subject: 'test-manager', name: 'Test Manager' };
 
 function deadLetter(extensions: Record<string, string>): EventRecord {
   return { ...original, ...extensions };
@@ -95,11 +96,12 @@ describe('the dead letter of an event at a destination', () => {
       ReturnType<typeof recordFailure>,
       'duplicate'
     >;
-    const { state: replayed, event } = recordReplay(dead, t1);
+    const { state: replayed, event } = recordReplay(dead, t1, MANAGER);
     expect(replayed).toMatchObject({
       status: 'replayed',
       replays: 1,
       replayedAt: t1,
+      replayedBy: MANAGER,
       lastReplay: t1.toISOString(),
     });
     const { knativearrivaltime: _arrival, ...sent } = original;
@@ -115,7 +117,7 @@ describe('the dead letter of an event at a destination', () => {
     expect(recordFailure(state, first, t1)).toBe('duplicate');
 
     // A second replay at the same instant still gets a later marker.
-    const second = recordReplay(state, t1);
+    const second = recordReplay(state, t1, MANAGER);
     expect(String(second.event.stockflowreplay) > String(event.stockflowreplay)).toBe(true);
     expect(second.state.replays).toBe(2);
   });

@@ -3,6 +3,7 @@
  * read from Knative's error extensions, and the event a replay re-sends.
  */
 import { createHash } from 'node:crypto';
+import type { Actor } from '@stockflow/contracts';
 import type { EventRecord } from '@stockflow/kit';
 
 /** An event as the ledger lists it: `id` is the ledger's own key, `event` the CloudEvent as received. */
@@ -29,6 +30,8 @@ export interface DeadLetterState {
   deadAt: Date;
   replays: number;
   replayedAt: Date | null;
+  /** Who asked for the newest replay (null before the first). */
+  replayedBy: Actor | null;
   /** The marker of the newest replay ('' before the first). */
   lastReplay: string;
   /** The marker of the replay whose failure is shown ('' for the original delivery). */
@@ -164,6 +167,7 @@ export function recordFailure(
       deadAt: now,
       replays: 0,
       replayedAt: null,
+      replayedBy: null,
       lastReplay: '',
       failedReplay: failure.replay,
       event: failure.event,
@@ -186,6 +190,7 @@ export function recordFailure(
 export function recordReplay(
   current: DeadLetterState,
   now: Date,
+  by: Actor,
 ): { state: DeadLetterState; event: EventRecord } {
   const marker = nextReplayMarker(now, current.lastReplay, current.failedReplay);
   return {
@@ -194,6 +199,7 @@ export function recordReplay(
       status: 'replayed',
       replays: current.replays + 1,
       replayedAt: now,
+      replayedBy: by,
       lastReplay: marker,
     },
     event: replayOf(current.event, marker),

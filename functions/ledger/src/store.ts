@@ -11,6 +11,7 @@ import type {
   QueryDocumentSnapshot,
   Timestamp,
 } from '@google-cloud/firestore';
+import type { Actor } from '@stockflow/contracts';
 import {
   DEDUPE_RETENTION_MS,
   dedupeKey,
@@ -258,6 +259,7 @@ export class LedgerStore {
    */
   async replayDeadLetters(
     ids: readonly string[],
+    by: Actor,
   ): Promise<{ replayed: DeadLetter[]; notFound: string[]; tooLate: TooLate[] }> {
     const unique = [...new Set(ids)];
     return this.#rt.transact(async ({ tx, db, emitRecord }) => {
@@ -273,7 +275,7 @@ export class LedgerStore {
       });
       if (tooLate.length) return { replayed, notFound, tooLate };
       for (const snapshot of found) {
-        const { state, event } = recordReplay(fromDeadLetterDoc(snapshot), now);
+        const { state, event } = recordReplay(fromDeadLetterDoc(snapshot), now, by);
         emitRecord(event);
         tx.set(snapshot.ref, this.#toDeadLetterDoc(state));
         replayed.push(showDeadLetter(snapshot.id, state));
@@ -381,6 +383,7 @@ function fromDeadLetterDoc(doc: DocumentSnapshot): DeadLetterState {
     deadAt: date(data.deadAt)!,
     replays: data.replays,
     replayedAt: date(data.replayedAt),
+    replayedBy: data.replayedBy ?? null,
     lastReplay: data.lastReplay ?? '',
     failedReplay: data.failedReplay ?? '',
     event: JSON.parse(data.event as string) as EventRecord,

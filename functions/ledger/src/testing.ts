@@ -2,12 +2,12 @@
  * @module Test helpers for the ledger: an instance on its own emulator database, admin requests,
  * and Knative-shaped dead-letter deliveries.
  */
-import { type CloudEventInit, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import { asStaff, type CloudEventInit, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { afterEach } from 'vitest';
 import { ledger } from './app.ts';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
+/** A manager's staff token: reads everything, replays and discards dead letters. */
+export const ADMIN = await asStaff('ledger', 'manager');
 
 const running: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,11 +1,12 @@
 import { FieldValue } from '@google-cloud/firestore';
 import type { Order, Page, PlacedOrder, Product } from '@stockflow/contracts';
 import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
-import { cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import { cloudEventRequest, staffToken, testEnv } from '@stockflow/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { orders } from './app.ts';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** A clerk's staff token: reads every order, ships and cancels them. */
+const ADMIN_TOKEN = await staffToken('orders', 'clerk');
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,6 +1,7 @@
 /**
  * @module orders: shoppers place orders (with an optional Idempotency-Key) and follow them with the
- * order's token; admins list and ship them. Every change commits with the events it causes. Stock
+ * order's token; staff read every order (viewer), clerks cancel and ship them (the events name the
+ * clerk). Every change commits with the events it causes. Stock
  * decisions come from inventory's events, product facts from a projection of catalog's events.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,8 +12,10 @@ import {
   type PlacedOrder,
   PlaceOrder,
   Product,
+  type StaffRole,
 } from '@stockflow/contracts';
 import {
+  authorize,
   badRequest,
   bearerToken,
   conflict,
@@ -23,9 +26,11 @@ import {
   pageLimit,
   readJson,
   readQuery,
-  requireAdmin,
-  secretsEqual,
+  requireRole,
+  type StaffActor,
+  staffOf,
   unprocessable,
+  withActor,
 } from '@stockflow/kit';
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
@@ -141,42 +146,50 @@ export const orders = defineFunction({
   events: orderEvents,
   routes(app, rt) {
     const store = new OrdersStore(() => rt.db());
-    const adminToken = rt.config.ADMIN_TOKEN;
-    const admin = requireAdmin(adminToken);
-
-    const isAdminToken = (credential: string) => Boolean(adminToken && secretsEqual(credential, adminToken));
+    /**
+     * Who asks about an order: a staff member whose role allows `role` (a lesser one is refused with
+     * 403), or else whoever holds the credential (the order's token, from the Authorization header
+     * or the order's cookie, checked against the order).
+     */
+    type Asker = { staff: StaffActor } | { credential: string | undefined };
+    const askerOf = async (c: Context, role: StaffRole, credential = orderCredential(c)): Promise<Asker> =>
+      (await staffOf(c)) ? { staff: await authorize(c, role) } : { credential };
     const ttlDays = rt.config.ORDER_TOKEN_TTL_DAYS;
     const expiryOf = (stored: StoredOrder) =>
       tokenExpiry(stored.order.createdAt, ttlDays, stored.tokenExpiresAt);
-    /** True when `credential` is this order's unexpired token, or the admin token. */
-    const opens = (stored: StoredOrder, credential: string | undefined) =>
-      credential !== undefined &&
-      (isAdminToken(credential) ||
-        (tokenMatches(credential, stored.tokenHash) && Date.parse(expiryOf(stored)) > Date.now()));
+    /** True for staff, or when the asker holds this order's unexpired token. */
+    const opens = (stored: StoredOrder, asker: Asker) =>
+      'staff' in asker ||
+      (asker.credential !== undefined &&
+        tokenMatches(asker.credential, stored.tokenHash) &&
+        Date.parse(expiryOf(stored)) > Date.now());
     /** The same answer whether the order does not exist or the credential does not open it. */
     const hidden = (id: string) => notFound(`No order ${id} for this token.`);
 
-    /** The order `:id` if the credential opens it; 404 otherwise. */
-    const openOrder = async (c: Context, credential: string | undefined): Promise<StoredOrder> => {
+    /** The order `:id` if the asker may read it; 404 otherwise. */
+    const openOrder = async (c: Context, asker: Asker): Promise<StoredOrder> => {
       const id = c.req.param('id')!;
       const stored = Product.shape.id.safeParse(id).success ? await store.find(id) : undefined;
-      if (!stored || !opens(stored, credential)) throw hidden(id);
+      if (!stored || !opens(stored, asker)) throw hidden(id);
       return stored;
     };
 
-    /** Applies a command to the order `:id` in one transaction, if `credential` opens the order. */
-    const change = (
-      c: Context,
-      credential: string | undefined,
-      command: (order: Order, at: string) => OrderChange,
-    ) => {
+    /**
+     * Applies a command to the order `:id` in one transaction, if the asker opens the order; a
+     * staff member's events name them.
+     */
+    const change = (c: Context, asker: Asker, command: (order: Order, at: string) => OrderChange) => {
       const id = c.req.param('id')!;
       if (!Product.shape.id.safeParse(id).success) throw hidden(id);
       return rt
         .transact(async (work) => {
           const stored = await store.read(work, id);
-          if (!stored || !opens(stored, credential)) throw hidden(id);
-          return store.commit(work, stored, command(stored.order, now()));
+          if (!stored || !opens(stored, asker)) throw hidden(id);
+          const next = command(stored.order, now());
+          const { subject, name } = 'staff' in asker ? asker.staff : {};
+          const events =
+            subject && name ? next.events.map((e) => withActor(e, { subject, name })) : next.events;
+          return store.commit(work, stored, { ...next, events });
         })
         .catch(asProblem);
     };
@@ -241,17 +254,18 @@ export const orders = defineFunction({
       return c.json(placedView(order, token, tokenExpiresAt), 202);
     });
 
-    app.get('/', admin, async (c) => c.json(await store.list(readQuery(c, ListQuery))));
+    app.get('/', requireRole('viewer'), async (c) => c.json(await store.list(readQuery(c, ListQuery))));
 
-    app.get('/:id', async (c) => c.json((await openOrder(c, orderCredential(c))).order));
+    app.get('/:id', async (c) => c.json((await openOrder(c, await askerOf(c, 'viewer'))).order));
 
     /**
      * Exchanges the token of a kept order link (its fragment, or an old link's `?token=`) for the
-     * order's cookie, sent in the Authorization header; answers the order.
+     * order's cookie, sent in the Authorization header; answers the order. Only an order's own token
+     * is exchanged: a staff token opens nothing here.
      */
     app.post('/:id/session', async (c) => {
       const token = bearerToken(c);
-      const stored = await openOrder(c, token && !isAdminToken(token) ? token : undefined);
+      const stored = await openOrder(c, { credential: token });
       setOrderCookie(c, stored.order.id, token!, expiryOf(stored));
       return c.json(stored.order);
     });
@@ -263,7 +277,7 @@ export const orders = defineFunction({
     });
     app.get('/:id/events', streamsPerOrder.handler, async (c) => {
       // The token comes in a header or the order's cookie (EventSource sends cookies), never a URL.
-      const stored = await openOrder(c, orderCredential(c));
+      const stored = await openOrder(c, await askerOf(c, 'viewer'));
       // No read starts once the stream or the runtime stopped; the close waits for one in flight.
       let stopped = false;
       let reading: Promise<Order | undefined> | undefined;
@@ -293,18 +307,22 @@ export const orders = defineFunction({
     });
 
     app.post('/:id/cancel', async (c) => {
-      const credential = orderCredential(c);
+      const asker = await askerOf(c, 'clerk');
       // The body is optional: a reason for the timeline (Hono keeps the text for readJson).
       const { reason } = (await c.req.text()) ? await readJson(c, CancelOrder) : {};
-      const by = credential && isAdminToken(credential) ? 'admin' : 'customer';
-      return c.json(await change(c, credential, (order, at) => cancelOrder(order, { by, reason }, at)));
+      const by = 'staff' in asker ? 'admin' : 'customer';
+      return c.json(await change(c, asker, (order, at) => cancelOrder(order, { by, reason }, at)));
     });
 
-    app.post('/:id/ship', admin, async (c) => c.json(await change(c, adminToken, shipOrder)));
+    app.post('/:id/ship', requireRole('clerk'), async (c) =>
+      c.json(await change(c, await askerOf(c, 'clerk'), shipOrder)),
+    );
 
-    app.post('/:id/shipments/:shipmentId/ship', admin, async (c) => {
+    app.post('/:id/shipments/:shipmentId/ship', requireRole('clerk'), async (c) => {
       const shipmentId = c.req.param('shipmentId');
-      return c.json(await change(c, adminToken, (order, at) => shipShipment(order, shipmentId, at)));
+      return c.json(
+        await change(c, await askerOf(c, 'clerk'), (order, at) => shipShipment(order, shipmentId, at)),
+      );
     });
   },
 });

@@ -4,7 +4,7 @@
  * server-owned fields (`id`, `status`, timestamps) can never come from a client.
  */
 import * as z from 'zod/mini';
-import { OrderLine, OrderPlaced, Product, Shortage } from './events.ts';
+import { Actor, OrderLine, OrderPlaced, Product, Shortage } from './events.ts';
 
 /** Text that must not be blank once trimmed. */
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
@@ -206,12 +206,12 @@ export const MovementReason = z.enum([
 ]);
 export type MovementReason = z.infer<typeof MovementReason>;
 
-/** Who changed stock: a person (staff sign-in) or a system (a function or partner, by name). */
-export const Actor = z.union([
-  z.object({ sub: z.string().check(z.minLength(1), z.maxLength(200)), name: z.optional(z.string()) }),
+/** Who changed stock: a person (the staff member's subject and name) or a system (a function, by name). */
+export const MovementActor = z.union([
+  Actor,
   z.object({ system: z.string().check(z.minLength(1), z.maxLength(200)) }),
 ]);
-export type Actor = z.infer<typeof Actor>;
+export type MovementActor = z.infer<typeof MovementActor>;
 
 /**
  * `POST /api/inventory/stock/:productId/adjustments`: `locationId` absent means the default
@@ -250,7 +250,7 @@ export const Movement = z.object({
   /** The order, transfer, goods receipt, import or count it came from. */
   reference: z.optional(z.string()),
   note: z.optional(z.string()),
-  actor: Actor,
+  actor: MovementActor,
   at: z.iso.datetime(),
 });
 export type Movement = z.infer<typeof Movement>;
@@ -317,7 +317,7 @@ export const Transfer = z.object({
   discrepancies: z.array(TransferDiscrepancy),
   note: z.optional(z.string()),
   /** When each state was reached, and by whom. */
-  history: z.array(z.object({ state: TransferState, at: z.iso.datetime(), actor: Actor })),
+  history: z.array(z.object({ state: TransferState, at: z.iso.datetime(), actor: MovementActor })),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });

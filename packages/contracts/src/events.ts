@@ -17,6 +17,27 @@ const currency = () => z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code 
 
 export const ProductStatus = z.enum(['active', 'archived']);
 
+/**
+ * Staff roles, each allowed what the one before it is: `viewer` reads everything admin, `clerk` also
+ * moves stock (adjustments, receiving, shipping, cancelling), `manager` also keeps the catalog and
+ * prices, dead letters and replays, and staff roles.
+ */
+export const STAFF_ROLES = ['viewer', 'clerk', 'manager'] as const;
+export const StaffRole = z.enum(STAFF_ROLES);
+export type StaffRole = z.infer<typeof StaffRole>;
+
+/**
+ * Who made an admin change: the signed-in person's subject (the identity provider's `sub`, or
+ * `break-glass` for the shared admin token) and display name. Optional in every event that may carry
+ * it (added in a compatible way: older events have none, older consumers ignore it).
+ */
+export const Actor = z.object({
+  subject: z.string().check(z.minLength(1), z.maxLength(256)),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+export type Actor = z.infer<typeof Actor>;
+const withActor = { actor: z.optional(Actor) };
+
 /** A product as catalog publishes it. `version` grows with every change (projections keep the newest). */
 export const Product = z.object({
   id: id(),
@@ -33,6 +54,9 @@ export const Product = z.object({
   updatedAt: z.iso.datetime(),
 });
 export type Product = z.infer<typeof Product>;
+
+/** A product event's data: the product, and who changed it. */
+export const ProductEventData = z.extend(Product, withActor);
 
 export const OrderLine = z.object({ productId: id(), quantity: positiveInt() });
 export type OrderLine = z.infer<typeof OrderLine>;
@@ -53,10 +77,12 @@ export const OrderPlaced = z.object({
   totalCents: nonNegativeInt(),
 });
 export const OrderRef = z.object({ orderId: id() });
+export const OrderShipped = z.object({ orderId: id(), ...withActor });
 export const OrderRejected = z.object({ orderId: id(), shortages: z.array(Shortage) });
 export const OrderCancelled = z.object({
   orderId: id(),
   reason: z.optional(z.string().check(z.maxLength(500))),
+  ...withActor,
 });
 
 /** Which location holds how much of a product for an order (a line may be split over locations). */
@@ -99,6 +125,7 @@ export const StockAdjusted = z.object({
   onHand: nonNegativeInt(),
   reserved: nonNegativeInt(),
   available: nonNegativeInt(),
+  ...withActor,
 });
 export const StockLow = z.object({
   productId: id(),
@@ -140,17 +167,17 @@ export type Producer = Publisher | Partner;
  */
 export const EVENTS = {
   'io.stockflow.product.created': {
-    data: Product,
+    data: ProductEventData,
     producer: 'catalog',
     description: 'A product was added to the catalog. Data: the product (version 1).',
   },
   'io.stockflow.product.updated': {
-    data: Product,
+    data: ProductEventData,
     producer: 'catalog',
     description: 'A product changed (name, price, ...). Data: the whole product; keep the highest version.',
   },
   'io.stockflow.product.archived': {
-    data: Product,
+    data: ProductEventData,
     producer: 'catalog',
     description: 'A product was withdrawn from sale: no new orders for it. Data: the product, archived.',
   },
@@ -177,7 +204,7 @@ export const EVENTS = {
       'so whatever is or will be reserved for it must be released.',
   },
   'io.stockflow.order.shipped': {
-    data: OrderRef,
+    data: OrderShipped,
     producer: 'orders',
     description: 'The order left the warehouse: its reservation becomes a stock movement.',
   },

@@ -21,6 +21,7 @@ import {
   SenderVerifier,
   type SenderVerifierOptions,
 } from './sender.ts';
+import { createStaffAuth, type StaffVariables } from './staff.ts';
 import { LazyMetrics } from './telemetry.ts';
 import { TokenFile } from './token-file.ts';
 import { parseTraceparent } from './trace.ts';
@@ -34,7 +35,7 @@ export interface AppEnv {
      * one pattern (web's `/api/*` sets `/api/<function>/*`); it must come from a bounded set.
      */
     route?: string;
-  };
+  } & StaffVariables;
 }
 
 export type StockflowApp = Hono<AppEnv>;
@@ -188,7 +189,20 @@ function buildApp<C>(
 ): StockflowApp {
   const app = new Hono<AppEnv>();
 
+  const config = rt.config as BaseConfig;
+  const staffAuth = createStaffAuth({
+    audience: rt.name,
+    jwks: config.STAFF_JWKS,
+    adminToken: config.ADMIN_TOKEN,
+    log: rt.log,
+  });
+  if (config.ADMIN_TOKEN) rt.log.warn('break-glass ADMIN_TOKEN is configured: every use is logged');
+
   app.use(requestId());
+  app.use(async function staffIdentity(c, next) {
+    c.set('staffAuth', staffAuth);
+    await next();
+  });
   app.use(async function traceAndLog(c, next) {
     const span = rt.tracing.startSpan(c.req.method, {
       parent: parseTraceparent(c.req.header('traceparent')),

@@ -1,11 +1,10 @@
 /**
- * @module Admin authentication: a bearer token compared in constant time, refused with problem+json.
- * (Hono's bearer-auth middleware answers plain text and cannot tell a handler "admin or not" for
- * routes that show more to admins, so this is the ten lines it would have been.)
+ * @module Bearer credentials: reading `Authorization: Bearer` and comparing secrets in constant time.
+ * (Hono's bearer-auth middleware answers plain text and cannot tell a handler "staff or not" for
+ * routes that show more to staff; staff.ts builds the roles on these.)
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Context, MiddlewareHandler } from 'hono';
-import { unauthorized } from './problem.ts';
+import type { Context } from 'hono';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -25,18 +24,4 @@ export function parseBearer(header: string | undefined): string | undefined {
 /** The bearer token of a request, or undefined when the header is absent or malformed. */
 export function bearerToken(c: Context): string | undefined {
   return parseBearer(c.req.header('authorization'));
-}
-
-/** True when the request carries the admin token. False when none is configured. */
-export function isAdmin(c: Context, adminToken: string | undefined): boolean {
-  const token = bearerToken(c);
-  return Boolean(adminToken && token && secretsEqual(token, adminToken));
-}
-
-/** Refuses (401) any request without the admin token. */
-export function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
-  return async function requireAdminToken(c, next) {
-    if (!isAdmin(c, adminToken)) throw unauthorized('This operation needs the admin token.');
-    await next();
-  };
 }

@@ -7,7 +7,7 @@ export {
   type StockflowApp,
   type StockflowFunction,
 } from './app.ts';
-export { bearerToken, isAdmin, parseBearer, requireAdmin, secretsEqual } from './auth.ts';
+export { bearerToken, parseBearer, secretsEqual } from './auth.ts';
 export { type EventRecord, readCloudEvent, SinkError, sendEvent, toRecord } from './cloudevents.ts';
 export { type BaseConfig, baseEnv, ConfigError, envInt, parseEnv } from './config.ts';
 export {
@@ -59,5 +59,21 @@ export {
   serviceAccountSubject,
 } from './sender.ts';
 export { runFunction, type Serving, serveFunction } from './serve.ts';
+export {
+  actorOf,
+  authorize,
+  BREAK_GLASS_SUBJECT,
+  createStaffAuth,
+  requireRole,
+  roleAllows,
+  STAFF_TOKEN_ALGORITHM,
+  STAFF_TOKEN_ISSUER,
+  STAFF_TOKEN_TTL_SECONDS,
+  type StaffActor,
+  type StaffAuth,
+  signStaffToken,
+  staffOf,
+  withActor,
+} from './staff.ts';
 export { DEFAULT_TOKEN_FILE, TokenFile } from './token-file.ts';
 export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from './trace.ts';

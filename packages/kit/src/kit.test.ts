@@ -4,6 +4,7 @@ import { OUTBOX_COLLECTION } from './outbox.ts';
 import { INBOX_COLLECTION } from './runtime.ts';
 import { counterFunction } from './testing/counter-function.ts';
 import {
+  asStaff,
   cloudEventRequest,
   deliveryHeaders,
   type FakeSink,
@@ -11,7 +12,7 @@ import {
   testEnv,
 } from './testing/index.ts';
 
-const ADMIN = { authorization: 'Bearer test-admin-token-0123456789' };
+const ADMIN = await asStaff('counter', 'manager');
 const fast = { baseDelayMs: 20, maxDelayMs: 200, sweepGraceMs: 0 };
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from './emulator.ts';
-import { startFakeSink, testEnv } from './testing/index.ts';
+import { asStaff, startFakeSink, testEnv } from './testing/index.ts';
 
 const main = fileURLToPath(new URL('./testing/counter-main.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -42,7 +42,7 @@ describe('a function process', () => {
       });
       const inFlight = fetch(`${base}/counters`, {
         method: 'POST',
-        headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' },
+        headers: { ...(await asStaff('counter', 'manager')), 'content-type': 'application/json' },
         body: JSON.stringify({ counter: 'c1', by: 1 }),
       });
       await new Promise((resolve) => setTimeout(resolve, 200));

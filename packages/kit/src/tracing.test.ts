@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterFunction } from './testing/counter-function.ts';
-import { cloudEventRequest, startFakeSink, startOtlpCollector, testEnv } from './testing/index.ts';
+import { asStaff, cloudEventRequest, startFakeSink, startOtlpCollector, testEnv } from './testing/index.ts';
+
+const MANAGER = await asStaff('counter', 'manager');
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -30,7 +32,7 @@ describe('OpenTelemetry traces', () => {
     const res = await producer.app.request('/counters', {
       method: 'POST',
       headers: {
-        authorization: 'Bearer test-admin-token-0123456789',
+        ...MANAGER,
         'content-type': 'application/json',
         traceparent: `00-${traceId}-b7ad6b7169203331-01`,
       },
@@ -81,7 +83,7 @@ describe('OpenTelemetry traces', () => {
     await fn.app.request('/counters', {
       method: 'POST',
       headers: {
-        authorization: 'Bearer test-admin-token-0123456789',
+        ...MANAGER,
         'content-type': 'application/json',
         traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
       },

@@ -159,8 +159,12 @@ const EnvVar = z.object({
   value: z.optional(z.string()),
   valueFrom: z.optional(
     z.object({
-      secretKeyRef: z.optional(z.object({ name: z.string(), key: z.string() })),
-      configMapKeyRef: z.optional(z.object({ name: z.string(), key: z.string() })),
+      secretKeyRef: z.optional(
+        z.object({ name: z.string(), key: z.string(), optional: z.optional(z.boolean()) }),
+      ),
+      configMapKeyRef: z.optional(
+        z.object({ name: z.string(), key: z.string(), optional: z.optional(z.boolean()) }),
+      ),
     }),
   ),
 });

@@ -1,96 +1,89 @@
 /**
- * @module The inventory managers' area: asks for the admin token once per browser session, checks
- * it, and keeps it until sign-out (or until a function refuses it, when it is asked for again).
+ * @module The staff area: asks web who is signed in, offers the sign-in (web's OpenID Connect flow,
+ * a navigation) to nobody, shows the person and their role, and only the screens their role uses.
+ * The API refuses the rest anyway; hiding is for clarity, not for safety.
  */
-import { A, type RouteSectionProps } from '@solidjs/router';
-import { createSignal, Show } from 'solid-js';
-import { Field } from '../components/Field.tsx';
-import { ErrorNotice } from '../components/States.tsx';
-import { adminToken, signIn, signOut } from '../lib/admin-session.ts';
-import { checkAdminToken } from '../lib/api.ts';
+import { A, type RouteSectionProps, useLocation } from '@solidjs/router';
+import { Match, onMount, Switch } from 'solid-js';
+import { Loading } from '../components/States.tsx';
+import { loadStaff, signInHref, signOut, staff } from '../lib/admin-session.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 
 export default function AdminLayout(props: RouteSectionProps) {
+  onMount(() => {
+    if (staff() === undefined) void loadStaff();
+  });
   return (
-    <Show when={adminToken()} fallback={<SignIn />}>
-      <div class="admin">
-        <nav class="admin-nav" aria-label="Management">
-          <A href="/admin/products" activeClass="active">
-            Products
-          </A>
-          <A href="/admin/stock" activeClass="active">
-            Stock
-          </A>
-          <A href="/admin/orders" activeClass="active">
-            Orders
-          </A>
-          <A href="/admin/events" activeClass="active">
-            Events
-          </A>
-          <A href="/admin/dead-letters" activeClass="active">
-            Dead letters
-          </A>
-          <button type="button" class="button button-link" onClick={signOut}>
-            Sign out
-          </button>
-        </nav>
-        <div class="admin-content">{props.children}</div>
-      </div>
-    </Show>
+    <Switch>
+      <Match when={staff() === undefined}>
+        <Loading label="Checking who is signed in…" />
+      </Match>
+      <Match when={staff() === null}>
+        <SignIn />
+      </Match>
+      <Match when={staff()?.role === null}>
+        <NoRole />
+      </Match>
+      <Match when={staff()}>
+        {(who) => (
+          <div class="admin">
+            <nav class="admin-nav" aria-label="Management">
+              <A href="/admin/products" activeClass="active">
+                Products
+              </A>
+              <A href="/admin/stock" activeClass="active">
+                Stock
+              </A>
+              <A href="/admin/orders" activeClass="active">
+                Orders
+              </A>
+              <A href="/admin/events" activeClass="active">
+                Events
+              </A>
+              <A href="/admin/dead-letters" activeClass="active">
+                Dead letters
+              </A>
+              <A href="/admin/staff" activeClass="active">
+                Staff
+              </A>
+              <span class="muted admin-who">
+                Signed in as {who().name} ({who().role})
+              </span>
+              <button type="button" class="button button-link" onClick={() => void signOut()}>
+                Sign out
+              </button>
+            </nav>
+            <div class="admin-content">{props.children}</div>
+          </div>
+        )}
+      </Match>
+    </Switch>
   );
 }
 
 function SignIn() {
   usePageTitle(() => 'Manage the shop');
-  const [token, setToken] = createSignal('');
-  const [error, setError] = createSignal<string>();
-  const [failure, setFailure] = createSignal<unknown>();
-  const [checking, setChecking] = createSignal(false);
-
-  async function submit(event: SubmitEvent) {
-    event.preventDefault();
-    const value = token().trim();
-    setFailure(undefined);
-    if (!value) {
-      setError('Enter the admin token.');
-      return;
-    }
-    setChecking(true);
-    try {
-      if (await checkAdminToken(value)) signIn(value);
-      else setError('This token was not accepted.');
-    } catch (problem) {
-      setFailure(problem);
-    } finally {
-      setChecking(false);
-    }
-  }
-
+  const location = useLocation();
   return (
     <section class="sign-in card" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">Manage the shop</h1>
-      <p class="muted">Enter the admin token. It is kept for this browser tab until you sign out.</p>
-      <form class="form" onSubmit={submit} noValidate>
-        <Field label="Admin token" error={error()}>
-          {(control) => (
-            <input
-              {...control}
-              class="input"
-              type="password"
-              autocomplete="current-password"
-              value={token()}
-              onInput={(event) => {
-                setToken(event.currentTarget.value);
-                setError(undefined);
-              }}
-            />
-          )}
-        </Field>
-        <Show when={failure()}>{(problem) => <ErrorNotice error={problem()} />}</Show>
-        <button type="submit" class="button button-primary" disabled={checking()}>
-          {checking() ? 'Checking…' : 'Sign in'}
-        </button>
-      </form>
+      <p class="muted">Staff sign in with their own account; what you may do depends on your role.</p>
+      <a class="button button-primary" href={signInHref(location.pathname)} rel="external">
+        Sign in
+      </a>
+    </section>
+  );
+}
+
+function NoRole() {
+  usePageTitle(() => 'No role yet');
+  return (
+    <section class="sign-in card" aria-labelledby="no-role-title">
+      <h1 id="no-role-title">No role yet</h1>
+      <p>Signed in as {staff()?.name}, who has no role here yet: ask a manager to give you one.</p>
+      <button type="button" class="button button-secondary" onClick={() => void signOut()}>
+        Sign out
+      </button>
     </section>
   );
 }

@@ -3,10 +3,12 @@
  * delivery failed. A manager replays one, replays a selection, or discards one after confirming;
  * the outcome is shown and the list read again.
  */
+
 import { useSearchParams } from '@solidjs/router';
 import { createSignal, For, Show } from 'solid-js';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import {
   type DeadLetter,
   type DeadLetterStatus,
@@ -106,14 +108,16 @@ export default function DeadLettersAdmin() {
             <For each={STATUSES}>{(s) => <option value={s}>{STATUS_LABEL[s]}</option>}</For>
           </select>
         </div>
-        <button
-          type="button"
-          class="button button-primary"
-          disabled={busy() || selected().size === 0}
-          onClick={replaySelected}
-        >
-          Replay selected{selected().size ? ` (${selected().size})` : ''}
-        </button>
+        <Show when={can('manager')}>
+          <button
+            type="button"
+            class="button button-primary"
+            disabled={busy() || selected().size === 0}
+            onClick={replaySelected}
+          >
+            Replay selected{selected().size ? ` (${selected().size})` : ''}
+          </button>
+        </Show>
       </div>
       <Show when={outcome()}>
         {(result) => {
@@ -262,57 +266,60 @@ function DeadLetterRow(props: {
             <div class="muted">
               replayed {props.letter.replays === 1 ? 'once' : `${props.letter.replays} times`}, last{' '}
               {formatEventTime(at())}
+              {props.letter.replayedBy ? ` by ${props.letter.replayedBy.name}` : ''}
             </div>
           )}
         </Show>
       </td>
       <td class="actions-cell">
-        <Show
-          when={confirming()}
-          fallback={
-            <div class="row-actions">
+        <Show when={can('manager')}>
+          <Show
+            when={confirming()}
+            fallback={
+              <div class="row-actions">
+                <button
+                  type="button"
+                  class="button button-secondary button-small"
+                  disabled={props.busy}
+                  aria-label={`Replay ${name()}`}
+                  onClick={() => props.onReplay()}
+                >
+                  Replay
+                </button>
+                <button
+                  type="button"
+                  class="button button-link danger"
+                  disabled={props.busy}
+                  aria-label={`Discard ${name()}`}
+                  onClick={() => setConfirming(true)}
+                >
+                  Discard
+                </button>
+              </div>
+            }
+          >
+            <span class="confirm">
+              <span>Discard for good?</span>
+              <button
+                type="button"
+                class="button button-danger button-small"
+                disabled={props.busy}
+                onClick={() => {
+                  setConfirming(false);
+                  props.onDiscard();
+                }}
+              >
+                Yes, discard
+              </button>
               <button
                 type="button"
                 class="button button-secondary button-small"
-                disabled={props.busy}
-                aria-label={`Replay ${name()}`}
-                onClick={() => props.onReplay()}
+                onClick={() => setConfirming(false)}
               >
-                Replay
+                Keep
               </button>
-              <button
-                type="button"
-                class="button button-link danger"
-                disabled={props.busy}
-                aria-label={`Discard ${name()}`}
-                onClick={() => setConfirming(true)}
-              >
-                Discard
-              </button>
-            </div>
-          }
-        >
-          <span class="confirm">
-            <span>Discard for good?</span>
-            <button
-              type="button"
-              class="button button-danger button-small"
-              disabled={props.busy}
-              onClick={() => {
-                setConfirming(false);
-                props.onDiscard();
-              }}
-            >
-              Yes, discard
-            </button>
-            <button
-              type="button"
-              class="button button-secondary button-small"
-              onClick={() => setConfirming(false)}
-            >
-              Keep
-            </button>
-          </span>
+            </span>
+          </Show>
         </Show>
       </td>
     </tr>

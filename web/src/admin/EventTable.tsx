@@ -1,5 +1,6 @@
 /**
- * @module A table of ledger events (time recorded, type, subject, source, CloudEvent id); each row
+ * @module A table of ledger events (time recorded, type, subject, source, who made it for a staff
+ * member's change, CloudEvent id); each row
  * opens below itself to show the event's attributes and data. A subject links to the explorer
  * filtered by it.
  */
@@ -26,6 +27,7 @@ export function EventTable(props: {
               <th scope="col">Subject</th>
             </Show>
             <th scope="col">Source</th>
+            <th scope="col">By</th>
             <th scope="col">Id</th>
             <th scope="col" class="actions-cell">
               <span class="visually-hidden">Details</span>
@@ -65,6 +67,9 @@ function EventRow(props: { entry: LedgerEvent; withSubject: boolean }) {
           </td>
         </Show>
         <td class="mono nowrap">{event().source}</td>
+        <td class="nowrap" title={actorOf(event().data)?.subject}>
+          {actorOf(event().data)?.name ?? '—'}
+        </td>
         <td class="mono cell-id" title={event().id}>
           {event().id}
         </td>
@@ -83,11 +88,19 @@ function EventRow(props: { entry: LedgerEvent; withSubject: boolean }) {
       </tr>
       <Show when={open()}>
         <tr class="detail-row" id={detailId()}>
-          <td colSpan={props.withSubject ? 6 : 5}>
+          <td colSpan={props.withSubject ? 7 : 6}>
             <EventDetail event={event()} />
           </td>
         </tr>
       </Show>
     </>
   );
+}
+
+/** The staff member an admin change names (`data.actor`), if the event carries one. */
+export function actorOf(data: unknown): { subject: string; name: string } | undefined {
+  const actor = (data as { actor?: { subject?: unknown; name?: unknown } } | null)?.actor;
+  return actor && typeof actor.name === 'string' && typeof actor.subject === 'string'
+    ? { subject: actor.subject, name: actor.name }
+    : undefined;
 }

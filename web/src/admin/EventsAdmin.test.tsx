@@ -25,9 +25,25 @@ const rowIds = () =>
     .getAllByRole('row')
     .slice(1)
     .filter((row) => !row.classList.contains('detail-row'))
-    .map((row) => within(row).getAllByRole('cell')[4]!.textContent);
+    .map((row) => within(row).getAllByRole('cell')[5]!.textContent);
 
 describe('admin event explorer', () => {
+  it('shows who made an admin change (the event data’s actor)', async () => {
+    const shipped = ledgerEvent(
+      'l-9',
+      {
+        type: 'io.stockflow.order.shipped',
+        subject: 'o-9',
+        source: '/orders',
+        data: { orderId: 'o-9', actor: { subject: 'colin', name: 'Colin Clerk' } },
+      },
+      '2026-11-27T10:00:09.000Z',
+    );
+    renderApp('/admin/events', { staff: 'viewer', ledger: { events: [shipped, other] } });
+    const table = await screen.findByRole('table', { name: 'Recorded events' });
+    expect(await within(table).findByRole('cell', { name: 'Colin Clerk' })).toHaveAttribute('title', 'colin');
+  });
+
   it('lists recorded events newest first, and a row opens to its attributes and data', async () => {
     const { user } = renderApp('/admin', { admin: true, ledger: { events: [placed, reserved, other] } });
     await user.click(await screen.findByRole('link', { name: 'Events' }));

@@ -2,11 +2,13 @@
  * @module One order for managers: customer, lines, timeline, the events of its saga; ship a confirmed
  * order, cancel an open one.
  */
+
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
 import { StatusBadge } from '../components/Badges.tsx';
 import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { OrderEvents } from './OrderEvents.tsx';
@@ -58,7 +60,7 @@ export default function OrderAdmin() {
                   <OrderShortages order={current()} />
                   <OrderTimeline order={current()} />
                   <div class="actions">
-                    <Show when={current().status === 'confirmed'}>
+                    <Show when={can('clerk') && current().status === 'confirmed'}>
                       <button
                         type="button"
                         class="button button-primary"
@@ -68,7 +70,11 @@ export default function OrderAdmin() {
                         {busy() === 'ship' ? 'Shipping…' : 'Mark as shipped'}
                       </button>
                     </Show>
-                    <Show when={current().status === 'pending' || current().status === 'confirmed'}>
+                    <Show
+                      when={
+                        can('clerk') && (current().status === 'pending' || current().status === 'confirmed')
+                      }
+                    >
                       <button
                         type="button"
                         class="button button-danger-outline"

@@ -1,9 +1,11 @@
 /** @module The catalog as managers see it: search, open, archive; a way to add a product. */
+
 import { A } from '@solidjs/router';
 import { createSignal, For, onCleanup, Show } from 'solid-js';
 import { PagedView } from '../components/PagedView.tsx';
 import { ProductImage } from '../components/ProductImage.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import { archiveProduct, listProducts, type Product } from '../lib/api.ts';
 import { formatMoney } from '../lib/money.ts';
 import { usePageTitle } from '../lib/page-title.ts';
@@ -21,9 +23,11 @@ export default function ProductsAdmin() {
     <section aria-labelledby="products-title">
       <div class="page-head">
         <h1 id="products-title">Products</h1>
-        <A href="/admin/products/new" class="button button-primary">
-          New product
-        </A>
+        <Show when={can('manager')}>
+          <A href="/admin/products/new" class="button button-primary">
+            New product
+          </A>
+        </Show>
       </div>
       <div class="filters">
         <label class="visually-hidden" for="admin-product-search">
@@ -48,9 +52,11 @@ export default function ProductsAdmin() {
         noun="products"
         empty={
           <EmptyState title={query() ? 'No products match' : 'No products yet'}>
-            <A href="/admin/products/new" class="button button-primary">
-              Add the first product
-            </A>
+            <Show when={can('manager')}>
+              <A href="/admin/products/new" class="button button-primary">
+                Add the first product
+              </A>
+            </Show>
           </EmptyState>
         }
       >
@@ -111,37 +117,39 @@ function ProductRow(props: { product: Product; onArchived: () => void }) {
       <td>{props.product.category ?? '—'}</td>
       <td class="num">{formatMoney(props.product.priceCents, props.product.currency)}</td>
       <td class="actions-cell">
-        <Show
-          when={confirming()}
-          fallback={
-            <button
-              type="button"
-              class="button button-link danger"
-              onClick={() => setConfirming(true)}
-              aria-label={`Archive ${props.product.name}`}
-            >
-              Archive
-            </button>
-          }
-        >
-          <span class="confirm">
-            <span>Archive?</span>
-            <button
-              type="button"
-              class="button button-danger button-small"
-              disabled={busy()}
-              onClick={archive}
-            >
-              Yes, archive
-            </button>
-            <button
-              type="button"
-              class="button button-secondary button-small"
-              onClick={() => setConfirming(false)}
-            >
-              No
-            </button>
-          </span>
+        <Show when={can('manager')}>
+          <Show
+            when={confirming()}
+            fallback={
+              <button
+                type="button"
+                class="button button-link danger"
+                onClick={() => setConfirming(true)}
+                aria-label={`Archive ${props.product.name}`}
+              >
+                Archive
+              </button>
+            }
+          >
+            <span class="confirm">
+              <span>Archive?</span>
+              <button
+                type="button"
+                class="button button-danger button-small"
+                disabled={busy()}
+                onClick={archive}
+              >
+                Yes, archive
+              </button>
+              <button
+                type="button"
+                class="button button-secondary button-small"
+                onClick={() => setConfirming(false)}
+              >
+                No
+              </button>
+            </span>
+          </Show>
         </Show>
         <Show when={failure()}>{(error) => <ErrorNotice error={error()} />}</Show>
       </td>

@@ -2,10 +2,12 @@
  * @module Stock levels for managers: on hand, reserved and available per product, low-stock rows
  * highlighted (or shown alone), each adjustable with a reason.
  */
+
 import { A, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import { listProducts, listStock, type StockLevel } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
@@ -107,24 +109,26 @@ function StockRow(props: {
       <td class="num strong">{props.level.available}</td>
       <td class="num">{props.level.lowStockThreshold}</td>
       <td>
-        <Show
-          when={open()}
-          fallback={
-            <button
-              type="button"
-              class="button button-secondary button-small"
-              onClick={() => setOpen(true)}
-              aria-label={`Adjust stock of ${label()}`}
-            >
-              Adjust
-            </button>
-          }
-        >
-          <StockAdjuster
-            productId={props.level.productId}
-            label={`Adjust stock of ${label()}`}
-            onAdjusted={props.onAdjusted}
-          />
+        <Show when={can('clerk')}>
+          <Show
+            when={open()}
+            fallback={
+              <button
+                type="button"
+                class="button button-secondary button-small"
+                onClick={() => setOpen(true)}
+                aria-label={`Adjust stock of ${label()}`}
+              >
+                Adjust
+              </button>
+            }
+          >
+            <StockAdjuster
+              productId={props.level.productId}
+              label={`Adjust stock of ${label()}`}
+              onAdjusted={props.onAdjusted}
+            />
+          </Show>
         </Show>
       </td>
     </tr>

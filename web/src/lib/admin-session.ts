@@ -1,38 +1,62 @@
 /**
- * @module The inventory manager's admin token: asked once, kept in sessionStorage for this tab's
- * session (gone when the tab closes), forgotten on sign-out or when a function refuses it.
+ * @module Who is signed in to the admin area, as web's session says (`GET /auth/me`). The session
+ * itself is an HttpOnly cookie this code never sees: no token lives in JavaScript, storage or a URL.
+ * Signing in is a navigation to web's `/auth/login` (the identity provider's page, then back).
  */
 import { createSignal } from 'solid-js';
 
-const KEY = 'stockflow.adminToken';
+export type StaffRole = 'viewer' | 'clerk' | 'manager';
+const ROLES: readonly StaffRole[] = ['viewer', 'clerk', 'manager'];
 
-function stored(): string | undefined {
+export interface Staff {
+  subject: string;
+  name: string;
+  email?: string;
+  /** null: signed in, but no manager has given this person a role yet. */
+  role: StaffRole | null;
+}
+
+/** undefined: not asked yet; null: nobody signed in (or sign-in is off). */
+const [staff, setStaff] = createSignal<Staff | null | undefined>(undefined);
+
+export { staff };
+
+/** Asks web who is signed in (once per page, and again after a refusal). */
+export async function loadStaff(): Promise<Staff | null> {
   try {
-    return sessionStorage.getItem(KEY) ?? undefined;
+    const res = await fetch('/auth/me', { headers: { accept: 'application/json' } });
+    const who = res.ok ? ((await res.json()) as Staff | null) : null;
+    setStaff(who);
+    return who;
   } catch {
-    return undefined;
+    setStaff(null);
+    return null;
   }
 }
 
-const [token, setToken] = createSignal<string | undefined>(stored());
-
-/** The admin token of this session, if one was given. */
-export const adminToken = token;
-
-export function signIn(value: string): void {
-  try {
-    sessionStorage.setItem(KEY, value);
-  } catch {
-    // Private mode without storage: the token lives as long as the page.
-  }
-  setToken(value);
+/** Whether the signed-in person's role allows what `role` allows (viewer < clerk < manager). */
+export function can(role: StaffRole): boolean {
+  const own = staff()?.role;
+  return own ? ROLES.indexOf(own) >= ROLES.indexOf(role) : false;
 }
 
-export function signOut(): void {
+/** Where the sign-in button goes: web's login, coming back to `returnTo`. */
+export const signInHref = (returnTo: string) => `/auth/login?return=${encodeURIComponent(returnTo)}`;
+
+/** A function refused the session (it expired): ask who is signed in again. */
+export function sessionRefused(): void {
+  void loadStaff();
+}
+
+export async function signOut(): Promise<void> {
   try {
-    sessionStorage.removeItem(KEY);
-  } catch {
-    // Nothing stored.
+    await fetch('/auth/logout', { method: 'POST' });
+  } finally {
+    setStaff(null);
   }
-  setToken(undefined);
+}
+
+/** Forgets who was signed in (tests start each from nobody). */
+export function resetStaff(value: Staff | null | undefined = undefined): void {
+  setStaff(value);
 }

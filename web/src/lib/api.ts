@@ -14,7 +14,7 @@ import type {
   ProductChanges,
   Shortage,
 } from '@stockflow/contracts';
-import { adminToken, signOut } from './admin-session.ts';
+import { type StaffRole, sessionRefused } from './admin-session.ts';
 
 export type { NewProduct, Order, OrderStatus, Page, PlacedOrder, Product, ProductChanges, Shortage };
 
@@ -107,7 +107,8 @@ async function readProblem(res: Response): Promise<ProblemDetails> {
 async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const bearer = options.auth === 'admin' ? adminToken() : options.auth?.token;
+  // Staff calls carry web's session cookie (sent by the browser), never a token of ours.
+  const bearer = options.auth === 'admin' ? undefined : options.auth?.token;
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
   let res: Response;
@@ -128,7 +129,7 @@ async function call<T>(method: string, path: string, options: CallOptions = {}):
   }
   if (!res.ok) {
     const problem = await readProblem(res);
-    if (res.status === 401 && options.auth === 'admin') signOut();
+    if (res.status === 401 && options.auth === 'admin') sessionRefused();
     throw new ApiError(problem);
   }
   if (res.status === 204 || res.headers.get('content-length') === '0') return undefined as T;
@@ -208,16 +209,23 @@ export const setLowStockThreshold = (productId: string, lowStockThreshold: numbe
     auth: 'admin',
   });
 
-/** Checks a token before keeping it: any admin read refuses a wrong one with 401. */
-export async function checkAdminToken(token: string): Promise<boolean> {
-  try {
-    await call('GET', `/inventory/stock${query({ limit: 1 })}`, { auth: { token } });
-    return true;
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return false;
-    throw error;
-  }
+// Staff (web's own: who may do what)
+
+export interface StaffMember {
+  id: string;
+  subject: string;
+  name: string;
+  email?: string;
+  role: StaffRole | null;
+  lastSeenAt: string;
+  roleSetBy?: { subject: string; name: string };
+  roleSetAt?: string;
 }
+
+export const listStaff = () => call<{ items: StaffMember[] }>('GET', '/staff/users', { auth: 'admin' });
+
+export const setStaffRole = (id: string, role: StaffRole | null) =>
+  call<StaffMember>('PUT', `/staff/users/${encodeURIComponent(id)}/role`, { body: { role }, auth: 'admin' });
 
 // Orders
 
@@ -338,6 +346,8 @@ export interface DeadLetter {
   deadAt: string;
   replays: number;
   replayedAt: string | null;
+  /** Who asked for the newest replay (absent from ledgers older than staff sign-in). */
+  replayedBy?: { subject: string; name: string } | null;
   event: CloudEventRecord;
 }
 
@@ -392,8 +402,8 @@ export interface LedgerWatch {
 }
 
 /**
- * Follows the events the ledger records from now on (server-sent events; the admin token goes in
- * the URL, which `EventSource` cannot send headers for). After a drop, or when the ledger reports
+ * Follows the events the ledger records from now on (server-sent events; the browser sends web's
+ * session cookie, and web the staff token). After a drop, or when the ledger reports
  * the stream `interrupted`, the browser reconnects with the last id it saw and nothing is skipped.
  */
 export function watchLedgerEvents(
@@ -401,7 +411,7 @@ export function watchLedgerEvents(
   onEvent: (event: LedgerEvent) => void,
   onState: (state: StreamState) => void = () => undefined,
 ): LedgerWatch {
-  const source = new EventSource(url(`/ledger/events/stream${query({ ...filter, token: adminToken() })}`));
+  const source = new EventSource(url(`/ledger/events/stream${query({ ...filter })}`));
   onState('connecting');
   source.addEventListener('open', () => onState('live'));
   source.addEventListener('ledger-event', (message) => {

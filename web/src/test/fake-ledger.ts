@@ -5,7 +5,8 @@
  */
 import { HttpResponse, http } from 'msw';
 import type { CloudEventRecord, DeadLetter, LedgerEvent, LedgerEventFilter } from '../lib/api.ts';
-import { ADMIN_TOKEN, page, problem } from './fake-shop.ts';
+import { createFakeSession, type FakeSession } from './fake-session.ts';
+import { page, problem } from './fake-shop.ts';
 
 const AT = '2026-11-27T10:00:00.000Z';
 
@@ -63,7 +64,10 @@ const filterOf = (url: URL): LedgerEventFilter => ({
   source: url.searchParams.get('source') ?? undefined,
 });
 
-export function createFakeLedger(options: FakeLedgerOptions = {}) {
+export function createFakeLedger(
+  options: FakeLedgerOptions = {},
+  session: FakeSession = createFakeSession(),
+) {
   const events: LedgerEvent[] = [...(options.events ?? [])];
   const deadLetters = new Map((options.deadLetters ?? []).map((letter) => [letter.id, letter]));
   const streams = new Set<{ filter: LedgerEventFilter; send: (entry: LedgerEvent) => void }>();
@@ -71,7 +75,7 @@ export function createFakeLedger(options: FakeLedgerOptions = {}) {
   const replayed: string[] = [];
   let replayClock = 0;
 
-  const isAdmin = (request: Request) => request.headers.get('authorization') === `Bearer ${ADMIN_TOKEN}`;
+  const isAdmin = (_request: Request) => session.allows();
 
   function replay(id: string) {
     const letter = deadLetters.get(id)!;
@@ -81,6 +85,7 @@ export function createFakeLedger(options: FakeLedgerOptions = {}) {
       status: 'replayed',
       replays: letter.replays + 1,
       replayedAt: new Date(Date.parse(AT) + ++replayClock * 1000).toISOString(),
+      replayedBy: session.staff ? { subject: session.staff.subject, name: session.staff.name } : null,
     };
     deadLetters.set(id, updated);
     return updated;
@@ -89,7 +94,8 @@ export function createFakeLedger(options: FakeLedgerOptions = {}) {
   const handlers = [
     http.get('*/api/ledger/events/stream', ({ request }) => {
       const url = new URL(request.url);
-      if (url.searchParams.get('token') !== ADMIN_TOKEN) return problem(401, 'Unauthorized');
+      if (url.search.includes('token')) return problem(400, 'No tokens in URLs');
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
       const encoder = new TextEncoder();
       let watcher: { filter: LedgerEventFilter; send: (entry: LedgerEvent) => void } | undefined;
       const body = new ReadableStream<Uint8Array>({

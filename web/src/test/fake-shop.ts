@@ -5,8 +5,8 @@
  */
 import { HttpResponse, http } from 'msw';
 import type { Order, OrderStatus, Product, StockLevel } from '../lib/api.ts';
+import { createFakeSession, type FakeSession } from './fake-session.ts';
 
-export const ADMIN_TOKEN = 'admin-token-for-tests-0123';
 const NOW = '2026-11-27T10:00:00.000Z';
 
 export function product(overrides: Partial<Product> & Pick<Product, 'id' | 'name'>): Product {
@@ -49,6 +49,8 @@ export interface FakeShopOptions {
   /** onHand per product id (reserved starts at 0). */
   stock?: Record<string, number>;
   lowStockThreshold?: number;
+  /** web's staff session (nobody signed in when absent). */
+  session?: FakeSession;
 }
 
 export function createFakeShop(options: FakeShopOptions = {}) {
@@ -62,7 +64,9 @@ export function createFakeShop(options: FakeShopOptions = {}) {
   const requests: Array<{ method: string; path: string; url: string; headers: Headers; body?: unknown }> = [];
   let nextId = 1;
 
-  const isAdmin = (request: Request) => request.headers.get('authorization') === `Bearer ${ADMIN_TOKEN}`;
+  const session = options.session ?? createFakeSession();
+  // web replaces the browser's Authorization with a staff token when the session has a role.
+  const isAdmin = (_request: Request) => session.allows();
   const levelOf = (productId: string): StockLevel => {
     const s = stock.get(productId) ?? {
       onHand: 0,

@@ -4,15 +4,17 @@ import { render } from '@solidjs/testing-library';
 import userEvent from '@testing-library/user-event';
 import type { RequestHandler } from 'msw';
 import { Shell } from '../components/Shell.tsx';
-import { signIn } from '../lib/admin-session.ts';
 import { routes } from '../routes.tsx';
 import { createFakeLedger, type FakeLedgerOptions } from './fake-ledger.ts';
-import { ADMIN_TOKEN, createFakeShop, type FakeShopOptions } from './fake-shop.ts';
+import { createFakeSession, STAFF } from './fake-session.ts';
+import { createFakeShop, type FakeShopOptions } from './fake-shop.ts';
 import { server } from './server.ts';
 
 export interface RenderOptions extends FakeShopOptions {
-  /** Signs in as admin first. */
+  /** Signs in as a manager first. */
   admin?: boolean;
+  /** Signs in with this role first (`admin` is `manager`). */
+  staff?: 'viewer' | 'clerk' | 'manager';
   /** The ledger's recorded events and dead letters. */
   ledger?: FakeLedgerOptions;
   /** Handlers that answer before the fake shop (failures, slow answers). */
@@ -20,13 +22,15 @@ export interface RenderOptions extends FakeShopOptions {
 }
 
 export function renderApp(url: string, options: RenderOptions = {}) {
-  const shop = createFakeShop(options);
-  const ledger = createFakeLedger(options.ledger);
+  const role = options.staff ?? (options.admin ? 'manager' : undefined);
+  const session = createFakeSession(role ? STAFF[role] : null);
+  const shop = createFakeShop({ ...options, session });
+  const ledger = createFakeLedger(options.ledger, session);
+  server.use(...session.handlers);
   // The shop's go first: its catch-all records every request, the ledger's included.
   server.use(...ledger.handlers);
   server.use(...shop.handlers);
   if (options.overrides) server.use(...options.overrides);
-  if (options.admin) signIn(ADMIN_TOKEN);
   const history = createMemoryHistory();
   history.set({ value: url, scroll: false, replace: true });
   const user = userEvent.setup();
@@ -35,5 +39,5 @@ export function renderApp(url: string, options: RenderOptions = {}) {
       {routes}
     </MemoryRouter>
   ));
-  return { ...view, shop, ledger, user, history, path: () => history.get() };
+  return { ...view, shop, ledger, session, user, history, path: () => history.get() };
 }

@@ -3,7 +3,7 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@solidjs/testing-library';
 import { EventSource } from 'eventsource';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { signOut } from '../lib/admin-session.ts';
+import { resetStaff } from '../lib/admin-session.ts';
 import { cart } from '../lib/cart.ts';
 import { server } from './server.ts';
 
@@ -23,6 +23,6 @@ afterEach(() => {
   localStorage.clear();
   sessionStorage.clear();
   cart.reload();
-  signOut();
+  resetStaff();
 });
 afterAll(() => server.close());

@@ -4,11 +4,11 @@
  */
 import * as z from 'zod/mini';
 import { defineFunction, readJson } from '../app.ts';
-import { requireAdmin } from '../auth.ts';
 import { envInt } from '../config.ts';
 import { on } from '../events.ts';
 import { notFound } from '../problem.ts';
 import type { Work } from '../runtime.ts';
+import { requireRole } from '../staff.ts';
 
 const Increment = z.object({
   counter: z.string().check(z.minLength(1), z.maxLength(64)),
@@ -39,7 +39,7 @@ export const counterFunction = defineFunction({
       if (!snap.exists) throw notFound('No such counter.');
       return c.json({ id: snap.id, value: snap.data()!.value });
     });
-    app.post('/counters', requireAdmin(rt.config.ADMIN_TOKEN), async (c) => {
+    app.post('/counters', requireRole('manager'), async (c) => {
       const body = await readJson(c, Increment);
       if (rt.config.SLOW_MS) await new Promise((resolve) => setTimeout(resolve, rt.config.SLOW_MS));
       const value = await rt.transact((work) => increment(work, body.counter, body.by));

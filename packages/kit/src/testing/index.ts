@@ -20,7 +20,11 @@ export {
   type TestIssuer,
   type TokenOptions,
 } from './issuer.ts';
+
+import { TEST_STAFF_JWKS } from './staff.ts';
+
 export { type CollectedSpan, type OtlpCollector, SpanKind, startOtlpCollector } from './otlp-collector.ts';
+export { asStaff, staffToken, TEST_STAFF, TEST_STAFF_JWKS, TEST_STAFF_SIGNING_KEY } from './staff.ts';
 
 /**
  * This test file's issuer: `testEnv` points functions at it, `cloudEventRequest` signs with it. Its
@@ -108,16 +112,17 @@ export function cloudEventRequest(
 
 /**
  * Env for a function under test: its own named database on the emulator, deliveries verified
- * against this file's `testIssuer` for the audience TEST_AUDIENCE, and `extra`.
+ * against this file's `testIssuer` for the audience TEST_AUDIENCE, the tests' staff token keys
+ * (`asStaff`), no break-glass admin token unless `extra` sets one.
  */
 export function testEnv(prefix: string, extra: Record<string, string | undefined> = {}) {
   return {
     GOOGLE_CLOUD_PROJECT: 'stockflow-test',
     FIRESTORE_DATABASE: `${prefix}-${randomUUID().slice(0, 8)}`,
     LOG_LEVEL: 'silent',
-    ADMIN_TOKEN: 'test-admin-token-0123456789',
     OIDC_ISSUER: testIssuer.url,
     EVENTS_AUDIENCE: TEST_AUDIENCE,
+    STAFF_JWKS: TEST_STAFF_JWKS,
     ...extra,
   };
 }

@@ -32,6 +32,7 @@ export function stackOptionsFromEnv(env: Record<string, string | undefined>, wat
   return {
     port: Number(env.PORT ?? 8080),
     brokerPort: Number(env.BROKER_PORT ?? 8081),
+    issuerPort: Number(env.STAFF_ISSUER_PORT ?? 8089),
     adminToken: env.ADMIN_TOKEN || undefined,
     logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'readable',

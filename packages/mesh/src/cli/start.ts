@@ -1,7 +1,8 @@
 /**
  * @module `npm start` (and `npm run dev`, with `--watch`): the whole of Stockflow on this machine.
- * PORT (8080) is web, BROKER_PORT (8081) the broker ingress, ADMIN_TOKEN the admin bearer token
- * (generated and printed when unset), LOG_LEVEL the functions' and mesh's log level, LOG_FORMAT=json
+ * PORT (8080) is web, BROKER_PORT (8081) the broker ingress, STAFF_ISSUER_PORT (8089) the dev OpenID
+ * Connect issuer staff sign in with (seeded people, one per role), ADMIN_TOKEN a break-glass admin
+ * bearer token (off when unset), LOG_LEVEL the functions' and mesh's log level, LOG_FORMAT=json
  * the functions' log lines as Cloud Logging reads them; OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT)
  * reach every function, which then exports its traces; BROKER_RATE_LIMIT caps each sender address's
  * requests per minute; STOCKFLOW_INSECURE_EVENTS=1 turns sender identity off (warned at start); the
@@ -11,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { brokerAudience } from '../auth/names.ts';
+import { DEV_STAFF } from '../runner/dev-issuer.ts';
 import { INSECURE_EVENTS } from '../runner/env.ts';
 import { REPO_ROOT, startStack } from '../runner/stack.ts';
 import { clusterFilePath, removeClusterFile, writeClusterFile } from './cluster-file.ts';
@@ -65,9 +67,11 @@ const lines = [
     .filter(([name]) => name !== 'web')
     .map(([name, url]) => `  ${name.padEnd(25)}${url}`),
   `  firestore emulator       ${urls.firestore}`,
-  stack.generatedToken
-    ? `  admin token              ${stack.adminToken}   (generated; set ADMIN_TOKEN to choose one)`
-    : '  admin token              from ADMIN_TOKEN',
+  `  staff sign-in (dev OIDC) ${urls.web ?? ''}/admin  via ${urls.issuer}`,
+  ...DEV_STAFF.map((p) => `      ${p.name.padEnd(15)} ${(p.role ?? 'no role').padEnd(8)} ${p.email}`),
+  stack.adminToken
+    ? '  break-glass admin token  from ADMIN_TOKEN (every use is logged)'
+    : '  break-glass admin token  off (set ADMIN_TOKEN to turn it on)',
   values.watch ? '  watching files: functions restart on change, the SPA hot-reloads' : '',
   'Ctrl-C stops everything.',
   '',

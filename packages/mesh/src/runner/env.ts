@@ -30,7 +30,13 @@ const INHERITED = [
 
 export interface EnvContext {
   port: number;
-  adminToken: string;
+  /** The break-glass admin token, if this run has one (off unless asked for). */
+  adminToken?: string;
+  /**
+   * Values of the Secrets and ConfigMaps the manifests read, by `Secret/<name>/<key>` or
+   * `ConfigMap/<name>/<key>` (the staff identity's keys and settings).
+   */
+  refs?: Record<string, string>;
   emulatorHost: string;
   projectId: string;
   logLevel: string;
@@ -90,6 +96,13 @@ function containerValue(variable: EnvVar, service: KnativeService, context: EnvC
   const secret = variable.valueFrom?.secretKeyRef;
   if (secret && secret.name === ADMIN_SECRET.name && secret.key === ADMIN_SECRET.key)
     return context.adminToken;
+  const configMap = variable.valueFrom?.configMapKeyRef;
+  const ref = secret
+    ? `Secret/${secret.name}/${secret.key}`
+    : configMap && `ConfigMap/${configMap.name}/${configMap.key}`;
+  if (ref && context.refs?.[ref] !== undefined) return context.refs[ref];
+  // Kubernetes leaves an optional reference it cannot resolve unset, and so does the runner.
+  if ((secret ?? configMap)?.optional) return undefined;
   const from = secret ? `Secret ${secret.name}/${secret.key}` : 'a ConfigMap or field reference';
   context.warn(`${service.name}: ${variable.name} comes from ${from}, which the local runner does not have`);
   return undefined;

@@ -64,6 +64,41 @@ describe("a Service's local environment", () => {
     });
   });
 
+  it("gives the staff ConfigMap's and Secrets' keys the runner made, and warns of others", () => {
+    const warnings: string[] = [];
+    const env = serviceEnv(
+      service({
+        name: 'web',
+        env: [
+          { name: 'STAFF_AUTH', valueFrom: { configMapKeyRef: { name: 'stockflow-staff', key: 'auth' } } },
+          {
+            name: 'STAFF_SIGNING_KEY',
+            valueFrom: { secretKeyRef: { name: 'stockflow-staff', key: 'signing-key' } },
+          },
+          { name: 'OTHER', valueFrom: { secretKeyRef: { name: 'elsewhere', key: 'x' } } },
+          {
+            name: 'STAFF_IAP_AUDIENCE',
+            valueFrom: { configMapKeyRef: { name: 'stockflow-staff', key: 'iap-audience', optional: true } },
+          },
+        ],
+      }),
+      {
+        ...context(warnings),
+        refs: {
+          'ConfigMap/stockflow-staff/auth': 'oidc',
+          'Secret/stockflow-staff/signing-key': '{"kty":"EC"}',
+        },
+      },
+      {},
+    );
+    expect(env).toMatchObject({ STAFF_AUTH: 'oidc', STAFF_SIGNING_KEY: '{"kty":"EC"}' });
+    expect(env.OTHER).toBeUndefined();
+    expect(env.STAFF_IAP_AUDIENCE).toBeUndefined();
+    expect(warnings).toEqual([
+      'web: OTHER comes from Secret elsewhere/x, which the local runner does not have',
+    ]);
+  });
+
   it("adds the runner's env for every process where the manifest and Knative set nothing", () => {
     const env = serviceEnv(
       service({ env: [{ name: 'FIRESTORE_DATABASE', value: 'web' }] }),

@@ -4,7 +4,6 @@
  * there as its own process (`functions/<name>`, and `web`), each with the env its manifest gives plus
  * what Knative adds. `npm start`, `npm run dev` and the system tests all use it.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import type { Resolver } from '../broker.ts';
 import { DEFAULT_NAMESPACE, type KnativeService, loadManifests, type Manifests } from '../manifests.ts';
 import { type Mesh, startMesh } from '../mesh.ts';
 import type { SenderPolicy } from '../senders.ts';
+import { type LocalStaffIdentity, startLocalStaffIdentity } from './dev-issuer.ts';
 import { type EnvContext, serviceEnv } from './env.ts';
 import { type LogFormat, prefixedWriter } from './logs.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
@@ -35,8 +35,10 @@ export interface StackOptions {
   port?: number;
   /** Where the broker ingress listens (8081 by default; 0 picks a free port). */
   brokerPort?: number;
-  /** The admin bearer token; generated when absent. */
+  /** The break-glass admin token; none (off) when absent. */
   adminToken?: string;
+  /** Where the dev OpenID Connect issuer listens (8089 by default; 0 picks a free port). */
+  issuerPort?: number;
   logLevel?: LogLevel;
   /** File watching: functions restart on change, the SPA is served by Vite with hot reload. */
   dev?: boolean;
@@ -75,6 +77,8 @@ export interface StackOptions {
 export interface StackUrls {
   /** The SPA and `/api/<function>/...` (absent when web is not declared or not built). */
   web?: string;
+  /** The dev OpenID Connect issuer staff sign in with. */
+  issuer: string;
   /** The default broker's ingress: `POST` CloudEvents here. */
   broker: string;
   mesh: string;
@@ -86,9 +90,10 @@ export interface StackUrls {
 
 export interface Stack {
   urls: StackUrls;
-  adminToken: string;
-  /** True when the token was generated (the CLI prints it). */
-  generatedToken: boolean;
+  /** The break-glass admin token, when one was asked for. */
+  adminToken?: string;
+  /** Signs staff tokens as web does (tests mint tokens for the functions directly). */
+  staffSigningKey: CryptoKey;
   manifests: Manifests;
   /** The running mesh (replaced on this object by `restartMesh`). */
   mesh: Mesh;
@@ -128,8 +133,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const manifestDir = options.manifests ?? join(root, 'knative', 'base');
   const logLevel = options.logLevel ?? 'info';
   const write = options.write ?? ((text: string) => process.stdout.write(text));
-  const generatedToken = !options.adminToken;
-  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+  const adminToken = options.adminToken;
   const projectId = options.projectId ?? 'stockflow-local';
   const manifests = loadManifests(manifestDir);
   // Port 0 means "any free port", picked now because processes are told theirs before they start.
@@ -155,6 +159,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const started: {
     emulator?: FirestoreEmulator;
     mesh?: Mesh;
+    staff?: LocalStaffIdentity;
     processes: LocalProcess[];
     stateDir?: string;
     tokenFiles?: TokenFiles;
@@ -164,6 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await Promise.all(started.processes.map((p) => p.stop()));
     await started.mesh?.stop();
     await started.emulator?.stop();
+    await started.staff?.issuer.stop();
     if (started.stateDir) await rm(started.stateDir, { recursive: true, force: true });
   };
 
@@ -207,8 +213,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     const tokenFiles = started.tokenFiles;
 
+    const issuerPort = settings.issuerPort === 0 ? 0 : (settings.issuerPort ?? 8089);
+    started.staff = await startLocalStaffIdentity({
+      port: issuerPort,
+      webOrigins: [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`],
+    });
     const context: Omit<EnvContext, 'port'> = {
       adminToken,
+      refs: started.staff.refs,
       emulatorHost: started.emulator.host,
       projectId,
       logLevel,
@@ -221,7 +233,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return uri;
       },
       warn: say,
-      extraEnv: settings.env,
+      // Break-glass is in no manifest: a run that asks for it gives it to every process.
+      extraEnv: adminToken ? { ...settings.env, ADMIN_TOKEN: adminToken } : settings.env,
       oidcIssuer: mesh.issuer.url,
       tokenFile: (binding) => tokenFiles?.fileOf(binding),
       // With identity off in the mesh, deliveries carry no token: the functions must not ask for one.
@@ -250,6 +263,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const webPlan = plans.find((p) => p.service.name === 'web');
     const urls: StackUrls = {
       web: webPlan ? `http://127.0.0.1:${settings.dev ? webPort : webPlan.port}` : undefined,
+      issuer: started.staff.issuer.url,
       broker: mesh.ingressUrl(),
       mesh: mesh.url,
       services,
@@ -258,7 +272,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const stack: Stack = {
       urls,
       adminToken,
-      generatedToken,
+      staffSigningKey: started.staff.signingKey,
       manifests,
       mesh,
       stop,

@@ -34,6 +34,7 @@ const SAMPLE: Record<string, string> = {
   ADMIN_TOKEN: 'run-table-admin-token-0123456789',
   LOG_LEVEL: 'warn',
   STOCKFLOW_INSECURE_EVENTS: '1',
+  STAFF_ISSUER_PORT: '18089',
   BROKER_RATE_LIMIT: '17',
 };
 const sampleOf = (name: string) => SAMPLE[name] ?? '7';
@@ -45,6 +46,7 @@ const RUNNER_SETTINGS: Record<string, (options: StackOptions) => unknown> = {
   ADMIN_TOKEN: (o) => o.adminToken,
   LOG_LEVEL: (o) => o.logLevel,
   STOCKFLOW_INSECURE_EVENTS: (o) => (o.insecureEvents ? '1' : undefined),
+  STAFF_ISSUER_PORT: (o) => String(o.issuerPort),
   BROKER_RATE_LIMIT: (o) => String(o.brokerSenders?.rateLimit?.limit),
 };
 
@@ -100,7 +102,8 @@ describe("the README's run table", () => {
         {},
       );
       expect(env[name], `${name} in ${fn.name}'s process`).toBe(value);
-      const created = fn.create({ env: { ...env, LOG_LEVEL: 'silent' } });
+      // Only the setting is under test here, not event verification (no issuer in this test).
+      const created = fn.create({ env: { ...env, LOG_LEVEL: 'silent', STOCKFLOW_INSECURE_EVENTS: '1' } });
       expect((created.rt.config as Record<string, unknown>)[name]).toBe(Number(value));
       await created.rt.close();
     }

@@ -8,7 +8,7 @@
 import type { Transfer } from '@stockflow/contracts';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminJson, events, openInventory, type TestInventory } from './testing.ts';
+import { events, managerJson, openInventory, type TestInventory } from './testing.ts';
 
 const open: TestInventory[] = [];
 afterEach(async () => {
@@ -76,7 +76,7 @@ describe('inventory across locations under random concurrent interleavings (emul
           for (const locationId of ['north', 'south']) {
             const res = await app.request(
               '/locations',
-              adminJson('POST', {
+              managerJson('POST', {
                 id: locationId,
                 name: locationId,
                 priority: locationId === 'north' ? 1 : 2,
@@ -88,7 +88,7 @@ describe('inventory across locations under random concurrent interleavings (emul
             for (const locationId of LOCATIONS) {
               const res = await app.request(
                 `/stock/${productId}/counts`,
-                adminJson('POST', { counted: 6, locationId }),
+                managerJson('POST', { counted: 6, locationId }),
               );
               expect(res.status).toBe(200);
             }
@@ -122,7 +122,7 @@ describe('inventory across locations under random concurrent interleavings (emul
                 status = (
                   await app.request(
                     `/stock/${s.productId}/counts`,
-                    adminJson('POST', { counted: s.counted, locationId: s.locationId }),
+                    managerJson('POST', { counted: s.counted, locationId: s.locationId }),
                   )
                 ).status;
                 // Counting below what is reserved there is refused.
@@ -134,11 +134,11 @@ describe('inventory across locations under random concurrent interleavings (emul
                   to: s.to,
                   lines: [{ productId: s.productId, quantity: s.quantity }],
                 };
-                const res = await app.request('/transfers', adminJson('POST', body));
+                const res = await app.request('/transfers', managerJson('POST', body));
                 if (s.from === s.to) return expect(res.status).toBe(422);
                 expect(res.status).toBe(201);
                 const { id: transferId } = (await res.json()) as Transfer;
-                const sent = await app.request(`/transfers/${transferId}/dispatch`, adminJson('POST'));
+                const sent = await app.request(`/transfers/${transferId}/dispatch`, managerJson('POST'));
                 expect([200, 409]).toContain(sent.status);
                 if (sent.status === 200) dispatched.push(transferId);
                 return;
@@ -147,14 +147,14 @@ describe('inventory across locations under random concurrent interleavings (emul
                 const transferId = dispatched.shift();
                 if (!transferId) return;
                 const t = (await (
-                  await app.request(`/transfers/${transferId}`, adminJson('GET'))
+                  await app.request(`/transfers/${transferId}`, managerJson('GET'))
                 ).json()) as Transfer;
                 const quantity = Math.max(0, t.lines[0]!.quantity - s.shortBy);
                 const body = {
                   lines: [{ productId: t.lines[0]!.productId, quantity }],
                   reason: 'counted on arrival',
                 };
-                const res = await app.request(`/transfers/${transferId}/receive`, adminJson('POST', body));
+                const res = await app.request(`/transfers/${transferId}/receive`, managerJson('POST', body));
                 expect(res.status).toBe(200);
                 return;
               }

@@ -1,7 +1,7 @@
 import { ImportResult, Location, Movement, ReorderEntry, StockLevel, Transfer } from '@stockflow/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as z from 'zod/mini';
-import { ADMIN, adminJson, events, openInventory, type TestInventory } from './testing.ts';
+import { events, MANAGER, managerJson, openInventory, type TestInventory } from './testing.ts';
 
 const open: TestInventory[] = [];
 afterEach(async () => {
@@ -12,16 +12,16 @@ afterEach(async () => {
 async function start(env: Record<string, string> = {}) {
   const inv = await openInventory(env);
   open.push(inv);
-  const call = (path: string, init: RequestInit = { headers: ADMIN }) => inv.fn.app.request(path, init);
+  const call = (path: string, init: RequestInit = { headers: MANAGER }) => inv.fn.app.request(path, init);
   const ok = async <T>(path: string, init?: RequestInit, status = 200): Promise<T> => {
     const res = await call(path, init);
     expect(res.status, `${init?.method ?? 'GET'} ${path}: ${await res.clone().text()}`).toBe(status);
     return (await res.json()) as T;
   };
-  await ok('/locations', adminJson('POST', { id: 'north', name: 'North', priority: 1 }), 201);
-  await ok('/locations', adminJson('POST', { id: 'south', name: 'South', priority: 2 }), 201);
+  await ok('/locations', managerJson('POST', { id: 'north', name: 'North', priority: 1 }), 201);
+  await ok('/locations', managerJson('POST', { id: 'south', name: 'South', priority: 2 }), 201);
   const stockAt = (productId: string, locationId: string, delta: number) =>
-    ok(`/stock/${productId}/adjustments`, adminJson('POST', { delta, reason: 'count', locationId }));
+    ok(`/stock/${productId}/adjustments`, managerJson('POST', { delta, reason: 'count', locationId }));
   const level = (productId: string) => ok<StockLevel>(`/stock/${productId}`);
   const at = async (productId: string, locationId: string) =>
     (await level(productId)).locations.find((l) => l.locationId === locationId);
@@ -37,16 +37,18 @@ describe('locations', () => {
       ['north', 1, true],
       ['south', 2, true],
     ]);
-    expect(await ok('/locations/south', adminJson('PATCH', { active: false, name: 'South hall' }))).toEqual({
-      id: 'south',
-      name: 'South hall',
-      priority: 2,
-      active: false,
-    });
-    expect((await call('/locations', adminJson('POST', { id: 'north', name: 'Again' }))).status).toBe(409);
-    expect((await call('/locations', adminJson('POST', { id: 'a/b', name: 'x' }))).status).toBe(400);
-    expect((await call('/locations/nowhere', adminJson('PATCH', { name: 'x' }))).status).toBe(404);
-    expect((await call('/locations/default', adminJson('PATCH', { active: false }))).status).toBe(422);
+    expect(await ok('/locations/south', managerJson('PATCH', { active: false, name: 'South hall' }))).toEqual(
+      {
+        id: 'south',
+        name: 'South hall',
+        priority: 2,
+        active: false,
+      },
+    );
+    expect((await call('/locations', managerJson('POST', { id: 'north', name: 'Again' }))).status).toBe(409);
+    expect((await call('/locations', managerJson('POST', { id: 'a/b', name: 'x' }))).status).toBe(400);
+    expect((await call('/locations/nowhere', managerJson('PATCH', { name: 'x' }))).status).toBe(404);
+    expect((await call('/locations/default', managerJson('PATCH', { active: false }))).status).toBe(422);
     expect((await call('/locations', { headers: {} })).status).toBe(401);
   });
 });
@@ -56,10 +58,10 @@ describe('stock per location', () => {
     const { stockAt, level, ok, call } = await start();
     await stockAt('a', 'north', 6);
     await stockAt('a', 'south', 3);
-    await ok('/stock/a/adjustments', adminJson('POST', { delta: 2, reason: 'found', kind: 'returned' }));
+    await ok('/stock/a/adjustments', managerJson('POST', { delta: 2, reason: 'found', kind: 'returned' }));
     const counted = await ok<StockLevel>(
       '/stock/a/counts',
-      adminJson('POST', { counted: 1, locationId: 'south' }),
+      managerJson('POST', { counted: 1, locationId: 'south' }),
     );
     expect(counted).toMatchObject({ onHand: 9, reserved: 0, available: 9 });
     expect(counted.locations).toEqual([
@@ -72,11 +74,11 @@ describe('stock per location', () => {
     const before = await level('a');
     const refused = await call(
       '/stock/a/adjustments',
-      adminJson('POST', { delta: 1, reason: 'x', locationId: 'east' }),
+      managerJson('POST', { delta: 1, reason: 'x', locationId: 'east' }),
     );
     expect(refused.status).toBe(422);
     expect(await level('a')).toEqual(before);
-    expect((await call('/stock/a/counts', adminJson('POST', { counted: -1 }))).status).toBe(400);
+    expect((await call('/stock/a/counts', managerJson('POST', { counted: -1 }))).status).toBe(400);
   });
 
   it('takes goods received at their location, and version 1 events (no location) at the default one', async () => {
@@ -123,7 +125,7 @@ describe('allocation across locations', () => {
     await stockAt('a', 'north', 3);
     await stockAt('a', 'south', 10);
     await stockAt('b', 'north', 5);
-    await ok('/locations/south', adminJson('PATCH', { active: false }));
+    await ok('/locations/south', managerJson('PATCH', { active: false }));
     const before = await level('b');
     await inv.deliver(
       events.placed('o1', [
@@ -182,26 +184,26 @@ describe('transfers', () => {
     await stockAt('a', 'north', 10);
     const requested = await ok<Transfer>(
       '/transfers',
-      adminJson('POST', { from: 'north', to: 'south', lines: [{ productId: 'a', quantity: 6 }] }),
+      managerJson('POST', { from: 'north', to: 'south', lines: [{ productId: 'a', quantity: 6 }] }),
       201,
     );
     expect(requested).toMatchObject({ state: 'requested', from: 'north', to: 'south' });
     expect(await at('a', 'north')).toMatchObject({ onHand: 10 });
-    const dispatched = await ok<Transfer>(`/transfers/${requested.id}/dispatch`, adminJson('POST'));
+    const dispatched = await ok<Transfer>(`/transfers/${requested.id}/dispatch`, managerJson('POST'));
     expect(dispatched.state).toBe('dispatched');
     expect(await at('a', 'north')).toMatchObject({ onHand: 4 });
     expect(await at('a', 'south')).toMatchObject({ onHand: 0, inTransit: 6 });
     expect(await level('a')).toMatchObject({ onHand: 4, inTransit: 6 });
-    expect((await call(`/transfers/${requested.id}/dispatch`, adminJson('POST'))).status).toBe(409);
+    expect((await call(`/transfers/${requested.id}/dispatch`, managerJson('POST'))).status).toBe(409);
     // A different quantity needs a reason.
     const noReason = await call(
       `/transfers/${requested.id}/receive`,
-      adminJson('POST', { lines: [{ productId: 'a', quantity: 5 }] }),
+      managerJson('POST', { lines: [{ productId: 'a', quantity: 5 }] }),
     );
     expect(noReason.status).toBe(422);
     const received = await ok<Transfer>(
       `/transfers/${requested.id}/receive`,
-      adminJson('POST', { lines: [{ productId: 'a', quantity: 5 }], reason: 'one broken in transit' }),
+      managerJson('POST', { lines: [{ productId: 'a', quantity: 5 }], reason: 'one broken in transit' }),
     );
     expect(received).toMatchObject({
       state: 'received',
@@ -209,7 +211,7 @@ describe('transfers', () => {
       discrepancies: [{ productId: 'a', dispatched: 6, received: 5, reason: 'one broken in transit' }],
     });
     expect(received.history.map((h) => h.state)).toEqual(['requested', 'dispatched', 'received']);
-    expect(received.history[1]!.actor).toEqual({ sub: 'admin' });
+    expect(received.history[1]!.actor).toEqual({ subject: 'test-manager', name: 'Test Manager' });
     expect(await at('a', 'south')).toMatchObject({ onHand: 5, inTransit: 0 });
     const { items } = await ok<{ items: Transfer[] }>('/transfers?state=received');
     expect(items.map((t) => t.id)).toEqual([requested.id]);
@@ -220,14 +222,14 @@ describe('transfers', () => {
     const { stockAt, ok, call } = await start();
     await stockAt('a', 'north', 2);
     const body = { from: 'north', to: 'south', lines: [{ productId: 'a', quantity: 3 }] };
-    const t = await ok<Transfer>('/transfers', adminJson('POST', body), 201);
-    expect((await call(`/transfers/${t.id}/dispatch`, adminJson('POST'))).status).toBe(409);
-    expect((await ok<Transfer>(`/transfers/${t.id}/cancel`, adminJson('POST'))).state).toBe('cancelled');
-    expect((await call(`/transfers/${t.id}/cancel`, adminJson('POST'))).status).toBe(409);
-    expect((await call('/transfers/nope/dispatch', adminJson('POST'))).status).toBe(404);
-    expect((await call('/transfers', adminJson('POST', { ...body, to: 'north' }))).status).toBe(422);
-    expect((await call('/transfers', adminJson('POST', { ...body, to: 'east' }))).status).toBe(422);
-    expect((await call('/transfers', adminJson('POST', { ...body, lines: [] }))).status).toBe(400);
+    const t = await ok<Transfer>('/transfers', managerJson('POST', body), 201);
+    expect((await call(`/transfers/${t.id}/dispatch`, managerJson('POST'))).status).toBe(409);
+    expect((await ok<Transfer>(`/transfers/${t.id}/cancel`, managerJson('POST'))).state).toBe('cancelled');
+    expect((await call(`/transfers/${t.id}/cancel`, managerJson('POST'))).status).toBe(409);
+    expect((await call('/transfers/nope/dispatch', managerJson('POST'))).status).toBe(404);
+    expect((await call('/transfers', managerJson('POST', { ...body, to: 'north' }))).status).toBe(422);
+    expect((await call('/transfers', managerJson('POST', { ...body, to: 'east' }))).status).toBe(422);
+    expect((await call('/transfers', managerJson('POST', { ...body, lines: [] }))).status).toBe(400);
   });
 });
 
@@ -244,7 +246,7 @@ describe('movements', () => {
       ['south', 2, 0, 2, 'adjusted'],
       ['north', 5, 0, 5, 'adjusted'],
     ]);
-    expect(all.items[0]).toMatchObject({ actor: { sub: 'admin' }, note: 'count', at: expect.any(String) });
+    expect(all.items[0]).toMatchObject({ actor: { subject: 'test-manager', name: 'Test Manager' }, note: 'count', at: expect.any(String) });
     const north = await ok<{ items: Movement[] }>('/movements?locationId=north');
     expect(north.items).toHaveLength(3);
     const first = await ok<{ items: Movement[]; nextCursor: string }>('/movements?limit=2');
@@ -270,10 +272,10 @@ describe('reorder view', () => {
     await stockAt('moving', 'north', 8);
     const t = await ok<Transfer>(
       '/transfers',
-      adminJson('POST', { from: 'north', to: 'south', lines: [{ productId: 'moving', quantity: 4 }] }),
+      managerJson('POST', { from: 'north', to: 'south', lines: [{ productId: 'moving', quantity: 4 }] }),
       201,
     );
-    await ok(`/transfers/${t.id}/dispatch`, adminJson('POST'));
+    await ok(`/transfers/${t.id}/dispatch`, managerJson('POST'));
     const { items } = await ok<{ items: Array<{ productId: string }> }>('/reorder');
     expect(items).toEqual([
       { productId: 'low', available: 2, inTransit: 0, lowStockThreshold: 5, suggested: 4, lowAt: ['north'] },
@@ -285,7 +287,7 @@ describe('CSV', () => {
   const csv = (text: string, dryRun: boolean): RequestInit & { path: string } => ({
     path: `/imports?dryRun=${dryRun}`,
     method: 'POST',
-    headers: { ...ADMIN, 'content-type': 'text/csv' },
+    headers: { ...MANAGER, 'content-type': 'text/csv' },
     body: text,
   });
   const post = (
@@ -353,7 +355,7 @@ describe('CSV', () => {
       await post(call, csv('productId,locationId,counted\na,north,3', true))
     ).json()) as ImportResult;
     expect(below.errors).toEqual([{ line: 2, message: expect.stringMatching(/4 reserved/) }]);
-    expect((await call('/imports?dryRun=true', { method: 'POST', headers: ADMIN, body: 'x' })).status).toBe(
+    expect((await call('/imports?dryRun=true', { method: 'POST', headers: MANAGER, body: 'x' })).status).toBe(
       415,
     );
     const header = (await (await post(call, csv('sku,qty\nx,1', true))).json()) as ImportResult;
@@ -389,16 +391,16 @@ describe('the contract', () => {
     for (const l of (await ok<{ items: unknown[] }>('/locations')).items) conforms(Location, l);
     const t = await ok<Transfer>(
       '/transfers',
-      adminJson('POST', { from: 'north', to: 'south', lines: [{ productId: 'a', quantity: 1 }] }),
+      managerJson('POST', { from: 'north', to: 'south', lines: [{ productId: 'a', quantity: 1 }] }),
       201,
     );
     conforms(Transfer, t);
-    conforms(Transfer, await ok(`/transfers/${t.id}/dispatch`, adminJson('POST')));
+    conforms(Transfer, await ok(`/transfers/${t.id}/dispatch`, managerJson('POST')));
     for (const m of (await ok<{ items: unknown[] }>('/movements')).items) conforms(Movement, m);
     for (const r of (await ok<{ items: unknown[] }>('/reorder')).items) conforms(ReorderEntry, r);
     const res = await call('/imports?dryRun=true', {
       method: 'POST',
-      headers: { ...ADMIN, 'content-type': 'text/csv' },
+      headers: { ...MANAGER, 'content-type': 'text/csv' },
       body: 'productId,locationId,counted\na,north,3\nb,x/y,1\n',
     });
     conforms(ImportResult, await res.json());

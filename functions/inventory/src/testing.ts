@@ -14,6 +14,8 @@ import { InventoryStore } from './store.ts';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** A clerk's staff token: reads levels, adjusts stock. */
 export const ADMIN = await asStaff('inventory', 'clerk');
+/** A manager: sets up locations (and may do all a clerk does). */
+export const MANAGER = await asStaff('inventory', 'manager');
 
 export type TestInventory = Awaited<ReturnType<typeof openInventory>>;
 
@@ -144,10 +146,17 @@ export const events = {
   }),
 };
 
-/** An admin's JSON request. */
+/** A clerk's JSON request. */
 export const adminJson = (method: string, body?: unknown): RequestInit => ({
   method,
   headers: { ...ADMIN, 'content-type': 'application/json' },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
+
+/** A manager's JSON request (locations are a manager's). */
+export const managerJson = (method: string, body?: unknown): RequestInit => ({
+  method,
+  headers: { ...MANAGER, 'content-type': 'application/json' },
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 });
 

@@ -343,6 +343,7 @@ describe('the saga, as orders sees it', () => {
         (e.data as { shipmentId: string }).shipmentId === 'south',
     );
     expect(south!.data).toEqual({
+      actor: { subject: 'test-clerk', name: 'Test Clerk' },
       orderId: id,
       shipmentId: 'south',
       locationId: 'south',

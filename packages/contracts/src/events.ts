@@ -109,6 +109,7 @@ export const ShipmentShipped = z.object({
   shipmentId: id(),
   locationId: id(),
   items: z.array(OrderLine).check(z.minLength(1), z.maxLength(100)),
+  ...withActor,
 });
 export const StockLevels = z.object({
   productId: id(),

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterFunction } from './testing/counter-function.ts';
-import { type FakeSink, startFakeSink, testEnv } from './testing/index.ts';
+import { asStaff, type FakeSink, startFakeSink, testEnv } from './testing/index.ts';
+
+const MANAGER = await asStaff('counter', 'manager');
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -35,7 +37,7 @@ async function setup(tokenCheckMs: number) {
   const increment = () =>
     fn.app.request('/counters', {
       method: 'POST',
-      headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' },
+      headers: { ...MANAGER, 'content-type': 'application/json' },
       body: JSON.stringify({ counter: 'c', by: 1 }),
     });
   return { fn, sink, writeToken, increment };

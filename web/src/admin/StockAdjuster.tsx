@@ -10,6 +10,8 @@ import { adjustStock, type StockLevel, setLowStockThreshold } from '../lib/api.t
 
 export function StockAdjuster(props: {
   productId: string;
+  /** Where the change happens (inventory's default location when absent). */
+  locationId?: string;
   label?: string;
   onAdjusted: (level: StockLevel) => void;
 }) {
@@ -34,9 +36,10 @@ export function StockAdjuster(props: {
     if (found.delta || found.reason) return;
     setSaving(true);
     try {
-      const level = await adjustStock(props.productId, amount, reason().trim());
+      const level = await adjustStock(props.productId, amount, reason().trim(), props.locationId);
       props.onAdjusted(level);
-      setDone(`${amount > 0 ? 'Added' : 'Removed'} ${Math.abs(amount)}. On hand now ${level.onHand}.`);
+      const here = level.locations?.find((split) => split.locationId === props.locationId) ?? level;
+      setDone(`${amount > 0 ? 'Added' : 'Removed'} ${Math.abs(amount)}. On hand now ${here.onHand}.`);
       setDelta('');
       setReason('');
     } catch (error) {

@@ -6,23 +6,11 @@ import { A, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
-import { listProducts, listStock, type StockLevel } from '../lib/api.ts';
+import { listStock, type StockLevel } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
+import { productNames } from './inventory-data.ts';
 import { StockAdjuster } from './StockAdjuster.tsx';
-
-/** Product names for the rows: the first pages of the catalog, by id (ids are shown if missing). */
-async function productNames(): Promise<Record<string, string>> {
-  const names: Record<string, string> = {};
-  let cursor: string | undefined;
-  for (let page = 0; page < 5; page++) {
-    const { items, nextCursor } = await listProducts({ limit: 100, cursor });
-    for (const product of items) names[product.id] = product.name;
-    if (!nextCursor) break;
-    cursor = nextCursor;
-  }
-  return names;
-}
 
 export default function StockAdmin() {
   usePageTitle(() => 'Stock');

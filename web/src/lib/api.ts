@@ -76,6 +76,10 @@ interface CallOptions {
   auth?: Auth;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Sends `body` as this type, as is (a CSV), instead of as JSON. */
+  contentType?: string;
+  /** Reads the answer as a file instead of JSON. */
+  as?: 'blob';
 }
 
 const url = (path: string) => new URL(`/api${path}`, window.location.origin).toString();
@@ -106,7 +110,7 @@ async function readProblem(res: Response): Promise<ProblemDetails> {
 
 async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   const bearer = options.auth === 'admin' ? adminToken() : options.auth?.token;
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
@@ -115,7 +119,10 @@ async function call<T>(method: string, path: string, options: CallOptions = {}):
     res = await fetch(url(path), {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body:
+        options.body === undefined || options.contentType
+          ? (options.body as BodyInit | undefined)
+          : JSON.stringify(options.body),
       signal: options.signal,
     });
   } catch (error) {
@@ -131,6 +138,7 @@ async function call<T>(method: string, path: string, options: CallOptions = {}):
     if (res.status === 401 && options.auth === 'admin') signOut();
     throw new ApiError(problem);
   }
+  if (options.as === 'blob') return (await res.blob()) as T;
   if (res.status === 204 || res.headers.get('content-length') === '0') return undefined as T;
   return (await res.json()) as T;
 }
@@ -196,9 +204,10 @@ export const listStock = (params: StockQuery = {}) =>
     auth: 'admin',
   });
 
-export const adjustStock = (productId: string, delta: number, reason: string) =>
-  call<StockLevel>('POST', `/inventory/stock/${encodeURIComponent(productId)}/adjustments`, {
-    body: { delta, reason },
+/** Adjusts stock at a location (inventory's default location when none is given). */
+export const adjustStock = (productId: string, delta: number, reason: string, locationId?: string) =>
+  call<LocationStockLevel>('POST', `/inventory/stock/${encodeURIComponent(productId)}/adjustments`, {
+    body: { delta, reason, ...(locationId ? { locationId } : {}) },
     auth: 'admin',
   });
 
@@ -207,6 +216,186 @@ export const setLowStockThreshold = (productId: string, lowStockThreshold: numbe
     body: { lowStockThreshold },
     auth: 'admin',
   });
+
+// Inventory across locations (admin; issue 14). The bodies' types come from the contracts once
+// inventory publishes them there; until then they are read from the issue's API section.
+
+/** A warehouse or store that holds stock. Allocation takes active locations by priority (1 first). */
+export interface Location {
+  id: string;
+  name: string;
+  priority: number;
+  active: boolean;
+}
+
+export interface NewLocation {
+  name: string;
+  priority: number;
+  active?: boolean;
+}
+
+export type LocationChanges = Partial<NewLocation>;
+
+/** One product's stock at one location; `inTransit` is on its way there in dispatched transfers. */
+export interface LocationStock {
+  locationId: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  inTransit: number;
+}
+
+/** A product's levels with their split per location (admin reads). */
+export type LocationStockLevel = StockLevel & { locations?: LocationStock[] };
+
+export const MOVEMENT_REASONS = [
+  'received',
+  'sold',
+  'adjusted',
+  'damaged',
+  'counted',
+  'transfer',
+  'returned',
+] as const;
+export type MovementReason = (typeof MOVEMENT_REASONS)[number];
+
+/** One change to stock at one location, as the audit trail keeps it. */
+export interface Movement {
+  id: string;
+  productId: string;
+  locationId: string;
+  delta: number;
+  reason: MovementReason;
+  before: number;
+  after: number;
+  /** Who: a staff member's id, or `system` for the saga. */
+  actor: string;
+  at: string;
+  /** What caused it: an order, a transfer, a goods receipt. */
+  reference?: { kind: string; id: string };
+  note?: string;
+}
+
+export type TransferStatus = 'requested' | 'dispatched' | 'received' | 'cancelled';
+
+export interface Transfer {
+  id: string;
+  productId: string;
+  fromLocationId: string;
+  toLocationId: string;
+  quantity: number;
+  status: TransferStatus;
+  /** What arrived, when it differs from what left, with the reason given. */
+  receivedQuantity?: number;
+  discrepancyReason?: string;
+  requestedAt: string;
+  updatedAt: string;
+}
+
+export interface NewTransfer {
+  productId: string;
+  fromLocationId: string;
+  toLocationId: string;
+  quantity: number;
+}
+
+/** One CSV row's effect in an import's preview (or its result). */
+export interface ImportChange {
+  line: number;
+  kind: string;
+  productId?: string;
+  locationId?: string;
+  before?: number;
+  after?: number;
+  description?: string;
+}
+
+export interface ImportError {
+  line: number;
+  message: string;
+}
+
+export interface ImportResult {
+  dryRun: boolean;
+  rows: number;
+  changes: ImportChange[];
+  errors: ImportError[];
+  /** The file's hash: applying the same file again changes nothing. */
+  fileHash?: string;
+  applied?: boolean;
+}
+
+export const listLocations = () =>
+  call<Page<Location>>('GET', '/inventory/locations', { auth: 'admin' }).then((res) => res.items);
+
+export const createLocation = (location: NewLocation) =>
+  call<Location>('POST', '/inventory/locations', { body: location, auth: 'admin' });
+
+export const updateLocation = (id: string, changes: LocationChanges) =>
+  call<Location>('PATCH', `/inventory/locations/${encodeURIComponent(id)}`, { body: changes, auth: 'admin' });
+
+export const getLocationStock = (productId: string) =>
+  call<LocationStockLevel>('GET', `/inventory/stock/${encodeURIComponent(productId)}`, { auth: 'admin' });
+
+export const listLocationStock = (params: StockQuery = {}) =>
+  listStock(params) as Promise<Page<LocationStockLevel>>;
+
+export interface MovementQuery {
+  productId?: string;
+  locationId?: string;
+  since?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Movements, newest first. */
+export const listMovements = (params: MovementQuery = {}) =>
+  call<Page<Movement>>('GET', `/inventory/movements${query({ ...params })}`, { auth: 'admin' });
+
+export interface TransferQuery {
+  status?: TransferStatus;
+  cursor?: string;
+  limit?: number;
+}
+
+export const listTransfers = (params: TransferQuery = {}) =>
+  call<Page<Transfer>>('GET', `/inventory/transfers${query({ ...params })}`, { auth: 'admin' });
+
+export const requestTransfer = (transfer: NewTransfer) =>
+  call<Transfer>('POST', '/inventory/transfers', { body: transfer, auth: 'admin' });
+
+export const dispatchTransfer = (id: string) =>
+  call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/dispatch`, { auth: 'admin' });
+
+/** Receives a dispatched transfer; a quantity other than what left needs a reason. */
+export const receiveTransfer = (id: string, received: { quantity: number; reason?: string }) =>
+  call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/receive`, {
+    body: received,
+    auth: 'admin',
+  });
+
+export const cancelTransfer = (id: string) =>
+  call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/cancel`, { auth: 'admin' });
+
+/** Sends a CSV of stock counts or products: a preview when `dryRun`, else applied (once per file). */
+export const importCsv = (csv: Blob | string, dryRun: boolean) =>
+  call<ImportResult>('POST', `/inventory/imports${query({ dryRun })}`, {
+    body: csv,
+    contentType: 'text/csv',
+    auth: 'admin',
+  });
+
+/** A CSV export as a file (fetched with the admin token, which a plain link could not send). */
+export const exportCsv = (name: 'stock.csv' | 'movements.csv', params: MovementQuery = {}) =>
+  call<Blob>('GET', `/inventory/export/${name}${query({ ...params })}`, { auth: 'admin', as: 'blob' });
+
+/** Ships one shipment of an order (the lines one location holds). */
+export const shipShipment = (orderId: string, shipmentId: string) =>
+  call<Order>(
+    'POST',
+    `/orders/${encodeURIComponent(orderId)}/shipments/${encodeURIComponent(shipmentId)}/ship`,
+    { auth: 'admin' },
+  );
 
 /** Checks a token before keeping it: any admin read refuses a wrong one with 401. */
 export async function checkAdminToken(token: string): Promise<boolean> {

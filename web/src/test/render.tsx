@@ -6,6 +6,7 @@ import type { RequestHandler } from 'msw';
 import { Shell } from '../components/Shell.tsx';
 import { signIn } from '../lib/admin-session.ts';
 import { routes } from '../routes.tsx';
+import { createFakeInventory, type FakeInventoryOptions } from './fake-inventory.ts';
 import { createFakeLedger, type FakeLedgerOptions } from './fake-ledger.ts';
 import { ADMIN_TOKEN, createFakeShop, type FakeShopOptions } from './fake-shop.ts';
 import { server } from './server.ts';
@@ -15,6 +16,8 @@ export interface RenderOptions extends FakeShopOptions {
   admin?: boolean;
   /** The ledger's recorded events and dead letters. */
   ledger?: FakeLedgerOptions;
+  /** Inventory across locations (answers the inventory routes instead of the shop's). */
+  inventory?: FakeInventoryOptions;
   /** Handlers that answer before the fake shop (failures, slow answers). */
   overrides?: RequestHandler[];
 }
@@ -25,6 +28,8 @@ export function renderApp(url: string, options: RenderOptions = {}) {
   // The shop's go first: its catch-all records every request, the ledger's included.
   server.use(...ledger.handlers);
   server.use(...shop.handlers);
+  const inventory = createFakeInventory(options.inventory);
+  if (options.inventory) server.use(...inventory.handlers);
   if (options.overrides) server.use(...options.overrides);
   if (options.admin) signIn(ADMIN_TOKEN);
   const history = createMemoryHistory();
@@ -35,5 +40,5 @@ export function renderApp(url: string, options: RenderOptions = {}) {
       {routes}
     </MemoryRouter>
   ));
-  return { ...view, shop, ledger, user, history, path: () => history.get() };
+  return { ...view, shop, ledger, inventory, user, history, path: () => history.get() };
 }

@@ -1,0 +1,118 @@
+import { screen, waitFor, within } from '@solidjs/testing-library';
+import { HttpResponse, http } from 'msw';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { product } from '../test/fake-shop.ts';
+import { renderApp } from '../test/render.tsx';
+import { BOARD_REFRESH_MS } from './StockBoard.tsx';
+
+const products = [product({ id: 'mug', name: 'Blue Mug' }), product({ id: 'tea', name: 'Green Tea' })];
+const inventory = {
+  locations: [
+    { id: 'north', name: 'North warehouse', priority: 1 },
+    { id: 'shop', name: 'City shop', priority: 2 },
+  ],
+  stock: { mug: { north: 20, shop: 2 }, tea: { north: 9 } },
+  reserved: { mug: { north: 4 } },
+};
+
+const cells = (row: HTMLElement) =>
+  [...row.querySelectorAll('th, td')].map((cell) => cell.textContent?.replace(/\s+/g, ' ').trim());
+
+describe('admin stock board', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('shows stock per product and location, low rows marked in words', async () => {
+    renderApp('/admin/board', { admin: true, products, inventory });
+    const table = await screen.findByRole('table', { name: 'Stock per location' });
+    await within(table).findByRole('link', { name: 'Green Tea' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map(cells)).toEqual([
+      ['Blue Mug', 'North warehouse', '20', '4', '16', '0', 'Adjust'],
+      ['Blue Mug Low', 'City shop', '2', '0', '2', '0', 'Adjust'],
+      ['Green Tea', 'North warehouse', '9', '0', '9', '0', 'Adjust'],
+    ]);
+    expect(rows[1]).toHaveClass('row-low');
+    expect(rows[0]).not.toHaveClass('row-low');
+    expect(within(rows[0]!).getByRole('link', { name: 'Blue Mug' })).toHaveAttribute(
+      'href',
+      '/admin/products/mug/movements',
+    );
+  });
+
+  it('filters by location, product, low stock and in transit, kept in the URL', async () => {
+    const { user, path } = renderApp('/admin/board', { admin: true, products, inventory });
+    const table = await screen.findByRole('table', { name: 'Stock per location' });
+    await within(table).findByRole('link', { name: 'Green Tea' });
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Location' }), 'City shop');
+    expect(path()).toBe('/admin/board?location=shop');
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'Green Tea' })).not.toBeInTheDocument());
+    expect(screen.getByRole('status')).toHaveTextContent('1 of 3 rows shown');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Location' }), 'All locations');
+    await user.type(screen.getByRole('searchbox', { name: 'Product' }), 'tea');
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'Blue Mug' })).not.toBeInTheDocument());
+    await user.clear(screen.getByRole('searchbox', { name: 'Product' }));
+    await user.click(screen.getByRole('checkbox', { name: 'Low stock only' }));
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'Green Tea' })).not.toBeInTheDocument());
+    expect(screen.getAllByRole('link', { name: 'Blue Mug' })).toHaveLength(1);
+    await user.click(screen.getByRole('checkbox', { name: 'Low stock only' }));
+    await user.click(screen.getByRole('checkbox', { name: 'In transit only' }));
+    expect(await screen.findByText('Nothing matches these filters')).toBeInTheDocument();
+    expect(path()).toBe('/admin/board?transit=true');
+  });
+
+  it('shows what is in transit to a location, in words', async () => {
+    const { user } = renderApp('/admin/board?transit=true', {
+      admin: true,
+      products,
+      inventory: {
+        ...inventory,
+        inTransit: { tea: { shop: 3 } },
+        stock: { ...inventory.stock, tea: { north: 6, shop: 0 } },
+      },
+    });
+    const table = await screen.findByRole('table', { name: 'Stock per location' });
+    await within(table).findByRole('link', { name: 'Green Tea' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map(cells)).toEqual([
+      ['Green Tea Low', 'City shop', '0', '0', '0', '3 in transit', 'Adjust'],
+    ]);
+    await user.click(screen.getByRole('checkbox', { name: 'In transit only' }));
+    expect(await screen.findAllByRole('link', { name: 'Blue Mug' })).toHaveLength(2);
+  });
+
+  it('updates by itself while on screen', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { inventory: fake } = renderApp('/admin/board', { admin: true, products, inventory });
+    const table = await screen.findByRole('table', { name: 'Stock per location' });
+    const row = (await within(table).findByRole('link', { name: 'Green Tea' })).closest('tr')!;
+    expect(cells(row)[2]).toBe('9');
+    fake.move('tea', 'north', -7, 'sold', { kind: 'order', id: 'o-1' });
+    await vi.advanceTimersByTimeAsync(BOARD_REFRESH_MS);
+    await waitFor(() => expect(cells(row)[2]).toBe('2'));
+    expect(row).toHaveClass('row-low');
+  });
+
+  it('adjusts stock at one location', async () => {
+    const { user, inventory: fake } = renderApp('/admin/board', { admin: true, products, inventory });
+    await user.click(await screen.findByRole('button', { name: 'Adjust Blue Mug at City shop' }));
+    const form = screen.getByRole('form', { name: 'Adjust Blue Mug at City shop' });
+    await user.type(within(form).getByRole('textbox', { name: 'Change' }), '5');
+    await user.type(within(form).getByRole('textbox', { name: 'Reason' }), 'Delivery');
+    await user.click(within(form).getByRole('button', { name: 'Adjust' }));
+    expect(await within(form).findByText('Added 5. On hand now 7.')).toBeInTheDocument();
+    expect(fake.cellOf('mug', 'shop').onHand).toBe(7);
+    expect(fake.cellOf('mug', 'north').onHand).toBe(20);
+    expect(fake.requests.find((r) => r.method === 'POST')?.body).toEqual({
+      delta: 5,
+      reason: 'Delivery',
+      locationId: 'shop',
+    });
+  });
+
+  it('shows a failure to load with a retry', async () => {
+    const down = http.get('*/api/inventory/stock', () => new HttpResponse(null, { status: 503 }));
+    renderApp('/admin/board', { admin: true, products, inventory, overrides: [down] });
+    expect(await screen.findByRole('alert')).toHaveTextContent('The shop is having trouble');
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+});

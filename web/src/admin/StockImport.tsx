@@ -1,0 +1,236 @@
+/**
+ * @module The CSV import: pick a file of stock counts or products, see a dry run first (every row's
+ * change and every row's error, by line number), then apply it. Nothing is applied while the
+ * preview shows errors; applying the same file twice changes nothing (inventory keys it by hash).
+ * The file goes to the server as it is, never parsed here.
+ */
+import { createSignal, For, Match, Show, Switch } from 'solid-js';
+import { Field } from '../components/Field.tsx';
+import { ErrorNotice } from '../components/States.tsx';
+import { type ImportResult, importCsv } from '../lib/api.ts';
+import { usePageTitle } from '../lib/page-title.ts';
+import { useLocations, useProductNames } from './inventory-data.ts';
+
+type Step =
+  | { kind: 'choose' }
+  | { kind: 'previewing' }
+  | { kind: 'preview'; result: ImportResult }
+  | { kind: 'applying'; result: ImportResult }
+  | { kind: 'applied'; result: ImportResult }
+  | { kind: 'failed'; error: unknown; preview?: ImportResult };
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+export default function StockImport() {
+  usePageTitle(() => 'Import');
+  const productName = useProductNames();
+  const { nameOf: locationName } = useLocations();
+  const [file, setFile] = createSignal<File>();
+  const [fileError, setFileError] = createSignal<string>();
+  const [step, setStep] = createSignal<Step>({ kind: 'choose' });
+  let results: HTMLHeadingElement | undefined;
+  const showResults = () => queueMicrotask(() => results?.focus());
+
+  async function preview(event: SubmitEvent) {
+    event.preventDefault();
+    const chosen = file();
+    if (!chosen) {
+      setFileError('Choose a CSV file.');
+      return;
+    }
+    setStep({ kind: 'previewing' });
+    try {
+      setStep({ kind: 'preview', result: await importCsv(chosen, true) });
+    } catch (error) {
+      setStep({ kind: 'failed', error });
+    }
+    showResults();
+  }
+
+  async function apply(preview: ImportResult) {
+    const chosen = file();
+    if (!chosen) return;
+    setStep({ kind: 'applying', result: preview });
+    try {
+      setStep({ kind: 'applied', result: await importCsv(chosen, false) });
+    } catch (error) {
+      setStep({ kind: 'failed', error, preview });
+    }
+    showResults();
+  }
+
+  const shown = () => {
+    const current = step();
+    return 'result' in current ? current.result : current.kind === 'failed' ? current.preview : undefined;
+  };
+
+  return (
+    <section aria-labelledby="import-title">
+      <div class="page-head">
+        <h1 id="import-title">Import stock counts</h1>
+      </div>
+      <form class="card form" aria-label="Choose a file to import" onSubmit={preview} noValidate>
+        <Field
+          label="CSV file"
+          error={fileError()}
+          hint="Stock counts (productId, locationId, counted) or products, with a header row. You see what it would change before anything is applied."
+        >
+          {(control) => (
+            <input
+              {...control}
+              type="file"
+              class="input"
+              accept=".csv,text/csv"
+              onChange={(event) => {
+                setFile(event.currentTarget.files?.[0]);
+                setFileError(undefined);
+                setStep({ kind: 'choose' });
+              }}
+            />
+          )}
+        </Field>
+        <div class="actions">
+          <button type="submit" class="button button-primary" disabled={step().kind === 'previewing'}>
+            {step().kind === 'previewing' ? 'Checking…' : 'Preview changes'}
+          </button>
+        </div>
+      </form>
+
+      <Show when={step().kind !== 'choose' && step().kind !== 'previewing'}>
+        <section class="import-results" aria-labelledby="import-results-title">
+          <h2 id="import-results-title" ref={results} tabindex="-1">
+            <Switch>
+              <Match when={step().kind === 'applied'}>Applied {file()?.name}</Match>
+              <Match when={step().kind === 'failed'}>Import of {file()?.name} failed</Match>
+              <Match when={true}>Preview of {file()?.name}</Match>
+            </Switch>
+          </h2>
+          <Show when={step().kind === 'failed' && step()}>
+            {(failed) => <ErrorNotice error={(failed() as { error: unknown }).error} />}
+          </Show>
+          <Show when={shown()}>
+            {(result) => (
+              <>
+                <Summary result={result()} applied={step().kind === 'applied'} />
+                <Show when={result().errors.length > 0}>
+                  <h3>Errors</h3>
+                  <div class="table-wrap">
+                    <table class="table import-errors">
+                      <caption class="visually-hidden">Rows with errors</caption>
+                      <thead>
+                        <tr>
+                          <th scope="col" class="num">
+                            Line
+                          </th>
+                          <th scope="col">Error</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        <For each={result().errors}>
+                          {(error) => (
+                            <tr class="row-error">
+                              <th scope="row" class="num">
+                                {error.line}
+                              </th>
+                              <td>{error.message}</td>
+                            </tr>
+                          )}
+                        </For>
+                      </tbody>
+                    </table>
+                  </div>
+                </Show>
+                <Show when={result().changes.length > 0}>
+                  <h3>Changes</h3>
+                  <div class="table-wrap">
+                    <table class="table import-changes">
+                      <caption class="visually-hidden">Rows and their changes</caption>
+                      <thead>
+                        <tr>
+                          <th scope="col" class="num">
+                            Line
+                          </th>
+                          <th scope="col">Product</th>
+                          <th scope="col">Location</th>
+                          <th scope="col" class="num">
+                            Before
+                          </th>
+                          <th scope="col" class="num">
+                            After
+                          </th>
+                          <th scope="col" class="num">
+                            Change
+                          </th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        <For each={result().changes}>
+                          {(change) => {
+                            const delta = () =>
+                              change.before === undefined || change.after === undefined
+                                ? undefined
+                                : change.after - change.before;
+                            return (
+                              <tr>
+                                <th scope="row" class="num">
+                                  {change.line}
+                                </th>
+                                <td>
+                                  {change.productId ? productName(change.productId) : change.description}
+                                </td>
+                                <td>{change.locationId ? locationName(change.locationId) : '—'}</td>
+                                <td class="num">{change.before ?? '—'}</td>
+                                <td class="num">{change.after ?? '—'}</td>
+                                <td class="num strong">
+                                  {delta() === undefined
+                                    ? change.kind
+                                    : delta() === 0
+                                      ? 'no change'
+                                      : delta()! > 0
+                                        ? `+${delta()}`
+                                        : delta()}
+                                </td>
+                              </tr>
+                            );
+                          }}
+                        </For>
+                      </tbody>
+                    </table>
+                  </div>
+                </Show>
+                <Show when={step().kind === 'preview' || step().kind === 'applying'}>
+                  <div class="actions">
+                    <button
+                      type="button"
+                      class="button button-primary"
+                      disabled={result().errors.length > 0 || step().kind === 'applying'}
+                      onClick={() => apply(result())}
+                    >
+                      {step().kind === 'applying'
+                        ? 'Applying…'
+                        : `Apply ${plural(result().changes.length, 'change')}`}
+                    </button>
+                    <Show when={result().errors.length > 0}>
+                      <p class="muted">
+                        Fix the errors in the file and preview it again; nothing is applied until then.
+                      </p>
+                    </Show>
+                  </div>
+                </Show>
+              </>
+            )}
+          </Show>
+        </section>
+      </Show>
+    </section>
+  );
+}
+
+function Summary(props: { result: ImportResult; applied: boolean }) {
+  return (
+    <p class={`notice ${props.result.errors.length ? 'notice-error' : 'notice-success'}`}>
+      {plural(props.result.rows, 'row')}: {plural(props.result.changes.length, 'change')}
+      {props.applied ? ' applied' : ''}, {plural(props.result.errors.length, 'error')}.
+    </p>
+  );
+}

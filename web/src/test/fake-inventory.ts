@@ -1,0 +1,397 @@
+/**
+ * @module An in-memory inventory across locations behind msw handlers, following the API of issue
+ * 14 (docs/api.md): locations, stock per (product, location) with in-transit, adjustments,
+ * movements, transfers and the CSV import. It answers before the fake shop's inventory routes.
+ */
+import { HttpResponse, http, type PathParams } from 'msw';
+import type {
+  ImportChange,
+  ImportError,
+  Location,
+  LocationStock,
+  LocationStockLevel,
+  Movement,
+  MovementReason,
+  Transfer,
+} from '../lib/api.ts';
+import { ADMIN_TOKEN, page, problem } from './fake-shop.ts';
+
+export interface FakeInventoryOptions {
+  locations?: Array<Partial<Location> & Pick<Location, 'id' | 'name'>>;
+  /** onHand per product id, per location id. */
+  stock?: Record<string, Record<string, number>>;
+  /** reserved per product id, per location id. */
+  reserved?: Record<string, Record<string, number>>;
+  /** in transit to a location, per product id, per location id. */
+  inTransit?: Record<string, Record<string, number>>;
+  lowStockThreshold?: number;
+  movements?: Movement[];
+  transfers?: Transfer[];
+}
+
+const START = Date.parse('2026-11-27T10:00:00.000Z');
+
+export function createFakeInventory(options: FakeInventoryOptions = {}) {
+  const locations = new Map<string, Location>(
+    (options.locations ?? []).map((l, index) => [
+      l.id,
+      { priority: index + 1, active: true, ...l } satisfies Location,
+    ]),
+  );
+  const cells = new Map<string, { onHand: number; reserved: number; inTransit: number }>();
+  const key = (productId: string, locationId: string) => `${productId}|${locationId}`;
+  const thresholds = new Map<string, number>();
+  const products = new Set<string>();
+  for (const [productId, perLocation] of Object.entries(options.stock ?? {})) {
+    products.add(productId);
+    for (const [locationId, onHand] of Object.entries(perLocation)) {
+      const reserved = options.reserved?.[productId]?.[locationId] ?? 0;
+      const inTransit = options.inTransit?.[productId]?.[locationId] ?? 0;
+      cells.set(key(productId, locationId), { onHand, reserved, inTransit });
+    }
+  }
+  const movements: Movement[] = [...(options.movements ?? [])];
+  const transfers = new Map((options.transfers ?? []).map((t) => [t.id, { ...t }]));
+  const imported = new Set<string>();
+  const requests: Array<{ method: string; path: string; search: string; body?: unknown }> = [];
+  let clock = START + 60 * 60_000;
+  let nextId = 1;
+  const now = () => {
+    clock += 60_000;
+    return new Date(clock).toISOString();
+  };
+
+  const isAdmin = (request: Request) => request.headers.get('authorization') === `Bearer ${ADMIN_TOKEN}`;
+  const cell = (productId: string, locationId: string) => {
+    const found = cells.get(key(productId, locationId));
+    if (found) return found;
+    const created = { onHand: 0, reserved: 0, inTransit: 0 };
+    cells.set(key(productId, locationId), created);
+    products.add(productId);
+    return created;
+  };
+  const threshold = (productId: string) => thresholds.get(productId) ?? options.lowStockThreshold ?? 3;
+
+  function levelOf(productId: string): LocationStockLevel {
+    const split: LocationStock[] = [...locations.keys()].flatMap((locationId) => {
+      const c = cells.get(key(productId, locationId));
+      return c ? [{ locationId, ...c, available: c.onHand - c.reserved }] : [];
+    });
+    const sum = (field: 'onHand' | 'reserved') => split.reduce((total, l) => total + l[field], 0);
+    const available = sum('onHand') - sum('reserved');
+    return {
+      productId,
+      onHand: sum('onHand'),
+      reserved: sum('reserved'),
+      available,
+      lowStockThreshold: threshold(productId),
+      low: available <= threshold(productId),
+      updatedAt: new Date(clock).toISOString(),
+      locations: split,
+    };
+  }
+
+  function move(
+    productId: string,
+    locationId: string,
+    delta: number,
+    reason: MovementReason,
+    reference?: Movement['reference'],
+  ) {
+    const c = cell(productId, locationId);
+    const before = c.onHand;
+    c.onHand += delta;
+    movements.push({
+      id: `m-${nextId++}`,
+      productId,
+      locationId,
+      delta,
+      reason,
+      before,
+      after: c.onHand,
+      actor: reference ? 'system' : 'admin',
+      at: now(),
+      reference,
+    });
+  }
+
+  async function record(request: Request) {
+    const url = new URL(request.url);
+    const type = request.headers.get('content-type') ?? '';
+    const body =
+      request.method === 'GET'
+        ? undefined
+        : type.includes('json')
+          ? await request
+              .clone()
+              .json()
+              .catch(() => undefined)
+          : await request.clone().text();
+    requests.push({ method: request.method, path: url.pathname, search: url.search, body });
+  }
+
+  type Params = { id: string; productId: string };
+  const admin =
+    (handler: (args: { request: Request; params: Params }) => Response | Promise<Response>) =>
+    async ({ request, params }: { request: Request; params: PathParams }) => {
+      await record(request);
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      return handler({ request, params: params as unknown as Params });
+    };
+
+  const transferAction = (id: string, from: Transfer['status'][], to: Transfer['status']) => {
+    const transfer = transfers.get(id);
+    if (!transfer) return { error: problem(404, 'Not Found', 'No such transfer.') };
+    if (!from.includes(transfer.status)) {
+      return { error: problem(409, 'Conflict', `A ${transfer.status} transfer cannot be ${to}.`) };
+    }
+    return { transfer };
+  };
+
+  /** Rows of `productId,locationId,counted`: each sets a count (the difference is a movement). */
+  function readImport(csv: string) {
+    const changes: ImportChange[] = [];
+    const errors: ImportError[] = [];
+    const lines = csv.split(/\r?\n/);
+    const header = lines[0]?.trim();
+    if (header !== 'productId,locationId,counted') {
+      errors.push({ line: 1, message: 'The header must be productId,locationId,counted.' });
+      return { changes, errors, rows: 0 };
+    }
+    let rows = 0;
+    lines.slice(1).forEach((text, index) => {
+      const line = index + 2;
+      if (!text.trim()) return;
+      rows++;
+      const [productId, locationId, counted] = text.split(',').map((field) => field.trim());
+      if (!productId) errors.push({ line, message: 'productId is missing.' });
+      else if (!locationId || !locations.has(locationId))
+        errors.push({ line, message: `Unknown location "${locationId ?? ''}".` });
+      else if (!/^\d+$/.test(counted ?? ''))
+        errors.push({ line, message: `counted must be a whole number, 0 or more (got "${counted ?? ''}").` });
+      else {
+        const before = cells.get(key(productId, locationId))?.onHand ?? 0;
+        changes.push({ line, kind: 'count', productId, locationId, before, after: Number(counted) });
+      }
+    });
+    return { changes, errors, rows };
+  }
+
+  const handlers = [
+    http.get(
+      '*/api/inventory/locations',
+      admin(() =>
+        HttpResponse.json({
+          items: [...locations.values()].sort((a, b) => a.priority - b.priority),
+          nextCursor: null,
+        }),
+      ),
+    ),
+    http.post(
+      '*/api/inventory/locations',
+      admin(async ({ request }) => {
+        const body = (await request.json()) as Partial<Location>;
+        const errors = [];
+        if (!body.name?.trim()) errors.push({ path: 'name', message: 'Required' });
+        if (!Number.isInteger(body.priority) || (body.priority ?? 0) < 1)
+          errors.push({ path: 'priority', message: 'Must be a whole number, 1 or more' });
+        if (errors.length) return problem(400, 'Bad Request', 'The location is not valid.', { errors });
+        const id = body.name!.trim().toLowerCase().replace(/\W+/g, '-');
+        if (locations.has(id)) return problem(409, 'Conflict', `A location "${id}" exists.`);
+        const created: Location = { id, name: body.name!.trim(), priority: body.priority!, active: true };
+        locations.set(id, created);
+        return HttpResponse.json(created, { status: 201 });
+      }),
+    ),
+    http.patch(
+      '*/api/inventory/locations/:id',
+      admin(async ({ request, params }) => {
+        const existing = locations.get(params.id);
+        if (!existing) return problem(404, 'Not Found');
+        const changes = (await request.json()) as Partial<Location>;
+        if (changes.name !== undefined && !changes.name.trim()) {
+          return problem(400, 'Bad Request', 'invalid', { errors: [{ path: 'name', message: 'Required' }] });
+        }
+        const updated = { ...existing, ...changes, id: existing.id };
+        locations.set(existing.id, updated);
+        return HttpResponse.json(updated);
+      }),
+    ),
+    http.get(
+      '*/api/inventory/stock',
+      admin(({ request }) => {
+        const url = new URL(request.url);
+        const levels = [...products]
+          .map(levelOf)
+          .filter((level) => url.searchParams.get('low') !== 'true' || level.low);
+        return HttpResponse.json(page(levels, url, 50));
+      }),
+    ),
+    http.get(
+      '*/api/inventory/stock/:productId',
+      admin(({ params }) => HttpResponse.json(levelOf(params.productId))),
+    ),
+    http.post(
+      '*/api/inventory/stock/:productId/adjustments',
+      admin(async ({ request, params }) => {
+        const { delta, reason, locationId } = (await request.json()) as {
+          delta: number;
+          reason: string;
+          locationId?: string;
+        };
+        const at = locationId ?? [...locations.keys()][0]!;
+        if (!locations.has(at)) return problem(404, 'Not Found', `No location "${at}".`);
+        const c = cell(params.productId, at);
+        if (c.onHand + delta < c.reserved) {
+          return problem(409, 'Conflict', `onHand cannot drop below the ${c.reserved} reserved.`);
+        }
+        move(params.productId, at, delta, 'adjusted');
+        void reason;
+        return HttpResponse.json(levelOf(params.productId));
+      }),
+    ),
+    http.get(
+      '*/api/inventory/movements',
+      admin(({ request }) => {
+        const url = new URL(request.url);
+        const productId = url.searchParams.get('productId');
+        const locationId = url.searchParams.get('locationId');
+        const list = movements
+          .filter(
+            (m) => (!productId || m.productId === productId) && (!locationId || m.locationId === locationId),
+          )
+          .slice()
+          .reverse();
+        return HttpResponse.json(page(list, url, 50));
+      }),
+    ),
+    http.get(
+      '*/api/inventory/transfers',
+      admin(({ request }) => {
+        const url = new URL(request.url);
+        const status = url.searchParams.get('status');
+        const list = [...transfers.values()].filter((t) => !status || t.status === status).reverse();
+        return HttpResponse.json(page(list, url, 50));
+      }),
+    ),
+    http.post(
+      '*/api/inventory/transfers',
+      admin(async ({ request }) => {
+        const body = (await request.json()) as Transfer;
+        if (body.fromLocationId === body.toLocationId) {
+          return problem(400, 'Bad Request', 'invalid', {
+            errors: [{ path: 'toLocationId', message: 'must differ from fromLocationId' }],
+          });
+        }
+        const source = cell(body.productId, body.fromLocationId);
+        if (body.quantity > source.onHand - source.reserved) {
+          return problem(409, 'Conflict', `Only ${source.onHand - source.reserved} available at the source.`);
+        }
+        const at = now();
+        const created: Transfer = {
+          id: `t-${nextId++}`,
+          productId: body.productId,
+          fromLocationId: body.fromLocationId,
+          toLocationId: body.toLocationId,
+          quantity: body.quantity,
+          status: 'requested',
+          requestedAt: at,
+          updatedAt: at,
+        };
+        transfers.set(created.id, created);
+        return HttpResponse.json(created, { status: 201 });
+      }),
+    ),
+    http.post(
+      '*/api/inventory/transfers/:id/dispatch',
+      admin(({ params }) => {
+        const { transfer, error } = transferAction(params.id, ['requested'], 'dispatched');
+        if (error) return error;
+        move(transfer.productId, transfer.fromLocationId, -transfer.quantity, 'transfer', {
+          kind: 'transfer',
+          id: transfer.id,
+        });
+        cell(transfer.productId, transfer.toLocationId).inTransit += transfer.quantity;
+        Object.assign(transfer, { status: 'dispatched', updatedAt: now() });
+        return HttpResponse.json(transfer);
+      }),
+    ),
+    http.post(
+      '*/api/inventory/transfers/:id/receive',
+      admin(async ({ request, params }) => {
+        const { quantity, reason } = (await request.json()) as { quantity: number; reason?: string };
+        const { transfer, error } = transferAction(params.id, ['dispatched'], 'received');
+        if (error) return error;
+        if (quantity !== transfer.quantity && !reason?.trim()) {
+          return problem(400, 'Bad Request', 'A different quantity needs a reason.', {
+            errors: [{ path: 'reason', message: 'Required when the quantity differs' }],
+          });
+        }
+        move(transfer.productId, transfer.toLocationId, quantity, 'transfer', {
+          kind: 'transfer',
+          id: transfer.id,
+        });
+        cell(transfer.productId, transfer.toLocationId).inTransit -= transfer.quantity;
+        Object.assign(transfer, {
+          status: 'received',
+          updatedAt: now(),
+          ...(quantity === transfer.quantity
+            ? {}
+            : { receivedQuantity: quantity, discrepancyReason: reason }),
+        });
+        return HttpResponse.json(transfer);
+      }),
+    ),
+    http.post(
+      '*/api/inventory/transfers/:id/cancel',
+      admin(({ params }) => {
+        const { transfer, error } = transferAction(params.id, ['requested'], 'cancelled');
+        if (error) return error;
+        Object.assign(transfer, { status: 'cancelled', updatedAt: now() });
+        return HttpResponse.json(transfer);
+      }),
+    ),
+    http.post(
+      '*/api/inventory/imports',
+      admin(async ({ request }) => {
+        if (!request.headers.get('content-type')?.startsWith('text/csv')) {
+          return problem(415, 'Unsupported Media Type', 'Send the file as text/csv.');
+        }
+        const csv = await request.text();
+        const dryRun = new URL(request.url).searchParams.get('dryRun') !== 'false';
+        const { changes, errors, rows } = readImport(csv);
+        const fileHash = `h${csv.length}-${rows}`;
+        if (!dryRun && errors.length) {
+          return problem(422, 'Unprocessable Content', 'The file has errors; nothing was applied.', {
+            errors,
+          });
+        }
+        if (!dryRun && !imported.has(fileHash)) {
+          imported.add(fileHash);
+          for (const change of changes) {
+            move(change.productId!, change.locationId!, change.after! - change.before!, 'counted', {
+              kind: 'import',
+              id: fileHash,
+            });
+          }
+        }
+        return HttpResponse.json({ dryRun, rows, changes, errors, fileHash, applied: !dryRun });
+      }),
+    ),
+  ];
+
+  return {
+    handlers,
+    locations,
+    movements,
+    transfers,
+    requests,
+    levelOf,
+    cellOf: (productId: string, locationId: string) => ({ ...cell(productId, locationId) }),
+    /** A change made elsewhere (an order, another manager), as a movement. */
+    move,
+    setThreshold: (productId: string, value: number) => thresholds.set(productId, value),
+  };
+}
+
+export type FakeInventory = ReturnType<typeof createFakeInventory>;

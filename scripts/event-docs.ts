@@ -81,6 +81,7 @@ export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): st
   ];
   for (const type of types) {
     const { producer, description, data } = EVENTS[type];
+    const version = (EVENTS[type] as { version?: number }).version ?? 1;
     const via = consumers
       .get(type)!
       .map((trigger) => `${subscriberName(trigger)} (Trigger \`${trigger.name}\`)`)
@@ -94,6 +95,7 @@ export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): st
       `- producer: ${isPartner(producer) ? `the partner \`${producer}\` (ServiceAccount \`${producer}\`), source \`${sourceOf(producer)}…\`` : `\`${producer}\`, source \`/${producer}\``}`,
       `- consumers: ${via.join(', ') || 'none yet'}`,
       `- subject: ${subjectOf(type)}`,
+      `- data version: ${version}${version > 1 ? ' (each version only adds optional fields: data of earlier versions stays valid)' : ''}`,
       '',
       '```json',
       JSON.stringify(z.toJSONSchema(data, { io: 'input' }), null, 2),

@@ -20,7 +20,8 @@ import type { ProductEntry } from './products.ts';
 /** Where each status may go. Rejected, cancelled and shipped are final. */
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['confirmed', 'rejected', 'cancelled'],
-  confirmed: ['shipped', 'cancelled'],
+  confirmed: ['partially-shipped', 'shipped', 'cancelled'],
+  'partially-shipped': ['partially-shipped', 'shipped'],
   rejected: [],
   cancelled: [],
   shipped: [],

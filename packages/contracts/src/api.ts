@@ -36,7 +36,14 @@ export const ProductChanges = z.object({
 });
 export type ProductChanges = z.infer<typeof ProductChanges>;
 
-export const OrderStatus = z.enum(['pending', 'confirmed', 'rejected', 'cancelled', 'shipped']);
+export const OrderStatus = z.enum([
+  'pending',
+  'confirmed',
+  'rejected',
+  'cancelled',
+  'partially-shipped',
+  'shipped',
+]);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
 export const Customer = z.object({ name: text(200), email: z.email() });
@@ -74,6 +81,21 @@ export const TimelineEntry = z.object({
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
+/** A location id (warehouse, store): the same rules as product ids; `default` always exists. */
+export const LocationId = Product.shape.id;
+/** The location stock without one lives in: stock counted before locations existed is here. */
+export const DEFAULT_LOCATION_ID = 'default';
+
+/** An order's shipment from one location; its id is the location id. */
+export const Shipment = z.object({
+  id: z.string(),
+  locationId: LocationId,
+  lines: z.array(OrderLine),
+  status: z.enum(['pending', 'shipped']),
+  shippedAt: z.optional(z.iso.datetime()),
+});
+export type Shipment = z.infer<typeof Shipment>;
+
 /** An order as `GET /api/orders/:id` answers it (and the SSE stream sends it). */
 export const Order = z.object({
   id: Product.shape.id,
@@ -84,6 +106,8 @@ export const Order = z.object({
   customer: Customer,
   timeline: z.array(TimelineEntry),
   shortages: z.optional(z.array(Shortage)),
+  /** Once stock is reserved: one shipment per location holding some of it. */
+  shipments: z.optional(z.array(Shipment)),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -99,3 +123,231 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Inventory across locations (issue 14): locations, stock per location, movements, transfers,
+// counts, CSV imports. Admin routes under /api/inventory.
+// ---------------------------------------------------------------------------------------------
+
+const count = () => z.int().check(z.minimum(0));
+const quantity = OrderLine.shape.quantity;
+
+/** A warehouse or store holding stock. Lower `priority` is allocated first. Inactive: never allocated. */
+export const Location = z.object({
+  id: LocationId,
+  name: text(200),
+  priority: z.int().check(z.minimum(0), z.maximum(1_000_000)),
+  active: z.boolean(),
+});
+export type Location = z.infer<typeof Location>;
+
+/** `POST /api/inventory/locations`: `priority` defaults to 100, `active` to true. */
+export const NewLocation = z.object({
+  id: LocationId,
+  name: Location.shape.name,
+  priority: z.optional(Location.shape.priority),
+  active: z.optional(z.boolean()),
+});
+export type NewLocation = z.infer<typeof NewLocation>;
+
+/** `PATCH /api/inventory/locations/:id`: any of name, priority, active. */
+export const LocationChanges = z.object({
+  name: z.optional(Location.shape.name),
+  priority: z.optional(Location.shape.priority),
+  active: z.optional(z.boolean()),
+});
+export type LocationChanges = z.infer<typeof LocationChanges>;
+
+/** One product's stock at one location (`available = onHand − reserved`). */
+export const LocationStock = z.object({
+  locationId: LocationId,
+  onHand: count(),
+  reserved: count(),
+  available: count(),
+  /** Dispatched by transfers towards this location, not yet received. */
+  inTransit: count(),
+  /** `available` at or below the product's threshold here. */
+  low: z.boolean(),
+});
+export type LocationStock = z.infer<typeof LocationStock>;
+
+/** `GET /api/inventory/stock/:productId` with the admin token (totals roll up the locations). */
+export const StockLevel = z.object({
+  productId: Product.shape.id,
+  onHand: count(),
+  reserved: count(),
+  available: count(),
+  inTransit: count(),
+  lowStockThreshold: count(),
+  low: z.boolean(),
+  updatedAt: z.nullable(z.iso.datetime()),
+  locations: z.array(LocationStock),
+});
+export type StockLevel = z.infer<typeof StockLevel>;
+
+/** Why stock moved (a movement's `reason`). */
+export const MovementReason = z.enum([
+  'received',
+  'sold',
+  'adjusted',
+  'damaged',
+  'counted',
+  'transfer',
+  'returned',
+]);
+export type MovementReason = z.infer<typeof MovementReason>;
+
+/** Who changed stock: a person (staff sign-in) or a system (a function or partner, by name). */
+export const Actor = z.union([
+  z.object({ sub: z.string().check(z.minLength(1), z.maxLength(200)), name: z.optional(z.string()) }),
+  z.object({ system: z.string().check(z.minLength(1), z.maxLength(200)) }),
+]);
+export type Actor = z.infer<typeof Actor>;
+
+/**
+ * `POST /api/inventory/stock/:productId/adjustments`: `locationId` absent means the default
+ * location; `kind` (default `adjusted`) is the movement's reason, `reason` the free-text note.
+ */
+export const StockAdjustment = z.object({
+  delta: z.int().check(
+    z.minimum(-1_000_000_000),
+    z.maximum(1_000_000_000),
+    z.refine((delta) => delta !== 0, 'must not be 0'),
+  ),
+  reason: text(500),
+  locationId: z.optional(LocationId),
+  kind: z.optional(z.enum(['adjusted', 'damaged', 'returned', 'received'])),
+});
+export type StockAdjustment = z.infer<typeof StockAdjustment>;
+
+/** `POST /api/inventory/stock/:productId/counts`: a cycle count; the difference is a `counted` movement. */
+export const StockCount = z.object({
+  counted: z.int().check(z.minimum(0), z.maximum(1_000_000_000)),
+  locationId: z.optional(LocationId),
+  note: z.optional(text(500)),
+});
+export type StockCount = z.infer<typeof StockCount>;
+
+/** One change of one product's `onHand` at one location: the audit trail. */
+export const Movement = z.object({
+  id: z.string(),
+  productId: Product.shape.id,
+  locationId: LocationId,
+  delta: z.int(),
+  reason: MovementReason,
+  /** onHand at the location before and after. */
+  before: count(),
+  after: count(),
+  /** The order, transfer, goods receipt, import or count it came from. */
+  reference: z.optional(z.string()),
+  note: z.optional(z.string()),
+  actor: Actor,
+  at: z.iso.datetime(),
+});
+export type Movement = z.infer<typeof Movement>;
+
+/** `GET /api/inventory/movements` query: newest first; `since` an ISO time (inclusive). */
+export const MovementQuery = z.object({
+  productId: z.optional(Product.shape.id),
+  locationId: z.optional(LocationId),
+  since: z.optional(z.iso.datetime()),
+  limit: z.optional(z.string()),
+  cursor: z.optional(z.string().check(z.maxLength(1000))),
+});
+
+export const TransferLine = z.object({ productId: Product.shape.id, quantity });
+export type TransferLine = z.infer<typeof TransferLine>;
+
+/** `POST /api/inventory/transfers`: each product at most once, `from` ≠ `to`. */
+export const NewTransfer = z.object({
+  from: LocationId,
+  to: LocationId,
+  lines: z.array(TransferLine).check(
+    z.minLength(1),
+    z.maxLength(100),
+    z.refine((lines) => new Set(lines.map((line) => line.productId)).size === lines.length, {
+      message: 'each product may appear once',
+    }),
+  ),
+  note: z.optional(text(500)),
+});
+export type NewTransfer = z.infer<typeof NewTransfer>;
+
+/**
+ * `POST /api/inventory/transfers/:id/receive`: what arrived per product (absent: all as
+ * dispatched; a product left out of `lines` arrived as dispatched); `reason` is required when a
+ * quantity differs from the dispatched one.
+ */
+export const ReceiveTransfer = z.object({
+  lines: z.optional(
+    z.array(z.object({ productId: Product.shape.id, quantity: count() })).check(z.maxLength(100)),
+  ),
+  reason: z.optional(text(500)),
+});
+export type ReceiveTransfer = z.infer<typeof ReceiveTransfer>;
+
+export const TransferState = z.enum(['requested', 'dispatched', 'received', 'cancelled']);
+export type TransferState = z.infer<typeof TransferState>;
+
+/** A received quantity that differs from the dispatched one. */
+export const TransferDiscrepancy = z.object({
+  productId: Product.shape.id,
+  dispatched: count(),
+  received: count(),
+  reason: z.string(),
+});
+
+export const Transfer = z.object({
+  id: z.string(),
+  from: LocationId,
+  to: LocationId,
+  lines: z.array(TransferLine),
+  state: TransferState,
+  /** What arrived (set when received). */
+  received: z.optional(z.array(z.object({ productId: Product.shape.id, quantity: count() }))),
+  discrepancies: z.array(TransferDiscrepancy),
+  note: z.optional(z.string()),
+  /** When each state was reached, and by whom. */
+  history: z.array(z.object({ state: TransferState, at: z.iso.datetime(), actor: Actor })),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Transfer = z.infer<typeof Transfer>;
+
+/** `GET /api/inventory/reorder`: products whose available plus in-transit stock is at or below threshold. */
+export const ReorderEntry = z.object({
+  productId: Product.shape.id,
+  available: count(),
+  inTransit: count(),
+  lowStockThreshold: count(),
+  /** Units to bring `available + inTransit` back above the threshold. */
+  suggested: count(),
+  /** The locations low on their own. */
+  lowAt: z.array(LocationId),
+});
+export type ReorderEntry = z.infer<typeof ReorderEntry>;
+
+/**
+ * The answer to `POST /api/inventory/imports?dryRun=true|false` (body `text/csv` with the header
+ * `productId,locationId,counted`; an empty locationId is the default location). Lines count from
+ * 1 at the header. A file with any error applies nothing. Applying the same file again (same
+ * SHA-256) changes nothing and answers `alreadyApplied: true`.
+ */
+export const ImportResult = z.object({
+  fileHash: z.string(),
+  dryRun: z.boolean(),
+  applied: z.boolean(),
+  alreadyApplied: z.boolean(),
+  rows: z.array(
+    z.object({
+      line: z.int(),
+      productId: Product.shape.id,
+      locationId: LocationId,
+      before: count(),
+      after: count(),
+      delta: z.int(),
+    }),
+  ),
+  errors: z.array(z.object({ line: z.int(), message: z.string() })),
+});
+export type ImportResult = z.infer<typeof ImportResult>;

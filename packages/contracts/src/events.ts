@@ -59,17 +59,41 @@ export const OrderCancelled = z.object({
   reason: z.optional(z.string().check(z.maxLength(500))),
 });
 
-export const StockReserved = z.object({ orderId: id(), items: z.array(OrderLine) });
+/** Which location holds how much of a product for an order (a line may be split over locations). */
+export const Allocation = z.object({ productId: id(), locationId: id(), quantity: positiveInt() });
+export type Allocation = z.infer<typeof Allocation>;
+
+/** Version 2 adds `allocations` (absent from version 1 senders: all held in the default location). */
+export const StockReserved = z.object({
+  orderId: id(),
+  items: z.array(OrderLine),
+  allocations: z.optional(z.array(Allocation)),
+});
 export const StockRejected = z.object({ orderId: id(), shortages: z.array(Shortage) });
-export const StockMoved = z.object({ orderId: id(), items: z.array(OrderLine) });
+/** Version 2 adds `locationId` to `stock.committed` for one shipment (absent: the whole order). */
+export const StockMoved = z.object({
+  orderId: id(),
+  items: z.array(OrderLine),
+  locationId: z.optional(id()),
+  shipmentId: z.optional(id()),
+});
+/** Orders shipped one shipment of an order: the lines held at one location. */
+export const ShipmentShipped = z.object({
+  orderId: id(),
+  shipmentId: id(),
+  locationId: id(),
+  items: z.array(OrderLine).check(z.minLength(1), z.maxLength(100)),
+});
 export const StockLevels = z.object({
   productId: id(),
   onHand: nonNegativeInt(),
   reserved: nonNegativeInt(),
   available: nonNegativeInt(),
 });
+/** Version 2 adds `locationId` (where onHand moved; the levels stay the product's totals). */
 export const StockAdjusted = z.object({
   productId: id(),
+  locationId: z.optional(id()),
   delta: z.int(),
   reason: z.string().check(z.minLength(1), z.maxLength(500)),
   onHand: nonNegativeInt(),
@@ -82,9 +106,13 @@ export const StockLow = z.object({
   threshold: nonNegativeInt(),
 });
 
-/** Sent by other systems (a warehouse): goods arrived for a product. `reference` makes it traceable. */
+/**
+ * Sent by other systems (a warehouse): goods arrived for a product. `reference` makes it traceable.
+ * Version 2 adds `locationId` (absent, as from version 1 senders: the default location).
+ */
 export const GoodsReceived = z.object({
   productId: id(),
+  locationId: z.optional(id()),
   quantity: positiveInt(),
   reference: z.string().check(z.minLength(1), z.maxLength(200)),
 });
@@ -153,10 +181,22 @@ export const EVENTS = {
     producer: 'orders',
     description: 'The order left the warehouse: its reservation becomes a stock movement.',
   },
+  'io.stockflow.shipment.shipped': {
+    data: ShipmentShipped,
+    producer: 'orders',
+    version: 1,
+    description:
+      "One shipment of an order left its location: inventory commits that location's reserved lines. " +
+      'The order is `partially-shipped` until every shipment is shipped (then `order.shipped` follows).',
+  },
   'io.stockflow.stock.reserved': {
     data: StockReserved,
     producer: 'inventory',
-    description: 'Stock for every line of an order was reserved, all in one transaction.',
+    version: 2,
+    description:
+      'Stock for every line of an order was reserved, all in one transaction. Version 2: ' +
+      '`allocations` says which location holds how much of each line (one shipment per location); ' +
+      'without it (version 1) everything is held in the default location.',
   },
   'io.stockflow.stock.rejected': {
     data: StockRejected,
@@ -171,12 +211,18 @@ export const EVENTS = {
   'io.stockflow.stock.committed': {
     data: StockMoved,
     producer: 'inventory',
-    description: "An order's reservation left stock on hand (the order was shipped).",
+    version: 2,
+    description:
+      "An order's reservation left stock on hand (the order, or with version 2's `locationId` and " +
+      '`shipmentId` one shipment of it, was shipped).',
   },
   'io.stockflow.stock.adjusted': {
     data: StockAdjusted,
     producer: 'inventory',
-    description: "A product's stock on hand was corrected or goods arrived; data carries the new levels.",
+    version: 2,
+    description:
+      "A product's stock on hand was corrected or goods arrived; data carries the product's new levels " +
+      '(version 2: `locationId` names where onHand moved).',
   },
   'io.stockflow.stock.low': {
     data: StockLow,
@@ -186,9 +232,21 @@ export const EVENTS = {
   'io.stockflow.goods.received': {
     data: GoodsReceived,
     producer: 'warehouse',
-    description: 'Sent by a warehouse or supplier: goods for a product arrived and add to stock on hand.',
+    version: 2,
+    description:
+      'Sent by a warehouse or supplier: goods for a product arrived and add to stock on hand. Version 2: ' +
+      '`locationId` says where; version 1 senders (no `locationId`) keep working: the default location.',
   },
-} as const satisfies Record<string, { data: z.ZodMiniType; producer: Producer; description: string }>;
+} as const satisfies Record<
+  string,
+  {
+    data: z.ZodMiniType;
+    producer: Producer;
+    description: string;
+    /** The data's version: a new version only adds optional fields, so older senders stay valid. */
+    version?: number;
+  }
+>;
 
 export type EventType = keyof typeof EVENTS;
 

@@ -7,6 +7,7 @@ export const STATUS_LABEL: Record<OrderStatus, string> = {
   confirmed: 'Confirmed',
   rejected: 'Rejected',
   cancelled: 'Cancelled',
+  'partially-shipped': 'Partially shipped',
   shipped: 'Shipped',
 };
 

@@ -17,6 +17,7 @@ export function orderReference(id: string): string {
 const AHEAD: Record<OrderStatus, OrderStatus[]> = {
   pending: ['confirmed', 'shipped'],
   confirmed: ['shipped'],
+  'partially-shipped': ['shipped'],
   shipped: [],
   rejected: [],
   cancelled: [],
@@ -25,6 +26,7 @@ const AHEAD: Record<OrderStatus, OrderStatus[]> = {
 const STEP_NOTE: Partial<Record<OrderStatus, string>> = {
   pending: 'We are reserving your items.',
   confirmed: 'Your items are reserved for you.',
+  'partially-shipped': 'Part of your order is on its way.',
   shipped: 'Your order is on its way.',
   rejected: 'Some items were not available, so nothing was charged.',
   cancelled: 'The order was cancelled and its items released.',

@@ -1,4 +1,5 @@
 import { screen, waitFor, within } from '@solidjs/testing-library';
+import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { renderApp } from '../test/render.tsx';
 
@@ -27,32 +28,42 @@ describe('admin locations', () => {
   it('creates a location, checking the form first', async () => {
     const { user, inventory: fake } = renderApp('/admin/locations', { admin: true, inventory });
     const form = await screen.findByRole('form', { name: 'New location' });
-    expect(within(form).getByRole('textbox', { name: 'Priority' })).toHaveValue('3');
-    await user.clear(within(form).getByRole('textbox', { name: 'Priority' }));
-    await user.type(within(form).getByRole('textbox', { name: 'Priority' }), '0');
+    const field = (name: string) => within(form).getByRole('textbox', { name });
+    expect(field('Priority')).toHaveValue('3');
+    await user.type(field('Id'), 'south depot');
+    await user.clear(field('Priority'));
+    await user.type(field('Priority'), '-1');
     await user.click(within(form).getByRole('button', { name: 'Add location' }));
-    expect(within(form).getByRole('textbox', { name: 'Name' })).toHaveAccessibleDescription('Enter a name.');
-    expect(within(form).getByRole('textbox', { name: 'Priority' })).toHaveAccessibleDescription(
-      'Enter a whole number, 1 or more.',
+    expect(field('Id')).toHaveAccessibleDescription(
+      'Enter an id: letters, digits and _ . : - (like north or store-12).',
     );
+    expect(field('Name')).toHaveAccessibleDescription('Enter a name.');
+    expect(field('Priority')).toHaveAccessibleDescription('Enter a whole number, 0 or more.');
     expect(fake.requests.filter((r) => r.method === 'POST')).toEqual([]);
-    await user.type(within(form).getByRole('textbox', { name: 'Name' }), 'South depot');
-    await user.clear(within(form).getByRole('textbox', { name: 'Priority' }));
-    await user.type(within(form).getByRole('textbox', { name: 'Priority' }), '3');
+    await user.clear(field('Id'));
+    await user.type(field('Id'), 'south');
+    await user.type(field('Name'), 'South depot');
+    await user.clear(field('Priority'));
+    await user.type(field('Priority'), '3');
     await user.click(within(form).getByRole('button', { name: 'Add location' }));
     expect(await screen.findByText('Added South depot.')).toBeInTheDocument();
-    expect(fake.locations.get('south-depot')).toEqual({
-      id: 'south-depot',
+    expect(fake.locations.get('south')).toEqual({
+      id: 'south',
       name: 'South depot',
       priority: 3,
       active: true,
     });
     const table = screen.getByRole('table', { name: 'Locations' });
     expect(within(table).getByRole('link', { name: 'South depot' })).toBeInTheDocument();
-    expect(within(form).getByRole('textbox', { name: 'Name' })).toHaveValue('');
+    expect(field('Name')).toHaveValue('');
+    // A taken id is refused by inventory and said in place.
+    await user.type(field('Id'), 'north');
+    await user.type(field('Name'), 'Another north');
+    await user.click(within(form).getByRole('button', { name: 'Add location' }));
+    expect(await within(form).findByRole('alert')).toHaveTextContent('A location "north" exists.');
   });
 
-  it('edits a name, priority and active state in place, and shows a refusal', async () => {
+  it('edits a name, priority and active state in place', async () => {
     const { user, inventory: fake } = renderApp('/admin/locations', { admin: true, inventory });
     await user.click(await screen.findByRole('button', { name: 'Edit City shop' }));
     const form = screen.getByRole('form', { name: 'Edit City shop' });
@@ -77,8 +88,15 @@ describe('admin locations', () => {
     expect(screen.queryByRole('form', { name: /^Edit/ })).not.toBeInTheDocument();
   });
 
-  it('shows a failure to load with a retry', async () => {
+  it('says when there are none yet', async () => {
     renderApp('/admin/locations', { admin: true, inventory: { locations: [] } });
     expect(await screen.findByText('No locations yet')).toBeInTheDocument();
+  });
+
+  it('shows a failure to load with a retry', async () => {
+    const down = http.get('*/api/inventory/locations', () => new HttpResponse(null, { status: 503 }));
+    renderApp('/admin/locations', { admin: true, inventory, overrides: [down] });
+    expect(await screen.findByRole('alert')).toHaveTextContent('The shop is having trouble');
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
   });
 });

@@ -1,7 +1,7 @@
 /**
- * @module Locations (warehouses, stores) for managers: listed in allocation order (priority 1
- * first), created with a name and priority, and edited in place: renamed, reprioritised, made
- * inactive (an inactive location is never allocated from) or active again.
+ * @module Locations (warehouses, stores) for managers: listed in allocation order (the lowest
+ * priority number first), created with an id, a name and a priority, and edited in place: renamed,
+ * reprioritised, made inactive (an inactive location is never allocated from) or active again.
  */
 import { A } from '@solidjs/router';
 import { createSignal, For, Match, Show, Switch } from 'solid-js';
@@ -24,8 +24,8 @@ export default function LocationsAdmin() {
         <h1 id="locations-title">Locations</h1>
       </div>
       <p class="muted">
-        Orders are allocated from active locations in priority order (1 first), or from the one with the most
-        stock, as the shop is set.
+        Orders are allocated from active locations in priority order (the lowest number first), or from the
+        one with the most stock, as the shop is set.
       </p>
       <Switch>
         <Match when={locations.error}>{(error) => <ErrorNotice error={error()} onRetry={refetch} />}</Match>
@@ -111,7 +111,8 @@ function LocationRow(props: { location: Location; onSaved: (location: Location) 
             submitLabel="Save"
             onCancel={() => setEditing(false)}
             onSubmit={async (values) => {
-              const saved = await updateLocation(props.location.id, values);
+              const { name, priority, active } = values;
+              const saved = await updateLocation(props.location.id, { name, priority, active });
               props.onSaved(saved);
               setEditing(false);
             }}
@@ -129,8 +130,9 @@ function NewLocationForm(props: { nextPriority: number; onCreated: (location: Lo
       <h2 id="new-location-title">New location</h2>
       <LocationForm
         label="New location"
-        initial={{ name: '', priority: props.nextPriority, active: true }}
+        initial={{ id: '', name: '', priority: props.nextPriority, active: true }}
         submitLabel="Add location"
+        withId
         resetAfter
         onSubmit={async (values) => {
           setCreated(undefined);
@@ -148,43 +150,53 @@ function NewLocationForm(props: { nextPriority: number; onCreated: (location: Lo
   );
 }
 
-type LocationValues = Pick<Location, 'name' | 'priority' | 'active'>;
+type LocationValues = Pick<Location, 'id' | 'name' | 'priority' | 'active'>;
+
+/** Location ids follow the contracts' id rule (letters, digits, `_.:-`). */
+const LOCATION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 function LocationForm(props: {
   label: string;
   initial: LocationValues;
   submitLabel: string;
+  /** Asks for the id (only when creating: ids never change). */
+  withId?: boolean;
   resetAfter?: boolean;
   onSubmit: (values: LocationValues) => Promise<void>;
   onCancel?: () => void;
 }) {
+  const [id, setId] = createSignal(props.initial.id);
   const [name, setName] = createSignal(props.initial.name);
   const [priority, setPriority] = createSignal(String(props.initial.priority));
   const [active, setActive] = createSignal(props.initial.active);
-  const [errors, setErrors] = createSignal<{ name?: string; priority?: string }>({});
+  const [errors, setErrors] = createSignal<{ id?: string; name?: string; priority?: string }>({});
   const [failure, setFailure] = createSignal<string>();
   const [saving, setSaving] = createSignal(false);
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
-    const found: { name?: string; priority?: string } = {};
+    const found: { id?: string; name?: string; priority?: string } = {};
     const rank = Number(priority());
+    if (props.withId && !LOCATION_ID.test(id().trim()))
+      found.id = 'Enter an id: letters, digits and _ . : - (like north or store-12).';
     if (!name().trim()) found.name = 'Enter a name.';
-    if (!priority().trim() || !Number.isInteger(rank) || rank < 1)
-      found.priority = 'Enter a whole number, 1 or more.';
+    if (!priority().trim() || !Number.isInteger(rank) || rank < 0)
+      found.priority = 'Enter a whole number, 0 or more.';
     setErrors(found);
     setFailure(undefined);
-    if (found.name || found.priority) return;
+    if (found.id || found.name || found.priority) return;
     setSaving(true);
     try {
-      await props.onSubmit({ name: name().trim(), priority: rank, active: active() });
+      await props.onSubmit({ id: id().trim(), name: name().trim(), priority: rank, active: active() });
       if (props.resetAfter) {
+        setId('');
         setName('');
         setPriority(String(rank + 1));
       }
     } catch (error) {
       if (error instanceof ApiError && Object.keys(error.fieldErrors).length) {
-        setErrors({ name: error.fieldErrors.name, priority: error.fieldErrors.priority });
+        const { id: idError, name: nameError, priority: priorityError } = error.fieldErrors;
+        setErrors({ id: idError, name: nameError, priority: priorityError });
       }
       const { title, detail } = describeError(error);
       setFailure(detail || title);
@@ -195,6 +207,19 @@ function LocationForm(props: {
 
   return (
     <form class="form-row location-form" aria-label={props.label} onSubmit={submit} noValidate>
+      <Show when={props.withId}>
+        <Field label="Id" error={errors().id} class="field-id">
+          {(control) => (
+            <input
+              {...control}
+              class="input mono"
+              value={id()}
+              placeholder="north"
+              onInput={(event) => setId(event.currentTarget.value)}
+            />
+          )}
+        </Field>
+      </Show>
       <Field label="Name" error={errors().name}>
         {(control) => (
           <input

@@ -116,14 +116,17 @@ export default function ProductMovements() {
                       <time dateTime={movement.at}>{formatDateTime(movement.at)}</time>
                     </td>
                     <td>{nameOf(movement.locationId)}</td>
-                    <td>{REASON_LABEL[movement.reason] ?? movement.reason}</td>
+                    <td>
+                      {REASON_LABEL[movement.reason] ?? movement.reason}
+                      <Show when={movement.note}>
+                        <span class="muted"> · {movement.note}</span>
+                      </Show>
+                    </td>
                     <td class="num strong">{movement.delta > 0 ? `+${movement.delta}` : movement.delta}</td>
                     <td class="num">{movement.before}</td>
                     <td class="num">{movement.after}</td>
-                    <td>{movement.actor}</td>
-                    <td>
-                      <Reference reference={movement.reference} />
-                    </td>
+                    <td>{actorName(movement.actor)}</td>
+                    <td class="mono">{movement.reference ?? '—'}</td>
                   </tr>
                 )}
               </For>
@@ -135,23 +138,7 @@ export default function ProductMovements() {
   );
 }
 
-function Reference(props: { reference: Movement['reference'] }) {
-  return (
-    <Show when={props.reference} fallback={<span class="muted">—</span>}>
-      {(reference) => (
-        <Show
-          when={reference().kind === 'order'}
-          fallback={
-            <span>
-              {reference().kind} <span class="mono">{reference().id}</span>
-            </span>
-          }
-        >
-          <A href={`/admin/orders/${encodeURIComponent(reference().id)}`}>
-            order <span class="mono">{reference().id}</span>
-          </A>
-        </Show>
-      )}
-    </Show>
-  );
+/** A person by name (or subject), a system by its name. */
+export function actorName(actor: Movement['actor']): string {
+  return 'system' in actor ? actor.system : (actor.name ?? actor.sub);
 }

@@ -36,7 +36,11 @@ export function StockAdjuster(props: {
     if (found.delta || found.reason) return;
     setSaving(true);
     try {
-      const level = await adjustStock(props.productId, amount, reason().trim(), props.locationId);
+      const level = await adjustStock(props.productId, {
+        delta: amount,
+        reason: reason().trim(),
+        ...(props.locationId ? { locationId: props.locationId } : {}),
+      });
       props.onAdjusted(level);
       const here = level.locations?.find((split) => split.locationId === props.locationId) ?? level;
       setDone(`${amount > 0 ? 'Added' : 'Removed'} ${Math.abs(amount)}. On hand now ${here.onHand}.`);

@@ -86,7 +86,7 @@ describe('admin stock board', () => {
     const table = await screen.findByRole('table', { name: 'Stock per location' });
     const row = (await within(table).findByRole('link', { name: 'Green Tea' })).closest('tr')!;
     expect(cells(row)[2]).toBe('9');
-    fake.move('tea', 'north', -7, 'sold', { kind: 'order', id: 'o-1' });
+    fake.move('tea', 'north', -7, 'sold', 'order:o-1');
     await vi.advanceTimersByTimeAsync(BOARD_REFRESH_MS);
     await waitFor(() => expect(cells(row)[2]).toBe('2'));
     expect(row).toHaveClass('row-low');

@@ -20,7 +20,7 @@ import {
 import { createStore, reconcile } from 'solid-js/store';
 import { Field } from '../components/Field.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../components/States.tsx';
-import type { LocationStock, LocationStockLevel } from '../lib/api.ts';
+import type { LocationStock, StockLevel } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { refreshWhileVisible } from '../lib/polling.ts';
 import { ExportCsvButton } from './ExportCsvButton.tsx';
@@ -36,7 +36,6 @@ interface BoardRow extends LocationStock {
   name: string;
   locationName: string;
   lowStockThreshold: number;
-  low: boolean;
 }
 
 type BoardParams = { location?: string; q?: string; low?: string; transit?: string };
@@ -189,7 +188,7 @@ export default function StockBoard() {
 }
 
 function rowsOf(
-  level: LocationStockLevel,
+  level: StockLevel,
   productName: (id: string) => string,
   locationName: (id: string) => string,
 ): BoardRow[] {
@@ -200,7 +199,6 @@ function rowsOf(
     name: productName(level.productId),
     locationName: locationName(split.locationId),
     lowStockThreshold: level.lowStockThreshold,
-    low: split.available <= level.lowStockThreshold,
   }));
 }
 

@@ -1,8 +1,8 @@
 /**
- * @module The CSV import: pick a file of stock counts or products, see a dry run first (every row's
- * change and every row's error, by line number), then apply it. Nothing is applied while the
- * preview shows errors; applying the same file twice changes nothing (inventory keys it by hash).
- * The file goes to the server as it is, never parsed here.
+ * @module The CSV import of stock counts: pick a file, see a dry run first (every row's change and
+ * every row's error, by line number), then apply it. A file with errors applies nothing, so Apply
+ * waits for a clean preview; applying the same file twice changes nothing (inventory keys it by
+ * its hash and says so). The file goes to the server as it is (streamed), never parsed here.
  */
 import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { Field } from '../components/Field.tsx';
@@ -73,7 +73,7 @@ export default function StockImport() {
         <Field
           label="CSV file"
           error={fileError()}
-          hint="Stock counts (productId, locationId, counted) or products, with a header row. You see what it would change before anything is applied."
+          hint="Stock counts with the header productId,locationId,counted (an empty locationId is the default location). You see what it would change before anything is applied."
         >
           {(control) => (
             <input
@@ -140,11 +140,11 @@ export default function StockImport() {
                     </table>
                   </div>
                 </Show>
-                <Show when={result().changes.length > 0}>
-                  <h3>Changes</h3>
+                <Show when={result().rows.length > 0}>
+                  <h3>Rows</h3>
                   <div class="table-wrap">
                     <table class="table import-changes">
-                      <caption class="visually-hidden">Rows and their changes</caption>
+                      <caption class="visually-hidden">Rows and what they change</caption>
                       <thead>
                         <tr>
                           <th scope="col" class="num">
@@ -164,35 +164,21 @@ export default function StockImport() {
                         </tr>
                       </thead>
                       <tbody>
-                        <For each={result().changes}>
-                          {(change) => {
-                            const delta = () =>
-                              change.before === undefined || change.after === undefined
-                                ? undefined
-                                : change.after - change.before;
-                            return (
-                              <tr>
-                                <th scope="row" class="num">
-                                  {change.line}
-                                </th>
-                                <td>
-                                  {change.productId ? productName(change.productId) : change.description}
-                                </td>
-                                <td>{change.locationId ? locationName(change.locationId) : '—'}</td>
-                                <td class="num">{change.before ?? '—'}</td>
-                                <td class="num">{change.after ?? '—'}</td>
-                                <td class="num strong">
-                                  {delta() === undefined
-                                    ? change.kind
-                                    : delta() === 0
-                                      ? 'no change'
-                                      : delta()! > 0
-                                        ? `+${delta()}`
-                                        : delta()}
-                                </td>
-                              </tr>
-                            );
-                          }}
+                        <For each={result().rows}>
+                          {(row) => (
+                            <tr>
+                              <th scope="row" class="num">
+                                {row.line}
+                              </th>
+                              <td>{productName(row.productId)}</td>
+                              <td>{locationName(row.locationId)}</td>
+                              <td class="num">{row.before}</td>
+                              <td class="num">{row.after}</td>
+                              <td class="num strong">
+                                {row.delta === 0 ? 'no change' : row.delta > 0 ? `+${row.delta}` : row.delta}
+                              </td>
+                            </tr>
+                          )}
                         </For>
                       </tbody>
                     </table>
@@ -208,7 +194,7 @@ export default function StockImport() {
                     >
                       {step().kind === 'applying'
                         ? 'Applying…'
-                        : `Apply ${plural(result().changes.length, 'change')}`}
+                        : `Apply ${plural(result().rows.length, 'row')}`}
                     </button>
                     <Show when={result().errors.length > 0}>
                       <p class="muted">
@@ -227,10 +213,15 @@ export default function StockImport() {
 }
 
 function Summary(props: { result: ImportResult; applied: boolean }) {
+  const changes = () => props.result.rows.filter((row) => row.delta !== 0).length;
+  const outcome = () => {
+    if (props.result.alreadyApplied) return ' This file was applied before: nothing changed now.';
+    return props.applied ? ' Applied.' : '';
+  };
   return (
     <p class={`notice ${props.result.errors.length ? 'notice-error' : 'notice-success'}`}>
-      {plural(props.result.rows, 'row')}: {plural(props.result.changes.length, 'change')}
-      {props.applied ? ' applied' : ''}, {plural(props.result.errors.length, 'error')}.
+      {plural(props.result.rows.length + props.result.errors.length, 'row')}: {plural(changes(), 'change')},{' '}
+      {plural(props.result.errors.length, 'error')}.{outcome()}
     </p>
   );
 }

@@ -1,7 +1,7 @@
 /**
  * @module Transfers between locations: request one (a product, from, to, how many), dispatch it
- * (it leaves the source and is in transit), receive it (what arrived; a different quantity needs a
- * reason, which is recorded), or cancel it before it leaves. What is in transit is summed on top.
+ * (it leaves the source and is in transit), receive it (what arrived of each line; a different
+ * quantity needs a reason, which is recorded), or cancel it. What is in transit is summed on top.
  */
 import { A, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
@@ -16,32 +16,35 @@ import {
   receiveTransfer,
   requestTransfer,
   type Transfer,
-  type TransferStatus,
+  type TransferState,
 } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 import { formatDateTime } from '../lib/time.ts';
 import { productNames, useLocations } from './inventory-data.ts';
 
-export const TRANSFER_STATUS: Record<TransferStatus, { label: string; badge: string }> = {
+export const TRANSFER_STATE: Record<TransferState, { label: string; badge: string }> = {
   requested: { label: 'Requested', badge: 'badge-pending' },
   dispatched: { label: 'In transit', badge: 'badge-shipped' },
   received: { label: 'Received', badge: 'badge-confirmed' },
   cancelled: { label: 'Cancelled', badge: 'badge-cancelled' },
 };
 
+const units = (lines: Transfer['lines']) => lines.reduce((sum, line) => sum + line.quantity, 0);
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 export default function TransfersAdmin() {
   usePageTitle(() => 'Transfers');
-  const [params, setParams] = useSearchParams<{ status?: TransferStatus }>();
+  const [params, setParams] = useSearchParams<{ state?: TransferState }>();
   const { locations, nameOf: locationName } = useLocations();
   const [names] = createResource(() => productNames().catch(() => ({}) as Record<string, string>));
   const productName = (id: string) => names.latest?.[id] ?? id;
   const transfers = createPagedList(
-    () => params.status,
-    (status, cursor) => listTransfers({ status, cursor, limit: 50 }),
+    () => params.state,
+    (state, cursor) => listTransfers({ state, cursor, limit: 50 }),
   );
   const [inTransit, { refetch: recount }] = createResource(() =>
-    listTransfers({ status: 'dispatched', limit: 100 }).then((page) => page.items),
+    listTransfers({ state: 'dispatched', limit: 100 }).then((page) => page.items),
   );
   const changed = (transfer: Transfer) => {
     transfers.replace(transfer, (a, b) => a.id === b.id);
@@ -52,11 +55,14 @@ export default function TransfersAdmin() {
     <section aria-labelledby="transfers-title">
       <div class="page-head">
         <h1 id="transfers-title">Transfers</h1>
-        <p class="muted" role="status">
+        <p class="muted">
           <Show when={inTransit.latest} fallback="…">
             {(list) =>
               list().length
-                ? `In transit: ${list().reduce((sum, t) => sum + t.quantity, 0)} units in ${list().length} transfer${list().length === 1 ? '' : 's'}`
+                ? `In transit: ${plural(
+                    list().reduce((sum, t) => sum + units(t.lines), 0),
+                    'unit',
+                  )} in ${plural(list().length, 'transfer')}`
                 : 'Nothing in transit'
             }
           </Show>
@@ -68,19 +74,19 @@ export default function TransfersAdmin() {
         onRequested={() => transfers.reload()}
       />
       <form class="filters" aria-label="Filter transfers" onSubmit={(event) => event.preventDefault()}>
-        <Field label="Status">
+        <Field label="State">
           {(control) => (
             <select
               {...control}
               class="input"
-              value={params.status ?? ''}
+              value={params.state ?? ''}
               onChange={(event) =>
-                setParams({ status: (event.currentTarget.value as TransferStatus) || undefined })
+                setParams({ state: (event.currentTarget.value as TransferState) || undefined })
               }
             >
               <option value="">All</option>
-              <For each={Object.entries(TRANSFER_STATUS)}>
-                {([status, { label }]) => <option value={status}>{label}</option>}
+              <For each={Object.entries(TRANSFER_STATE)}>
+                {([state, { label }]) => <option value={state}>{label}</option>}
               </For>
             </select>
           )}
@@ -88,17 +94,14 @@ export default function TransfersAdmin() {
       </form>
       <PagedView paged={transfers} noun="transfers" empty={<EmptyState title="No transfers" />}>
         <div class="table-wrap">
-          <table class="table">
+          <table class="table transfers-table">
             <caption class="visually-hidden">Transfers, newest first</caption>
             <thead>
               <tr>
-                <th scope="col">Product</th>
+                <th scope="col">Products</th>
                 <th scope="col">From</th>
                 <th scope="col">To</th>
-                <th scope="col" class="num">
-                  Quantity
-                </th>
-                <th scope="col">Status</th>
+                <th scope="col">State</th>
                 <th scope="col">Requested</th>
                 <th scope="col">
                   <span class="visually-hidden">Actions</span>
@@ -110,9 +113,9 @@ export default function TransfersAdmin() {
                 {(transfer) => (
                   <TransferRow
                     transfer={transfer}
-                    product={productName(transfer.productId)}
-                    from={locationName(transfer.fromLocationId)}
-                    to={locationName(transfer.toLocationId)}
+                    productName={productName}
+                    from={locationName(transfer.from)}
+                    to={locationName(transfer.to)}
                     onChanged={changed}
                   />
                 )}
@@ -127,7 +130,7 @@ export default function TransfersAdmin() {
 
 function TransferRow(props: {
   transfer: Transfer;
-  product: string;
+  productName: (id: string) => string;
   from: string;
   to: string;
   onChanged: (transfer: Transfer) => void;
@@ -135,7 +138,8 @@ function TransferRow(props: {
   const [busy, setBusy] = createSignal(false);
   const [receiving, setReceiving] = createSignal(false);
   const [failure, setFailure] = createSignal<string>();
-  const name = () => `${props.product} from ${props.from} to ${props.to}`;
+  const name = () =>
+    `${props.transfer.lines.map((line) => props.productName(line.productId)).join(', ')} from ${props.from} to ${props.to}`;
 
   async function act(run: (id: string) => Promise<Transfer>) {
     setBusy(true);
@@ -150,33 +154,42 @@ function TransferRow(props: {
     }
   }
 
-  const status = () => TRANSFER_STATUS[props.transfer.status];
+  const state = () => TRANSFER_STATE[props.transfer.state];
+  const open = () => props.transfer.state === 'requested' || props.transfer.state === 'dispatched';
   return (
     <tr>
       <th scope="row">
-        <A href={`/admin/products/${encodeURIComponent(props.transfer.productId)}/movements`}>
-          {props.product}
-        </A>
+        <ul class="plain-list">
+          <For each={props.transfer.lines}>
+            {(line) => (
+              <li>
+                <A href={`/admin/products/${encodeURIComponent(line.productId)}/movements`}>
+                  {props.productName(line.productId)}
+                </A>{' '}
+                × {line.quantity}
+              </li>
+            )}
+          </For>
+        </ul>
+        <For each={props.transfer.discrepancies}>
+          {(difference) => (
+            <p class="transfer-difference">
+              Received {difference.received} of {difference.dispatched}{' '}
+              {props.productName(difference.productId)}: {difference.reason}
+            </p>
+          )}
+        </For>
       </th>
       <td>{props.from}</td>
       <td>{props.to}</td>
-      <td class="num">
-        {props.transfer.quantity}
-        <Show when={props.transfer.receivedQuantity !== undefined}>
-          <span class="transfer-difference">
-            {' '}
-            (received {props.transfer.receivedQuantity}: {props.transfer.discrepancyReason})
-          </span>
-        </Show>
+      <td>
+        <span class={`badge ${state().badge}`}>{state().label}</span>
       </td>
       <td>
-        <span class={`badge ${status().badge}`}>{status().label}</span>
-      </td>
-      <td>
-        <time dateTime={props.transfer.requestedAt}>{formatDateTime(props.transfer.requestedAt)}</time>
+        <time dateTime={props.transfer.createdAt}>{formatDateTime(props.transfer.createdAt)}</time>
       </td>
       <td class="row-actions">
-        <Show when={props.transfer.status === 'requested'}>
+        <Show when={props.transfer.state === 'requested'}>
           <button
             type="button"
             class="button button-primary button-small"
@@ -186,17 +199,8 @@ function TransferRow(props: {
           >
             Dispatch
           </button>
-          <button
-            type="button"
-            class="button button-danger-outline button-small"
-            disabled={busy()}
-            aria-label={`Cancel ${name()}`}
-            onClick={() => act(cancelTransfer)}
-          >
-            Cancel
-          </button>
         </Show>
-        <Show when={props.transfer.status === 'dispatched'}>
+        <Show when={props.transfer.state === 'dispatched'}>
           <Show
             when={receiving()}
             fallback={
@@ -210,8 +214,24 @@ function TransferRow(props: {
               </button>
             }
           >
-            <ReceiveForm transfer={props.transfer} label={`Receive ${name()}`} onReceived={props.onChanged} />
+            <ReceiveForm
+              transfer={props.transfer}
+              productName={props.productName}
+              label={`Receive ${name()}`}
+              onReceived={props.onChanged}
+            />
           </Show>
+        </Show>
+        <Show when={open() && !receiving()}>
+          <button
+            type="button"
+            class="button button-danger-outline button-small"
+            disabled={busy()}
+            aria-label={`Cancel ${name()}`}
+            onClick={() => act(cancelTransfer)}
+          >
+            Cancel
+          </button>
         </Show>
         <Show when={failure()}>
           <p class="field-error form-message" role="alert">
@@ -223,36 +243,48 @@ function TransferRow(props: {
   );
 }
 
-function ReceiveForm(props: { transfer: Transfer; label: string; onReceived: (transfer: Transfer) => void }) {
-  const [quantity, setQuantity] = createSignal(String(props.transfer.quantity));
+function ReceiveForm(props: {
+  transfer: Transfer;
+  productName: (id: string) => string;
+  label: string;
+  onReceived: (transfer: Transfer) => void;
+}) {
+  const [received, setReceived] = createSignal(props.transfer.lines.map((line) => String(line.quantity)));
   const [reason, setReason] = createSignal('');
-  const [errors, setErrors] = createSignal<{ quantity?: string; reason?: string }>({});
+  const [errors, setErrors] = createSignal<{ lines: Array<string | undefined>; reason?: string }>({
+    lines: [],
+  });
   const [failure, setFailure] = createSignal<string>();
   const [saving, setSaving] = createSignal(false);
-  const differs = () => Number(quantity()) !== props.transfer.quantity;
+  const differs = () => props.transfer.lines.some((line, i) => Number(received()[i]) !== line.quantity);
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
-    const count = Number(quantity());
-    const found: { quantity?: string; reason?: string } = {};
-    if (!quantity().trim() || !Number.isInteger(count) || count < 0)
-      found.quantity = 'Enter a whole number, 0 or more.';
-    else if (differs() && !reason().trim())
-      found.reason = `Say why ${count} arrived instead of ${props.transfer.quantity}.`;
-    setErrors(found);
+    const counts = received().map(Number);
+    const lineErrors = received().map((text, i) =>
+      !text.trim() || !Number.isInteger(counts[i]) || counts[i]! < 0
+        ? 'Enter a whole number, 0 or more.'
+        : undefined,
+    );
+    const reasonError =
+      !lineErrors.some(Boolean) && differs() && !reason().trim()
+        ? 'Say why what arrived differs from what was sent.'
+        : undefined;
+    setErrors({ lines: lineErrors, reason: reasonError });
     setFailure(undefined);
-    if (found.quantity || found.reason) return;
+    if (lineErrors.some(Boolean) || reasonError) return;
     setSaving(true);
     try {
+      const lines = props.transfer.lines.map((line, i) => ({
+        productId: line.productId,
+        quantity: counts[i]!,
+      }));
       props.onReceived(
-        await receiveTransfer(props.transfer.id, {
-          quantity: count,
-          ...(differs() ? { reason: reason().trim() } : {}),
-        }),
+        await receiveTransfer(props.transfer.id, differs() ? { lines, reason: reason().trim() } : { lines }),
       );
     } catch (error) {
       if (error instanceof ApiError && error.fieldErrors.reason)
-        setErrors({ reason: error.fieldErrors.reason });
+        setErrors({ lines: [], reason: error.fieldErrors.reason });
       const { title, detail } = describeError(error);
       setFailure(detail || title);
     } finally {
@@ -261,22 +293,34 @@ function ReceiveForm(props: { transfer: Transfer; label: string; onReceived: (tr
   }
 
   return (
-    <form class="adjust-form" aria-label={props.label} onSubmit={submit} noValidate>
-      <Field label="Received" error={errors().quantity} class="field-delta">
-        {(control) => (
-          <input
-            {...control}
-            class="input"
-            inputmode="numeric"
-            value={quantity()}
-            onInput={(event) => setQuantity(event.currentTarget.value)}
-          />
+    <form class="adjust-form receive-form" aria-label={props.label} onSubmit={submit} noValidate>
+      <For each={props.transfer.lines}>
+        {(line, i) => (
+          <Field
+            label={`Received of ${props.productName(line.productId)}`}
+            hint={`${line.quantity} sent`}
+            error={errors().lines[i()]}
+            class="field-delta"
+          >
+            {(control) => (
+              <input
+                {...control}
+                class="input"
+                inputmode="numeric"
+                value={received()[i()]}
+                onInput={(event) => {
+                  const value = event.currentTarget.value;
+                  setReceived((all) => all.map((old, j) => (j === i() ? value : old)));
+                }}
+              />
+            )}
+          </Field>
         )}
-      </Field>
+      </For>
       <Field
         label="Reason for the difference"
         error={errors().reason}
-        hint={differs() ? undefined : 'Only needed when the quantity differs.'}
+        hint={differs() ? undefined : 'Only needed when a quantity differs.'}
         class="field-reason"
       >
         {(control) => (
@@ -319,10 +363,9 @@ function RequestTransferForm(props: {
     const quantity = Number(value('quantity'));
     const found: Record<string, string> = {};
     if (!value('productId')) found.productId = 'Choose a product.';
-    if (!value('fromLocationId')) found.fromLocationId = 'Choose where it leaves from.';
-    if (!value('toLocationId')) found.toLocationId = 'Choose where it goes.';
-    else if (value('toLocationId') === value('fromLocationId'))
-      found.toLocationId = 'Choose another location than the source.';
+    if (!value('from')) found.from = 'Choose where it leaves from.';
+    if (!value('to')) found.to = 'Choose where it goes.';
+    else if (value('to') === value('from')) found.to = 'Choose another location than the source.';
     if (!value('quantity') || !Number.isInteger(quantity) || quantity < 1)
       found.quantity = 'Enter a whole number, 1 or more.';
     setErrors(found);
@@ -332,13 +375,12 @@ function RequestTransferForm(props: {
     setSaving(true);
     try {
       const transfer = await requestTransfer({
-        productId: value('productId'),
-        fromLocationId: value('fromLocationId'),
-        toLocationId: value('toLocationId'),
-        quantity,
+        from: value('from'),
+        to: value('to'),
+        lines: [{ productId: value('productId'), quantity }],
       });
       props.onRequested(transfer);
-      setDone(`Requested ${quantity}. Dispatch it when it leaves.`);
+      setDone(`Requested ${plural(quantity, 'unit')}. Dispatch it when it leaves.`);
       form?.reset();
     } catch (error) {
       if (error instanceof ApiError) setErrors(error.fieldErrors);
@@ -372,8 +414,8 @@ function RequestTransferForm(props: {
         noValidate
       >
         {select('productId', 'Product', props.products)}
-        {select('fromLocationId', 'From', places())}
-        {select('toLocationId', 'To', places())}
+        {select('from', 'From', places())}
+        {select('to', 'To', places())}
         <Field label="Quantity" error={errors().quantity} class="field-delta">
           {(control) => <input {...control} name="quantity" class="input" inputmode="numeric" />}
         </Field>

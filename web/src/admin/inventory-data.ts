@@ -3,13 +3,7 @@
  * id, and every product's stock levels at once (the board and the reorder view show them whole).
  */
 import { createResource } from 'solid-js';
-import {
-  type Location,
-  type LocationStockLevel,
-  listLocationStock,
-  listLocations,
-  listProducts,
-} from '../lib/api.ts';
+import { type Location, listLocations, listProducts, listStock, type StockLevel } from '../lib/api.ts';
 
 /** Pages read at most: 1,000 products or levels (more would need server-side filtering). */
 const MAX_PAGES = 10;
@@ -28,11 +22,11 @@ export async function productNames(): Promise<Record<string, string>> {
 }
 
 /** Every product's levels with their split per location. */
-export async function allStockLevels(low = false): Promise<LocationStockLevel[]> {
-  const levels: LocationStockLevel[] = [];
+export async function allStockLevels(low = false): Promise<StockLevel[]> {
+  const levels: StockLevel[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { items, nextCursor } = await listLocationStock({ low, cursor, limit: 100 });
+    const { items, nextCursor } = await listStock({ low, cursor, limit: 100 });
     levels.push(...items);
     if (!nextCursor) break;
     cursor = nextCursor;

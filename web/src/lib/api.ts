@@ -5,34 +5,62 @@
  * so the admin screens ask for it again.
  */
 import type {
+  ImportResult,
+  Location,
+  LocationChanges,
+  LocationStock,
+  Movement,
+  MovementReason,
+  NewLocation,
   NewProduct,
+  NewTransfer,
   Order,
   OrderStatus,
   Page,
   PlacedOrder,
   Product,
   ProductChanges,
+  ReceiveTransfer,
+  ReorderEntry,
+  Shipment,
   Shortage,
+  StockAdjustment,
+  StockLevel,
+  Transfer,
+  TransferState,
 } from '@stockflow/contracts';
 import { adminToken, signOut } from './admin-session.ts';
 
-export type { NewProduct, Order, OrderStatus, Page, PlacedOrder, Product, ProductChanges, Shortage };
+export type {
+  ImportResult,
+  Location,
+  LocationChanges,
+  LocationStock,
+  Movement,
+  MovementReason,
+  NewLocation,
+  NewProduct,
+  NewTransfer,
+  Order,
+  OrderStatus,
+  Page,
+  PlacedOrder,
+  Product,
+  ProductChanges,
+  ReceiveTransfer,
+  ReorderEntry,
+  Shipment,
+  Shortage,
+  StockAdjustment,
+  StockLevel,
+  Transfer,
+  TransferState,
+};
 
 /** What a shopper may see of a product's stock. */
 export interface Availability {
   productId: string;
   available: number;
-}
-
-/** What a manager sees of a product's stock. */
-export interface StockLevel {
-  productId: string;
-  onHand: number;
-  reserved: number;
-  available: number;
-  lowStockThreshold: number;
-  low: boolean;
-  updatedAt: string;
 }
 
 export interface FieldProblem {
@@ -205,9 +233,9 @@ export const listStock = (params: StockQuery = {}) =>
   });
 
 /** Adjusts stock at a location (inventory's default location when none is given). */
-export const adjustStock = (productId: string, delta: number, reason: string, locationId?: string) =>
-  call<LocationStockLevel>('POST', `/inventory/stock/${encodeURIComponent(productId)}/adjustments`, {
-    body: { delta, reason, ...(locationId ? { locationId } : {}) },
+export const adjustStock = (productId: string, adjustment: StockAdjustment) =>
+  call<StockLevel>('POST', `/inventory/stock/${encodeURIComponent(productId)}/adjustments`, {
+    body: adjustment,
     auth: 'admin',
   });
 
@@ -217,113 +245,7 @@ export const setLowStockThreshold = (productId: string, lowStockThreshold: numbe
     auth: 'admin',
   });
 
-// Inventory across locations (admin; issue 14). The bodies' types come from the contracts once
-// inventory publishes them there; until then they are read from the issue's API section.
-
-/** A warehouse or store that holds stock. Allocation takes active locations by priority (1 first). */
-export interface Location {
-  id: string;
-  name: string;
-  priority: number;
-  active: boolean;
-}
-
-export interface NewLocation {
-  name: string;
-  priority: number;
-  active?: boolean;
-}
-
-export type LocationChanges = Partial<NewLocation>;
-
-/** One product's stock at one location; `inTransit` is on its way there in dispatched transfers. */
-export interface LocationStock {
-  locationId: string;
-  onHand: number;
-  reserved: number;
-  available: number;
-  inTransit: number;
-}
-
-/** A product's levels with their split per location (admin reads). */
-export type LocationStockLevel = StockLevel & { locations?: LocationStock[] };
-
-export const MOVEMENT_REASONS = [
-  'received',
-  'sold',
-  'adjusted',
-  'damaged',
-  'counted',
-  'transfer',
-  'returned',
-] as const;
-export type MovementReason = (typeof MOVEMENT_REASONS)[number];
-
-/** One change to stock at one location, as the audit trail keeps it. */
-export interface Movement {
-  id: string;
-  productId: string;
-  locationId: string;
-  delta: number;
-  reason: MovementReason;
-  before: number;
-  after: number;
-  /** Who: a staff member's id, or `system` for the saga. */
-  actor: string;
-  at: string;
-  /** What caused it: an order, a transfer, a goods receipt. */
-  reference?: { kind: string; id: string };
-  note?: string;
-}
-
-export type TransferStatus = 'requested' | 'dispatched' | 'received' | 'cancelled';
-
-export interface Transfer {
-  id: string;
-  productId: string;
-  fromLocationId: string;
-  toLocationId: string;
-  quantity: number;
-  status: TransferStatus;
-  /** What arrived, when it differs from what left, with the reason given. */
-  receivedQuantity?: number;
-  discrepancyReason?: string;
-  requestedAt: string;
-  updatedAt: string;
-}
-
-export interface NewTransfer {
-  productId: string;
-  fromLocationId: string;
-  toLocationId: string;
-  quantity: number;
-}
-
-/** One CSV row's effect in an import's preview (or its result). */
-export interface ImportChange {
-  line: number;
-  kind: string;
-  productId?: string;
-  locationId?: string;
-  before?: number;
-  after?: number;
-  description?: string;
-}
-
-export interface ImportError {
-  line: number;
-  message: string;
-}
-
-export interface ImportResult {
-  dryRun: boolean;
-  rows: number;
-  changes: ImportChange[];
-  errors: ImportError[];
-  /** The file's hash: applying the same file again changes nothing. */
-  fileHash?: string;
-  applied?: boolean;
-}
+// Inventory across locations (admin; issue 14): bodies as packages/contracts defines them.
 
 export const listLocations = () =>
   call<Page<Location>>('GET', '/inventory/locations', { auth: 'admin' }).then((res) => res.items);
@@ -333,12 +255,6 @@ export const createLocation = (location: NewLocation) =>
 
 export const updateLocation = (id: string, changes: LocationChanges) =>
   call<Location>('PATCH', `/inventory/locations/${encodeURIComponent(id)}`, { body: changes, auth: 'admin' });
-
-export const getLocationStock = (productId: string) =>
-  call<LocationStockLevel>('GET', `/inventory/stock/${encodeURIComponent(productId)}`, { auth: 'admin' });
-
-export const listLocationStock = (params: StockQuery = {}) =>
-  listStock(params) as Promise<Page<LocationStockLevel>>;
 
 export interface MovementQuery {
   productId?: string;
@@ -353,7 +269,7 @@ export const listMovements = (params: MovementQuery = {}) =>
   call<Page<Movement>>('GET', `/inventory/movements${query({ ...params })}`, { auth: 'admin' });
 
 export interface TransferQuery {
-  status?: TransferStatus;
+  state?: TransferState;
   cursor?: string;
   limit?: number;
 }
@@ -368,7 +284,7 @@ export const dispatchTransfer = (id: string) =>
   call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/dispatch`, { auth: 'admin' });
 
 /** Receives a dispatched transfer; a quantity other than what left needs a reason. */
-export const receiveTransfer = (id: string, received: { quantity: number; reason?: string }) =>
+export const receiveTransfer = (id: string, received: ReceiveTransfer) =>
   call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/receive`, {
     body: received,
     auth: 'admin',
@@ -384,6 +300,10 @@ export const importCsv = (csv: Blob | string, dryRun: boolean) =>
     contentType: 'text/csv',
     auth: 'admin',
   });
+
+/** Products whose available plus in-transit stock is at or below their low-stock level. */
+export const listReorder = () =>
+  call<Page<ReorderEntry>>('GET', '/inventory/reorder', { auth: 'admin' }).then((res) => res.items);
 
 /** A CSV export as a file (fetched with the admin token, which a plain link could not send). */
 export const exportCsv = (name: 'stock.csv' | 'movements.csv', params: MovementQuery = {}) =>

@@ -5,13 +5,15 @@
  */
 import { HttpResponse, http, type PathParams } from 'msw';
 import type {
-  ImportChange,
-  ImportError,
+  ImportResult,
   Location,
   LocationStock,
-  LocationStockLevel,
   Movement,
   MovementReason,
+  NewTransfer,
+  ReceiveTransfer,
+  ReorderEntry,
+  StockLevel,
   Transfer,
 } from '../lib/api.ts';
 import { ADMIN_TOKEN, page, problem } from './fake-shop.ts';
@@ -72,18 +74,21 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
   };
   const threshold = (productId: string) => thresholds.get(productId) ?? options.lowStockThreshold ?? 3;
 
-  function levelOf(productId: string): LocationStockLevel {
+  function levelOf(productId: string): StockLevel {
     const split: LocationStock[] = [...locations.keys()].flatMap((locationId) => {
       const c = cells.get(key(productId, locationId));
-      return c ? [{ locationId, ...c, available: c.onHand - c.reserved }] : [];
+      const available = c ? c.onHand - c.reserved : 0;
+      return c ? [{ locationId, ...c, available, low: available <= threshold(productId) }] : [];
     });
-    const sum = (field: 'onHand' | 'reserved') => split.reduce((total, l) => total + l[field], 0);
+    const sum = (field: 'onHand' | 'reserved' | 'inTransit') =>
+      split.reduce((total, l) => total + l[field], 0);
     const available = sum('onHand') - sum('reserved');
     return {
       productId,
       onHand: sum('onHand'),
       reserved: sum('reserved'),
       available,
+      inTransit: sum('inTransit'),
       lowStockThreshold: threshold(productId),
       low: available <= threshold(productId),
       updatedAt: new Date(clock).toISOString(),
@@ -96,7 +101,8 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
     locationId: string,
     delta: number,
     reason: MovementReason,
-    reference?: Movement['reference'],
+    reference?: string,
+    note?: string,
   ) {
     const c = cell(productId, locationId);
     const before = c.onHand;
@@ -109,9 +115,10 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
       reason,
       before,
       after: c.onHand,
-      actor: reference ? 'system' : 'admin',
+      actor: reference ? { system: 'inventory' } : { sub: 'admin', name: 'Admin' },
       at: now(),
-      reference,
+      ...(reference ? { reference } : {}),
+      ...(note ? { note } : {}),
     });
   }
 
@@ -139,42 +146,51 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
       return handler({ request, params: params as unknown as Params });
     };
 
-  const transferAction = (id: string, from: Transfer['status'][], to: Transfer['status']) => {
+  const transferAction = (id: string, from: Transfer['state'][], to: Transfer['state']) => {
     const transfer = transfers.get(id);
     if (!transfer) return { error: problem(404, 'Not Found', 'No such transfer.') };
-    if (!from.includes(transfer.status)) {
-      return { error: problem(409, 'Conflict', `A ${transfer.status} transfer cannot be ${to}.`) };
+    if (!from.includes(transfer.state)) {
+      return { error: problem(409, 'Conflict', `A ${transfer.state} transfer cannot be ${to}.`) };
     }
     return { transfer };
   };
+  const moveOn = (transfer: Transfer, state: Transfer['state']) => {
+    const at = now();
+    Object.assign(transfer, {
+      state,
+      updatedAt: at,
+      history: [...transfer.history, { state, at, actor: { sub: 'admin' } }],
+    });
+  };
 
   /** Rows of `productId,locationId,counted`: each sets a count (the difference is a movement). */
-  function readImport(csv: string) {
-    const changes: ImportChange[] = [];
-    const errors: ImportError[] = [];
+  function readImport(csv: string): Pick<ImportResult, 'rows' | 'errors'> {
+    const result: Pick<ImportResult, 'rows' | 'errors'> = { rows: [], errors: [] };
     const lines = csv.split(/\r?\n/);
-    const header = lines[0]?.trim();
-    if (header !== 'productId,locationId,counted') {
-      errors.push({ line: 1, message: 'The header must be productId,locationId,counted.' });
-      return { changes, errors, rows: 0 };
+    if (lines[0]?.trim() !== 'productId,locationId,counted') {
+      result.errors.push({ line: 1, message: 'The header must be productId,locationId,counted.' });
+      return result;
     }
-    let rows = 0;
     lines.slice(1).forEach((text, index) => {
       const line = index + 2;
       if (!text.trim()) return;
-      rows++;
-      const [productId, locationId, counted] = text.split(',').map((field) => field.trim());
-      if (!productId) errors.push({ line, message: 'productId is missing.' });
-      else if (!locationId || !locations.has(locationId))
-        errors.push({ line, message: `Unknown location "${locationId ?? ''}".` });
+      const [productId, locationField, counted] = text.split(',').map((field) => field.trim());
+      const locationId = locationField || 'default';
+      if (!productId) result.errors.push({ line, message: 'productId is missing.' });
+      else if (!locations.has(locationId))
+        result.errors.push({ line, message: `Unknown location "${locationId}".` });
       else if (!/^\d+$/.test(counted ?? ''))
-        errors.push({ line, message: `counted must be a whole number, 0 or more (got "${counted ?? ''}").` });
+        result.errors.push({
+          line,
+          message: `counted must be a whole number, 0 or more (got "${counted ?? ''}").`,
+        });
       else {
         const before = cells.get(key(productId, locationId))?.onHand ?? 0;
-        changes.push({ line, kind: 'count', productId, locationId, before, after: Number(counted) });
+        const after = Number(counted);
+        result.rows.push({ line, productId, locationId, before, after, delta: after - before });
       }
     });
-    return { changes, errors, rows };
+    return result;
   }
 
   const handlers = [
@@ -192,14 +208,19 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
       admin(async ({ request }) => {
         const body = (await request.json()) as Partial<Location>;
         const errors = [];
+        if (!body.id?.trim()) errors.push({ path: 'id', message: 'Required' });
         if (!body.name?.trim()) errors.push({ path: 'name', message: 'Required' });
-        if (!Number.isInteger(body.priority) || (body.priority ?? 0) < 1)
-          errors.push({ path: 'priority', message: 'Must be a whole number, 1 or more' });
+        if (body.priority !== undefined && (!Number.isInteger(body.priority) || body.priority < 0))
+          errors.push({ path: 'priority', message: 'Must be a whole number, 0 or more' });
         if (errors.length) return problem(400, 'Bad Request', 'The location is not valid.', { errors });
-        const id = body.name!.trim().toLowerCase().replace(/\W+/g, '-');
-        if (locations.has(id)) return problem(409, 'Conflict', `A location "${id}" exists.`);
-        const created: Location = { id, name: body.name!.trim(), priority: body.priority!, active: true };
-        locations.set(id, created);
+        if (locations.has(body.id!)) return problem(409, 'Conflict', `A location "${body.id}" exists.`);
+        const created: Location = {
+          id: body.id!,
+          name: body.name!.trim(),
+          priority: body.priority ?? 100,
+          active: body.active ?? true,
+        };
+        locations.set(created.id, created);
         return HttpResponse.json(created, { status: 201 });
       }),
     ),
@@ -234,20 +255,40 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
     http.post(
       '*/api/inventory/stock/:productId/adjustments',
       admin(async ({ request, params }) => {
-        const { delta, reason, locationId } = (await request.json()) as {
+        const { delta, reason, locationId, kind } = (await request.json()) as {
           delta: number;
           reason: string;
           locationId?: string;
+          kind?: MovementReason;
         };
-        const at = locationId ?? [...locations.keys()][0]!;
+        const at = locationId ?? 'default';
         if (!locations.has(at)) return problem(404, 'Not Found', `No location "${at}".`);
         const c = cell(params.productId, at);
         if (c.onHand + delta < c.reserved) {
           return problem(409, 'Conflict', `onHand cannot drop below the ${c.reserved} reserved.`);
         }
-        move(params.productId, at, delta, 'adjusted');
-        void reason;
+        move(params.productId, at, delta, kind ?? 'adjusted', undefined, reason);
         return HttpResponse.json(levelOf(params.productId));
+      }),
+    ),
+    http.get(
+      '*/api/inventory/reorder',
+      admin(() => {
+        const items: ReorderEntry[] = [...products].map(levelOf).flatMap((level) =>
+          level.available + level.inTransit <= level.lowStockThreshold
+            ? [
+                {
+                  productId: level.productId,
+                  available: level.available,
+                  inTransit: level.inTransit,
+                  lowStockThreshold: level.lowStockThreshold,
+                  suggested: level.lowStockThreshold + 1 - level.available - level.inTransit,
+                  lowAt: level.locations.filter((l) => l.low).map((l) => l.locationId),
+                },
+              ]
+            : [],
+        );
+        return HttpResponse.json({ items, nextCursor: null });
       }),
     ),
     http.get(
@@ -269,33 +310,30 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
       '*/api/inventory/transfers',
       admin(({ request }) => {
         const url = new URL(request.url);
-        const status = url.searchParams.get('status');
-        const list = [...transfers.values()].filter((t) => !status || t.status === status).reverse();
+        const state = url.searchParams.get('state');
+        const list = [...transfers.values()].filter((t) => !state || t.state === state).reverse();
         return HttpResponse.json(page(list, url, 50));
       }),
     ),
     http.post(
       '*/api/inventory/transfers',
       admin(async ({ request }) => {
-        const body = (await request.json()) as Transfer;
-        if (body.fromLocationId === body.toLocationId) {
+        const body = (await request.json()) as NewTransfer;
+        if (body.from === body.to) {
           return problem(400, 'Bad Request', 'invalid', {
-            errors: [{ path: 'toLocationId', message: 'must differ from fromLocationId' }],
+            errors: [{ path: 'to', message: 'must differ from from' }],
           });
-        }
-        const source = cell(body.productId, body.fromLocationId);
-        if (body.quantity > source.onHand - source.reserved) {
-          return problem(409, 'Conflict', `Only ${source.onHand - source.reserved} available at the source.`);
         }
         const at = now();
         const created: Transfer = {
           id: `t-${nextId++}`,
-          productId: body.productId,
-          fromLocationId: body.fromLocationId,
-          toLocationId: body.toLocationId,
-          quantity: body.quantity,
-          status: 'requested',
-          requestedAt: at,
+          from: body.from,
+          to: body.to,
+          lines: body.lines,
+          state: 'requested',
+          discrepancies: [],
+          history: [{ state: 'requested', at, actor: { sub: 'admin' } }],
+          createdAt: at,
           updatedAt: at,
         };
         transfers.set(created.id, created);
@@ -307,47 +345,72 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
       admin(({ params }) => {
         const { transfer, error } = transferAction(params.id, ['requested'], 'dispatched');
         if (error) return error;
-        move(transfer.productId, transfer.fromLocationId, -transfer.quantity, 'transfer', {
-          kind: 'transfer',
-          id: transfer.id,
-        });
-        cell(transfer.productId, transfer.toLocationId).inTransit += transfer.quantity;
-        Object.assign(transfer, { status: 'dispatched', updatedAt: now() });
+        for (const line of transfer.lines) {
+          const source = cell(line.productId, transfer.from);
+          if (line.quantity > source.onHand - source.reserved) {
+            return problem(
+              409,
+              'Conflict',
+              `Only ${source.onHand - source.reserved} available at ${transfer.from}.`,
+            );
+          }
+        }
+        for (const line of transfer.lines) {
+          move(line.productId, transfer.from, -line.quantity, 'transfer', transfer.id);
+          cell(line.productId, transfer.to).inTransit += line.quantity;
+        }
+        moveOn(transfer, 'dispatched');
         return HttpResponse.json(transfer);
       }),
     ),
     http.post(
       '*/api/inventory/transfers/:id/receive',
       admin(async ({ request, params }) => {
-        const { quantity, reason } = (await request.json()) as { quantity: number; reason?: string };
+        const body = (await request.json()) as ReceiveTransfer;
         const { transfer, error } = transferAction(params.id, ['dispatched'], 'received');
         if (error) return error;
-        if (quantity !== transfer.quantity && !reason?.trim()) {
+        const received = transfer.lines.map((line) => ({
+          productId: line.productId,
+          quantity: body.lines?.find((r) => r.productId === line.productId)?.quantity ?? line.quantity,
+        }));
+        const discrepancies = transfer.lines.flatMap((line, i) =>
+          received[i]!.quantity === line.quantity
+            ? []
+            : [
+                {
+                  productId: line.productId,
+                  dispatched: line.quantity,
+                  received: received[i]!.quantity,
+                  reason: body.reason ?? '',
+                },
+              ],
+        );
+        if (discrepancies.length && !body.reason?.trim()) {
           return problem(400, 'Bad Request', 'A different quantity needs a reason.', {
-            errors: [{ path: 'reason', message: 'Required when the quantity differs' }],
+            errors: [{ path: 'reason', message: 'Required when a quantity differs' }],
           });
         }
-        move(transfer.productId, transfer.toLocationId, quantity, 'transfer', {
-          kind: 'transfer',
-          id: transfer.id,
+        transfer.lines.forEach((line, i) => {
+          move(line.productId, transfer.to, received[i]!.quantity, 'transfer', transfer.id, body.reason);
+          cell(line.productId, transfer.to).inTransit -= line.quantity;
         });
-        cell(transfer.productId, transfer.toLocationId).inTransit -= transfer.quantity;
-        Object.assign(transfer, {
-          status: 'received',
-          updatedAt: now(),
-          ...(quantity === transfer.quantity
-            ? {}
-            : { receivedQuantity: quantity, discrepancyReason: reason }),
-        });
+        Object.assign(transfer, { received, discrepancies });
+        moveOn(transfer, 'received');
         return HttpResponse.json(transfer);
       }),
     ),
     http.post(
       '*/api/inventory/transfers/:id/cancel',
       admin(({ params }) => {
-        const { transfer, error } = transferAction(params.id, ['requested'], 'cancelled');
+        const { transfer, error } = transferAction(params.id, ['requested', 'dispatched'], 'cancelled');
         if (error) return error;
-        Object.assign(transfer, { status: 'cancelled', updatedAt: now() });
+        if (transfer.state === 'dispatched') {
+          for (const line of transfer.lines) {
+            move(line.productId, transfer.from, line.quantity, 'transfer', transfer.id);
+            cell(line.productId, transfer.to).inTransit -= line.quantity;
+          }
+        }
+        moveOn(transfer, 'cancelled');
         return HttpResponse.json(transfer);
       }),
     ),
@@ -359,23 +422,18 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
         }
         const csv = await request.text();
         const dryRun = new URL(request.url).searchParams.get('dryRun') !== 'false';
-        const { changes, errors, rows } = readImport(csv);
-        const fileHash = `h${csv.length}-${rows}`;
-        if (!dryRun && errors.length) {
-          return problem(422, 'Unprocessable Content', 'The file has errors; nothing was applied.', {
-            errors,
-          });
-        }
-        if (!dryRun && !imported.has(fileHash)) {
+        const { rows, errors } = readImport(csv);
+        const fileHash = `sha-${csv.length}-${rows.length}`;
+        const alreadyApplied = imported.has(fileHash);
+        const applying = !dryRun && !errors.length && !alreadyApplied;
+        if (applying) {
           imported.add(fileHash);
-          for (const change of changes) {
-            move(change.productId!, change.locationId!, change.after! - change.before!, 'counted', {
-              kind: 'import',
-              id: fileHash,
-            });
+          for (const row of rows) {
+            if (row.delta) move(row.productId, row.locationId, row.delta, 'counted', `import:${fileHash}`);
           }
         }
-        return HttpResponse.json({ dryRun, rows, changes, errors, fileHash, applied: !dryRun });
+        const result: ImportResult = { fileHash, dryRun, applied: applying, alreadyApplied, rows, errors };
+        return HttpResponse.json(result);
       }),
     ),
   ];

@@ -70,7 +70,17 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       lowStockThreshold: options.lowStockThreshold ?? 3,
     };
     const available = s.onHand - s.reserved;
-    return { productId, ...s, available, low: available <= s.lowStockThreshold, updatedAt: NOW };
+    const low = available <= s.lowStockThreshold;
+    // All of it in the default location: the shop before locations existed.
+    const here = {
+      locationId: 'default',
+      onHand: s.onHand,
+      reserved: s.reserved,
+      available,
+      inTransit: 0,
+      low,
+    };
+    return { productId, ...s, available, inTransit: 0, low, updatedAt: NOW, locations: [here] };
   };
   const orderAccess = (request: Request, id: string, token?: string | null) => {
     const entry = orders.get(id);

@@ -2,7 +2,7 @@
  * @module The CSV import of stock counts: pick a file, see a dry run first (every row's change and
  * every row's error, by line number), then apply it. A file with errors applies nothing, so Apply
  * waits for a clean preview; applying the same file twice changes nothing (inventory keys it by
- * its hash and says so). The file goes to the server as it is (streamed), never parsed here.
+ * its hash and says so). The file goes to the server as the text it holds, never parsed here.
  */
 import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { Field } from '../components/Field.tsx';
@@ -40,7 +40,7 @@ export default function StockImport() {
     }
     setStep({ kind: 'previewing' });
     try {
-      setStep({ kind: 'preview', result: await importCsv(chosen, true) });
+      setStep({ kind: 'preview', result: await importCsv(await chosen.text(), true) });
     } catch (error) {
       setStep({ kind: 'failed', error });
     }
@@ -52,7 +52,7 @@ export default function StockImport() {
     if (!chosen) return;
     setStep({ kind: 'applying', result: preview });
     try {
-      setStep({ kind: 'applied', result: await importCsv(chosen, false) });
+      setStep({ kind: 'applied', result: await importCsv(await chosen.text(), false) });
     } catch (error) {
       setStep({ kind: 'failed', error, preview });
     }

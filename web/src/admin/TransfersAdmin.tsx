@@ -33,6 +33,13 @@ export const TRANSFER_STATE: Record<TransferState, { label: string; badge: strin
 const units = (lines: Transfer['lines']) => lines.reduce((sum, line) => sum + line.quantity, 0);
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
+function inTransitSummary(dispatched: Transfer[] | undefined): string {
+  if (!dispatched) return '…';
+  if (!dispatched.length) return 'Nothing in transit';
+  const total = dispatched.reduce((sum, transfer) => sum + units(transfer.lines), 0);
+  return `In transit: ${plural(total, 'unit')} in ${plural(dispatched.length, 'transfer')}`;
+}
+
 export default function TransfersAdmin() {
   usePageTitle(() => 'Transfers');
   const [params, setParams] = useSearchParams<{ state?: TransferState }>();
@@ -55,18 +62,7 @@ export default function TransfersAdmin() {
     <section aria-labelledby="transfers-title">
       <div class="page-head">
         <h1 id="transfers-title">Transfers</h1>
-        <p class="muted">
-          <Show when={inTransit.latest} fallback="…">
-            {(list) =>
-              list().length
-                ? `In transit: ${plural(
-                    list().reduce((sum, t) => sum + units(t.lines), 0),
-                    'unit',
-                  )} in ${plural(list().length, 'transfer')}`
-                : 'Nothing in transit'
-            }
-          </Show>
-        </p>
+        <p class="muted">{inTransitSummary(inTransit.latest)}</p>
       </div>
       <RequestTransferForm
         products={Object.entries(names.latest ?? {}).sort((a, b) => a[1].localeCompare(b[1]))}

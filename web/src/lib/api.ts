@@ -294,7 +294,7 @@ export const cancelTransfer = (id: string) =>
   call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/cancel`, { auth: 'admin' });
 
 /** Sends a CSV of stock counts or products: a preview when `dryRun`, else applied (once per file). */
-export const importCsv = (csv: Blob | string, dryRun: boolean) =>
+export const importCsv = (csv: string, dryRun: boolean) =>
   call<ImportResult>('POST', `/inventory/imports${query({ dryRun })}`, {
     body: csv,
     contentType: 'text/csv',

@@ -1,6 +1,6 @@
 /**
  * @module One order for managers: customer, lines, timeline, the events of its saga; ship a confirmed
- * order, cancel an open one.
+ * order (each of its shipments per location, when it has them), cancel an open one.
  */
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
@@ -10,6 +10,7 @@ import { ErrorNotice, Loading } from '../components/States.tsx';
 import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { OrderEvents } from './OrderEvents.tsx';
+import { OrderShipments } from './OrderShipments.tsx';
 
 export default function OrderAdmin() {
   const params = useParams<{ id: string }>();
@@ -58,7 +59,7 @@ export default function OrderAdmin() {
                   <OrderShortages order={current()} />
                   <OrderTimeline order={current()} />
                   <div class="actions">
-                    <Show when={current().status === 'confirmed'}>
+                    <Show when={current().status === 'confirmed' && !current().shipments?.length}>
                       <button
                         type="button"
                         class="button button-primary"
@@ -91,6 +92,9 @@ export default function OrderAdmin() {
                   </p>
                 </section>
               </div>
+              <Show when={current().shipments?.length}>
+                <OrderShipments order={current()} onShipped={mutate} />
+              </Show>
               <OrderEvents orderId={current().id} version={current().updatedAt} />
             </>
           )}

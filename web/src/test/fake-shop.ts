@@ -326,6 +326,22 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       }
       return HttpResponse.json(setStatus(entry.order.id, 'cancelled'));
     }),
+    http.post('*/api/orders/:id/shipments/:shipmentId/ship', ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const entry = orders.get(String(params.id));
+      const shipment = entry?.order.shipments?.find((s) => s.id === params.shipmentId);
+      if (!entry || !shipment) return problem(404, 'Not Found');
+      if (!['confirmed', 'partially-shipped'].includes(entry.order.status) || shipment.status === 'shipped') {
+        return problem(409, 'Conflict', 'This shipment cannot ship now.');
+      }
+      const shipments = entry.order.shipments!.map((s) =>
+        s === shipment ? { ...s, status: 'shipped' as const, shippedAt: NOW } : s,
+      );
+      const all = shipments.every((s) => s.status === 'shipped');
+      return HttpResponse.json(
+        setStatus(entry.order.id, all ? 'shipped' : 'partially-shipped', { shipments }),
+      );
+    }),
     http.post('*/api/orders/:id/ship', ({ request, params }) => {
       if (!isAdmin(request)) return problem(401, 'Unauthorized');
       const entry = orders.get(String(params.id));

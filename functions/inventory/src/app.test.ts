@@ -38,9 +38,11 @@ describe('GET /stock/:productId', () => {
       onHand: 9,
       reserved: 2,
       available: 7,
+      inTransit: 0,
       lowStockThreshold: 5,
       low: false,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      locations: [{ locationId: 'default', onHand: 9, reserved: 2, available: 7, inTransit: 0, low: false }],
     });
   });
 

@@ -1,8 +1,11 @@
 /**
- * @module inventory: stock per product (onHand, reserved, available, low-stock threshold) and a
- * reservation per order. It reserves every line of a placed order or none, releases on cancel,
- * commits on shipment, takes goods received from other systems and admins' adjustments; every change
- * goes through one group-committing writer and commits with the events it causes.
+ * @module inventory: stock per product and location (onHand, reserved, available, in transit, a
+ * low-stock threshold), a reservation per order with the locations holding it, transfers between
+ * locations, and every onHand change as a movement. It allocates every line of a placed order across
+ * locations or none, releases on cancel, commits per shipment, takes goods received from other
+ * systems, admins' adjustments, counts and imports; every change goes through one group-committing
+ * writer and commits with its movements and the events it causes. The admin routes for locations,
+ * movements, transfers and CSV are in admin.ts.
  */
 import {
   GoodsReceived,
@@ -10,13 +13,14 @@ import {
   OrderPlaced,
   OrderRef,
   Product,
-  StockAdjusted,
+  ShipmentShipped,
+  StockAdjustment,
+  StockCount,
   StockLow,
 } from '@stockflow/contracts';
 import {
   type BaseConfig,
   badRequest,
-  conflict,
   defineFunction,
   envInt,
   isAdmin,
@@ -29,18 +33,20 @@ import {
   unauthorized,
 } from '@stockflow/kit';
 import * as z from 'zod/mini';
+import { adminActor, asProblem, mountAdminRoutes } from './admin.ts';
 import {
   adjustStock,
   applyProduct,
   available,
   type Change,
   cancelOrder,
+  countStock,
   placeOrder,
   receiveGoods,
-  StockBelowReservedError,
   type StockItem,
   setLowStockThreshold,
   shipOrder,
+  shipShipment,
   stockLevel,
   type TransitionContext,
 } from './stock.ts';
@@ -54,24 +60,18 @@ const env = {
   STOCK_COMMIT_INTERVAL_MS: z._default(envInt({ min: 0, max: 10_000 }), 0),
   /** Stock changes that may wait for a commit; more are refused with 503 and Retry-After. */
   STOCK_QUEUE_LIMIT: z._default(envInt({ min: 1, max: 1_000_000 }), 2_000),
+  /** How a placed order's lines are spread over locations: by priority, or most available first. */
+  ALLOCATION_STRATEGY: z._default(z.enum(['priority', 'most-stock']), 'priority'),
 };
 
-type InventoryConfig = BaseConfig & {
+export type InventoryConfig = BaseConfig & {
   LOW_STOCK_THRESHOLD: number;
   STOCK_COMMIT_INTERVAL_MS: number;
   STOCK_QUEUE_LIMIT: number;
+  ALLOCATION_STRATEGY: 'priority' | 'most-stock';
 };
 
 const MAX_IDS = 100;
-
-const Adjustment = z.object({
-  delta: z.int().check(
-    z.minimum(-1_000_000_000),
-    z.maximum(1_000_000_000),
-    z.refine((delta) => delta !== 0, 'must not be 0'),
-  ),
-  reason: StockAdjusted.shape.reason,
-});
 
 const Settings = z.object({ lowStockThreshold: StockLow.shape.threshold.check(z.maximum(1_000_000_000)) });
 
@@ -108,6 +108,7 @@ function writerOf(rt: Runtime<InventoryConfig>): StockWriter {
       commitIntervalMs: rt.config.STOCK_COMMIT_INTERVAL_MS,
       defaultLowStockThreshold: rt.config.LOW_STOCK_THRESHOLD,
       maxQueued: rt.config.STOCK_QUEUE_LIMIT,
+      strategy: rt.config.ALLOCATION_STRATEGY,
     });
     writers.set(rt, writer);
   }
@@ -153,6 +154,11 @@ export const inventory = defineFunction({
       orderIds: [orderId],
       decide: (state, ctx) => shipOrder(orderId, state.reservation(orderId), state.stock, ctx),
     })),
+    'io.stockflow.shipment.shipped': consume(ShipmentShipped, (shipment) => ({
+      productIds: [],
+      orderIds: [shipment.orderId],
+      decide: (state, ctx) => shipShipment(shipment, state.reservation(shipment.orderId), state.stock, ctx),
+    })),
     'io.stockflow.goods.received': consume(GoodsReceived, (goods) => ({
       productIds: [goods.productId],
       orderIds: [],
@@ -172,23 +178,19 @@ export const inventory = defineFunction({
 
     /** Applies an admin's change to one product's stock; answers its new levels. */
     const change = async (
+      c: Parameters<typeof adminActor>[0],
       id: string,
       decide: (item: StockItem | undefined, ctx: TransitionContext) => Change,
     ) => {
-      try {
-        const applied = await writer.submit({
+      const applied = await writer
+        .submit({
           productIds: [id],
           orderIds: [],
+          actor: adminActor(c),
           decide: (state, ctx) => decide(state.stock(id), ctx),
-        });
-        return levelOf(id, applied!.items[0]);
-      } catch (error) {
-        if (error instanceof StockBelowReservedError) {
-          const { onHand, reserved } = error.item;
-          throw conflict(error.message, { onHand, reserved, available: onHand - reserved });
-        }
-        throw error;
-      }
+        })
+        .catch(asProblem);
+      return levelOf(id, applied!.items[0]);
     };
 
     app.get('/stock', async (c) => {
@@ -217,13 +219,23 @@ export const inventory = defineFunction({
     app.patch('/stock/:productId', admin, async (c) => {
       const id = productId(c.req.param('productId'));
       const { lowStockThreshold } = await readJson(c, Settings);
-      return c.json(await change(id, (item, ctx) => setLowStockThreshold(id, item, lowStockThreshold, ctx)));
+      return c.json(
+        await change(c, id, (item, ctx) => setLowStockThreshold(id, item, lowStockThreshold, ctx)),
+      );
     });
 
     app.post('/stock/:productId/adjustments', admin, async (c) => {
       const id = productId(c.req.param('productId'));
-      const adjustment = await readJson(c, Adjustment);
-      return c.json(await change(id, (item, ctx) => adjustStock(id, item, adjustment, ctx)));
+      const adjustment = await readJson(c, StockAdjustment);
+      return c.json(await change(c, id, (item, ctx) => adjustStock(id, item, adjustment, ctx)));
     });
+
+    app.post('/stock/:productId/counts', admin, async (c) => {
+      const id = productId(c.req.param('productId'));
+      const count = await readJson(c, StockCount);
+      return c.json(await change(c, id, (item, ctx) => countStock(id, item, count, ctx)));
+    });
+
+    mountAdminRoutes(app, { store, writer, admin });
   },
 });

@@ -27,12 +27,18 @@ const item = (
   reserved = 0,
   extra: Partial<StockItem> = {},
 ): StockItem => ({
-  ...newStockItem(productId, ctx),
+  // Stored as before locations (no map): all of it in the default location.
+  ...withoutLocations(newStockItem(productId, ctx)),
   onHand,
   reserved,
   productVersion: 1,
   ...extra,
 });
+
+function withoutLocations(stock: StockItem): StockItem {
+  const { locations: _locations, ...legacy } = stock;
+  return legacy;
+}
 
 const lookup =
   (...items: StockItem[]) =>
@@ -87,6 +93,10 @@ describe('placeOrder: every line or none', () => {
           items: [
             { productId: 'a', quantity: 5 },
             { productId: 'b', quantity: 1 },
+          ],
+          allocations: [
+            { productId: 'a', locationId: 'default', quantity: 5 },
+            { productId: 'b', locationId: 'default', quantity: 1 },
           ],
         },
       },
@@ -242,7 +252,15 @@ describe('adjustments, goods received, thresholds and products', () => {
       {
         type: 'io.stockflow.stock.adjusted',
         subject: 'new',
-        data: { productId: 'new', delta: 12, reason: 'first count', onHand: 12, reserved: 0, available: 12 },
+        data: {
+          productId: 'new',
+          locationId: 'default',
+          delta: 12,
+          reason: 'first count',
+          onHand: 12,
+          reserved: 0,
+          available: 12,
+        },
       },
     ]);
     expectValidEvents(change);
@@ -301,9 +319,11 @@ describe('adjustments, goods received, thresholds and products', () => {
       onHand: 0,
       reserved: 0,
       available: 0,
+      inTransit: 0,
       lowStockThreshold: 5,
       low: true,
       updatedAt: null,
+      locations: [],
     });
   });
 });
@@ -318,9 +338,9 @@ describe('auditStock', () => {
       updatedAt: ctx.now,
     };
     expect(auditStock([item('a', 5, 2)], [held])).toEqual([]);
-    expect(auditStock([item('a', 5, 3)], [held])).toEqual(['a: reserved 3, reservations hold 2']);
-    expect(auditStock([item('a', 1, 2)], [held])).toEqual(['a: reserved 2, onHand 1']);
-    expect(auditStock([], [held])).toEqual(['a: 2 held, no stock record']);
+    expect(auditStock([item('a', 5, 3)], [held])).toEqual(['a@default: reserved 3, reservations hold 2']);
+    expect(auditStock([item('a', 1, 2)], [held])).toEqual(['a@default: reserved 2, onHand 1']);
+    expect(auditStock([], [held])).toEqual(['a@default: 2 held, no stock there']);
   });
 });
 

@@ -2,11 +2,12 @@
  * @module Test helpers for inventory: the function on a database of its own (real emulator), the
  * CloudEvents it consumes, and what it stored and emitted, with the stock equation audited.
  */
-import { EVENTS, type EventType, type OrderLine, type Product } from '@stockflow/contracts';
+import { EVENTS, type EventType, type OrderLine, type Product, type StockLevel } from '@stockflow/contracts';
 import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { type CloudEventInit, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { inventory } from './app.ts';
-import { auditStock, type StockLevel } from './stock.ts';
+import { compareRebuild, rebuildLevels } from './rebuild.ts';
+import { auditStock } from './stock.ts';
 import { InventoryStore } from './store.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -42,10 +43,16 @@ export async function openInventory(env: Record<string, string> = {}) {
       }
       return type ? records.filter((record) => record.type === type) : records;
     },
-    /** What breaks the stock equation across every item and reservation (nothing when sound). */
+    /**
+     * What breaks the stock equation across every item and reservation, per location, and where
+     * the levels differ from those rebuilt from the movements and transfers (nothing when sound).
+     */
     async audit(): Promise<string[]> {
-      const { items, reservations } = await store.everything();
-      return auditStock(items, reservations);
+      const { items, reservations, movements, transfers } = await store.everything();
+      return [
+        ...auditStock(items, reservations),
+        ...compareRebuild(items, rebuildLevels(movements, transfers)),
+      ];
     },
     async close() {
       await fn.rt.outbox.drain(1_000);
@@ -108,14 +115,39 @@ export const events = {
     subject: orderId,
     data: { orderId },
   }),
-  goodsReceived: (productId: string, quantity: number, reference: string, id?: string): CloudEventInit => ({
+  goodsReceived: (
+    productId: string,
+    quantity: number,
+    reference: string,
+    id?: string,
+    locationId?: string,
+  ): CloudEventInit => ({
     id,
     source: '/warehouse',
     type: 'io.stockflow.goods.received',
     subject: productId,
-    data: { productId, quantity, reference },
+    data: { productId, quantity, reference, ...(locationId ? { locationId } : {}) },
+  }),
+  shipmentShipped: (
+    orderId: string,
+    locationId: string,
+    items: OrderLine[],
+    id?: string,
+  ): CloudEventInit => ({
+    id,
+    source: '/orders',
+    type: 'io.stockflow.shipment.shipped',
+    subject: orderId,
+    data: { orderId, shipmentId: locationId, locationId, items },
   }),
 };
+
+/** An admin's JSON request. */
+export const adminJson = (method: string, body?: unknown): RequestInit => ({
+  method,
+  headers: { ...ADMIN, 'content-type': 'application/json' },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
 
 /** An admin's adjustment request. */
 export const adjustment = (body: unknown): RequestInit => ({

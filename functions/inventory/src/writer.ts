@@ -7,11 +7,13 @@
  * (`Runtime.consumeMany`) and caused events staged in the outbox in that same transaction; every
  * caller is answered once its group has committed.
  */
+
+import type { Actor } from '@stockflow/contracts';
 import { type ConsumedEvent, type LogScope, logScope, type Runtime, unavailable } from '@stockflow/kit';
-import type { Change, TransitionContext } from './stock.ts';
+import type { AllocationStrategy, Change, TransitionContext } from './stock.ts';
 import { InventoryUnit } from './store.ts';
 
-export type InventoryState = Pick<InventoryUnit, 'stock' | 'reservation'>;
+export type InventoryState = Pick<InventoryUnit, 'stock' | 'reservation' | 'transfer' | 'locations'>;
 
 export interface Command {
   /** The consumed event it applies, at most once; none for an admin's request. */
@@ -20,6 +22,10 @@ export interface Command {
   productIds: readonly string[];
   /** The reservation documents it reads. */
   orderIds: readonly string[];
+  /** The transfer documents it reads (their products come with them). */
+  transferIds?: readonly string[];
+  /** Who asked (recorded on its movements); absent: inventory itself, for consumed events. */
+  actor?: Actor;
   /** Decides the change on the group's state so far; if it throws, this command alone fails. */
   decide(state: InventoryState, ctx: TransitionContext): Change;
 }
@@ -28,6 +34,8 @@ export interface StockWriterOptions {
   /** Least time between the starts of two commits: caps each document's write rate. */
   commitIntervalMs: number;
   defaultLowStockThreshold: number;
+  /** How `order.placed` picks locations (the shop's setting). */
+  strategy?: AllocationStrategy;
   /** A group stops growing at this many estimated document writes (Firestore: 500 per commit). */
   maxGroupWrites?: number;
   /**
@@ -67,7 +75,7 @@ export class StockWriter {
 
   constructor(rt: Runtime<unknown>, options: StockWriterOptions) {
     this.#rt = rt;
-    this.#options = { maxGroupWrites: 450, maxQueued: 2_000, ...options };
+    this.#options = { maxGroupWrites: 450, maxQueued: 2_000, strategy: 'priority', ...options };
   }
 
   /**
@@ -111,8 +119,14 @@ export class StockWriter {
     while (this.#queue.length) {
       const { command } = this.#queue[0]!;
       const newProducts = new Set(command.productIds.filter((id) => !products.has(id)));
-      // Its dedupe record, its reservation, one event plus a stock.low per product, new stock documents.
-      const cost = 2 + command.orderIds.length + command.productIds.length + newProducts.size;
+      // Its dedupe record, its reservation or transfer, one event plus a stock.low and a movement per
+      // product, new stock documents (the locations list at most once: within the 2).
+      const cost =
+        2 +
+        command.orderIds.length +
+        (command.transferIds?.length ?? 0) +
+        2 * command.productIds.length +
+        newProducts.size;
       if (group.length && writes + cost > this.#options.maxGroupWrites) break;
       group.push(this.#queue.shift()!);
       writes += cost;
@@ -158,6 +172,7 @@ export class StockWriter {
     const keysOf = (commands: Command[]) => ({
       productIds: commands.flatMap((command) => command.productIds),
       orderIds: commands.flatMap((command) => command.orderIds),
+      transferIds: commands.flatMap((command) => command.transferIds ?? []),
     });
     const { value } = await this.#rt.consumeMany(
       events,
@@ -168,12 +183,17 @@ export class StockWriter {
         });
         const live = members.filter((_, i) => fresh[i]).map((pending) => pending.command);
         const unit = await InventoryUnit.load(work, keysOf(live), read);
-        const ctx: TransitionContext = {
-          now: new Date().toISOString(),
-          defaultLowStockThreshold: this.#options.defaultLowStockThreshold,
-        };
+        const now = new Date().toISOString();
         const changes = members.map((pending, i) => {
           if (!fresh[i]) return undefined;
+          // The locations as the commands before this one left them.
+          const ctx: TransitionContext = {
+            now,
+            defaultLowStockThreshold: this.#options.defaultLowStockThreshold,
+            locations: unit.locations(),
+            strategy: this.#options.strategy,
+            ...(pending.command.actor ? { actor: pending.command.actor } : {}),
+          };
           let change: Change;
           try {
             change = pending.command.decide(unit, ctx);

@@ -286,6 +286,80 @@ describe('the saga, as orders sees it', () => {
     ]);
   });
 
+  it('ships per location: one shipment per location holding stock, partially shipped, then shipped', async () => {
+    const api = await start();
+    const { id, token } = await api.placed();
+    const allocations = [
+      { productId: 'p1', locationId: 'north', quantity: 1 },
+      { productId: 'p1', locationId: 'south', quantity: 1 },
+      { productId: 'p2', locationId: 'north', quantity: 1 },
+    ];
+    const data = { orderId: id, items: twoLines.items, allocations };
+    expect(await api.deliver('io.stockflow.stock.reserved', data)).toBe(202);
+    const confirmed = (await (await api.get(id, token)).json()) as Order;
+    expect(confirmed.shipments).toEqual([
+      {
+        id: 'north',
+        locationId: 'north',
+        status: 'pending',
+        lines: [
+          { productId: 'p1', quantity: 1 },
+          { productId: 'p2', quantity: 1 },
+        ],
+      },
+      { id: 'south', locationId: 'south', status: 'pending', lines: [{ productId: 'p1', quantity: 1 }] },
+    ]);
+    const shipOne = (shipmentId: string, headers: Record<string, string> = ADMIN) =>
+      api.request('POST', `/${id}/shipments/${shipmentId}/ship`, { headers });
+    expect((await shipOne('north', {})).status).toBe(401);
+    expect((await shipOne('west')).status).toBe(404);
+    const partly = (await (await shipOne('south')).json()) as Order;
+    expect(partly.status).toBe('partially-shipped');
+    expect(partly.shipments?.find((s) => s.id === 'south')).toMatchObject({ status: 'shipped' });
+    expect((await shipOne('south')).status).toBe(409);
+    const done = (await (await shipOne('north')).json()) as Order;
+    expect(done.status).toBe('shipped');
+    expect(done.timeline.map((e) => e.status)).toEqual([
+      'pending',
+      'confirmed',
+      'partially-shipped',
+      'shipped',
+    ]);
+    const emitted = await api.emitted();
+    expect(emitted.map((e) => e.type)).toEqual([
+      'io.stockflow.order.placed',
+      'io.stockflow.order.confirmed',
+      'io.stockflow.shipment.shipped',
+      'io.stockflow.shipment.shipped',
+      'io.stockflow.order.shipped',
+    ]);
+    expect(emitted[2]!.data).toEqual({
+      orderId: id,
+      shipmentId: 'south',
+      locationId: 'south',
+      items: [{ productId: 'p1', quantity: 1 }],
+    });
+  });
+
+  it('reads a version 1 stock.reserved (no allocations) as one shipment from the default location', async () => {
+    const api = await start();
+    const { id } = await api.placed();
+    expect(await api.deliver('io.stockflow.stock.reserved', reserved(id))).toBe(202);
+    expect((await api.order(id)).shipments).toEqual([
+      {
+        id: 'default',
+        locationId: 'default',
+        status: 'pending',
+        lines: [
+          { productId: 'p1', quantity: 2 },
+          { productId: 'p2', quantity: 1 },
+        ],
+      },
+    ]);
+    const shipped = (await (await api.ship(id)).json()) as Order;
+    expect(shipped.shipments?.[0]).toMatchObject({ status: 'shipped' });
+  });
+
   it('rejects on stock.rejected and shows the shortages', async () => {
     const api = await start();
     const { id, token } = await api.placed();

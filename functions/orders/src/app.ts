@@ -42,9 +42,12 @@ import {
   MixedCurrenciesError,
   type OrderChange,
   placeOrder,
+  ShipmentShippedError,
   shipOrder,
+  shipShipment,
   TotalTooLargeError,
   TransitionRefusedError,
+  UnknownShipmentError,
   UnorderableProductsError,
 } from './order.ts';
 import { OrdersStore, type StoredOrder } from './store.ts';
@@ -66,6 +69,8 @@ function asProblem(error: unknown): never {
     throw unprocessable(error.message);
   }
   if (error instanceof TransitionRefusedError) throw conflict(error.message, { orderStatus: error.from });
+  if (error instanceof UnknownShipmentError) throw notFound(error.message);
+  if (error instanceof ShipmentShippedError) throw conflict(error.message, { shipmentId: error.shipmentId });
   throw error;
 }
 
@@ -241,5 +246,10 @@ export const orders = defineFunction({
     });
 
     app.post('/:id/ship', admin, async (c) => c.json(await change(c, adminToken, shipOrder)));
+
+    app.post('/:id/shipments/:shipmentId/ship', admin, async (c) => {
+      const shipmentId = c.req.param('shipmentId');
+      return c.json(await change(c, adminToken, (order, at) => shipShipment(order, shipmentId, at)));
+    });
   },
 });

@@ -43,7 +43,9 @@ export const orderEvents: EventHandlers = {
   'io.stockflow.product.updated': projectProduct,
   'io.stockflow.product.archived': projectProduct,
   'io.stockflow.stock.reserved': on(StockReserved, ({ data, work, rt }) =>
-    applyStockDecision(rt, work, data.orderId, confirmReservation),
+    applyStockDecision(rt, work, data.orderId, (order, at) =>
+      confirmReservation(order, at, data.allocations),
+    ),
   ),
   'io.stockflow.stock.rejected': on(StockRejected, ({ data, work, rt }) =>
     applyStockDecision(rt, work, data.orderId, (order, at) => rejectForShortages(order, data.shortages, at)),

@@ -5,19 +5,25 @@
  * come at least once and in any order: a duplicate, or news for an order that has moved on, changes
  * nothing. Pure: ids, clocks and the product projection come in as arguments.
  */
-import type {
-  Customer,
-  EventData,
-  EventType,
-  Order,
-  OrderItem,
-  OrderLine,
-  OrderStatus,
-  Shortage,
+import {
+  type Allocation,
+  type Customer,
+  DEFAULT_LOCATION_ID,
+  type EventData,
+  type EventType,
+  type Order,
+  type OrderItem,
+  type OrderLine,
+  type OrderStatus,
+  type Shipment,
+  type Shortage,
 } from '@stockflow/contracts';
 import type { ProductEntry } from './products.ts';
 
-/** Where each status may go. Rejected, cancelled and shipped are final. */
+/**
+ * Where each status may go. Rejected, cancelled and shipped are final; a partially shipped order
+ * stays so while its other shipments wait (each one shipped is a step on its timeline).
+ */
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['confirmed', 'rejected', 'cancelled'],
   confirmed: ['partially-shipped', 'shipped', 'cancelled'],
@@ -37,6 +43,7 @@ export type OrderEvent = Announce<
   | 'io.stockflow.order.rejected'
   | 'io.stockflow.order.cancelled'
   | 'io.stockflow.order.shipped'
+  | 'io.stockflow.shipment.shipped'
 >;
 
 export interface OrderChange {
@@ -172,12 +179,89 @@ export function cancelOrder(
   };
 }
 
-/** An admin ships a confirmed order. */
+/** The order has no shipment by that id. */
+export class UnknownShipmentError extends Error {
+  constructor(readonly shipmentId: string) {
+    super(`The order has no shipment ${shipmentId}.`);
+    this.name = 'UnknownShipmentError';
+  }
+}
+
+/** The shipment has left already. */
+export class ShipmentShippedError extends Error {
+  constructor(readonly shipmentId: string) {
+    super(`Shipment ${shipmentId} has been shipped already.`);
+    this.name = 'ShipmentShippedError';
+  }
+}
+
+/**
+ * One shipment per location holding some of the order, from inventory's allocations (in their
+ * order); without them (a version 1 `stock.reserved`) one shipment from the default location.
+ * A shipment's id is its location's id: one per location.
+ */
+export function shipmentsFrom(items: readonly OrderLine[], allocations?: readonly Allocation[]): Shipment[] {
+  const held = allocations ?? items.map((line) => ({ ...line, locationId: DEFAULT_LOCATION_ID }));
+  const byLocation = new Map<string, OrderLine[]>();
+  for (const { productId, locationId, quantity } of held) {
+    const lines = byLocation.get(locationId) ?? [];
+    lines.push({ productId, quantity });
+    byLocation.set(locationId, lines);
+  }
+  return [...byLocation].map(([locationId, lines]) => ({
+    id: locationId,
+    locationId,
+    lines,
+    status: 'pending',
+  }));
+}
+
+/**
+ * An admin ships the whole confirmed order at once (as before shipments per location): every
+ * shipment still waiting leaves; `order.shipped` tells inventory to commit all that is held.
+ */
 export function shipOrder(order: Order, now: string): OrderChange {
+  const shipped = move(order, 'shipped', now);
   return {
-    order: move(order, 'shipped', now),
+    order: {
+      ...shipped,
+      ...(order.shipments
+        ? {
+            shipments: order.shipments.map((s) =>
+              s.status === 'shipped' ? s : { ...s, status: 'shipped' as const, shippedAt: now },
+            ),
+          }
+        : {}),
+    },
     events: [{ type: 'io.stockflow.order.shipped', subject: order.id, data: { orderId: order.id } }],
   };
+}
+
+/**
+ * An admin ships one shipment: `shipment.shipped` commits its location's stock. The order is
+ * partially shipped until the last one leaves; then it is shipped and `order.shipped` follows.
+ */
+export function shipShipment(order: Order, shipmentId: string, now: string): OrderChange {
+  const shipment = order.shipments?.find((s) => s.id === shipmentId);
+  if (!shipment) throw new UnknownShipmentError(shipmentId);
+  if (shipment.status === 'shipped') throw new ShipmentShippedError(shipmentId);
+  const shipments = order.shipments!.map((s) =>
+    s.id === shipmentId ? { ...s, status: 'shipped' as const, shippedAt: now } : s,
+  );
+  const done = shipments.every((s) => s.status === 'shipped');
+  const next = move(order, done ? 'shipped' : 'partially-shipped', now, {
+    reason: `shipment ${shipmentId} left ${shipment.locationId}`,
+  });
+  const events: OrderEvent[] = [
+    {
+      type: 'io.stockflow.shipment.shipped',
+      subject: order.id,
+      data: { orderId: order.id, shipmentId, locationId: shipment.locationId, items: shipment.lines },
+    },
+  ];
+  if (done)
+    events.push({ type: 'io.stockflow.order.shipped', subject: order.id, data: { orderId: order.id } });
+  return { order: { ...next, shipments }, events };
 }
 
 /**
@@ -185,10 +269,15 @@ export function shipOrder(order: Order, now: string): OrderChange {
  * nothing happens here: `order.cancelled` was already emitted, and inventory releases (or never
  * keeps) the stock of an order it has seen cancelled.
  */
-export function confirmReservation(order: Order, now: string): OrderChange {
+export function confirmReservation(
+  order: Order,
+  now: string,
+  allocations?: readonly Allocation[],
+): OrderChange {
   if (order.status !== 'pending') return unchanged(order);
+  const lines = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
   return {
-    order: move(order, 'confirmed', now),
+    order: { ...move(order, 'confirmed', now), shipments: shipmentsFrom(lines, allocations) },
     events: [{ type: 'io.stockflow.order.confirmed', subject: order.id, data: { orderId: order.id } }],
   };
 }

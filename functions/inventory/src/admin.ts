@@ -1,0 +1,362 @@
+/**
+ * @module Inventory's admin routes beyond a product's stock: locations, the movements (audit trail),
+ * transfers, the reorder view, CSV exports (streamed) and the CSV import of stock counts (dry run,
+ * then apply once per file). Every change goes through the stock writer as the admin's command.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type Actor,
+  type ImportResult,
+  LocationChanges,
+  LocationId,
+  MovementQuery,
+  NewLocation,
+  NewTransfer,
+  ReceiveTransfer,
+  type ReorderEntry,
+  type Transfer,
+  TransferState,
+} from '@stockflow/contracts';
+import {
+  badRequest,
+  conflict,
+  notFound,
+  Problem,
+  pageLimit,
+  readJson,
+  readQuery,
+  type StockflowApp,
+  unprocessable,
+} from '@stockflow/kit';
+import type { Context, MiddlewareHandler } from 'hono';
+import * as z from 'zod/mini';
+import { csvResponse } from './csv.ts';
+import { chunksOf, type ImportRow, previewImport, readImport } from './imports.ts';
+import { createLocation, DefaultLocationError, LocationExistsError, updateLocation } from './locations.ts';
+import {
+  available,
+  type Change,
+  countStock,
+  inTransit,
+  locationsOf,
+  StockBelowReservedError,
+  type StockItem,
+  type TransitionContext,
+  UnknownLocationError,
+} from './stock.ts';
+import type { InventoryStore } from './store.ts';
+import {
+  cancelTransfer,
+  dispatchTransfer,
+  receiveTransfer,
+  requestTransfer,
+  TransferRefusedError,
+  TransferShortError,
+  TransferStateError,
+} from './transfers.ts';
+import type { Command, InventoryState, StockWriter } from './writer.ts';
+
+/**
+ * Who an admin request acts as. Today one admin token stands for every admin; staff sign-in (roles,
+ * `sub` and name from the verified token) replaces this one function.
+ */
+export const adminActor = (_c: Context): Actor => ({ sub: 'admin' });
+
+/** No transfer by that id. */
+class TransferNotFoundError extends Error {
+  constructor(readonly transferId: string) {
+    super(`No transfer ${transferId}.`);
+    this.name = 'TransferNotFoundError';
+  }
+}
+
+/** The domain's refusals as HTTP answers (problem+json); anything else is a bug (500). */
+export function asProblem(error: unknown): never {
+  if (error instanceof StockBelowReservedError) {
+    const { onHand, reserved } = error.item;
+    throw conflict(error.message, {
+      onHand,
+      reserved,
+      available: onHand - reserved,
+      locationId: error.locationId,
+    });
+  }
+  if (error instanceof UnknownLocationError) {
+    throw unprocessable(error.message, { locationId: error.locationId });
+  }
+  if (error instanceof LocationExistsError) throw conflict(error.message, { locationId: error.locationId });
+  if (error instanceof DefaultLocationError || error instanceof TransferRefusedError) {
+    throw unprocessable(error.message);
+  }
+  if (error instanceof TransferStateError) throw conflict(error.message, { state: error.transfer.state });
+  if (error instanceof TransferShortError) throw conflict(error.message, { shortages: error.shortages });
+  if (error instanceof TransferNotFoundError) throw notFound(error.message);
+  throw error;
+}
+
+const TransferQuery = z.object({
+  state: z.optional(TransferState),
+  limit: pageLimit({ max: 100, fallback: 50 }),
+  cursor: z.optional(z.string().check(z.maxLength(1000))),
+});
+
+const MovementLimit = pageLimit({ max: 500, fallback: 100 });
+
+const ImportQuery = z.object({ dryRun: z._default(z.enum(['true', 'false']), 'true') });
+
+/** A transfer command: reads the transfer `id` (and its products) and moves it along. */
+function transferCommand(
+  id: string,
+  decide: (transfer: Transfer, state: InventoryState, ctx: TransitionContext) => Change,
+): Omit<Command, 'actor'> {
+  return {
+    productIds: [],
+    orderIds: [],
+    transferIds: [id],
+    decide: (state, ctx) => {
+      const transfer = state.transfer(id);
+      if (!transfer) throw new TransferNotFoundError(id);
+      return decide(transfer, state, ctx);
+    },
+  };
+}
+
+/** A product to reorder: available plus what is in transit at or below its threshold. */
+export function reorderEntry(item: StockItem): ReorderEntry | undefined {
+  const free = available(item);
+  const incoming = inTransit(item);
+  if (item.archived || free + incoming > item.lowStockThreshold) return undefined;
+  return {
+    productId: item.productId,
+    available: free,
+    inTransit: incoming,
+    lowStockThreshold: item.lowStockThreshold,
+    suggested: item.lowStockThreshold + 1 - free - incoming,
+    lowAt: Object.entries(locationsOf(item))
+      .filter(([, at]) => at.onHand - at.reserved <= item.lowStockThreshold)
+      .map(([locationId]) => locationId),
+  };
+}
+
+type CsvValues = Array<string | number | undefined>;
+
+/** Pages of CSV rows from pages of records. */
+async function* mapPages<T>(pages: AsyncIterable<T[]>, rows: (record: T) => CsvValues[]) {
+  for await (const page of pages) yield page.flatMap(rows);
+}
+
+const actorName = (actor: Actor) => ('sub' in actor ? actor.sub : `system:${actor.system}`);
+
+/** One chunk of an import as a command, deduplicated like a consumed event by (file hash, index). */
+function importChunk(fileHash: string, index: number, rows: ImportRow[], actor: Actor): Command {
+  return {
+    event: { source: '/inventory/imports', id: `${fileHash}:${index}`, type: 'io.stockflow.import.chunk' },
+    productIds: rows.map((row) => row.productId),
+    orderIds: [],
+    actor,
+    decide: (state, ctx) => {
+      const items = new Map<string, StockItem>();
+      const all: Required<Pick<Change, 'movements'>> & Change = { items: [], movements: [], events: [] };
+      for (const row of rows) {
+        const counted = countStock(
+          row.productId,
+          items.get(row.productId) ?? state.stock(row.productId),
+          {
+            counted: row.counted,
+            locationId: row.locationId,
+            reference: `import ${fileHash.slice(0, 12)} line ${row.line}`,
+          },
+          ctx,
+        );
+        items.set(row.productId, counted.items[0]!);
+        all.movements.push(...(counted.movements ?? []));
+        all.events.push(...counted.events);
+      }
+      return { ...all, items: [...items.values()] };
+    },
+  };
+}
+
+export function mountAdminRoutes(
+  app: StockflowApp,
+  { store, writer, admin }: { store: InventoryStore; writer: StockWriter; admin: MiddlewareHandler },
+): void {
+  /** Submits an admin's command (as its actor); the domain's refusals become problems. */
+  const submit = (c: Context, command: Omit<Command, 'actor'>) =>
+    writer.submit({ ...command, actor: adminActor(c) }).catch(asProblem);
+
+  /** Moves the transfer `:id` along its saga; answers the transfer. */
+  const moveTransfer = async (
+    c: Context,
+    decide: (transfer: Transfer, state: InventoryState, ctx: TransitionContext) => Change,
+  ) => {
+    const applied = await submit(c, transferCommand(c.req.param('id')!, decide));
+    return c.json(applied!.transfer);
+  };
+
+  app.get('/locations', admin, async (c) => c.json({ items: await store.locations() }));
+
+  app.post('/locations', admin, async (c) => {
+    const request = await readJson(c, NewLocation);
+    const applied = await submit(c, {
+      productIds: [],
+      orderIds: [],
+      decide: (_state, ctx) => createLocation(request, ctx),
+    });
+    return c.json(
+      applied!.locations!.find((location) => location.id === request.id),
+      201,
+    );
+  });
+
+  app.patch('/locations/:id', admin, async (c) => {
+    const id = c.req.param('id');
+    if (!LocationId.safeParse(id).success) throw notFound(`There is no location ${id}.`);
+    const changes = await readJson(c, LocationChanges);
+    const applied = await submit(c, {
+      productIds: [],
+      orderIds: [],
+      decide: (_state, ctx) => {
+        if (!ctx.locations?.some((location) => location.id === id)) {
+          throw new Problem(404, 'Not Found', { detail: `There is no location ${id}.` });
+        }
+        return updateLocation(id, changes, ctx);
+      },
+    });
+    return c.json(applied!.locations!.find((location) => location.id === id));
+  });
+
+  app.get('/movements', admin, async (c) => {
+    const { limit, ...query } = readQuery(c, MovementQuery);
+    const pageSize = MovementLimit.safeParse(limit);
+    if (!pageSize.success) throw badRequest('limit must be a whole number from 1 to 500.');
+    return c.json(await store.movements({ ...query, limit: pageSize.data }));
+  });
+
+  app.get('/transfers', admin, async (c) => c.json(await store.transfers(readQuery(c, TransferQuery))));
+
+  app.get('/transfers/:id', admin, async (c) => {
+    const transfer = await store.transfer(c.req.param('id'));
+    if (!transfer) throw notFound(`No transfer ${c.req.param('id')}.`);
+    return c.json(transfer);
+  });
+
+  app.post('/transfers', admin, async (c) => {
+    const request = await readJson(c, NewTransfer);
+    const id = randomUUID();
+    const applied = await submit(c, {
+      productIds: [],
+      orderIds: [],
+      decide: (_state, ctx) => requestTransfer(id, request, ctx),
+    });
+    return c.json(applied!.transfer, 201);
+  });
+
+  app.post('/transfers/:id/dispatch', admin, (c) =>
+    moveTransfer(c, (transfer, state, ctx) => dispatchTransfer(transfer, state.stock, ctx)),
+  );
+
+  app.post('/transfers/:id/receive', admin, async (c) => {
+    // The body is optional: without it everything arrived as dispatched.
+    const receipt = (await c.req.text()) ? await readJson(c, ReceiveTransfer) : {};
+    return moveTransfer(c, (transfer, state, ctx) => receiveTransfer(transfer, receipt, state.stock, ctx));
+  });
+
+  app.post('/transfers/:id/cancel', admin, (c) =>
+    moveTransfer(c, (transfer, _state, ctx) => cancelTransfer(transfer, ctx)),
+  );
+
+  app.get('/reorder', admin, async (c) => {
+    const items: ReorderEntry[] = [];
+    for await (const page of store.scan<StockItem>('stock')) {
+      for (const item of page) {
+        const entry = reorderEntry(item);
+        if (entry) items.push(entry);
+      }
+    }
+    return c.json({ items });
+  });
+
+  app.get('/export/stock.csv', admin, () =>
+    csvResponse(
+      'stock.csv',
+      ['productId', 'locationId', 'onHand', 'reserved', 'available', 'inTransit', 'lowStockThreshold'],
+      mapPages(store.scan<StockItem>('stock'), (item) =>
+        Object.entries(locationsOf(item)).map(([locationId, at]) => [
+          item.productId,
+          locationId,
+          at.onHand,
+          at.reserved,
+          at.onHand - at.reserved,
+          at.inTransit,
+          item.lowStockThreshold,
+        ]),
+      ),
+    ),
+  );
+
+  app.get('/export/movements.csv', admin, (c) => {
+    const { productId, locationId, since } = readQuery(c, MovementQuery);
+    return csvResponse(
+      'movements.csv',
+      [
+        'at',
+        'productId',
+        'locationId',
+        'delta',
+        'reason',
+        'before',
+        'after',
+        'reference',
+        'note',
+        'actor',
+        'id',
+      ],
+      mapPages(store.movementPages({ productId, locationId, since }), (m) => [
+        [
+          m.at,
+          m.productId,
+          m.locationId,
+          m.delta,
+          m.reason,
+          m.before,
+          m.after,
+          m.reference,
+          m.note,
+          actorName(m.actor),
+          m.id,
+        ],
+      ]),
+    );
+  });
+
+  app.post('/imports', admin, async (c) => {
+    const dryRun = readQuery(c, ImportQuery).dryRun === 'true';
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'text/csv') {
+      throw new Problem(415, 'Unsupported Media Type', { detail: 'Send the file as text/csv.' });
+    }
+    const body = c.req.raw.body;
+    if (!body) throw badRequest('The body is empty.');
+    const read = await readImport(body, await store.locations());
+    const items = await store.items([...new Set(read.rows.map((row) => row.productId))]);
+    const result: ImportResult = {
+      fileHash: read.fileHash,
+      dryRun,
+      applied: false,
+      alreadyApplied: false,
+      ...previewImport(read, items),
+    };
+    if (dryRun) return c.json(result);
+    if (result.errors.length) throw unprocessable('The file has errors: nothing was applied.', result);
+    if (await store.importApplied(read.fileHash)) return c.json({ ...result, alreadyApplied: true });
+    const actor = adminActor(c);
+    await Promise.all(
+      chunksOf(read.rows).map((rows, index) =>
+        writer.submit(importChunk(read.fileHash, index, rows, actor)).catch(asProblem),
+      ),
+    );
+    await store.markImportApplied(read.fileHash, { rows: read.rows.length, actor });
+    return c.json({ ...result, applied: true });
+  });
+}

@@ -90,15 +90,17 @@ function LocationRow(props: { location: Location; onSaved: (location: Location) 
               {props.location.active ? 'Active' : 'Inactive'}
             </span>
           </td>
-          <td class="row-actions">
-            <button
-              type="button"
-              class="button button-secondary button-small"
-              aria-label={`Edit ${props.location.name}`}
-              onClick={() => setEditing(true)}
-            >
-              Edit
-            </button>
+          <td>
+            <div class="row-actions">
+              <button
+                type="button"
+                class="button button-secondary button-small"
+                aria-label={`Edit ${props.location.name}`}
+                onClick={() => setEditing(true)}
+              >
+                Edit
+              </button>
+            </div>
           </td>
         </tr>
       }

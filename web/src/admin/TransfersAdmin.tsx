@@ -184,56 +184,58 @@ function TransferRow(props: {
       <td>
         <time dateTime={props.transfer.createdAt}>{formatDateTime(props.transfer.createdAt)}</time>
       </td>
-      <td class="row-actions">
-        <Show when={props.transfer.state === 'requested'}>
-          <button
-            type="button"
-            class="button button-primary button-small"
-            disabled={busy()}
-            aria-label={`Dispatch ${name()}`}
-            onClick={() => act(dispatchTransfer)}
-          >
-            Dispatch
-          </button>
-        </Show>
-        <Show when={props.transfer.state === 'dispatched'}>
-          <Show
-            when={receiving()}
-            fallback={
-              <button
-                type="button"
-                class="button button-primary button-small"
-                aria-label={`Receive ${name()}`}
-                onClick={() => setReceiving(true)}
-              >
-                Receive
-              </button>
-            }
-          >
-            <ReceiveForm
-              transfer={props.transfer}
-              productName={props.productName}
-              label={`Receive ${name()}`}
-              onReceived={props.onChanged}
-            />
+      <td>
+        <div class="row-actions">
+          <Show when={props.transfer.state === 'requested'}>
+            <button
+              type="button"
+              class="button button-primary button-small"
+              disabled={busy()}
+              aria-label={`Dispatch ${name()}`}
+              onClick={() => act(dispatchTransfer)}
+            >
+              Dispatch
+            </button>
           </Show>
-        </Show>
-        <Show when={open() && !receiving()}>
-          <button
-            type="button"
-            class="button button-danger-outline button-small"
-            disabled={busy()}
-            aria-label={`Cancel ${name()}`}
-            onClick={() => act(cancelTransfer)}
-          >
-            Cancel
-          </button>
-        </Show>
-        <Show when={failure()}>
-          <p class="field-error form-message" role="alert">
-            {failure()}
-          </p>
-        </Show>
+          <Show when={props.transfer.state === 'dispatched'}>
+            <Show
+              when={receiving()}
+              fallback={
+                <button
+                  type="button"
+                  class="button button-primary button-small"
+                  aria-label={`Receive ${name()}`}
+                  onClick={() => setReceiving(true)}
+                >
+                  Receive
+                </button>
+              }
+            >
+              <ReceiveForm
+                transfer={props.transfer}
+                productName={props.productName}
+                label={`Receive ${name()}`}
+                onReceived={props.onChanged}
+              />
+            </Show>
+          </Show>
+          <Show when={open() && !receiving()}>
+            <button
+              type="button"
+              class="button button-danger-outline button-small"
+              disabled={busy()}
+              aria-label={`Cancel ${name()}`}
+              onClick={() => act(cancelTransfer)}
+            >
+              Cancel
+            </button>
+          </Show>
+          <Show when={failure()}>
+            <p class="field-error form-message" role="alert">
+              {failure()}
+            </p>
+          </Show>
+        </div>
       </td>
     </tr>
   );

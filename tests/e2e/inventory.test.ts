@@ -172,7 +172,7 @@ describe.skipIf(!existsSync(CHROMIUM))('inventory across locations in a browser'
     expect(await at(lamp.id, 'north')).toMatchObject({ onHand: 7 });
 
     // Its movements: what arrived, what left, what came in, with a chart per location.
-    await page.goto(`${web}/admin/products/${encodeURIComponent(lamp.id)}/movements`);
+    await page.goto(`${web}/admin/movements/${encodeURIComponent(lamp.id)}`);
     const history = page.getByRole('table', { name: 'Movements of Brass Lamp, newest first' });
     await history.waitFor();
     await expect

@@ -28,7 +28,7 @@ export const routes: RouteDefinition[] = [
       { path: '/locations', component: guarded(lazy(() => import('./admin/LocationsAdmin.tsx'))) },
       { path: '/board', component: guarded(lazy(() => import('./admin/StockBoard.tsx'))) },
       {
-        path: '/products/:id/movements',
+        path: '/movements/:id',
         component: guarded(lazy(() => import('./admin/ProductMovements.tsx'))),
       },
       { path: '/transfers', component: guarded(lazy(() => import('./admin/TransfersAdmin.tsx'))) },

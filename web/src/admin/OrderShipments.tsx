@@ -30,7 +30,7 @@ export function OrderShipments(props: { order: Order; onShipped: (order: Order) 
   }
 
   return (
-    <section class="card" aria-labelledby="shipments-title">
+    <section class="card order-shipments" aria-labelledby="shipments-title">
       <h2 id="shipments-title">Shipments</h2>
       <ul class="shipments">
         <For each={props.order.shipments ?? []}>
@@ -50,7 +50,7 @@ export function OrderShipments(props: { order: Order; onShipped: (order: Order) 
                   )}
                 </Show>
               </p>
-              <ul aria-label={`Lines shipped from ${locationName(shipment.locationId)}`}>
+              <ul class="plain-list" aria-label={`Lines shipped from ${locationName(shipment.locationId)}`}>
                 <For each={shipment.lines}>
                   {(line) => (
                     <li>

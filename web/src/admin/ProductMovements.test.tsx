@@ -14,7 +14,7 @@ const inventory = {
 
 describe('admin product movements', () => {
   it('lists every movement newest first, with who, why and what caused it', async () => {
-    const { inventory: fake } = renderApp('/admin/products/mug/movements', {
+    const { inventory: fake } = renderApp('/admin/movements/mug', {
       admin: true,
       products,
       inventory,
@@ -40,7 +40,7 @@ describe('admin product movements', () => {
   });
 
   it('charts on hand over time per location, with the figures as a table', async () => {
-    const { inventory: fake, user } = renderApp('/admin/products/mug/movements', {
+    const { inventory: fake, user } = renderApp('/admin/movements/mug', {
       admin: true,
       products,
       inventory,
@@ -77,7 +77,7 @@ describe('admin product movements', () => {
       inventory: fake,
       user,
       path,
-    } = renderApp('/admin/products/mug/movements', {
+    } = renderApp('/admin/movements/mug', {
       admin: true,
       products,
       inventory,
@@ -86,7 +86,7 @@ describe('admin product movements', () => {
     fake.move('mug', 'shop', 5, 'adjusted');
     await screen.findByRole('table', { name: /^Movements of/ });
     await user.selectOptions(screen.getByRole('combobox', { name: 'Location' }), 'City shop');
-    expect(path()).toBe('/admin/products/mug/movements?location=shop');
+    expect(path()).toBe('/admin/movements/mug?location=shop');
     await waitFor(() =>
       expect(within(screen.getByRole('table', { name: /^Movements of/ })).getAllByRole('row')).toHaveLength(
         2,
@@ -96,7 +96,7 @@ describe('admin product movements', () => {
   });
 
   it('says when nothing moved yet', async () => {
-    renderApp('/admin/products/mug/movements', { admin: true, products, inventory });
+    renderApp('/admin/movements/mug', { admin: true, products, inventory });
     expect(await screen.findByText('No movements recorded for this product')).toBeInTheDocument();
   });
 });

@@ -112,7 +112,7 @@ export default function ProductMovements() {
               <For each={movements.list.items}>
                 {(movement) => (
                   <tr>
-                    <td>
+                    <td class="nowrap">
                       <time dateTime={movement.at}>{formatDateTime(movement.at)}</time>
                     </td>
                     <td>{nameOf(movement.locationId)}</td>

@@ -65,7 +65,7 @@ export default function ReorderView() {
                     {(entry) => (
                       <tr class="row-low">
                         <th scope="row">
-                          <A href={`/admin/products/${encodeURIComponent(entry.productId)}/movements`}>
+                          <A href={`/admin/movements/${encodeURIComponent(entry.productId)}`}>
                             {productName(entry.productId)}
                           </A>
                         </th>

@@ -35,7 +35,7 @@ describe('admin stock board', () => {
     expect(rows[0]).not.toHaveClass('row-low');
     expect(within(rows[0]!).getByRole('link', { name: 'Blue Mug' })).toHaveAttribute(
       'href',
-      '/admin/products/mug/movements',
+      '/admin/movements/mug',
     );
   });
 

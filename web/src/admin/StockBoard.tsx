@@ -208,7 +208,7 @@ function BoardRowView(props: { row: BoardRow; onAdjusted: () => void }) {
   return (
     <tr classList={{ 'row-low': props.row.low }}>
       <th scope="row">
-        <A href={`/admin/products/${encodeURIComponent(props.row.productId)}/movements`}>{props.row.name}</A>{' '}
+        <A href={`/admin/movements/${encodeURIComponent(props.row.productId)}`}>{props.row.name}</A>{' '}
         <Show when={props.row.low}>
           <span class="badge badge-few" title={`Low at or below ${props.row.lowStockThreshold}`}>
             Low

@@ -159,7 +159,7 @@ function TransferRow(props: {
           <For each={props.transfer.lines}>
             {(line) => (
               <li>
-                <A href={`/admin/products/${encodeURIComponent(line.productId)}/movements`}>
+                <A href={`/admin/movements/${encodeURIComponent(line.productId)}`}>
                   {props.productName(line.productId)}
                 </A>{' '}
                 × {line.quantity}

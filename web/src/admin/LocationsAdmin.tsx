@@ -6,7 +6,7 @@
 import { A } from '@solidjs/router';
 import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { Field } from '../components/Field.tsx';
-import { describeError, EmptyState, ErrorNotice, Loading } from '../components/States.tsx';
+import { EmptyState, ErrorNotice, errorText, FormOutcome, Loading } from '../components/States.tsx';
 import { ApiError, createLocation, type Location, updateLocation } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { useLocations } from './inventory-data.ts';
@@ -143,11 +143,7 @@ function NewLocationForm(props: { nextPriority: number; onCreated: (location: Lo
           setCreated(`Added ${location.name}.`);
         }}
       />
-      <Show when={created()}>
-        <p class="form-message success" role="status">
-          {created()}
-        </p>
-      </Show>
+      <FormOutcome done={created()} />
     </section>
   );
 }
@@ -200,8 +196,7 @@ function LocationForm(props: {
         const { id: idError, name: nameError, priority: priorityError } = error.fieldErrors;
         setErrors({ id: idError, name: nameError, priority: priorityError });
       }
-      const { title, detail } = describeError(error);
-      setFailure(detail || title);
+      setFailure(errorText(error));
     } finally {
       setSaving(false);
     }
@@ -264,11 +259,7 @@ function LocationForm(props: {
           )}
         </Show>
       </div>
-      <Show when={failure()}>
-        <p class="field-error form-message" role="alert">
-          {failure()}
-        </p>
-      </Show>
+      <FormOutcome failure={failure()} />
     </form>
   );
 }

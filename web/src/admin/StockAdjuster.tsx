@@ -5,7 +5,7 @@
  */
 import { createSignal, Show } from 'solid-js';
 import { Field } from '../components/Field.tsx';
-import { describeError } from '../components/States.tsx';
+import { errorText, FormOutcome } from '../components/States.tsx';
 import { adjustStock, type StockLevel, setLowStockThreshold } from '../lib/api.ts';
 
 export function StockAdjuster(props: {
@@ -47,8 +47,7 @@ export function StockAdjuster(props: {
       setDelta('');
       setReason('');
     } catch (error) {
-      const { title, detail } = describeError(error);
-      setFailure(detail || title);
+      setFailure(errorText(error));
     } finally {
       setSaving(false);
     }
@@ -82,16 +81,7 @@ export function StockAdjuster(props: {
       <button type="submit" class="button button-primary" disabled={saving()}>
         {saving() ? 'Saving…' : 'Adjust'}
       </button>
-      <Show when={failure()}>
-        <p class="field-error form-message" role="alert">
-          {failure()}
-        </p>
-      </Show>
-      <Show when={done()}>
-        <p class="form-message success" role="status">
-          {done()}
-        </p>
-      </Show>
+      <FormOutcome failure={failure()} done={done()} />
     </form>
   );
 }
@@ -116,8 +106,7 @@ export function ThresholdEditor(props: { level: StockLevel; onChanged: (level: S
       props.onChanged(await setLowStockThreshold(props.level.productId, threshold));
       setSaved(true);
     } catch (failure) {
-      const { title, detail } = describeError(failure);
-      setError(detail || title);
+      setError(errorText(failure));
     } finally {
       setSaving(false);
     }
@@ -148,5 +137,40 @@ export function ThresholdEditor(props: { level: StockLevel; onChanged: (level: S
         </p>
       </Show>
     </form>
+  );
+}
+
+/** A table cell with an Adjust button that opens the adjustment form in place. */
+export function AdjustCell(props: {
+  productId: string;
+  locationId?: string;
+  /** Names the button and the form ("Adjust stock of Blue Mug"). */
+  label: string;
+  onAdjusted: (level: StockLevel) => void;
+}) {
+  const [open, setOpen] = createSignal(false);
+  return (
+    <td>
+      <Show
+        when={open()}
+        fallback={
+          <button
+            type="button"
+            class="button button-secondary button-small"
+            onClick={() => setOpen(true)}
+            aria-label={props.label}
+          >
+            Adjust
+          </button>
+        }
+      >
+        <StockAdjuster
+          productId={props.productId}
+          locationId={props.locationId}
+          label={props.label}
+          onAdjusted={props.onAdjusted}
+        />
+      </Show>
+    </td>
   );
 }

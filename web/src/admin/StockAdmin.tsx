@@ -3,14 +3,14 @@
  * highlighted (or shown alone), each adjustable with a reason.
  */
 import { A, useSearchParams } from '@solidjs/router';
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createResource, For, Show } from 'solid-js';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
 import { listStock, type StockLevel } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 import { productNames } from './inventory-data.ts';
-import { StockAdjuster } from './StockAdjuster.tsx';
+import { AdjustCell } from './StockAdjuster.tsx';
 
 export default function StockAdmin() {
   usePageTitle(() => 'Stock');
@@ -80,7 +80,6 @@ function StockRow(props: {
   name: string | undefined;
   onAdjusted: (level: StockLevel) => void;
 }) {
-  const [open, setOpen] = createSignal(false);
   const label = () => props.name ?? props.level.productId;
   return (
     <tr classList={{ 'row-low': props.level.low }}>
@@ -94,27 +93,11 @@ function StockRow(props: {
       <td class="num">{props.level.reserved}</td>
       <td class="num strong">{props.level.available}</td>
       <td class="num">{props.level.lowStockThreshold}</td>
-      <td>
-        <Show
-          when={open()}
-          fallback={
-            <button
-              type="button"
-              class="button button-secondary button-small"
-              onClick={() => setOpen(true)}
-              aria-label={`Adjust stock of ${label()}`}
-            >
-              Adjust
-            </button>
-          }
-        >
-          <StockAdjuster
-            productId={props.level.productId}
-            label={`Adjust stock of ${label()}`}
-            onAdjusted={props.onAdjusted}
-          />
-        </Show>
-      </td>
+      <AdjustCell
+        productId={props.level.productId}
+        label={`Adjust stock of ${label()}`}
+        onAdjusted={props.onAdjusted}
+      />
     </tr>
   );
 }

@@ -25,7 +25,7 @@ import { usePageTitle } from '../lib/page-title.ts';
 import { refreshWhileVisible } from '../lib/polling.ts';
 import { ExportCsvButton } from './ExportCsvButton.tsx';
 import { allStockLevels, useLocations, useProductNames } from './inventory-data.ts';
-import { StockAdjuster } from './StockAdjuster.tsx';
+import { AdjustCell } from './StockAdjuster.tsx';
 
 /** How often the board reads the levels again. */
 export const BOARD_REFRESH_MS = 5_000;
@@ -203,8 +203,6 @@ function rowsOf(
 }
 
 function BoardRowView(props: { row: BoardRow; onAdjusted: () => void }) {
-  const [open, setOpen] = createSignal(false);
-  const label = () => `Adjust ${props.row.name} at ${props.row.locationName}`;
   return (
     <tr classList={{ 'row-low': props.row.low }}>
       <th scope="row">
@@ -224,28 +222,12 @@ function BoardRowView(props: { row: BoardRow; onAdjusted: () => void }) {
           <span class="badge badge-pending">{props.row.inTransit} in transit</span>
         </Show>
       </td>
-      <td>
-        <Show
-          when={open()}
-          fallback={
-            <button
-              type="button"
-              class="button button-secondary button-small"
-              aria-label={label()}
-              onClick={() => setOpen(true)}
-            >
-              Adjust
-            </button>
-          }
-        >
-          <StockAdjuster
-            productId={props.row.productId}
-            locationId={props.row.locationId}
-            label={label()}
-            onAdjusted={props.onAdjusted}
-          />
-        </Show>
-      </td>
+      <AdjustCell
+        productId={props.row.productId}
+        locationId={props.row.locationId}
+        label={`Adjust ${props.row.name} at ${props.row.locationName}`}
+        onAdjusted={props.onAdjusted}
+      />
     </tr>
   );
 }

@@ -7,7 +7,7 @@ import { A, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { Field } from '../components/Field.tsx';
 import { PagedView } from '../components/PagedView.tsx';
-import { describeError, EmptyState } from '../components/States.tsx';
+import { EmptyState, errorText, FormOutcome } from '../components/States.tsx';
 import {
   ApiError,
   cancelTransfer,
@@ -143,8 +143,7 @@ function TransferRow(props: {
     try {
       props.onChanged(await run(props.transfer.id));
     } catch (error) {
-      const { title, detail } = describeError(error);
-      setFailure(detail || title);
+      setFailure(errorText(error));
     } finally {
       setBusy(false);
     }
@@ -230,11 +229,7 @@ function TransferRow(props: {
               Cancel
             </button>
           </Show>
-          <Show when={failure()}>
-            <p class="field-error form-message" role="alert">
-              {failure()}
-            </p>
-          </Show>
+          <FormOutcome failure={failure()} />
         </div>
       </td>
     </tr>
@@ -283,8 +278,7 @@ function ReceiveForm(props: {
     } catch (error) {
       if (error instanceof ApiError && error.fieldErrors.reason)
         setErrors({ lines: [], reason: error.fieldErrors.reason });
-      const { title, detail } = describeError(error);
-      setFailure(detail || title);
+      setFailure(errorText(error));
     } finally {
       setSaving(false);
     }
@@ -334,11 +328,7 @@ function ReceiveForm(props: {
       <button type="submit" class="button button-primary" disabled={saving()}>
         {saving() ? 'Receiving…' : 'Confirm receipt'}
       </button>
-      <Show when={failure()}>
-        <p class="field-error form-message" role="alert">
-          {failure()}
-        </p>
-      </Show>
+      <FormOutcome failure={failure()} />
     </form>
   );
 }
@@ -382,8 +372,7 @@ function RequestTransferForm(props: {
       form?.reset();
     } catch (error) {
       if (error instanceof ApiError) setErrors(error.fieldErrors);
-      const { title, detail } = describeError(error);
-      setFailure(detail || title);
+      setFailure(errorText(error));
     } finally {
       setSaving(false);
     }
@@ -423,16 +412,7 @@ function RequestTransferForm(props: {
           </button>
         </div>
       </form>
-      <Show when={failure()}>
-        <p class="field-error form-message" role="alert">
-          {failure()}
-        </p>
-      </Show>
-      <Show when={done()}>
-        <p class="form-message success" role="status">
-          {done()}
-        </p>
-      </Show>
+      <FormOutcome failure={failure()} done={done()} />
     </section>
   );
 }

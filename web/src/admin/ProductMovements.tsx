@@ -13,18 +13,8 @@ import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 import { formatDateTime } from '../lib/time.ts';
 import { ExportCsvButton } from './ExportCsvButton.tsx';
-import { useLocations } from './inventory-data.ts';
+import { REASON_LABEL, useLocations } from './inventory-data.ts';
 import { OnHandChart, seriesOf } from './OnHandChart.tsx';
-
-export const REASON_LABEL: Record<Movement['reason'], string> = {
-  received: 'Received',
-  sold: 'Sold',
-  adjusted: 'Adjusted',
-  damaged: 'Damaged',
-  counted: 'Counted',
-  transfer: 'Transfer',
-  returned: 'Returned',
-};
 
 export default function ProductMovements() {
   const params = useParams<{ id: string }>();

@@ -1,12 +1,17 @@
 /**
- * @module Changing a product's stock: adjusting it by a signed quantity with a reason (a delivery,
- * a count, a breakage), and setting the level at which it counts as low. Both are validated before
- * sending; refused changes (below what is reserved) are shown in place.
+ * @module Changing a product's stock: adjusting it by a signed quantity, of a kind (a correction,
+ * goods received, damage, a return: the movement's reason) with a note why, and setting the level
+ * at which it counts as low. Both are validated before sending; refused changes (below what is
+ * reserved) are shown in place.
  */
-import { createSignal, Show } from 'solid-js';
+import { createSignal, For, Show } from 'solid-js';
 import { Field } from '../components/Field.tsx';
 import { errorText, FormOutcome } from '../components/States.tsx';
-import { adjustStock, type StockLevel, setLowStockThreshold } from '../lib/api.ts';
+import { adjustStock, type StockAdjustment, type StockLevel, setLowStockThreshold } from '../lib/api.ts';
+import { REASON_LABEL } from './inventory-data.ts';
+
+type AdjustmentKind = NonNullable<StockAdjustment['kind']>;
+const KINDS: AdjustmentKind[] = ['adjusted', 'received', 'damaged', 'returned'];
 
 export function StockAdjuster(props: {
   productId: string;
@@ -17,6 +22,7 @@ export function StockAdjuster(props: {
 }) {
   const [delta, setDelta] = createSignal('');
   const [reason, setReason] = createSignal('');
+  const [kind, setKind] = createSignal<AdjustmentKind>('adjusted');
   const [errors, setErrors] = createSignal<{ delta?: string; reason?: string }>({});
   const [failure, setFailure] = createSignal<string>();
   const [saving, setSaving] = createSignal(false);
@@ -40,6 +46,7 @@ export function StockAdjuster(props: {
         delta: amount,
         reason: reason().trim(),
         ...(props.locationId ? { locationId: props.locationId } : {}),
+        ...(kind() === 'adjusted' ? {} : { kind: kind() }),
       });
       props.onAdjusted(level);
       const here = level.locations?.find((split) => split.locationId === props.locationId) ?? level;
@@ -65,6 +72,18 @@ export function StockAdjuster(props: {
             value={delta()}
             onInput={(event) => setDelta(event.currentTarget.value)}
           />
+        )}
+      </Field>
+      <Field label="Kind" class="field-kind">
+        {(control) => (
+          <select
+            {...control}
+            class="input"
+            value={kind()}
+            onChange={(event) => setKind(event.currentTarget.value as AdjustmentKind)}
+          >
+            <For each={KINDS}>{(value) => <option value={value}>{REASON_LABEL[value]}</option>}</For>
+          </select>
         )}
       </Field>
       <Field label="Reason" error={errors().reason} class="field-reason">

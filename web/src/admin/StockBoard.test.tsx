@@ -107,6 +107,18 @@ describe('admin stock board', () => {
       reason: 'Delivery',
       locationId: 'shop',
     });
+    // Breakage is recorded as such in the movements.
+    await user.selectOptions(within(form).getByRole('combobox', { name: 'Kind' }), 'Damaged');
+    await user.type(within(form).getByRole('textbox', { name: 'Change' }), '-1');
+    await user.type(within(form).getByRole('textbox', { name: 'Reason' }), 'Dropped');
+    await user.click(within(form).getByRole('button', { name: 'Adjust' }));
+    expect(await within(form).findByText('Removed 1. On hand now 6.')).toBeInTheDocument();
+    expect(fake.movements.at(-1)).toMatchObject({
+      locationId: 'shop',
+      delta: -1,
+      reason: 'damaged',
+      note: 'Dropped',
+    });
   });
 
   it('shows a failure to load with a retry', async () => {

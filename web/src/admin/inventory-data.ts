@@ -3,7 +3,25 @@
  * id, and every product's stock levels at once (the board and the reorder view show them whole).
  */
 import { createResource } from 'solid-js';
-import { type Location, listLocations, listProducts, listStock, type StockLevel } from '../lib/api.ts';
+import {
+  type Location,
+  listLocations,
+  listProducts,
+  listStock,
+  type MovementReason,
+  type StockLevel,
+} from '../lib/api.ts';
+
+/** Why stock moved, in words. */
+export const REASON_LABEL: Record<MovementReason, string> = {
+  received: 'Received',
+  sold: 'Sold',
+  adjusted: 'Adjusted',
+  damaged: 'Damaged',
+  counted: 'Counted',
+  transfer: 'Transfer',
+  returned: 'Returned',
+};
 
 /** Pages read at most: 1,000 products or levels (more would need server-side filtering). */
 const MAX_PAGES = 10;

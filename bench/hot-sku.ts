@@ -3,8 +3,10 @@
  * against the Firestore emulator. 200 concurrent `order.placed` CloudEvents to `/events` for one
  * product ("hot") against the same load spread over 50 products, alternating rounds in one run;
  * orders/s until every delivery is answered 2xx (5xx and 429 retried with backoff, as the broker
- * does), medians. Then the audit: units oversold, the stock equation, each order decided once.
- * Target: hot/spread ≥ 0.5 with nothing oversold.
+ * does), medians. A third kind of round takes the hot product with its stock spread over 3
+ * locations (allocation then splits lines once the first location runs short). Then the audit: units
+ * oversold, the stock equation per location, each order decided once.
+ * Target: hot/spread ≥ 0.5 with nothing oversold, with one location and with three.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -71,16 +73,33 @@ async function deliver(base: string, orderId: string, items: OrderLine[]): Promi
   }
 }
 
-async function stock(base: string, productIds: string[]): Promise<void> {
+/** The locations a spread round stocks (the default one and two more, added once). */
+const LOCATIONS = ['default', 'north', 'south'];
+
+async function addLocations(base: string): Promise<void> {
+  for (const [i, id] of LOCATIONS.slice(1).entries()) {
+    const res = await fetch(`${base}/locations`, {
+      ...adjustment({ id, name: id, priority: i + 1 }),
+    });
+    if (!res.ok) throw new Error(`adding location ${id} answered ${res.status}`);
+    await res.arrayBuffer();
+  }
+}
+
+/** ON_HAND of each product, in the default location or split evenly over LOCATIONS. */
+async function stock(base: string, productIds: string[], locations = ['default']): Promise<void> {
   await Promise.all(
-    productIds.map(async (productId) => {
-      const res = await fetch(
-        `${base}/stock/${productId}/adjustments`,
-        adjustment({ delta: ON_HAND, reason: 'bench stock' }),
-      );
-      if (!res.ok) throw new Error(`adjustment answered ${res.status}`);
-      await res.arrayBuffer();
-    }),
+    productIds.flatMap((productId) =>
+      locations.map(async (locationId, i) => {
+        const share = Math.floor(ON_HAND / locations.length) + (i === 0 ? ON_HAND % locations.length : 0);
+        const res = await fetch(
+          `${base}/stock/${productId}/adjustments`,
+          adjustment({ delta: share, reason: 'bench stock', locationId }),
+        );
+        if (!res.ok) throw new Error(`adjustment answered ${res.status}`);
+        await res.arrayBuffer();
+      }),
+    ),
   );
 }
 
@@ -96,8 +115,14 @@ async function outboxSettled(db: Firestore): Promise<void> {
 }
 
 /** 200 concurrent orders of 1..3 units, product i of `productIds` for order i (round robin). */
-async function runRound(base: string, db: Firestore, label: string, productIds: string[]): Promise<Round> {
-  await stock(base, productIds);
+async function runRound(
+  base: string,
+  db: Firestore,
+  label: string,
+  productIds: string[],
+  locations?: string[],
+): Promise<Round> {
+  await stock(base, productIds, locations);
   await outboxSettled(db);
   const orders = Array.from({ length: ORDERS }, (_, i) => ({
     orderId: `${label}-${i}`,
@@ -139,8 +164,10 @@ export async function run() {
   });
   const db = new Firestore({ projectId: PROJECT, databaseId: database, ...FIRESTORE_SETTINGS });
   try {
+    await addLocations(base);
     // Warm the process (Firestore client, 200 connections) with one untimed round of each kind.
     await runRound(base, db, 'warm-hot', ['warm']);
+    await runRound(base, db, 'warm-hot3', ['warm3'], LOCATIONS);
     await runRound(
       base,
       db,
@@ -148,9 +175,11 @@ export async function run() {
       Array.from({ length: SPREAD_PRODUCTS }, (_, i) => `warm-${i}`),
     );
     const hot: Round[] = [];
+    const hot3: Round[] = [];
     const spread: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       hot.push(await runRound(base, db, `hot-${r}`, [`hot-${r}`]));
+      hot3.push(await runRound(base, db, `hot3-${r}`, [`hot3-${r}`], LOCATIONS));
       const products = Array.from({ length: SPREAD_PRODUCTS }, (_, i) => `spread-${r}-${i}`);
       spread.push(await runRound(base, db, `spread-${r}`, products));
     }
@@ -166,7 +195,7 @@ export async function run() {
       if (record.type === 'io.stockflow.stock.reserved' || record.type === 'io.stockflow.stock.rejected')
         decisions.set(record.subject!, (decisions.get(record.subject!) ?? 0) + 1);
     }
-    const orders = ORDERS * 2 * (1 + ROUNDS);
+    const orders = ORDERS * 3 * (1 + ROUNDS);
     const decidedOnce = [...decisions.values()].filter((count) => count === 1).length;
 
     const show = (label: string, rounds: Round[]) =>
@@ -181,6 +210,7 @@ export async function run() {
         `STOCK_COMMIT_INTERVAL_MS=${commitInterval}`,
     );
     show('hot (1 product)', hot);
+    show(`hot (1 product, stock over ${LOCATIONS.length} locations)`, hot3);
     show(`spread (${SPREAD_PRODUCTS} products)`, spread);
     console.log(
       `audit: ${oversold} units oversold; stock equation ${problems.length ? `BROKEN: ${problems.join('; ')}` : 'holds'}; ` +
@@ -190,8 +220,16 @@ export async function run() {
     if (problems.length || decidedOnce !== orders) process.exitCode = 1;
 
     const hotPerSec = perSecond(median(hot.map((r) => r.ms)));
+    const hot3PerSec = perSecond(median(hot3.map((r) => r.ms)));
     const spreadPerSec = perSecond(median(spread.map((r) => r.ms)));
-    return { hotPerSec, spreadPerSec, ratio: round(hotPerSec / spreadPerSec), oversold };
+    return {
+      hotPerSec,
+      hot3PerSec,
+      spreadPerSec,
+      ratio: round(hotPerSec / spreadPerSec),
+      ratio3: round(hot3PerSec / spreadPerSec),
+      oversold,
+    };
   } finally {
     await db.terminate();
     const exited = new Promise((resolve) => child.once('exit', resolve));

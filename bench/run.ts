@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   bundle: () => import('./bundle.ts'),
   coldstart: () => import('./coldstart.ts'),
   'hot-sku': () => import('./hot-sku.ts'),
+  'inventory-import': () => import('./inventory-import.ts'),
   ledger: () => import('./ledger.ts'),
   mesh: () => import('./mesh.ts'),
   orders: () => import('./orders.ts'),

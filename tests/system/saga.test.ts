@@ -164,6 +164,49 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
     ).toBe(409);
   });
 
+  it('allocates across two locations and ships one shipment per location', async () => {
+    const [a] = await stockedProducts([3]);
+    const east = `east-${randomUUID().slice(0, 8)}`;
+    const created = await call('inventory', '/locations', {
+      method: 'POST',
+      token: admin(),
+      body: { id: east, name: 'East', priority: 500 },
+    });
+    expect(created.status).toBe(201);
+    const id = randomUUID();
+    const status = await stack.publish({
+      type: 'io.stockflow.goods.received',
+      source: '/warehouse',
+      id,
+      subject: a!.id,
+      data: { productId: a!.id, quantity: 5, reference: `delivery-${id}`, locationId: east },
+    });
+    expect(status).toBe(202);
+    await expect.poll(async () => (await stock(a!.id)).onHand, poll).toBe(8);
+
+    const { id: orderId } = await placed([{ productId: a!.id, quantity: 6 }]);
+    const confirmed = await settled(orderId, 'confirmed');
+    expect(confirmed.shipments).toEqual([
+      { id: 'default', locationId: 'default', status: 'pending', lines: [{ productId: a!.id, quantity: 3 }] },
+      { id: east, locationId: east, status: 'pending', lines: [{ productId: a!.id, quantity: 3 }] },
+    ]);
+    const ship = (shipmentId: string) =>
+      call<Order>('orders', `/${orderId}/shipments/${shipmentId}/ship`, { method: 'POST', token: admin() });
+    expect((await ship(east)).body.status).toBe('partially-shipped');
+    const atEast = async () =>
+      (
+        await call<{ locations: Array<{ locationId: string; onHand: number; reserved: number }> }>(
+          'inventory',
+          `/stock/${a!.id}`,
+          { token: admin() },
+        )
+      ).body.locations.find((l) => l.locationId === east);
+    await expect.poll(atEast, poll).toMatchObject({ onHand: 2, reserved: 0 });
+    expect(await stock(a!.id)).toMatchObject({ onHand: 5, reserved: 3 });
+    expect((await ship('default')).body.status).toBe('shipped');
+    await expect.poll(async () => stock(a!.id), poll).toMatchObject({ onHand: 2, reserved: 0, available: 2 });
+  });
+
   it('rejects an order the stock cannot cover, shows the shortages and reserves nothing', async () => {
     const [a, c] = await stockedProducts([10, 3]);
     const { id, token } = await placed([

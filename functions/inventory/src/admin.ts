@@ -213,16 +213,18 @@ export function mountAdminRoutes(
     const id = c.req.param('id');
     if (!LocationId.safeParse(id).success) throw notFound(`There is no location ${id}.`);
     const changes = await readJson(c, LocationChanges);
-    const applied = await submit(c, {
-      productIds: [],
-      orderIds: [],
-      decide: (_state, ctx) => {
-        if (!ctx.locations?.some((location) => location.id === id)) {
-          throw new Problem(404, 'Not Found', { detail: `There is no location ${id}.` });
-        }
-        return updateLocation(id, changes, ctx);
-      },
-    });
+    const applied = await writer
+      .submit({
+        productIds: [],
+        orderIds: [],
+        actor: adminActor(c),
+        decide: (_state, ctx) => updateLocation(id, changes, ctx),
+      })
+      .catch((error) => {
+        // The location in the path does not exist: the resource is missing, not the body wrong.
+        if (error instanceof UnknownLocationError) throw notFound(error.message);
+        return asProblem(error);
+      });
     return c.json(applied!.locations!.find((location) => location.id === id));
   });
 

@@ -4,6 +4,9 @@
  * shared lockfile), and the import's three-column files and the exports need only this much.
  */
 
+/** A line longer than this is an error (a file without line breaks would otherwise pile up in memory). */
+export const MAX_LINE_CHARS = 4096;
+
 /** One CSV record per physical line (a quoted field may not span lines: counts and ids never do). */
 export interface CsvRecord {
   /** 1-based line number in the file (the header is line 1). */
@@ -71,14 +74,24 @@ export async function* readCsv(
       pending = pending.slice(newline + 1);
       newline = pending.indexOf('\n');
     }
+    if (pending.length > MAX_LINE_CHARS) {
+      yield { line: line + 1, error: `a line is longer than ${MAX_LINE_CHARS} characters` };
+      await reader.cancel();
+      return;
+    }
   }
   pending += decoder.decode();
   if (pending) yield* emit(pending);
 }
 
-/** A field as CSV writes it: quoted when it holds a comma, quote or line break. */
+/**
+ * A field as CSV writes it: quoted when it holds a comma, quote or line break. Text that a
+ * spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first: notes and references come
+ * from people) gets a leading `'`, as OWASP advises; numbers are written as they are.
+ */
 export function csvField(value: string | number | undefined): string {
-  const text = value === undefined ? '' : String(value);
+  const raw = value === undefined ? '' : String(value);
+  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

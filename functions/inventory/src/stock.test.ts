@@ -1,13 +1,16 @@
 import { EVENTS, type Product } from '@stockflow/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compareRebuild, rebuildLevels } from './rebuild.ts';
 import {
   adjustStock,
+  allocate,
   applyProduct,
   auditStock,
   available,
   type Change,
   cancelOrder,
+  countStock,
   newStockItem,
   placeOrder,
   type Reservation,
@@ -16,8 +19,16 @@ import {
   type StockItem,
   setLowStockThreshold,
   shipOrder,
+  shipShipment,
   stockLevel,
 } from './stock.ts';
+import {
+  dispatchTransfer,
+  receiveTransfer,
+  requestTransfer,
+  TransferRefusedError,
+  TransferShortError,
+} from './transfers.ts';
 
 const ctx = { now: '2026-01-01T00:00:00.000Z', defaultLowStockThreshold: 5 };
 
@@ -406,5 +417,128 @@ describe('the stock equation under any sequence of events', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('across locations, under any sequence (pure)', () => {
+  const products = ['a', 'b'];
+  const locationIds = ['default', 'north', 'south'];
+  const locations = [
+    { id: 'default', name: 'Default', priority: 0, active: true },
+    { id: 'north', name: 'North', priority: 1, active: true },
+    { id: 'south', name: 'South', priority: 2, active: false },
+  ];
+  const orders = ['o1', 'o2', 'o3', 'o4'];
+  const at = fc.constantFrom(...locationIds);
+  const step = fc.oneof(
+    fc.record({
+      kind: fc.constant('place' as const),
+      orderId: fc.constantFrom(...orders),
+      items: fc.array(
+        fc.record({ productId: fc.constantFrom(...products), quantity: fc.integer({ min: 1, max: 9 }) }),
+        { minLength: 1, maxLength: 2 },
+      ),
+    }),
+    fc.record({ kind: fc.constant('cancel' as const), orderId: fc.constantFrom(...orders) }),
+    fc.record({ kind: fc.constant('ship' as const), orderId: fc.constantFrom(...orders) }),
+    fc.record({ kind: fc.constant('shipAt' as const), orderId: fc.constantFrom(...orders), locationId: at }),
+    fc.record({
+      kind: fc.constant('count' as const),
+      productId: fc.constantFrom(...products),
+      locationId: at,
+      counted: fc.integer({ min: 0, max: 12 }),
+    }),
+    fc.record({
+      kind: fc.constant('transfer' as const),
+      productId: fc.constantFrom(...products),
+      from: at,
+      to: at,
+      quantity: fc.integer({ min: 1, max: 6 }),
+      arrived: fc.integer({ min: 0, max: 7 }),
+    }),
+  );
+
+  it('never takes any location negative, allocates only active ones, and the movements rebuild onHand', () => {
+    fc.assert(
+      fc.property(
+        fc.array(step, { maxLength: 50 }),
+        fc.constantFrom<'priority' | 'most-stock'>('priority', 'most-stock'),
+        (steps, strategy) => {
+          const c = { ...ctx, locations, strategy };
+          const stock = new Map<string, StockItem>();
+          const reservations = new Map<string, Reservation>();
+          const movements: Array<{ productId: string; locationId: string; delta: number }> = [];
+          const stockOf = (id: string) => stock.get(id);
+          for (const s of steps) {
+            let change: Change;
+            try {
+              if (s.kind === 'place') change = placeOrder(s, reservations.get(s.orderId), stockOf, c);
+              else if (s.kind === 'cancel')
+                change = cancelOrder(s.orderId, reservations.get(s.orderId), stockOf, c);
+              else if (s.kind === 'ship')
+                change = shipOrder(s.orderId, reservations.get(s.orderId), stockOf, c);
+              else if (s.kind === 'shipAt')
+                change = shipShipment(
+                  { orderId: s.orderId, shipmentId: s.locationId, locationId: s.locationId },
+                  reservations.get(s.orderId),
+                  stockOf,
+                  c,
+                );
+              else if (s.kind === 'count') change = countStock(s.productId, stock.get(s.productId), s, c);
+              else {
+                const requested = requestTransfer('t', { from: s.from, to: s.to, lines: [s] }, c).transfer!;
+                const sent = dispatchTransfer(requested, stockOf, c);
+                for (const i of sent.items) stock.set(i.productId, i);
+                movements.push(...(sent.movements ?? []));
+                const reason = s.arrived === s.quantity ? undefined : 'damaged on the way';
+                const lines = [{ productId: s.productId, quantity: s.arrived }];
+                change = receiveTransfer(
+                  sent.transfer!,
+                  { lines, ...(reason ? { reason } : {}) },
+                  stockOf,
+                  c,
+                );
+              }
+            } catch (error) {
+              expect(error).toSatisfy(
+                (e) =>
+                  e instanceof StockBelowReservedError ||
+                  e instanceof TransferShortError ||
+                  e instanceof TransferRefusedError,
+              );
+              continue;
+            }
+            for (const i of change.items) stock.set(i.productId, i);
+            if (change.reservation) reservations.set(change.reservation.orderId, change.reservation);
+            movements.push(...(change.movements ?? []));
+            expectValidEvents(change);
+            for (const r of reservations.values()) {
+              for (const a of r.state === 'reserved' && s.kind === 'place' && r.orderId === s.orderId
+                ? (r.allocations ?? [])
+                : []) {
+                expect(a.locationId).not.toBe('south');
+              }
+            }
+            expect(auditStock(stock.values(), reservations.values())).toEqual([]);
+            expect(compareRebuild(stock.values(), rebuildLevels(movements))).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('splits a line by priority, or takes the fullest location first with most-stock', () => {
+    let a = item('a', 0);
+    a = countStock('a', a, { counted: 3, locationId: 'default' }, { ...ctx, locations }).items[0]!;
+    a = countStock('a', a, { counted: 9, locationId: 'north' }, { ...ctx, locations }).items[0]!;
+    expect(allocate(a, 5, { locations, strategy: 'priority' })).toEqual([
+      { productId: 'a', locationId: 'default', quantity: 3 },
+      { productId: 'a', locationId: 'north', quantity: 2 },
+    ]);
+    expect(allocate(a, 5, { locations, strategy: 'most-stock' })).toEqual([
+      { productId: 'a', locationId: 'north', quantity: 5 },
+    ]);
+    expect(allocate(a, 13, { locations, strategy: 'priority' })).toBeUndefined();
   });
 });

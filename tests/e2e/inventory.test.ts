@@ -114,6 +114,14 @@ describe.skipIf(!existsSync(CHROMIUM))('inventory across locations in a browser'
     await adjust.getByText('Added 6. On hand now 8.').waitFor();
     expect(await at(kettle.id, 'city')).toMatchObject({ onHand: 8 });
     expect(await at(kettle.id, 'north')).toMatchObject({ onHand: 25 });
+    const north = row('North warehouse').filter({ hasText: 'Copper Kettle' });
+    await north.getByRole('button', { name: 'Count Copper Kettle at North warehouse' }).click();
+    const count = page.getByRole('form', { name: 'Count Copper Kettle at North warehouse' });
+    await count.getByLabel('Counted').fill('24');
+    await count.getByLabel('Note').fill('Monthly count');
+    await count.getByRole('button', { name: 'Record count' }).click();
+    await count.getByText('Count of 24 recorded.').waitFor();
+    expect(await at(kettle.id, 'north')).toMatchObject({ onHand: 24 });
     await page.getByRole('combobox', { name: 'Location' }).selectOption({ label: 'North warehouse' });
     await expect.poll(() => page.getByRole('row').filter({ hasText: 'High street shop' }).count()).toBe(0);
     await page.getByRole('combobox', { name: 'Location' }).selectOption({ label: 'All locations' });

@@ -4,10 +4,16 @@
  * at which it counts as low. Both are validated before sending; refused changes (below what is
  * reserved) are shown in place.
  */
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { Field } from '../components/Field.tsx';
 import { errorText, FormOutcome } from '../components/States.tsx';
-import { adjustStock, type StockAdjustment, type StockLevel, setLowStockThreshold } from '../lib/api.ts';
+import {
+  adjustStock,
+  countStock,
+  type StockAdjustment,
+  type StockLevel,
+  setLowStockThreshold,
+} from '../lib/api.ts';
 import { REASON_LABEL } from './inventory-data.ts';
 
 type AdjustmentKind = NonNullable<StockAdjustment['kind']>;
@@ -159,37 +165,135 @@ export function ThresholdEditor(props: { level: StockLevel; onChanged: (level: S
   );
 }
 
-/** A table cell with an Adjust button that opens the adjustment form in place. */
+/** A cycle count at a location: the counted quantity replaces on hand, the difference is recorded. */
+export function CountForm(props: {
+  productId: string;
+  locationId?: string;
+  label: string;
+  onCounted: (level: StockLevel) => void;
+}) {
+  const [counted, setCounted] = createSignal('');
+  const [note, setNote] = createSignal('');
+  const [error, setError] = createSignal<string>();
+  const [failure, setFailure] = createSignal<string>();
+  const [saving, setSaving] = createSignal(false);
+  const [done, setDone] = createSignal<string>();
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const quantity = Number(counted());
+    setDone(undefined);
+    setFailure(undefined);
+    if (!counted().trim() || !Number.isInteger(quantity) || quantity < 0) {
+      setError('Enter the whole number counted, 0 or more.');
+      return;
+    }
+    setError(undefined);
+    setSaving(true);
+    try {
+      const level = await countStock(props.productId, {
+        counted: quantity,
+        ...(props.locationId ? { locationId: props.locationId } : {}),
+        ...(note().trim() ? { note: note().trim() } : {}),
+      });
+      props.onCounted(level);
+      setDone(`Count of ${quantity} recorded.`);
+      setCounted('');
+      setNote('');
+    } catch (problem) {
+      setFailure(errorText(problem));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form class="adjust-form" onSubmit={submit} noValidate aria-label={props.label}>
+      <Field label="Counted" error={error()} class="field-delta">
+        {(control) => (
+          <input
+            {...control}
+            class="input"
+            inputmode="numeric"
+            value={counted()}
+            onInput={(event) => setCounted(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Note" class="field-reason">
+        {(control) => (
+          <input
+            {...control}
+            class="input"
+            placeholder="Monthly count"
+            value={note()}
+            onInput={(event) => setNote(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <button type="submit" class="button button-primary" disabled={saving()}>
+        {saving() ? 'Saving…' : 'Record count'}
+      </button>
+      <FormOutcome failure={failure()} done={done()} />
+    </form>
+  );
+}
+
+/**
+ * A table cell with an Adjust button (and, with `countable`, a Count button) that opens its form in
+ * place.
+ */
 export function AdjustCell(props: {
   productId: string;
   locationId?: string;
-  /** Names the button and the form ("Adjust stock of Blue Mug"). */
-  label: string;
+  /** What the buttons and forms act on ("stock of Blue Mug": "Adjust stock of Blue Mug"). */
+  subject: string;
+  countable?: boolean;
   onAdjusted: (level: StockLevel) => void;
 }) {
-  const [open, setOpen] = createSignal(false);
+  const [open, setOpen] = createSignal<'adjust' | 'count'>();
   return (
     <td>
-      <Show
-        when={open()}
-        fallback={
-          <button
-            type="button"
-            class="button button-secondary button-small"
-            onClick={() => setOpen(true)}
-            aria-label={props.label}
-          >
-            Adjust
-          </button>
-        }
-      >
-        <StockAdjuster
-          productId={props.productId}
-          locationId={props.locationId}
-          label={props.label}
-          onAdjusted={props.onAdjusted}
-        />
-      </Show>
+      <Switch>
+        <Match when={open() === 'adjust'}>
+          <StockAdjuster
+            productId={props.productId}
+            locationId={props.locationId}
+            label={`Adjust ${props.subject}`}
+            onAdjusted={props.onAdjusted}
+          />
+        </Match>
+        <Match when={open() === 'count'}>
+          <CountForm
+            productId={props.productId}
+            locationId={props.locationId}
+            label={`Count ${props.subject}`}
+            onCounted={props.onAdjusted}
+          />
+        </Match>
+        <Match when={!open()}>
+          <div class="row-actions row-actions-inline">
+            <button
+              type="button"
+              class="button button-secondary button-small"
+              onClick={() => setOpen('adjust')}
+              aria-label={`Adjust ${props.subject}`}
+            >
+              Adjust
+            </button>
+            <Show when={props.countable}>
+              <button
+                type="button"
+                class="button button-secondary button-small"
+                onClick={() => setOpen('count')}
+                aria-label={`Count ${props.subject}`}
+              >
+                Count
+              </button>
+            </Show>
+          </div>
+        </Match>
+      </Switch>
     </td>
   );
 }

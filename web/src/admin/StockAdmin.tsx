@@ -95,7 +95,7 @@ function StockRow(props: {
       <td class="num">{props.level.lowStockThreshold}</td>
       <AdjustCell
         productId={props.level.productId}
-        label={`Adjust stock of ${label()}`}
+        subject={`stock of ${label()}`}
         onAdjusted={props.onAdjusted}
       />
     </tr>

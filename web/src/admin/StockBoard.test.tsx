@@ -27,9 +27,9 @@ describe('admin stock board', () => {
     await within(table).findByRole('link', { name: 'Green Tea' });
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map(cells)).toEqual([
-      ['Blue Mug', 'North warehouse', '20', '4', '16', '0', 'Adjust'],
-      ['Blue Mug Low', 'City shop', '2', '0', '2', '0', 'Adjust'],
-      ['Green Tea', 'North warehouse', '9', '0', '9', '0', 'Adjust'],
+      ['Blue Mug', 'North warehouse', '20', '4', '16', '0', 'AdjustCount'],
+      ['Blue Mug Low', 'City shop', '2', '0', '2', '0', 'AdjustCount'],
+      ['Green Tea', 'North warehouse', '9', '0', '9', '0', 'AdjustCount'],
     ]);
     expect(rows[1]).toHaveClass('row-low');
     expect(rows[0]).not.toHaveClass('row-low');
@@ -74,7 +74,7 @@ describe('admin stock board', () => {
     await within(table).findByRole('link', { name: 'Green Tea' });
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map(cells)).toEqual([
-      ['Green Tea Low', 'City shop', '0', '0', '0', '3 in transit', 'Adjust'],
+      ['Green Tea Low', 'City shop', '0', '0', '0', '3 in transit', 'AdjustCount'],
     ]);
     await user.click(screen.getByRole('checkbox', { name: 'In transit only' }));
     expect(await screen.findAllByRole('link', { name: 'Blue Mug' })).toHaveLength(2);
@@ -119,6 +119,32 @@ describe('admin stock board', () => {
       reason: 'damaged',
       note: 'Dropped',
     });
+  });
+
+  it('records a cycle count at one location; a count below what is reserved is refused', async () => {
+    const { user, inventory: fake } = renderApp('/admin/board', { admin: true, products, inventory });
+    await user.click(await screen.findByRole('button', { name: 'Count Blue Mug at North warehouse' }));
+    const form = screen.getByRole('form', { name: 'Count Blue Mug at North warehouse' });
+    await user.click(within(form).getByRole('button', { name: 'Record count' }));
+    expect(within(form).getByRole('textbox', { name: 'Counted' })).toHaveAccessibleDescription(
+      'Enter the whole number counted, 0 or more.',
+    );
+    await user.type(within(form).getByRole('textbox', { name: 'Counted' }), '3');
+    await user.click(within(form).getByRole('button', { name: 'Record count' }));
+    expect(await within(form).findByRole('alert')).toHaveTextContent(
+      '4 are reserved at north: the count cannot be lower.',
+    );
+    await user.clear(within(form).getByRole('textbox', { name: 'Counted' }));
+    await user.type(within(form).getByRole('textbox', { name: 'Counted' }), '18');
+    await user.type(within(form).getByRole('textbox', { name: 'Note' }), 'Monthly count');
+    await user.click(within(form).getByRole('button', { name: 'Record count' }));
+    expect(await within(form).findByText('Count of 18 recorded.')).toBeInTheDocument();
+    expect(fake.cellOf('mug', 'north').onHand).toBe(18);
+    expect(fake.movements.at(-1)).toMatchObject({ delta: -2, reason: 'counted', note: 'Monthly count' });
+    const row = within(screen.getByRole('table', { name: 'Stock per location' }))
+      .getAllByRole('row')
+      .find((r) => r.textContent?.includes('North warehouse') && r.textContent.includes('Blue Mug'))!;
+    await waitFor(() => expect(cells(row)[2]).toBe('18'));
   });
 
   it('shows a failure to load with a retry', async () => {

@@ -171,7 +171,7 @@ export default function StockBoard() {
                   <th scope="col" class="num">
                     In transit
                   </th>
-                  <th scope="col">Adjust</th>
+                  <th scope="col">Change</th>
                 </tr>
               </thead>
               <tbody>
@@ -225,7 +225,8 @@ function BoardRowView(props: { row: BoardRow; onAdjusted: () => void }) {
       <AdjustCell
         productId={props.row.productId}
         locationId={props.row.locationId}
-        label={`Adjust ${props.row.name} at ${props.row.locationName}`}
+        subject={`${props.row.name} at ${props.row.locationName}`}
+        countable
         onAdjusted={props.onAdjusted}
       />
     </tr>

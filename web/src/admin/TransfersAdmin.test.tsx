@@ -50,6 +50,8 @@ describe('admin transfers', () => {
     );
     expect(await within(row).findByText('In transit')).toBeInTheDocument();
     expect(await screen.findByText('In transit: 5 units in 1 transfer')).toBeInTheDocument();
+    // Dispatched goods are received, never cancelled.
+    expect(within(row).queryByRole('button', { name: /^Cancel/ })).not.toBeInTheDocument();
     expect(fake.cellOf('mug', 'north').onHand).toBe(15);
     expect(fake.cellOf('mug', 'shop').inTransit).toBe(5);
 

@@ -1,7 +1,8 @@
 /**
  * @module Transfers between locations: request one (a product, from, to, how many), dispatch it
  * (it leaves the source and is in transit), receive it (what arrived of each line; a different
- * quantity needs a reason, which is recorded), or cancel it. What is in transit is summed on top.
+ * quantity needs a reason, which is recorded), or cancel it before it leaves (dispatched goods are
+ * never cancelled, only received). What is in transit is summed on top.
  */
 import { A, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
@@ -150,7 +151,6 @@ function TransferRow(props: {
   }
 
   const state = () => TRANSFER_STATE[props.transfer.state];
-  const open = () => props.transfer.state === 'requested' || props.transfer.state === 'dispatched';
   return (
     <tr>
       <th scope="row">
@@ -218,7 +218,7 @@ function TransferRow(props: {
               />
             </Show>
           </Show>
-          <Show when={open() && !receiving()}>
+          <Show when={props.transfer.state === 'requested'}>
             <button
               type="button"
               class="button button-danger-outline button-small"

@@ -25,6 +25,7 @@ import type {
   Shipment,
   Shortage,
   StockAdjustment,
+  StockCount,
   StockLevel,
   Transfer,
   TransferState,
@@ -52,6 +53,7 @@ export type {
   Shipment,
   Shortage,
   StockAdjustment,
+  StockCount,
   StockLevel,
   Transfer,
   TransferState,
@@ -236,6 +238,13 @@ export const listStock = (params: StockQuery = {}) =>
 export const adjustStock = (productId: string, adjustment: StockAdjustment) =>
   call<StockLevel>('POST', `/inventory/stock/${encodeURIComponent(productId)}/adjustments`, {
     body: adjustment,
+    auth: 'admin',
+  });
+
+/** Records a cycle count at a location: the difference from on hand becomes a `counted` movement. */
+export const countStock = (productId: string, count: StockCount) =>
+  call<StockLevel>('POST', `/inventory/stock/${encodeURIComponent(productId)}/counts`, {
+    body: count,
     auth: 'admin',
   });
 

@@ -13,6 +13,7 @@ import type {
   NewTransfer,
   ReceiveTransfer,
   ReorderEntry,
+  StockCount,
   StockLevel,
   Transfer,
 } from '../lib/api.ts';
@@ -271,6 +272,19 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
         return HttpResponse.json(levelOf(params.productId));
       }),
     ),
+    http.post(
+      '*/api/inventory/stock/:productId/counts',
+      admin(async ({ request, params }) => {
+        const { counted, locationId, note } = (await request.json()) as StockCount;
+        const at = locationId ?? 'default';
+        const c = cell(params.productId, at);
+        if (counted < c.reserved) {
+          return problem(409, 'Conflict', `${c.reserved} are reserved at ${at}: the count cannot be lower.`);
+        }
+        if (counted !== c.onHand) move(params.productId, at, counted - c.onHand, 'counted', undefined, note);
+        return HttpResponse.json(levelOf(params.productId));
+      }),
+    ),
     http.get(
       '*/api/inventory/reorder',
       admin(() => {
@@ -402,14 +416,8 @@ export function createFakeInventory(options: FakeInventoryOptions = {}) {
     http.post(
       '*/api/inventory/transfers/:id/cancel',
       admin(({ params }) => {
-        const { transfer, error } = transferAction(params.id, ['requested', 'dispatched'], 'cancelled');
+        const { transfer, error } = transferAction(params.id, ['requested'], 'cancelled');
         if (error) return error;
-        if (transfer.state === 'dispatched') {
-          for (const line of transfer.lines) {
-            move(line.productId, transfer.from, line.quantity, 'transfer', transfer.id);
-            cell(line.productId, transfer.to).inTransit -= line.quantity;
-          }
-        }
         moveOn(transfer, 'cancelled');
         return HttpResponse.json(transfer);
       }),

@@ -126,6 +126,16 @@ describe.skipIf(!existsSync(CHROMIUM))('inventory across locations in a browser'
     await expect.poll(() => page.getByRole('row').filter({ hasText: 'High street shop' }).count()).toBe(0);
     await page.getByRole('combobox', { name: 'Location' }).selectOption({ label: 'All locations' });
     await shot(page, '31-admin-stock-board');
+    const phone = await browser.page({ width: 390, height: 844 });
+    await signInAsAdmin(phone); // the token is kept per tab
+    await phone.goto(`${web}/admin/board`);
+    await phone
+      .getByRole('table', { name: 'Stock per location' })
+      .getByText('Copper Kettle')
+      .first()
+      .waitFor();
+    await shot(phone, '43-admin-stock-board-phone');
+    await phone.close();
   });
 
   it('moves stock with a transfer: requested, in transit, received short with a reason', async () => {
@@ -159,6 +169,7 @@ describe.skipIf(!existsSync(CHROMIUM))('inventory across locations in a browser'
     await receive.getByLabel('Received of Brass Lamp').fill('4');
     await receive.getByRole('button', { name: 'Confirm receipt' }).click();
     await receive.getByText('Say why what arrived differs from what was sent.').waitFor();
+    await shot(page, '42-admin-transfer-receive-short');
     await receive.getByLabel('Reason for the difference').fill('One arrived broken');
     await receive.getByRole('button', { name: 'Confirm receipt' }).click();
     await transfer.getByText('Received', { exact: true }).waitFor();

@@ -6,7 +6,7 @@
  * its preview, see what to reorder, and ship an order allocated across two locations one shipment
  * at a time. Screenshots of each screen go to .artifacts/screenshots.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Order, StockLevel } from '@stockflow/contracts';
@@ -125,6 +125,17 @@ describe.skipIf(!existsSync(CHROMIUM))('inventory across locations in a browser'
     await page.getByRole('combobox', { name: 'Location' }).selectOption({ label: 'North warehouse' });
     await expect.poll(() => page.getByRole('row').filter({ hasText: 'High street shop' }).count()).toBe(0);
     await page.getByRole('combobox', { name: 'Location' }).selectOption({ label: 'All locations' });
+    // The export downloads with the admin token (a plain link could not send it).
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export stock.csv' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('stock.csv');
+    const exported = readFileSync((await download.path())!, 'utf8');
+    expect(exported.split(/\r?\n/)[0]).toBe(
+      'productId,locationId,onHand,reserved,available,inTransit,lowStockThreshold',
+    );
+    expect(exported).toContain(`${kettle.id},north,24,0,24,0,`);
     await shot(page, '31-admin-stock-board');
     const phone = await browser.page({ width: 390, height: 844 });
     await signInAsAdmin(phone); // the token is kept per tab

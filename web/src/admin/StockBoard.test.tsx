@@ -147,6 +147,17 @@ describe('admin stock board', () => {
     await waitFor(() => expect(cells(row)[2]).toBe('18'));
   });
 
+  it('says when there are more products than it shows', async () => {
+    let pages = 0;
+    const endless = http.get('*/api/inventory/stock', () => {
+      pages++;
+      return HttpResponse.json({ items: [], nextCursor: `c${pages}` });
+    });
+    renderApp('/admin/board', { admin: true, products, inventory, overrides: [endless] });
+    expect(await screen.findByText(/^The board shows the first 1,000 products/)).toBeInTheDocument();
+    expect(pages).toBe(10);
+  });
+
   it('shows a failure to load with a retry', async () => {
     const down = http.get('*/api/inventory/stock', () => new HttpResponse(null, { status: 503 }));
     renderApp('/admin/board', { admin: true, products, inventory, overrides: [down] });

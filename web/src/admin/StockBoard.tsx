@@ -24,7 +24,7 @@ import type { LocationStock, StockLevel } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { refreshWhileVisible } from '../lib/polling.ts';
 import { ExportCsvButton } from './ExportCsvButton.tsx';
-import { allStockLevels, useLocations, useProductNames } from './inventory-data.ts';
+import { allStockLevels, MAX_PRODUCTS, useLocations, useProductNames } from './inventory-data.ts';
 import { AdjustCell } from './StockAdjuster.tsx';
 
 /** How often the board reads the levels again. */
@@ -60,7 +60,7 @@ export default function StockBoard() {
   createEffect(() =>
     setRows(
       reconcile(
-        (levels.latest ?? []).flatMap((level) => rowsOf(level, productName, locationName)),
+        (levels.latest?.levels ?? []).flatMap((level) => rowsOf(level, productName, locationName)),
         { key: 'key' },
       ),
     ),
@@ -138,11 +138,16 @@ export default function StockBoard() {
           In transit only
         </label>
       </form>
+      <Show when={levels.latest?.more}>
+        <p class="notice notice-warning">
+          The board shows the first {MAX_PRODUCTS.toLocaleString()} products; the Stock screen lists them all.
+        </p>
+      </Show>
       <p class="visually-hidden" role="status">
         {levels.latest ? `${shown().length} of ${rows.length} rows shown` : ''}
       </p>
       <Switch>
-        <Match when={levels.error && !levels.latest}>
+        <Match when={!levels.latest && levels.error}>
           <ErrorNotice error={levels.error} onRetry={refetch} />
         </Match>
         <Match when={!levels.latest}>

@@ -1,6 +1,6 @@
 /**
  * @module What the inventory screens read alike: product names for their rows, the locations by
- * id, and every product's stock levels at once (the board and the reorder view show them whole).
+ * id, every product's stock levels at once (the board shows them whole), reasons in words.
  */
 import { createResource } from 'solid-js';
 import {
@@ -23,15 +23,18 @@ export const REASON_LABEL: Record<MovementReason, string> = {
   returned: 'Returned',
 };
 
-/** Pages read at most: 1,000 products or levels (more would need server-side filtering). */
+/** Pages read at most, of the most a page may hold: 1,000 products (more would need server-side filtering). */
 const MAX_PAGES = 10;
+const PAGE_SIZE = 100;
+/** The most products the board shows. */
+export const MAX_PRODUCTS = MAX_PAGES * PAGE_SIZE;
 
 /** Product names for the rows: the first pages of the catalog, by id (ids are shown if missing). */
 export async function productNames(): Promise<Record<string, string>> {
   const names: Record<string, string> = {};
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { items, nextCursor } = await listProducts({ limit: 100, cursor });
+    const { items, nextCursor } = await listProducts({ limit: PAGE_SIZE, cursor });
     for (const product of items) names[product.id] = product.name;
     if (!nextCursor) break;
     cursor = nextCursor;
@@ -39,17 +42,17 @@ export async function productNames(): Promise<Record<string, string>> {
   return names;
 }
 
-/** Every product's levels with their split per location. */
-export async function allStockLevels(low = false): Promise<StockLevel[]> {
+/** Every product's levels with their split per location, up to MAX_PAGES pages (`more`: there are others). */
+export async function allStockLevels(): Promise<{ levels: StockLevel[]; more: boolean }> {
   const levels: StockLevel[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { items, nextCursor } = await listStock({ low, cursor, limit: 100 });
+    const { items, nextCursor } = await listStock({ cursor, limit: PAGE_SIZE });
     levels.push(...items);
-    if (!nextCursor) break;
+    if (!nextCursor) return { levels, more: false };
     cursor = nextCursor;
   }
-  return levels;
+  return { levels, more: true };
 }
 
 /** The product names as a resource that never fails (ids stand in for names). */

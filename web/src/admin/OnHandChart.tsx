@@ -94,13 +94,31 @@ export function OnHandChart(props: { series: Series[]; title: string }) {
         </text>
         <For each={props.series}>
           {(series, index) => (
-            <path
-              d={path(series.points)}
-              fill="none"
-              stroke={COLOURS[index() % COLOURS.length]}
-              stroke-width="2.5"
-              stroke-dasharray={DASHES[index() % DASHES.length] || undefined}
-            />
+            <g>
+              <path
+                d={path(series.points)}
+                fill="none"
+                stroke={COLOURS[index() % COLOURS.length]}
+                stroke-width="2.5"
+                stroke-dasharray={DASHES[index() % DASHES.length] || undefined}
+              />
+              {/* A dot per movement: steps close in time stay visible, and a pointer shows the figure. */}
+              <For each={series.points.slice(1)}>
+                {(point) => (
+                  <circle
+                    cx={x(point.at)}
+                    cy={y(point.onHand)}
+                    r="3.5"
+                    fill={COLOURS[index() % COLOURS.length]}
+                  >
+                    <title>
+                      {series.name}: {point.onHand} on hand,{' '}
+                      {formatDateTime(new Date(point.at).toISOString())}
+                    </title>
+                  </circle>
+                )}
+              </For>
+            </g>
           )}
         </For>
       </svg>

@@ -43,7 +43,7 @@ type BoardParams = { location?: string; q?: string; low?: string; transit?: stri
 export default function StockBoard() {
   usePageTitle(() => 'Stock board');
   const [params, setParams] = useSearchParams<BoardParams>();
-  const { locations, nameOf: locationName } = useLocations();
+  const { locations, nameOf: locationName, priorityOf } = useLocations();
   const productName = useProductNames();
   const [levels, { refetch }] = createResource(() => allStockLevels());
   const [updatedAt, setUpdatedAt] = createSignal<Date>();
@@ -55,12 +55,17 @@ export default function StockBoard() {
       (loaded) => loaded && setUpdatedAt(new Date()),
     ),
   );
-  // Rows keep their identity across refreshes (an open adjustment stays open), only figures change.
+  // By product name, then in allocation order. Rows keep their identity across refreshes (an open
+  // adjustment stays open), only figures change.
   const [rows, setRows] = createStore<BoardRow[]>([]);
   createEffect(() =>
     setRows(
       reconcile(
-        (levels.latest?.levels ?? []).flatMap((level) => rowsOf(level, productName, locationName)),
+        (levels.latest?.levels ?? [])
+          .flatMap((level) => rowsOf(level, productName, locationName))
+          .sort(
+            (a, b) => a.name.localeCompare(b.name) || priorityOf(a.locationId) - priorityOf(b.locationId),
+          ),
         { key: 'key' },
       ),
     ),

@@ -61,9 +61,11 @@ export function useProductNames() {
   return (id: string) => names.latest?.[id] ?? id;
 }
 
-/** The locations as a resource, with a lookup of a name by id. */
+/** The locations as a resource, with lookups of a name and of the allocation rank by id. */
 export function useLocations() {
   const [locations, control] = createResource(listLocations);
-  const nameOf = (id: string) => locations.latest?.find((l: Location) => l.id === id)?.name ?? id;
-  return { locations, nameOf, ...control };
+  const find = (id: string) => locations.latest?.find((l: Location) => l.id === id);
+  const nameOf = (id: string) => find(id)?.name ?? id;
+  const priorityOf = (id: string) => find(id)?.priority ?? Number.MAX_SAFE_INTEGER;
+  return { locations, nameOf, priorityOf, ...control };
 }

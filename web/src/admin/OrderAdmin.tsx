@@ -1,6 +1,6 @@
 /**
  * @module One order for managers: customer, lines, timeline, the events of its saga; ship a confirmed
- * order (each of its shipments per location, when it has them), cancel an open one.
+ * order whole or each of its shipments per location on its own, cancel an open one.
  */
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
@@ -59,7 +59,7 @@ export default function OrderAdmin() {
                   <OrderShortages order={current()} />
                   <OrderTimeline order={current()} />
                   <div class="actions">
-                    <Show when={current().status === 'confirmed' && !current().shipments?.length}>
+                    <Show when={current().status === 'confirmed'}>
                       <button
                         type="button"
                         class="button button-primary"

@@ -246,7 +246,11 @@ describe('movements', () => {
       ['south', 2, 0, 2, 'adjusted'],
       ['north', 5, 0, 5, 'adjusted'],
     ]);
-    expect(all.items[0]).toMatchObject({ actor: { subject: 'test-manager', name: 'Test Manager' }, note: 'count', at: expect.any(String) });
+    expect(all.items[0]).toMatchObject({
+      actor: { subject: 'test-manager', name: 'Test Manager' },
+      note: 'count',
+      at: expect.any(String),
+    });
     const north = await ok<{ items: Movement[] }>('/movements?locationId=north');
     expect(north.items).toHaveLength(3);
     const first = await ok<{ items: Movement[]; nextCursor: string }>('/movements?limit=2');

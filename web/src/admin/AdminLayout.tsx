@@ -34,6 +34,21 @@ export default function AdminLayout(props: RouteSectionProps) {
               <A href="/admin/stock" activeClass="active">
                 Stock
               </A>
+              <A href="/admin/board" activeClass="active">
+                Stock board
+              </A>
+              <A href="/admin/locations" activeClass="active">
+                Locations
+              </A>
+              <A href="/admin/transfers" activeClass="active">
+                Transfers
+              </A>
+              <A href="/admin/import" activeClass="active">
+                Import
+              </A>
+              <A href="/admin/reorder" activeClass="active">
+                Reorder
+              </A>
               <A href="/admin/orders" activeClass="active">
                 Orders
               </A>

@@ -1,6 +1,6 @@
 /**
  * @module One order for managers: customer, lines, timeline, the events of its saga; ship a confirmed
- * order, cancel an open one.
+ * order whole or each of its shipments per location on its own, cancel an open one.
  */
 
 import { A, useParams } from '@solidjs/router';
@@ -12,6 +12,7 @@ import { can } from '../lib/admin-session.ts';
 import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { OrderEvents } from './OrderEvents.tsx';
+import { OrderShipments } from './OrderShipments.tsx';
 
 export default function OrderAdmin() {
   const params = useParams<{ id: string }>();
@@ -97,6 +98,9 @@ export default function OrderAdmin() {
                   </p>
                 </section>
               </div>
+              <Show when={current().shipments?.length}>
+                <OrderShipments order={current()} onShipped={mutate} />
+              </Show>
               <OrderEvents orderId={current().id} version={current().updatedAt} />
             </>
           )}

@@ -337,6 +337,9 @@ function StockPanel(props: { productId: string }) {
       </Switch>
       <h3 class="panel-subtitle">Adjust stock</h3>
       <StockAdjuster productId={props.productId} onAdjusted={(next: StockLevel) => mutate(next)} />
+      <p>
+        <A href={`/admin/movements/${encodeURIComponent(props.productId)}`}>Movements per location</A>
+      </p>
     </aside>
   );
 }

@@ -94,6 +94,10 @@ describe('admin products', () => {
     await user.type(within(stock).getByRole('textbox', { name: 'Reason' }), 'Delivery');
     await user.click(within(stock).getByRole('button', { name: 'Adjust' }));
     expect(await within(stock).findByText('Added 10. On hand now 12.')).toBeInTheDocument();
+    expect(within(stock).getByRole('link', { name: 'Movements per location' })).toHaveAttribute(
+      'href',
+      '/admin/movements/mug',
+    );
     expect(shop.levelOf('mug').onHand).toBe(12);
     expect(await onHand()).toHaveTextContent('12');
 

@@ -1,20 +1,34 @@
 /**
- * @module Changing a product's stock: adjusting it by a signed quantity with a reason (a delivery,
- * a count, a breakage), and setting the level at which it counts as low. Both are validated before
- * sending; refused changes (below what is reserved) are shown in place.
+ * @module Changing a product's stock: adjusting it by a signed quantity, of a kind (a correction,
+ * goods received, damage, a return: the movement's reason) with a note why, and setting the level
+ * at which it counts as low. Both are validated before sending; refused changes (below what is
+ * reserved) are shown in place.
  */
-import { createSignal, Show } from 'solid-js';
+import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { Field } from '../components/Field.tsx';
-import { describeError } from '../components/States.tsx';
-import { adjustStock, type StockLevel, setLowStockThreshold } from '../lib/api.ts';
+import { errorText, FormOutcome } from '../components/States.tsx';
+import {
+  adjustStock,
+  countStock,
+  type StockAdjustment,
+  type StockLevel,
+  setLowStockThreshold,
+} from '../lib/api.ts';
+import { REASON_LABEL } from './inventory-data.ts';
+
+type AdjustmentKind = NonNullable<StockAdjustment['kind']>;
+const KINDS: AdjustmentKind[] = ['adjusted', 'received', 'damaged', 'returned'];
 
 export function StockAdjuster(props: {
   productId: string;
+  /** Where the change happens (inventory's default location when absent). */
+  locationId?: string;
   label?: string;
   onAdjusted: (level: StockLevel) => void;
 }) {
   const [delta, setDelta] = createSignal('');
   const [reason, setReason] = createSignal('');
+  const [kind, setKind] = createSignal<AdjustmentKind>('adjusted');
   const [errors, setErrors] = createSignal<{ delta?: string; reason?: string }>({});
   const [failure, setFailure] = createSignal<string>();
   const [saving, setSaving] = createSignal(false);
@@ -34,14 +48,19 @@ export function StockAdjuster(props: {
     if (found.delta || found.reason) return;
     setSaving(true);
     try {
-      const level = await adjustStock(props.productId, amount, reason().trim());
+      const level = await adjustStock(props.productId, {
+        delta: amount,
+        reason: reason().trim(),
+        ...(props.locationId ? { locationId: props.locationId } : {}),
+        ...(kind() === 'adjusted' ? {} : { kind: kind() }),
+      });
       props.onAdjusted(level);
-      setDone(`${amount > 0 ? 'Added' : 'Removed'} ${Math.abs(amount)}. On hand now ${level.onHand}.`);
+      const here = level.locations?.find((split) => split.locationId === props.locationId) ?? level;
+      setDone(`${amount > 0 ? 'Added' : 'Removed'} ${Math.abs(amount)}. On hand now ${here.onHand}.`);
       setDelta('');
       setReason('');
     } catch (error) {
-      const { title, detail } = describeError(error);
-      setFailure(detail || title);
+      setFailure(errorText(error));
     } finally {
       setSaving(false);
     }
@@ -61,6 +80,18 @@ export function StockAdjuster(props: {
           />
         )}
       </Field>
+      <Field label="Kind" class="field-kind">
+        {(control) => (
+          <select
+            {...control}
+            class="input"
+            value={kind()}
+            onChange={(event) => setKind(event.currentTarget.value as AdjustmentKind)}
+          >
+            <For each={KINDS}>{(value) => <option value={value}>{REASON_LABEL[value]}</option>}</For>
+          </select>
+        )}
+      </Field>
       <Field label="Reason" error={errors().reason} class="field-reason">
         {(control) => (
           <input
@@ -75,16 +106,7 @@ export function StockAdjuster(props: {
       <button type="submit" class="button button-primary" disabled={saving()}>
         {saving() ? 'Saving…' : 'Adjust'}
       </button>
-      <Show when={failure()}>
-        <p class="field-error form-message" role="alert">
-          {failure()}
-        </p>
-      </Show>
-      <Show when={done()}>
-        <p class="form-message success" role="status">
-          {done()}
-        </p>
-      </Show>
+      <FormOutcome failure={failure()} done={done()} />
     </form>
   );
 }
@@ -109,8 +131,7 @@ export function ThresholdEditor(props: { level: StockLevel; onChanged: (level: S
       props.onChanged(await setLowStockThreshold(props.level.productId, threshold));
       setSaved(true);
     } catch (failure) {
-      const { title, detail } = describeError(failure);
-      setError(detail || title);
+      setError(errorText(failure));
     } finally {
       setSaving(false);
     }
@@ -141,5 +162,138 @@ export function ThresholdEditor(props: { level: StockLevel; onChanged: (level: S
         </p>
       </Show>
     </form>
+  );
+}
+
+/** A cycle count at a location: the counted quantity replaces on hand, the difference is recorded. */
+export function CountForm(props: {
+  productId: string;
+  locationId?: string;
+  label: string;
+  onCounted: (level: StockLevel) => void;
+}) {
+  const [counted, setCounted] = createSignal('');
+  const [note, setNote] = createSignal('');
+  const [error, setError] = createSignal<string>();
+  const [failure, setFailure] = createSignal<string>();
+  const [saving, setSaving] = createSignal(false);
+  const [done, setDone] = createSignal<string>();
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const quantity = Number(counted());
+    setDone(undefined);
+    setFailure(undefined);
+    if (!counted().trim() || !Number.isInteger(quantity) || quantity < 0) {
+      setError('Enter the whole number counted, 0 or more.');
+      return;
+    }
+    setError(undefined);
+    setSaving(true);
+    try {
+      const level = await countStock(props.productId, {
+        counted: quantity,
+        ...(props.locationId ? { locationId: props.locationId } : {}),
+        ...(note().trim() ? { note: note().trim() } : {}),
+      });
+      props.onCounted(level);
+      setDone(`Count of ${quantity} recorded.`);
+      setCounted('');
+      setNote('');
+    } catch (problem) {
+      setFailure(errorText(problem));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form class="adjust-form" onSubmit={submit} noValidate aria-label={props.label}>
+      <Field label="Counted" error={error()} class="field-delta">
+        {(control) => (
+          <input
+            {...control}
+            class="input"
+            inputmode="numeric"
+            value={counted()}
+            onInput={(event) => setCounted(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Note" class="field-reason">
+        {(control) => (
+          <input
+            {...control}
+            class="input"
+            placeholder="Monthly count"
+            value={note()}
+            onInput={(event) => setNote(event.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <button type="submit" class="button button-primary" disabled={saving()}>
+        {saving() ? 'Saving…' : 'Record count'}
+      </button>
+      <FormOutcome failure={failure()} done={done()} />
+    </form>
+  );
+}
+
+/**
+ * A table cell with an Adjust button (and, with `countable`, a Count button) that opens its form in
+ * place.
+ */
+export function AdjustCell(props: {
+  productId: string;
+  locationId?: string;
+  /** What the buttons and forms act on ("stock of Blue Mug": "Adjust stock of Blue Mug"). */
+  subject: string;
+  countable?: boolean;
+  onAdjusted: (level: StockLevel) => void;
+}) {
+  const [open, setOpen] = createSignal<'adjust' | 'count'>();
+  return (
+    <td>
+      <Switch>
+        <Match when={open() === 'adjust'}>
+          <StockAdjuster
+            productId={props.productId}
+            locationId={props.locationId}
+            label={`Adjust ${props.subject}`}
+            onAdjusted={props.onAdjusted}
+          />
+        </Match>
+        <Match when={open() === 'count'}>
+          <CountForm
+            productId={props.productId}
+            locationId={props.locationId}
+            label={`Count ${props.subject}`}
+            onCounted={props.onAdjusted}
+          />
+        </Match>
+        <Match when={!open()}>
+          <div class="row-actions row-actions-inline">
+            <button
+              type="button"
+              class="button button-secondary button-small"
+              onClick={() => setOpen('adjust')}
+              aria-label={`Adjust ${props.subject}`}
+            >
+              Adjust
+            </button>
+            <Show when={props.countable}>
+              <button
+                type="button"
+                class="button button-secondary button-small"
+                onClick={() => setOpen('count')}
+                aria-label={`Count ${props.subject}`}
+              >
+                Count
+              </button>
+            </Show>
+          </div>
+        </Match>
+      </Switch>
+    </td>
   );
 }

@@ -4,27 +4,15 @@
  */
 
 import { A, useSearchParams } from '@solidjs/router';
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createResource, For, Show } from 'solid-js';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
 import { can } from '../lib/admin-session.ts';
-import { listProducts, listStock, type StockLevel } from '../lib/api.ts';
+import { listStock, type StockLevel } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
-import { StockAdjuster } from './StockAdjuster.tsx';
-
-/** Product names for the rows: the first pages of the catalog, by id (ids are shown if missing). */
-async function productNames(): Promise<Record<string, string>> {
-  const names: Record<string, string> = {};
-  let cursor: string | undefined;
-  for (let page = 0; page < 5; page++) {
-    const { items, nextCursor } = await listProducts({ limit: 100, cursor });
-    for (const product of items) names[product.id] = product.name;
-    if (!nextCursor) break;
-    cursor = nextCursor;
-  }
-  return names;
-}
+import { productNames } from './inventory-data.ts';
+import { AdjustCell } from './StockAdjuster.tsx';
 
 export default function StockAdmin() {
   usePageTitle(() => 'Stock');
@@ -94,7 +82,6 @@ function StockRow(props: {
   name: string | undefined;
   onAdjusted: (level: StockLevel) => void;
 }) {
-  const [open, setOpen] = createSignal(false);
   const label = () => props.name ?? props.level.productId;
   return (
     <tr classList={{ 'row-low': props.level.low }}>
@@ -108,29 +95,13 @@ function StockRow(props: {
       <td class="num">{props.level.reserved}</td>
       <td class="num strong">{props.level.available}</td>
       <td class="num">{props.level.lowStockThreshold}</td>
-      <td>
-        <Show when={can('clerk')}>
-          <Show
-            when={open()}
-            fallback={
-              <button
-                type="button"
-                class="button button-secondary button-small"
-                onClick={() => setOpen(true)}
-                aria-label={`Adjust stock of ${label()}`}
-              >
-                Adjust
-              </button>
-            }
-          >
-            <StockAdjuster
-              productId={props.level.productId}
-              label={`Adjust stock of ${label()}`}
-              onAdjusted={props.onAdjusted}
-            />
-          </Show>
-        </Show>
-      </td>
+      <Show when={can('clerk')} fallback={<td />}>
+        <AdjustCell
+          productId={props.level.productId}
+          subject={`stock of ${label()}`}
+          onAdjusted={props.onAdjusted}
+        />
+      </Show>
     </tr>
   );
 }

@@ -19,6 +19,30 @@ export function describeError(error: unknown): { title: string; detail: string }
   return { title: 'Something went wrong', detail: 'An unexpected error occurred. Please try again.' };
 }
 
+/** The one line a form shows under itself when its change was refused: the detail, else the title. */
+export function errorText(error: unknown): string {
+  const { title, detail } = describeError(error);
+  return detail || title;
+}
+
+/** Under a form: what went wrong (announced at once) or what was done (announced politely). */
+export function FormOutcome(props: { failure?: string | undefined; done?: string | undefined }) {
+  return (
+    <>
+      <Show when={props.failure}>
+        <p class="field-error form-message" role="alert">
+          {props.failure}
+        </p>
+      </Show>
+      <Show when={props.done}>
+        <p class="form-message success" role="status">
+          {props.done}
+        </p>
+      </Show>
+    </>
+  );
+}
+
 export function ErrorNotice(props: {
   error: unknown;
   onRetry?: () => void;

@@ -5,34 +5,64 @@
  * so the admin screens ask for it again.
  */
 import type {
+  ImportResult,
+  Location,
+  LocationChanges,
+  LocationStock,
+  Movement,
+  MovementReason,
+  NewLocation,
   NewProduct,
+  NewTransfer,
   Order,
   OrderStatus,
   Page,
   PlacedOrder,
   Product,
   ProductChanges,
+  ReceiveTransfer,
+  ReorderEntry,
+  Shipment,
   Shortage,
+  StockAdjustment,
+  StockCount,
+  StockLevel,
+  Transfer,
+  TransferState,
 } from '@stockflow/contracts';
 import { type StaffRole, sessionRefused } from './admin-session.ts';
 
-export type { NewProduct, Order, OrderStatus, Page, PlacedOrder, Product, ProductChanges, Shortage };
+export type {
+  ImportResult,
+  Location,
+  LocationChanges,
+  LocationStock,
+  Movement,
+  MovementReason,
+  NewLocation,
+  NewProduct,
+  NewTransfer,
+  Order,
+  OrderStatus,
+  Page,
+  PlacedOrder,
+  Product,
+  ProductChanges,
+  ReceiveTransfer,
+  ReorderEntry,
+  Shipment,
+  Shortage,
+  StockAdjustment,
+  StockCount,
+  StockLevel,
+  Transfer,
+  TransferState,
+};
 
 /** What a shopper may see of a product's stock. */
 export interface Availability {
   productId: string;
   available: number;
-}
-
-/** What a manager sees of a product's stock. */
-export interface StockLevel {
-  productId: string;
-  onHand: number;
-  reserved: number;
-  available: number;
-  lowStockThreshold: number;
-  low: boolean;
-  updatedAt: string;
 }
 
 export interface FieldProblem {
@@ -76,6 +106,10 @@ interface CallOptions {
   auth?: Auth;
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Sends `body` as this type, as is (a CSV), instead of as JSON. */
+  contentType?: string;
+  /** Reads the answer as a file instead of JSON. */
+  as?: 'blob';
 }
 
 const url = (path: string) => new URL(`/api${path}`, window.location.origin).toString();
@@ -106,7 +140,7 @@ async function readProblem(res: Response): Promise<ProblemDetails> {
 
 async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   // Staff calls carry web's session cookie (sent by the browser), never a token of ours.
   const bearer = options.auth === 'admin' ? undefined : options.auth?.token;
   if (bearer) headers.authorization = `Bearer ${bearer}`;
@@ -116,7 +150,10 @@ async function call<T>(method: string, path: string, options: CallOptions = {}):
     res = await fetch(url(path), {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body:
+        options.body === undefined || options.contentType
+          ? (options.body as BodyInit | undefined)
+          : JSON.stringify(options.body),
       signal: options.signal,
     });
   } catch (error) {
@@ -132,6 +169,7 @@ async function call<T>(method: string, path: string, options: CallOptions = {}):
     if (res.status === 401 && options.auth === 'admin') sessionRefused();
     throw new ApiError(problem);
   }
+  if (options.as === 'blob') return (await res.blob()) as T;
   if (res.status === 204 || res.headers.get('content-length') === '0') return undefined as T;
   return (await res.json()) as T;
 }
@@ -197,9 +235,17 @@ export const listStock = (params: StockQuery = {}) =>
     auth: 'admin',
   });
 
-export const adjustStock = (productId: string, delta: number, reason: string) =>
+/** Adjusts stock at a location (inventory's default location when none is given). */
+export const adjustStock = (productId: string, adjustment: StockAdjustment) =>
   call<StockLevel>('POST', `/inventory/stock/${encodeURIComponent(productId)}/adjustments`, {
-    body: { delta, reason },
+    body: adjustment,
+    auth: 'admin',
+  });
+
+/** Records a cycle count at a location: the difference from on hand becomes a `counted` movement. */
+export const countStock = (productId: string, count: StockCount) =>
+  call<StockLevel>('POST', `/inventory/stock/${encodeURIComponent(productId)}/counts`, {
+    body: count,
     auth: 'admin',
   });
 
@@ -208,6 +254,78 @@ export const setLowStockThreshold = (productId: string, lowStockThreshold: numbe
     body: { lowStockThreshold },
     auth: 'admin',
   });
+
+// Inventory across locations (admin; issue 14): bodies as packages/contracts defines them.
+
+export const listLocations = () =>
+  call<Page<Location>>('GET', '/inventory/locations', { auth: 'admin' }).then((res) => res.items);
+
+export const createLocation = (location: NewLocation) =>
+  call<Location>('POST', '/inventory/locations', { body: location, auth: 'admin' });
+
+export const updateLocation = (id: string, changes: LocationChanges) =>
+  call<Location>('PATCH', `/inventory/locations/${encodeURIComponent(id)}`, { body: changes, auth: 'admin' });
+
+export interface MovementQuery {
+  productId?: string;
+  locationId?: string;
+  since?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Movements, newest first. */
+export const listMovements = (params: MovementQuery = {}) =>
+  call<Page<Movement>>('GET', `/inventory/movements${query({ ...params })}`, { auth: 'admin' });
+
+export interface TransferQuery {
+  state?: TransferState;
+  cursor?: string;
+  limit?: number;
+}
+
+export const listTransfers = (params: TransferQuery = {}) =>
+  call<Page<Transfer>>('GET', `/inventory/transfers${query({ ...params })}`, { auth: 'admin' });
+
+export const requestTransfer = (transfer: NewTransfer) =>
+  call<Transfer>('POST', '/inventory/transfers', { body: transfer, auth: 'admin' });
+
+export const dispatchTransfer = (id: string) =>
+  call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/dispatch`, { auth: 'admin' });
+
+/** Receives a dispatched transfer; a quantity other than what left needs a reason. */
+export const receiveTransfer = (id: string, received: ReceiveTransfer) =>
+  call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/receive`, {
+    body: received,
+    auth: 'admin',
+  });
+
+export const cancelTransfer = (id: string) =>
+  call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/cancel`, { auth: 'admin' });
+
+/** Sends a CSV of stock counts or products: a preview when `dryRun`, else applied (once per file). */
+export const importCsv = (csv: string, dryRun: boolean) =>
+  call<ImportResult>('POST', `/inventory/imports${query({ dryRun })}`, {
+    body: csv,
+    contentType: 'text/csv',
+    auth: 'admin',
+  });
+
+/** Products whose available plus in-transit stock is at or below their low-stock level. */
+export const listReorder = () =>
+  call<Page<ReorderEntry>>('GET', '/inventory/reorder', { auth: 'admin' }).then((res) => res.items);
+
+/** A CSV export as a file (fetched with the session, as a blob the page saves). */
+export const exportCsv = (name: 'stock.csv' | 'movements.csv', params: MovementQuery = {}) =>
+  call<Blob>('GET', `/inventory/export/${name}${query({ ...params })}`, { auth: 'admin', as: 'blob' });
+
+/** Ships one shipment of an order (the lines one location holds). */
+export const shipShipment = (orderId: string, shipmentId: string) =>
+  call<Order>(
+    'POST',
+    `/orders/${encodeURIComponent(orderId)}/shipments/${encodeURIComponent(shipmentId)}/ship`,
+    { auth: 'admin' },
+  );
 
 // Staff (web's own: who may do what)
 

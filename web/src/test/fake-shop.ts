@@ -74,7 +74,17 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       lowStockThreshold: options.lowStockThreshold ?? 3,
     };
     const available = s.onHand - s.reserved;
-    return { productId, ...s, available, low: available <= s.lowStockThreshold, updatedAt: NOW };
+    const low = available <= s.lowStockThreshold;
+    // All of it in the default location: the shop before locations existed.
+    const here = {
+      locationId: 'default',
+      onHand: s.onHand,
+      reserved: s.reserved,
+      available,
+      inTransit: 0,
+      low,
+    };
+    return { productId, ...s, available, inTransit: 0, low, updatedAt: NOW, locations: [here] };
   };
   /**
    * Orders whose cookie this browser holds (set when placed or by POST /orders/:id/session). The
@@ -335,6 +345,22 @@ export function createFakeShop(options: FakeShopOptions = {}) {
         return problem(409, 'Conflict', `A ${entry.order.status} order cannot be cancelled.`);
       }
       return HttpResponse.json(setStatus(entry.order.id, 'cancelled'));
+    }),
+    http.post('*/api/orders/:id/shipments/:shipmentId/ship', ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const entry = orders.get(String(params.id));
+      const shipment = entry?.order.shipments?.find((s) => s.id === params.shipmentId);
+      if (!entry || !shipment) return problem(404, 'Not Found');
+      if (!['confirmed', 'partially-shipped'].includes(entry.order.status) || shipment.status === 'shipped') {
+        return problem(409, 'Conflict', 'This shipment cannot ship now.');
+      }
+      const shipments = entry.order.shipments!.map((s) =>
+        s === shipment ? { ...s, status: 'shipped' as const, shippedAt: NOW } : s,
+      );
+      const all = shipments.every((s) => s.status === 'shipped');
+      return HttpResponse.json(
+        setStatus(entry.order.id, all ? 'shipped' : 'partially-shipped', { shipments }),
+      );
     }),
     http.post('*/api/orders/:id/ship', ({ request, params }) => {
       if (!isAdmin(request)) return problem(401, 'Unauthorized');

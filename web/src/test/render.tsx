@@ -5,6 +5,7 @@ import userEvent from '@testing-library/user-event';
 import type { RequestHandler } from 'msw';
 import { Shell } from '../components/Shell.tsx';
 import { routes } from '../routes.tsx';
+import { createFakeInventory, type FakeInventoryOptions } from './fake-inventory.ts';
 import { createFakeLedger, type FakeLedgerOptions } from './fake-ledger.ts';
 import { createFakeSession, STAFF } from './fake-session.ts';
 import { createFakeShop, type FakeShopOptions } from './fake-shop.ts';
@@ -17,6 +18,8 @@ export interface RenderOptions extends FakeShopOptions {
   staff?: 'viewer' | 'clerk' | 'manager';
   /** The ledger's recorded events and dead letters. */
   ledger?: FakeLedgerOptions;
+  /** Inventory across locations (answers the inventory routes instead of the shop's). */
+  inventory?: FakeInventoryOptions;
   /** Handlers that answer before the fake shop (failures, slow answers). */
   overrides?: RequestHandler[];
 }
@@ -30,6 +33,8 @@ export function renderApp(url: string, options: RenderOptions = {}) {
   // The shop's go first: its catch-all records every request, the ledger's included.
   server.use(...ledger.handlers);
   server.use(...shop.handlers);
+  const inventory = createFakeInventory(options.inventory, session);
+  if (options.inventory) server.use(...inventory.handlers);
   if (options.overrides) server.use(...options.overrides);
   const history = createMemoryHistory();
   history.set({ value: url, scroll: false, replace: true });
@@ -39,5 +44,5 @@ export function renderApp(url: string, options: RenderOptions = {}) {
       {routes}
     </MemoryRouter>
   ));
-  return { ...view, shop, ledger, session, user, history, path: () => history.get() };
+  return { ...view, shop, ledger, inventory, session, user, history, path: () => history.get() };
 }

@@ -176,7 +176,7 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
     const id = randomUUID();
     const status = await stack.publish({
       type: 'io.stockflow.goods.received',
-      source: '/warehouse',
+      source: '/partners/warehouse',
       id,
       subject: a!.id,
       data: { productId: a!.id, quantity: 5, reference: `delivery-${id}`, locationId: east },

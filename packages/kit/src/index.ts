@@ -25,6 +25,7 @@ export {
   typeLabel,
 } from './events.ts';
 export { FIRESTORE_SETTINGS } from './firestore.ts';
+export { type Jose, loadJose } from './jose.ts';
 export { createLogger, type Logger, type LogScope, logScope } from './log.ts';
 export { limitOpenAnswers, type OpenLimit, type OpenLimitOptions } from './open-limit.ts';
 export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats, type SenderToken } from './outbox.ts';

@@ -6,8 +6,9 @@
  * token, 403 for a subject not allowed, 503 when the issuer cannot be reached (retried).
  */
 import { readFileSync } from 'node:fs';
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { parseBearer } from './auth.ts';
+import { type Jose, loadJose } from './jose.ts';
 import type { Logger } from './log.ts';
 import { forbidden, Problem, unauthorized, unavailable } from './problem.ts';
 import type { LazyMetrics } from './telemetry.ts';
@@ -79,7 +80,7 @@ export interface SenderVerifierOptions {
 }
 
 /** Token errors (the sender's fault: 401); any other failure is the issuer's reachability (503). */
-const TOKEN_ERRORS = [
+const tokenErrors = ({ errors }: Jose) => [
   errors.JWSInvalid,
   errors.JWTInvalid,
   errors.JWSSignatureVerificationFailed,
@@ -142,9 +143,10 @@ export class SenderVerifier implements Verifier {
         unavailable(`The OIDC issuer cannot be reached: ${message(error)}`),
       );
     });
+    const jose = await loadJose();
     let subject: string | undefined;
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload } = await jose.jwtVerify(token, keys, {
         issuer: this.#options.issuer,
         audience: this.#options.audience,
         algorithms: ALGORITHMS,
@@ -154,7 +156,7 @@ export class SenderVerifier implements Verifier {
       });
       subject = payload.sub;
     } catch (error) {
-      throw tokenRefusal(error);
+      throw tokenRefusal(error, jose);
     }
     if (!subject) throw refusal('claims', unauthorized('The token names no subject.'));
     return { subject, kind: senderKind(subject, this.#options.namespace) };
@@ -178,6 +180,7 @@ export class SenderVerifier implements Verifier {
     // OpenID Connect Discovery 1.0, 4.3: the document's issuer must be the one it was fetched for.
     if (document.issuer !== issuer) throw new Error('the discovery document names another issuer');
     if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
+    const { createRemoteJWKSet } = await loadJose();
     return createRemoteJWKSet(new URL(document.jwks_uri), {
       cooldownDuration: cooldownMs,
       timeoutDuration: timeoutMs,
@@ -203,12 +206,13 @@ const refusal = (reason: RefusalReason, problem: Problem) => new SenderRefusal(r
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function tokenRefusal(error: unknown): SenderRefusal {
+function tokenRefusal(error: unknown, jose: Jose): SenderRefusal {
+  const { errors } = jose;
   if (error instanceof errors.JWTExpired) return refusal('expired', unauthorized('The token has expired.'));
   if (error instanceof errors.JWTClaimValidationFailed) {
     return refusal('claims', unauthorized(`The token's "${error.claim}" claim is not accepted here.`));
   }
-  if (TOKEN_ERRORS.some((type) => error instanceof type)) {
+  if (tokenErrors(jose).some((type) => error instanceof type)) {
     return refusal('invalid', unauthorized('The token is not a valid token of the cluster issuer.'));
   }
   return refusal(

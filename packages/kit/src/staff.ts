@@ -6,8 +6,9 @@
  */
 import { type Actor, STAFF_ROLES, StaffRole, type StaffRole as StaffRoleName } from '@stockflow/contracts';
 import type { Context, MiddlewareHandler } from 'hono';
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import type { JSONWebKeySet, JWTPayload } from 'jose';
 import { bearerToken, secretsEqual } from './auth.ts';
+import { type Jose, loadJose } from './jose.ts';
 import type { Logger } from './log.ts';
 import { forbidden, unauthorized } from './problem.ts';
 
@@ -63,15 +64,22 @@ const StaffClaims = {
 };
 
 export function createStaffAuth(options: StaffAuthOptions): StaffAuth {
-  const keys = options.jwks ? createLocalJWKSet(options.jwks) : undefined;
+  const { jwks } = options;
+  // Built on the first staff token, with jose (loaded then: off the cold start's path).
+  let keys: Promise<ReturnType<Jose['createLocalJWKSet']>> | undefined;
+  const keysOf = (set: JSONWebKeySet) => {
+    keys ??= loadJose().then((jose) => jose.createLocalJWKSet(set));
+    return keys;
+  };
   return {
     async authenticate(c) {
       const token = bearerToken(c);
       if (!token) return undefined;
       if (COMPACT_JWS.test(token)) {
-        if (!keys) return { refused: 'Staff tokens are not accepted here (no STAFF_JWKS).' };
+        if (!jwks) return { refused: 'Staff tokens are not accepted here (no STAFF_JWKS).' };
+        const jose = await loadJose();
         try {
-          const { payload } = await jwtVerify(token, keys, {
+          const { payload } = await jose.jwtVerify(token, await keysOf(jwks), {
             issuer: STAFF_TOKEN_ISSUER,
             audience: options.audience,
             algorithms: [STAFF_TOKEN_ALGORITHM],
@@ -79,7 +87,7 @@ export function createStaffAuth(options: StaffAuthOptions): StaffAuth {
           });
           return StaffClaims.parse(payload) ?? { refused: 'The staff token names no person or role.' };
         } catch (error) {
-          return { refused: `The staff token was refused: ${refusalOf(error)}.` };
+          return { refused: `The staff token was refused: ${refusalOf(error, jose)}.` };
         }
       }
       if (options.adminToken && secretsEqual(token, options.adminToken)) {
@@ -96,7 +104,7 @@ export function createStaffAuth(options: StaffAuthOptions): StaffAuth {
 }
 
 /** Why jose refused a token, in words that give nothing away beyond what failed. */
-function refusalOf(error: unknown): string {
+function refusalOf(error: unknown, { errors }: Jose): string {
   if (error instanceof errors.JWTExpired) return 'expired';
   if (error instanceof errors.JWTClaimValidationFailed) return `bad ${error.claim} claim`;
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
@@ -161,11 +169,12 @@ export function withActor<E extends { data: object }>(event: E, actor: Actor): E
 }
 
 /** Signs a staff token for one function (`audience`): what web forwards as `Authorization: Bearer`. */
-export function signStaffToken(
+export async function signStaffToken(
   key: CryptoKey,
   staff: StaffActor,
   options: { audience: string; ttlSeconds?: number; keyId?: string },
 ): Promise<string> {
+  const { SignJWT } = await loadJose();
   return new SignJWT({ name: staff.name, role: staff.role })
     .setProtectedHeader({
       alg: STAFF_TOKEN_ALGORITHM,

@@ -10,6 +10,7 @@ import {
   type AppEnv,
   envInt,
   forbidden,
+  loadJose,
   notFound,
   Problem,
   readJson,
@@ -19,7 +20,7 @@ import {
   unauthorized,
 } from '@stockflow/kit';
 import type { Context, Hono } from 'hono';
-import { importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import * as z from 'zod/mini';
 import { type IapVerifier, iapVerifier } from './iap.ts';
 import { OidcSignIn, safeReturnPath } from './oidc.ts';
@@ -68,7 +69,10 @@ function signingKey(text: string): { key: Promise<CryptoKey>; keyId?: string } {
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) {
     throw new Error('web: STAFF_SIGNING_KEY must be a private EC P-256 JWK (ES256)');
   }
-  return { key: importJWK(jwk, 'ES256') as Promise<CryptoKey>, keyId: jwk.kid };
+  return {
+    key: loadJose().then((jose) => jose.importJWK(jwk, 'ES256') as Promise<CryptoKey>),
+    keyId: jwk.kid,
+  };
 }
 
 /** A state-changing request from another site (a forged form): refused before the session is used. */

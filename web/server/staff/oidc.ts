@@ -2,11 +2,11 @@
  * @module Signing staff in with OpenID Connect (`openid-client`): web is the confidential client of
  * `STAFF_OIDC_ISSUER` and runs the authorization-code flow with PKCE, state and nonce. The browser
  * only ever carries the code (to web's callback) and, after, web's session cookie: no token reaches
- * the SPA, storage or a URL it keeps.
+ * the SPA, storage or a URL it keeps. openid-client loads with the first sign-in, not at start.
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import * as client from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import { cookieFlags, type Sealer, SIGN_IN_COOKIE, type StaffPerson } from './session.ts';
 
 export interface OidcOptions {
@@ -25,8 +25,15 @@ export function safeReturnPath(value: string | undefined): string {
   return value && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) ? value : '/admin';
 }
 
+let loadingClient: Promise<typeof OpenIdClient> | undefined;
+/** openid-client, imported once, on the first sign-in (it is most of what signing in weighs). */
+function loadClient(): Promise<typeof OpenIdClient> {
+  loadingClient ??= import('openid-client');
+  return loadingClient;
+}
+
 export class OidcSignIn {
-  #config?: Promise<client.Configuration>;
+  #config?: Promise<OpenIdClient.Configuration>;
 
   constructor(
     private readonly options: OidcOptions,
@@ -34,14 +41,16 @@ export class OidcSignIn {
   ) {}
 
   /** The issuer's metadata, discovered once (again after a failure: the issuer may start later). */
-  #discover(): Promise<client.Configuration> {
+  #discover(): Promise<OpenIdClient.Configuration> {
     if (!this.#config) {
       const issuer = new URL(this.options.issuer);
-      this.#config = client
-        .discovery(issuer, this.options.clientId, this.options.clientSecret, undefined, {
-          // A local dev issuer speaks plain http; anything else must be https.
-          execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
-        })
+      this.#config = loadClient()
+        .then((client) =>
+          client.discovery(issuer, this.options.clientId, this.options.clientSecret, undefined, {
+            // A local dev issuer speaks plain http; anything else must be https.
+            execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
+          }),
+        )
         .catch((error) => {
           this.#config = undefined;
           throw error;
@@ -57,6 +66,7 @@ export class OidcSignIn {
   /** The issuer's authorization URL for a new sign-in; its checks go in a short-lived sealed cookie. */
   async begin(c: Context, returnTo: string): Promise<URL> {
     const config = await this.#discover();
+    const client = await loadClient();
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
@@ -81,6 +91,7 @@ export class OidcSignIn {
     const config = await this.#discover();
     const current = new URL(this.#redirectUri(c));
     current.search = new URL(c.req.url).search;
+    const client = await loadClient();
     const tokens = await client.authorizationCodeGrant(config, current, {
       pkceCodeVerifier: String(checks.verifier),
       expectedState: String(checks.state),

@@ -4,9 +4,9 @@
  * it is readable by the SPA's JavaScript; any web instance can open it (no server-side store).
  */
 import { createHash } from 'node:crypto';
+import { loadJose } from '@stockflow/kit';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { EncryptJWT, jwtDecrypt } from 'jose';
 
 /** The session cookie. */
 export const SESSION_COOKIE = 'stockflow_staff';
@@ -29,7 +29,8 @@ export class Sealer {
     this.#key = createHash('sha256').update(`stockflow-staff-session:${secret}`).digest();
   }
 
-  seal(payload: Record<string, unknown>, ttlSeconds: number): Promise<string> {
+  async seal(payload: Record<string, unknown>, ttlSeconds: number): Promise<string> {
+    const { EncryptJWT } = await loadJose();
     return new EncryptJWT(payload)
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
       .setIssuedAt()
@@ -40,6 +41,7 @@ export class Sealer {
   /** The payload, or undefined when the value is absent, forged, tampered with or expired. */
   async open(value: string | undefined): Promise<Record<string, unknown> | undefined> {
     if (!value) return undefined;
+    const { jwtDecrypt } = await loadJose();
     try {
       const { payload } = await jwtDecrypt(value, this.#key, { keyManagementAlgorithms: ['dir'] });
       return payload;

@@ -209,7 +209,7 @@ describe('transfers', () => {
       discrepancies: [{ productId: 'a', dispatched: 6, received: 5, reason: 'one broken in transit' }],
     });
     expect(received.history.map((h) => h.state)).toEqual(['requested', 'dispatched', 'received']);
-    expect(received.history[1]!.actor).toEqual({ sub: 'admin' });
+    expect(received.history[1]!.actor).toEqual({ subject: 'test-manager', name: 'Test Manager' });
     expect(await at('a', 'south')).toMatchObject({ onHand: 5, inTransit: 0 });
     const { items } = await ok<{ items: Transfer[] }>('/transfers?state=received');
     expect(items.map((t) => t.id)).toEqual([requested.id]);
@@ -244,7 +244,11 @@ describe('movements', () => {
       ['south', 2, 0, 2, 'adjusted'],
       ['north', 5, 0, 5, 'adjusted'],
     ]);
-    expect(all.items[0]).toMatchObject({ actor: { sub: 'admin' }, note: 'count', at: expect.any(String) });
+    expect(all.items[0]).toMatchObject({
+      actor: { subject: 'test-manager', name: 'Test Manager' },
+      note: 'count',
+      at: expect.any(String),
+    });
     const north = await ok<{ items: Movement[] }>('/movements?locationId=north');
     expect(north.items).toHaveLength(3);
     const first = await ok<{ items: Movement[]; nextCursor: string }>('/movements?limit=2');

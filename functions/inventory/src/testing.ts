@@ -12,8 +12,11 @@ import { InventoryStore } from './store.ts';
 
 /** A break-glass admin token for benchmarks that configure one. */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-/** A clerk's staff token: reads levels, adjusts stock. */
-export const ADMIN = await asStaff('inventory', 'clerk');
+/**
+ * A manager's staff token, the admin of these tests: sets up locations (a manager's), reads levels
+ * and moves stock (a clerk's). Each role's limits are tested in the kit (staff.test.ts).
+ */
+export const ADMIN = await asStaff('inventory', 'manager');
 
 export type TestInventory = Awaited<ReturnType<typeof openInventory>>;
 

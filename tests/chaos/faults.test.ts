@@ -35,7 +35,7 @@ const PRODUCTS = 20;
 const STOCK_PER_PRODUCT = 100;
 const CLIENTS = 30;
 /** Staff moving stock between the locations while the orders run. */
-const MOVERS = 2;
+const MOVERS = 3;
 /** Subscribers behind a fault proxy. */
 const PROXIED = ['inventory', 'orders'] as const;
 const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger'] as const;

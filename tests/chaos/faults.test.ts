@@ -1,20 +1,25 @@
 /**
  * Fault injection through the whole stack that `npm start` runs (`npm run test:chaos`): 1,000 orders
- * over 20 products from concurrent clients through web while subscribers answer 503 or hang past the
- * Trigger timeout, functions are SIGKILLed and restarted, the mesh crashes and restarts, and events
- * are duplicated and reordered. Then the system must explain itself: every order settled, the stock
- * equation holds for every product, nothing oversold, every outbox event sent and in the ledger, dead
- * letters exactly where the test forced permanent failures, and those replay once.
+ * over 20 products, their stock spread over 3 locations, from concurrent clients through web while
+ * staff move stock between the locations (transfers requested, dispatched, received, cancelled),
+ * subscribers answer 503 or hang past the Trigger timeout, functions are SIGKILLed and restarted, the
+ * mesh crashes and restarts, and events are duplicated and reordered. Then the system must explain
+ * itself: every order settled, the stock equation holds for every product and at every location,
+ * in transit is what the dispatched transfers carry, the movements rebuild the levels, nothing
+ * oversold, every outbox event sent and in the ledger, dead letters exactly where the test forced
+ * permanent failures, and those replay once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { Firestore } from '@google-cloud/firestore';
-import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
+import type { Order, PlacedOrder, Product, StockLevel } from '@stockflow/contracts';
 import { FIRESTORE_SETTINGS } from '@stockflow/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshStats } from '../../packages/mesh/src/broker.ts';
 import { brokerAudience, oidcSubject, serviceAccountSubject } from '../../packages/mesh/src/index.ts';
 import { type Stack, startStack } from '../../packages/mesh/src/runner/stack.ts';
+import { senderOf } from '../system/stack.ts';
+import { checkLocations, definite, LOCATIONS, moveStock, newTally, spread } from './locations.ts';
 import { type FaultProxy, manifestsBehind, startFaultProxy } from './proxy.ts';
 
 const pingSourceSubject = (fn: string) =>
@@ -29,6 +34,8 @@ const ORDERS = Number(process.env.CHAOS_ORDERS ?? 1000);
 const PRODUCTS = 20;
 const STOCK_PER_PRODUCT = 100;
 const CLIENTS = 30;
+/** Staff moving stock between the locations while the orders run. */
+const MOVERS = 3;
 /** Subscribers behind a fault proxy. */
 const PROXIED = ['inventory', 'orders'] as const;
 const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger'] as const;
@@ -129,7 +136,12 @@ describe('faults: 1,000 orders while the system is hurt', () => {
   });
 
   it('settles every order, oversells nothing, loses no event, and dead-letters only what it forced', async () => {
-    // Seed: products through catalog, stock as a warehouse's goods.received events.
+    // Seed: the locations through inventory's staff API, products through catalog, stock as a
+    // warehouse's goods.received events, one per product and location.
+    for (const { share: _share, ...location } of LOCATIONS) {
+      const res = await definite(call, '/locations', { method: 'POST', body: JSON.stringify(location) });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
     const products: Product[] = [];
     for (let i = 0; i < PRODUCTS; i++) {
       const res = await call<Product>('catalog', '/products', {
@@ -145,26 +157,34 @@ describe('faults: 1,000 orders while the system is hurt', () => {
       products.push(res.body);
     }
     for (const p of products) {
-      const res = await fetch(stack.urls.broker, {
-        method: 'POST',
-        headers: {
-          'ce-specversion': '1.0',
-          'ce-id': `seed-${p.id}`,
-          'ce-source': '/partners/warehouse',
-          'ce-type': 'io.stockflow.goods.received',
-          'ce-subject': p.id,
-          'content-type': 'application/json',
-          // The warehouse's own identity, which the broker's policy lets send goods.received.
-          authorization: `Bearer ${await stack.mesh.issuer.issue(serviceAccountSubject('default', 'warehouse'), brokerAudience('default', 'default'))}`,
-        },
-        body: JSON.stringify({ productId: p.id, quantity: STOCK_PER_PRODUCT, reference: `seed-${p.id}` }),
-      });
-      expect(res.status).toBe(202);
+      for (const { locationId, quantity } of spread(STOCK_PER_PRODUCT)) {
+        const res = await fetch(stack.urls.broker, {
+          method: 'POST',
+          headers: {
+            'ce-specversion': '1.0',
+            'ce-id': `seed-${p.id}-${locationId}`,
+            'ce-source': '/partners/warehouse',
+            'ce-type': 'io.stockflow.goods.received',
+            'ce-subject': p.id,
+            'content-type': 'application/json',
+            // The warehouse's own identity, which the broker's policy lets send goods.received.
+            authorization: `Bearer ${await stack.mesh.issuer.issue(serviceAccountSubject('default', 'warehouse'), brokerAudience('default', 'default'))}`,
+          },
+          body: JSON.stringify({
+            productId: p.id,
+            locationId,
+            quantity,
+            reference: `seed-${p.id}-${locationId}`,
+          }),
+        });
+        expect(res.status).toBe(202);
+      }
     }
     for (const p of products) {
       await until(`stock of ${p.id}`, 30_000, async () => {
-        const res = await call<{ onHand: number }>('inventory', `/stock/${p.id}`);
-        return res.body.onHand === STOCK_PER_PRODUCT || undefined;
+        const res = await call<StockLevel>('inventory', `/stock/${p.id}`);
+        const here = new Map(res.body.locations.map((l) => [l.locationId, l.onHand]));
+        return spread(STOCK_PER_PRODUCT).every((l) => here.get(l.locationId) === l.quantity) || undefined;
       });
       // Orders knows a product once product.created reached its projection (422 until then).
       await until(`orders' projection of ${p.id}`, 30_000, async () => {
@@ -267,21 +287,41 @@ describe('faults: 1,000 orders while the system is hurt', () => {
         throw new Error(`the ledger answered ${recent.status}: ${JSON.stringify(recent.body)}`);
       const copies = recent.body.items.map((i) => i.event).sort(() => Math.random() - 0.5);
       for (const event of copies) {
+        // Each copy under its producer's identity, as a redelivering sender's would come.
+        const sender = senderOf(stack, String(event.source));
         const res = await fetch(stack.urls.broker, {
           method: 'POST',
-          headers: { 'content-type': 'application/cloudevents+json' },
+          headers: {
+            'content-type': 'application/cloudevents+json',
+            ...(sender && {
+              authorization: `Bearer ${await stack.mesh.issuer.issue(sender, brokerAudience('default', 'default'))}`,
+            }),
+          },
           body: JSON.stringify(event),
         });
         if (res.status === 202) replayedCopies++;
       }
     }
 
+    // Staff move stock between the locations until the last order is placed.
+    const transfers = newTally();
+    const movers = Array.from({ length: MOVERS }, () =>
+      moveStock(
+        call,
+        products.map((p) => p.id),
+        () => placed.length >= ORDERS,
+        transfers,
+      ),
+    );
+
     const started = Date.now();
-    await Promise.all([...Array.from({ length: CLIENTS }, client), injectFaults()]).catch((error) => {
-      throw new Error(
-        `${(error as Error).message}; last refusal: ${lastRefusal}\n${logs.slice(-15).join('')}`,
-      );
-    });
+    await Promise.all([...Array.from({ length: CLIENTS }, client), injectFaults(), ...movers]).catch(
+      (error) => {
+        throw new Error(
+          `${(error as Error).message}; last refusal: ${lastRefusal}\n${logs.slice(-15).join('')}`,
+        );
+      },
+    );
     for (const p of Object.values(proxies)) p.fault = { kind: 'none' };
     const placedMs = Date.now() - started;
 
@@ -399,16 +439,24 @@ describe('faults: 1,000 orders while the system is hurt', () => {
         violations.push(`${p.id}: onHand ${s.onHand} < reserved ${s.reserved}`);
       if (s.available !== s.onHand - s.reserved || s.available < 0)
         violations.push(`${p.id}: available ${s.available}`);
-      if (s.onHand !== STOCK_PER_PRODUCT)
-        violations.push(`${p.id}: onHand ${s.onHand}, received ${STOCK_PER_PRODUCT}, none shipped`);
       if (s.reserved !== (held.get(p.id) ?? 0))
         violations.push(`${p.id}: reserved ${s.reserved}, confirmed orders hold ${held.get(p.id) ?? 0}`);
     }
     for (const o of placed) if (!orders.has(o.id)) violations.push(`order ${o.id} accepted but unknown`);
+    // Per location: the invariants, in transit, reservations, and the movements rebuilding the levels.
+    const atLocations = await checkLocations(
+      call,
+      db('inventory'),
+      products.map((p) => p.id),
+      STOCK_PER_PRODUCT,
+      transfers,
+    );
+    violations.push(...atLocations.violations);
 
     // Counters: the meshes' retries, the live functions' duplicates, the ledger's dead letters.
     meshStats.push(stack.mesh.stats());
     const dropped = meshStats.reduce((n, s) => n + s.dropped, 0);
+    if (!replayedCopies) violations.push('no copied event was accepted: the duplicates fault did not happen');
     if (dropped) violations.push(`the mesh dropped ${dropped} events (no dead-letter sink took them)`);
     let duplicates = 0;
     for (const fn of FUNCTIONS) {
@@ -428,6 +476,21 @@ describe('faults: 1,000 orders while the system is hurt', () => {
         'placing took',
         `${(placedMs / 1000).toFixed(1)} s (${CLIENTS} clients, ${clientRetries} client resends)`,
       ],
+      [
+        'locations (units of each product)',
+        spread(STOCK_PER_PRODUCT)
+          .map((l) => `${l.locationId} ${l.quantity}`)
+          .join(', '),
+      ],
+      [
+        'transfers requested / dispatched / received / cancelled',
+        `${transfers.requested} / ${transfers.dispatched} / ${transfers.received} / ${transfers.cancelled}`,
+      ],
+      [
+        'transfers short at dispatch / in transit at the end',
+        `${transfers.short} / ${atLocations.transfersInTransit} (${transfers.resends} staff resends)`,
+      ],
+      ['movements (rebuild the levels exactly)', atLocations.movements],
       ...Object.entries(faults).map(([kind, n]): [string, number] => [`fault: ${kind}`, n]),
       [
         'proxy 503s / hangs / refusals',

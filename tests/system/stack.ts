@@ -33,7 +33,7 @@ export interface TestStack extends Stack {
 }
 
 /** The identity that would send an event from `source`: a function's SinkBinding or a partner's ServiceAccount. */
-function senderOf(stack: Stack, source: string): string | undefined {
+export function senderOf(stack: Stack, source: string): string | undefined {
   const partner = /^\/partners\/([a-z0-9-]+)/.exec(source);
   if (partner) return serviceAccountSubject('default', partner[1]!);
   const binding = stack.manifests.sinkBindings.find((b) => source === `/${b.name}`);

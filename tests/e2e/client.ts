@@ -4,7 +4,7 @@
  * `stack` is a getter: the stack starts in the test file's `beforeAll`.
  */
 import { randomUUID } from 'node:crypto';
-import type { PlacedOrder, Product } from '@stockflow/contracts';
+import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { TestStack } from '../system/stack.ts';
@@ -49,7 +49,19 @@ export function e2eClient(stack: () => TestStack) {
   /** Waits until orders' projection knows the product: a probe asking for more than exists is taken (and rejected). */
   async function orderable(productId: string) {
     const probe = () => placeDirectly([{ productId, quantity: 1_000_000 }], 'Probe');
-    await expect.poll(async () => (await probe()).status, poll).toBe(202);
+    let taken: PlacedOrder | undefined;
+    await expect
+      .poll(async () => {
+        const placed = await probe();
+        if (placed.status === 202) taken = placed.body;
+        return placed.status;
+      }, poll)
+      .toBe(202);
+    // The probe's saga ends (rejected) before the caller goes on: a test that then watches or
+    // faults the next order.placed must not meet the probe's, still on its way to inventory.
+    await expect
+      .poll(async () => (await admin<Order>(`/orders/${taken!.id}`)).body.status, poll)
+      .not.toBe('pending');
   }
 
   /** A product in the catalog with stock on hand, known to orders (its events have arrived). */

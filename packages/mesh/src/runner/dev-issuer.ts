@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider from 'oidc-provider';
 
 /** The seeded people (documented in the README); `role` is their bootstrap role in web. */
 export const DEV_STAFF = [
@@ -74,6 +73,9 @@ export async function startDevIssuer(options: DevIssuerOptions): Promise<DevIssu
   const clientSecret = randomBytes(24).toString('base64url');
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
 
+  // Loaded here, not with the module: only a stack that signs staff in needs it (sender-token and
+  // the mesh CLI import the runner too), and it warns about Node 20 when it loads.
+  const { default: Provider } = await import('oidc-provider');
   const provider = new Provider(url, {
     clients: [
       {

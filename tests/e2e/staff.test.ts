@@ -1,9 +1,10 @@
 /**
  * End to end in Debian's Chromium: staff sign in through web and the dev issuer's page (the same
- * authorization-code flow as production), as a viewer and as a manager. The viewer sees the admin
- * screens without the controls a viewer may not use, and the API refuses them anyway; the manager
- * sees them. No token reaches a URL the SPA requests, nor the page's storage or script-readable
- * cookies. Screenshots go to .artifacts/screenshots (staff-viewer, staff-manager).
+ * authorization-code flow as production), as a viewer, a clerk and a manager. The viewer sees the
+ * admin screens without the controls a viewer may not use, and the API refuses them anyway; the
+ * clerk sees the stock controls, the manager the catalog's. No token reaches a URL the SPA requests,
+ * nor the page's storage or script-readable cookies. Screenshots go to .artifacts/screenshots
+ * (staff-viewer, staff-viewer-board, staff-clerk-board, staff-manager).
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,58 @@ describe.skipIf(!existsSync(CHROMIUM))('staff sign-in and roles in a browser', (
     expect((await browser.context.cookies(stack.urls.web)).some((c) => c.name === 'stockflow_staff')).toBe(
       false,
     );
+    await page.close();
+  });
+
+  it('the stock board and transfers are read-only for a viewer, and a clerk gets their controls', async () => {
+    await stockedProduct('Oak Shelf', 9_000, 4);
+    const page = await browser.page();
+    const errors = watchForErrors(page);
+    const board = async () => {
+      await page.getByRole('link', { name: 'Stock board', exact: true }).click();
+      const table = page.getByRole('table', { name: 'Stock per location' });
+      await table.getByRole('row', { name: /Oak Shelf/ }).waitFor();
+      return table;
+    };
+    const transfers = async () => {
+      await page.getByRole('link', { name: 'Transfers', exact: true }).click();
+      await page.getByRole('heading', { name: 'Transfers' }).waitFor();
+      await page.getByText('Nothing in transit').waitFor();
+    };
+
+    await signInAs(page, 'Vera Viewer');
+    let table = await board();
+    expect(await table.getByRole('columnheader', { name: 'Change' }).count()).toBe(0);
+    expect(await table.getByRole('button').count()).toBe(0);
+    await shot(page, 'staff-viewer-board');
+    await transfers();
+    expect(await page.getByRole('form', { name: 'Request a transfer' }).count()).toBe(0);
+    // Hidden, and refused anyway: the role check comes before the body is read.
+    const status = await page.evaluate(async () => {
+      const res = await fetch('/api/inventory/transfers', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: 'default', to: 'elsewhere', lines: [{ productId: 'x', quantity: 1 }] }),
+      });
+      return res.status;
+    });
+    expect(status).toBe(403);
+    expect(errors.filter((e) => !/403/.test(e))).toEqual([]);
+
+    await signInAs(page, 'Colin Clerk');
+    table = await board();
+    await table.getByRole('columnheader', { name: 'Change' }).waitFor();
+    await table
+      .getByRole('button', { name: /^Adjust Oak Shelf at / })
+      .first()
+      .waitFor();
+    await table
+      .getByRole('button', { name: /^Count Oak Shelf at / })
+      .first()
+      .waitFor();
+    await shot(page, 'staff-clerk-board');
+    await transfers();
+    await page.getByRole('form', { name: 'Request a transfer' }).waitFor();
     await page.close();
   });
 

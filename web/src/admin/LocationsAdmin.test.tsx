@@ -99,4 +99,26 @@ describe('admin locations', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('The shop is having trouble');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
   });
+
+  it.each(['viewer', 'clerk'] as const)(
+    'shows a %s the locations, with no way to add or edit one',
+    async (role) => {
+      renderApp('/admin/locations', { staff: role, inventory });
+      const table = await screen.findByRole('table', { name: 'Locations' });
+      expect(
+        within(table)
+          .getAllByRole('row')
+          .map((row) => row.textContent),
+      ).toEqual(['NameIdPriorityState', 'North warehousenorth1Active', 'City shopshop2Inactive']);
+      const page = screen.getByRole('region', { name: 'Locations' });
+      expect(within(page).queryByRole('button')).not.toBeInTheDocument();
+      expect(screen.queryByRole('form', { name: 'New location' })).not.toBeInTheDocument();
+    },
+  );
+
+  it('gives a manager Edit on each location and the form for a new one', async () => {
+    renderApp('/admin/locations', { staff: 'manager', inventory });
+    expect(await screen.findByRole('button', { name: 'Edit North warehouse' })).toBeInTheDocument();
+    expect(screen.getByRole('form', { name: 'New location' })).toBeInTheDocument();
+  });
 });

@@ -1,12 +1,14 @@
 /**
- * @module Locations (warehouses, stores) for managers: listed in allocation order (the lowest
- * priority number first), created with an id, a name and a priority, and edited in place: renamed,
- * reprioritised, made inactive (an inactive location is never allocated from) or active again.
+ * @module Locations (warehouses, stores): listed in allocation order (the lowest priority number
+ * first) for all staff; managers create them with an id, a name and a priority, and edit them in
+ * place: renamed, reprioritised, made inactive (an inactive location is never allocated from) or
+ * active again.
  */
 import { A } from '@solidjs/router';
 import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { Field } from '../components/Field.tsx';
 import { EmptyState, ErrorNotice, errorText, FormOutcome, Loading } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import { ApiError, createLocation, type Location, updateLocation } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { useLocations } from './inventory-data.ts';
@@ -47,9 +49,11 @@ export default function LocationsAdmin() {
                     Priority
                   </th>
                   <th scope="col">State</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
+                  <Show when={can('manager')}>
+                    <th scope="col">
+                      <span class="visually-hidden">Actions</span>
+                    </th>
+                  </Show>
                 </tr>
               </thead>
               <tbody>
@@ -61,7 +65,7 @@ export default function LocationsAdmin() {
           </div>
         </Match>
       </Switch>
-      <Show when={locations.latest}>
+      <Show when={can('manager') && locations.latest}>
         <NewLocationForm
           nextPriority={(sorted().at(-1)?.priority ?? 0) + 1}
           onCreated={(created) => mutate((list) => [...(list ?? []), created])}
@@ -90,18 +94,20 @@ function LocationRow(props: { location: Location; onSaved: (location: Location) 
               {props.location.active ? 'Active' : 'Inactive'}
             </span>
           </td>
-          <td>
-            <div class="row-actions">
-              <button
-                type="button"
-                class="button button-secondary button-small"
-                aria-label={`Edit ${props.location.name}`}
-                onClick={() => setEditing(true)}
-              >
-                Edit
-              </button>
-            </div>
-          </td>
+          <Show when={can('manager')}>
+            <td>
+              <div class="row-actions">
+                <button
+                  type="button"
+                  class="button button-secondary button-small"
+                  aria-label={`Edit ${props.location.name}`}
+                  onClick={() => setEditing(true)}
+                >
+                  Edit
+                </button>
+              </div>
+            </td>
+          </Show>
         </tr>
       }
     >

@@ -73,4 +73,25 @@ describe('admin order shipments', () => {
     expect(within(section).queryAllByText('Not shipped yet')).toHaveLength(0);
     expect(within(section).queryByRole('button')).not.toBeInTheDocument();
   });
+
+  it('shows a viewer the shipments but no way to ship or cancel', async () => {
+    const { shop } = renderApp('/admin/orders/o-1', { staff: 'viewer', inventory });
+    shop.seedOrder(order);
+    const section = await screen.findByRole('region', { name: 'Shipments' });
+    expect(await within(section).findByRole('heading', { name: 'From City shop' })).toBeInTheDocument();
+    expect(within(section).getAllByText('Not shipped yet')).toHaveLength(2);
+    expect(within(section).queryByRole('button')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Mark as shipped' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Cancel order' })).not.toBeInTheDocument();
+  });
+
+  it('lets a clerk ship each shipment, the whole order, or cancel it', async () => {
+    const { shop } = renderApp('/admin/orders/o-1', { staff: 'clerk', inventory });
+    shop.seedOrder(order);
+    const section = await screen.findByRole('region', { name: 'Shipments' });
+    expect(await within(section).findByRole('button', { name: 'Ship from City shop' })).toBeInTheDocument();
+    expect(within(section).getByRole('button', { name: 'Ship from North warehouse' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Mark as shipped' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Cancel order' })).toBeInTheDocument();
+  });
 });

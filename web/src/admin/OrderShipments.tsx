@@ -1,10 +1,11 @@
 /**
- * @module An order's shipments for managers: one per location holding some of its lines (inventory
- * allocates across locations), each with its lines and state in words, shipped on its own. The
- * order is partially shipped until every shipment has left.
+ * @module An order's shipments for staff: one per location holding some of its lines (inventory
+ * allocates across locations), each with its lines and state in words, shipped on its own by a
+ * clerk or a manager. The order is partially shipped until every shipment has left.
  */
 import { createSignal, For, Show } from 'solid-js';
 import { ErrorNotice } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import { type Order, type Shipment, shipShipment } from '../lib/api.ts';
 import { formatDateTime } from '../lib/time.ts';
 import { useLocations } from './inventory-data.ts';
@@ -59,7 +60,7 @@ export function OrderShipments(props: { order: Order; onShipped: (order: Order) 
                   )}
                 </For>
               </ul>
-              <Show when={shipment.status === 'pending' && shippable()}>
+              <Show when={can('clerk') && shipment.status === 'pending' && shippable()}>
                 <button
                   type="button"
                   class="button button-primary button-small"

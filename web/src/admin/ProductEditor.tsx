@@ -1,7 +1,7 @@
 /**
  * @module Creating and editing a product. Fields are checked with the same schema catalog uses
  * (`NewProduct` from @stockflow/contracts), and the server's own field errors land next to the
- * same fields. An existing product also shows its stock, adjustable here.
+ * same fields. An existing product also shows its stock, adjustable here by a clerk or a manager.
  */
 import { A, useLocation, useNavigate, useParams } from '@solidjs/router';
 import { NewProduct } from '@stockflow/contracts';
@@ -9,6 +9,7 @@ import { createEffect, createResource, createSignal, For, Match, on, Show, Switc
 import { createStore } from 'solid-js/store';
 import { Field } from '../components/Field.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import {
   ApiError,
   archiveProduct,
@@ -327,7 +328,9 @@ function StockPanel(props: { productId: string }) {
                   <dd>{current().available}</dd>
                 </div>
               </dl>
-              <ThresholdEditor level={current()} onChanged={(next) => mutate(next)} />
+              <Show when={can('clerk')}>
+                <ThresholdEditor level={current()} onChanged={(next) => mutate(next)} />
+              </Show>
             </>
           )}
         </Match>
@@ -335,8 +338,10 @@ function StockPanel(props: { productId: string }) {
           <Loading label="Loading stock…" />
         </Match>
       </Switch>
-      <h3 class="panel-subtitle">Adjust stock</h3>
-      <StockAdjuster productId={props.productId} onAdjusted={(next: StockLevel) => mutate(next)} />
+      <Show when={can('clerk')}>
+        <h3 class="panel-subtitle">Adjust stock</h3>
+        <StockAdjuster productId={props.productId} onAdjusted={(next: StockLevel) => mutate(next)} />
+      </Show>
       <p>
         <A href={`/admin/movements/${encodeURIComponent(props.productId)}`}>Movements per location</A>
       </p>

@@ -99,4 +99,17 @@ describe('admin product movements', () => {
     renderApp('/admin/movements/mug', { admin: true, products, inventory });
     expect(await screen.findByText('No movements recorded for this product')).toBeInTheDocument();
   });
+
+  it('shows a viewer the whole history, with nothing to change', async () => {
+    const { inventory: fake } = renderApp('/admin/movements/mug', { staff: 'viewer', products, inventory });
+    fake.move('mug', 'north', 20, 'received', 'goods:g-1');
+    const table = await screen.findByRole('table', { name: 'Movements of Blue Mug, newest first' });
+    expect(within(table).getAllByRole('row')).toHaveLength(2);
+    const page = screen.getByRole('region', { name: 'Movements of Blue Mug' });
+    expect(
+      within(page)
+        .getAllByRole('button')
+        .map((button) => button.textContent),
+    ).toEqual(['Export movements.csv']);
+  });
 });

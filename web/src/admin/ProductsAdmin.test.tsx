@@ -130,4 +130,20 @@ describe('admin products', () => {
       '/admin/products/new',
     );
   });
+
+  it('shows a viewer a product’s stock without the forms that change it', async () => {
+    renderApp('/admin/products/mug', { staff: 'viewer', products: [mug], stock: { mug: 2 } });
+    const stock = await screen.findByRole('complementary', { name: 'Stock' });
+    expect((await within(stock).findByText('On hand')).nextElementSibling).toHaveTextContent('2');
+    expect(within(stock).queryByRole('form')).not.toBeInTheDocument();
+    expect(within(stock).queryByRole('button')).not.toBeInTheDocument();
+    expect(within(stock).getByRole('link', { name: 'Movements per location' })).toBeInTheDocument();
+  });
+
+  it('gives a clerk a product’s stock forms', async () => {
+    renderApp('/admin/products/mug', { staff: 'clerk', products: [mug], stock: { mug: 2 } });
+    const stock = await screen.findByRole('complementary', { name: 'Stock' });
+    expect(await within(stock).findByRole('form', { name: 'Low-stock alert' })).toBeInTheDocument();
+    expect(within(stock).getByRole('form', { name: 'Adjust stock' })).toBeInTheDocument();
+  });
 });

@@ -48,4 +48,16 @@ describe('admin reorder view', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('The shop is having trouble');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
   });
+
+  it('is the same for a viewer: a list to read, nothing to change', async () => {
+    renderApp('/admin/reorder', { staff: 'viewer', products, inventory });
+    const table = await screen.findByRole('table', { name: 'Products to reorder' });
+    expect(await within(table).findByRole('link', { name: 'Blue Mug' })).toBeInTheDocument();
+    const page = screen.getByRole('region', { name: 'Reorder' });
+    expect(
+      within(page)
+        .getAllByRole('button')
+        .map((button) => button.textContent),
+    ).toEqual(['Refresh']);
+  });
 });

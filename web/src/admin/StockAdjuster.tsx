@@ -2,11 +2,12 @@
  * @module Changing a product's stock: adjusting it by a signed quantity, of a kind (a correction,
  * goods received, damage, a return: the movement's reason) with a note why, and setting the level
  * at which it counts as low. Both are validated before sending; refused changes (below what is
- * reserved) are shown in place.
+ * reserved) are shown in place. Only clerks and managers change stock: a viewer sees none of it.
  */
 import { createSignal, For, Match, Show, Switch } from 'solid-js';
 import { Field } from '../components/Field.tsx';
 import { errorText, FormOutcome } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import {
   adjustStock,
   countStock,
@@ -239,9 +240,18 @@ export function CountForm(props: {
   );
 }
 
+/** The column heading over `AdjustCell`s, shown to whoever gets the cells. */
+export function AdjustHeader(props: { label: string }) {
+  return (
+    <Show when={can('clerk')}>
+      <th scope="col">{props.label}</th>
+    </Show>
+  );
+}
+
 /**
  * A table cell with an Adjust button (and, with `countable`, a Count button) that opens its form in
- * place.
+ * place. A viewer gets no cell: pair it with `AdjustHeader`, which a viewer does not get either.
  */
 export function AdjustCell(props: {
   productId: string;
@@ -253,47 +263,49 @@ export function AdjustCell(props: {
 }) {
   const [open, setOpen] = createSignal<'adjust' | 'count'>();
   return (
-    <td>
-      <Switch>
-        <Match when={open() === 'adjust'}>
-          <StockAdjuster
-            productId={props.productId}
-            locationId={props.locationId}
-            label={`Adjust ${props.subject}`}
-            onAdjusted={props.onAdjusted}
-          />
-        </Match>
-        <Match when={open() === 'count'}>
-          <CountForm
-            productId={props.productId}
-            locationId={props.locationId}
-            label={`Count ${props.subject}`}
-            onCounted={props.onAdjusted}
-          />
-        </Match>
-        <Match when={!open()}>
-          <div class="row-actions row-actions-inline">
-            <button
-              type="button"
-              class="button button-secondary button-small"
-              onClick={() => setOpen('adjust')}
-              aria-label={`Adjust ${props.subject}`}
-            >
-              Adjust
-            </button>
-            <Show when={props.countable}>
+    <Show when={can('clerk')}>
+      <td>
+        <Switch>
+          <Match when={open() === 'adjust'}>
+            <StockAdjuster
+              productId={props.productId}
+              locationId={props.locationId}
+              label={`Adjust ${props.subject}`}
+              onAdjusted={props.onAdjusted}
+            />
+          </Match>
+          <Match when={open() === 'count'}>
+            <CountForm
+              productId={props.productId}
+              locationId={props.locationId}
+              label={`Count ${props.subject}`}
+              onCounted={props.onAdjusted}
+            />
+          </Match>
+          <Match when={!open()}>
+            <div class="row-actions row-actions-inline">
               <button
                 type="button"
                 class="button button-secondary button-small"
-                onClick={() => setOpen('count')}
-                aria-label={`Count ${props.subject}`}
+                onClick={() => setOpen('adjust')}
+                aria-label={`Adjust ${props.subject}`}
               >
-                Count
+                Adjust
               </button>
-            </Show>
-          </div>
-        </Match>
-      </Switch>
-    </td>
+              <Show when={props.countable}>
+                <button
+                  type="button"
+                  class="button button-secondary button-small"
+                  onClick={() => setOpen('count')}
+                  aria-label={`Count ${props.subject}`}
+                >
+                  Count
+                </button>
+              </Show>
+            </div>
+          </Match>
+        </Switch>
+      </td>
+    </Show>
   );
 }

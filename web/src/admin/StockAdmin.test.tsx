@@ -93,4 +93,16 @@ describe('admin stock', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('The shop is having trouble');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
   });
+
+  it('shows a viewer the levels without an Adjust column', async () => {
+    renderApp('/admin/stock', { staff: 'viewer', products, stock: { mug: 20 } });
+    const table = await screen.findByRole('table');
+    await within(table).findByRole('link', { name: 'Blue Mug' });
+    expect(
+      within(table)
+        .getAllByRole('columnheader')
+        .map((cell) => cell.textContent),
+    ).toEqual(['Product', 'On hand', 'Reserved', 'Available', 'Low at']);
+    expect(within(table).queryByRole('button')).not.toBeInTheDocument();
+  });
 });

@@ -1,18 +1,17 @@
 /**
- * @module Stock levels for managers: on hand, reserved and available per product, low-stock rows
- * highlighted (or shown alone), each adjustable with a reason.
+ * @module Stock levels for staff: on hand, reserved and available per product, low-stock rows
+ * highlighted (or shown alone), each adjustable with a reason by a clerk or a manager.
  */
 
 import { A, useSearchParams } from '@solidjs/router';
 import { createResource, For, Show } from 'solid-js';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
-import { can } from '../lib/admin-session.ts';
 import { listStock, type StockLevel } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 import { productNames } from './inventory-data.ts';
-import { AdjustCell } from './StockAdjuster.tsx';
+import { AdjustCell, AdjustHeader } from './StockAdjuster.tsx';
 
 export default function StockAdmin() {
   usePageTitle(() => 'Stock');
@@ -56,7 +55,7 @@ export default function StockAdmin() {
                 <th scope="col" class="num">
                   Low at
                 </th>
-                <th scope="col">Adjust</th>
+                <AdjustHeader label="Adjust" />
               </tr>
             </thead>
             <tbody>
@@ -95,13 +94,11 @@ function StockRow(props: {
       <td class="num">{props.level.reserved}</td>
       <td class="num strong">{props.level.available}</td>
       <td class="num">{props.level.lowStockThreshold}</td>
-      <Show when={can('clerk')} fallback={<td />}>
-        <AdjustCell
-          productId={props.level.productId}
-          subject={`stock of ${label()}`}
-          onAdjusted={props.onAdjusted}
-        />
-      </Show>
+      <AdjustCell
+        productId={props.level.productId}
+        subject={`stock of ${label()}`}
+        onAdjusted={props.onAdjusted}
+      />
     </tr>
   );
 }

@@ -164,4 +164,29 @@ describe('admin stock board', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('The shop is having trouble');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
   });
+
+  it('shows a viewer the board without a way to change it', async () => {
+    renderApp('/admin/board', { staff: 'viewer', products, inventory });
+    const table = await screen.findByRole('table', { name: 'Stock per location' });
+    await within(table).findByRole('link', { name: 'Green Tea' });
+    expect(within(table).getAllByRole('row').map(cells)).toEqual([
+      ['Product', 'Location', 'On hand', 'Reserved', 'Available', 'In transit'],
+      ['Blue Mug', 'North warehouse', '20', '4', '16', '0'],
+      ['Blue Mug Low', 'City shop', '2', '0', '2', '0'],
+      ['Green Tea', 'North warehouse', '9', '0', '9', '0'],
+    ]);
+    expect(screen.getByRole('button', { name: 'Export stock.csv' })).toBeInTheDocument();
+    expect(within(table).queryByRole('button')).not.toBeInTheDocument();
+  });
+
+  it('gives a clerk Adjust and Count on every row', async () => {
+    renderApp('/admin/board', { staff: 'clerk', products, inventory });
+    const table = await screen.findByRole('table', { name: 'Stock per location' });
+    await within(table).findByRole('link', { name: 'Green Tea' });
+    expect(within(table).getByRole('columnheader', { name: 'Change' })).toBeInTheDocument();
+    expect(within(table).getByRole('button', { name: 'Adjust Blue Mug at City shop' })).toBeInTheDocument();
+    expect(
+      within(table).getByRole('button', { name: 'Count Green Tea at North warehouse' }),
+    ).toBeInTheDocument();
+  });
 });

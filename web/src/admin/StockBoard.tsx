@@ -1,9 +1,9 @@
 /**
  * @module The stock board: every product's stock at each location (on hand, reserved, available,
  * in transit), filtered by location, product name, low stock and in transit (kept in the URL), and
- * adjustable per location. It stays live by reading the levels again every few seconds while the
- * tab is visible: one admin read per interval, which is cheaper and more honest than following the
- * ledger's event stream and guessing levels from events.
+ * adjustable per location by clerks and managers. It stays live by reading the levels again every
+ * few seconds while the tab is visible: one admin read per interval, which is cheaper and more
+ * honest than following the ledger's event stream and guessing levels from events.
  */
 import { A, useSearchParams } from '@solidjs/router';
 import {
@@ -25,7 +25,7 @@ import { usePageTitle } from '../lib/page-title.ts';
 import { refreshWhileVisible } from '../lib/polling.ts';
 import { ExportCsvButton } from './ExportCsvButton.tsx';
 import { allStockLevels, MAX_PRODUCTS, useLocations, useProductNames } from './inventory-data.ts';
-import { AdjustCell } from './StockAdjuster.tsx';
+import { AdjustCell, AdjustHeader } from './StockAdjuster.tsx';
 
 /** How often the board reads the levels again. */
 export const BOARD_REFRESH_MS = 5_000;
@@ -181,7 +181,7 @@ export default function StockBoard() {
                   <th scope="col" class="num">
                     In transit
                   </th>
-                  <th scope="col">Change</th>
+                  <AdjustHeader label="Change" />
                 </tr>
               </thead>
               <tbody>

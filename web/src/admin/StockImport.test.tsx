@@ -78,4 +78,19 @@ describe('admin CSV import', () => {
       Array(4).fill('productId,locationId,counted\nmug,north,7\ntea,default,2\n'),
     );
   });
+
+  it('tells a viewer that importing is a clerk’s', async () => {
+    renderApp('/admin/import', { staff: 'viewer', products, inventory });
+    expect(await screen.findByText(/Importing stock counts needs a clerk or a manager/)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'stock board' })).toHaveAttribute('href', '/admin/board');
+    expect(screen.queryByLabelText('CSV file')).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Preview changes' })).not.toBeInTheDocument();
+  });
+
+  it('shows a clerk the file picker', async () => {
+    renderApp('/admin/import', { staff: 'clerk', products, inventory });
+    expect(await screen.findByRole('button', { name: 'Preview changes' })).toBeInTheDocument();
+    expect(screen.getByLabelText('CSV file')).toBeInTheDocument();
+    expect(screen.queryByText(/needs a clerk or a manager/)).not.toBeInTheDocument();
+  });
 });

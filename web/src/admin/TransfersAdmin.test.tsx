@@ -1,5 +1,6 @@
 import { screen, waitFor, within } from '@solidjs/testing-library';
 import { describe, expect, it } from 'vitest';
+import type { Transfer } from '../lib/api.ts';
 import { product } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
 
@@ -10,6 +11,23 @@ const inventory = {
     { id: 'shop', name: 'City shop', priority: 2 },
   ],
   stock: { mug: { north: 20, shop: 0 } },
+};
+
+const transfer = (id: string, state: Transfer['state'], productId: string): Transfer => ({
+  id,
+  from: 'north',
+  to: 'shop',
+  lines: [{ productId, quantity: 2 }],
+  state,
+  discrepancies: [],
+  history: [],
+  createdAt: '2026-11-27T10:00:00.000Z',
+  updatedAt: '2026-11-27T10:00:00.000Z',
+});
+/** One transfer waiting to leave, one on its way. */
+const seeded = {
+  ...inventory,
+  transfers: [transfer('t-a', 'requested', 'mug'), transfer('t-b', 'dispatched', 'tea')],
 };
 
 describe('admin transfers', () => {
@@ -132,5 +150,35 @@ describe('admin transfers', () => {
     await waitFor(() =>
       expect(within(table).queryByRole('row', { name: /Green Tea/ })).not.toBeInTheDocument(),
     );
+  });
+
+  it('shows a viewer every transfer without a way to act', async () => {
+    renderApp('/admin/transfers', { staff: 'viewer', products, inventory: seeded });
+    const table = await screen.findByRole('table', { name: 'Transfers, newest first' });
+    expect(await within(table).findByRole('row', { name: /Blue Mug × 2/ })).toHaveTextContent('Requested');
+    expect(within(table).getByRole('row', { name: /Green Tea × 2/ })).toHaveTextContent('In transit');
+    expect(await screen.findByText('In transit: 2 units in 1 transfer')).toBeInTheDocument();
+    expect(screen.queryByRole('form', { name: 'Request a transfer' })).not.toBeInTheDocument();
+    const page = screen.getByRole('region', { name: 'Transfers' });
+    expect(within(page).queryByRole('button')).not.toBeInTheDocument();
+    expect(within(table).getAllByRole('columnheader')).toHaveLength(5);
+  });
+
+  it('gives a clerk the request form and each row’s actions', async () => {
+    renderApp('/admin/transfers', { staff: 'clerk', products, inventory: seeded });
+    const table = await screen.findByRole('table', { name: 'Transfers, newest first' });
+    const requested = await within(table).findByRole('row', { name: /Blue Mug × 2/ });
+    const dispatched = within(table).getByRole('row', { name: /Green Tea × 2/ });
+    expect(screen.getByRole('form', { name: 'Request a transfer' })).toBeInTheDocument();
+    expect(
+      within(requested)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['Dispatch', 'Cancel']);
+    expect(
+      within(dispatched)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['Receive']);
   });
 });

@@ -2,13 +2,15 @@
  * @module Transfers between locations: request one (a product, from, to, how many), dispatch it
  * (it leaves the source and is in transit), receive it (what arrived of each line; a different
  * quantity needs a reason, which is recorded), or cancel it before it leaves (dispatched goods are
- * never cancelled, only received). What is in transit is summed on top.
+ * never cancelled, only received). What is in transit is summed on top. Every staff member sees
+ * them; only clerks and managers see the request form and the row actions.
  */
 import { A, useSearchParams } from '@solidjs/router';
 import { createResource, createSignal, For, Show } from 'solid-js';
 import { Field } from '../components/Field.tsx';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState, errorText, FormOutcome } from '../components/States.tsx';
+import { can } from '../lib/admin-session.ts';
 import {
   ApiError,
   cancelTransfer,
@@ -65,11 +67,13 @@ export default function TransfersAdmin() {
         <h1 id="transfers-title">Transfers</h1>
         <p class="muted">{inTransitSummary(inTransit.latest)}</p>
       </div>
-      <RequestTransferForm
-        products={Object.entries(names.latest ?? {}).sort((a, b) => a[1].localeCompare(b[1]))}
-        locations={(locations.latest ?? []).filter((l) => l.active)}
-        onRequested={() => transfers.reload()}
-      />
+      <Show when={can('clerk')}>
+        <RequestTransferForm
+          products={Object.entries(names.latest ?? {}).sort((a, b) => a[1].localeCompare(b[1]))}
+          locations={(locations.latest ?? []).filter((l) => l.active)}
+          onRequested={() => transfers.reload()}
+        />
+      </Show>
       <form class="filters" aria-label="Filter transfers" onSubmit={(event) => event.preventDefault()}>
         <Field label="State">
           {(control) => (
@@ -100,9 +104,11 @@ export default function TransfersAdmin() {
                 <th scope="col">To</th>
                 <th scope="col">State</th>
                 <th scope="col">Requested</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
+                <Show when={can('clerk')}>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </Show>
               </tr>
             </thead>
             <tbody>
@@ -183,55 +189,57 @@ function TransferRow(props: {
       <td>
         <time dateTime={props.transfer.createdAt}>{formatDateTime(props.transfer.createdAt)}</time>
       </td>
-      <td>
-        <div class="row-actions">
-          <Show when={props.transfer.state === 'requested'}>
-            <button
-              type="button"
-              class="button button-primary button-small"
-              disabled={busy()}
-              aria-label={`Dispatch ${name()}`}
-              onClick={() => act(dispatchTransfer)}
-            >
-              Dispatch
-            </button>
-          </Show>
-          <Show when={props.transfer.state === 'dispatched'}>
-            <Show
-              when={receiving()}
-              fallback={
-                <button
-                  type="button"
-                  class="button button-primary button-small"
-                  aria-label={`Receive ${name()}`}
-                  onClick={() => setReceiving(true)}
-                >
-                  Receive
-                </button>
-              }
-            >
-              <ReceiveForm
-                transfer={props.transfer}
-                productName={props.productName}
-                label={`Receive ${name()}`}
-                onReceived={props.onChanged}
-              />
+      <Show when={can('clerk')}>
+        <td>
+          <div class="row-actions">
+            <Show when={props.transfer.state === 'requested'}>
+              <button
+                type="button"
+                class="button button-primary button-small"
+                disabled={busy()}
+                aria-label={`Dispatch ${name()}`}
+                onClick={() => act(dispatchTransfer)}
+              >
+                Dispatch
+              </button>
             </Show>
-          </Show>
-          <Show when={props.transfer.state === 'requested'}>
-            <button
-              type="button"
-              class="button button-danger-outline button-small"
-              disabled={busy()}
-              aria-label={`Cancel ${name()}`}
-              onClick={() => act(cancelTransfer)}
-            >
-              Cancel
-            </button>
-          </Show>
-          <FormOutcome failure={failure()} />
-        </div>
-      </td>
+            <Show when={props.transfer.state === 'dispatched'}>
+              <Show
+                when={receiving()}
+                fallback={
+                  <button
+                    type="button"
+                    class="button button-primary button-small"
+                    aria-label={`Receive ${name()}`}
+                    onClick={() => setReceiving(true)}
+                  >
+                    Receive
+                  </button>
+                }
+              >
+                <ReceiveForm
+                  transfer={props.transfer}
+                  productName={props.productName}
+                  label={`Receive ${name()}`}
+                  onReceived={props.onChanged}
+                />
+              </Show>
+            </Show>
+            <Show when={props.transfer.state === 'requested'}>
+              <button
+                type="button"
+                class="button button-danger-outline button-small"
+                disabled={busy()}
+                aria-label={`Cancel ${name()}`}
+                onClick={() => act(cancelTransfer)}
+              >
+                Cancel
+              </button>
+            </Show>
+            <FormOutcome failure={failure()} />
+          </div>
+        </td>
+      </Show>
     </tr>
   );
 }

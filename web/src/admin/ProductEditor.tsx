@@ -261,18 +261,23 @@ function ProductForm(props: { product?: Product; onSaved: (product: Product) => 
               Saved.
             </p>
           </Show>
-          <div class="actions">
-            <button
-              type="submit"
-              class="button button-primary"
-              disabled={saving() || props.product?.status === 'archived'}
-            >
-              {saving() ? 'Saving…' : props.product ? 'Save changes' : 'Create product'}
-            </button>
-            <Show when={props.product?.status === 'active'}>
-              <ArchiveButton product={props.product!} onArchived={props.onSaved} />
-            </Show>
-          </div>
+          <Show
+            when={can('manager')}
+            fallback={<p class="muted">Only a manager changes the catalog and its prices.</p>}
+          >
+            <div class="actions">
+              <button
+                type="submit"
+                class="button button-primary"
+                disabled={saving() || props.product?.status === 'archived'}
+              >
+                {saving() ? 'Saving…' : props.product ? 'Save changes' : 'Create product'}
+              </button>
+              <Show when={props.product?.status === 'active'}>
+                <ArchiveButton product={props.product!} onArchived={props.onSaved} />
+              </Show>
+            </div>
+          </Show>
         </form>
         <Show when={props.product}>{(existing) => <StockPanel productId={existing().id} />}</Show>
       </div>

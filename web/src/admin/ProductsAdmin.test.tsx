@@ -146,4 +146,11 @@ describe('admin products', () => {
     expect(await within(stock).findByRole('form', { name: 'Low-stock alert' })).toBeInTheDocument();
     expect(within(stock).getByRole('form', { name: 'Adjust stock' })).toBeInTheDocument();
   });
+
+  it('shows a clerk the catalog without the buttons that change it (a manager’s)', async () => {
+    renderApp('/admin/products/mug', { staff: 'clerk', products: [mug], stock: { mug: 2 } });
+    expect(await screen.findByText('Only a manager changes the catalog and its prices.')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Save changes' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Archive product' })).not.toBeInTheDocument();
+  });
 });

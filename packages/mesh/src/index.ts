@@ -5,5 +5,6 @@ export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { type MeshEvent, readEvent, toStructured } from './cloudevent.ts';
 export { loadManifests, ManifestError, type ManifestObject, type Manifests } from './manifests.ts';
 export { type Mesh, type MeshOptions, startMesh } from './mesh.ts';
+export { type CaughtMessage, type MailCatcher, startMailCatcher } from './runner/mail-catcher.ts';
 export { type Stack, type StackOptions, type StackUrls, startStack } from './runner/stack.ts';
 export { type RecordedRequest, startSubscriber, type TestSubscriber } from './testing.ts';

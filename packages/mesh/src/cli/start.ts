@@ -63,6 +63,7 @@ const lines = [
     .filter(([name]) => name !== 'web')
     .map(([name, url]) => `  ${name.padEnd(25)}${url}`),
   `  firestore emulator       ${urls.firestore}`,
+  `  mail sent (SMTP catcher) ${urls.mail}   (JSON: ${urls.mail}/messages)`,
   stack.generatedToken
     ? `  admin token              ${stack.adminToken}   (generated; set ADMIN_TOKEN to choose one)`
     : '  admin token              from ADMIN_TOKEN',

@@ -44,6 +44,8 @@ export interface EnvContext {
   extraEnv?: Record<string, string>;
   /** The bearer token the broker ingress wants from senders: K_SINK_TOKEN where K_SINK is a Broker. */
   brokerToken?: string;
+  /** Local values of other Secrets, by `<name>/<key>` (the SMTP URL of the local mail catcher). */
+  secrets?: Record<string, string>;
 }
 
 const CLUSTER_LOCAL_URL =
@@ -77,6 +79,8 @@ function containerValue(variable: EnvVar, service: KnativeService, context: EnvC
   const secret = variable.valueFrom?.secretKeyRef;
   if (secret && secret.name === ADMIN_SECRET.name && secret.key === ADMIN_SECRET.key)
     return context.adminToken;
+  const local = secret && context.secrets?.[`${secret.name}/${secret.key}`];
+  if (local) return local;
   const from = secret ? `Secret ${secret.name}/${secret.key}` : 'a ConfigMap or field reference';
   context.warn(`${service.name}: ${variable.name} comes from ${from}, which the local runner does not have`);
   return undefined;

@@ -18,6 +18,7 @@ import { type Mesh, startMesh } from '../mesh.ts';
 import type { SenderPolicy } from '../senders.ts';
 import { type EnvContext, serviceEnv } from './env.ts';
 import { type LogFormat, prefixedWriter } from './logs.ts';
+import { type MailCatcher, SMTP_SECRET, startMailCatcher } from './mail-catcher.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
 
 /** The repository root (this file is packages/mesh/src/runner/stack.ts). */
@@ -79,6 +80,8 @@ export interface StackUrls {
   services: Record<string, string>;
   /** `127.0.0.1:<port>`: FIRESTORE_EMULATOR_HOST. */
   firestore: string;
+  /** The local mail catcher: what the functions sent, at `<mail>/messages` (JSON) and `<mail>/`. */
+  mail: string;
 }
 
 export interface Stack {
@@ -89,6 +92,8 @@ export interface Stack {
   manifests: Manifests;
   /** The running mesh (replaced on this object by `restartMesh`). */
   mesh: Mesh;
+  /** The SMTP server standing in for the mail relay (SMTP_URL of the functions). */
+  mailCatcher: MailCatcher;
   /** SIGKILLs a Service's process group, as a crash would (nothing drains); `restart` brings it back. */
   kill(name: string): Promise<void>;
   /** Stops a Service's process if it runs, starts it again on the same port; resolves once it is ready. */
@@ -148,6 +153,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const started: {
     emulator?: FirestoreEmulator;
     mesh?: Mesh;
+    mailCatcher?: MailCatcher;
     processes: LocalProcess[];
     journalDir?: string;
   } = { processes: [] };
@@ -155,6 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await Promise.all(started.processes.map((p) => p.stop()));
     await started.mesh?.stop();
     await started.emulator?.stop();
+    await started.mailCatcher?.stop();
     if (started.journalDir) await rm(started.journalDir, { recursive: true, force: true });
   };
 
@@ -162,6 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const firestoreOut = prefixedWriter('firestore', width, write);
     started.emulator = await startFirestoreEmulator({ onLog: (line) => firestoreOut.push(`${line}\n`) });
 
+    started.mailCatcher = await startMailCatcher();
     const plans = await plan(manifests, root, settings);
     const localUrls = new Map<string, string>();
     for (const { service, port } of plans) {
@@ -200,6 +208,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       warn: say,
       extraEnv: settings.env,
       brokerToken: settings.brokerSenders?.token,
+      secrets: { [`${SMTP_SECRET.name}/${SMTP_SECRET.key}`]: started.mailCatcher.smtpUrl },
     };
     const format = settings.logFormat ?? 'readable';
     started.processes = plans.map(
@@ -228,6 +237,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       mesh: mesh.url,
       services,
       firestore: started.emulator.host,
+      mail: started.mailCatcher.url,
     };
     const stack: Stack = {
       urls,
@@ -235,6 +245,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       generatedToken,
       manifests,
       mesh,
+      mailCatcher: started.mailCatcher,
       stop,
       kill: (name) => started.processes[processOf(name)]!.kill(),
       async restart(name) {

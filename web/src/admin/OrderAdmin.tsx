@@ -1,6 +1,6 @@
 /**
- * @module One order for managers: customer, lines, timeline, the events of its saga; ship a confirmed
- * order, cancel an open one.
+ * @module One order for managers: customer, lines, timeline, the emails sent to the shopper, the
+ * events of its saga; ship a confirmed order, cancel an open one.
  */
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
@@ -10,6 +10,7 @@ import { ErrorNotice, Loading } from '../components/States.tsx';
 import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { OrderEvents } from './OrderEvents.tsx';
+import { OrderMessages } from './OrderMessages.tsx';
 
 export default function OrderAdmin() {
   const params = useParams<{ id: string }>();
@@ -91,6 +92,7 @@ export default function OrderAdmin() {
                   </p>
                 </section>
               </div>
+              <OrderMessages orderId={current().id} version={current().updatedAt} />
               <OrderEvents orderId={current().id} version={current().updatedAt} />
             </>
           )}

@@ -407,3 +407,26 @@ export function watchLedgerEvents(
     },
   };
 }
+
+export type MessageKind = 'confirmed' | 'shipped' | 'cancelled';
+/** waiting: for the order's contact; pending: due or retrying; sent: the SMTP server accepted it. */
+export type MessageStatus = 'waiting' | 'pending' | 'sent' | 'failed' | 'unaddressed';
+
+/** An email to the shopper, as notifications keeps it (docs/api.md). */
+export interface OrderMessage {
+  id: string;
+  orderId: string;
+  kind: MessageKind;
+  status: MessageStatus;
+  to: string | null;
+  subject: string | null;
+  text: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+/** The emails of one order, oldest first. */
+export const listOrderMessages = (orderId: string) =>
+  call<{ items: OrderMessage[] }>('GET', `/notifications/messages${query({ orderId })}`, { auth: 'admin' });

@@ -3,8 +3,8 @@
  * real SMTP server (the local runner's mail catcher) that can refuse messages.
  */
 import { randomUUID } from 'node:crypto';
-import { type MailCatcher, startMailCatcher } from '@stockflow/mesh';
 import { cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import { type MailCatcher, startMailCatcher } from '@stockflow/mesh';
 import { afterEach, describe, expect, it } from 'vitest';
 import { notifications } from './app.ts';
 import type { MessageView } from './messages.ts';

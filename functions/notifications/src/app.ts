@@ -6,7 +6,7 @@
  */
 import { defineFunction, envInt, readQuery, requireAdmin } from '@stockflow/kit';
 import * as z from 'zod/mini';
-import { notificationEvents, mailers } from './handlers.ts';
+import { mailers, notificationEvents } from './handlers.ts';
 import { Mailer } from './mailer.ts';
 import { NotificationsStore } from './store.ts';
 

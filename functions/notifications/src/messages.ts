@@ -14,22 +14,7 @@ import {
   renderMessage,
 } from './templates.ts';
 
-export type MessageStatus = 'waiting' | 'pending' | 'sent' | 'failed' | 'unaddressed';
-
-/** A message as staff see it (`GET /messages`). */
-export interface MessageView {
-  id: string;
-  orderId: string;
-  kind: MessageKind;
-  status: MessageStatus;
-  to: string | null;
-  subject: string | null;
-  text: string | null;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
+export type { MessageStatus, OrderMessage as MessageView } from '@stockflow/contracts';
 
 /**
  * The message's document id: the order, the kind and, for one shipment of several, its id. `~` is

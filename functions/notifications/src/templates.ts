@@ -2,12 +2,13 @@
  * @module The shopper's emails, one template per message kind, each as text and HTML. Pure. HTML is
  * written with the `html` tag, which escapes every interpolated value unless it is already markup
  * made by the tag: a product or customer name can never become markup. A small tagged template
- * instead of an engine: four short templates, no partials, no runtime compile, nothing to load.
+ * instead of an engine: three short templates, no partials, no runtime compile, nothing to load.
  */
+import { MessageKind } from '@stockflow/contracts';
 
 /** What the shopper is told about. A new kind (a refund, say) is one entry in TEMPLATES. */
-export const MESSAGE_KINDS = ['confirmed', 'shipped', 'cancelled'] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
+export const MESSAGE_KINDS = MessageKind.options;
+export type { MessageKind };
 
 export interface MessageLine {
   productId: string;

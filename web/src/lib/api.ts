@@ -5,8 +5,10 @@
  * so the admin screens ask for it again.
  */
 import type {
+  MessageStatus,
   NewProduct,
   Order,
+  OrderMessage,
   OrderStatus,
   Page,
   PlacedOrder,
@@ -16,7 +18,18 @@ import type {
 } from '@stockflow/contracts';
 import { adminToken, signOut } from './admin-session.ts';
 
-export type { NewProduct, Order, OrderStatus, Page, PlacedOrder, Product, ProductChanges, Shortage };
+export type {
+  MessageStatus,
+  NewProduct,
+  Order,
+  OrderMessage,
+  OrderStatus,
+  Page,
+  PlacedOrder,
+  Product,
+  ProductChanges,
+  Shortage,
+};
 
 /** What a shopper may see of a product's stock. */
 export interface Availability {
@@ -406,25 +419,6 @@ export function watchLedgerEvents(
       source.close();
     },
   };
-}
-
-export type MessageKind = 'confirmed' | 'shipped' | 'cancelled';
-/** waiting: for the order's contact; pending: due or retrying; sent: the SMTP server accepted it. */
-export type MessageStatus = 'waiting' | 'pending' | 'sent' | 'failed' | 'unaddressed';
-
-/** An email to the shopper, as notifications keeps it (docs/api.md). */
-export interface OrderMessage {
-  id: string;
-  orderId: string;
-  kind: MessageKind;
-  status: MessageStatus;
-  to: string | null;
-  subject: string | null;
-  text: string | null;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
 }
 
 /** The emails of one order, oldest first. */

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/catalog/src/app.ts';
 import { inventory } from '../../functions/inventory/src/app.ts';
 import { ledger } from '../../functions/ledger/src/app.ts';
+import { notifications } from '../../functions/notifications/src/app.ts';
 import { orders } from '../../functions/orders/src/app.ts';
 import { expectProblem } from '../hostile/harness.ts';
 
@@ -44,6 +45,7 @@ const ADMIN_ROUTES = {
     ['POST', `/dead-letters/${HEX}/replay`],
     ['DELETE', `/dead-letters/${HEX}`],
   ],
+  notifications: [['GET', '/messages?orderId=o-1']],
 } as const;
 
 const WRONG: Array<[string, Record<string, string>]> = [
@@ -61,12 +63,14 @@ const WRONG: Array<[string, Record<string, string>]> = [
   ['a cookie', { cookie: `token=${ADMIN_TOKEN}` }],
 ];
 
-const definitions = { catalog, inventory, orders, ledger };
+const definitions = { catalog, inventory, orders, ledger, notifications };
+/** notifications needs a relay to start (nothing is sent here). */
+const SMTP = { SMTP_URL: 'smtp://127.0.0.1:9' };
 
 describe.each(Object.keys(ADMIN_ROUTES) as (keyof typeof ADMIN_ROUTES)[])('%s admin routes', (name) => {
-  const app = definitions[name].create({ env: testEnv(`auth-${name}`, { ADMIN_TOKEN }) }).app;
+  const app = definitions[name].create({ env: testEnv(`auth-${name}`, { ADMIN_TOKEN, ...SMTP }) }).app;
   const unconfigured = definitions[name].create({
-    env: testEnv(`auth-none-${name}`, { ADMIN_TOKEN: undefined }),
+    env: testEnv(`auth-none-${name}`, { ADMIN_TOKEN: undefined, ...SMTP }),
   }).app;
 
   it.each(WRONG)('refuse %s with 401 problem+json', async (_label, headers) => {

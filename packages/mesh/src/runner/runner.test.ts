@@ -115,6 +115,19 @@ describe("a Service's local environment", () => {
     expect(env.API_KEY).toBeUndefined();
     expect(warnings[0]).toMatch(/API_KEY comes from Secret payments\/key/);
   });
+
+  it("gives a Secret the runner stands in for its local value (the mail catcher's SMTP URL)", () => {
+    const warnings: string[] = [];
+    const env = serviceEnv(
+      service({
+        env: [{ name: 'SMTP_URL', valueFrom: { secretKeyRef: { name: 'stockflow-smtp', key: 'url' } } }],
+      }),
+      { ...context(warnings), secrets: { 'stockflow-smtp/url': 'smtp://127.0.0.1:2525' } },
+      {},
+    );
+    expect(env.SMTP_URL).toBe('smtp://127.0.0.1:2525');
+    expect(warnings).toEqual([]);
+  });
 });
 
 describe('cluster-local URLs', () => {

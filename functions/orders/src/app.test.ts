@@ -117,7 +117,7 @@ describe('placing orders', () => {
       type: 'io.stockflow.order.placed',
       source: '/orders',
       subject: placed.id,
-      data: { orderId: placed.id, currency: 'EUR', totalCents: 1500 },
+      data: { orderId: placed.id, currency: 'EUR', totalCents: 1500, customer },
     });
   });
 

@@ -130,9 +130,15 @@ export function placeOrder({ id, lines, customer, products, now }: PlaceOrderInp
   };
   const placed = {
     orderId: id,
-    items: items.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents })),
+    items: items.map(({ productId, quantity, unitPriceCents, name }) => ({
+      productId,
+      quantity,
+      unitPriceCents,
+      name,
+    })),
     currency,
     totalCents,
+    customer: { name: customer.name, email: customer.email },
   };
   return { order, events: [{ type: 'io.stockflow.order.placed', subject: id, data: placed }] };
 }

@@ -65,7 +65,16 @@ export const PricedOrderLine = z.object({
   productId: id(),
   quantity: positiveInt(),
   unitPriceCents: nonNegativeInt(),
+  /** Added for notifications: the product's name when ordered (absent in older events). */
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
+
+/** Who placed an order and where to write to them (personal data: never logged). */
+export const Contact = z.object({
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+  email: z.email(),
+});
+export type Contact = z.infer<typeof Contact>;
 
 export const Shortage = z.object({ productId: id(), requested: positiveInt(), available: nonNegativeInt() });
 export type Shortage = z.infer<typeof Shortage>;
@@ -75,6 +84,8 @@ export const OrderPlaced = z.object({
   items: z.array(PricedOrderLine).check(z.minLength(1), z.maxLength(100)),
   currency: currency(),
   totalCents: nonNegativeInt(),
+  /** Added for notifications: the shopper's contact (absent in events placed before it). */
+  customer: z.optional(Contact),
 });
 export const OrderRef = z.object({ orderId: id() });
 export const OrderShipped = z.object({ orderId: id(), ...withActor });
@@ -185,7 +196,10 @@ export const EVENTS = {
   'io.stockflow.order.placed': {
     data: OrderPlaced,
     producer: 'orders',
-    description: 'An order was placed and awaits stock: inventory reserves every line or none.',
+    description:
+      'An order was placed and awaits stock: inventory reserves every line or none. Added (optional, ' +
+      "absent in older events): `customer` {name, email}, the shopper to write to, and each line's " +
+      '`name`; consumers other than notifications ignore them.',
   },
   'io.stockflow.order.confirmed': {
     data: OrderRef,

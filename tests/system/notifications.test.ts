@@ -2,10 +2,11 @@
  * Messages to the shopper through the whole stack `npm start` runs: an order placed through web is
  * confirmed by the saga, and notifications mails exactly one confirmation to the stack's SMTP
  * catcher, read over its HTTP listing. Redelivered and replayed events send nothing more; an SMTP
- * server that refuses, then accepts, gets the message once.
+ * server that refuses, then accepts, gets the message once; an order shipped from two locations
+ * gets one message per shipment.
  */
 import { randomUUID } from 'node:crypto';
-import type { PlacedOrder, Product } from '@stockflow/contracts';
+import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaughtMessage } from '../../packages/mesh/src/runner/mail-catcher.ts';
 import { startTestStack, type TestStack } from './stack.ts';
@@ -153,6 +154,82 @@ describe('messages to the shopper through the whole stack', () => {
       { token: stack.adminToken },
     );
     expect(messages.body.items).toMatchObject([{ status: 'sent', attempts: 3 }]);
+  });
+
+  it('mails one message per shipment when the order ships from two locations', async () => {
+    const email = `mary-${randomUUID().slice(0, 8)}@example.com`;
+    const created = await call<Product>('catalog', '/products', {
+      method: 'POST',
+      token: stack.adminToken,
+      body: { sku: `POT-${randomUUID().slice(0, 8)}`, name: 'Teapot', priceCents: 3000, currency: 'EUR' },
+    });
+    expect(created.status).toBe(201);
+    const productId = created.body.id;
+    const east = `east-${randomUUID().slice(0, 8)}`;
+    const location = await call('inventory', '/locations', {
+      method: 'POST',
+      token: stack.adminToken,
+      body: { id: east, name: 'East', priority: 500 },
+    });
+    expect(location.status).toBe(201);
+    // One teapot in the default location, one in the east: an order of two ships in two parts.
+    for (const locationId of [undefined, east]) {
+      expect(
+        await stack.publish({
+          type: 'io.stockflow.goods.received',
+          source: '/partners/warehouse',
+          data: {
+            productId,
+            quantity: 1,
+            reference: `r-${randomUUID()}`,
+            ...(locationId ? { locationId } : {}),
+          },
+        }),
+      ).toBe(202);
+    }
+    await expect
+      .poll(
+        async () =>
+          (await call<{ onHand: number }>('inventory', `/stock/${productId}`, { token: stack.adminToken }))
+            .body?.onHand,
+        poll,
+      )
+      .toBe(2);
+    // Orders knows the product once product.created reached its projection.
+    let orderId = '';
+    await expect
+      .poll(async () => {
+        const res = await call<PlacedOrder>('orders', '/', {
+          method: 'POST',
+          body: { items: [{ productId, quantity: 2 }], customer: { name: 'Mary Jackson', email } },
+        });
+        orderId = res.body?.id ?? '';
+        return res.status;
+      }, poll)
+      .toBe(202);
+    const order = async () => (await call<Order>('orders', `/${orderId}`, { token: stack.adminToken })).body;
+    await expect.poll(async () => (await order()).status, poll).toBe('confirmed');
+    expect((await order()).shipments?.map((s) => s.id).sort()).toEqual(['default', east].sort());
+    for (const shipmentId of [east, 'default']) {
+      const shipped = await call('orders', `/${orderId}/shipments/${shipmentId}/ship`, {
+        method: 'POST',
+        token: stack.adminToken,
+      });
+      expect(shipped.status).toBe(200);
+    }
+    // The confirmation and one message per shipment; the completing order.shipped adds none.
+    await expect.poll(async () => (await mailTo(email)).length, poll).toBe(3);
+    await sleep(1_500);
+    const subjects = (await mailTo(email)).map((m) => m.subject).sort();
+    expect(subjects).toEqual(
+      [
+        `Shipment ${east} of your order ${orderId} has shipped`,
+        `Shipment default of your order ${orderId} has shipped`,
+        `Your order ${orderId} is confirmed`,
+      ].sort(),
+    );
+    const [east1] = (await mailTo(email)).filter((m) => m.subject.includes(east));
+    expect(east1!.text).toContain('1 × Teapot');
   });
 
   it('writes no address to any log line', () => {

@@ -27,8 +27,12 @@ async function start(env: Record<string, string> = {}) {
     () => catcher.stop(),
     () => fn.rt.close(),
   );
+  /** Delivers `io.stockflow.<type>`; a bare name is an order event (`confirmed`: order.confirmed). */
   const deliver = (type: string, data: unknown, id = randomUUID()) =>
-    fn.app.request('/events', cloudEventRequest({ type: `io.stockflow.order.${type}`, id, data }));
+    fn.app.request(
+      '/events',
+      cloudEventRequest({ type: `io.stockflow.${type.includes('.') ? type : `order.${type}`}`, id, data }),
+    );
   const messages = async (orderId: string) => {
     const res = await fn.app.request(`/messages?orderId=${orderId}`, { headers: VIEWER });
     expect(res.status).toBe(200);
@@ -106,12 +110,20 @@ describe('messages to the shopper', () => {
     );
   });
 
-  it('gives each shipment of an order its own message', async () => {
-    const { deliver, catcher } = await start();
+  it('gives each shipment of an order its own message, and nothing more when the last completes it', async () => {
+    const { deliver, catcher, messages } = await start();
     await deliver('placed', placed('o4'));
-    for (const shipmentId of ['s1', 's2', 's1']) {
-      await deliver('shipped', { orderId: 'o4', shipmentId, items: [{ productId: 'p1', quantity: 1 }] });
+    const shipment = (shipmentId: string) => ({
+      orderId: 'o4',
+      shipmentId,
+      locationId: shipmentId,
+      items: [{ productId: 'p1', quantity: 1 }],
+    });
+    for (const shipmentId of ['north', 'south', 'north']) {
+      expect((await deliver('shipment.shipped', shipment(shipmentId))).status).toBe(202);
     }
+    // Shipping the last one completes the order: its order.shipped names that shipment.
+    expect((await deliver('shipped', { orderId: 'o4', shipmentId: 'south' })).status).toBe(202);
     await eventually(() => expect(catcher.messages()).toHaveLength(2));
     await settle();
     expect(
@@ -119,7 +131,18 @@ describe('messages to the shopper', () => {
         .messages()
         .map((m) => m.subject)
         .sort(),
-    ).toEqual(['Shipment s1 of your order o4 has shipped', 'Shipment s2 of your order o4 has shipped']);
+    ).toEqual(['Shipment north of your order o4 has shipped', 'Shipment south of your order o4 has shipped']);
+    expect(catcher.messages()[0]!.text).toContain('1 × Mug');
+    expect((await messages('o4')).map((m) => m.id).sort()).toEqual(['o4~shipped~north', 'o4~shipped~south']);
+  });
+
+  it('mails the whole order once when it ships at once', async () => {
+    const { deliver, catcher } = await start();
+    await deliver('placed', placed('o10'));
+    expect((await deliver('shipped', { orderId: 'o10' })).status).toBe(202);
+    await eventually(() => expect(catcher.messages()).toHaveLength(1));
+    expect(catcher.messages()[0]).toMatchObject({ subject: 'Your order o10 has shipped' });
+    expect(catcher.messages()[0]!.text).toContain('2 × Mug');
   });
 
   it('retries when the SMTP server refuses, and mails once when it accepts', async () => {

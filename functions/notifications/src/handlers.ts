@@ -5,7 +5,7 @@
  * the same meaning stages nothing. Sending comes after the commit (mailer.ts): these handlers run
  * outside a transaction (`onEach`) only to start it once the message is durable.
  */
-import { OrderCancelled, OrderPlaced, OrderRef } from '@stockflow/contracts';
+import { OrderCancelled, OrderPlaced, OrderRef, OrderShipped, ShipmentShipped } from '@stockflow/contracts';
 import { type EventHandlers, onEach, PING_TYPE, type Runtime, type Work } from '@stockflow/kit';
 import type { CloudEvent } from 'cloudevents';
 import * as z from 'zod/mini';
@@ -20,15 +20,6 @@ function mailerOf(rt: Runtime): Mailer {
   if (!mailer) throw new Error('notifications: no mailer for this runtime');
   return mailer;
 }
-
-/**
- * order.shipped, and the shipment it may name once orders ships per location (the `locations`
- * work): then each shipment gets its own message.
- */
-const OrderShipped = z.extend(OrderRef, {
-  shipmentId: z.optional(OrderRef.shape.orderId),
-  items: z.optional(z.array(z.object({ productId: OrderRef.shape.orderId, quantity: z.int() }))),
-});
 
 /** Applies the event once with `stage`, then starts sending what it made due. */
 async function once(
@@ -72,14 +63,20 @@ export const notificationEvents: EventHandlers = {
       extra: data.reason ? { reason: data.reason } : {},
     }),
   ),
-  'io.stockflow.order.shipped': onEach(OrderShipped, ({ event, data, rt }) =>
+  // One message per shipment: what left, from where the order was split over locations.
+  'io.stockflow.shipment.shipped': onEach(ShipmentShipped, ({ event, data, rt }) =>
     stageOne(rt, event, {
       orderId: data.orderId,
       kind: 'shipped',
       shipmentId: data.shipmentId,
-      extra:
-        data.shipmentId && data.items ? { shipment: { shipmentId: data.shipmentId, items: data.items } } : {},
+      extra: { shipment: { shipmentId: data.shipmentId, items: data.items.map((line) => ({ ...line })) } },
     }),
+  ),
+  // The whole order shipped at once: one message for it. When it names a shipment, shipping them
+  // one by one completed the order, and that shipment's own message says what left: nothing more
+  // to write (applied, with nothing to stage).
+  'io.stockflow.order.shipped': onEach(OrderShipped, async ({ event, data, rt }) =>
+    data.shipmentId ? true : stageOne(rt, event, { orderId: data.orderId, kind: 'shipped', extra: {} }),
   ),
   // Every tick: send what is due (retries after a backoff, messages of a process that stopped).
   [PING_TYPE]: onEach(z.unknown(), async ({ rt }) => {

@@ -87,6 +87,16 @@ export function composeMessage(
     currency: order.currency,
     totalCents: order.totalCents,
     ...extra,
+    ...(extra.shipment ? { shipment: withNames(extra.shipment, order.items) } : {}),
   });
   return { status: 'pending', to: order.customer.email, toName: order.customer.name, ...rendered };
+}
+
+/** A shipment's lines (shipment.shipped names products by id only) with the names the order gave them. */
+function withNames(shipment: NonNullable<EventFacts['shipment']>, ordered: readonly MessageLine[]) {
+  const names = new Map(ordered.map((line) => [line.productId, line.name]));
+  return {
+    ...shipment,
+    items: shipment.items.map((line) => ({ ...line, name: line.name ?? names.get(line.productId) })),
+  };
 }

@@ -349,6 +349,12 @@ describe('the saga, as orders sees it', () => {
       locationId: 'south',
       items: [{ productId: 'p1', quantity: 1 }],
     });
+    // The order's shipped names the shipment that completed it; shipping whole names none.
+    expect(emitted.find((e) => e.type === 'io.stockflow.order.shipped')!.data).toEqual({
+      actor: { subject: 'test-clerk', name: 'Test Clerk' },
+      orderId: id,
+      shipmentId: 'north',
+    });
   });
 
   it('reads a version 1 stock.reserved (no allocations) as one shipment from the default location', async () => {

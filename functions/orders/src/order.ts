@@ -265,8 +265,14 @@ export function shipShipment(order: Order, shipmentId: string, now: string): Ord
       data: { orderId: order.id, shipmentId, locationId: shipment.locationId, items: shipment.lines },
     },
   ];
+  // Naming the last shipment tells consumers this completes the shipments (notifications then
+  // writes about that shipment alone, not about the whole order again).
   if (done)
-    events.push({ type: 'io.stockflow.order.shipped', subject: order.id, data: { orderId: order.id } });
+    events.push({
+      type: 'io.stockflow.order.shipped',
+      subject: order.id,
+      data: { orderId: order.id, shipmentId },
+    });
   return { order: { ...next, shipments }, events };
 }
 

@@ -88,7 +88,11 @@ export const OrderPlaced = z.object({
   customer: z.optional(Contact),
 });
 export const OrderRef = z.object({ orderId: id() });
-export const OrderShipped = z.object({ orderId: id(), ...withActor });
+/**
+ * Version 2 adds `shipmentId`: the last shipment, when shipping it one by one completed the order
+ * (its own `shipment.shipped` says what left). Absent: the order shipped whole.
+ */
+export const OrderShipped = z.object({ orderId: id(), shipmentId: z.optional(id()), ...withActor });
 export const OrderRejected = z.object({ orderId: id(), shortages: z.array(Shortage) });
 export const OrderCancelled = z.object({
   orderId: id(),
@@ -221,7 +225,11 @@ export const EVENTS = {
   'io.stockflow.order.shipped': {
     data: OrderShipped,
     producer: 'orders',
-    description: 'The order left the warehouse: its reservation becomes a stock movement.',
+    version: 2,
+    description:
+      'The order left the warehouse: its reservation becomes a stock movement. Version 2: ' +
+      '`shipmentId` names the last shipment when shipping them one by one completed the order ' +
+      '(that shipment is in its own `shipment.shipped`); absent, the order shipped whole.',
   },
   'io.stockflow.shipment.shipped': {
     data: ShipmentShipped,

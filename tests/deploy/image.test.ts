@@ -244,6 +244,8 @@ describe.each(listDeployables())('the $name image, staged and run without Docker
         OIDC_ISSUER: testIssuer.url,
         EVENTS_AUDIENCE: TEST_AUDIENCE,
         LOG_LEVEL: 'warn',
+        // notifications' relay (nothing is sent here: the tick finds no message due).
+        SMTP_URL: 'smtp://127.0.0.1:9',
         // No cluster issuer here: the tick goes unverified. Verifying senders is the kit's, tested
         // in packages/kit; this checks that the image runs.
         STOCKFLOW_INSECURE_EVENTS: '1',

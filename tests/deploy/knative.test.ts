@@ -346,7 +346,12 @@ describe('the overlay checks for sender identity and the network', () => {
   it('fail when a NetworkPolicy lets in more than the data plane, or a deployable has none', () => {
     const docs = clone(gke);
     const functions = find(docs, 'NetworkPolicy', 'stockflow-functions');
-    functions.spec.podSelector.matchExpressions[0].values = ['catalog', 'inventory', 'orders'];
+    functions.spec.podSelector.matchExpressions[0].values = [
+      'catalog',
+      'inventory',
+      'notifications',
+      'orders',
+    ];
     functions.spec.ingress[1].ports = [{ port: 9090 }];
     find(docs, 'NetworkPolicy', 'stockflow-web').spec.ingress.push(
       { from: [{ podSelector: {} }] },

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog } from '../../functions/catalog/src/app.ts';
 import { inventory } from '../../functions/inventory/src/app.ts';
 import { ledger } from '../../functions/ledger/src/app.ts';
+import { notifications } from '../../functions/notifications/src/app.ts';
 import { orders } from '../../functions/orders/src/app.ts';
 import { expectProblem } from '../hostile/harness.ts';
 
@@ -23,7 +24,7 @@ const HEX = '0'.repeat(64);
 
 /** Every admin route and the least role it needs (docs/api.md says the same). */
 const ADMIN_ROUTES: Record<
-  'catalog' | 'inventory' | 'orders' | 'ledger',
+  'catalog' | 'inventory' | 'orders' | 'ledger' | 'notifications',
   Array<[string, string, StaffRole]>
 > = {
   catalog: [
@@ -50,6 +51,7 @@ const ADMIN_ROUTES: Record<
     ['POST', `/dead-letters/${HEX}/replay`, 'manager'],
     ['DELETE', `/dead-letters/${HEX}`, 'manager'],
   ],
+  notifications: [['GET', '/messages?orderId=o-1', 'viewer']],
 };
 const BELOW: Record<StaffRole, StaffRole | undefined> = {
   viewer: undefined,
@@ -79,12 +81,14 @@ const WRONG: Array<[string, (fn: string) => Promise<Record<string, string>>]> = 
   ['a cookie', async (fn) => ({ cookie: `stockflow_staff=${await staffToken(fn, 'manager')}` })],
 ];
 
-const definitions = { catalog, inventory, orders, ledger };
+const definitions = { catalog, inventory, orders, ledger, notifications };
+/** notifications needs a relay to start (nothing is sent here). */
+const SMTP = { SMTP_URL: 'smtp://127.0.0.1:9' };
 
 describe.each(Object.keys(ADMIN_ROUTES) as (keyof typeof ADMIN_ROUTES)[])('%s admin routes', (name) => {
-  const app = definitions[name].create({ env: testEnv(`auth-${name}`) }).app;
+  const app = definitions[name].create({ env: testEnv(`auth-${name}`, SMTP) }).app;
   const breakGlass = definitions[name].create({
-    env: testEnv(`auth-glass-${name}`, { ADMIN_TOKEN, LOG_LEVEL: 'silent' }),
+    env: testEnv(`auth-glass-${name}`, { ADMIN_TOKEN, LOG_LEVEL: 'silent', ...SMTP }),
   }).app;
   const send = (target: typeof app, method: string, path: string, headers: Record<string, string>) =>
     target.request(path, {

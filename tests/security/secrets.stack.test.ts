@@ -12,6 +12,8 @@ import { startTestStack, type TestStack } from '../system/stack.ts';
 
 const IDEMPOTENCY_KEY = `key-${randomBytes(16).toString('hex')}`;
 const WRONG_TOKEN = randomBytes(24).toString('base64url');
+/** The shopper's address is personal data: in the events and the emails, never in a log line. */
+const SHOPPER_EMAIL = `eve-${randomBytes(6).toString('hex')}@example.com`;
 
 describe('secrets in logs', () => {
   let stack: TestStack;
@@ -33,6 +35,7 @@ describe('secrets in logs', () => {
     );
     secrets.idempotencyKey = IDEMPOTENCY_KEY;
     secrets.wrongToken = WRONG_TOKEN;
+    secrets.shopperEmail = SHOPPER_EMAIL;
   });
   afterAll(() => stack?.stop());
 
@@ -90,7 +93,7 @@ describe('secrets in logs', () => {
         headers: { 'content-type': 'application/json', 'idempotency-key': IDEMPOTENCY_KEY },
         body: JSON.stringify({
           items: [{ productId: product.id, quantity: 1 }],
-          customer: { name: 'Eve', email: 'eve@example.com' },
+          customer: { name: 'Eve', email: SHOPPER_EMAIL },
         }),
       });
     let placed = await place();
@@ -148,6 +151,12 @@ describe('secrets in logs', () => {
     await expect
       .poll(async () => (await api(`/inventory/stock/${product.id}`)).body?.available, { timeout: 30_000 })
       .toBe(5);
+    // notifications mailed the confirmation and the cancellation (and logged each without the address).
+    await expect
+      .poll(() => stack.mailCatcher.messages().filter((m) => m.envelope.to.includes(SHOPPER_EMAIL)).length, {
+        timeout: 30_000,
+      })
+      .toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const logs = output.join('');

@@ -55,6 +55,7 @@ export const web = defineFunction({
     UPSTREAM_INVENTORY: z.optional(z.url()),
     UPSTREAM_ORDERS: z.optional(z.url()),
     UPSTREAM_LEDGER: z.optional(z.url()),
+    UPSTREAM_NOTIFICATIONS: z.optional(z.url()),
     /** The built SPA; defaults to `../public` beside the server bundle. */
     STATIC_DIR: z.optional(z.string().check(z.minLength(1))),
     /** Orders one client may place per minute (per instance); 0 turns the limit off. */

@@ -25,7 +25,7 @@ import { getCookie } from 'hono/cookie';
 import type { StaffAuthorization } from './staff/index.ts';
 
 /** The functions web forwards to, each from `UPSTREAM_<NAME>`. */
-export const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger'] as const;
+export const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'notifications'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 /** Request headers a function may see; everything else (cookies, hop-by-hop, forwarding) stays here. */

@@ -117,7 +117,7 @@ describe('placing orders', () => {
       type: 'io.stockflow.order.placed',
       source: '/orders',
       subject: placed.id,
-      data: { orderId: placed.id, currency: 'EUR', totalCents: 1500 },
+      data: { orderId: placed.id, currency: 'EUR', totalCents: 1500, customer },
     });
   });
 
@@ -348,6 +348,12 @@ describe('the saga, as orders sees it', () => {
       shipmentId: 'south',
       locationId: 'south',
       items: [{ productId: 'p1', quantity: 1 }],
+    });
+    // The order's shipped names the shipment that completed it; shipping whole names none.
+    expect(emitted.find((e) => e.type === 'io.stockflow.order.shipped')!.data).toEqual({
+      actor: { subject: 'test-clerk', name: 'Test Clerk' },
+      orderId: id,
+      shipmentId: 'north',
     });
   });
 

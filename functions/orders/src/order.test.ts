@@ -66,11 +66,12 @@ describe('placing an order', () => {
         data: {
           orderId: 'o1',
           items: [
-            { productId: 'p1', quantity: 2, unitPriceCents: 250 },
-            { productId: 'p2', quantity: 1, unitPriceCents: 1000 },
+            { productId: 'p1', quantity: 2, unitPriceCents: 250, name: 'Product p1' },
+            { productId: 'p2', quantity: 1, unitPriceCents: 1000, name: 'Product p2' },
           ],
           currency: 'EUR',
           totalCents: 1500,
+          customer,
         },
       },
     ]);

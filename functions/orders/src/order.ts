@@ -130,9 +130,15 @@ export function placeOrder({ id, lines, customer, products, now }: PlaceOrderInp
   };
   const placed = {
     orderId: id,
-    items: items.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents })),
+    items: items.map(({ productId, quantity, unitPriceCents, name }) => ({
+      productId,
+      quantity,
+      unitPriceCents,
+      name,
+    })),
     currency,
     totalCents,
+    customer: { name: customer.name, email: customer.email },
   };
   return { order, events: [{ type: 'io.stockflow.order.placed', subject: id, data: placed }] };
 }
@@ -259,8 +265,14 @@ export function shipShipment(order: Order, shipmentId: string, now: string): Ord
       data: { orderId: order.id, shipmentId, locationId: shipment.locationId, items: shipment.lines },
     },
   ];
+  // Naming the last shipment tells consumers this completes the shipments (notifications then
+  // writes about that shipment alone, not about the whole order again).
   if (done)
-    events.push({ type: 'io.stockflow.order.shipped', subject: order.id, data: { orderId: order.id } });
+    events.push({
+      type: 'io.stockflow.order.shipped',
+      subject: order.id,
+      data: { orderId: order.id, shipmentId },
+    });
   return { order: { ...next, shipments }, events };
 }
 

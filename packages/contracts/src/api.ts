@@ -360,3 +360,28 @@ export const ImportResult = z.object({
   errors: z.array(z.object({ line: z.int(), message: z.string() })),
 });
 export type ImportResult = z.infer<typeof ImportResult>;
+/** What notifications tells the shopper about (a refund will be one more kind). */
+export const MessageKind = z.enum(['confirmed', 'shipped', 'cancelled']);
+export type MessageKind = z.infer<typeof MessageKind>;
+
+/**
+ * waiting: for the order's contact (order.placed); pending: due or being retried; sent: the SMTP
+ * server accepted it; failed: given up after its last attempt; unaddressed: no contact known.
+ */
+export const MessageStatus = z.enum(['waiting', 'pending', 'sent', 'failed', 'unaddressed']);
+export type MessageStatus = z.infer<typeof MessageStatus>;
+
+/** An email to the shopper, as `GET /api/notifications/messages?orderId=` lists it. */
+export interface OrderMessage {
+  id: string;
+  orderId: string;
+  kind: MessageKind;
+  status: MessageStatus;
+  to: string | null;
+  subject: string | null;
+  text: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}

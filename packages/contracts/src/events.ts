@@ -65,7 +65,16 @@ export const PricedOrderLine = z.object({
   productId: id(),
   quantity: positiveInt(),
   unitPriceCents: nonNegativeInt(),
+  /** Added for notifications: the product's name when ordered (absent in older events). */
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
+
+/** Who placed an order and where to write to them (personal data: never logged). */
+export const Contact = z.object({
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+  email: z.email(),
+});
+export type Contact = z.infer<typeof Contact>;
 
 export const Shortage = z.object({ productId: id(), requested: positiveInt(), available: nonNegativeInt() });
 export type Shortage = z.infer<typeof Shortage>;
@@ -75,9 +84,15 @@ export const OrderPlaced = z.object({
   items: z.array(PricedOrderLine).check(z.minLength(1), z.maxLength(100)),
   currency: currency(),
   totalCents: nonNegativeInt(),
+  /** Added for notifications: the shopper's contact (absent in events placed before it). */
+  customer: z.optional(Contact),
 });
 export const OrderRef = z.object({ orderId: id() });
-export const OrderShipped = z.object({ orderId: id(), ...withActor });
+/**
+ * Version 2 adds `shipmentId`: the last shipment, when shipping it one by one completed the order
+ * (its own `shipment.shipped` says what left). Absent: the order shipped whole.
+ */
+export const OrderShipped = z.object({ orderId: id(), shipmentId: z.optional(id()), ...withActor });
 export const OrderRejected = z.object({ orderId: id(), shortages: z.array(Shortage) });
 export const OrderCancelled = z.object({
   orderId: id(),
@@ -185,7 +200,10 @@ export const EVENTS = {
   'io.stockflow.order.placed': {
     data: OrderPlaced,
     producer: 'orders',
-    description: 'An order was placed and awaits stock: inventory reserves every line or none.',
+    description:
+      'An order was placed and awaits stock: inventory reserves every line or none. Added (optional, ' +
+      "absent in older events): `customer` {name, email}, the shopper to write to, and each line's " +
+      '`name`; consumers other than notifications ignore them.',
   },
   'io.stockflow.order.confirmed': {
     data: OrderRef,
@@ -207,7 +225,11 @@ export const EVENTS = {
   'io.stockflow.order.shipped': {
     data: OrderShipped,
     producer: 'orders',
-    description: 'The order left the warehouse: its reservation becomes a stock movement.',
+    version: 2,
+    description:
+      'The order left the warehouse: its reservation becomes a stock movement. Version 2: ' +
+      '`shipmentId` names the last shipment when shipping them one by one completed the order ' +
+      '(that shipment is in its own `shipment.shipped`); absent, the order shipped whole.',
   },
   'io.stockflow.shipment.shipped': {
     data: ShipmentShipped,

@@ -32,6 +32,7 @@ export { DEFAULT_FEATURES, type Features, readFeatures } from './features.ts';
 export { loadManifests, ManifestError, type ManifestObject, type Manifests } from './manifests.ts';
 export { type Mesh, type MeshOptions, startMesh } from './mesh.ts';
 export { INSECURE_EVENTS, OIDC_ISSUER, OIDC_TOKEN_FILE } from './runner/env.ts';
+export { type CaughtMessage, type MailCatcher, startMailCatcher } from './runner/mail-catcher.ts';
 export { type Stack, type StackOptions, type StackUrls, startStack } from './runner/stack.ts';
 export { sinkAudience, sinkBindingSubject } from './runner/token-files.ts';
 export { type RecordedRequest, startSubscriber, type TestSubscriber } from './testing.ts';

@@ -1,6 +1,7 @@
 /**
- * @module One order for managers: customer, lines, timeline, the events of its saga; ship a confirmed
- * order whole or each of its shipments per location on its own, cancel an open one.
+ * @module One order for managers: customer, lines, timeline, the emails sent to the shopper, the
+ * events of its saga; ship a confirmed order whole or each of its shipments per location on its
+ * own, cancel an open one.
  */
 
 import { A, useParams } from '@solidjs/router';
@@ -12,6 +13,7 @@ import { can } from '../lib/admin-session.ts';
 import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { OrderEvents } from './OrderEvents.tsx';
+import { OrderMessages } from './OrderMessages.tsx';
 import { OrderShipments } from './OrderShipments.tsx';
 
 export default function OrderAdmin() {
@@ -101,6 +103,7 @@ export default function OrderAdmin() {
               <Show when={current().shipments?.length}>
                 <OrderShipments order={current()} onShipped={mutate} />
               </Show>
+              <OrderMessages orderId={current().id} version={current().updatedAt} />
               <OrderEvents orderId={current().id} version={current().updatedAt} />
             </>
           )}

@@ -9,12 +9,14 @@ import type {
   Location,
   LocationChanges,
   LocationStock,
+  MessageStatus,
   Movement,
   MovementReason,
   NewLocation,
   NewProduct,
   NewTransfer,
   Order,
+  OrderMessage,
   OrderStatus,
   Page,
   PlacedOrder,
@@ -37,12 +39,14 @@ export type {
   Location,
   LocationChanges,
   LocationStock,
+  MessageStatus,
   Movement,
   MovementReason,
   NewLocation,
   NewProduct,
   NewTransfer,
   Order,
+  OrderMessage,
   OrderStatus,
   Page,
   PlacedOrder,
@@ -549,3 +553,7 @@ export function watchLedgerEvents(
     },
   };
 }
+
+/** The emails of one order, oldest first. */
+export const listOrderMessages = (orderId: string) =>
+  call<{ items: OrderMessage[] }>('GET', `/notifications/messages${query({ orderId })}`, { auth: 'admin' });

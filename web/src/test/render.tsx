@@ -4,9 +4,11 @@ import { render } from '@solidjs/testing-library';
 import userEvent from '@testing-library/user-event';
 import type { RequestHandler } from 'msw';
 import { Shell } from '../components/Shell.tsx';
+import type { OrderMessage } from '../lib/api.ts';
 import { routes } from '../routes.tsx';
 import { createFakeInventory, type FakeInventoryOptions } from './fake-inventory.ts';
 import { createFakeLedger, type FakeLedgerOptions } from './fake-ledger.ts';
+import { createFakeNotifications } from './fake-notifications.ts';
 import { createFakeSession, STAFF } from './fake-session.ts';
 import { createFakeShop, type FakeShopOptions } from './fake-shop.ts';
 import { server } from './server.ts';
@@ -20,6 +22,8 @@ export interface RenderOptions extends FakeShopOptions {
   ledger?: FakeLedgerOptions;
   /** Inventory across locations (answers the inventory routes instead of the shop's). */
   inventory?: FakeInventoryOptions;
+  /** The emails notifications keeps, of any order. */
+  messages?: OrderMessage[];
   /** Handlers that answer before the fake shop (failures, slow answers). */
   overrides?: RequestHandler[];
 }
@@ -32,6 +36,7 @@ export function renderApp(url: string, options: RenderOptions = {}) {
   server.use(...session.handlers);
   // The shop's go first: its catch-all records every request, the ledger's included.
   server.use(...ledger.handlers);
+  server.use(...createFakeNotifications(options.messages, session).handlers);
   server.use(...shop.handlers);
   const inventory = createFakeInventory(options.inventory, session);
   if (options.inventory) server.use(...inventory.handlers);

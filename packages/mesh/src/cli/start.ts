@@ -67,6 +67,7 @@ const lines = [
     .filter(([name]) => name !== 'web')
     .map(([name, url]) => `  ${name.padEnd(25)}${url}`),
   `  firestore emulator       ${urls.firestore}`,
+  `  mail sent (SMTP catcher) ${urls.mail}   (JSON: ${urls.mail}/messages)`,
   `  staff sign-in (dev OIDC) ${urls.web ?? ''}/admin  via ${urls.issuer}`,
   ...DEV_STAFF.map((p) => `      ${p.name.padEnd(15)} ${(p.role ?? 'no role').padEnd(8)} ${p.email}`),
   stack.adminToken

@@ -19,6 +19,7 @@ import type { SenderPolicy } from '../senders.ts';
 import { type LocalStaffIdentity, startLocalStaffIdentity } from './dev-issuer.ts';
 import { type EnvContext, serviceEnv } from './env.ts';
 import { type LogFormat, prefixedWriter } from './logs.ts';
+import { type MailCatcher, SMTP_SECRET, startMailCatcher } from './mail-catcher.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
 import { TokenFiles } from './token-files.ts';
 
@@ -86,6 +87,8 @@ export interface StackUrls {
   services: Record<string, string>;
   /** `127.0.0.1:<port>`: FIRESTORE_EMULATOR_HOST. */
   firestore: string;
+  /** The local mail catcher: what the functions sent, at `<mail>/messages` (JSON) and `<mail>/`. */
+  mail: string;
 }
 
 export interface Stack {
@@ -97,6 +100,8 @@ export interface Stack {
   manifests: Manifests;
   /** The running mesh (replaced on this object by `restartMesh`). */
   mesh: Mesh;
+  /** The SMTP server standing in for the mail relay (SMTP_URL of the functions). */
+  mailCatcher: MailCatcher;
   /** SIGKILLs a Service's process group, as a crash would (nothing drains); `restart` brings it back. */
   kill(name: string): Promise<void>;
   /** Stops a Service's process if it runs, starts it again on the same port; resolves once it is ready. */
@@ -160,6 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     emulator?: FirestoreEmulator;
     mesh?: Mesh;
     staff?: LocalStaffIdentity;
+    mailCatcher?: MailCatcher;
     processes: LocalProcess[];
     stateDir?: string;
     tokenFiles?: TokenFiles;
@@ -171,12 +177,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await started.emulator?.stop();
     await started.staff?.issuer.stop();
     if (started.stateDir) await rm(started.stateDir, { recursive: true, force: true });
+    await started.mailCatcher?.stop();
   };
 
   try {
     const firestoreOut = prefixedWriter('firestore', width, write);
     started.emulator = await startFirestoreEmulator({ onLog: (line) => firestoreOut.push(`${line}\n`) });
 
+    started.mailCatcher = await startMailCatcher();
     const plans = await plan(manifests, root, settings);
     const localUrls = new Map<string, string>();
     for (const { service, port } of plans) {
@@ -220,7 +228,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const context: Omit<EnvContext, 'port'> = {
       adminToken,
-      refs: started.staff.refs,
+      // The runner stands in for the cluster's Secrets: web's staff settings, notifications' relay.
+      refs: {
+        ...started.staff.refs,
+        [`Secret/${SMTP_SECRET.name}/${SMTP_SECRET.key}`]: started.mailCatcher.smtpUrl,
+      },
       emulatorHost: started.emulator.host,
       projectId,
       logLevel,
@@ -268,6 +280,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       mesh: mesh.url,
       services,
       firestore: started.emulator.host,
+      mail: started.mailCatcher.url,
     };
     const stack: Stack = {
       urls,
@@ -275,6 +288,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       staffSigningKey: started.staff.signingKey,
       manifests,
       mesh,
+      mailCatcher: started.mailCatcher,
       stop,
       stateDir,
       identity,

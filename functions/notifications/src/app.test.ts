@@ -1,0 +1,219 @@
+/**
+ * notifications in process: deliveries signed as the broker's, the real Firestore emulator, and a
+ * real SMTP server (the local runner's mail catcher) that can refuse messages.
+ */
+import { randomUUID } from 'node:crypto';
+import { asStaff, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import { startMailCatcher } from '@stockflow/mesh';
+import { afterEach, describe, expect, it } from 'vitest';
+import { notifications } from './app.ts';
+import type { MessageView } from './messages.ts';
+
+/** Any staff member may read an order's messages: the least role, a viewer. */
+const VIEWER = await asStaff('notifications', 'viewer');
+const customer = { name: 'Ada Lovelace', email: 'ada@example.com' };
+
+const running: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!();
+});
+
+async function start(env: Record<string, string> = {}) {
+  const catcher = await startMailCatcher();
+  const fn = notifications.create({
+    env: testEnv('notifications', { SMTP_URL: catcher.smtpUrl, MAIL_RETRY_MIN_MS: '50', ...env }),
+  });
+  running.push(
+    () => catcher.stop(),
+    () => fn.rt.close(),
+  );
+  /** Delivers `io.stockflow.<type>`; a bare name is an order event (`confirmed`: order.confirmed). */
+  const deliver = (type: string, data: unknown, id = randomUUID()) =>
+    fn.app.request(
+      '/events',
+      cloudEventRequest({ type: `io.stockflow.${type.includes('.') ? type : `order.${type}`}`, id, data }),
+    );
+  const messages = async (orderId: string) => {
+    const res = await fn.app.request(`/messages?orderId=${orderId}`, { headers: VIEWER });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { items: MessageView[] }).items;
+  };
+  return { fn, catcher, deliver, messages };
+}
+
+const placed = (orderId: string, withCustomer = true) => ({
+  orderId,
+  items: [{ productId: 'p1', name: 'Mug', quantity: 2, unitPriceCents: 250 }],
+  currency: 'EUR',
+  totalCents: 500,
+  ...(withCustomer ? { customer } : {}),
+});
+
+/** Waits until `check` passes (sending happens after the delivery's answer). */
+async function eventually(check: () => Promise<void> | void, timeoutMs = 5_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+describe('messages to the shopper', () => {
+  it('mails one confirmation, with the order, to the customer of order.placed', async () => {
+    const { deliver, catcher, messages } = await start();
+    expect((await deliver('placed', placed('o1'))).status).toBe(202);
+    expect((await deliver('confirmed', { orderId: 'o1' })).status).toBe(202);
+    await eventually(() => expect(catcher.messages()).toHaveLength(1));
+    const [mail] = catcher.messages();
+    expect(mail).toMatchObject({
+      envelope: { to: ['ada@example.com'] },
+      subject: 'Your order o1 is confirmed',
+      messageId: expect.stringMatching(/^<[0-9a-f]{32}@notifications\.stockflow>$/),
+    });
+    expect(mail!.text).toContain('2 × Mug  €5.00');
+    expect(mail!.html).toContain('<strong>o1</strong>');
+    await eventually(async () =>
+      expect(await messages('o1')).toMatchObject([
+        { id: 'o1~confirmed', kind: 'confirmed', status: 'sent', to: 'ada@example.com', attempts: 1 },
+      ]),
+    );
+  });
+
+  it('sends nothing more for a redelivered event, nor for another event of the same meaning', async () => {
+    const { deliver, catcher } = await start();
+    await deliver('placed', placed('o2'));
+    const id = randomUUID();
+    await deliver('cancelled', { orderId: 'o2', reason: 'no longer needed' }, id);
+    await eventually(() => expect(catcher.messages()).toHaveLength(1));
+    expect((await deliver('cancelled', { orderId: 'o2' }, id)).status).toBe(202);
+    expect((await deliver('cancelled', { orderId: 'o2' })).status).toBe(202);
+    await settle();
+    expect(catcher.messages().map((m) => m.subject)).toEqual(['Your order o2 is cancelled']);
+    expect(catcher.messages()[0]!.text).toContain('(no longer needed)');
+  });
+
+  it('waits for order.placed when the news comes first', async () => {
+    const { deliver, catcher, messages } = await start();
+    await deliver('shipped', { orderId: 'o3' });
+    await settle();
+    expect(catcher.messages()).toEqual([]);
+    expect(await messages('o3')).toMatchObject([{ kind: 'shipped', status: 'waiting', to: null }]);
+    await deliver('placed', placed('o3'));
+    await eventually(() =>
+      expect(catcher.messages().map((m) => m.subject)).toEqual(['Your order o3 has shipped']),
+    );
+  });
+
+  it('gives each shipment of an order its own message, and nothing more when the last completes it', async () => {
+    const { deliver, catcher, messages } = await start();
+    await deliver('placed', placed('o4'));
+    const shipment = (shipmentId: string) => ({
+      orderId: 'o4',
+      shipmentId,
+      locationId: shipmentId,
+      items: [{ productId: 'p1', quantity: 1 }],
+    });
+    for (const shipmentId of ['north', 'south', 'north']) {
+      expect((await deliver('shipment.shipped', shipment(shipmentId))).status).toBe(202);
+    }
+    // Shipping the last one completes the order: its order.shipped names that shipment.
+    expect((await deliver('shipped', { orderId: 'o4', shipmentId: 'south' })).status).toBe(202);
+    await eventually(() => expect(catcher.messages()).toHaveLength(2));
+    await settle();
+    expect(
+      catcher
+        .messages()
+        .map((m) => m.subject)
+        .sort(),
+    ).toEqual(['Shipment north of your order o4 has shipped', 'Shipment south of your order o4 has shipped']);
+    expect(catcher.messages()[0]!.text).toContain('1 × Mug');
+    expect((await messages('o4')).map((m) => m.id).sort()).toEqual(['o4~shipped~north', 'o4~shipped~south']);
+  });
+
+  it('mails the whole order once when it ships at once', async () => {
+    const { deliver, catcher } = await start();
+    await deliver('placed', placed('o10'));
+    expect((await deliver('shipped', { orderId: 'o10' })).status).toBe(202);
+    await eventually(() => expect(catcher.messages()).toHaveLength(1));
+    expect(catcher.messages()[0]).toMatchObject({ subject: 'Your order o10 has shipped' });
+    expect(catcher.messages()[0]!.text).toContain('2 × Mug');
+  });
+
+  it('retries when the SMTP server refuses, and mails once when it accepts', async () => {
+    const { deliver, catcher, messages } = await start();
+    catcher.refuseNext(2);
+    await deliver('placed', placed('o5'));
+    await deliver('confirmed', { orderId: 'o5' });
+    await eventually(async () =>
+      expect(await messages('o5')).toMatchObject([{ status: 'sent', attempts: 3 }]),
+    );
+    expect(catcher.messages()).toHaveLength(1);
+  });
+
+  it('marks a message failed after its last attempt, keeping no address in its error', async () => {
+    const { deliver, catcher, messages } = await start({ MAIL_MAX_ATTEMPTS: '2' });
+    catcher.refuseNext(5);
+    await deliver('placed', placed('o6'));
+    await deliver('confirmed', { orderId: 'o6' });
+    await eventually(async () =>
+      expect(await messages('o6')).toMatchObject([{ status: 'failed', attempts: 2 }]),
+    );
+    const [message] = await messages('o6');
+    expect(message!.lastError).toContain('451');
+    expect(message!.lastError).not.toContain('ada@');
+  });
+
+  it('keeps orders placed before the contact was announced unaddressed', async () => {
+    const { deliver, catcher, messages } = await start();
+    await deliver('placed', placed('o7', false));
+    await deliver('confirmed', { orderId: 'o7' });
+    await settle();
+    expect(catcher.messages()).toEqual([]);
+    expect(await messages('o7')).toMatchObject([{ status: 'unaddressed', to: null }]);
+  });
+
+  it('sends what is due on a PingSource tick (a process that stopped before sending)', async () => {
+    const { fn, deliver, catcher, messages } = await start({ MAIL_RETRY_MIN_MS: '600000' });
+    catcher.refuseNext(1);
+    await deliver('placed', placed('o8'));
+    await deliver('confirmed', { orderId: 'o8' });
+    await eventually(async () =>
+      expect(await messages('o8')).toMatchObject([{ status: 'pending', attempts: 1 }]),
+    );
+    // Due now, as if its backoff were over.
+    const db = await fn.rt.db();
+    await db.collection('messages').doc('o8~confirmed').update({ dueAt: new Date() });
+    const tick = await fn.app.request(
+      '/events',
+      cloudEventRequest({
+        type: 'dev.knative.sources.ping',
+        source: '/apis/v1/namespaces/default/pingsources/x',
+      }),
+    );
+    expect(tick.status).toBe(202);
+    expect(catcher.messages()).toHaveLength(1);
+    expect(await messages('o8')).toMatchObject([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('answers staff only, and 400 for a malformed order id', async () => {
+    const { fn } = await start();
+    expect((await fn.app.request('/messages?orderId=o1')).status).toBe(401);
+    expect((await fn.app.request('/messages?orderId=a/b', { headers: VIEWER })).status).toBe(400);
+    expect((await fn.app.request('/messages', { headers: VIEWER })).status).toBe(400);
+  });
+
+  it('refuses invalid event data with 400 and stages nothing', async () => {
+    const { deliver, messages } = await start();
+    expect((await deliver('confirmed', { order: 'x' })).status).toBe(400);
+    expect(
+      (await deliver('placed', { ...placed('o9'), customer: { name: 'A', email: 'nope' } })).status,
+    ).toBe(400);
+    expect(await messages('o9')).toEqual([]);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * @module Sending messages over SMTP (nodemailer) from the send queue, the `messages` collection:
+ * each attempt claims the message (a lease), hands it to the SMTP server and marks it sent only once
+ * the server accepted it; a failure leaves it due again after a backoff. Attempts start right after
+ * the event's commit, again on a timer while the process lives, and on every PingSource tick (the
+ * sweep), so a message survives restarts and scale-to-zero. Addresses never reach a log line.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '@stockflow/kit';
+import type { Transporter } from 'nodemailer';
+import { describeFailure, nextAttemptAt, type RetryPolicy } from './messages.ts';
+import type { NotificationsStore, Outgoing } from './store.ts';
+
+export interface MailerOptions {
+  store: NotificationsStore;
+  log: Logger;
+  /** `smtp://user:pass@host:port` or `smtps://…`; nodemailer's connection URL. */
+  smtpUrl: string;
+  from: string;
+  retry: RetryPolicy;
+  /** How long one attempt holds its message; longer than nodemailer's timeouts together. */
+  leaseMs?: number;
+}
+
+/** nodemailer's timeouts (ms): an SMTP server that hangs must not hold a message past its lease. */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+const LEASE_MS = 120_000;
+const SWEEP_BATCH = 50;
+
+/**
+ * The Message-ID of a message: the same for every attempt, so if a crash makes us send it twice
+ * (after the server's acceptance, before our commit), mail systems that deduplicate by Message-ID
+ * show it once. A digest: order ids may hold characters a Message-ID cannot.
+ */
+export function messageIdOf(id: string): string {
+  return `<${createHash('sha256').update(id).digest('hex').slice(0, 32)}@notifications.stockflow>`;
+}
+
+export class Mailer {
+  readonly #options: MailerOptions;
+  #transport: Promise<Transporter> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(options: MailerOptions) {
+    this.#options = options;
+  }
+
+  /** Attempts these messages now, in the background (the delivery that staged them answers at once). */
+  kick(ids: readonly string[]): void {
+    for (const id of ids) this.#track(this.deliver(id).then(() => undefined));
+  }
+
+  /** Sends every message that is due (the PingSource tick); resolves with how many were sent. */
+  async sweep(): Promise<number> {
+    const ids = await this.#options.store.due(SWEEP_BATCH);
+    let sent = 0;
+    for (const id of ids) if ((await this.deliver(id)) === 'sent') sent++;
+    return sent;
+  }
+
+  /** One attempt at one message: sent, retry (due again later), failed (given up) or skipped. */
+  async deliver(id: string): Promise<'sent' | 'retry' | 'failed' | 'skipped'> {
+    const { store, log, retry } = this.#options;
+    try {
+      const message = await store.claim(id, this.#options.leaseMs ?? LEASE_MS);
+      if (!message) return 'skipped';
+      try {
+        const info = await this.#send(message);
+        await store.markSent(id, String(info.response ?? '').slice(0, 200));
+        log.info('message sent', {
+          messageId: id,
+          orderId: message.orderId,
+          kind: message.kind,
+          attempts: message.attempts,
+        });
+        return 'sent';
+      } catch (error) {
+        const failure = describeFailure(error);
+        const status = await store.markFailed(id, message.attempts, failure, retry);
+        const fields = {
+          messageId: id,
+          orderId: message.orderId,
+          kind: message.kind,
+          attempts: message.attempts,
+          error: failure,
+        };
+        if (status === 'failed') {
+          log.error('message given up after its last attempt', fields);
+          return 'failed';
+        }
+        log.warn('message not sent; retried later', fields);
+        this.#retryLater(id, message.attempts);
+        return 'retry';
+      }
+    } catch (error) {
+      // Firestore trouble: the message keeps its dueAt (or its lease) and the sweep finds it again.
+      log.error('message attempt broke off', { messageId: id, error: describeFailure(error) });
+      return 'skipped';
+    }
+  }
+
+  /** Waits for attempts in flight, stops the timers and closes the SMTP connections. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#inFlight]);
+    if (this.#transport) (await this.#transport).close();
+  }
+
+  async #send(message: Outgoing) {
+    const transport = await this.#transporter();
+    return transport.sendMail({
+      from: this.#options.from,
+      to: { name: message.toName, address: message.to },
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      messageId: messageIdOf(message.id),
+    });
+  }
+
+  #transporter(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ url: this.#options.smtpUrl, ...SMTP_TIMEOUTS }),
+    );
+    return this.#transport;
+  }
+
+  /** While this process lives, tries again when the backoff is over (the sweep would, later). */
+  #retryLater(id: string, attempts: number): void {
+    if (this.#closed) return;
+    const delay = nextAttemptAt(attempts, this.#options.retry, 0);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#closed) this.#track(this.deliver(id).then(() => undefined));
+    }, delay + 50);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  #track(work: Promise<void>): void {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+  }
+}

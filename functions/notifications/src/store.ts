@@ -1,0 +1,211 @@
+/**
+ * @module notifications' Firestore adapter (database `notifications`): `orders`, the projection of
+ * order.placed (contact, lines, total), and `messages`, one document per message (messages.ts) with
+ * its content and sending state. A message due for sending carries `dueAt`, and only then: the
+ * sweep's query is on that one field (a single-field index, no composite one).
+ */
+import type { DocumentData, DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
+import type { Work } from '@stockflow/kit';
+import {
+  type Composed,
+  composeMessage,
+  type EventFacts,
+  type MessageStatus,
+  type MessageView,
+  messageKey,
+  nextAttemptAt,
+  type OrderProjection,
+  type RetryPolicy,
+} from './messages.ts';
+import type { MessageKind } from './templates.ts';
+
+export const ORDERS = 'orders';
+export const MESSAGES = 'messages';
+
+/** A message claimed for one attempt: what to send. */
+export interface Outgoing {
+  id: string;
+  orderId: string;
+  kind: MessageKind;
+  to: string;
+  toName: string;
+  subject: string;
+  text: string;
+  html: string;
+  attempts: number;
+}
+
+export interface StageRequest {
+  orderId: string;
+  kind: MessageKind;
+  shipmentId?: string;
+  extra: EventFacts;
+}
+
+const date = (value: unknown) => (value ? (value as Timestamp).toDate() : null);
+
+export class NotificationsStore {
+  constructor(private readonly db: () => Promise<Firestore>) {}
+
+  /**
+   * Keeps the order's contact and lines (order.placed) and composes the messages that waited for
+   * them. Returns the ids of messages now due.
+   */
+  async projectOrder(work: Work, orderId: string, order: OrderProjection): Promise<string[]> {
+    const waiting = await work.tx.get(
+      work.db.collection(MESSAGES).where('orderId', '==', orderId).where('status', '==', 'waiting'),
+    );
+    work.tx.set(work.db.collection(ORDERS).doc(orderId), order);
+    const due: string[] = [];
+    for (const doc of waiting.docs) {
+      const composed = composeMessage(orderId, doc.get('kind'), order, JSON.parse(doc.get('extra')));
+      work.tx.update(doc.ref, this.#composedFields(composed, new Date()));
+      if (composed.status === 'pending') due.push(doc.id);
+    }
+    return due;
+  }
+
+  /**
+   * Creates the message of (order, kind[, shipment]) unless it exists. Returns its id when it is due
+   * now, undefined when it existed already or cannot be sent yet.
+   */
+  async stageMessage(work: Work, request: StageRequest): Promise<string | undefined> {
+    const id = messageKey(request.orderId, request.kind, request.shipmentId);
+    const ref = work.db.collection(MESSAGES).doc(id);
+    const [existing, order] = await work.tx.getAll(ref, work.db.collection(ORDERS).doc(request.orderId));
+    if (existing!.exists) return undefined;
+    const now = new Date();
+    const base = {
+      orderId: request.orderId,
+      kind: request.kind,
+      shipmentId: request.shipmentId ?? null,
+      extra: JSON.stringify(request.extra),
+      attempts: 0,
+      lastError: null,
+      createdAt: now,
+      sentAt: null,
+    };
+    if (!order!.exists) {
+      work.tx.create(ref, {
+        ...base,
+        status: 'waiting',
+        to: null,
+        toName: null,
+        subject: null,
+        text: null,
+        html: null,
+      });
+      return undefined;
+    }
+    const composed = composeMessage(
+      request.orderId,
+      request.kind,
+      order!.data() as OrderProjection,
+      request.extra,
+    );
+    work.tx.create(ref, { ...base, ...this.#composedFields(composed, now) });
+    return composed.status === 'pending' ? id : undefined;
+  }
+
+  /**
+   * Claims a due message for one attempt: counts the attempt and moves `dueAt` past the lease, so no
+   * other sweep sends it meanwhile. Undefined when it is not due (sent, or claimed by another).
+   */
+  async claim(id: string, leaseMs: number): Promise<Outgoing | undefined> {
+    const db = await this.db();
+    return db.runTransaction(async (tx) => {
+      const ref = db.collection(MESSAGES).doc(id);
+      const doc = await tx.get(ref);
+      const now = Date.now();
+      const dueAt = date(doc.get('dueAt'));
+      if (!doc.exists || doc.get('status') !== 'pending' || !dueAt || dueAt.getTime() > now) return undefined;
+      const attempts = (doc.get('attempts') as number) + 1;
+      tx.update(ref, { attempts, dueAt: new Date(now + leaseMs) });
+      const data = doc.data()!;
+      return {
+        id,
+        orderId: data.orderId,
+        kind: data.kind,
+        to: data.to,
+        toName: data.toName,
+        subject: data.subject,
+        text: data.text,
+        html: data.html,
+        attempts,
+      };
+    });
+  }
+
+  /** The SMTP server accepted the message: it is sent and never due again. */
+  async markSent(id: string, response: string): Promise<void> {
+    const { FieldValue } = await import('@google-cloud/firestore');
+    const db = await this.db();
+    await db.collection(MESSAGES).doc(id).update({
+      status: 'sent',
+      sentAt: new Date(),
+      smtpResponse: response,
+      lastError: null,
+      dueAt: FieldValue.delete(),
+    });
+  }
+
+  /** An attempt failed: due again after the backoff, or failed for good after too many attempts. */
+  async markFailed(id: string, attempts: number, error: string, policy: RetryPolicy): Promise<MessageStatus> {
+    const { FieldValue } = await import('@google-cloud/firestore');
+    const db = await this.db();
+    const givenUp = attempts >= policy.maxAttempts;
+    await db
+      .collection(MESSAGES)
+      .doc(id)
+      .update({
+        lastError: error,
+        ...(givenUp
+          ? { status: 'failed', dueAt: FieldValue.delete() }
+          : { dueAt: new Date(nextAttemptAt(attempts, policy, Date.now())) }),
+      });
+    return givenUp ? 'failed' : 'pending';
+  }
+
+  /** Ids of messages due now, soonest first. */
+  async due(limit: number): Promise<string[]> {
+    const db = await this.db();
+    const snapshot = await db
+      .collection(MESSAGES)
+      .where('dueAt', '<=', new Date())
+      .orderBy('dueAt')
+      .limit(limit)
+      .get();
+    return snapshot.docs.map((doc) => doc.id);
+  }
+
+  /** The messages of one order, oldest first (an order has a handful: sorted here, no index). */
+  async listForOrder(orderId: string): Promise<MessageView[]> {
+    const db = await this.db();
+    const snapshot = await db.collection(MESSAGES).where('orderId', '==', orderId).get();
+    return snapshot.docs
+      .map(toView)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  #composedFields(composed: Composed, now: Date): DocumentData {
+    const { status, ...content } = composed;
+    return { status, ...content, ...(status === 'pending' ? { dueAt: now } : {}) };
+  }
+}
+
+function toView(doc: DocumentSnapshot): MessageView {
+  const data = doc.data()!;
+  return {
+    id: doc.id,
+    orderId: data.orderId,
+    kind: data.kind,
+    status: data.status,
+    to: data.to ?? null,
+    subject: data.subject || null,
+    text: data.text || null,
+    attempts: data.attempts,
+    lastError: data.lastError ?? null,
+    createdAt: date(data.createdAt)!.toISOString(),
+    sentAt: date(data.sentAt)?.toISOString() ?? null,
+  };
+}

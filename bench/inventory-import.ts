@@ -20,7 +20,7 @@ const ROWS = 10_000;
 const LOCATIONS = ['default', 'north', 'south'];
 
 /** The file as a stream of 64 KiB chunks, as a browser upload arrives. */
-function csvStream(text: string): ReadableStream<Uint8Array> {
+export function csvStream(text: string): ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
   let offset = 0;
   return new ReadableStream({

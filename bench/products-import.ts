@@ -10,7 +10,7 @@ import { OUTBOX_COLLECTION } from '@stockflow/kit';
 import { startFirestoreEmulator } from '@stockflow/kit/emulator';
 import { asStaff, testEnv } from '@stockflow/kit/testing';
 import { catalog } from '../functions/catalog/src/app.ts';
-import { csvStream } from './inventory-import.ts';
+import { postCsv } from './inventory-import.ts';
 import { round } from './stats.ts';
 
 const ROWS = 10_000;
@@ -34,20 +34,8 @@ export async function run() {
     env: testEnv('products-import-bench', { LOG_LEVEL: 'error', BODY_LIMIT_BYTES: '16777216' }),
   });
   try {
-    const send = async (file: string, dryRun: boolean) => {
-      const started = performance.now();
-      const res = await fn.app.request(`/imports?dryRun=${dryRun}`, {
-        method: 'POST',
-        headers: { ...manager, 'content-type': 'text/csv' },
-        body: csvStream(file),
-        // Node's fetch needs this for a streamed body.
-        duplex: 'half',
-      } as RequestInit);
-      const body = (await res.json()) as ProductImportResult;
-      if (res.status !== 200)
-        throw new Error(`import answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
-      return { ms: performance.now() - started, body };
-    };
+    const send = (file: string, dryRun: boolean) =>
+      postCsv<ProductImportResult>(fn.app, `/imports?dryRun=${dryRun}`, manager, file);
     const file = productsFile(1);
     const dry = await send(file, true);
     if (dry.body.rows.length !== ROWS || dry.body.errors.length) {

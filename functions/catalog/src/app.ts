@@ -132,12 +132,13 @@ export const catalog = defineFunction({
     /**
      * One chunk of an import in one transaction, at most once (its `hash:index` record commits
      * with it): its rows are planned again against what the transaction reads, so a product
-     * changed since the preview is updated from its current state. Answers the chunk's rows.
+     * changed since the preview is updated from its current state. Answers the chunk's rows, or
+     * undefined when the chunk was applied before.
      */
     const applyChunk = (fileHash: string, index: number, rows: readonly ImportRow[], actor: Actor) =>
       rt.transact(async (work) => {
         const key = `${fileHash}:${index}`;
-        if (await store.importApplied(key, work)) return [];
+        if (await store.importApplied(key, work)) return undefined;
         const bySku = await store.bySku(
           rows.map((row) => row.sku),
           work,
@@ -176,10 +177,13 @@ export const catalog = defineFunction({
       if (await store.importApplied(read.fileHash)) return c.json({ ...result, alreadyApplied: true });
       if (result.errors.length) throw unprocessable('The file has errors: nothing was applied.', result);
       const actor = actorOf(c);
-      // Chunks one after another: rows of one file never contend, and the catalog stays responsive.
+      // Chunks one after another: in parallel they would contend on the category counts they share.
+      // A chunk applied by an earlier, interrupted request answers as its rows stand now (previewed).
+      const previewed = new Map(result.rows.map((row) => [row.line, row]));
       const rows = [];
       for (const [index, chunk] of chunksOf(read.rows, IMPORT_CHUNK_ROWS).entries()) {
-        rows.push(...(await applyChunk(read.fileHash, index, chunk, actor)));
+        const applied = await applyChunk(read.fileHash, index, chunk, actor);
+        rows.push(...(applied ?? chunk.map((row) => previewed.get(row.line)!)));
       }
       await store.markImportApplied(read.fileHash, { rows: read.rows.length, actor });
       return c.json({ ...result, rows, applied: true });

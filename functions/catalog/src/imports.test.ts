@@ -182,6 +182,24 @@ describe('products import', () => {
     expect((await api.list()).map((p) => p.sku)).toEqual(['CAP-1']);
   });
 
+  it('resumes an interrupted apply: chunks applied before are not applied again', async () => {
+    const api = start();
+    const csv = lines(...Array.from({ length: 150 }, (_, i) => `R-${i},Row ${i},${i},EUR,,,,`));
+    const first = await api.result(csv, false);
+    expect(first.applied).toBe(true);
+    const events = (await api.emitted()).length;
+    expect(events).toBe(150);
+    // As if the request had died after its chunks committed, before the file's record.
+    const db = await api.fn.rt.db();
+    await db.collection('imports').doc(first.fileHash).delete();
+    const resumed = await api.result(csv, false);
+    expect(resumed).toMatchObject({ applied: true, alreadyApplied: false, errors: [] });
+    expect(resumed.rows).toHaveLength(150);
+    expect(resumed.rows.every((row) => row.change === 'unchanged')).toBe(true);
+    expect(await api.emitted()).toHaveLength(events);
+    expect((await db.collection('products').count().get()).data().count).toBe(150);
+  });
+
   it('removes an optional field for an empty cell and refuses to change an archived product', async () => {
     const api = start();
     await api.create({

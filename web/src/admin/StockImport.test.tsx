@@ -77,6 +77,11 @@ describe('admin CSV import', () => {
     expect(fake.requests.filter((r) => r.path.endsWith('/imports')).map((r) => r.body)).toEqual(
       Array(4).fill('productId,locationId,counted\nmug,north,7\ntea,default,2\n'),
     );
+    // Then products: the choice moves on from an applied file.
+    await user.click(screen.getByRole('radio', { name: 'Products' }));
+    expect(screen.getByRole('radio', { name: 'Products' })).toBeChecked();
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Import products');
+    expect(summary()).toBeNull();
   });
 });
 

@@ -5,7 +5,7 @@
  * file twice changes nothing (the function keys it by its hash and says so). The file goes to the
  * server as the text it holds, never parsed here.
  */
-import { createSignal, For, type JSX, Match, Show, Switch } from 'solid-js';
+import { batch, createSignal, For, type JSX, Match, Show, Switch } from 'solid-js';
 import { Field } from '../components/Field.tsx';
 import { ErrorNotice } from '../components/States.tsx';
 import { type ImportResult, importCsv, importProductsCsv, type ProductImportResult } from '../lib/api.ts';
@@ -33,6 +33,9 @@ const KINDS: Record<
     send: importProductsCsv,
   },
 };
+
+/** A products import's rows (told by their shape: the choice may change while a result shows). */
+const isProductRows = (rows: AnyImport['rows']): rows is ProductRow[] => rows.some((row) => 'change' in row);
 
 /** Whether a row changes anything. */
 const changes = (row: StockRow | ProductRow) =>
@@ -108,10 +111,12 @@ export default function StockImport() {
                   name="import-kind"
                   value={kind}
                   checked={what() === kind}
-                  onChange={() => {
-                    setWhat(kind);
-                    setStep({ kind: 'choose' });
-                  }}
+                  onChange={() =>
+                    batch(() => {
+                      setStep({ kind: 'choose' });
+                      setWhat(kind);
+                    })
+                  }
                 />{' '}
                 {label}
               </label>
@@ -191,7 +196,7 @@ export default function StockImport() {
                 <Show when={result().rows.length > 0}>
                   <h3>Rows</h3>
                   <Show
-                    when={what() === 'products'}
+                    when={isProductRows(result().rows)}
                     fallback={
                       <StockRows
                         rows={result().rows as StockRow[]}

@@ -32,6 +32,27 @@ function csvStream(text: string): ReadableStream<Uint8Array> {
   });
 }
 
+/** Posts a CSV file streamed as an upload arrives; answers how long it took and the 200's body. */
+export async function postCsv<T>(
+  app: { request(path: string, init: RequestInit): Response | Promise<Response> },
+  path: string,
+  headers: Record<string, string>,
+  file: string,
+): Promise<{ ms: number; body: T }> {
+  const started = performance.now();
+  const res = await app.request(path, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'text/csv' },
+    body: csvStream(file),
+    // Node's fetch needs this for a streamed body.
+    duplex: 'half',
+  } as RequestInit);
+  const body = (await res.json()) as T;
+  if (res.status !== 200)
+    throw new Error(`import answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  return { ms: performance.now() - started, body };
+}
+
 function importFile(): string {
   const lines = ['productId,locationId,counted'];
   for (let i = 0; lines.length <= ROWS; i++) {
@@ -55,20 +76,7 @@ export async function run() {
       if (res.status !== 201) throw new Error(`adding location ${id} answered ${res.status}`);
     }
     const file = importFile();
-    const send = async (dryRun: boolean) => {
-      const started = performance.now();
-      const res = await fn.app.request(`/imports?dryRun=${dryRun}`, {
-        method: 'POST',
-        headers: { ...ADMIN, 'content-type': 'text/csv' },
-        body: csvStream(file),
-        // Node's fetch needs this for a streamed body.
-        duplex: 'half',
-      } as RequestInit);
-      const body = (await res.json()) as ImportResult;
-      if (res.status !== 200)
-        throw new Error(`import answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
-      return { ms: performance.now() - started, body };
-    };
+    const send = (dryRun: boolean) => postCsv<ImportResult>(fn.app, `/imports?dryRun=${dryRun}`, ADMIN, file);
     const dry = await send(true);
     if (dry.body.rows.length !== ROWS || dry.body.errors.length) {
       throw new Error(`dry run: ${dry.body.rows.length} rows, ${dry.body.errors.length} errors`);

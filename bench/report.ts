@@ -45,6 +45,7 @@ export const TARGETS: Record<string, Target[]> = {
   mesh: [atLeast('ratio', '0.45')],
   'hot-sku': [atLeast('ratio', '0.5'), atLeast('ratio3', '0.5'), exactly('oversold', '0')],
   'inventory-import': [atMost('applyMs', '60000')],
+  'products-import': [atMost('applyMs', '60000')],
   web: [atMost('firstLoadJsGzipKb', '50')],
   bundle: [atMost('largestStartKb', '128')],
   orders: [atMost('placeRatio', '2.5'), atMost('searchRatio', '2.5')],
@@ -80,6 +81,12 @@ const LABELS: Record<string, string> = {
   'inventory-import.applyMs': 'apply: every row a counted movement (ms)',
   'inventory-import.reapplyMs': 'the same file again: nothing applied (ms)',
   'inventory-import.rowsPerSec': 'applied rows/s',
+  'products-import.rows': 'products in the file',
+  'products-import.dryRunMs': 'dry run: parse, check, preview (ms)',
+  'products-import.applyMs': 'apply: every row a new product and its event (ms)',
+  'products-import.reapplyMs': 'the same file again: nothing applied (ms)',
+  'products-import.updateMs': 'a file changing every price: updates (ms)',
+  'products-import.rowsPerSec': 'applied rows/s',
   'web.firstLoadJsGzipKb': 'first-load JS, gzip (KB)',
   'web.ratioToTarget': 'share of the budget',
   'bundle.largestStartKb': 'largest bundle a cold start loads (KiB)',
@@ -224,6 +231,7 @@ ${rows.join('\n')}
 - **mesh**: CloudEvents through the local mesh's broker ingress and a Trigger to a no-op subscriber, against the same events posted straight to it.
 - **hot-sku**: 200 concurrent \`order.placed\` for one product (its stock in one location, or spread over 3) against the same load over 50 products, to the bundled inventory process; then the stock audit.
 - **inventory-import**: a 10,000-row CSV of stock counts over 3 locations streamed to inventory's import: dry run, apply, and the same file again; then the audit and the rebuild from movements.
+- **products-import**: a 10,000-row CSV of products (every column) streamed to catalog's import: dry run, apply (10,000 creates), the same file again, and a file changing every price (updates).
 - **web**: what the shop's first page makes the browser download before it runs (entry, modulepreloads, their static imports), gzip.
 - **bundle**: each deployable as its image carries it: what a cold start loads, and all chunks.
 - **orders**: placing an order against the smallest Firestore transaction, and a catalog search against a plain page, on the emulator.

@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   coldstart: () => import('./coldstart.ts'),
   'hot-sku': () => import('./hot-sku.ts'),
   'inventory-import': () => import('./inventory-import.ts'),
+  'products-import': () => import('./products-import.ts'),
   ledger: () => import('./ledger.ts'),
   mesh: () => import('./mesh.ts'),
   orders: () => import('./orders.ts'),

@@ -9,7 +9,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Order, StockLevel } from '@stockflow/contracts';
+import type { Order, Product, StockLevel } from '@stockflow/contracts';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../system/stack.ts';
@@ -244,6 +244,37 @@ describe.skipIf(!existsSync(CHROMIUM))('inventory across locations in a browser'
     await expect.poll(async () => (await at(tray.id, 'north'))?.onHand, poll).toBe(8);
     expect(await at(tray.id, 'city')).toMatchObject({ onHand: 3 });
     await shot(page, '38-admin-import-applied');
+  });
+
+  it('imports products from a CSV: an update and a create, after their preview', async () => {
+    const bowl = await stockedProduct('Clay Bowl', 1500, 0);
+    const newSku = `LINEN-${Date.now().toString(36).toUpperCase()}`;
+    const file = join(files, 'products.csv');
+    writeFileSync(
+      file,
+      `sku,name,priceCents,currency,category\n${bowl.sku},Clay Bowl,1700,EUR,Kitchen\n${newSku},Linen Cloth,800,EUR,Kitchen\n`,
+    );
+    await page.getByRole('link', { name: 'Import' }).click();
+    await page.getByRole('radio', { name: 'Products' }).check();
+    await page.getByRole('heading', { name: 'Import products' }).waitFor();
+    await page.getByLabel('CSV file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Preview changes' }).click();
+    const rows = page.getByRole('table', { name: 'Rows and what they change' });
+    await expect
+      .poll(() => rows.locator('tbody tr td:nth-child(3)').allTextContents())
+      .toEqual(['update', 'create']);
+    expect(await rows.locator('tbody tr').first().textContent()).toContain('priceCents: 1500 → 1700');
+    await shot(page, '38b-admin-import-products-preview');
+    await page.getByRole('button', { name: 'Apply 2 rows' }).click();
+    await page.getByRole('heading', { name: 'Applied products.csv' }).waitFor();
+    expect((await admin<Product>(`/catalog/products/${bowl.id}`)).body).toMatchObject({
+      priceCents: 1700,
+      category: 'Kitchen',
+      version: 2,
+    });
+    const found = await admin<{ items: Product[] }>(`/catalog/products?q=${newSku}`);
+    expect(found.body.items).toMatchObject([{ sku: newSku, name: 'Linen Cloth', priceCents: 800 }]);
+    await shot(page, '38c-admin-import-products-applied');
   });
 
   it('lists what to reorder, counting what is in transit', async () => {

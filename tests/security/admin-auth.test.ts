@@ -31,6 +31,7 @@ const ADMIN_ROUTES: Record<
     ['POST', '/products', 'manager'],
     ['PATCH', '/products/p-1', 'manager'],
     ['POST', '/products/p-1/archive', 'manager'],
+    ['POST', '/imports', 'manager'],
   ],
   inventory: [
     ['GET', '/stock', 'viewer'],

@@ -1,8 +1,8 @@
 import type { Page, Product } from '@stockflow/contracts';
-import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { asStaff, startFakeSink, testEnv } from '@stockflow/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalog } from './app.ts';
+import { outboxRecords } from './testing.ts';
 
 const MANAGER = await asStaff('catalog', 'manager');
 const cleanup: Array<() => Promise<void>> = [];
@@ -37,11 +37,7 @@ function start(extra: Record<string, string> = {}) {
     categories: async () =>
       ((await (await fn.app.request('/categories')).json()) as { items: string[] }).items,
     /** The events committed to the outbox, oldest first. */
-    emitted: async () => {
-      const db = await fn.rt.db();
-      const snap = await db.collection(OUTBOX_COLLECTION).orderBy('createdAt').get();
-      return snap.docs.map((doc) => doc.get('record') as EventRecord);
-    },
+    emitted: () => outboxRecords(fn.rt),
   };
 }
 

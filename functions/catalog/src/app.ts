@@ -1,10 +1,17 @@
 /**
  * @module catalog: the products shoppers browse and inventory managers keep. Reads are public;
  * creating, changing and archiving need a manager, and each is announced as an
- * `io.stockflow.product.*` event, with its actor, committed with the change (transactional outbox).
+ * `io.stockflow.product.*` event, with its actor, committed with the change (transactional outbox);
+ * a manager may also import products from CSV (dry run first, then applied in chunks, once per file).
  */
 import { randomUUID } from 'node:crypto';
-import { type Actor, NewProduct, Product, ProductChanges } from '@stockflow/contracts';
+import {
+  type Actor,
+  NewProduct,
+  Product,
+  ProductChanges,
+  type ProductImportResult,
+} from '@stockflow/contracts';
 import {
   actorOf,
   conflict,
@@ -17,7 +24,16 @@ import {
   unprocessable,
   withActor,
 } from '@stockflow/kit';
+import { chunksOf, csvBody } from '@stockflow/kit/csv';
 import * as z from 'zod/mini';
+import {
+  IMPORT_CHUNK_ROWS,
+  type ImportRow,
+  planRow,
+  previewImport,
+  type RowOutcome,
+  readImport,
+} from './imports.ts';
 import {
   archiveProduct,
   changeProduct,
@@ -26,6 +42,7 @@ import {
   type ProductChange,
   SkuChangeError,
   SkuTakenError,
+  skuKey,
 } from './product.ts';
 import { CatalogStore } from './store.ts';
 
@@ -43,6 +60,8 @@ function asProblem(error: unknown): never {
   if (error instanceof SkuChangeError) throw unprocessable(error.message);
   throw error;
 }
+
+const ImportQuery = z.object({ dryRun: z._default(z.enum(['true', 'false']), 'true') });
 
 const now = () => new Date().toISOString();
 
@@ -108,6 +127,66 @@ export const catalog = defineFunction({
     app.post('/products/:id/archive', manager, async (c) => {
       const id = productId(c.req.param('id'));
       return c.json(await commit(id, actorOf(c), (product) => archiveProduct(product, now())));
+    });
+
+    /**
+     * One chunk of an import in one transaction, at most once (its `hash:index` record commits
+     * with it): its rows are planned again against what the transaction reads, so a product
+     * changed since the preview is updated from its current state. Answers the chunk's rows, or
+     * undefined when the chunk was applied before.
+     */
+    const applyChunk = (fileHash: string, index: number, rows: readonly ImportRow[], actor: Actor) =>
+      rt.transact(async (work) => {
+        const key = `${fileHash}:${index}`;
+        if (await store.importApplied(key, work)) return undefined;
+        const bySku = await store.bySku(
+          rows.map((row) => row.sku),
+          work,
+        );
+        const at = now();
+        const outcomes = rows.map((row) => planRow(row, bySku.get(skuKey(row.sku)), randomUUID, at));
+        const refused = outcomes.find((outcome) => 'message' in outcome);
+        if (refused) throw conflict(`Line ${refused.line} changed since the preview: ${refused.message}.`);
+        const applied = outcomes.filter((outcome): outcome is RowOutcome => !('message' in outcome));
+        await store.writeMany(
+          work,
+          applied.flatMap(({ before, after }) => (after ? [[before, after] as const] : [])),
+        );
+        for (const { events } of applied) for (const event of events) work.emit(withActor(event, actor));
+        await store.markImportApplied(key, { rows: rows.length, actor }, work);
+        return applied.map(({ planned, after }) => ({
+          ...planned,
+          productId: after?.id ?? planned.productId,
+        }));
+      });
+
+    app.post('/imports', manager, async (c) => {
+      const dryRun = readQuery(c, ImportQuery).dryRun === 'true';
+      const body = csvBody(c);
+      const read = await readImport(body);
+      const bySku = await store.bySku(read.rows.map((row) => row.sku));
+      const result: ProductImportResult = {
+        fileHash: read.fileHash,
+        dryRun,
+        applied: false,
+        alreadyApplied: false,
+        ...previewImport(read, bySku, now()),
+      };
+      if (dryRun) return c.json(result);
+      // A file applied before is answered as such, whatever its rows would do to today's catalog.
+      if (await store.importApplied(read.fileHash)) return c.json({ ...result, alreadyApplied: true });
+      if (result.errors.length) throw unprocessable('The file has errors: nothing was applied.', result);
+      const actor = actorOf(c);
+      // Chunks one after another: in parallel they would contend on the category counts they share.
+      // A chunk applied by an earlier, interrupted request answers as its rows stand now (previewed).
+      const previewed = new Map(result.rows.map((row) => [row.line, row]));
+      const rows = [];
+      for (const [index, chunk] of chunksOf(read.rows, IMPORT_CHUNK_ROWS).entries()) {
+        const applied = await applyChunk(read.fileHash, index, chunk, actor);
+        rows.push(...(applied ?? chunk.map((row) => previewed.get(row.line)!)));
+      }
+      await store.markImportApplied(read.fileHash, { rows: read.rows.length, actor });
+      return c.json({ ...result, rows, applied: true });
     });
   },
 });

@@ -22,7 +22,6 @@ import {
   badRequest,
   conflict,
   notFound,
-  Problem,
   pageLimit,
   readJson,
   readQuery,
@@ -30,10 +29,11 @@ import {
   type StockflowApp,
   unprocessable,
 } from '@stockflow/kit';
+import { chunksOf, csvBody } from '@stockflow/kit/csv';
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import { csvResponse } from './csv.ts';
-import { chunksOf, type ImportRow, previewImport, readImport } from './imports.ts';
+import { IMPORT_CHUNK_ROWS, type ImportRow, previewImport, readImport } from './imports.ts';
 import { createLocation, DefaultLocationError, LocationExistsError, updateLocation } from './locations.ts';
 import {
   available,
@@ -334,12 +334,7 @@ export function mountAdminRoutes(
 
   app.post('/imports', clerk, async (c) => {
     const dryRun = readQuery(c, ImportQuery).dryRun === 'true';
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'text/csv') {
-      throw new Problem(415, 'Unsupported Media Type', { detail: 'Send the file as text/csv.' });
-    }
-    const body = c.req.raw.body;
-    if (!body) throw badRequest('The body is empty.');
+    const body = csvBody(c);
     const read = await readImport(body, await store.locations());
     const items = await store.items([...new Set(read.rows.map((row) => row.productId))]);
     const result: ImportResult = {
@@ -354,7 +349,7 @@ export function mountAdminRoutes(
     if (await store.importApplied(read.fileHash)) return c.json({ ...result, alreadyApplied: true });
     const actor = actorOf(c);
     await Promise.all(
-      chunksOf(read.rows).map((rows, index) =>
+      chunksOf(read.rows, IMPORT_CHUNK_ROWS).map((rows, index) =>
         writer.submit(importChunk(read.fileHash, index, rows, actor)).catch(asProblem),
       ),
     );

@@ -5,7 +5,6 @@
  * cycle counts in chunks, each chunk once (deduplicated by the file's hash and the chunk's index
  * like a consumed event), so applying a file twice changes nothing the second time.
  */
-import { createHash } from 'node:crypto';
 import {
   DEFAULT_LOCATION_ID,
   type ImportResult,
@@ -13,7 +12,7 @@ import {
   LocationId,
   Product,
 } from '@stockflow/contracts';
-import { readCsv } from './csv.ts';
+import { type CsvImport, readCsvImport } from '@stockflow/kit/csv';
 import { levelsAt, type StockItem } from './stock.ts';
 
 export const IMPORT_HEADER = ['productId', 'locationId', 'counted'] as const;
@@ -29,63 +28,27 @@ export interface ImportRow {
   counted: number;
 }
 
-export interface ReadImport {
-  fileHash: string;
-  rows: ImportRow[];
-  errors: ImportResult['errors'];
-}
+export type ReadImport = CsvImport<ImportRow>;
 
 /** Reads and checks a CSV import as it streams; the file's SHA-256 comes with it. */
-export async function readImport(
+export function readImport(
   body: ReadableStream<Uint8Array>,
   locations: readonly Location[],
 ): Promise<ReadImport> {
-  const hash = createHash('sha256');
-  const rows: ImportRow[] = [];
-  const errors: ImportResult['errors'] = [];
-  const seen = new Map<string, number>();
   const known = new Set(locations.map((location) => location.id));
-  let header = true;
-  try {
-    for await (const record of readCsv(body, (bytes) => hash.update(bytes))) {
-      if ('error' in record) {
-        errors.push({ line: record.line, message: record.error });
-        continue;
-      }
-      const { line, fields } = record;
-      if (header) {
-        header = false;
-        const names = fields.map((field) => field.trim());
-        if (names.join(',') !== IMPORT_HEADER.join(',')) {
-          errors.push({ line, message: `the header must be ${IMPORT_HEADER.join(',')}` });
-          break;
-        }
-        continue;
-      }
-      if (rows.length + errors.length >= MAX_IMPORT_ROWS) {
-        errors.push({ line, message: `a file may hold at most ${MAX_IMPORT_ROWS} rows` });
-        break;
-      }
-      const problem = checkRow(fields, known);
-      if (typeof problem === 'string') {
-        errors.push({ line, message: problem });
-        continue;
-      }
-      const key = `${problem.productId}@${problem.locationId}`;
-      const first = seen.get(key);
-      if (first !== undefined) {
-        errors.push({ line, message: `${key} was counted on line ${first} already` });
-        continue;
-      }
-      seen.set(key, line);
-      rows.push({ line, ...problem });
-    }
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    errors.push({ line: 0, message: 'the file is not UTF-8 text' });
-  }
-  if (header && !errors.length) errors.push({ line: 1, message: 'the file is empty' });
-  return { fileHash: hash.digest('hex'), rows, errors };
+  return readCsvImport<ImportRow>(body, {
+    maxRows: MAX_IMPORT_ROWS,
+    header: (fields) =>
+      fields.map((field) => field.trim()).join(',') === IMPORT_HEADER.join(',')
+        ? undefined
+        : `the header must be ${IMPORT_HEADER.join(',')}`,
+    row: (fields, line) => {
+      const row = checkRow(fields, known);
+      return typeof row === 'string' ? row : { line, ...row };
+    },
+    key: (row) => `${row.productId}@${row.locationId}`,
+    duplicate: (key, first) => `${key} was counted on line ${first} already`,
+  });
 }
 
 /** A row's values, or what is wrong with it. */
@@ -131,7 +94,3 @@ export function previewImport(
   errors.sort((a, b) => a.line - b.line);
   return { rows, errors };
 }
-
-/** The rows in chunks of IMPORT_CHUNK_ROWS, in file order. */
-export const chunksOf = <T>(rows: readonly T[], size = IMPORT_CHUNK_ROWS): T[][] =>
-  Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));

@@ -336,6 +336,16 @@ export const ReorderEntry = z.object({
 });
 export type ReorderEntry = z.infer<typeof ReorderEntry>;
 
+/** What every CSV import answers besides its rows: the file, and whether it was applied now or before. */
+const importOutcome = {
+  fileHash: z.string(),
+  dryRun: z.boolean(),
+  applied: z.boolean(),
+  alreadyApplied: z.boolean(),
+};
+/** Every error of an imported file with its line (1 is the header; 0 the file as a whole). */
+const importErrors = z.array(z.object({ line: z.int(), message: z.string() }));
+
 /**
  * The answer to `POST /api/inventory/imports?dryRun=true|false` (body `text/csv` with the header
  * `productId,locationId,counted`; an empty locationId is the default location). Lines count from
@@ -343,10 +353,7 @@ export type ReorderEntry = z.infer<typeof ReorderEntry>;
  * SHA-256) changes nothing and answers `alreadyApplied: true`.
  */
 export const ImportResult = z.object({
-  fileHash: z.string(),
-  dryRun: z.boolean(),
-  applied: z.boolean(),
-  alreadyApplied: z.boolean(),
+  ...importOutcome,
   rows: z.array(
     z.object({
       line: z.int(),
@@ -357,7 +364,7 @@ export const ImportResult = z.object({
       delta: z.int(),
     }),
   ),
-  errors: z.array(z.object({ line: z.int(), message: z.string() })),
+  errors: importErrors,
 });
 export type ImportResult = z.infer<typeof ImportResult>;
 /** What notifications tells the shopper about (a refund will be one more kind). */
@@ -385,3 +392,45 @@ export interface OrderMessage {
   createdAt: string;
   sentAt: string | null;
 }
+
+/** The columns of a products import; `sku,name,priceCents,currency` are required, in any order. */
+export const PRODUCT_IMPORT_COLUMNS = [
+  'sku',
+  'name',
+  'priceCents',
+  'currency',
+  'category',
+  'description',
+  'imageUrl',
+  'status',
+] as const;
+export type ProductImportColumn = (typeof PRODUCT_IMPORT_COLUMNS)[number];
+
+/** A field's value before and after a row of a products import (absent: the product has none). */
+const FieldChange = z.object({
+  before: z.optional(z.union([z.string(), z.int()])),
+  after: z.optional(z.union([z.string(), z.int()])),
+});
+
+/**
+ * The answer to `POST /api/catalog/imports?dryRun=true|false` (body `text/csv`, a header naming
+ * PRODUCT_IMPORT_COLUMNS). A row whose sku exists updates that product, otherwise it creates one;
+ * `fields` holds what the row changes. Lines count from 1 at the header. A file with any error
+ * applies nothing. Applying the same file again (same SHA-256) changes nothing and answers
+ * `alreadyApplied: true`.
+ */
+export const ProductImportResult = z.object({
+  ...importOutcome,
+  rows: z.array(
+    z.object({
+      line: z.int(),
+      sku: Product.shape.sku,
+      /** The product the row updates; for a created one, known once applied. */
+      productId: z.optional(Product.shape.id),
+      change: z.enum(['create', 'update', 'unchanged']),
+      fields: z.record(z.string(), FieldChange),
+    }),
+  ),
+  errors: importErrors,
+});
+export type ProductImportResult = z.infer<typeof ProductImportResult>;

@@ -77,6 +77,67 @@ describe('admin CSV import', () => {
     expect(fake.requests.filter((r) => r.path.endsWith('/imports')).map((r) => r.body)).toEqual(
       Array(4).fill('productId,locationId,counted\nmug,north,7\ntea,default,2\n'),
     );
+    // Then products: the choice moves on from an applied file.
+    await user.click(screen.getByRole('radio', { name: 'Products' }));
+    expect(screen.getByRole('radio', { name: 'Products' })).toBeChecked();
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Import products');
+    expect(summary()).toBeNull();
+  });
+});
+
+describe('admin CSV import of products', () => {
+  const shop = [
+    product({ id: 'mug', name: 'Blue Mug', sku: 'MUG-1', priceCents: 900 }),
+    product({ id: 'tea', name: 'Green Tea', sku: 'TEA-1', priceCents: 500 }),
+  ];
+  const file = (text: string) => new File([text], 'products.csv', { type: 'text/csv' });
+
+  it('posts to catalog, previews creates, updates and errors by line, then applies once', async () => {
+    const { user, shop: fake } = renderApp('/admin/import', { admin: true, products: shop, inventory });
+    await user.click(await screen.findByRole('radio', { name: 'Products' }));
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Import products');
+    expect(screen.getByLabelText('CSV file')).toHaveAccessibleDescription(/sku,name,priceCents,currency/);
+    const text =
+      'sku,name,priceCents,currency\nMUG-1,Blue Mug,1100,EUR\nTEA-1,Green Tea,500,EUR\nCAP-1,Cap,x,EUR\n';
+    await user.upload(screen.getByLabelText('CSV file'), file(text));
+    await user.click(screen.getByRole('button', { name: 'Preview changes' }));
+    await waitFor(() => expect(summary()).toHaveTextContent('3 rows: 1 change, 1 error.'));
+    const errors = screen.getByRole('table', { name: 'Rows with errors' });
+    expect(within(errors).getAllByRole('row')[1]).toHaveTextContent(
+      '4priceCents must be a whole number of cents, not "x"',
+    );
+    const rows = screen.getByRole('table', { name: 'Rows and what they change' });
+    expect(
+      within(rows)
+        .getAllByRole('row')
+        .map((row) => [...row.querySelectorAll('th, td')].map((cell) => cell.textContent)),
+    ).toEqual([
+      ['Line', 'SKU', 'Change', 'Fields'],
+      ['2', 'MUG-1', 'update', 'priceCents: 900 → 1100'],
+      ['3', 'TEA-1', 'no change', ''],
+    ]);
+    expect(screen.getByRole('button', { name: 'Apply 2 rows' })).toBeDisabled();
+
+    const clean = 'sku,name,priceCents,currency\nMUG-1,Blue Mug,1100,EUR\nCAP-1,Cap,700,EUR\n';
+    await user.upload(screen.getByLabelText('CSV file'), file(clean));
+    await user.click(screen.getByRole('button', { name: 'Preview changes' }));
+    await waitFor(() => expect(summary()).toHaveTextContent('2 rows: 2 changes, 0 errors.'));
+    expect(screen.getByRole('table', { name: 'Rows and what they change' })).toHaveTextContent(
+      'CAP-1createname: Cap; priceCents: 700; currency: EUR',
+    );
+    await user.click(screen.getByRole('button', { name: 'Apply 2 rows' }));
+    await waitFor(() => expect(summary()).toHaveTextContent('2 rows: 2 changes, 0 errors. Applied.'));
+    expect(fake.products.get('mug')?.priceCents).toBe(1100);
+    expect([...fake.products.values()].find((p) => p.sku === 'CAP-1')).toMatchObject({
+      name: 'Cap',
+      priceCents: 700,
+    });
+    const posted = fake.requests.filter((r) => r.path.endsWith('/imports'));
+    expect(posted.map((r) => `${r.path}${new URL(r.url).search}`)).toEqual([
+      '/api/catalog/imports?dryRun=true',
+      '/api/catalog/imports?dryRun=true',
+      '/api/catalog/imports?dryRun=false',
+    ]);
   });
 
   it('tells a viewer that importing is a clerk’s', async () => {

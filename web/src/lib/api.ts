@@ -22,6 +22,7 @@ import type {
   PlacedOrder,
   Product,
   ProductChanges,
+  ProductImportResult,
   ReceiveTransfer,
   ReorderEntry,
   Shipment,
@@ -52,6 +53,7 @@ export type {
   PlacedOrder,
   Product,
   ProductChanges,
+  ProductImportResult,
   ReceiveTransfer,
   ReorderEntry,
   Shipment,
@@ -307,9 +309,17 @@ export const receiveTransfer = (id: string, received: ReceiveTransfer) =>
 export const cancelTransfer = (id: string) =>
   call<Transfer>('POST', `/inventory/transfers/${encodeURIComponent(id)}/cancel`, { auth: 'admin' });
 
-/** Sends a CSV of stock counts or products: a preview when `dryRun`, else applied (once per file). */
+/** Sends a CSV of stock counts: a preview when `dryRun`, else applied (once per file). */
 export const importCsv = (csv: string, dryRun: boolean) =>
   call<ImportResult>('POST', `/inventory/imports${query({ dryRun })}`, {
+    body: csv,
+    contentType: 'text/csv',
+    auth: 'admin',
+  });
+
+/** Sends a CSV of products (catalog, a manager's): a preview when `dryRun`, else applied once per file. */
+export const importProductsCsv = (csv: string, dryRun: boolean) =>
+  call<ProductImportResult>('POST', `/catalog/imports${query({ dryRun })}`, {
     body: csv,
     contentType: 'text/csv',
     auth: 'admin',

@@ -4,7 +4,7 @@
  * order event stream. Screens are tested against its behaviour; each test builds its own.
  */
 import { HttpResponse, http } from 'msw';
-import type { Order, OrderStatus, Product, StockLevel } from '../lib/api.ts';
+import type { Order, OrderStatus, Product, ProductImportResult, StockLevel } from '../lib/api.ts';
 import { createFakeSession, type FakeSession } from './fake-session.ts';
 
 const NOW = '2026-11-27T10:00:00.000Z';
@@ -129,6 +129,40 @@ export function createFakeShop(options: FakeShopOptions = {}) {
     });
   }
 
+  const importedFiles = new Set<string>();
+  /** A products CSV as catalog reads it (docs/api.md), simplified: no quoted fields. */
+  function planProductImport(csv: string): Pick<ProductImportResult, 'rows' | 'errors'> {
+    const result: Pick<ProductImportResult, 'rows' | 'errors'> = { rows: [], errors: [] };
+    const [head = '', ...lines] = csv.split(/\r?\n/);
+    const columns = head.split(',').map((name) => name.trim());
+    if (!['sku', 'name', 'priceCents', 'currency'].every((name) => columns.includes(name))) {
+      result.errors.push({ line: 1, message: 'the header must name sku, name, priceCents, currency' });
+      return result;
+    }
+    lines.forEach((text, index) => {
+      const line = index + 2;
+      if (!text.trim()) return;
+      const cells = Object.fromEntries(text.split(',').map((value, i) => [columns[i], value.trim()]));
+      if (!/^\d+$/.test(cells.priceCents ?? '')) {
+        result.errors.push({
+          line,
+          message: `priceCents must be a whole number of cents, not "${cells.priceCents}"`,
+        });
+        return;
+      }
+      const after = { name: cells.name, priceCents: Number(cells.priceCents), currency: cells.currency };
+      const existing = [...products.values()].find((p) => p.sku === cells.sku);
+      const fields: ProductImportResult['rows'][number]['fields'] = {};
+      for (const [field, value] of Object.entries(after)) {
+        const before = existing?.[field as keyof typeof after];
+        if (before !== value) fields[field] = { ...(before === undefined ? {} : { before }), after: value };
+      }
+      const change = !existing ? 'create' : Object.keys(fields).length ? 'update' : 'unchanged';
+      result.rows.push({ line, sku: cells.sku!, productId: existing?.id, change, fields });
+    });
+    return result;
+  }
+
   const handlers = [
     http.all('*/api/*', async ({ request }) => {
       await record(request);
@@ -192,6 +226,39 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       const archived: Product = { ...existing, status: 'archived' };
       products.set(existing.id, archived);
       return HttpResponse.json(archived);
+    }),
+    http.post('*/api/catalog/imports', async ({ request }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      if (!session.allows('manager')) return problem(403, 'Forbidden', 'Importing products needs a manager.');
+      const csv = await request.text();
+      const dryRun = new URL(request.url).searchParams.get('dryRun') !== 'false';
+      const { rows, errors } = planProductImport(csv);
+      const fileHash = `sha-${csv.length}`;
+      const alreadyApplied = !dryRun && importedFiles.has(fileHash);
+      if (!dryRun && errors.length) return problem(422, 'Unprocessable Content', 'The file has errors.');
+      const applying = !dryRun && !alreadyApplied;
+      if (applying) {
+        importedFiles.add(fileHash);
+        for (const row of rows) {
+          if (row.change === 'unchanged') continue;
+          const values = Object.fromEntries(
+            Object.entries(row.fields).map(([field, { after }]) => [field, after]),
+          );
+          const current = row.productId
+            ? products.get(row.productId)!
+            : product({ id: `p-new-${nextId++}`, name: '', sku: row.sku });
+          products.set(current.id, { ...current, ...values });
+        }
+      }
+      const result: ProductImportResult = {
+        fileHash,
+        dryRun,
+        applied: applying,
+        alreadyApplied,
+        rows,
+        errors,
+      };
+      return HttpResponse.json(result);
     }),
     http.get('*/api/inventory/stock', ({ request }) => {
       const url = new URL(request.url);

@@ -34,6 +34,7 @@ export function stackOptionsFromEnv(env: Record<string, string | undefined>, wat
     brokerPort: Number(env.BROKER_PORT ?? 8081),
     issuerPort: Number(env.STAFF_ISSUER_PORT ?? 8089),
     adminToken: env.ADMIN_TOKEN || undefined,
+    smtpUrl: env.SMTP_URL || undefined,
     logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     logFormat: env.LOG_FORMAT === 'json' ? 'json' : 'readable',
     env: functionEnv(env),

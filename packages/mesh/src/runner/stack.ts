@@ -38,7 +38,12 @@ export interface StackOptions {
   brokerPort?: number;
   /** The break-glass admin token; none (off) when absent. */
   adminToken?: string;
-  /** Where the dev OpenID Connect issuer listens (8089 by default; 0 picks a free port). */
+  /** A real mail relay for notifications (`SMTP_URL`); the local catcher when absent. */
+  smtpUrl?: string;
+  /**
+   * Where the dev OpenID Connect issuer listens: a free port unless given (`npm start` gives 8089,
+   * STAFF_ISSUER_PORT), so stacks started side by side in tests never compete for one port.
+   */
   issuerPort?: number;
   logLevel?: LogLevel;
   /** File watching: functions restart on change, the SPA is served by Vite with hot reload. */
@@ -221,7 +226,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     const tokenFiles = started.tokenFiles;
 
-    const issuerPort = settings.issuerPort === 0 ? 0 : (settings.issuerPort ?? 8089);
+    const issuerPort = settings.issuerPort ?? 0;
     started.staff = await startLocalStaffIdentity({
       port: issuerPort,
       webOrigins: [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`],
@@ -231,7 +236,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // The runner stands in for the cluster's Secrets: web's staff settings, notifications' relay.
       refs: {
         ...started.staff.refs,
-        [`Secret/${SMTP_SECRET.name}/${SMTP_SECRET.key}`]: started.mailCatcher.smtpUrl,
+        [`Secret/${SMTP_SECRET.name}/${SMTP_SECRET.key}`]: settings.smtpUrl ?? started.mailCatcher.smtpUrl,
       },
       emulatorHost: started.emulator.host,
       projectId,

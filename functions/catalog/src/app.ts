@@ -67,6 +67,8 @@ const now = () => new Date().toISOString();
 
 export const catalog = defineFunction({
   name: 'catalog',
+  // CSV imports (a 10,000-row file is over 256 KiB); every other route keeps the JSON limit.
+  uploads: /^\/imports\/?$/,
   // Consumes no event types; `/events` still answers the PingSource that sweeps the outbox.
   events: {},
   routes(app, rt) {

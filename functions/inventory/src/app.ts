@@ -153,6 +153,8 @@ const productCommand = (product: Product): Omit<Command, 'event'> => ({
 
 export const inventory = defineFunction({
   name: 'inventory',
+  // CSV imports (a 10,000-row file is over 256 KiB); every other route keeps the JSON limit.
+  uploads: /^\/imports\/?$/,
   env,
   events: {
     'io.stockflow.product.created': consume(Product, productCommand),

@@ -51,6 +51,11 @@ export interface FunctionSpec<E extends z.core.$ZodLooseShape> {
    * them to every routed request), so only a scrape of the pod itself reads them.
    */
   public?: boolean;
+  /**
+   * The paths of routes that take file uploads (CSV imports): their bodies may reach
+   * UPLOAD_LIMIT_BYTES (16 MiB) where every other route keeps BODY_LIMIT_BYTES (256 KiB).
+   */
+  uploads?: RegExp;
   // biome-ignore lint/suspicious/noExplicitAny: handlers type their own config view
   events?: EventHandlers<any>;
   routes?: (app: StockflowApp, rt: Runtime<BaseConfig & z.infer<z.ZodMiniObject<E>>>) => void;
@@ -128,7 +133,17 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         rt,
         state,
         metrics,
-        app: buildApp(rt, state, metrics, config.BODY_LIMIT_BYTES, spec.public ?? false),
+        app: buildApp(
+          rt,
+          state,
+          metrics,
+          {
+            body: config.BODY_LIMIT_BYTES,
+            upload: config.UPLOAD_LIMIT_BYTES,
+            uploads: spec.uploads,
+          },
+          spec.public ?? false,
+        ),
       };
       if (spec.events) mountEvents(fn.app as unknown as Hono, rt, spec.events, metrics, known);
       spec.routes?.(fn.app, rt);
@@ -184,7 +199,7 @@ function buildApp<C>(
   rt: Runtime<C>,
   state: StockflowFunction<C>['state'],
   metrics: LazyMetrics,
-  maxSize: number,
+  limits: { body: number; upload: number; uploads?: RegExp },
   isPublic: boolean,
 ): StockflowApp {
   const app = new Hono<AppEnv>();
@@ -245,7 +260,7 @@ function buildApp<C>(
   });
   // No HSTS here: only the public edge (web) knows whether a request came over https.
   app.use(secureHeaders({ strictTransportSecurity: false }));
-  app.use(
+  const limitTo = (maxSize: number) =>
     bodyLimit({
       maxSize,
       onError: async (c) => {
@@ -259,8 +274,13 @@ function buildApp<C>(
           headers: { Connection: 'close' },
         });
       },
-    }),
-  );
+    });
+  const bodyLimitOf = limitTo(limits.body);
+  const uploadLimitOf = limitTo(limits.upload);
+  const { uploads } = limits;
+  app.use(async function limitBodies(c, next) {
+    return uploads?.test(c.req.path) ? uploadLimitOf(c, next) : bodyLimitOf(c, next);
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/metrics', async (c) => {

@@ -58,6 +58,8 @@ export const baseEnv = z.object({
   /** The public JWKS (JSON) of web's staff token signer; without it no staff token is accepted. */
   STAFF_JWKS: z.optional(jsonWebKeySet()),
   BODY_LIMIT_BYTES: z._default(envInt({ min: 1 }), 256 * 1024),
+  /** The body limit of a function's upload routes (its `uploads`: CSV imports), not of the rest. */
+  UPLOAD_LIMIT_BYTES: z._default(envInt({ min: 1 }), 16 * 1024 * 1024),
   SINK_TIMEOUT_MS: z._default(envInt({ min: 1 }), 5_000),
   SHUTDOWN_TIMEOUT_MS: z._default(envInt({ min: 1 }), 8_000),
 });

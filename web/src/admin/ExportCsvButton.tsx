@@ -1,6 +1,6 @@
 /**
  * @module A button that downloads one of inventory's CSV exports. The export is fetched with the
- * admin token (a plain link could not send it) and handed to the browser as a file.
+ * staff session and handed to the browser as a file, named as the export is.
  */
 import { createSignal, Show } from 'solid-js';
 import { exportCsv, type MovementQuery } from '../lib/api.ts';

@@ -1,17 +1,14 @@
 /**
  * @module Every call the SPA makes to the server, through web's `/api/<function>/…` (docs/api.md).
  * Failures are `ApiError`s carrying the problem+json body, so screens can show what went wrong and,
- * for forms, which field. Admin calls carry the session's admin token; a refused token is forgotten
- * so the admin screens ask for it again.
+ * for forms, which field. Staff calls go with web's HttpOnly session cookie, never a token of the
+ * SPA's; a refused session sends the admin screens back to sign-in.
  */
 import type {
   ImportResult,
   Location,
   LocationChanges,
-  LocationStock,
-  MessageStatus,
   Movement,
-  MovementReason,
   NewLocation,
   NewProduct,
   NewTransfer,
@@ -25,8 +22,6 @@ import type {
   ProductImportResult,
   ReceiveTransfer,
   ReorderEntry,
-  Shipment,
-  Shortage,
   StockAdjustment,
   StockCount,
   StockLevel,
@@ -63,7 +58,7 @@ export type {
   StockLevel,
   Transfer,
   TransferState,
-};
+} from '@stockflow/contracts';
 
 /** What a shopper may see of a product's stock. */
 export interface Availability {

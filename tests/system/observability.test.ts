@@ -428,7 +428,12 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
       .toBe(1);
     await expect
       .poll(
-        () => growth(since, 'ledger', 'stockflow_dead_letters_total', { type: 'io.stockflow.order.placed' }),
+        // Inventory's refusal; notifications, which also consumes order.placed, refuses it too.
+        () =>
+          growth(since, 'ledger', 'stockflow_dead_letters_total', {
+            type: 'io.stockflow.order.placed',
+            destination: 'inventory',
+          }),
         poll,
       )
       .toBe(1);

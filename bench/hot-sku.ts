@@ -15,10 +15,16 @@ import { Firestore } from '@google-cloud/firestore';
 import type { OrderLine } from '@stockflow/contracts';
 import { type EventRecord, FIRESTORE_SETTINGS, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
-import { cloudEventRequest, startFakeSink, TEST_AUDIENCE, testIssuer } from '@stockflow/kit/testing';
+import {
+  cloudEventRequest,
+  startFakeSink,
+  TEST_AUDIENCE,
+  TEST_STAFF_JWKS,
+  testIssuer,
+} from '@stockflow/kit/testing';
 import { auditStock } from '../functions/inventory/src/stock.ts';
 import { InventoryStore } from '../functions/inventory/src/store.ts';
-import { ADMIN_TOKEN, adjustment, events } from '../functions/inventory/src/testing.ts';
+import { adjustment, events, managerJson } from '../functions/inventory/src/testing.ts';
 import { bundleFunction } from '../scripts/bundle.ts';
 import { median, round } from './stats.ts';
 
@@ -78,9 +84,7 @@ const LOCATIONS = ['default', 'north', 'south'];
 
 async function addLocations(base: string): Promise<void> {
   for (const [i, id] of LOCATIONS.slice(1).entries()) {
-    const res = await fetch(`${base}/locations`, {
-      ...adjustment({ id, name: id, priority: i + 1 }),
-    });
+    const res = await fetch(`${base}/locations`, managerJson('POST', { id, name: id, priority: i + 1 }));
     if (!res.ok) throw new Error(`adding location ${id} answered ${res.status}`);
     await res.arrayBuffer();
   }
@@ -157,7 +161,8 @@ export async function run() {
     FIRESTORE_EMULATOR_HOST: emulator.host,
     GOOGLE_CLOUD_PROJECT: PROJECT,
     FIRESTORE_DATABASE: database,
-    ADMIN_TOKEN,
+    // Staff calls carry the tests' staff tokens (a clerk's adjustments, a manager's locations).
+    STAFF_JWKS: TEST_STAFF_JWKS,
     K_SINK: sink.url,
     // Deliveries carry the test issuer's tokens, verified as in a cluster.
     OIDC_ISSUER: testIssuer.url,

@@ -13,7 +13,7 @@ import { inventory } from '../functions/inventory/src/app.ts';
 import { compareRebuild, rebuildLevels } from '../functions/inventory/src/rebuild.ts';
 import { auditStock } from '../functions/inventory/src/stock.ts';
 import { InventoryStore } from '../functions/inventory/src/store.ts';
-import { ADMIN, ADMIN_TOKEN, adminJson } from '../functions/inventory/src/testing.ts';
+import { ADMIN, managerJson } from '../functions/inventory/src/testing.ts';
 import { round } from './stats.ts';
 
 const ROWS = 10_000;
@@ -69,10 +69,10 @@ function importFile(): string {
 export async function run() {
   const emulator = await startFirestoreEmulator();
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-  const fn = inventory.create({ env: testEnv('import-bench', { ADMIN_TOKEN, LOG_LEVEL: 'error' }) });
+  const fn = inventory.create({ env: testEnv('import-bench', { LOG_LEVEL: 'error' }) });
   try {
     for (const [i, id] of LOCATIONS.slice(1).entries()) {
-      const res = await fn.app.request('/locations', adminJson('POST', { id, name: id, priority: i + 1 }));
+      const res = await fn.app.request('/locations', managerJson('POST', { id, name: id, priority: i + 1 }));
       if (res.status !== 201) throw new Error(`adding location ${id} answered ${res.status}`);
     }
     const file = importFile();

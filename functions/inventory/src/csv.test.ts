@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { csvRows } from './csv.ts';
 
 describe('csv', () => {
-  it('quotes what needs it and defuses text a spreadsheet would run', () => {
-    expect(csvRows([['a,b', '=HYPERLINK("x")', '-2 broken', -2, undefined, 'plain']])).toBe(
+  it('quotes what needs it and defuses text a spreadsheet would run', async () => {
+    expect(await csvRows([['a,b', '=HYPERLINK("x")', '-2 broken', -2, undefined, 'plain']])).toBe(
       `"a,b","'=HYPERLINK(""x"")",'-2 broken,-2,,plain\r\n`,
     );
-    expect(csvRows([['a'], ['b']])).toBe('a\r\nb\r\n');
+    expect(await csvRows([['a'], ['b']])).toBe('a\r\nb\r\n');
   });
 });

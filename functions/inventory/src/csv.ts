@@ -2,7 +2,14 @@
  * @module CSV out (RFC 4180), streamed: written with csv-stringify one page of rows at a time (the
  * reader of imported files is `@stockflow/kit/csv`).
  */
-import { stringify } from 'csv-stringify/sync';
+type Stringify = typeof import('csv-stringify/sync').stringify;
+
+/** csv-stringify, loaded with the first export: exports are no part of a cold start. */
+let loading: Promise<Stringify> | undefined;
+const loadStringify = (): Promise<Stringify> => {
+  loading ??= import('csv-stringify/sync').then((module) => module.stringify);
+  return loading;
+};
 
 /**
  * Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first: notes and
@@ -11,8 +18,12 @@ import { stringify } from 'csv-stringify/sync';
 const defuse = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 
 /** Rows as CSV text (CRLF line ends, quoted where a field needs it, formulas defused). */
-export const csvRows = (rows: ReadonlyArray<ReadonlyArray<string | number | undefined>>): string =>
-  stringify(rows as unknown[][], { record_delimiter: 'windows', cast: { string: defuse } });
+export async function csvRows(
+  rows: ReadonlyArray<ReadonlyArray<string | number | undefined>>,
+): Promise<string> {
+  const stringify = await loadStringify();
+  return stringify(rows as unknown[][], { record_delimiter: 'windows', cast: { string: defuse } });
+}
 
 /** A `text/csv` response streamed from pages of rows (pulled one page at a time). */
 export function csvResponse(
@@ -27,12 +38,12 @@ export function csvResponse(
     async pull(controller) {
       if (!started) {
         started = true;
-        controller.enqueue(encoder.encode(csvRows([header])));
+        controller.enqueue(encoder.encode(await csvRows([header])));
         return;
       }
       const { done, value } = await iterator.next();
       if (done) controller.close();
-      else controller.enqueue(encoder.encode(csvRows(value)));
+      else controller.enqueue(encoder.encode(await csvRows(value)));
     },
     async cancel() {
       await iterator.return?.();

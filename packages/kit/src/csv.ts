@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { type CsvError, parse } from 'csv-parse/stream';
+import type { CsvError } from 'csv-parse/stream';
 import type { Context } from 'hono';
 import { badRequest, Problem } from './problem.ts';
 
@@ -57,6 +57,8 @@ export async function* readCsv(
 ): AsyncGenerator<CsvRecord | CsvProblem> {
   // Problems arrive through on_skip as the parser meets them, ahead of the records read after them.
   const problems: CsvProblem[] = [];
+  // csv-parse loads with the first import, not with the function: imports are no part of a cold start.
+  const { parse } = await import('csv-parse/stream');
   const parser = parse({
     bom: true,
     info: true,

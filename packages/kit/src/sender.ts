@@ -91,6 +91,9 @@ const tokenErrors = ({ errors }: Jose) => [
   errors.JWKInvalid,
 ];
 
+/** Verified tokens kept at most (a few per Trigger and PingSource is what a function sees). */
+const VERIFIED_CACHE_SIZE = 1_000;
+
 /** Seconds of clock difference tolerated on `exp` and `nbf`. */
 const CLOCK_TOLERANCE_S = 30;
 
@@ -115,6 +118,13 @@ export const REFUSE_ALL: Verifier = {
 export class SenderVerifier implements Verifier {
   readonly #options: Required<Omit<SenderVerifierOptions, 'fetch'>> & Pick<SenderVerifierOptions, 'fetch'>;
   #keys: Promise<JWTVerifyGetKey & { reload(): Promise<void> }> | undefined;
+  /**
+   * Tokens that verified, with their sender and expiry. The dispatcher reuses a Trigger's token for
+   * up to an hour, and a token string that verified once verifies again until it expires (its bytes
+   * carry their signature), so only `exp` is checked again: this saves the signature check on every
+   * delivery after a Trigger's first. Only verified tokens enter it; it is bounded anyway.
+   */
+  readonly #verified = new Map<string, { sender: Sender; expiresAtMs: number }>();
 
   constructor(options: SenderVerifierOptions) {
     this.#options = { cooldownMs: 30_000, timeoutMs: 5_000, ...options };
@@ -137,6 +147,9 @@ export class SenderVerifier implements Verifier {
   async verify(authorization: string | undefined): Promise<Sender> {
     const token = parseBearer(authorization);
     if (!token) throw refusal('missing', unauthorized('A bearer token from the event sender is required.'));
+    const known = this.#verified.get(token);
+    if (known && Date.now() < known.expiresAtMs) return known.sender;
+    if (known) this.#verified.delete(token);
     const keys = await this.#jwks().catch((error) => {
       throw refusal(
         'issuer_unreachable',
@@ -145,6 +158,7 @@ export class SenderVerifier implements Verifier {
     });
     const jose = await loadJose();
     let subject: string | undefined;
+    let expiresAt = 0;
     try {
       const { payload } = await jose.jwtVerify(token, keys, {
         issuer: this.#options.issuer,
@@ -155,11 +169,15 @@ export class SenderVerifier implements Verifier {
         clockTolerance: CLOCK_TOLERANCE_S,
       });
       subject = payload.sub;
+      expiresAt = payload.exp!;
     } catch (error) {
       throw tokenRefusal(error, jose);
     }
     if (!subject) throw refusal('claims', unauthorized('The token names no subject.'));
-    return { subject, kind: senderKind(subject, this.#options.namespace) };
+    const sender = { subject, kind: senderKind(subject, this.#options.namespace) };
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
+    this.#verified.set(token, { sender, expiresAtMs: expiresAt * 1000 });
+    return sender;
   }
 
   /** The issuer's JWKS, from its discovery document (fetched once; again after a failure). */

@@ -4,7 +4,8 @@
  * server-owned fields (`id`, `status`, timestamps) can never come from a client.
  */
 import * as z from 'zod/mini';
-import { Actor, OrderLine, OrderPlaced, Product, Shortage } from './events.ts';
+import { Address } from './address.ts';
+import { Actor, CancelCause, OrderLine, OrderPlaced, Product, ReturnOutcome, Shortage } from './events.ts';
 
 /** Text that must not be blank once trimmed. */
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
@@ -36,17 +37,24 @@ export const ProductChanges = z.object({
 });
 export type ProductChanges = z.infer<typeof ProductChanges>;
 
+/**
+ * pending (stock being reserved) → awaiting-payment (held until paid or expired) → confirmed (paid)
+ * → partially-shipped → shipped → delivered; rejected (no stock) and cancelled are final.
+ */
 export const OrderStatus = z.enum([
   'pending',
+  'awaiting-payment',
   'confirmed',
   'rejected',
   'cancelled',
   'partially-shipped',
   'shipped',
+  'delivered',
 ]);
 export type OrderStatus = z.infer<typeof OrderStatus>;
 
-export const Customer = z.object({ name: text(200), email: z.email() });
+/** The shopper: who to write to and where to deliver (personal data: never logged). */
+export const Customer = z.object({ name: text(200), email: z.email(), address: Address });
 export type Customer = z.infer<typeof Customer>;
 
 /** `POST /api/orders`: each product at most once. */
@@ -74,6 +82,7 @@ export const OrderItem = z.object({
 });
 export type OrderItem = z.infer<typeof OrderItem>;
 
+/** A step of the order's life: a status change, or (same status) a payment or return step in `reason`. */
 export const TimelineEntry = z.object({
   status: OrderStatus,
   at: z.iso.datetime(),
@@ -96,6 +105,75 @@ export const Shipment = z.object({
 });
 export type Shipment = z.infer<typeof Shipment>;
 
+/**
+ * The order's payment as orders knows it from payments' events: `requested` (the hosted step is
+ * open at `checkoutUrl`), `authorized`, `declined` (with the provider's message for the shopper),
+ * `captured`, `refunded` (all of it) or `partially-refunded`.
+ */
+export const PaymentStatus = z.enum([
+  'requested',
+  'authorized',
+  'declined',
+  'captured',
+  'partially-refunded',
+  'refunded',
+]);
+export type PaymentStatus = z.infer<typeof PaymentStatus>;
+export const OrderPayment = z.object({
+  paymentId: z.string(),
+  status: PaymentStatus,
+  checkoutUrl: z.optional(z.string()),
+  expiresAt: z.optional(z.iso.datetime()),
+  declineMessage: z.optional(z.string()),
+  capturedCents: z.optional(z.int()),
+  refundedCents: z.optional(z.int()),
+});
+export type OrderPayment = z.infer<typeof OrderPayment>;
+
+/** requested (by the shopper) → received (at a location) → inspected → refunded. */
+export const ReturnStatus = z.enum(['requested', 'received', 'inspected', 'refunded']);
+export type ReturnStatus = z.infer<typeof ReturnStatus>;
+
+/** A return of some lines of a delivered order. */
+export const Return = z.object({
+  id: z.string(),
+  status: ReturnStatus,
+  items: z.array(OrderLine),
+  reason: z.optional(z.string()),
+  locationId: z.optional(LocationId),
+  /** Once inspected: what became of each returned line, and what is refunded. */
+  lines: z.optional(
+    z.array(
+      z.object({ productId: Product.shape.id, quantity: OrderLine.shape.quantity, outcome: ReturnOutcome }),
+    ),
+  ),
+  refundCents: z.optional(z.int()),
+  requestedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Return = z.infer<typeof Return>;
+
+/** `POST /api/orders/:id/returns` (the order's access): some delivered lines, each product at most once. */
+export const RequestReturn = z.object({
+  items: PlaceOrder.shape.items,
+  reason: z.optional(text(500)),
+});
+export type RequestReturn = z.infer<typeof RequestReturn>;
+
+/** `POST /api/orders/:id/returns/:returnId/receive` (clerk): where the parcel arrived. */
+export const ReceiveReturn = z.object({ locationId: LocationId });
+export type ReceiveReturn = z.infer<typeof ReceiveReturn>;
+
+/** `POST /api/orders/:id/returns/:returnId/inspect` (clerk): every returned unit restocked or written off. */
+export const InspectReturn = z.object({
+  lines: z
+    .array(
+      z.object({ productId: Product.shape.id, quantity: OrderLine.shape.quantity, outcome: ReturnOutcome }),
+    )
+    .check(z.minLength(1), z.maxLength(200)),
+});
+export type InspectReturn = z.infer<typeof InspectReturn>;
+
 /** An order as `GET /api/orders/:id` answers it (and the SSE stream sends it). */
 export const Order = z.object({
   id: Product.shape.id,
@@ -108,6 +186,15 @@ export const Order = z.object({
   shortages: z.optional(z.array(Shortage)),
   /** Once stock is reserved: one shipment per location holding some of it. */
   shipments: z.optional(z.array(Shipment)),
+  /** While awaiting payment: when the hold on its stock expires and the order is cancelled. */
+  holdExpiresAt: z.optional(z.iso.datetime()),
+  /** Once payments asked the provider: where the shopper pays, and how the payment stands. */
+  payment: z.optional(OrderPayment),
+  cancelCause: z.optional(CancelCause),
+  /** Once delivered: returns are accepted until `returnUntil`. */
+  deliveredAt: z.optional(z.iso.datetime()),
+  returnUntil: z.optional(z.iso.datetime()),
+  returns: z.optional(z.array(Return)),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -367,8 +454,8 @@ export const ImportResult = z.object({
   errors: importErrors,
 });
 export type ImportResult = z.infer<typeof ImportResult>;
-/** What notifications tells the shopper about (a refund will be one more kind). */
-export const MessageKind = z.enum(['confirmed', 'shipped', 'cancelled']);
+/** What notifications tells the shopper about. */
+export const MessageKind = z.enum(['confirmed', 'shipped', 'cancelled', 'refunded']);
 export type MessageKind = z.infer<typeof MessageKind>;
 
 /**

@@ -94,9 +94,92 @@ export const OrderRef = z.object({ orderId: id() });
  */
 export const OrderShipped = z.object({ orderId: id(), shipmentId: z.optional(id()), ...withActor });
 export const OrderRejected = z.object({ orderId: id(), shortages: z.array(Shortage) });
+/**
+ * Why an order was cancelled, for consumers that act on it (payments refunds or voids; notifications
+ * words its message): by the shopper, by staff, the payment declined, or its hold expired unpaid.
+ */
+export const CancelCause = z.enum(['customer', 'staff', 'payment-declined', 'payment-expired']);
+export type CancelCause = z.infer<typeof CancelCause>;
+
+/** Version 2 adds `cause` (absent from version 1 senders: the shopper or staff, see `reason`). */
 export const OrderCancelled = z.object({
   orderId: id(),
   reason: z.optional(z.string().check(z.maxLength(500))),
+  cause: z.optional(CancelCause),
+  ...withActor,
+});
+
+/** Stock is held for the order until `holdExpiresAt`: the shopper must pay before then. */
+export const OrderAwaitingPayment = z.object({
+  orderId: id(),
+  totalCents: nonNegativeInt(),
+  currency: currency(),
+  holdExpiresAt: z.iso.datetime(),
+});
+
+/** The order reached the shopper; returns are accepted until `returnUntil`. */
+export const OrderDelivered = z.object({ orderId: id(), returnUntil: z.iso.datetime(), ...withActor });
+
+/** A payment's id at the provider (opaque to us). */
+const paymentId = () => z.string().check(z.minLength(1), z.maxLength(200));
+
+/** The provider opened its hosted payment step for the order: send the shopper to `checkoutUrl`. */
+export const PaymentRequested = z.object({
+  orderId: id(),
+  paymentId: paymentId(),
+  checkoutUrl: z.url({ protocol: /^https?$/ }),
+  amountCents: nonNegativeInt(),
+  currency: currency(),
+  expiresAt: z.iso.datetime(),
+});
+/** Money moved or was promised: authorized (held on the card), captured (taken) or refunded. */
+export const PaymentAmount = z.object({
+  orderId: id(),
+  paymentId: paymentId(),
+  amountCents: nonNegativeInt(),
+  currency: currency(),
+});
+/** The provider refused the payment; `code` is machine-readable, `message` fit to show the shopper. */
+export const PaymentDeclined = z.object({
+  orderId: id(),
+  paymentId: paymentId(),
+  code: z.string().check(z.minLength(1), z.maxLength(100)),
+  message: z.string().check(z.minLength(1), z.maxLength(500)),
+});
+/** Why money went back: a return, a cancelled order, or an authorization that came after expiry. */
+export const RefundCause = z.enum(['return', 'cancelled', 'late-authorization']);
+export const PaymentRefunded = z.extend(PaymentAmount, {
+  cause: RefundCause,
+  /** The return it refunds (cause `return`). */
+  returnId: z.optional(id()),
+});
+
+/** What became of one returned line when staff inspected it. */
+export const ReturnOutcome = z.enum(['restocked', 'written-off']);
+export type ReturnOutcome = z.infer<typeof ReturnOutcome>;
+
+/** The shopper asked to send back some lines of a delivered order. */
+export const ReturnRequested = z.object({
+  orderId: id(),
+  returnId: id(),
+  items: z.array(OrderLine).check(z.minLength(1), z.maxLength(100)),
+  reason: z.optional(z.string().check(z.maxLength(500))),
+});
+/** The returned parcel arrived at a location (not yet inspected). */
+export const ReturnReceived = z.object({ orderId: id(), returnId: id(), locationId: id(), ...withActor });
+/**
+ * Staff inspected the returned lines at `locationId`: `restocked` goods go back on hand there (a
+ * `returned` movement), `written-off` ones do not; `refundCents` is what the shopper gets back.
+ */
+export const ReturnInspected = z.object({
+  orderId: id(),
+  returnId: id(),
+  locationId: id(),
+  lines: z
+    .array(z.object({ productId: id(), quantity: positiveInt(), outcome: ReturnOutcome }))
+    .check(z.minLength(1), z.maxLength(200)),
+  refundCents: nonNegativeInt(),
+  currency: currency(),
   ...withActor,
 });
 
@@ -161,7 +244,7 @@ export const GoodsReceived = z.object({
 });
 
 /** The functions that publish events to the broker, each as its own identity (its SinkBinding). */
-export const PUBLISHERS = ['catalog', 'inventory', 'orders', 'ledger'] as const;
+export const PUBLISHERS = ['catalog', 'inventory', 'orders', 'payments', 'ledger'] as const;
 export type Publisher = (typeof PUBLISHERS)[number];
 
 /**
@@ -205,10 +288,22 @@ export const EVENTS = {
       "absent in older events): `customer` {name, email}, the shopper to write to, and each line's " +
       '`name`; consumers other than notifications ignore them.',
   },
+  'io.stockflow.order.awaiting-payment': {
+    data: OrderAwaitingPayment,
+    producer: 'orders',
+    description:
+      "Every line is reserved and held until `holdExpiresAt` (orders' `PAYMENT_HOLD_SECONDS`): " +
+      "payments opens the provider's hosted step for `totalCents`.",
+  },
   'io.stockflow.order.confirmed': {
     data: OrderRef,
     producer: 'orders',
-    description: 'Every line of the order is reserved; the order can be shipped.',
+    description: 'The order is reserved and its payment authorized; the order can be shipped.',
+  },
+  'io.stockflow.order.delivered': {
+    data: OrderDelivered,
+    producer: 'orders',
+    description: 'The order reached the shopper; lines may be returned until `returnUntil`.',
   },
   'io.stockflow.order.rejected': {
     data: OrderRejected,
@@ -218,9 +313,11 @@ export const EVENTS = {
   'io.stockflow.order.cancelled': {
     data: OrderCancelled,
     producer: 'orders',
+    version: 2,
     description:
       'The order was cancelled (before or after its reservation). Final: the order never comes back, ' +
-      'so whatever is or will be reserved for it must be released.',
+      'so whatever is or will be reserved for it must be released, and any payment for it refunded. ' +
+      'Version 2: `cause` is customer, staff, payment-declined or payment-expired (the hold ran out).',
   },
   'io.stockflow.order.shipped': {
     data: OrderShipped,
@@ -278,6 +375,52 @@ export const EVENTS = {
     data: StockLow,
     producer: 'inventory',
     description: "A product's available stock fell to or below its low-stock threshold.",
+  },
+  'io.stockflow.payment.requested': {
+    data: PaymentRequested,
+    producer: 'payments',
+    description:
+      "The provider's hosted payment step is open for the order until `expiresAt`: the shop sends " +
+      'the shopper to `checkoutUrl` (card data never reach Stockflow).',
+  },
+  'io.stockflow.payment.authorized': {
+    data: PaymentAmount,
+    producer: 'payments',
+    description: 'The provider authorized the amount (held, not yet taken): the order is confirmed.',
+  },
+  'io.stockflow.payment.declined': {
+    data: PaymentDeclined,
+    producer: 'payments',
+    description: 'The provider declined the payment: the order is cancelled and its stock released.',
+  },
+  'io.stockflow.payment.captured': {
+    data: PaymentAmount,
+    producer: 'payments',
+    description: 'The authorized amount was taken (when the order, or its first shipment, shipped).',
+  },
+  'io.stockflow.payment.refunded': {
+    data: PaymentRefunded,
+    producer: 'payments',
+    description:
+      'Money went back to the shopper: for a return (`returnId`), a cancelled order, or an ' +
+      'authorization that arrived after the order had expired.',
+  },
+  'io.stockflow.return.requested': {
+    data: ReturnRequested,
+    producer: 'orders',
+    description: 'The shopper asked to return some lines of a delivered order.',
+  },
+  'io.stockflow.return.received': {
+    data: ReturnReceived,
+    producer: 'orders',
+    description: 'The returned goods arrived at a location, to be inspected.',
+  },
+  'io.stockflow.return.inspected': {
+    data: ReturnInspected,
+    producer: 'orders',
+    description:
+      'Staff inspected a return: restocked lines go back on hand at `locationId` (inventory), ' +
+      'written-off ones do not; payments refunds `refundCents`.',
   },
   'io.stockflow.goods.received': {
     data: GoodsReceived,

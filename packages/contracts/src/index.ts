@@ -1,3 +1,4 @@
 /** @module Stockflow's contracts: event types and data schemas, and the HTTP API's bodies, shared by functions and web. */
+export * from './address.ts';
 export * from './api.ts';
 export * from './events.ts';

@@ -3,7 +3,7 @@
  * low-stock threshold), a reservation per order with the locations holding it, transfers between
  * locations, and every onHand change as a movement. It allocates every line of a placed order across
  * locations or none, releases on cancel, commits per shipment, takes goods received from other
- * systems, and clerks' adjustments, counts and imports (recorded with their actor); every change goes
+ * systems and returned goods once inspected, and clerks' adjustments, counts and imports (recorded with their actor); every change goes
  * through one group-committing writer and commits with its movements and the events it causes. The
  * staff routes for locations, movements, transfers and CSV are in admin.ts.
  */
@@ -14,6 +14,7 @@ import {
   OrderPlaced,
   OrderRef,
   Product,
+  ReturnInspected,
   ShipmentShipped,
   StockAdjustment,
   StockCount,
@@ -48,6 +49,7 @@ import {
   countStock,
   placeOrder,
   receiveGoods,
+  returnGoods,
   type StockItem,
   setLowStockThreshold,
   shipOrder,
@@ -185,6 +187,16 @@ export const inventory = defineFunction({
       orderIds: [],
       sameAs: [goodsIdentity(event, goods.reference)],
       decide: (state, ctx) => receiveGoods(state.stock(goods.productId), goods, ctx),
+    })),
+    'io.stockflow.return.inspected': consume(ReturnInspected, (inspection) => ({
+      productIds: [...new Set(inspection.lines.map((line) => line.productId))],
+      orderIds: [],
+      // The clerk who inspected it; an event without one is orders' own doing.
+      actor: inspection.actor ?? { system: 'orders' },
+      decide: (state, ctx) => {
+        const change = returnGoods(inspection, state.stock, ctx);
+        return inspection.actor ? recordActor(change, inspection.actor) : change;
+      },
     })),
   },
   routes(app, rt) {

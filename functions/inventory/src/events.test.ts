@@ -101,6 +101,121 @@ describe('order.cancelled', () => {
     expect(await inv.emitted('io.stockflow.stock.released')).toEqual([]);
     expect(await inv.level('a')).toMatchObject({ reserved: 0, onHand: 20 });
   });
+
+  it('releases an order awaiting payment (reserved, never confirmed) when its payment fails or expires', async () => {
+    const inv = await stocked();
+    // Reserved and held for payment: orders has not confirmed them, inventory only holds the stock.
+    await inv.deliver(events.placed('o1', lines(['a', 3], ['b', 2])));
+    await inv.deliver(events.placed('o2', lines(['a', 4])));
+    expect(await inv.level('a')).toMatchObject({ onHand: 20, reserved: 7 });
+    expect((await inv.deliver(events.cancelled('o1', 'cancel-o1', 'payment-declined'))).status).toBe(202);
+    expect((await inv.deliver(events.cancelled('o2', 'cancel-o2', 'payment-expired'))).status).toBe(202);
+    expect(await inv.level('a')).toMatchObject({ onHand: 20, reserved: 0, available: 20 });
+    expect(await inv.level('b')).toMatchObject({ onHand: 10, reserved: 0, available: 10 });
+    expect((await inv.emitted('io.stockflow.stock.released')).map((e) => e.data)).toEqual([
+      { orderId: 'o1', items: lines(['a', 3], ['b', 2]) },
+      { orderId: 'o2', items: lines(['a', 4]) },
+    ]);
+    expect(await inv.audit()).toEqual([]);
+  });
+});
+
+describe('return.inspected', () => {
+  const clerk = { subject: 'staff-7', name: 'Robin Clerk' };
+
+  it('puts restocked lines back on hand and records written-off ones as returned then damaged, once', async () => {
+    const inv = await stocked();
+    await inv.deliver(events.placed('o1', lines(['a', 5], ['b', 3])));
+    await inv.deliver(events.shipped('o1'));
+    const inspected = events.returnInspected(
+      'o1',
+      'r-1',
+      'default',
+      [
+        { productId: 'a', quantity: 2, outcome: 'restocked' },
+        { productId: 'b', quantity: 1, outcome: 'written-off' },
+        { productId: 'a', quantity: 1, outcome: 'written-off' },
+      ],
+      { id: 'inspect-1', actor: clerk },
+    );
+    for (let i = 0; i < 2; i++) expect((await inv.deliver(inspected)).status).toBe(202);
+    expect(await inv.level('a')).toMatchObject({ onHand: 17, reserved: 0, available: 17 });
+    expect(await inv.level('b')).toMatchObject({ onHand: 7, reserved: 0 });
+
+    const { items } = await inv.store.movements({ limit: 100 });
+    const ofReturn = items.filter((m) => m.reference === 'return:r-1');
+    const summary = ofReturn.map(({ productId, locationId, delta, reason, actor }) => ({
+      productId,
+      locationId,
+      delta,
+      reason,
+      actor,
+    }));
+    expect(summary).toHaveLength(5);
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        { productId: 'a', locationId: 'default', delta: 2, reason: 'returned', actor: clerk },
+        { productId: 'a', locationId: 'default', delta: 1, reason: 'returned', actor: clerk },
+        { productId: 'a', locationId: 'default', delta: -1, reason: 'damaged', actor: clerk },
+        { productId: 'b', locationId: 'default', delta: 1, reason: 'returned', actor: clerk },
+        { productId: 'b', locationId: 'default', delta: -1, reason: 'damaged', actor: clerk },
+      ]),
+    );
+    // Only `a` changed on hand: one adjustment for it (with the clerk), none for `b` (net 0).
+    const adjusted = (await inv.emitted('io.stockflow.stock.adjusted')).filter((e) =>
+      (e.data as { reason: string }).reason.includes('return:r-1'),
+    );
+    expect(adjusted.map((e) => e.data)).toEqual([
+      {
+        productId: 'a',
+        locationId: 'default',
+        delta: 2,
+        reason: 'returned (return:r-1)',
+        onHand: 17,
+        reserved: 0,
+        available: 17,
+        actor: clerk,
+      },
+    ]);
+    expect(await inv.audit()).toEqual([]);
+  });
+
+  it('takes goods inspected at an unknown location at the default one, noted, as orders when no one is named', async () => {
+    const inv = await stocked();
+    await inv.deliver(events.placed('o1', lines(['a', 4])));
+    await inv.deliver(events.shipped('o1'));
+    const inspected = events.returnInspected('o1', 'r-2', 'nowhere', [
+      { productId: 'a', quantity: 3, outcome: 'restocked' },
+    ]);
+    expect((await inv.deliver(inspected)).status).toBe(202);
+    const level = await inv.level('a');
+    expect(level).toMatchObject({ onHand: 19 });
+    expect(level.locations.map((l) => l.locationId)).toEqual(['default']);
+    const { items } = await inv.store.movements({ limit: 100 });
+    const [movement] = items.filter((m) => m.reference === 'return:r-2');
+    expect(movement).toMatchObject({
+      locationId: 'default',
+      delta: 3,
+      reason: 'returned',
+      actor: { system: 'orders' },
+    });
+    expect(movement!.note).toContain('nowhere');
+    const [adjusted] = (await inv.emitted('io.stockflow.stock.adjusted')).filter(
+      (e) => (e.data as { reason: string }).reason === 'returned (return:r-2)',
+    );
+    expect(adjusted!.data).not.toHaveProperty('actor');
+    expect(await inv.audit()).toEqual([]);
+  });
+
+  it('answers 400 to an inspection that breaks the contract, and changes nothing', async () => {
+    const inv = await stocked();
+    const bad = events.returnInspected('o1', 'r-3', 'default', [
+      { productId: 'a', quantity: 1, outcome: 'restocked' },
+    ]);
+    bad.data = { ...(bad.data as object), lines: [{ productId: 'a', quantity: 0, outcome: 'restocked' }] };
+    expect((await inv.deliver(bad)).status).toBe(400);
+    expect(await inv.level('a')).toMatchObject({ onHand: 20 });
+  });
 });
 
 describe('order.shipped', () => {

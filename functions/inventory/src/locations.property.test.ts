@@ -1,7 +1,8 @@
 /**
  * Random interleavings of everything that moves stock across several locations, against the real
  * emulator: orders placed, cancelled, shipped per location or whole, transfers dispatched and
- * received (with differences), cycle counts and goods received, in concurrent batches (so group
+ * received (with differences), cycle counts, goods received and returns inspected (restocked or
+ * written off, at a location or one not configured), in concurrent batches (so group
  * commits mix them). After every batch the per-location stock equation holds, and the levels equal
  * those rebuilt from the movements and transfers exactly.
  */
@@ -55,6 +56,20 @@ const step = fc.oneof(
     productId: product,
     locationId: fc.option(location, { nil: undefined }),
     quantity: fc.integer({ min: 1, max: 10 }),
+  }),
+  fc.record({
+    kind: fc.constant('return' as const),
+    orderId: order,
+    // `west` is not configured: the goods are taken at the default location.
+    locationId: fc.constantFrom(...LOCATIONS, 'west'),
+    lines: fc.array(
+      fc.record({
+        productId: product,
+        quantity: fc.integer({ min: 1, max: 4 }),
+        outcome: fc.constantFrom('restocked' as const, 'written-off' as const),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
   }),
 );
 
@@ -116,6 +131,11 @@ describe('inventory across locations under random concurrent interleavings (emul
               case 'goods':
                 status = (
                   await inv.deliver(events.goodsReceived(s.productId, s.quantity, id, id, s.locationId))
+                ).status;
+                break;
+              case 'return':
+                status = (
+                  await inv.deliver(events.returnInspected(s.orderId, id, s.locationId, s.lines, { id }))
                 ).status;
                 break;
               case 'count':

@@ -15,6 +15,7 @@ import {
   placeOrder,
   type Reservation,
   receiveGoods,
+  returnGoods,
   StockBelowReservedError,
   type StockItem,
   setLowStockThreshold,
@@ -456,6 +457,20 @@ describe('across locations, under any sequence (pure)', () => {
       quantity: fc.integer({ min: 1, max: 6 }),
       arrived: fc.integer({ min: 0, max: 7 }),
     }),
+    fc.record({
+      kind: fc.constant('return' as const),
+      orderId: fc.constantFrom(...orders),
+      // `west` is not configured: the goods go to the default location.
+      locationId: fc.constantFrom(...locationIds, 'west'),
+      lines: fc.array(
+        fc.record({
+          productId: fc.constantFrom(...products),
+          quantity: fc.integer({ min: 1, max: 4 }),
+          outcome: fc.constantFrom('restocked' as const, 'written-off' as const),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+    }),
   );
 
   it('never takes any location negative, allocates only active ones, and the movements rebuild onHand', () => {
@@ -485,6 +500,7 @@ describe('across locations, under any sequence (pure)', () => {
                   c,
                 );
               else if (s.kind === 'count') change = countStock(s.productId, stock.get(s.productId), s, c);
+              else if (s.kind === 'return') change = returnGoods({ ...s, returnId: 'r' }, stockOf, c);
               else {
                 const requested = requestTransfer('t', { from: s.from, to: s.to, lines: [s] }, c).transfer!;
                 const sent = dispatchTransfer(requested, stockOf, c);

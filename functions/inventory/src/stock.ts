@@ -749,6 +749,76 @@ export function receiveGoods(
     : { ...change, notice: `goods received at ${locationId}, which is not a configured location` };
 }
 
+/** A return staff inspected (contracts' `return.inspected`): what came back, where, and its fate. */
+export interface ReturnInspection {
+  orderId: string;
+  returnId: string;
+  locationId: string;
+  lines: ReadonlyArray<{ productId: string; quantity: number; outcome: 'restocked' | 'written-off' }>;
+}
+
+/**
+ * `return.inspected`: the returned goods came back to `locationId`. Each line is a `returned`
+ * movement (+quantity); a written-off line is then a `damaged` movement (−quantity) too, so onHand
+ * nets to 0 for it while the log still shows the goods came back and were written off. Both carry
+ * the reference `return:<returnId>`. A location inventory does not know takes the goods at the
+ * default location (noted on the movements and for the operator). One `stock.adjusted` per product
+ * whose onHand changed, so projections follow; no reservation moves.
+ */
+export function returnGoods(
+  inspection: ReturnInspection,
+  stockOf: StockLookup,
+  ctx: TransitionContext,
+): Change {
+  const { orderId, returnId } = inspection;
+  const known = knownLocations(ctx).some((location) => location.id === inspection.locationId);
+  const locationId = known ? inspection.locationId : DEFAULT_LOCATION_ID;
+  const reference = `return:${returnId}`;
+  const elsewhere = known ? '' : ` (inspected at ${inspection.locationId}, not a configured location)`;
+  const items = new Map<string, StockItem>();
+  const movements: MovementDraft[] = [];
+  const move = (productId: string, delta: number, reason: MovementReason, note: string) => {
+    const before = items.get(productId) ?? stockOf(productId) ?? newStockItem(productId, ctx);
+    const moved = moveOnHand(before, locationId, delta, { reason, reference, note: note + elsewhere }, ctx);
+    items.set(productId, moved.item);
+    movements.push(moved.movement);
+  };
+  for (const line of inspection.lines) {
+    move(line.productId, line.quantity, 'returned', `returned with order ${orderId}`);
+    if (line.outcome === 'written-off') {
+      move(line.productId, -line.quantity, 'damaged', `written off on inspection of return ${returnId}`);
+    }
+  }
+  const events: StockEvent[] = [];
+  for (const after of items.values()) {
+    const delta = after.onHand - (stockOf(after.productId)?.onHand ?? 0);
+    if (!delta) continue;
+    events.push({
+      type: 'io.stockflow.stock.adjusted',
+      subject: after.productId,
+      data: {
+        productId: after.productId,
+        locationId,
+        delta,
+        reason: `returned (${reference})`,
+        onHand: after.onHand,
+        reserved: after.reserved,
+        available: available(after),
+      },
+    });
+  }
+  return {
+    items: [...items.values()],
+    movements,
+    events,
+    ...(known
+      ? {}
+      : {
+          notice: `return ${returnId} inspected at ${inspection.locationId}, not a configured location: taken at ${locationId}`,
+        }),
+  };
+}
+
 /** An admin sets the threshold; raising it above what is available is low stock now. */
 export function setLowStockThreshold(
   productId: string,

@@ -2,7 +2,16 @@
  * @module Test helpers for inventory: the function on a database of its own (real emulator), the
  * CloudEvents it consumes, and what it stored and emitted, with the stock equation audited.
  */
-import { EVENTS, type EventType, type OrderLine, type Product, type StockLevel } from '@stockflow/contracts';
+import {
+  type Actor,
+  type CancelCause,
+  EVENTS,
+  type EventType,
+  type OrderLine,
+  type Product,
+  type ReturnOutcome,
+  type StockLevel,
+} from '@stockflow/contracts';
 import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { asStaff, type CloudEventInit, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { inventory } from './app.ts';
@@ -105,12 +114,34 @@ export const events = {
       totalCents: lines.reduce((sum, line) => sum + 500 * line.quantity, 0),
     },
   }),
-  cancelled: (orderId: string, id?: string): CloudEventInit => ({
+  cancelled: (orderId: string, id?: string, cause?: CancelCause): CloudEventInit => ({
     id,
     source: '/orders',
     type: 'io.stockflow.order.cancelled',
     subject: orderId,
-    data: { orderId, reason: 'changed my mind' },
+    data: { orderId, reason: 'changed my mind', ...(cause ? { cause } : {}) },
+  }),
+  /** Staff inspected return `returnId` of `orderId` at `locationId` (as `actor`, when given). */
+  returnInspected: (
+    orderId: string,
+    returnId: string,
+    locationId: string,
+    lines: Array<{ productId: string; quantity: number; outcome: ReturnOutcome }>,
+    options: { id?: string; actor?: Actor } = {},
+  ): CloudEventInit => ({
+    id: options.id,
+    source: '/orders',
+    type: 'io.stockflow.return.inspected',
+    subject: orderId,
+    data: {
+      orderId,
+      returnId,
+      locationId,
+      lines,
+      refundCents: lines.reduce((sum, line) => sum + 500 * line.quantity, 0),
+      currency: 'EUR',
+      ...(options.actor ? { actor: options.actor } : {}),
+    },
   }),
   shipped: (orderId: string, id?: string): CloudEventInit => ({
     id,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { asStaff, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { startMailCatcher } from '@stockflow/mesh';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifications } from './app.ts';
 import type { MessageView } from './messages.ts';
 
@@ -38,7 +38,13 @@ async function start(env: Record<string, string> = {}) {
     expect(res.status).toBe(200);
     return ((await res.json()) as { items: MessageView[] }).items;
   };
-  return { fn, catcher, deliver, messages };
+  /** The subjects of the mails caught so far, sorted (sending order is not fixed). */
+  const subjects = () =>
+    catcher
+      .messages()
+      .map((m) => m.subject)
+      .sort();
+  return { fn, catcher, deliver, messages, subjects };
 }
 
 const placed = (orderId: string, withCustomer = true) => ({
@@ -98,6 +104,95 @@ describe('messages to the shopper', () => {
     expect(catcher.messages()[0]!.text).toContain('(no longer needed)');
   });
 
+  it('words a cancellation by its cause: the payment declined or not received in time', async () => {
+    const { deliver, catcher } = await start();
+    await deliver('placed', placed('o11'));
+    await deliver('placed', placed('o12'));
+    await deliver('cancelled', {
+      orderId: 'o11',
+      reason: 'Your card was declined.',
+      cause: 'payment-declined',
+    });
+    await deliver('cancelled', { orderId: 'o12', cause: 'payment-expired' });
+    await eventually(() => expect(catcher.messages()).toHaveLength(2));
+    const text = (subject: string) => catcher.messages().find((m) => m.subject === subject)!.text;
+    expect(text('Your order o11 is cancelled')).toContain(
+      'your payment was declined, so your order o11 is cancelled. Nothing was charged, and the items were released.',
+    );
+    expect(text('Your order o12 is cancelled')).toContain('we did not receive your payment in time');
+  });
+
+  it('mails each refund once, with its amount and why, and logs no address', async () => {
+    const { deliver, catcher, messages, subjects } = await start({ LOG_LEVEL: 'debug' });
+    const logged: string[] = [];
+    // Every log line of the test (debug and up), kept instead of printed.
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      logged.push(String(chunk));
+      return true;
+    });
+    try {
+      await deliver('placed', placed('o13'));
+      const refund = (amountCents: number, cause: string, returnId?: string) => ({
+        orderId: 'o13',
+        paymentId: 'pay_13',
+        amountCents,
+        currency: 'EUR',
+        cause,
+        ...(returnId ? { returnId } : {}),
+      });
+      const first = randomUUID();
+      expect((await deliver('payment.refunded', refund(250, 'return', 'r-1'), first)).status).toBe(202);
+      // The same delivery again, and the same refund under a new event id: nothing more.
+      expect((await deliver('payment.refunded', refund(250, 'return', 'r-1'), first)).status).toBe(202);
+      expect((await deliver('payment.refunded', refund(250, 'return', 'r-1'))).status).toBe(202);
+      // Another return of the same order, and the rest refunded when the order was cancelled.
+      expect((await deliver('payment.refunded', refund(125, 'return', 'r-2'))).status).toBe(202);
+      expect((await deliver('payment.refunded', refund(125, 'cancelled'))).status).toBe(202);
+      await eventually(() => expect(catcher.messages()).toHaveLength(3));
+      await settle();
+      expect(subjects()).toEqual([
+        'A refund of €1.25 for your order o13',
+        'A refund of €1.25 for your order o13',
+        'A refund of €2.50 for your order o13',
+      ]);
+      const bodies = catcher.messages().map((m) => m.text);
+      expect(bodies.some((text) => text.includes('for the items you returned (return r-1)'))).toBe(true);
+      expect(bodies.some((text) => text.includes('your order was cancelled'))).toBe(true);
+      expect(catcher.messages()[0]!.html).toContain('<strong>o13</strong>');
+      await eventually(async () =>
+        expect((await messages('o13')).map((m) => [m.id, m.kind, m.status]).sort()).toEqual([
+          ['o13~refunded~cancelled:pay_13', 'refunded', 'sent'],
+          ['o13~refunded~return:r-1', 'refunded', 'sent'],
+          ['o13~refunded~return:r-2', 'refunded', 'sent'],
+        ]),
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    const logs = logged.join('');
+    expect(logs).toContain('message sent');
+    expect(logs).not.toContain('ada@example.com');
+    expect(logs).not.toContain('Ada Lovelace');
+  });
+
+  it('keeps a refund that comes before order.placed until the contact is known', async () => {
+    const { deliver, catcher } = await start();
+    await deliver('payment.refunded', {
+      orderId: 'o14',
+      paymentId: 'pay_14',
+      amountCents: 500,
+      currency: 'EUR',
+      cause: 'late-authorization',
+    });
+    await settle();
+    expect(catcher.messages()).toEqual([]);
+    await deliver('placed', placed('o14'));
+    await eventually(() =>
+      expect(catcher.messages().map((m) => m.subject)).toEqual(['A refund of €5.00 for your order o14']),
+    );
+    expect(catcher.messages()[0]!.text).toContain('your payment arrived after the order had been cancelled');
+  });
+
   it('waits for order.placed when the news comes first', async () => {
     const { deliver, catcher, messages } = await start();
     await deliver('shipped', { orderId: 'o3' });
@@ -111,7 +206,7 @@ describe('messages to the shopper', () => {
   });
 
   it('gives each shipment of an order its own message, and nothing more when the last completes it', async () => {
-    const { deliver, catcher, messages } = await start();
+    const { deliver, catcher, messages, subjects } = await start();
     await deliver('placed', placed('o4'));
     const shipment = (shipmentId: string) => ({
       orderId: 'o4',
@@ -126,12 +221,10 @@ describe('messages to the shopper', () => {
     expect((await deliver('shipped', { orderId: 'o4', shipmentId: 'south' })).status).toBe(202);
     await eventually(() => expect(catcher.messages()).toHaveLength(2));
     await settle();
-    expect(
-      catcher
-        .messages()
-        .map((m) => m.subject)
-        .sort(),
-    ).toEqual(['Shipment north of your order o4 has shipped', 'Shipment south of your order o4 has shipped']);
+    expect(subjects()).toEqual([
+      'Shipment north of your order o4 has shipped',
+      'Shipment south of your order o4 has shipped',
+    ]);
     expect(catcher.messages()[0]!.text).toContain('1 × Mug');
     expect((await messages('o4')).map((m) => m.id).sort()).toEqual(['o4~shipped~north', 'o4~shipped~south']);
   });
@@ -211,6 +304,10 @@ describe('messages to the shopper', () => {
   it('refuses invalid event data with 400 and stages nothing', async () => {
     const { deliver, messages } = await start();
     expect((await deliver('confirmed', { order: 'x' })).status).toBe(400);
+    const refund = { orderId: 'o9', paymentId: 'pay_9', amountCents: 100, currency: 'EUR', cause: 'return' };
+    expect((await deliver('payment.refunded', { ...refund, cause: 'mistake' })).status).toBe(400);
+    expect((await deliver('payment.refunded', { ...refund, amountCents: -1 })).status).toBe(400);
+    expect((await deliver('cancelled', { orderId: 'o9', cause: 'bored' })).status).toBe(400);
     expect(
       (await deliver('placed', { ...placed('o9'), customer: { name: 'A', email: 'nope' } })).status,
     ).toBe(400);

@@ -1,8 +1,8 @@
 /**
- * @module notifications: turns order events into emails to the shopper (confirmed, shipped,
- * cancelled), each sent once over SMTP and retried until the server accepts it; staff read the
- * messages of an order. It emits no events (so it has no SinkBinding); a PingSource ticks its send
- * queue.
+ * @module notifications: turns order and payment events into emails to the shopper (confirmed,
+ * shipped, cancelled, refunded), each sent once over SMTP and retried until the server accepts it;
+ * staff read the messages of an order. It emits no events (so it has no SinkBinding); a PingSource
+ * ticks its send queue.
  */
 import { defineFunction, envInt, readQuery, requireRole } from '@stockflow/kit';
 import * as z from 'zod/mini';

@@ -1,15 +1,23 @@
 /**
  * @module The order events notifications turns into messages. Each event is applied once (its
  * dedupe record by (source, id) commits with the message it stages, `Runtime.consumeOnce`), and each
- * message exists once per (order, kind[, shipment]), so a redelivery, a replay or a second event of
+ * message exists once per (order, kind[, shipment or refund]), so a redelivery, a replay or a second event of
  * the same meaning stages nothing. Sending comes after the commit (mailer.ts): these handlers run
  * outside a transaction (`onEach`) only to start it once the message is durable.
  */
-import { OrderCancelled, OrderPlaced, OrderRef, OrderShipped, ShipmentShipped } from '@stockflow/contracts';
+import {
+  OrderCancelled,
+  OrderPlaced,
+  OrderRef,
+  OrderShipped,
+  PaymentRefunded,
+  ShipmentShipped,
+} from '@stockflow/contracts';
 import { type EventHandlers, onEach, PING_TYPE, type Runtime, type Work } from '@stockflow/kit';
 import type { CloudEvent } from 'cloudevents';
 import * as z from 'zod/mini';
 import type { Mailer } from './mailer.ts';
+import { refundPart } from './messages.ts';
 import { NotificationsStore, type StageRequest } from './store.ts';
 
 /** The mailer of a running function (app.ts creates it with the function's config). */
@@ -60,7 +68,26 @@ export const notificationEvents: EventHandlers = {
     stageOne(rt, event, {
       orderId: data.orderId,
       kind: 'cancelled',
-      extra: data.reason ? { reason: data.reason } : {},
+      extra: {
+        ...(data.reason ? { reason: data.reason } : {}),
+        ...(data.cause ? { cause: data.cause } : {}),
+      },
+    }),
+  ),
+  // One message per refund: a return's, a cancelled order's, a late authorization's.
+  'io.stockflow.payment.refunded': onEach(PaymentRefunded, ({ event, data, rt }) =>
+    stageOne(rt, event, {
+      orderId: data.orderId,
+      kind: 'refunded',
+      part: refundPart(data),
+      extra: {
+        refund: {
+          amountCents: data.amountCents,
+          currency: data.currency,
+          cause: data.cause,
+          ...(data.returnId ? { returnId: data.returnId } : {}),
+        },
+      },
     }),
   ),
   // One message per shipment: what left, from where the order was split over locations.
@@ -68,7 +95,7 @@ export const notificationEvents: EventHandlers = {
     stageOne(rt, event, {
       orderId: data.orderId,
       kind: 'shipped',
-      shipmentId: data.shipmentId,
+      part: data.shipmentId,
       extra: { shipment: { shipmentId: data.shipmentId, items: data.items.map((line) => ({ ...line })) } },
     }),
   ),

@@ -17,11 +17,22 @@ import {
 export type { MessageStatus, OrderMessage as MessageView } from '@stockflow/contracts';
 
 /**
- * The message's document id: the order, the kind and, for one shipment of several, its id. `~` is
- * not allowed in ids (packages/contracts), so keys never collide.
+ * The message's document id: the order, the kind and, when an order has several of a kind, the
+ * part it is about (a shipment's id, a refund's `refundPart`). `~` is not allowed in ids
+ * (packages/contracts), so keys never collide.
  */
-export function messageKey(orderId: string, kind: MessageKind, shipmentId?: string): string {
-  return shipmentId ? `${orderId}~${kind}~${shipmentId}` : `${orderId}~${kind}`;
+export function messageKey(orderId: string, kind: MessageKind, part?: string): string {
+  return part ? `${orderId}~${kind}~${part}` : `${orderId}~${kind}`;
+}
+
+/**
+ * Which refund a `refunded` message is about: its return, or else its payment and cause (one refund
+ * of a cancelled order, one of a late authorization). A payment id is the provider's text, so it is
+ * percent-encoded (no `/` or `~` in a document id).
+ */
+export function refundPart(refund: { paymentId: string; cause: string; returnId?: string }): string {
+  if (refund.returnId) return `return:${refund.returnId}`;
+  return `${refund.cause}:${encodeURIComponent(refund.paymentId).replaceAll('~', '%7E')}`;
 }
 
 export interface RetryPolicy {
@@ -61,8 +72,8 @@ export interface OrderProjection {
   totalCents: number;
 }
 
-/** What an event adds to the order's facts (a cancel's reason, a shipment). */
-export type EventFacts = Pick<MessageFacts, 'reason' | 'shipment'>;
+/** What an event adds to the order's facts (a cancel's reason and cause, a shipment, a refund). */
+export type EventFacts = Pick<MessageFacts, 'reason' | 'cause' | 'shipment' | 'refund'>;
 
 /** A message's content once its recipient is known. */
 export interface Composed extends RenderedMessage {

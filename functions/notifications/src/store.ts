@@ -38,7 +38,8 @@ export interface Outgoing {
 export interface StageRequest {
   orderId: string;
   kind: MessageKind;
-  shipmentId?: string;
+  /** Which of the order's messages of this kind: a shipment's id, a refund's (messages.ts). */
+  part?: string;
   extra: EventFacts;
 }
 
@@ -66,11 +67,11 @@ export class NotificationsStore {
   }
 
   /**
-   * Creates the message of (order, kind[, shipment]) unless it exists. Returns its id when it is due
+   * Creates the message of (order, kind[, part]) unless it exists. Returns its id when it is due
    * now, undefined when it existed already or cannot be sent yet.
    */
   async stageMessage(work: Work, request: StageRequest): Promise<string | undefined> {
-    const id = messageKey(request.orderId, request.kind, request.shipmentId);
+    const id = messageKey(request.orderId, request.kind, request.part);
     const ref = work.db.collection(MESSAGES).doc(id);
     const [existing, order] = await work.tx.getAll(ref, work.db.collection(ORDERS).doc(request.orderId));
     if (existing!.exists) return undefined;
@@ -78,7 +79,7 @@ export class NotificationsStore {
     const base = {
       orderId: request.orderId,
       kind: request.kind,
-      shipmentId: request.shipmentId ?? null,
+      part: request.part ?? null,
       extra: JSON.stringify(request.extra),
       attempts: 0,
       lastError: null,

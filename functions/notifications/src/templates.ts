@@ -2,11 +2,11 @@
  * @module The shopper's emails, one template per message kind, each as text and HTML. Pure. HTML is
  * written with the `html` tag, which escapes every interpolated value unless it is already markup
  * made by the tag: a product or customer name can never become markup. A small tagged template
- * instead of an engine: three short templates, no partials, no runtime compile, nothing to load.
+ * instead of an engine: four short templates, no partials, no runtime compile, nothing to load.
  */
-import { MessageKind } from '@stockflow/contracts';
+import { type CancelCause, type EventData, MessageKind } from '@stockflow/contracts';
 
-/** What the shopper is told about. A new kind (a refund, say) is one entry in TEMPLATES. */
+/** What the shopper is told about. A new kind is one entry in TEMPLATES. */
 export const MESSAGE_KINDS = MessageKind.options;
 export type { MessageKind };
 
@@ -24,8 +24,15 @@ export interface MessageFacts {
   items: MessageLine[];
   currency: string;
   totalCents: number;
-  /** Why the order was cancelled (order.cancelled). */
+  /** Why the order was cancelled (order.cancelled): staff's or the shopper's words. */
   reason?: string;
+  /** Who or what cancelled it (order.cancelled version 2): the payment's fate has its own wording. */
+  cause?: CancelCause;
+  /** The money a `refunded` message is about (payment.refunded). */
+  refund?: Pick<
+    EventData<'io.stockflow.payment.refunded'>,
+    'amountCents' | 'currency' | 'cause' | 'returnId'
+  >;
   /** The shipment a `shipped` message is about, once orders ships per location. */
   shipment?: { shipmentId: string; items: MessageLine[] };
 }
@@ -116,20 +123,22 @@ function page(title: string, body: Markup): string {
 type Template = (facts: MessageFacts) => RenderedMessage;
 
 const TEMPLATES: Record<MessageKind, Template> = {
+  // Orders confirms an order once its payment is authorized (payment.authorized).
   confirmed(facts) {
     const subject = `Your order ${facts.orderId} is confirmed`;
     const total = formatMoney(facts.totalCents, facts.currency);
     return {
       subject,
       text: plain(
-        `Hello ${facts.customerName},\n\nthank you: your order ${facts.orderId} is confirmed and ` +
-          `its goods are set aside for you.\n\n${textLines(facts, facts.items)}\n\n  Total ${total}\n\n` +
+        `Hello ${facts.customerName},\n\nthank you: your payment went through and your order ` +
+          `${facts.orderId} is confirmed; its goods are set aside for you.\n\n` +
+          `${textLines(facts, facts.items)}\n\n  Total ${total}\n\n` +
           'We write again when it ships.\n\nStockflow\n',
       ),
       html: page(
         subject,
         html`<p>Hello ${facts.customerName},</p>
-<p>thank you: your order <strong>${facts.orderId}</strong> is confirmed and its goods are set aside for you.</p>
+<p>thank you: your payment went through and your order <strong>${facts.orderId}</strong> is confirmed; its goods are set aside for you.</p>
 ${htmlLines(facts, facts.items)}
 <p><strong>Total ${total}</strong></p>
 <p>We write again when it ships.</p>`,
@@ -155,21 +164,75 @@ ${htmlLines(facts, lines)}`,
   },
   cancelled(facts) {
     const subject = `Your order ${facts.orderId} is cancelled`;
-    const reason = facts.reason ? oneLine(facts.reason) : undefined;
+    const { text, markup } = cancelledBecause(facts);
+    return {
+      subject,
+      text: plain(`Hello ${facts.customerName},\n\n${text}\n\nStockflow\n`),
+      html: page(subject, html`<p>Hello ${facts.customerName},</p>\n<p>${markup}</p>`),
+    };
+  },
+  refunded(facts) {
+    const refund = facts.refund;
+    const amount = formatMoney(refund?.amountCents ?? 0, refund?.currency ?? facts.currency);
+    const subject = `A refund of ${amount} for your order ${facts.orderId}`;
+    const why = refundReason(refund);
+    const later = 'It may take a few days to show on your statement.';
     return {
       subject,
       text: plain(
-        `Hello ${facts.customerName},\n\nyour order ${facts.orderId} is cancelled` +
-          `${reason ? ` (${reason})` : ''}. Nothing of it will be sent.\n\nStockflow\n`,
+        `Hello ${facts.customerName},\n\nwe refunded ${amount} for your order ${facts.orderId}: ${why}. ` +
+          `${later}\n\nStockflow\n`,
       ),
       html: page(
         subject,
         html`<p>Hello ${facts.customerName},</p>
-<p>your order <strong>${facts.orderId}</strong> is cancelled${reason ? html` (${reason})` : ''}. Nothing of it will be sent.</p>`,
+<p>we refunded <strong>${amount}</strong> for your order <strong>${facts.orderId}</strong>: ${why}. ${later}</p>`,
       ),
     };
   },
 };
+
+/** What a cancellation message says, by its cause: a declined or late payment has its own words. */
+function cancelledBecause(facts: MessageFacts): { text: string; markup: Markup } {
+  const { orderId } = facts;
+  if (facts.cause === 'payment-declined') {
+    const text =
+      `your payment was declined, so your order ${orderId} is cancelled. Nothing was charged, ` +
+      'and the items were released.';
+    return {
+      text,
+      markup: html`your payment was declined, so your order <strong>${orderId}</strong> is cancelled. Nothing was charged, and the items were released.`,
+    };
+  }
+  if (facts.cause === 'payment-expired') {
+    const text =
+      `we did not receive your payment in time, so your order ${orderId} is cancelled and its ` +
+      'items were released. Should a payment still go through, we refund it.';
+    return {
+      text,
+      markup: html`we did not receive your payment in time, so your order <strong>${orderId}</strong> is cancelled and its items were released. Should a payment still go through, we refund it.`,
+    };
+  }
+  const reason = facts.reason ? oneLine(facts.reason) : undefined;
+  return {
+    text: `your order ${orderId} is cancelled${reason ? ` (${reason})` : ''}. Nothing of it will be sent.`,
+    markup: html`your order <strong>${orderId}</strong> is cancelled${reason ? html` (${reason})` : ''}. Nothing of it will be sent.`,
+  };
+}
+
+/** Why money went back, as the shopper reads it. */
+function refundReason(refund: MessageFacts['refund']): string {
+  switch (refund?.cause) {
+    case 'return':
+      return refund.returnId
+        ? `for the items you returned (return ${refund.returnId})`
+        : 'for the items you returned';
+    case 'late-authorization':
+      return 'your payment arrived after the order had been cancelled for late payment, so we gave it back';
+    default:
+      return 'your order was cancelled';
+  }
+}
 
 /** The message of `kind` about `facts`: subject, text and HTML. */
 export function renderMessage(kind: MessageKind, facts: MessageFacts): RenderedMessage {

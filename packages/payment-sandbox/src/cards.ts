@@ -43,13 +43,13 @@ export const TEST_CARDS: readonly TestCard[] = [
   },
   {
     number: '4000 0027 6000 3184',
-    outcome: 'asks to confirm with the bank (3-D Secure style)',
+    outcome: 'confirm with the bank (3-D Secure style)',
     behaviour: { kind: 'confirm' },
   },
-  { number: '4000 0000 0000 0259', outcome: 'approved, webhook delayed', behaviour: { kind: 'slow' } },
+  { number: '4000 0000 0000 0259', outcome: 'approved, slow webhook', behaviour: { kind: 'slow' } },
   {
     number: '4000 0000 0000 5126',
-    outcome: 'approved, its first refund fails (503)',
+    outcome: 'approved, first refund fails (503)',
     behaviour: { kind: 'refund-fails-once' },
   },
 ];

@@ -249,6 +249,19 @@ describe('the test cards on the hosted page', () => {
     expect(sandbox.payments()).toMatchObject([{ status: 'declined', code: 'authentication_failed' }]);
   });
 
+  it('can be paid and confirmed through the handle, as the pages do', async () => {
+    const { sandbox, openSession, received } = await setup();
+    const session = await openSession();
+    expect(sandbox.pay(session.id, '4000 0027 6000 3184')).toMatchObject({ status: 'requires-confirmation' });
+    expect(sandbox.confirm(session.id, 'approve')).toMatchObject({ status: 'authorized', amount: 1250 });
+    expect(sandbox.confirm(session.id, 'fail')).toMatchObject({ status: 'authorized' });
+    const [webhook] = await received(1);
+    expect(webhook!.event).toMatchObject({ type: 'payment.authorized', data: { sessionId: session.id } });
+    expect(() => sandbox.pay('cs_unknown', '4242 4242 4242 4242')).toThrow(
+      expect.objectContaining({ status: 404 }),
+    );
+  });
+
   it('4000 0000 0000 0259 approves at once, but its webhook leaves only after slowMs', async () => {
     const { sandbox, receiver, openSession, submit, received } = await setup({ slowMs: 400 });
     const session = await openSession();
@@ -538,6 +551,18 @@ describe('webhooks', () => {
     const [webhook] = await received(1);
     expect(webhook!.event.type).toBe('payment.authorized');
     expect((await api(`/v1/payments/${session.paymentId}/capture`, { amount: 1250 })).status).toBe(200);
+  });
+
+  it('end at once when the sandbox stops, even with an attempt under way', async () => {
+    const { sandbox, receiver, openSession, received } = await setup();
+    receiver.delayAnswers(1000);
+    sandbox.pay((await openSession()).id, '4242 4242 4242 4242');
+    await received(1);
+    const stopping = Date.now();
+    await sandbox.stop();
+    await sandbox.webhooksSettled();
+    expect(Date.now() - stopping).toBeLessThan(200);
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('wait for a webhook URL when none is set', async () => {

@@ -171,6 +171,7 @@ export class WebhookSender {
         return;
       }
       firstDone();
+      if (this.#stopped.signal.aborted) return;
       if (attempt < this.#maxAttempts) {
         record.state = 'waiting';
         await this.#sleep(this.#retryBaseMs * 2 ** (attempt - 1));
@@ -220,6 +221,7 @@ export class WebhookSender {
   /** Waits between attempts; `stop` ends every wait at once. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      if (this.#stopped.signal.aborted) return resolve();
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
         this.#sleepers.delete(resolve);

@@ -18,12 +18,15 @@ export interface WebhookReceiver {
   received: ReceivedWebhook[];
   /** The next requests are answered with these statuses, in order; then 200 again. */
   answerNext(...statuses: number[]): void;
+  /** Answers each request only after `ms` (0: at once). */
+  delayAnswers(ms: number): void;
   stop(): Promise<void>;
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const answers: number[] = [];
+  let delayMs = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -31,7 +34,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const status = answers.shift() ?? 200;
       received.push({ headers: req.headers, rawBody, event: JSON.parse(rawBody) as WebhookEvent, status });
-      res.writeHead(status).end();
+      setTimeout(() => res.writeHead(status).end(), delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,6 +42,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`,
     received,
     answerNext: (...statuses) => void answers.push(...statuses),
+    delayAnswers(ms) {
+      delayMs = ms;
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -249,10 +249,12 @@ describe('the test cards on the hosted page', () => {
     expect(sandbox.payments()).toMatchObject([{ status: 'declined', code: 'authentication_failed' }]);
   });
 
-  it('can be paid and confirmed through the handle, as the pages do', async () => {
+  it('can be paid (by session id or page URL) and confirmed through the handle, as the pages do', async () => {
     const { sandbox, openSession, received } = await setup();
     const session = await openSession();
-    expect(sandbox.pay(session.id, '4000 0027 6000 3184')).toMatchObject({ status: 'requires-confirmation' });
+    expect(sandbox.pay(session.url, '4000 0027 6000 3184')).toMatchObject({
+      status: 'requires-confirmation',
+    });
     expect(sandbox.confirm(session.id, 'approve')).toMatchObject({ status: 'authorized', amount: 1250 });
     expect(sandbox.confirm(session.id, 'fail')).toMatchObject({ status: 'authorized' });
     const [webhook] = await received(1);

@@ -40,12 +40,13 @@ export interface PaymentSandbox {
   /** Sends what was held, in order or reversed; resolves once each had its first attempt. */
   releaseWebhooks(options?: { reverse?: boolean }): Promise<void>;
   /**
-   * Pays a session with a card number, as the hosted form does. Throws a `SandboxProblem` for an
-   * unknown session (404), an expired one (410) or a number that is not a test card (422).
+   * Pays a session (its id, or its hosted page's URL: a `checkoutUrl`) with a card number, as the
+   * hosted form does. Throws a `SandboxProblem` for an unknown session (404), an expired one (410) or
+   * a number that is not a test card (422).
    */
-  pay(sessionId: string, card: string): SandboxPayment;
+  pay(session: string, card: string): SandboxPayment;
   /** The 3-D Secure style answer: `approve` authorizes, `fail` declines (authentication_failed). */
-  confirm(sessionId: string, result: 'approve' | 'fail'): SandboxPayment;
+  confirm(session: string, result: 'approve' | 'fail'): SandboxPayment;
   /** Every payment with an outcome, its status and amounts (cents). */
   payments(): SandboxPayment[];
   /** Every webhook delivery (a duplicated event twice), in the order they were made. */
@@ -86,8 +87,8 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     setDuplicateWebhooks: (on) => webhooks.setDuplicates(on),
     holdWebhooks: () => webhooks.hold(),
     releaseWebhooks: (release) => webhooks.release(release),
-    pay: (sessionId, card) => book.pay(sessionId, card),
-    confirm: (sessionId, result) => book.confirm(sessionId, result),
+    pay: (session, card) => book.pay(sessionIdOf(session), card),
+    confirm: (session, result) => book.confirm(sessionIdOf(session), result),
     payments: () => book.payments(),
     webhooksSent: () => webhooks.sent(),
     webhooksSettled: () => webhooks.settled(),
@@ -99,3 +100,7 @@ export async function startPaymentSandbox(options: PaymentSandboxOptions): Promi
     },
   };
 }
+
+/** A session's id, given it or its hosted page's URL (`<base>/pay/<id>`). */
+const sessionIdOf = (session: string) =>
+  /^https?:/.test(session) ? new URL(session).pathname.replace(/^\/pay\//, '') : session;

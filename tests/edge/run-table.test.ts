@@ -35,6 +35,7 @@ const SAMPLE: Record<string, string> = {
   LOG_LEVEL: 'warn',
   STOCKFLOW_INSECURE_EVENTS: '1',
   STAFF_ISSUER_PORT: '18089',
+  PAYMENT_SANDBOX_PORT: '18092',
   SMTP_URL: 'smtp://relay.example:2525',
   BROKER_RATE_LIMIT: '17',
 };
@@ -48,6 +49,7 @@ const RUNNER_SETTINGS: Record<string, (options: StackOptions) => unknown> = {
   LOG_LEVEL: (o) => o.logLevel,
   STOCKFLOW_INSECURE_EVENTS: (o) => (o.insecureEvents ? '1' : undefined),
   STAFF_ISSUER_PORT: (o) => String(o.issuerPort),
+  PAYMENT_SANDBOX_PORT: (o) => String(o.paymentSandboxPort),
   SMTP_URL: (o) => o.smtpUrl,
   BROKER_RATE_LIMIT: (o) => String(o.brokerSenders?.rateLimit?.limit),
 };

@@ -36,6 +36,9 @@ describe('secrets in logs', () => {
     secrets.idempotencyKey = IDEMPOTENCY_KEY;
     secrets.wrongToken = WRONG_TOKEN;
     secrets.shopperEmail = SHOPPER_EMAIL;
+    // The payment provider's credentials, made per stack and handed to payments through its Secret.
+    secrets.paymentApiKey = stack.paymentSandbox.apiKey;
+    secrets.paymentWebhookSecret = stack.paymentSandbox.webhookSecret;
   });
   afterAll(() => stack?.stop());
 

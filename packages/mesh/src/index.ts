@@ -33,6 +33,7 @@ export { loadManifests, ManifestError, type ManifestObject, type Manifests } fro
 export { type Mesh, type MeshOptions, startMesh } from './mesh.ts';
 export { INSECURE_EVENTS, OIDC_ISSUER, OIDC_TOKEN_FILE } from './runner/env.ts';
 export { type CaughtMessage, type MailCatcher, startMailCatcher } from './runner/mail-catcher.ts';
+export { PAYMENTS_REFS, SANDBOX_WEBHOOK_PATH } from './runner/payment-provider.ts';
 export { type Stack, type StackOptions, type StackUrls, startStack } from './runner/stack.ts';
 export { sinkAudience, sinkBindingSubject } from './runner/token-files.ts';
 export { type RecordedRequest, startSubscriber, type TestSubscriber } from './testing.ts';

@@ -33,6 +33,7 @@ export function stackOptionsFromEnv(env: Record<string, string | undefined>, wat
     port: Number(env.PORT ?? 8080),
     brokerPort: Number(env.BROKER_PORT ?? 8081),
     issuerPort: Number(env.STAFF_ISSUER_PORT ?? 8089),
+    paymentSandboxPort: Number(env.PAYMENT_SANDBOX_PORT ?? 8092),
     adminToken: env.ADMIN_TOKEN || undefined,
     smtpUrl: env.SMTP_URL || undefined,
     logLevel: (env.LOG_LEVEL as LogLevel | undefined) ?? 'info',

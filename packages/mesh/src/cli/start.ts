@@ -1,7 +1,8 @@
 /**
  * @module `npm start` (and `npm run dev`, with `--watch`): the whole of Stockflow on this machine.
  * PORT (8080) is web, BROKER_PORT (8081) the broker ingress, STAFF_ISSUER_PORT (8089) the dev OpenID
- * Connect issuer staff sign in with (seeded people, one per role), ADMIN_TOKEN a break-glass admin
+ * Connect issuer staff sign in with (seeded people, one per role), PAYMENT_SANDBOX_PORT (8092) the
+ * test payment provider (printed with its test cards), ADMIN_TOKEN a break-glass admin
  * bearer token (off when unset), LOG_LEVEL the functions' and mesh's log level, LOG_FORMAT=json
  * the functions' log lines as Cloud Logging reads them; OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT)
  * reach every function, which then exports its traces; BROKER_RATE_LIMIT caps each sender address's
@@ -11,6 +12,7 @@
  * ServiceAccount. Ctrl-C stops all.
  */
 import { parseArgs } from 'node:util';
+import { testCardsLine } from '@stockflow/payment-sandbox';
 import { brokerAudience } from '../auth/names.ts';
 import { DEV_STAFF } from '../runner/dev-issuer.ts';
 import { INSECURE_EVENTS } from '../runner/env.ts';
@@ -68,6 +70,8 @@ const lines = [
     .map(([name, url]) => `  ${name.padEnd(25)}${url}`),
   `  firestore emulator       ${urls.firestore}`,
   `  mail sent (SMTP catcher) ${urls.mail}   (JSON: ${urls.mail}/messages)`,
+  `  payments (test provider) ${urls.payments}   (hosted pages; webhooks through web)`,
+  `      test cards: ${testCardsLine()}; any future expiry, any CVC`,
   `  staff sign-in (dev OIDC) ${urls.web ?? ''}/admin  via ${urls.issuer}`,
   ...DEV_STAFF.map((p) => `      ${p.name.padEnd(15)} ${(p.role ?? 'no role').padEnd(8)} ${p.email}`),
   stack.adminToken

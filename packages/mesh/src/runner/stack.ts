@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '@stockflow/kit';
 import { type FirestoreEmulator, freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
+import type { PaymentSandbox } from '@stockflow/payment-sandbox';
 import { generateSigningKey } from '../auth/issuer.ts';
 import type { Resolver } from '../broker.ts';
 import { DEFAULT_NAMESPACE, type KnativeService, loadManifests, type Manifests } from '../manifests.ts';
@@ -20,6 +21,7 @@ import { type LocalStaffIdentity, startLocalStaffIdentity } from './dev-issuer.t
 import { type EnvContext, serviceEnv } from './env.ts';
 import { type LogFormat, prefixedWriter } from './logs.ts';
 import { type MailCatcher, SMTP_SECRET, startMailCatcher } from './mail-catcher.ts';
+import { type LocalPaymentProvider, startLocalPaymentProvider } from './payment-provider.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
 import { TokenFiles } from './token-files.ts';
 
@@ -45,6 +47,11 @@ export interface StackOptions {
    * STAFF_ISSUER_PORT), so stacks started side by side in tests never compete for one port.
    */
   issuerPort?: number;
+  /**
+   * Where the payment sandbox (the test payment provider) listens: a free port unless given
+   * (`npm start` gives 8092, PAYMENT_SANDBOX_PORT).
+   */
+  paymentSandboxPort?: number;
   logLevel?: LogLevel;
   /** File watching: functions restart on change, the SPA is served by Vite with hot reload. */
   dev?: boolean;
@@ -94,6 +101,8 @@ export interface StackUrls {
   firestore: string;
   /** The local mail catcher: what the functions sent, at `<mail>/messages` (JSON) and `<mail>/`. */
   mail: string;
+  /** The payment sandbox: its API (`/v1`, payments' PAYMENT_PROVIDER_URL) and hosted pages (`/pay/<id>`). */
+  payments: string;
 }
 
 export interface Stack {
@@ -107,6 +116,11 @@ export interface Stack {
   mesh: Mesh;
   /** The SMTP server standing in for the mail relay (SMTP_URL of the functions). */
   mailCatcher: MailCatcher;
+  /**
+   * The test payment provider payments talks to (its credentials reach payments as the
+   * `stockflow-payments` Secret would); its webhooks go to web's `/api/payments/webhooks/sandbox`.
+   */
+  paymentSandbox: PaymentSandbox;
   /** SIGKILLs a Service's process group, as a crash would (nothing drains); `restart` brings it back. */
   kill(name: string): Promise<void>;
   /** Stops a Service's process if it runs, starts it again on the same port; resolves once it is ready. */
@@ -171,6 +185,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     mesh?: Mesh;
     staff?: LocalStaffIdentity;
     mailCatcher?: MailCatcher;
+    payments?: LocalPaymentProvider;
     processes: LocalProcess[];
     stateDir?: string;
     tokenFiles?: TokenFiles;
@@ -183,6 +198,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await started.staff?.issuer.stop();
     if (started.stateDir) await rm(started.stateDir, { recursive: true, force: true });
     await started.mailCatcher?.stop();
+    await started.payments?.sandbox.stop();
   };
 
   try {
@@ -190,6 +206,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     started.emulator = await startFirestoreEmulator({ onLog: (line) => firestoreOut.push(`${line}\n`) });
 
     started.mailCatcher = await startMailCatcher();
+    started.payments = await startLocalPaymentProvider({ port: settings.paymentSandboxPort ?? 0 });
+    const payments = started.payments;
     const plans = await plan(manifests, root, settings);
     const localUrls = new Map<string, string>();
     for (const { service, port } of plans) {
@@ -233,9 +251,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const context: Omit<EnvContext, 'port'> = {
       adminToken,
-      // The runner stands in for the cluster's Secrets: web's staff settings, notifications' relay.
+      // The runner stands in for the cluster's Secrets: web's staff settings, notifications' relay,
+      // payments' provider.
       refs: {
         ...started.staff.refs,
+        ...payments.refs,
         [`Secret/${SMTP_SECRET.name}/${SMTP_SECRET.key}`]: settings.smtpUrl ?? started.mailCatcher.smtpUrl,
       },
       emulatorHost: started.emulator.host,
@@ -278,6 +298,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       plans.map(({ service, port }) => [service.name, `http://127.0.0.1:${port}`]),
     );
     const webPlan = plans.find((p) => p.service.name === 'web');
+    // Straight to web's server (not Vite in dev): the provider's webhooks reach payments through web.
+    if (webPlan) payments.deliverThrough(`http://127.0.0.1:${webPlan.port}`);
     const urls: StackUrls = {
       web: webPlan ? `http://127.0.0.1:${settings.dev ? webPort : webPlan.port}` : undefined,
       issuer: started.staff.issuer.url,
@@ -286,6 +308,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       services,
       firestore: started.emulator.host,
       mail: started.mailCatcher.url,
+      payments: payments.sandbox.url,
     };
     const stack: Stack = {
       urls,
@@ -294,6 +317,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       manifests,
       mesh,
       mailCatcher: started.mailCatcher,
+      paymentSandbox: payments.sandbox,
       stop,
       stateDir,
       identity,

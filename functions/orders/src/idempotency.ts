@@ -31,12 +31,14 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 /** The record's document id. */
 export const keyDigest = (key: string) => sha256(`idempotency-key\n${key}`);
 
-/** Equal for requests that mean the same order: lines in any order, after trimming. */
+/** Equal for requests that mean the same order (to the same address): lines in any order, after trimming. */
 export function requestDigest({ items, customer }: PlaceOrder): string {
   const lines = [...items]
     .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
     .map(({ productId, quantity }) => [productId, quantity]);
-  return sha256(JSON.stringify([lines, customer.name, customer.email]));
+  const { line1, line2 = '', city, postalCode, region = '', country } = customer.address;
+  const address = [line1, line2, city, postalCode, region, country];
+  return sha256(JSON.stringify([lines, customer.name, customer.email, address]));
 }
 
 const sealingKey = (idempotencyKey: string, orderId: string) =>

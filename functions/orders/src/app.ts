@@ -174,8 +174,6 @@ export const orders = defineFunction({
     PAYMENT_HOLD_SECONDS: z._default(envInt({ min: 1, max: 7 * 24 * 3600 }), 900),
     /** Days after delivery the shopper may ask for a return. */
     RETURN_DAYS: z._default(envInt({ min: 0, max: 3650 }), 30),
-    /** Expired holds one PingSource tick cancels at most (the rest on the next ticks). */
-    HOLD_SWEEP_BATCH: z._default(envInt({ min: 1, max: 500 }), 100),
   },
   events: orderEvents,
   routes(app, rt) {

@@ -33,8 +33,13 @@ import { OrdersStore } from './store.ts';
 /** What the handlers read of orders' config (defineFunction's env). */
 export interface HandlerConfig {
   PAYMENT_HOLD_SECONDS: number;
-  HOLD_SWEEP_BATCH: number;
 }
+
+/**
+ * Expired holds one tick cancels at most, one transaction each: a tick stays well within the
+ * PingSource's delivery timeout, and the rest wait a minute for the next.
+ */
+const HOLD_SWEEP_BATCH = 100;
 
 /** Another function's news about an order. */
 async function applyNews(
@@ -73,7 +78,7 @@ const projectProduct = on(Product, async ({ data, work, rt }) => {
 export async function sweepExpiredHolds(rt: Runtime<HandlerConfig>, now = new Date()): Promise<number> {
   const store = new OrdersStore(() => rt.db());
   const at = now.toISOString();
-  const due = await store.expiredHolds(at, rt.config.HOLD_SWEEP_BATCH);
+  const due = await store.expiredHolds(at, HOLD_SWEEP_BATCH);
   let cancelled = 0;
   for (const orderId of due) {
     const expired = await rt.transact(async (work) => {

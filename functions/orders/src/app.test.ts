@@ -998,6 +998,29 @@ describe('delivery and returns', () => {
     expect(types).toEqual(['io.stockflow.return.requested', 'io.stockflow.return.received']);
   });
 
+  it('honours an Idempotency-Key: a resend makes no second return, another body with the key is refused', async () => {
+    const api = await start();
+    const { id, token } = await delivered(api);
+    const body = { items: [{ productId: 'p1', quantity: 1 }] };
+    const send = (what: unknown, key = 'return-once') =>
+      api.request('POST', `/${id}/returns`, {
+        body: what,
+        headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
+      });
+    const answers = await Promise.all([send(body), send(body), send(body)]);
+    expect(answers.map((res) => res.status)).toEqual([201, 201, 201]);
+    const order = await api.order(id);
+    expect(order.returns?.map((r) => r.id)).toEqual(['r-1']);
+    expect(order).not.toHaveProperty('keys');
+    const other = await send({ items: [{ productId: 'p2', quantity: 1 }] });
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toBe('application/problem+json');
+    expect((await send(body, 'another-key')).status).toBe(201);
+    expect((await api.order(id)).returns?.map((r) => r.id)).toEqual(['r-1', 'r-2']);
+    const requested = (await api.emitted()).filter((e) => e.type === 'io.stockflow.return.requested');
+    expect(requested).toHaveLength(2);
+  });
+
   it('refuses a return once returnUntil has passed', async () => {
     const api = await start({ RETURN_DAYS: '0' });
     const { id, token } = await delivered(api);

@@ -44,8 +44,10 @@ import { orderEvents } from './handlers.ts';
 import {
   IdempotencyKey,
   IdempotencyKeyReusedError,
+  keyDigest,
   openToken,
   requestDigest,
+  returnRequestDigest,
   sealToken,
 } from './idempotency.ts';
 import {
@@ -208,20 +210,33 @@ export const orders = defineFunction({
 
     /**
      * Applies a command to the order `:id` in one transaction, if the asker opens the order; a
-     * staff member's events name them.
+     * staff member's events name them. With an Idempotency-Key (`once`), a command the key already
+     * made answers the order as it is, and the key with another request is refused.
      */
-    const change = (c: Context, asker: Asker, command: (order: Order, at: string) => OrderChange) => {
+    const change = (
+      c: Context,
+      asker: Asker,
+      command: (order: Order, at: string) => OrderChange,
+      once?: { key: string; requestHash: string },
+    ) => {
       const id = c.req.param('id')!;
       if (!Product.shape.id.safeParse(id).success) throw hidden(id);
       return rt
         .transact(async (work) => {
           const stored = await store.read(work, id);
           if (!stored || !opens(stored, asker)) throw hidden(id);
+          const digest = once && keyDigest(once.key);
+          const used = digest ? stored.keys?.[digest] : undefined;
+          if (used && used.requestHash !== once!.requestHash) throw new IdempotencyKeyReusedError();
+          if (used) return stored.order;
           const next = command(stored.order, now());
           const { subject, name } = 'staff' in asker ? asker.staff : {};
           const events =
             subject && name ? next.events.map((e) => withActor(e, { subject, name })) : next.events;
-          return store.commit(work, stored, { ...next, events });
+          const keys = digest
+            ? { ...stored.keys, [digest]: { requestHash: once!.requestHash } }
+            : stored.keys;
+          return store.commit(work, { ...stored, ...(keys ? { keys } : {}) }, { ...next, events });
         })
         .catch(asProblem);
     };
@@ -359,11 +374,14 @@ export const orders = defineFunction({
       ),
     );
 
-    // The shopper (the order's token or cookie) or staff asks to return delivered lines.
+    // The shopper (the order's token or cookie) or staff asks to return delivered lines; a resend
+    // with the request's Idempotency-Key answers the order without a second return.
     app.post('/:id/returns', async (c) => {
       const asker = await askerOf(c, 'clerk');
+      const key = idempotencyKey(c);
       const request = await readJson(c, RequestReturn);
-      const order = await change(c, asker, (current, at) => requestReturn(current, request, at));
+      const once = key ? { key, requestHash: returnRequestDigest(request) } : undefined;
+      const order = await change(c, asker, (current, at) => requestReturn(current, request, at), once);
       return c.json(order, 201);
     });
 

@@ -10,7 +10,7 @@ import type { DocumentData, Firestore } from '@google-cloud/firestore';
 import type { Order, OrderStatus, Page, Return, ReturnStatus } from '@stockflow/contracts';
 import { readPage, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
-import { type IdempotencyRecord, keyDigest } from './idempotency.ts';
+import { type IdempotencyRecord, keyDigest, type OrderKey } from './idempotency.ts';
 import type { OrderChange } from './order.ts';
 import type { ProductEntry } from './products.ts';
 
@@ -28,20 +28,24 @@ export interface StoredOrder {
   tokenHash: string;
   /** When the token stops opening the order (ISO 8601); absent on orders placed before tokens expired. */
   tokenExpiresAt?: string;
+  /** Idempotency-Keys of commands on this order (return requests), by the key's digest. */
+  keys?: Record<string, OrderKey>;
 }
 
 function fromDocument(data: DocumentData): StoredOrder {
-  const { tokenHash, tokenExpiresAt, ...order } = data as Order & {
+  const { tokenHash, tokenExpiresAt, keys, ...order } = data as Order & {
     tokenHash: string;
     tokenExpiresAt?: string;
+    keys?: Record<string, OrderKey>;
   };
-  return { order, tokenHash, ...(tokenExpiresAt ? { tokenExpiresAt } : {}) };
+  return { order, tokenHash, ...(tokenExpiresAt ? { tokenExpiresAt } : {}), ...(keys ? { keys } : {}) };
 }
 
-const toDocument = ({ order, tokenHash, tokenExpiresAt }: StoredOrder) => ({
+const toDocument = ({ order, tokenHash, tokenExpiresAt, keys }: StoredOrder) => ({
   ...order,
   tokenHash,
   ...(tokenExpiresAt ? { tokenExpiresAt } : {}),
+  ...(keys ? { keys } : {}),
 });
 
 /** Where a listing continues: the last order's creation time and id (newest first). */

@@ -106,6 +106,32 @@ describe('the order event stream', () => {
     await reader.cancel();
   });
 
+  it('reads an order awaiting payment again until its payment link is there', async () => {
+    const { app, listener, state } = serve({ pendingRereadMs: 50 });
+    const reader = (await app.request('/')).body!.getReader();
+    await read(reader, /\n\n/);
+    await vi.waitFor(() => expect(listener.onOrder).toBeDefined());
+    const awaiting: Order = {
+      ...pending,
+      status: 'awaiting-payment',
+      timeline: [...pending.timeline, { status: 'awaiting-payment', at: T0 }],
+    };
+    state.stored = awaiting;
+    expect(await read(reader, /\n\n/)).toContain('"status":"awaiting-payment"');
+    const linked: Order = {
+      ...awaiting,
+      payment: { paymentId: 'pay_1', status: 'requested', checkoutUrl: 'https://pay.example/cs_1' },
+      timeline: [...awaiting.timeline, { status: 'awaiting-payment', at: T0, reason: 'payment requested' }],
+    };
+    state.stored = linked;
+    expect(await read(reader, /\n\n/)).toContain('"checkoutUrl":"https://pay.example/cs_1"');
+    // The shopper now pays on the provider's page: no more reads on the quick schedule.
+    const reads = state.reads;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(state.reads).toBe(reads);
+    await reader.cancel();
+  });
+
   it('reads an order that can still change again at each keep-alive, and a final one never', async () => {
     const delivered: Order = {
       ...confirmed,

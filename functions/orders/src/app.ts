@@ -75,17 +75,15 @@ import {
 import { OrdersStore, type StoredOrder } from './store.ts';
 import { streamOrder } from './stream.ts';
 
-const ListQuery = z.object({
-  status: z.optional(OrderStatus),
-  limit: pageLimit(),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
-
-const ReturnListQuery = z.object({
-  status: z.optional(ReturnStatus),
-  limit: pageLimit(),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
+/** A list's query: an optional status, a page size and where to continue. */
+const listQuery = <S extends z.ZodMiniType>(status: S) =>
+  z.object({
+    status: z.optional(status),
+    limit: pageLimit(),
+    cursor: z.optional(z.string().check(z.maxLength(1000))),
+  });
+const ListQuery = listQuery(OrderStatus);
+const ReturnListQuery = listQuery(ReturnStatus);
 
 /** The domain's refusals as HTTP answers. */
 function asProblem(error: unknown): never {

@@ -112,7 +112,11 @@ beforeAll(async () => {
         'POST',
         jsonBody({
           items: [{ productId: created.id, quantity: 1 }],
-          customer: { name: 'C', email: 'c@example.com' },
+          customer: {
+            name: 'C',
+            email: 'c@example.com',
+            address: { line1: '1 Row', city: 'Paris', postalCode: '75001', country: 'FR' },
+          },
         }),
       ),
     );

@@ -39,7 +39,11 @@ const product: Product = {
 };
 const validOrder = {
   items: [{ productId: product.id, quantity: 2 }],
-  customer: { name: 'Ada', email: 'ada@example.com' },
+  customer: {
+    name: 'Ada',
+    email: 'ada@example.com',
+    address: { line1: '12 Analytical Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
+  },
 };
 let placed: PlacedOrder;
 
@@ -87,7 +91,25 @@ describe('orders under hostile input', () => {
       fn,
 
       fc.array(line, { maxLength: 3 }),
-      fc.oneof(fc.record({ name: nastyString, email: nastyString }), nastyString, fc.constant(null)),
+      fc.oneof(
+        fc.record({ name: nastyString, email: nastyString }),
+        fc.record({
+          name: fc.constant('Ada'),
+          email: fc.constant('ada@example.com'),
+          address: fc.oneof(
+            fc.record({
+              line1: nastyString,
+              city: nastyString,
+              postalCode: nastyString,
+              country: nastyString,
+            }),
+            nastyString,
+            fc.constant(null),
+          ),
+        }),
+        nastyString,
+        fc.constant(null),
+      ),
       async (items, customer) => {
         const res = await fn.app.request('/', {
           method: 'POST',

@@ -41,7 +41,12 @@ const ADMIN_ROUTES: Record<
   ],
   orders: [
     ['GET', '/', 'viewer'],
+    ['GET', '/returns', 'viewer'],
     ['POST', '/o-1/ship', 'clerk'],
+    ['POST', '/o-1/shipments/s-1/ship', 'clerk'],
+    ['POST', '/o-1/deliver', 'clerk'],
+    ['POST', '/o-1/returns/r-1/receive', 'clerk'],
+    ['POST', '/o-1/returns/r-1/inspect', 'clerk'],
   ],
   ledger: [
     ['GET', '/events', 'viewer'],

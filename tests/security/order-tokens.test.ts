@@ -34,7 +34,11 @@ beforeAll(async () => {
   expect((await fn.app.request('/events', created)).status).toBe(202);
   const body = JSON.stringify({
     items: [{ productId: product.id, quantity: 1 }],
-    customer: { name: 'Ada', email: 'ada@example.com' },
+    customer: {
+      name: 'Ada',
+      email: 'ada@example.com',
+      address: { line1: '12 Analytical Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
+    },
   });
   const answers = await Promise.all(
     Array.from({ length: 40 }, () =>

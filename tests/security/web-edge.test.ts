@@ -137,7 +137,11 @@ describe('POST /api/orders is rate-limited per client', () => {
   };
   const order = JSON.stringify({
     items: [{ productId: product.id, quantity: 1 }],
-    customer: { name: 'Ada', email: 'ada@example.com' },
+    customer: {
+      name: 'Ada',
+      email: 'ada@example.com',
+      address: { line1: '12 Analytical Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
+    },
   });
   const stops: Array<() => Promise<void>> = [];
   let upstream: string;

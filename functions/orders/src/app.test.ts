@@ -26,7 +26,9 @@ const product = (id: string, fields: Partial<Product> = {}): Product => ({
   updatedAt: T0,
   ...fields,
 });
-const customer = { name: 'Ada Lovelace', email: 'ada@example.com' };
+const address = { line1: '12 Analytical Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' };
+const customer = { name: 'Ada Lovelace', email: 'ada@example.com', address };
+const contact = { name: customer.name, email: customer.email };
 const twoLines = {
   items: [
     { productId: 'p1', quantity: 2 },
@@ -82,6 +84,16 @@ async function start(extra: Record<string, string> = {}) {
       return snap.docs.map((doc) => doc.get('record') as EventRecord);
     },
     orderCount: async () => (await (await fn.rt.db()).collection('orders').get()).size,
+    /** Inventory reserved the order (default: as a version 1 event, all at the default location). */
+    reserve: (id: string, data: unknown = reserved(id)) => deliver('io.stockflow.stock.reserved', data),
+    /** Payments' news about the order's payment. */
+    payment: (verb: string, data: Record<string, unknown>, eventId?: string) =>
+      deliver(`io.stockflow.payment.${verb}`, { paymentId: 'pay_1', currency: 'EUR', ...data }, eventId),
+    /** Reserved and paid: the order is confirmed. */
+    confirm: async (id: string, data?: unknown) => {
+      expect(await api.reserve(id, data)).toBe(202);
+      expect(await api.payment('authorized', { orderId: id, amountCents: 1500 })).toBe(202);
+    },
   };
   for (const p of [product('p1'), product('p2', { priceCents: 1000 })]) {
     expect(await deliver('io.stockflow.product.created', p)).toBe(202);
@@ -109,6 +121,7 @@ describe('placing orders', () => {
     });
     const order = (await (await api.get(placed.id, placed.token)).json()) as Order;
     expect(order).toMatchObject({ id: placed.id, status: 'pending', customer, totalCents: 1500 });
+    expect(order.customer.address).toEqual(address);
     expect(order.timeline).toEqual([{ status: 'pending', at: order.createdAt }]);
     expect(order).not.toHaveProperty('tokenHash');
     expect(JSON.stringify(order)).not.toContain(placed.token);
@@ -117,8 +130,38 @@ describe('placing orders', () => {
       type: 'io.stockflow.order.placed',
       source: '/orders',
       subject: placed.id,
-      data: { orderId: placed.id, currency: 'EUR', totalCents: 1500, customer },
+      data: { orderId: placed.id, currency: 'EUR', totalCents: 1500, customer: contact },
     });
+    // The address stays with the order: not on the bus.
+    expect(JSON.stringify(event)).not.toContain('Analytical');
+  });
+
+  it.each([
+    ['no address', contact, 'customer.address'],
+    [
+      'an address without a city',
+      { ...contact, address: { ...address, city: ' ' } },
+      'customer.address.city',
+    ],
+    [
+      'an unknown country',
+      { ...contact, address: { ...address, country: 'XX' } },
+      'customer.address.country',
+    ],
+    [
+      'a postal code of another country',
+      { ...contact, address: { ...address, country: 'DE' } },
+      'customer.address.postalCode',
+    ],
+  ])('answers 400 problem+json naming the field to %s, and stores nothing', async (_name, who, field) => {
+    const api = await start();
+    const res = await api.place({ items: twoLines.items, customer: who });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await res.json()) as { errors: Array<{ path: string }> };
+    expect(problem.errors.map((e) => e.path)).toContain(field);
+    expect(await api.orderCount()).toBe(0);
+    expect(await api.emitted()).toEqual([]);
   });
 
   it.each([
@@ -135,7 +178,10 @@ describe('placing orders', () => {
       },
     ],
     ['an impossible product id', { items: [{ productId: '../x', quantity: 1 }], customer }],
-    ['a bad email', { items: [{ productId: 'p1', quantity: 1 }], customer: { name: 'Ada', email: 'ada' } }],
+    [
+      'a bad email',
+      { items: [{ productId: 'p1', quantity: 1 }], customer: { name: 'Ada', email: 'ada', address } },
+    ],
     ['no customer', { items: [{ productId: 'p1', quantity: 1 }] }],
   ])('answers 400 to %s and stores nothing', async (_name, body) => {
     const api = await start();
@@ -268,25 +314,74 @@ describe('reading an order', () => {
 });
 
 describe('the saga, as orders sees it', () => {
-  it('confirms on stock.reserved and ships; each change once, even for duplicates', async () => {
-    const api = await start();
+  it('holds for payment on stock.reserved, confirms when paid, and ships; each change once, even for duplicates', async () => {
+    const api = await start({ PAYMENT_HOLD_SECONDS: '60' });
     const { id, token } = await api.placed();
     expect(await api.deliver('io.stockflow.stock.reserved', reserved(id), 'r1')).toBe(202);
     expect(await api.deliver('io.stockflow.stock.reserved', reserved(id), 'r1')).toBe(202);
     // Another delivery of the same decision under another id changes nothing either.
     expect(await api.deliver('io.stockflow.stock.reserved', reserved(id), 'r1-replayed')).toBe(202);
+    const awaiting = await api.order(id);
+    expect(awaiting.status).toBe('awaiting-payment');
+    const held = Date.parse(awaiting.holdExpiresAt!) - Date.parse(awaiting.updatedAt);
+    expect(held).toBe(60_000);
+    const link = { checkoutUrl: 'https://pay.example/pay/cs_1', expiresAt: awaiting.holdExpiresAt };
+    expect(await api.payment('requested', { orderId: id, amountCents: 1500, ...link })).toBe(202);
+    expect((await api.order(id)).payment).toEqual({ paymentId: 'pay_1', status: 'requested', ...link });
+    expect(await api.payment('authorized', { orderId: id, amountCents: 1500 }, 'a1')).toBe(202);
+    expect(await api.payment('authorized', { orderId: id, amountCents: 1500 }, 'a1-again')).toBe(202);
     expect((await api.order(id)).status).toBe('confirmed');
     const shipped = await api.ship(id);
     expect(shipped.status).toBe(200);
-    const order = (await shipped.json()) as Order;
-    expect(order.timeline.map((e) => e.status)).toEqual(['pending', 'confirmed', 'shipped']);
+    expect(await api.payment('captured', { orderId: id, amountCents: 1500 })).toBe(202);
+    const order = await api.order(id);
+    expect(order.timeline.map((e) => [e.status, e.reason])).toEqual([
+      ['pending', undefined],
+      ['awaiting-payment', undefined],
+      ['awaiting-payment', 'payment requested'],
+      ['confirmed', 'payment authorized'],
+      ['shipped', undefined],
+      ['shipped', 'payment captured: 15.00 EUR'],
+    ]);
+    expect(order.payment).toMatchObject({ status: 'captured', capturedCents: 1500 });
     expect((await api.ship(id)).status).toBe(409);
     expect((await api.cancel(id, token)).status).toBe(409);
     expect((await api.emitted()).map((e) => e.type)).toEqual([
       'io.stockflow.order.placed',
+      'io.stockflow.order.awaiting-payment',
       'io.stockflow.order.confirmed',
       'io.stockflow.order.shipped',
     ]);
+    expect((await api.emitted())[1]!.data).toEqual({
+      orderId: id,
+      totalCents: 1500,
+      currency: 'EUR',
+      holdExpiresAt: awaiting.holdExpiresAt,
+    });
+  });
+
+  it('cancels on a declined payment with the cause and the message; a late authorization changes nothing', async () => {
+    const api = await start();
+    const { id, token } = await api.placed();
+    await api.reserve(id);
+    const declined = { orderId: id, code: 'card_declined', message: 'Your card was declined.' };
+    expect(await api.payment('declined', declined)).toBe(202);
+    expect(await api.payment('authorized', { orderId: id, amountCents: 1500 })).toBe(202);
+    const order = (await (await api.get(id, token)).json()) as Order;
+    expect(order).toMatchObject({
+      status: 'cancelled',
+      cancelCause: 'payment-declined',
+      payment: { status: 'declined', declineMessage: 'Your card was declined.' },
+    });
+    const cancelled = (await api.emitted()).filter((e) => e.type === 'io.stockflow.order.cancelled');
+    expect(cancelled.map((e) => e.data)).toEqual([
+      { orderId: id, reason: 'the payment was declined', cause: 'payment-declined' },
+    ]);
+    // payments refunds the late authorization; orders records the refund on the timeline.
+    const refund = { orderId: id, amountCents: 1500, cause: 'late-authorization' };
+    expect(await api.payment('refunded', refund)).toBe(202);
+    expect((await api.order(id)).payment).toMatchObject({ status: 'refunded', refundedCents: 1500 });
+    expect(await api.payment('declined', { orderId: id, code: 'x' })).toBe(400);
   });
 
   it('ships per location: one shipment per location holding stock, partially shipped, then shipped', async () => {
@@ -298,7 +393,7 @@ describe('the saga, as orders sees it', () => {
       { productId: 'p2', locationId: 'north', quantity: 1 },
     ];
     const data = { orderId: id, items: twoLines.items, allocations };
-    expect(await api.deliver('io.stockflow.stock.reserved', data)).toBe(202);
+    await api.confirm(id, data);
     const confirmed = (await (await api.get(id, token)).json()) as Order;
     expect(confirmed.shipments).toEqual([
       {
@@ -324,6 +419,7 @@ describe('the saga, as orders sees it', () => {
     expect(done.status).toBe('shipped');
     expect(done.timeline.map((e) => e.status)).toEqual([
       'pending',
+      'awaiting-payment',
       'confirmed',
       'partially-shipped',
       'shipped',
@@ -331,6 +427,7 @@ describe('the saga, as orders sees it', () => {
     const emitted = await api.emitted();
     // The last shipment and the order's shipped commit together: the relay may send them in either order.
     expect(emitted.map((e) => e.type).sort()).toEqual([
+      'io.stockflow.order.awaiting-payment',
       'io.stockflow.order.confirmed',
       'io.stockflow.order.placed',
       'io.stockflow.order.shipped',
@@ -360,7 +457,7 @@ describe('the saga, as orders sees it', () => {
   it('reads a version 1 stock.reserved (no allocations) as one shipment from the default location', async () => {
     const api = await start();
     const { id } = await api.placed();
-    expect(await api.deliver('io.stockflow.stock.reserved', reserved(id))).toBe(202);
+    await api.confirm(id);
     expect((await api.order(id)).shipments).toEqual([
       {
         id: 'default',
@@ -410,18 +507,23 @@ describe('the saga, as orders sees it', () => {
     expect(order).not.toHaveProperty('shortages');
     expect((await api.emitted()).map((e) => [e.type, e.data])).toEqual([
       ['io.stockflow.order.placed', expect.anything()],
-      ['io.stockflow.order.cancelled', { orderId: id, reason: 'changed my mind' }],
+      ['io.stockflow.order.cancelled', { orderId: id, reason: 'changed my mind', cause: 'customer' }],
     ]);
   });
 
-  it('cancels a confirmed order (customer or admin) so inventory releases it; refuses a second cancel', async () => {
+  it('cancels an order awaiting payment or confirmed (customer or staff) so inventory releases it; refuses a second cancel', async () => {
     const api = await start();
     const a = await api.placed();
     const b = await api.placed();
-    for (const { id } of [a, b]) await api.deliver('io.stockflow.stock.reserved', reserved(id));
-    expect((await api.cancel(a.id, a.token)).status).toBe(200);
+    await api.reserve(a.id);
+    await api.confirm(b.id);
+    const byCustomer = await api.cancel(a.id, a.token);
+    expect(byCustomer.status).toBe(200);
+    expect(await byCustomer.json()).toMatchObject({ status: 'cancelled', cancelCause: 'customer' });
     const byAdmin = await api.cancel(b.id, ADMIN_TOKEN);
-    expect(((await byAdmin.json()) as Order).timeline.at(-1)?.reason).toBe('cancelled by an admin');
+    const staffCancelled = (await byAdmin.json()) as Order;
+    expect(staffCancelled.timeline.at(-1)?.reason).toBe('cancelled by an admin');
+    expect(staffCancelled.cancelCause).toBe('staff');
     const again = await api.cancel(a.id, a.token);
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ status: 409, title: 'Conflict' });
@@ -433,14 +535,14 @@ describe('the saga, as orders sees it', () => {
     const api = await start();
     const mine = await api.placed();
     const theirs = await api.placed();
-    await api.deliver('io.stockflow.stock.reserved', reserved(mine.id));
+    await api.reserve(mine.id);
     expect((await api.cancel(mine.id)).status).toBe(404);
     expect((await api.cancel(mine.id, theirs.token)).status).toBe(404);
     expect((await api.ship(mine.id, {})).status).toBe(401);
     expect((await api.ship(mine.id, { authorization: `Bearer ${mine.token}` })).status).toBe(401);
     expect((await api.ship('no-such-order')).status).toBe(404);
     expect((await api.cancel(mine.id, mine.token, { reason: 7 })).status).toBe(400);
-    expect((await api.order(mine.id)).status).toBe('confirmed');
+    expect((await api.order(mine.id)).status).toBe('awaiting-payment');
     expect(await api.emitted()).toHaveLength(3);
   });
 
@@ -466,7 +568,7 @@ describe('listing orders', () => {
     const api = await start();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await api.placed()).id);
-    await api.deliver('io.stockflow.stock.reserved', reserved(ids[1]!));
+    await api.confirm(ids[1]!);
     const seen: Order[] = [];
     let cursor: string | null = null;
     do {
@@ -551,11 +653,25 @@ describe('the order event stream', () => {
     const stream = sseReader(res);
     cleanup.push(() => stream.close());
     expect(await stream.order()).toMatchObject({ id, status: 'pending' });
-    await api.deliver('io.stockflow.stock.reserved', reserved(id));
+    await api.reserve(id);
+    expect(await stream.order()).toMatchObject({ id, status: 'awaiting-payment' });
+    const link = { checkoutUrl: 'https://pay.example/pay/cs_1', expiresAt: '2030-01-01T00:00:00.000Z' };
+    await api.payment('requested', { orderId: id, amountCents: 1500, ...link });
+    expect(await stream.order()).toMatchObject({
+      status: 'awaiting-payment',
+      payment: { status: 'requested' },
+    });
+    await api.payment('authorized', { orderId: id, amountCents: 1500 });
     expect(await stream.order()).toMatchObject({ id, status: 'confirmed' });
     await api.ship(id);
     const shipped = await stream.order();
-    expect(shipped.timeline.map((e) => e.status)).toEqual(['pending', 'confirmed', 'shipped']);
+    expect(shipped.timeline.map((e) => e.status)).toEqual([
+      'pending',
+      'awaiting-payment',
+      'awaiting-payment',
+      'confirmed',
+      'shipped',
+    ]);
     const comment = await stream.next();
     expect(comment).toMatch(/^: keep-alive/);
   });
@@ -692,5 +808,250 @@ describe('event streams per order', () => {
         return res.status;
       })
       .toBe(200);
+  });
+});
+
+describe('the payment hold', () => {
+  it('cancels on a PingSource tick every order whose hold has run out (cause payment-expired), once', async () => {
+    const api = await start({ PAYMENT_HOLD_SECONDS: '1' });
+    const late = await api.placed();
+    const paid = await api.placed();
+    const fresh = await api.placed();
+    await api.reserve(late.id);
+    await api.confirm(paid.id);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await api.reserve(fresh.id);
+    const tick = (id: string) =>
+      api.fn.app.request('/events', cloudEventRequest({ id, type: 'dev.knative.sources.ping', data: {} }));
+    // Two instances ticking at once: each order is cancelled once.
+    const answers = await Promise.all([tick('t1'), tick('t2')]);
+    expect(answers.map((res) => res.status)).toEqual([202, 202]);
+    expect(await api.order(late.id)).toMatchObject({ status: 'cancelled', cancelCause: 'payment-expired' });
+    expect((await api.order(paid.id)).status).toBe('confirmed');
+    expect((await api.order(fresh.id)).status).toBe('awaiting-payment');
+    const cancels = (await api.emitted()).filter((e) => e.type === 'io.stockflow.order.cancelled');
+    expect(cancels.map((e) => e.data)).toEqual([
+      { orderId: late.id, reason: 'the payment was not made in time', cause: 'payment-expired' },
+    ]);
+    // A late authorization for the expired order changes nothing here (payments refunds it).
+    expect(await api.payment('authorized', { orderId: late.id, amountCents: 1500 })).toBe(202);
+    expect((await api.order(late.id)).status).toBe('cancelled');
+  });
+});
+
+describe('delivery and returns', () => {
+  /** A delivered order: placed, reserved, paid, shipped, delivered. */
+  async function delivered(api: Awaited<ReturnType<typeof start>>) {
+    const placed = await api.placed();
+    await api.confirm(placed.id);
+    expect((await api.ship(placed.id)).status).toBe(200);
+    const res = await api.request('POST', `/${placed.id}/deliver`, { headers: ADMIN });
+    expect(res.status).toBe(200);
+    return { ...placed, order: (await res.json()) as Order };
+  }
+  const ask = (
+    api: Awaited<ReturnType<typeof start>>,
+    id: string,
+    token: string | undefined,
+    body: unknown,
+  ) =>
+    api.request('POST', `/${id}/returns`, {
+      body,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+  const staffStep = (api: Awaited<ReturnType<typeof start>>, path: string, body: unknown) =>
+    api.request('POST', path, { body, headers: ADMIN });
+
+  it('delivers a shipped order (clerk) with its return window; refuses other orders and shoppers', async () => {
+    const api = await start({ RETURN_DAYS: '14' });
+    const { id, token, order } = await delivered(api);
+    expect(order.status).toBe('delivered');
+    expect(Date.parse(order.returnUntil!) - Date.parse(order.deliveredAt!)).toBe(14 * 24 * 3600 * 1000);
+    const event = (await api.emitted()).find((e) => e.type === 'io.stockflow.order.delivered');
+    expect(event!.data).toEqual({
+      orderId: id,
+      returnUntil: order.returnUntil,
+      actor: { subject: 'test-clerk', name: 'Test Clerk' },
+    });
+    const again = await api.request('POST', `/${id}/deliver`, { headers: ADMIN });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toBe('application/problem+json');
+    const shopper = await api.request('POST', `/${id}/deliver`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(shopper.status).toBe(401);
+    const pending = await api.placed();
+    expect((await api.request('POST', `/${pending.id}/deliver`, { headers: ADMIN })).status).toBe(409);
+  });
+
+  it('takes a return through requested, received, inspected and refunded, announcing each step', async () => {
+    const api = await start();
+    const { id, token } = await delivered(api);
+    const requested = await ask(api, id, token, {
+      items: [{ productId: 'p1', quantity: 2 }],
+      reason: 'too big',
+    });
+    expect(requested.status).toBe(201);
+    const withReturn = (await requested.json()) as Order;
+    expect(withReturn.returns).toEqual([
+      {
+        id: 'r-1',
+        status: 'requested',
+        items: [{ productId: 'p1', quantity: 2 }],
+        reason: 'too big',
+        requestedAt: expect.any(String),
+        updatedAt: expect.any(String),
+      },
+    ]);
+    expect(withReturn.timeline.at(-1)).toMatchObject({
+      status: 'delivered',
+      reason: 'return r-1 requested: 2 items',
+    });
+    const receive = await staffStep(api, `/${id}/returns/r-1/receive`, { locationId: 'north' });
+    expect(receive.status).toBe(200);
+    const lines = [
+      { productId: 'p1', quantity: 1, outcome: 'restocked' },
+      { productId: 'p1', quantity: 1, outcome: 'written-off' },
+    ];
+    const inspect = await staffStep(api, `/${id}/returns/r-1/inspect`, { lines });
+    expect(inspect.status).toBe(200);
+    expect(((await inspect.json()) as Order).returns?.[0]).toMatchObject({
+      status: 'inspected',
+      refundCents: 500,
+    });
+    const emitted = await api.emitted();
+    const data = (type: string) => emitted.find((e) => e.type === type)!.data;
+    expect(data('io.stockflow.return.requested')).toEqual({
+      orderId: id,
+      returnId: 'r-1',
+      items: [{ productId: 'p1', quantity: 2 }],
+      reason: 'too big',
+    });
+    expect(data('io.stockflow.return.received')).toMatchObject({
+      orderId: id,
+      returnId: 'r-1',
+      locationId: 'north',
+    });
+    expect(data('io.stockflow.return.inspected')).toMatchObject({
+      orderId: id,
+      returnId: 'r-1',
+      locationId: 'north',
+      lines,
+      refundCents: 500,
+      currency: 'EUR',
+    });
+    const refund = { orderId: id, amountCents: 500, cause: 'return', returnId: 'r-1' };
+    expect(await api.payment('captured', { orderId: id, amountCents: 1500 })).toBe(202);
+    expect(await api.payment('refunded', refund)).toBe(202);
+    const after = await api.order(id);
+    expect(after.returns?.[0]?.status).toBe('refunded');
+    expect(after.payment).toMatchObject({
+      status: 'partially-refunded',
+      refundedCents: 500,
+      capturedCents: 1500,
+    });
+  });
+
+  it('refuses returns beyond what was delivered, out of window or turn, and bad bodies; nothing changes', async () => {
+    const api = await start();
+    const { id, token } = await delivered(api);
+    const other = await api.placed();
+    const problems: Array<[Response, number]> = [
+      [await ask(api, id, token, { items: [{ productId: 'p1', quantity: 3 }] }), 422],
+      [await ask(api, id, token, { items: [{ productId: 'zz', quantity: 1 }] }), 422],
+      [await ask(api, id, token, { items: [] }), 400],
+      [await ask(api, id, other.token, { items: [{ productId: 'p1', quantity: 1 }] }), 404],
+      [await ask(api, id, undefined, { items: [{ productId: 'p1', quantity: 1 }] }), 404],
+      [await ask(api, other.id, other.token, { items: [{ productId: 'p1', quantity: 1 }] }), 409],
+      [await staffStep(api, `/${id}/returns/r-1/receive`, { locationId: 'north' }), 404],
+    ];
+    for (const [res, status] of problems) {
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+    }
+    expect(await (problems[0]![0].clone?.() ?? problems[0]![0]).json()).toMatchObject({
+      products: [{ productId: 'p1', returnable: 2 }],
+    });
+    expect((await ask(api, id, token, { items: [{ productId: 'p1', quantity: 1 }] })).status).toBe(201);
+    // One of two units asked back already: one more at most.
+    expect((await ask(api, id, token, { items: [{ productId: 'p1', quantity: 2 }] })).status).toBe(422);
+    const early = await staffStep(api, `/${id}/returns/r-1/inspect`, {
+      lines: [{ productId: 'p1', quantity: 1, outcome: 'restocked' }],
+    });
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ returnId: 'r-1', returnStatus: 'requested' });
+    expect((await staffStep(api, `/${id}/returns/r-1/receive`, { locationId: '../x' })).status).toBe(400);
+    const shopperReceive = await api.request('POST', `/${id}/returns/r-1/receive`, {
+      body: { locationId: 'north' },
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(shopperReceive.status).toBe(401);
+    expect((await staffStep(api, `/${id}/returns/r-1/receive`, { locationId: 'north' })).status).toBe(200);
+    const mismatch = await staffStep(api, `/${id}/returns/r-1/inspect`, {
+      lines: [{ productId: 'p1', quantity: 2, outcome: 'restocked' }],
+    });
+    expect(mismatch.status).toBe(422);
+    expect((await api.order(id)).returns?.[0]?.status).toBe('received');
+    const types = (await api.emitted())
+      .map((e) => e.type)
+      .filter((t) => t.startsWith('io.stockflow.return.'));
+    expect(types).toEqual(['io.stockflow.return.requested', 'io.stockflow.return.received']);
+  });
+
+  it('honours an Idempotency-Key: a resend makes no second return, another body with the key is refused', async () => {
+    const api = await start();
+    const { id, token } = await delivered(api);
+    const body = { items: [{ productId: 'p1', quantity: 1 }] };
+    const send = (what: unknown, key = 'return-once') =>
+      api.request('POST', `/${id}/returns`, {
+        body: what,
+        headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
+      });
+    const answers = await Promise.all([send(body), send(body), send(body)]);
+    expect(answers.map((res) => res.status)).toEqual([201, 201, 201]);
+    const order = await api.order(id);
+    expect(order.returns?.map((r) => r.id)).toEqual(['r-1']);
+    expect(order).not.toHaveProperty('keys');
+    const other = await send({ items: [{ productId: 'p2', quantity: 1 }] });
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toBe('application/problem+json');
+    expect((await send(body, 'another-key')).status).toBe(201);
+    expect((await api.order(id)).returns?.map((r) => r.id)).toEqual(['r-1', 'r-2']);
+    const requested = (await api.emitted()).filter((e) => e.type === 'io.stockflow.return.requested');
+    expect(requested).toHaveLength(2);
+  });
+
+  it('refuses a return once returnUntil has passed', async () => {
+    const api = await start({ RETURN_DAYS: '0' });
+    const { id, token } = await delivered(api);
+    const res = await ask(api, id, token, { items: [{ productId: 'p1', quantity: 1 }] });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ reason: 'window-closed' });
+  });
+
+  it('lists returns across orders for staff, newest first, by status, a page at a time', async () => {
+    const api = await start();
+    const a = await delivered(api);
+    const b = await delivered(api);
+    await ask(api, a.id, a.token, { items: [{ productId: 'p1', quantity: 1 }] });
+    await ask(api, b.id, b.token, { items: [{ productId: 'p2', quantity: 1 }] });
+    await ask(api, a.id, a.token, { items: [{ productId: 'p2', quantity: 1 }] });
+    await staffStep(api, `/${b.id}/returns/r-1/receive`, { locationId: 'north' });
+    const list = async (query: string, headers: Record<string, string> = ADMIN) =>
+      api.request('GET', `/returns${query}`, { headers });
+    const all = (await (await list('')).json()) as Page<{ orderId: string; id: string; status: string }>;
+    expect(all.items.map((r) => [r.orderId, r.id, r.status])).toEqual([
+      [a.id, 'r-2', 'requested'],
+      [b.id, 'r-1', 'received'],
+      [a.id, 'r-1', 'requested'],
+    ]);
+    const received = (await (await list('?status=received')).json()) as Page<{ orderId: string }>;
+    expect(received.items.map((r) => r.orderId)).toEqual([b.id]);
+    const first = (await (await list('?limit=2')).json()) as Page<{ id: string }>;
+    expect(first.items).toHaveLength(2);
+    const next = (await (await list(`?limit=2&cursor=${first.nextCursor}`)).json()) as Page<{ id: string }>;
+    expect(next.items.map((r) => r.id)).toEqual(['r-1']);
+    expect((await list('', {})).status).toBe(401);
+    expect((await list('?status=lost')).status).toBe(400);
   });
 });

@@ -1,17 +1,22 @@
 /**
  * @module orders: shoppers place orders (with an optional Idempotency-Key) and follow them with the
- * order's token; staff read every order (viewer), clerks cancel and ship them (the events name the
- * clerk). Every change commits with the events it causes. Stock
- * decisions come from inventory's events, product facts from a projection of catalog's events.
+ * order's token, cancel them and ask for returns; staff read every order and return (viewer), clerks
+ * cancel, ship, deliver and take returns back (the events name the clerk). Every change commits with
+ * the events it causes. Stock decisions come from inventory's events, payment news from payments',
+ * product facts from a projection of catalog's events; PingSource ticks expire unpaid holds.
  */
 import { randomUUID } from 'node:crypto';
 import {
   CancelOrder,
+  InspectReturn,
   type Order,
   OrderStatus,
   type PlacedOrder,
   PlaceOrder,
   Product,
+  ReceiveReturn,
+  RequestReturn,
+  ReturnStatus,
   type StaffRole,
 } from '@stockflow/contracts';
 import {
@@ -39,31 +44,46 @@ import { orderEvents } from './handlers.ts';
 import {
   IdempotencyKey,
   IdempotencyKeyReusedError,
+  keyDigest,
   openToken,
   requestDigest,
+  returnRequestDigest,
   sealToken,
 } from './idempotency.ts';
 import {
   cancelOrder,
+  deliverOrder,
+  InspectionMismatchError,
+  inspectReturn,
   MixedCurrenciesError,
   type OrderChange,
   placeOrder,
+  ReturnNotAcceptedError,
+  ReturnQuantityError,
+  ReturnStepRefusedError,
+  receiveReturn,
+  requestReturn,
   ShipmentShippedError,
   shipOrder,
   shipShipment,
   TotalTooLargeError,
   TransitionRefusedError,
+  UnknownReturnError,
   UnknownShipmentError,
   UnorderableProductsError,
 } from './order.ts';
 import { OrdersStore, type StoredOrder } from './store.ts';
 import { streamOrder } from './stream.ts';
 
-const ListQuery = z.object({
-  status: z.optional(OrderStatus),
-  limit: pageLimit(),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
+/** A list's query: an optional status, a page size and where to continue. */
+const listQuery = <S extends z.ZodMiniType>(status: S) =>
+  z.object({
+    status: z.optional(status),
+    limit: pageLimit(),
+    cursor: z.optional(z.string().check(z.maxLength(1000))),
+  });
+const ListQuery = listQuery(OrderStatus);
+const ReturnListQuery = listQuery(ReturnStatus);
 
 /** The domain's refusals as HTTP answers. */
 function asProblem(error: unknown): never {
@@ -77,6 +97,14 @@ function asProblem(error: unknown): never {
   if (error instanceof TransitionRefusedError) throw conflict(error.message, { orderStatus: error.from });
   if (error instanceof UnknownShipmentError) throw notFound(error.message);
   if (error instanceof ShipmentShippedError) throw conflict(error.message, { shipmentId: error.shipmentId });
+  if (error instanceof ReturnNotAcceptedError) throw conflict(error.message, { reason: error.why });
+  if (error instanceof ReturnQuantityError) throw unprocessable(error.message, { products: error.products });
+  if (error instanceof UnknownReturnError) throw notFound(error.message);
+  if (error instanceof ReturnStepRefusedError) {
+    throw conflict(error.message, { returnId: error.returnId, returnStatus: error.returnStatus });
+  }
+  if (error instanceof InspectionMismatchError)
+    throw unprocessable(error.message, { returnId: error.returnId });
   throw error;
 }
 
@@ -142,6 +170,10 @@ export const orders = defineFunction({
     ORDER_TOKEN_TTL_DAYS: z._default(envInt({ min: 1, max: 3650 }), 90),
     /** Event streams one order may have open at once on one instance (0: no cap). */
     ORDER_STREAMS_PER_ORDER: z._default(envInt({ min: 0 }), 5),
+    /** How long reserved stock is held for an order awaiting payment, in seconds; then it is cancelled. */
+    PAYMENT_HOLD_SECONDS: z._default(envInt({ min: 1, max: 7 * 24 * 3600 }), 900),
+    /** Days after delivery the shopper may ask for a return. */
+    RETURN_DAYS: z._default(envInt({ min: 0, max: 3650 }), 30),
   },
   events: orderEvents,
   routes(app, rt) {
@@ -176,20 +208,33 @@ export const orders = defineFunction({
 
     /**
      * Applies a command to the order `:id` in one transaction, if the asker opens the order; a
-     * staff member's events name them.
+     * staff member's events name them. With an Idempotency-Key (`once`), a command the key already
+     * made answers the order as it is, and the key with another request is refused.
      */
-    const change = (c: Context, asker: Asker, command: (order: Order, at: string) => OrderChange) => {
+    const change = (
+      c: Context,
+      asker: Asker,
+      command: (order: Order, at: string) => OrderChange,
+      once?: { key: string; requestHash: string },
+    ) => {
       const id = c.req.param('id')!;
       if (!Product.shape.id.safeParse(id).success) throw hidden(id);
       return rt
         .transact(async (work) => {
           const stored = await store.read(work, id);
           if (!stored || !opens(stored, asker)) throw hidden(id);
+          const digest = once && keyDigest(once.key);
+          const used = digest ? stored.keys?.[digest] : undefined;
+          if (used && used.requestHash !== once!.requestHash) throw new IdempotencyKeyReusedError();
+          if (used) return stored.order;
           const next = command(stored.order, now());
           const { subject, name } = 'staff' in asker ? asker.staff : {};
           const events =
             subject && name ? next.events.map((e) => withActor(e, { subject, name })) : next.events;
-          return store.commit(work, stored, { ...next, events });
+          const keys = digest
+            ? { ...stored.keys, [digest]: { requestHash: once!.requestHash } }
+            : stored.keys;
+          return store.commit(work, { ...stored, ...(keys ? { keys } : {}) }, { ...next, events });
         })
         .catch(asProblem);
     };
@@ -256,6 +301,11 @@ export const orders = defineFunction({
 
     app.get('/', requireRole('viewer'), async (c) => c.json(await store.list(readQuery(c, ListQuery))));
 
+    // Before `/:id`: order ids are UUIDs, never `returns`.
+    app.get('/returns', requireRole('viewer'), async (c) =>
+      c.json(await store.listReturns(readQuery(c, ReturnListQuery))),
+    );
+
     app.get('/:id', async (c) => c.json((await openOrder(c, await askerOf(c, 'viewer'))).order));
 
     /**
@@ -312,6 +362,43 @@ export const orders = defineFunction({
       const { reason } = (await c.req.text()) ? await readJson(c, CancelOrder) : {};
       const by = 'staff' in asker ? 'admin' : 'customer';
       return c.json(await change(c, asker, (order, at) => cancelOrder(order, { by, reason }, at)));
+    });
+
+    app.post('/:id/deliver', requireRole('clerk'), async (c) =>
+      c.json(
+        await change(c, await askerOf(c, 'clerk'), (order, at) =>
+          deliverOrder(order, at, rt.config.RETURN_DAYS),
+        ),
+      ),
+    );
+
+    // The shopper (the order's token or cookie) or staff asks to return delivered lines; a resend
+    // with the request's Idempotency-Key answers the order without a second return.
+    app.post('/:id/returns', async (c) => {
+      const asker = await askerOf(c, 'clerk');
+      const key = idempotencyKey(c);
+      const request = await readJson(c, RequestReturn);
+      const once = key ? { key, requestHash: returnRequestDigest(request) } : undefined;
+      const order = await change(c, asker, (current, at) => requestReturn(current, request, at), once);
+      return c.json(order, 201);
+    });
+
+    app.post('/:id/returns/:returnId/receive', requireRole('clerk'), async (c) => {
+      const { locationId } = await readJson(c, ReceiveReturn);
+      const returnId = c.req.param('returnId');
+      return c.json(
+        await change(c, await askerOf(c, 'clerk'), (order, at) =>
+          receiveReturn(order, returnId, locationId, at),
+        ),
+      );
+    });
+
+    app.post('/:id/returns/:returnId/inspect', requireRole('clerk'), async (c) => {
+      const { lines } = await readJson(c, InspectReturn);
+      const returnId = c.req.param('returnId');
+      return c.json(
+        await change(c, await askerOf(c, 'clerk'), (order, at) => inspectReturn(order, returnId, lines, at)),
+      );
     });
 
     app.post('/:id/ship', requireRole('clerk'), async (c) =>

@@ -1,16 +1,48 @@
 /**
  * @module The events orders consumes, each applied once in one transaction with its dedupe record:
- * catalog's products feed the projection (newest version wins), inventory's decisions move orders
- * (news about an order that has moved on changes nothing).
+ * catalog's products feed the projection (newest version wins), inventory's and payments' news move
+ * orders (news about an order that has moved on changes nothing). Every PingSource tick cancels the
+ * orders whose payment hold ran out (the hold sweep).
  */
-import { type Order, Product, StockRejected, StockReserved } from '@stockflow/contracts';
-import { type EventHandlers, on, type Runtime, type Work } from '@stockflow/kit';
-import { confirmReservation, type OrderChange, rejectForShortages } from './order.ts';
+import {
+  type Order,
+  PaymentAmount,
+  PaymentDeclined,
+  PaymentRefunded,
+  PaymentRequested,
+  Product,
+  StockRejected,
+  StockReserved,
+} from '@stockflow/contracts';
+import { type EventHandlers, on, onEach, PING_TYPE, type Runtime, type Work } from '@stockflow/kit';
+import * as z from 'zod/mini';
+import {
+  authorizePayment,
+  awaitPayment,
+  capturePayment,
+  declinePayment,
+  expireHold,
+  type OrderChange,
+  recordPaymentRequest,
+  refundPayment,
+  rejectForShortages,
+} from './order.ts';
 import { project } from './products.ts';
 import { OrdersStore } from './store.ts';
 
-/** An inventory decision about an order. */
-async function applyStockDecision(
+/** What the handlers read of orders' config (defineFunction's env). */
+export interface HandlerConfig {
+  PAYMENT_HOLD_SECONDS: number;
+}
+
+/**
+ * Expired holds one tick cancels at most, one transaction each: a tick stays well within the
+ * PingSource's delivery timeout, and the rest wait a minute for the next.
+ */
+const HOLD_SWEEP_BATCH = 100;
+
+/** Another function's news about an order. */
+async function applyNews(
   rt: Runtime,
   work: Work,
   orderId: string,
@@ -20,12 +52,12 @@ async function applyStockDecision(
   const stored = await store.read(work, orderId);
   if (!stored) {
     // Orders commits an order before announcing it, so this event is about no order of ours.
-    rt.log.warn('stock decision for an unknown order ignored', { orderId });
+    rt.log.warn('news for an unknown order ignored', { orderId });
     return;
   }
   const change = decide(stored.order, new Date().toISOString());
-  if (!change.events.length) {
-    rt.log.info('stock decision changes nothing', { orderId, status: stored.order.status });
+  if (change.order === stored.order) {
+    rt.log.info('news changes nothing', { orderId, status: stored.order.status });
   }
   store.commit(work, stored, change);
 }
@@ -38,16 +70,59 @@ const projectProduct = on(Product, async ({ data, work, rt }) => {
   if (next) store.saveProduct(work, next);
 });
 
-export const orderEvents: EventHandlers = {
+/**
+ * Cancels every order awaiting payment whose hold has run out, a bounded batch per tick, each in
+ * its own transaction that reads the order again: two instances sweeping at once cancel each order
+ * once (the second finds it cancelled and changes nothing). Answers how many it cancelled.
+ */
+export async function sweepExpiredHolds(rt: Runtime<HandlerConfig>, now = new Date()): Promise<number> {
+  const store = new OrdersStore(() => rt.db());
+  const at = now.toISOString();
+  const due = await store.expiredHolds(at, HOLD_SWEEP_BATCH);
+  let cancelled = 0;
+  for (const orderId of due) {
+    const expired = await rt.transact(async (work) => {
+      const stored = await store.read(work, orderId);
+      if (!stored) return false;
+      const change = expireHold(stored.order, at);
+      store.commit(work, stored, change);
+      return change.order !== stored.order;
+    });
+    if (expired) cancelled++;
+  }
+  if (cancelled) rt.log.info('payment holds expired', { cancelled });
+  return cancelled;
+}
+
+export const orderEvents: EventHandlers<HandlerConfig> = {
   'io.stockflow.product.created': projectProduct,
   'io.stockflow.product.updated': projectProduct,
   'io.stockflow.product.archived': projectProduct,
   'io.stockflow.stock.reserved': on(StockReserved, ({ data, work, rt }) =>
-    applyStockDecision(rt, work, data.orderId, (order, at) =>
-      confirmReservation(order, at, data.allocations),
+    applyNews(rt, work, data.orderId, (order, at) =>
+      awaitPayment(order, at, rt.config.PAYMENT_HOLD_SECONDS, data.allocations),
     ),
   ),
   'io.stockflow.stock.rejected': on(StockRejected, ({ data, work, rt }) =>
-    applyStockDecision(rt, work, data.orderId, (order, at) => rejectForShortages(order, data.shortages, at)),
+    applyNews(rt, work, data.orderId, (order, at) => rejectForShortages(order, data.shortages, at)),
   ),
+  'io.stockflow.payment.requested': on(PaymentRequested, ({ data, work, rt }) =>
+    applyNews(rt, work, data.orderId, (order, at) => recordPaymentRequest(order, data, at)),
+  ),
+  'io.stockflow.payment.authorized': on(PaymentAmount, ({ data, work, rt }) =>
+    applyNews(rt, work, data.orderId, (order, at) => authorizePayment(order, data, at)),
+  ),
+  'io.stockflow.payment.declined': on(PaymentDeclined, ({ data, work, rt }) =>
+    applyNews(rt, work, data.orderId, (order, at) => declinePayment(order, data, at)),
+  ),
+  'io.stockflow.payment.captured': on(PaymentAmount, ({ data, work, rt }) =>
+    applyNews(rt, work, data.orderId, (order, at) => capturePayment(order, data, at)),
+  ),
+  'io.stockflow.payment.refunded': on(PaymentRefunded, ({ data, work, rt }) =>
+    applyNews(rt, work, data.orderId, (order, at) => refundPayment(order, data, at)),
+  ),
+  [PING_TYPE]: onEach(z.unknown(), async ({ rt }) => {
+    await sweepExpiredHolds(rt);
+    return true;
+  }),
 };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { issueToken } from './access.ts';
 import { IdempotencyKey, keyDigest, openToken, requestDigest, sealToken } from './idempotency.ts';
 
-const customer = { name: 'Ada', email: 'ada@example.com' };
+const address = { line1: '1 Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' };
+const customer = { name: 'Ada', email: 'ada@example.com', address };
 
 describe('idempotency keys', () => {
   it('seals the token so only the same key and order open it', () => {
@@ -24,6 +25,8 @@ describe('idempotency keys', () => {
     expect(requestDigest({ items: [a, b], customer: { ...customer, email: 'eve@example.com' } })).not.toBe(
       digest,
     );
+    const elsewhere = { ...customer, address: { ...address, line2: 'Flat 2' } };
+    expect(requestDigest({ items: [a, b], customer: elsewhere })).not.toBe(digest);
   });
 
   it('accepts 1 to 200 visible ASCII characters and keys documents by digest', () => {

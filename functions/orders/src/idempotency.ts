@@ -1,12 +1,13 @@
 /**
  * @module Idempotency-Key: a repeated `POST /orders` with the same key and body answers the order the
- * first one placed, with the same token; the same key with another body is refused. The record is
+ * first one placed, with the same token; the same key with another body is refused. A command on an
+ * existing order (a return's request) keeps its keys in the order itself (`OrderKey`). The record is
  * keyed by the key's digest and keeps the request's digest and the order token sealed (AES-256-GCM)
  * under a key derived from the Idempotency-Key itself: the client who holds the key gets its token
  * back, while the database alone never reveals a token.
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { PlaceOrder } from '@stockflow/contracts';
+import type { PlaceOrder, RequestReturn } from '@stockflow/contracts';
 import * as z from 'zod/mini';
 
 /** The header's value: visible ASCII, at most 200 characters. */
@@ -26,17 +27,31 @@ export class IdempotencyKeyReusedError extends Error {
   }
 }
 
+/** A key used on one order: what the request was (a replay answers the order as it is). */
+export interface OrderKey {
+  requestHash: string;
+}
+
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+const byProduct = <L extends { productId: string }>(lines: readonly L[]) =>
+  [...lines].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 
 /** The record's document id. */
 export const keyDigest = (key: string) => sha256(`idempotency-key\n${key}`);
 
-/** Equal for requests that mean the same order: lines in any order, after trimming. */
+/** Equal for requests that mean the same order (to the same address): lines in any order, after trimming. */
 export function requestDigest({ items, customer }: PlaceOrder): string {
-  const lines = [...items]
-    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
-    .map(({ productId, quantity }) => [productId, quantity]);
-  return sha256(JSON.stringify([lines, customer.name, customer.email]));
+  const lines = byProduct(items).map(({ productId, quantity }) => [productId, quantity]);
+  const { line1, line2 = '', city, postalCode, region = '', country } = customer.address;
+  const address = [line1, line2, city, postalCode, region, country];
+  return sha256(JSON.stringify([lines, customer.name, customer.email, address]));
+}
+
+/** Equal for return requests that mean the same return: lines in any order, after trimming. */
+export function returnRequestDigest({ items, reason }: RequestReturn): string {
+  const lines = byProduct(items).map(({ productId, quantity }) => [productId, quantity]);
+  return sha256(JSON.stringify(['return', lines, reason ?? '']));
 }
 
 const sealingKey = (idempotencyKey: string, orderId: string) =>

@@ -1,12 +1,14 @@
 /**
  * @module The order aggregate. Its status moves only along TRANSITIONS; the functions below are its
  * only writers, and each returns the order with the integration events the change causes (past-tense
- * facts, committed with it). Reactions to inventory's events are forgiving, because those events
- * come at least once and in any order: a duplicate, or news for an order that has moved on, changes
- * nothing. Pure: ids, clocks and the product projection come in as arguments.
+ * facts, committed with it). Reactions to inventory's and payments' events are forgiving, because
+ * those events come at least once and in any order: a duplicate, or news for an order that has moved
+ * on, changes nothing. Payment and return steps that keep the status are timeline entries with a
+ * `reason`. Pure: ids, clocks and the product projection come in as arguments.
  */
 import {
   type Allocation,
+  type CancelCause,
   type Customer,
   DEFAULT_LOCATION_ID,
   type EventData,
@@ -14,23 +16,29 @@ import {
   type Order,
   type OrderItem,
   type OrderLine,
+  type OrderPayment,
   type OrderStatus,
+  type Return,
+  type ReturnOutcome,
   type Shipment,
   type Shortage,
 } from '@stockflow/contracts';
 import type { ProductEntry } from './products.ts';
 
 /**
- * Where each status may go. Rejected, cancelled and shipped are final; a partially shipped order
- * stays so while its other shipments wait (each one shipped is a step on its timeline).
+ * Where each status may go. Rejected, cancelled and delivered are final (a delivered order's returns
+ * and a cancelled order's refunds are steps on its timeline); a partially shipped order stays so
+ * while its other shipments wait (each one shipped is a step on its timeline).
  */
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  pending: ['confirmed', 'rejected', 'cancelled'],
+  pending: ['awaiting-payment', 'rejected', 'cancelled'],
+  'awaiting-payment': ['confirmed', 'cancelled'],
   confirmed: ['partially-shipped', 'shipped', 'cancelled'],
   'partially-shipped': ['partially-shipped', 'shipped'],
+  shipped: ['delivered'],
+  delivered: [],
   rejected: [],
   cancelled: [],
-  shipped: [],
 };
 
 type Announce<T extends EventType> = T extends EventType
@@ -39,16 +47,22 @@ type Announce<T extends EventType> = T extends EventType
 
 export type OrderEvent = Announce<
   | 'io.stockflow.order.placed'
+  | 'io.stockflow.order.awaiting-payment'
   | 'io.stockflow.order.confirmed'
+  | 'io.stockflow.order.delivered'
   | 'io.stockflow.order.rejected'
   | 'io.stockflow.order.cancelled'
   | 'io.stockflow.order.shipped'
   | 'io.stockflow.shipment.shipped'
+  | 'io.stockflow.return.requested'
+  | 'io.stockflow.return.received'
+  | 'io.stockflow.return.inspected'
 >;
 
 export interface OrderChange {
+  /** The order itself (the same object) when nothing changed. */
   order: Order;
-  /** Empty when the order did not change. */
+  /** What the change announces (a payment step may change the order and announce nothing). */
   events: OrderEvent[];
 }
 
@@ -164,7 +178,10 @@ const unchanged = (order: Order): OrderChange => ({ order, events: [] });
 
 export type Canceller = 'customer' | 'admin';
 
-/** The customer's or an admin's cancel, from pending or confirmed, with their reason if they gave one. */
+/**
+ * The customer's or staff's cancel, from pending, awaiting-payment or confirmed, with their reason if
+ * they gave one.
+ */
 export function cancelOrder(
   order: Order,
   {
@@ -176,11 +193,20 @@ export function cancelOrder(
   },
   now: string,
 ): OrderChange {
+  return cancel(order, by === 'customer' ? 'customer' : 'staff', reason, now);
+}
+
+/** Cancels the order for `cause`: `order.cancelled` releases its stock and refunds any payment. */
+function cancel(order: Order, cause: CancelCause, reason: string, now: string, patch: Partial<Order> = {}) {
   const next = move(order, 'cancelled', now, { reason });
   return {
-    order: next,
+    order: { ...next, ...patch, cancelCause: cause },
     events: [
-      { type: 'io.stockflow.order.cancelled', subject: order.id, data: { orderId: order.id, reason } },
+      {
+        type: 'io.stockflow.order.cancelled' as const,
+        subject: order.id,
+        data: { orderId: order.id, reason, cause },
+      },
     ],
   };
 }
@@ -277,20 +303,33 @@ export function shipShipment(order: Order, shipmentId: string, now: string): Ord
 }
 
 /**
- * Inventory reserved the order's stock. Only a pending order becomes confirmed; for a cancelled one
- * nothing happens here: `order.cancelled` was already emitted, and inventory releases (or never
- * keeps) the stock of an order it has seen cancelled.
+ * Inventory reserved the order's stock: a pending order awaits payment, its stock held until
+ * `holdExpiresAt` (`now` + `holdSeconds`), and `order.awaiting-payment` asks payments to open the
+ * provider's payment step. For a cancelled order nothing happens here: `order.cancelled` was already
+ * emitted, and inventory releases (or never keeps) the stock of an order it has seen cancelled.
  */
-export function confirmReservation(
+export function awaitPayment(
   order: Order,
   now: string,
+  holdSeconds: number,
   allocations?: readonly Allocation[],
 ): OrderChange {
   if (order.status !== 'pending') return unchanged(order);
   const lines = order.items.map(({ productId, quantity }) => ({ productId, quantity }));
+  const holdExpiresAt = new Date(Date.parse(now) + holdSeconds * 1000).toISOString();
   return {
-    order: { ...move(order, 'confirmed', now), shipments: shipmentsFrom(lines, allocations) },
-    events: [{ type: 'io.stockflow.order.confirmed', subject: order.id, data: { orderId: order.id } }],
+    order: {
+      ...move(order, 'awaiting-payment', now),
+      shipments: shipmentsFrom(lines, allocations),
+      holdExpiresAt,
+    },
+    events: [
+      {
+        type: 'io.stockflow.order.awaiting-payment',
+        subject: order.id,
+        data: { orderId: order.id, totalCents: order.totalCents, currency: order.currency, holdExpiresAt },
+      },
+    ],
   };
 }
 
@@ -301,6 +340,314 @@ export function rejectForShortages(order: Order, shortages: Shortage[], now: str
     order: move(order, 'rejected', now, { reason: 'not enough stock', shortages }),
     events: [
       { type: 'io.stockflow.order.rejected', subject: order.id, data: { orderId: order.id, shortages } },
+    ],
+  };
+}
+
+/** A step that keeps the status (a payment or return step): a timeline entry saying what happened. */
+function note(order: Order, reason: string, now: string, patch: Partial<Order> = {}): Order {
+  return {
+    ...order,
+    ...patch,
+    timeline: [...order.timeline, { status: order.status, at: now, reason }],
+    updatedAt: now,
+  };
+}
+
+/** An amount as people read it: `12.00 EUR`. */
+const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
+
+export interface PaymentNews {
+  paymentId: string;
+  amountCents: number;
+  currency: string;
+}
+
+/**
+ * Payments opened the provider's payment step: the shopper pays at `checkoutUrl` until `expiresAt`.
+ * Only for an order awaiting payment that has no payment yet (a later one changes nothing).
+ */
+export function recordPaymentRequest(
+  order: Order,
+  { paymentId, checkoutUrl, expiresAt }: { paymentId: string; checkoutUrl: string; expiresAt: string },
+  now: string,
+): OrderChange {
+  if (order.status !== 'awaiting-payment' || order.payment) return unchanged(order);
+  const payment: OrderPayment = { paymentId, status: 'requested', checkoutUrl, expiresAt };
+  return { order: note(order, 'payment requested', now, { payment }), events: [] };
+}
+
+/**
+ * The provider authorized the payment: an order awaiting payment is confirmed. For an order that
+ * moved on (cancelled, its hold expired) nothing happens here: payments refunds that authorization.
+ */
+export function authorizePayment(order: Order, { paymentId }: PaymentNews, now: string): OrderChange {
+  if (order.status !== 'awaiting-payment') return unchanged(order);
+  const payment: OrderPayment = { ...order.payment, paymentId, status: 'authorized' };
+  return {
+    order: { ...move(order, 'confirmed', now, { reason: 'payment authorized' }), payment },
+    events: [{ type: 'io.stockflow.order.confirmed', subject: order.id, data: { orderId: order.id } }],
+  };
+}
+
+/** The provider declined the payment: an order awaiting payment is cancelled (cause payment-declined). */
+export function declinePayment(
+  order: Order,
+  { paymentId, message }: { paymentId: string; message: string },
+  now: string,
+): OrderChange {
+  if (order.status !== 'awaiting-payment') return unchanged(order);
+  const payment: OrderPayment = { ...order.payment, paymentId, status: 'declined', declineMessage: message };
+  return cancel(order, 'payment-declined', 'the payment was declined', now, { payment });
+}
+
+/** Whether the order's hold on its stock ran out unpaid at `now`. */
+export const holdExpired = (order: Order, now: string): boolean =>
+  order.status === 'awaiting-payment' &&
+  order.holdExpiresAt !== undefined &&
+  Date.parse(order.holdExpiresAt) <= Date.parse(now);
+
+/** The hold ran out unpaid: the order is cancelled (cause payment-expired); otherwise nothing. */
+export function expireHold(order: Order, now: string): OrderChange {
+  if (!holdExpired(order, now)) return unchanged(order);
+  return cancel(order, 'payment-expired', 'the payment was not made in time', now);
+}
+
+/** The authorized amount was taken (the order shipped): a timeline step. */
+export function capturePayment(order: Order, { paymentId, amountCents, currency }: PaymentNews, now: string) {
+  if (order.payment?.capturedCents === amountCents) return unchanged(order);
+  const refunded = order.payment?.status === 'refunded' || order.payment?.status === 'partially-refunded';
+  const payment: OrderPayment = {
+    ...order.payment,
+    paymentId,
+    status: refunded ? order.payment!.status : 'captured',
+    capturedCents: amountCents,
+  };
+  return {
+    order: note(order, `payment captured: ${money(amountCents, currency)}`, now, { payment }),
+    events: [],
+  };
+}
+
+/**
+ * Money went back to the shopper: the payment is refunded in part or whole (of what was captured,
+ * else the order's total), and a return it refunds is marked refunded.
+ */
+export function refundPayment(
+  order: Order,
+  { paymentId, amountCents, currency, returnId }: PaymentNews & { returnId?: string },
+  now: string,
+): OrderChange {
+  const refundedCents = (order.payment?.refundedCents ?? 0) + amountCents;
+  const paid = order.payment?.capturedCents ?? order.totalCents;
+  const payment: OrderPayment = {
+    ...order.payment,
+    paymentId,
+    status: refundedCents >= paid ? 'refunded' : 'partially-refunded',
+    refundedCents,
+  };
+  const returns = order.returns?.map((r) =>
+    r.id === returnId ? { ...r, status: 'refunded' as const, updatedAt: now } : r,
+  );
+  const what = returnId ? ` (return ${returnId})` : '';
+  return {
+    order: note(order, `payment refunded: ${money(amountCents, currency)}${what}`, now, {
+      payment,
+      ...(returns ? { returns } : {}),
+    }),
+    events: [],
+  };
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Staff saw the shipped order reach the shopper: returns are accepted for `returnDays` days. */
+export function deliverOrder(order: Order, now: string, returnDays: number): OrderChange {
+  const returnUntil = new Date(Date.parse(now) + returnDays * DAY_MS).toISOString();
+  return {
+    order: { ...move(order, 'delivered', now), deliveredAt: now, returnUntil },
+    events: [
+      { type: 'io.stockflow.order.delivered', subject: order.id, data: { orderId: order.id, returnUntil } },
+    ],
+  };
+}
+
+/** Returns are for delivered orders, before `returnUntil`. */
+export class ReturnNotAcceptedError extends Error {
+  constructor(readonly why: 'not-delivered' | 'window-closed') {
+    super(
+      why === 'not-delivered'
+        ? 'Only a delivered order can be returned.'
+        : 'The time to return this order has passed.',
+    );
+    this.name = 'ReturnNotAcceptedError';
+  }
+}
+
+/** Lines asked back that the order does not have, or more than is left to return. */
+export class ReturnQuantityError extends Error {
+  constructor(readonly products: ReadonlyArray<{ productId: string; returnable: number }>) {
+    super(
+      `More than can be returned of: ${products.map((p) => `${p.productId} (${p.returnable} left)`).join(', ')}.`,
+    );
+    this.name = 'ReturnQuantityError';
+  }
+}
+
+/** The order has no return by that id. */
+export class UnknownReturnError extends Error {
+  constructor(readonly returnId: string) {
+    super(`The order has no return ${returnId}.`);
+    this.name = 'UnknownReturnError';
+  }
+}
+
+/** A return step out of turn (receive before requested, inspect before received, twice). */
+export class ReturnStepRefusedError extends Error {
+  constructor(
+    readonly returnId: string,
+    readonly returnStatus: Return['status'],
+    step: string,
+  ) {
+    super(`Return ${returnId} is ${returnStatus}: it cannot be ${step}.`);
+    this.name = 'ReturnStepRefusedError';
+  }
+}
+
+/** The inspected lines do not account for exactly the return's items. */
+export class InspectionMismatchError extends Error {
+  constructor(readonly returnId: string) {
+    super(`The inspected lines must account for exactly the items of return ${returnId}.`);
+    this.name = 'InspectionMismatchError';
+  }
+}
+
+/** Quantity per product of some lines. */
+function quantities(lines: ReadonlyArray<{ productId: string; quantity: number }>): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const { productId, quantity } of lines) sums.set(productId, (sums.get(productId) ?? 0) + quantity);
+  return sums;
+}
+
+const units = (count: number) => `${count} item${count === 1 ? '' : 's'}`;
+
+/**
+ * The shopper asks to return some delivered lines before `returnUntil`: at most what was delivered
+ * less what earlier returns asked back. Its id is `r-<n>` (the order's n-th return).
+ */
+export function requestReturn(
+  order: Order,
+  { items, reason }: { items: readonly OrderLine[]; reason?: string },
+  now: string,
+): OrderChange {
+  if (order.status !== 'delivered') throw new ReturnNotAcceptedError('not-delivered');
+  if (!order.returnUntil || Date.parse(now) >= Date.parse(order.returnUntil)) {
+    throw new ReturnNotAcceptedError('window-closed');
+  }
+  const delivered = quantities(order.items);
+  const asked = quantities((order.returns ?? []).flatMap((r) => r.items));
+  const over = items.flatMap(({ productId, quantity }) => {
+    const returnable = (delivered.get(productId) ?? 0) - (asked.get(productId) ?? 0);
+    return quantity > returnable ? [{ productId, returnable }] : [];
+  });
+  if (over.length) throw new ReturnQuantityError(over);
+  const id = `r-${(order.returns?.length ?? 0) + 1}`;
+  const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
+  const entry: Return = {
+    id,
+    status: 'requested',
+    items: lines,
+    ...(reason ? { reason } : {}),
+    requestedAt: now,
+    updatedAt: now,
+  };
+  const count = lines.reduce((sum, line) => sum + line.quantity, 0);
+  return {
+    order: note(order, `return ${id} requested: ${units(count)}`, now, {
+      returns: [...(order.returns ?? []), entry],
+    }),
+    events: [
+      {
+        type: 'io.stockflow.return.requested',
+        subject: order.id,
+        data: { orderId: order.id, returnId: id, items: lines, ...(reason ? { reason } : {}) },
+      },
+    ],
+  };
+}
+
+/** The return `returnId` if it is `status`; why not otherwise. */
+function returnAt(order: Order, returnId: string, status: Return['status'], step: string): Return {
+  const found = order.returns?.find((r) => r.id === returnId);
+  if (!found) throw new UnknownReturnError(returnId);
+  if (found.status !== status) throw new ReturnStepRefusedError(returnId, found.status, step);
+  return found;
+}
+
+const replaceReturn = (order: Order, next: Return) =>
+  order.returns!.map((r) => (r.id === next.id ? next : r));
+
+/** The returned parcel arrived at `locationId`, to be inspected there. */
+export function receiveReturn(order: Order, returnId: string, locationId: string, now: string): OrderChange {
+  const found = returnAt(order, returnId, 'requested', 'received');
+  const next: Return = { ...found, status: 'received', locationId, updatedAt: now };
+  return {
+    order: note(order, `return ${returnId} received at ${locationId}`, now, {
+      returns: replaceReturn(order, next),
+    }),
+    events: [
+      {
+        type: 'io.stockflow.return.received',
+        subject: order.id,
+        data: { orderId: order.id, returnId, locationId },
+      },
+    ],
+  };
+}
+
+export interface InspectedLine {
+  productId: string;
+  quantity: number;
+  outcome: ReturnOutcome;
+}
+
+/**
+ * Staff inspected every unit of a received return: each restocked or written off. The shopper gets
+ * back the price of every returned unit, whatever its outcome.
+ */
+export function inspectReturn(
+  order: Order,
+  returnId: string,
+  lines: readonly InspectedLine[],
+  now: string,
+): OrderChange {
+  const found = returnAt(order, returnId, 'received', 'inspected');
+  const expected = quantities(found.items);
+  const inspected = quantities(lines);
+  const exact =
+    expected.size === inspected.size && [...expected].every(([id, count]) => inspected.get(id) === count);
+  if (!exact) throw new InspectionMismatchError(returnId);
+  const prices = new Map(order.items.map((item) => [item.productId, item.unitPriceCents]));
+  const refundCents = lines.reduce((sum, line) => sum + line.quantity * prices.get(line.productId)!, 0);
+  const kept = lines.map(({ productId, quantity, outcome }) => ({ productId, quantity, outcome }));
+  const next: Return = { ...found, status: 'inspected', lines: kept, refundCents, updatedAt: now };
+  return {
+    order: note(order, `return ${returnId} inspected: ${money(refundCents, order.currency)} to refund`, now, {
+      returns: replaceReturn(order, next),
+    }),
+    events: [
+      {
+        type: 'io.stockflow.return.inspected',
+        subject: order.id,
+        data: {
+          orderId: order.id,
+          returnId,
+          locationId: found.locationId!,
+          lines: kept,
+          refundCents,
+          currency: order.currency,
+        },
+      },
     ],
   };
 }

@@ -1,19 +1,22 @@
 /**
  * @module The orders' Firestore adapter (database `orders`): `orders` (each order with its token's
- * digest), `products` (the projection of catalog's products) and `idempotencyKeys`. Changes happen
+ * digest, its returns inside), `returns` (a copy of every order's returns, written with the order,
+ * for the list across orders), `products` (the projection of catalog's products) and
+ * `idempotencyKeys`. Changes happen
  * inside a transaction (`Work`, from rt.transact or an event handler), all reads before writes;
  * listing and watching read outside one.
  */
 import type { DocumentData, Firestore } from '@google-cloud/firestore';
-import type { Order, OrderStatus, Page } from '@stockflow/contracts';
+import type { Order, OrderStatus, Page, Return, ReturnStatus } from '@stockflow/contracts';
 import { readPage, type Work } from '@stockflow/kit';
 import * as z from 'zod/mini';
-import { type IdempotencyRecord, keyDigest } from './idempotency.ts';
+import { type IdempotencyRecord, keyDigest, type OrderKey } from './idempotency.ts';
 import type { OrderChange } from './order.ts';
 import type { ProductEntry } from './products.ts';
 
 const ORDERS = 'orders';
 const PRODUCTS = 'products';
+const RETURNS = 'returns';
 const IDEMPOTENCY_KEYS = 'idempotencyKeys';
 
 /** How long an Idempotency-Key is remembered (a Firestore TTL policy on `expireAt` removes it). */
@@ -25,20 +28,24 @@ export interface StoredOrder {
   tokenHash: string;
   /** When the token stops opening the order (ISO 8601); absent on orders placed before tokens expired. */
   tokenExpiresAt?: string;
+  /** Idempotency-Keys of commands on this order (return requests), by the key's digest. */
+  keys?: Record<string, OrderKey>;
 }
 
 function fromDocument(data: DocumentData): StoredOrder {
-  const { tokenHash, tokenExpiresAt, ...order } = data as Order & {
+  const { tokenHash, tokenExpiresAt, keys, ...order } = data as Order & {
     tokenHash: string;
     tokenExpiresAt?: string;
+    keys?: Record<string, OrderKey>;
   };
-  return { order, tokenHash, ...(tokenExpiresAt ? { tokenExpiresAt } : {}) };
+  return { order, tokenHash, ...(tokenExpiresAt ? { tokenExpiresAt } : {}), ...(keys ? { keys } : {}) };
 }
 
-const toDocument = ({ order, tokenHash, tokenExpiresAt }: StoredOrder) => ({
+const toDocument = ({ order, tokenHash, tokenExpiresAt, keys }: StoredOrder) => ({
   ...order,
   tokenHash,
   ...(tokenExpiresAt ? { tokenExpiresAt } : {}),
+  ...(keys ? { keys } : {}),
 });
 
 /** Where a listing continues: the last order's creation time and id (newest first). */
@@ -49,6 +56,18 @@ export interface OrderQuery {
   limit: number;
   cursor?: string;
 }
+
+export interface ReturnQuery {
+  status?: ReturnStatus;
+  limit: number;
+  cursor?: string;
+}
+
+/** A return as the list across orders shows it: with its order's id. */
+export type ListedReturn = Return & { orderId: string };
+
+/** The `returns` copy of an order's return (its id is unique within the order only). */
+const returnDocId = (orderId: string, returnId: string) => `${orderId}:${returnId}`;
 
 export class OrdersStore {
   readonly #db: () => Promise<Firestore>;
@@ -76,6 +95,37 @@ export class OrdersStore {
     });
   }
 
+  /** Returns across orders, newest request first, a page at a time. */
+  async listReturns({ status, limit, cursor }: ReturnQuery): Promise<Page<ListedReturn>> {
+    const db = await this.#db();
+    let query = db.collection(RETURNS).orderBy('requestedAt', 'desc').orderBy('__name__', 'desc');
+    if (status) query = query.where('status', '==', status);
+    return readPage(query, {
+      limit,
+      cursor,
+      position: Position,
+      at: (doc) => [doc.get('requestedAt') as string, doc.id],
+      item: (doc) => doc.data() as ListedReturn,
+    });
+  }
+
+  /**
+   * The ids of orders awaiting payment whose hold ran out by `now`, oldest hold first, at most
+   * `limit` (a composite index on status and holdExpiresAt serves it).
+   */
+  async expiredHolds(now: string, limit: number): Promise<string[]> {
+    const db = await this.#db();
+    const snap = await db
+      .collection(ORDERS)
+      .where('status', '==', 'awaiting-payment')
+      .where('holdExpiresAt', '<=', now)
+      .orderBy('holdExpiresAt')
+      .limit(limit)
+      .select()
+      .get();
+    return snap.docs.map((doc) => doc.id);
+  }
+
   /**
    * Calls `onOrder` with the order now and after every change, whichever instance makes it (a
    * Firestore listener). Returns the function that stops listening.
@@ -99,10 +149,19 @@ export class OrdersStore {
     work.tx.create(work.db.collection(ORDERS).doc(stored.order.id), toDocument(stored));
   }
 
-  /** Saves a change of an order read in this transaction, with the events it causes; none: nothing. */
+  /**
+   * Saves a change of an order read in this transaction, with the events it causes, and the copies
+   * of the returns it changed; an unchanged order: nothing.
+   */
   commit(work: Work, stored: StoredOrder, { order, events }: OrderChange): Order {
-    if (!events.length) return order;
+    if (order === stored.order) return order;
     work.tx.set(work.db.collection(ORDERS).doc(order.id), toDocument({ ...stored, order }));
+    const before = new Map((stored.order.returns ?? []).map((r) => [r.id, JSON.stringify(r)]));
+    for (const entry of order.returns ?? []) {
+      if (before.get(entry.id) === JSON.stringify(entry)) continue;
+      const copy: ListedReturn = { ...entry, orderId: order.id };
+      work.tx.set(work.db.collection(RETURNS).doc(returnDocId(order.id, entry.id)), copy);
+    }
     for (const event of events) work.emit(event);
     return order;
   }

@@ -11,7 +11,11 @@ const pending: Order = {
   items: [{ productId: 'p1', name: 'P1', quantity: 1, unitPriceCents: 100 }],
   totalCents: 100,
   currency: 'EUR',
-  customer: { name: 'Ada', email: 'ada@example.com' },
+  customer: {
+    name: 'Ada',
+    email: 'ada@example.com',
+    address: { line1: '1 Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
+  },
   timeline: [{ status: 'pending', at: T0 }],
   createdAt: T0,
   updatedAt: T0,
@@ -102,18 +106,44 @@ describe('the order event stream', () => {
     await reader.cancel();
   });
 
+  it('reads an order awaiting payment again until its payment link is there', async () => {
+    const { app, listener, state } = serve({ pendingRereadMs: 50 });
+    const reader = (await app.request('/')).body!.getReader();
+    await read(reader, /\n\n/);
+    await vi.waitFor(() => expect(listener.onOrder).toBeDefined());
+    const awaiting: Order = {
+      ...pending,
+      status: 'awaiting-payment',
+      timeline: [...pending.timeline, { status: 'awaiting-payment', at: T0 }],
+    };
+    state.stored = awaiting;
+    expect(await read(reader, /\n\n/)).toContain('"status":"awaiting-payment"');
+    const linked: Order = {
+      ...awaiting,
+      payment: { paymentId: 'pay_1', status: 'requested', checkoutUrl: 'https://pay.example/cs_1' },
+      timeline: [...awaiting.timeline, { status: 'awaiting-payment', at: T0, reason: 'payment requested' }],
+    };
+    state.stored = linked;
+    expect(await read(reader, /\n\n/)).toContain('"checkoutUrl":"https://pay.example/cs_1"');
+    // The shopper now pays on the provider's page: no more reads on the quick schedule.
+    const reads = state.reads;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(state.reads).toBe(reads);
+    await reader.cancel();
+  });
+
   it('reads an order that can still change again at each keep-alive, and a final one never', async () => {
-    const shipped: Order = {
+    const delivered: Order = {
       ...confirmed,
-      status: 'shipped',
-      timeline: [...confirmed.timeline, { status: 'shipped', at: T0 }],
+      status: 'delivered',
+      timeline: [...confirmed.timeline, { status: 'delivered', at: T0 }],
     };
     const { app, state } = serve({ keepAliveMs: 50 });
     state.stored = confirmed;
     const reader = (await app.request('/')).body!.getReader();
     expect(await read(reader, /"status":"confirmed"[^\n]*\nid: 2\n\n/)).toContain('id: 2');
-    state.stored = shipped;
-    expect(await read(reader, /"status":"shipped"[^\n]*\nid: 3\n\n/)).toContain(': keep-alive');
+    state.stored = delivered;
+    expect(await read(reader, /"status":"delivered"[^\n]*\nid: 3\n\n/)).toContain(': keep-alive');
     const reads = state.reads;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(state.reads).toBe(reads);

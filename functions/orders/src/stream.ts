@@ -4,8 +4,8 @@
  * keep-alive comments, until the client goes away. The listener is not trusted alone: one lost
  * notification would leave a shopper watching "pending" for good (seen with the emulator: a
  * listener whose first snapshot raced the confirmation's commit stayed silent). So the order is read
- * again every `pendingRereadMs` while pending, whose change comes within seconds, and at every
- * keep-alive while it can still change.
+ * again every `pendingRereadMs` while pending or awaiting its payment link, whose change comes within
+ * seconds, and at every keep-alive while it can still change.
  */
 import type { Order } from '@stockflow/contracts';
 import type { Logger } from '@stockflow/kit';
@@ -25,6 +25,10 @@ export interface OrderStreamOptions {
   pendingRereadMs: number;
   log: Logger;
 }
+
+/** An order whose next step comes within seconds: its reservation, or the link to pay. */
+const awaitsNews = (order: Order) =>
+  order.status === 'pending' || (order.status === 'awaiting-payment' && !order.payment);
 
 export function streamOrder(
   c: Context,
@@ -72,7 +76,7 @@ export function streamOrder(
       });
     }, keepAliveMs);
     const pendingCheck = setInterval(() => {
-      if (latest.status === 'pending') check();
+      if (awaitsNews(latest)) check();
     }, pendingRereadMs);
     try {
       await finished;

@@ -614,6 +614,25 @@ describe('PingSource (pkg/adapter/mtping/runner.go makeEvent)', () => {
     expect(JSON.parse(tick!.body.toString())).toEqual({ reason: 'sweep' });
   });
 
+  it('fires a PingSource on demand (ping), whatever its schedule, and refuses an unknown name', async () => {
+    const sub = await subscriber();
+    const m = await mesh([
+      {
+        apiVersion: 'sources.knative.dev/v1',
+        kind: 'PingSource',
+        metadata: { name: 'hourly' },
+        spec: { schedule: '0 * * * *', sink: { uri: `${sub.url}/events` } },
+      },
+    ]);
+    expect(await m.ping('hourly')).toBe(true);
+    const [tick] = await sub.waitFor(1, 5_000);
+    expect(tick!.headers).toMatchObject({
+      'ce-type': 'dev.knative.sources.ping',
+      'ce-source': '/apis/v1/namespaces/default/pingsources/hourly',
+    });
+    expect(() => m.ping('daily')).toThrow(/no PingSource default\/daily/);
+  });
+
   it('refuses a schedule robfig/cron would refuse (six fields)', async () => {
     await expect(
       startMesh({

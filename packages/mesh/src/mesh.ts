@@ -84,6 +84,12 @@ export interface Mesh {
   /** The flags in force: the manifests' `config-features`, with OIDC off when `insecure`. */
   features: Features;
   stats(): MeshStats;
+  /**
+   * Fires the PingSource `name` now, as one of its ticks would (tests use it to run periodic work
+   * on demand, e.g. orders' hold sweep); resolves true once its sink accepted the event, false if
+   * it was not delivered. Throws for a PingSource the manifests do not declare.
+   */
+  ping(name: string, namespace?: string): Promise<boolean>;
   /** Stops listening, stops PingSources, drains deliveries for up to `drainMs`, then drops the rest. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -169,20 +175,22 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     plane.resume(opened.pending);
   }
 
+  /** One tick of a PingSource: its event to its sink, as its own identity. */
+  const fire = (source: (typeof manifests.pingSources)[number]) =>
+    plane.send(
+      source.sink,
+      source.namespace,
+      pingEvent(source, new Date(clock.now())),
+      PING_RETRIES,
+      `pingsource ${source.namespace}/${source.name}`,
+      pingSubject(source),
+    );
   const schedules: PingSchedule[] = [];
   try {
     for (const source of manifests.pingSources) {
-      const label = `pingsource ${source.namespace}/${source.name}`;
       schedules.push(
         schedulePing(source, () => {
-          void plane.send(
-            source.sink,
-            source.namespace,
-            pingEvent(source, new Date(clock.now())),
-            PING_RETRIES,
-            label,
-            pingSubject(source),
-          );
+          void fire(source);
         }),
       );
     }
@@ -210,6 +218,11 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
     issuer,
     features,
     stats: () => plane.stats(),
+    ping(name, namespace = 'default') {
+      const source = manifests.pingSources.find((p) => p.name === name && p.namespace === namespace);
+      if (!source) throw new Error(`no PingSource ${namespace}/${name} in the manifests`);
+      return fire(source);
+    },
     stop(drainMs = 2_000) {
       stopping ??= (async () => {
         for (const schedule of schedules) schedule.stop();

@@ -17,6 +17,8 @@ export const FUNCTION_SETTINGS = [
   'MAX_ORDER_LINES',
   'ORDER_STREAMS_PER_ORDER',
   'ORDER_TOKEN_TTL_DAYS',
+  'PAYMENT_HOLD_SECONDS',
+  'RETURN_DAYS',
 ] as const;
 
 /** The env every function's process gets from the runner's: OpenTelemetry's and FUNCTION_SETTINGS. */

@@ -12,10 +12,9 @@ import { catalog } from '../../functions/catalog/src/app.ts';
 import { inventory } from '../../functions/inventory/src/app.ts';
 import { ledger } from '../../functions/ledger/src/app.ts';
 import { orders } from '../../functions/orders/src/app.ts';
-import { stackOptionsFromEnv } from '../../packages/mesh/src/cli/settings.ts';
+import { type StartSettings, stackOptionsFromEnv } from '../../packages/mesh/src/cli/settings.ts';
 import { loadManifests } from '../../packages/mesh/src/manifests.ts';
 import { serviceEnv } from '../../packages/mesh/src/runner/env.ts';
-import type { StackOptions } from '../../packages/mesh/src/runner/stack.ts';
 import { web } from '../../web/server/app.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -38,11 +37,12 @@ const SAMPLE: Record<string, string> = {
   PAYMENT_SANDBOX_PORT: '18092',
   SMTP_URL: 'smtp://relay.example:2525',
   BROKER_RATE_LIMIT: '17',
+  SEED: 'none',
 };
 const sampleOf = (name: string) => SAMPLE[name] ?? '7';
 
 /** Where the runner's own settings land in its options. */
-const RUNNER_SETTINGS: Record<string, (options: StackOptions) => unknown> = {
+const RUNNER_SETTINGS: Record<string, (options: StartSettings) => unknown> = {
   PORT: (o) => String(o.port),
   BROKER_PORT: (o) => String(o.brokerPort),
   ADMIN_TOKEN: (o) => o.adminToken,
@@ -52,6 +52,7 @@ const RUNNER_SETTINGS: Record<string, (options: StackOptions) => unknown> = {
   PAYMENT_SANDBOX_PORT: (o) => String(o.paymentSandboxPort),
   SMTP_URL: (o) => o.smtpUrl,
   BROKER_RATE_LIMIT: (o) => String(o.brokerSenders?.rateLimit?.limit),
+  SEED: (o) => o.seed,
 };
 
 const FUNCTIONS = [catalog, inventory, orders, ledger, web];

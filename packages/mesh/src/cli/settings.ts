@@ -5,6 +5,8 @@
  * declares; a manifest's own value wins, as it would on Knative). A test reads the README's table and
  * checks each variable reaches the process it configures.
  */
+
+import { SEED_MODES, type SeedMode } from '../runner/demo-shop/seed.ts';
 import { INSECURE_EVENTS } from '../runner/env.ts';
 import type { LogLevel, StackOptions } from '../runner/stack.ts';
 import { senderPolicyFromEnv } from '../senders.ts';
@@ -30,8 +32,24 @@ export function functionEnv(env: Record<string, string | undefined>): Record<str
   );
 }
 
-export function stackOptionsFromEnv(env: Record<string, string | undefined>, watch = false): StackOptions {
+/** The stack's options and what `npm start` does once it is up. */
+export interface StartSettings extends StackOptions {
+  /** `SEED`: `demo` (the default) seeds the demo shop into an empty catalog; `none` does not. */
+  seed: SeedMode;
+}
+
+/** `SEED`, checked: anything but `demo` or `none` stops `npm start` with a readable message. */
+function seedMode(value: string | undefined): SeedMode {
+  if (!value) return 'demo';
+  if (!(SEED_MODES as readonly string[]).includes(value)) {
+    throw new Error(`SEED must be ${SEED_MODES.join(' or ')}, not "${value}"`);
+  }
+  return value as SeedMode;
+}
+
+export function stackOptionsFromEnv(env: Record<string, string | undefined>, watch = false): StartSettings {
   return {
+    seed: seedMode(env.SEED),
     port: Number(env.PORT ?? 8080),
     brokerPort: Number(env.BROKER_PORT ?? 8081),
     issuerPort: Number(env.STAFF_ISSUER_PORT ?? 8089),

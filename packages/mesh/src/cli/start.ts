@@ -8,12 +8,14 @@
  * reach every function, which then exports its traces; BROKER_RATE_LIMIT caps each sender address's
  * requests per minute; STOCKFLOW_INSECURE_EVENTS=1 turns sender identity off (warned at start); the
  * functions' settings in the README's run table (ORDER_RATE_LIMIT, …) reach the functions
- * (settings.ts). While up, `.stockflow/cluster.json` lets `npm run sender-token` sign for a declared
+ * (settings.ts). SEED=none leaves an empty catalog empty (SEED=demo, the default, seeds the demo
+ * shop: demo-shop/seed.ts). While up, `.stockflow/cluster.json` lets `npm run sender-token` sign for a declared
  * ServiceAccount. Ctrl-C stops all.
  */
 import { parseArgs } from 'node:util';
 import { testCardsLine } from '@stockflow/payment-sandbox';
 import { brokerAudience } from '../auth/names.ts';
+import { describeSeed, type SeedOutcome, seedOnStart } from '../runner/demo-shop/seed.ts';
 import { DEV_STAFF } from '../runner/dev-issuer.ts';
 import { INSECURE_EVENTS } from '../runner/env.ts';
 import { REPO_ROOT, startStack } from '../runner/stack.ts';
@@ -40,8 +42,12 @@ const stop = async (signal: string) => {
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
 
+let seeded: SeedOutcome | { failed: string };
 try {
-  stack = await startStack(stackOptionsFromEnv(env, values.watch));
+  const settings = stackOptionsFromEnv(env, values.watch);
+  stack = await startStack(settings);
+  // A failed seed leaves a working, empty shop: said, not fatal.
+  seeded = await seedOnStart(stack, settings.seed).catch((error: Error) => ({ failed: error.message }));
   writeClusterFile(clusterFile, {
     issuer: stack.mesh.issuer.url,
     ingress: stack.urls.broker,
@@ -77,6 +83,7 @@ const lines = [
   stack.adminToken
     ? '  break-glass admin token  from ADMIN_TOKEN (every use is logged)'
     : '  break-glass admin token  off (set ADMIN_TOKEN to turn it on)',
+  `  demo shop                ${'failed' in seeded ? `seeding failed: ${seeded.failed}` : describeSeed(seeded)}`,
   values.watch ? '  watching files: functions restart on change, the SPA hot-reloads' : '',
   'Ctrl-C stops everything.',
   '',

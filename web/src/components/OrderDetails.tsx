@@ -15,19 +15,23 @@ export function orderReference(id: string): string {
 
 /** The steps still ahead of an order on the happy path. */
 const AHEAD: Record<OrderStatus, OrderStatus[]> = {
-  pending: ['confirmed', 'shipped'],
-  confirmed: ['shipped'],
-  'partially-shipped': ['shipped'],
-  shipped: [],
+  pending: ['awaiting-payment', 'confirmed', 'shipped', 'delivered'],
+  'awaiting-payment': ['confirmed', 'shipped', 'delivered'],
+  confirmed: ['shipped', 'delivered'],
+  'partially-shipped': ['shipped', 'delivered'],
+  shipped: ['delivered'],
+  delivered: [],
   rejected: [],
   cancelled: [],
 };
 
 const STEP_NOTE: Partial<Record<OrderStatus, string>> = {
   pending: 'We are reserving your items.',
-  confirmed: 'Your items are reserved for you.',
+  'awaiting-payment': 'Your items are held for you while you pay.',
+  confirmed: 'Your payment was accepted.',
   'partially-shipped': 'Part of your order is on its way.',
   shipped: 'Your order is on its way.',
+  delivered: 'Your order was delivered.',
   rejected: 'Some items were not available, so nothing was charged.',
   cancelled: 'The order was cancelled and its items released.',
 };

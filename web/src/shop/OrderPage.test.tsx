@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@solidjs/testing-library';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../lib/api.ts';
+import { ADDRESS } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
 
 const AT = '2026-11-27T10:00:00.000Z';
@@ -16,7 +17,7 @@ function order(overrides: Partial<Order> = {}): Order {
     ],
     totalCents: 2 * 1250 + 3 * 499,
     currency: 'EUR',
-    customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    customer: { name: 'Ada Lovelace', email: 'ada@example.com', address: ADDRESS },
     timeline: [{ status: 'pending', at: AT }],
     createdAt: AT,
     updatedAt: AT,

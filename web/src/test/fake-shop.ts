@@ -4,10 +4,18 @@
  * order event stream. Screens are tested against its behaviour; each test builds its own.
  */
 import { HttpResponse, http } from 'msw';
-import type { Order, OrderStatus, Product, ProductImportResult, StockLevel } from '../lib/api.ts';
+import type { Address, Order, OrderStatus, Product, ProductImportResult, StockLevel } from '../lib/api.ts';
 import { createFakeSession, type FakeSession } from './fake-session.ts';
 
 const NOW = '2026-11-27T10:00:00.000Z';
+
+/** A delivery address the contracts accept, for orders the tests start from. */
+export const ADDRESS: Address = {
+  line1: 'Hauptstraße 1',
+  city: 'Berlin',
+  postalCode: '10115',
+  country: 'DE',
+};
 
 export function product(overrides: Partial<Product> & Pick<Product, 'id' | 'name'>): Product {
   return {

@@ -44,6 +44,7 @@ export type {
   Location,
   LocationChanges,
   LocationStock,
+  MessageKind,
   MessageStatus,
   Movement,
   MovementReason,

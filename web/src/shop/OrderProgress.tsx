@@ -41,7 +41,10 @@ export function OrderProgress(props: { order: Order }) {
             when={payUrl()}
             fallback={
               <p role="status">
-                <span class="spinner" aria-hidden="true" /> Preparing payment…
+                <span class="spinner" aria-hidden="true" />{' '}
+                {props.order.payment?.status === 'authorized'
+                  ? 'Payment received, confirming…'
+                  : 'Preparing payment…'}
               </p>
             }
           >

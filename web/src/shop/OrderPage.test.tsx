@@ -285,6 +285,7 @@ describe('returning a delivered order', () => {
     expect(tea).toHaveAttribute('aria-invalid', 'true');
     expect(tea).toHaveAccessibleDescription(/You can return at most 2\./);
     await user.click(within(form).getByRole('button', { name: 'Request return' }));
+    expect(tea).toHaveFocus();
     expect(shop.requests.filter((r) => r.path === '/api/orders/o-42/returns')).toHaveLength(0);
 
     await user.clear(tea);

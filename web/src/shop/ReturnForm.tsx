@@ -51,7 +51,15 @@ export function ReturnForm(props: { order: Order; onReturned: (order: Order) => 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
     setChecked(true);
-    if (problems() || chosen().length === 0 || sending()) return;
+    if (problems() || chosen().length === 0) {
+      // The first wrong quantity, or the first one to fill in.
+      const form = event.currentTarget as HTMLFormElement;
+      (
+        form.querySelector<HTMLElement>('[aria-invalid="true"]') ?? form.querySelector<HTMLElement>('input')
+      )?.focus();
+      return;
+    }
+    if (sending()) return;
     const request: RequestReturn = {
       items: chosen(),
       ...(reason().trim() ? { reason: reason().trim() } : {}),

@@ -14,6 +14,12 @@ const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** Whether `code` is in use today: ICU still names retired codes (DD, SU, YU), which it maps to their successors. */
 const isCurrent = (code: string) => new Intl.Locale(`und-${code}`).region === code;
 
+/** A country's name in the shopper's language ("Deutschland" for DE in German). */
+export function countryLabel(code: string, locale: string | undefined = navigator.language): string {
+  const names = new Intl.DisplayNames(locale ? [locale, 'en'] : ['en'], { type: 'region', fallback: 'code' });
+  return names.of(code) ?? code;
+}
+
 /** Every country, by its name in `locale` (the browser's by default). */
 export function countries(locale: string | undefined = navigator.language): Country[] {
   const names = new Intl.DisplayNames(locale ? [locale, 'en'] : ['en'], { type: 'region', fallback: 'code' });

@@ -6,14 +6,14 @@
  */
 
 import { A, useNavigate } from '@solidjs/router';
-import { Address, countryName, isCountryCode, isPostalCode, type PlaceOrder } from '@stockflow/contracts';
+import { Address, isCountryCode, isPostalCode, type PlaceOrder } from '@stockflow/contracts';
 import { createSignal, For, type JSX, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { type ControlAttributes, Field } from '../components/Field.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { ApiError, placeOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
-import { countries, defaultCountry } from '../lib/countries.ts';
+import { countries, countryLabel, defaultCountry } from '../lib/countries.ts';
 import { formatMoney } from '../lib/money.ts';
 import { orderLinkFragment } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
@@ -23,13 +23,14 @@ type CheckoutField = 'name' | 'email' | AddressField;
 type Errors = Partial<Record<CheckoutField, string>>;
 export type CheckoutForm = Record<CheckoutField, string>;
 
+// In the order the form shows them (postal code before city, as most of Europe writes addresses).
 const FIELDS: CheckoutField[] = [
   'name',
   'email',
   'line1',
   'line2',
-  'city',
   'postalCode',
+  'city',
   'region',
   'country',
 ];
@@ -83,7 +84,7 @@ export function validateAddress(form: CheckoutForm): Errors {
   // The schema checks the postal code against the country only once every line is valid: ask at once.
   const postalCode = form.postalCode.trim().toUpperCase();
   if (postalCode && isCountryCode(form.country) && !isPostalCode(postalCode, form.country)) {
-    errors.postalCode = `Enter a postal code as used in ${countryName(form.country)}.`;
+    errors.postalCode = `Enter a postal code as used in ${countryLabel(form.country)}.`;
   }
   for (const issue of result.error.issues) {
     const field = issue.path[0] as AddressField;
@@ -91,7 +92,7 @@ export function validateAddress(form: CheckoutForm): Errors {
     if (!form[field]?.trim() && REQUIRED[field]) errors[field] = REQUIRED[field];
     else if (issue.code === 'too_big') errors[field] = `Use at most ${String(issue.maximum)} characters.`;
     else if (field === 'postalCode')
-      errors[field] = `Enter a postal code as used in ${countryName(form.country)}.`;
+      errors[field] = `Enter a postal code as used in ${countryLabel(form.country)}.`;
     else if (field === 'country') errors[field] = REQUIRED.country;
     else errors[field] = issue.message;
   }
@@ -135,6 +136,15 @@ export default function CheckoutPage() {
     setServerErrors(field, undefined);
     // The postal code's format depends on the country.
     if (field === 'country') setServerErrors('postalCode', undefined);
+  };
+  /**
+   * A field left shows its error, except when the shopper is pressing Place order: an error
+   * appearing then would move the button away from under the pointer and swallow the click
+   * (submitting shows every error anyway).
+   */
+  const leave = (field: CheckoutField, event: FocusEvent) => {
+    if ((event.relatedTarget as HTMLElement | null)?.getAttribute('type') !== 'submit')
+      setTouched(field, true);
   };
   let formElement: HTMLFormElement | undefined;
   const focusField = (field: CheckoutField) =>
@@ -199,7 +209,7 @@ export default function CheckoutPage() {
           inputmode={props.inputmode}
           value={form[props.field]}
           onInput={(event) => edit(props.field, event.currentTarget.value)}
-          onBlur={() => setTouched(props.field, true)}
+          onBlur={(event) => leave(props.field, event)}
         />
       )}
     </Field>
@@ -250,7 +260,7 @@ export default function CheckoutPage() {
                     autocomplete="country"
                     value={form.country}
                     onChange={(event) => edit('country', event.currentTarget.value)}
-                    onBlur={() => setTouched('country', true)}
+                    onBlur={(event) => leave('country', event)}
                   >
                     <option value="">Choose a country</option>
                     <For each={countryList}>

@@ -36,6 +36,7 @@ export const routes: RouteDefinition[] = [
       { path: '/reorder', component: guarded(lazy(() => import('./admin/ReorderView.tsx'))) },
       { path: '/orders', component: guarded(lazy(() => import('./admin/OrdersAdmin.tsx'))) },
       { path: '/orders/:id', component: guarded(lazy(() => import('./admin/OrderAdmin.tsx'))) },
+      { path: '/returns', component: guarded(lazy(() => import('./admin/ReturnsAdmin.tsx'))) },
       { path: '/events', component: guarded(lazy(() => import('./admin/EventsAdmin.tsx'))) },
       { path: '/dead-letters', component: guarded(lazy(() => import('./admin/DeadLettersAdmin.tsx'))) },
       { path: '/staff', component: guarded(lazy(() => import('./admin/StaffAdmin.tsx'))) },

@@ -52,6 +52,9 @@ export default function AdminLayout(props: RouteSectionProps) {
               <A href="/admin/orders" activeClass="active">
                 Orders
               </A>
+              <A href="/admin/returns" activeClass="active">
+                Returns
+              </A>
               <A href="/admin/events" activeClass="active">
                 Events
               </A>

@@ -1,19 +1,32 @@
 /**
- * @module One order for managers: customer, lines, timeline, the emails sent to the shopper, the
- * events of its saga; ship a confirmed order whole or each of its shipments per location on its
- * own, cancel an open one.
+ * @module One order for managers: customer and delivery address, lines, timeline, payment and why
+ * it was cancelled, returns, the emails sent to the shopper, the events of its saga; ship a
+ * confirmed order whole or each of its shipments per location on its own, mark a shipped one
+ * delivered, cancel an open one.
  */
 
 import { A, useParams } from '@solidjs/router';
 import { createResource, createSignal, Match, Show, Switch } from 'solid-js';
 import { StatusBadge } from '../components/Badges.tsx';
-import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../components/OrderDetails.tsx';
+import {
+  AddressBlock,
+  OrderLines,
+  OrderShortages,
+  OrderTimeline,
+  orderReference,
+} from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
 import { can } from '../lib/admin-session.ts';
-import { cancelOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
+import { cancelOrder, deliverOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { OrderEvents } from './OrderEvents.tsx';
 import { OrderMessages } from './OrderMessages.tsx';
+import { OrderPaymentDetails } from './OrderPayment.tsx';
+import { OrderReturns } from './OrderReturns.tsx';
+
+/** Statuses staff may still cancel (a paid order's money is refunded by payments). */
+const CANCELLABLE = new Set<Order['status']>(['pending', 'awaiting-payment', 'confirmed']);
+
 import { OrderShipments } from './OrderShipments.tsx';
 
 export default function OrderAdmin() {
@@ -23,10 +36,10 @@ export default function OrderAdmin() {
     () => params.id,
     (id) => getOrder(id),
   );
-  const [busy, setBusy] = createSignal<'ship' | 'cancel'>();
+  const [busy, setBusy] = createSignal<'ship' | 'cancel' | 'deliver'>();
   const [failure, setFailure] = createSignal<unknown>();
 
-  async function act(action: 'ship' | 'cancel', run: (id: string) => Promise<Order>) {
+  async function act(action: 'ship' | 'cancel' | 'deliver', run: (id: string) => Promise<Order>) {
     setBusy(action);
     setFailure(undefined);
     try {
@@ -73,11 +86,17 @@ export default function OrderAdmin() {
                         {busy() === 'ship' ? 'Shipping…' : 'Mark as shipped'}
                       </button>
                     </Show>
-                    <Show
-                      when={
-                        can('clerk') && (current().status === 'pending' || current().status === 'confirmed')
-                      }
-                    >
+                    <Show when={can('clerk') && current().status === 'shipped'}>
+                      <button
+                        type="button"
+                        class="button button-primary"
+                        disabled={Boolean(busy())}
+                        onClick={() => act('deliver', deliverOrder)}
+                      >
+                        {busy() === 'deliver' ? 'Marking delivered…' : 'Mark delivered'}
+                      </button>
+                    </Show>
+                    <Show when={can('clerk') && CANCELLABLE.has(current().status)}>
                       <button
                         type="button"
                         class="button button-danger-outline"
@@ -89,6 +108,7 @@ export default function OrderAdmin() {
                     </Show>
                   </div>
                   <Show when={failure()}>{(error) => <ErrorNotice error={error()} />}</Show>
+                  <OrderPaymentDetails order={current()} />
                 </section>
                 <section class="card" aria-labelledby="admin-items-title">
                   <h2 id="admin-items-title">Items</h2>
@@ -98,10 +118,14 @@ export default function OrderAdmin() {
                     {current().customer.name} ·{' '}
                     <a href={`mailto:${current().customer.email}`}>{current().customer.email}</a>
                   </p>
+                  <AddressBlock name={current().customer.name} address={current().customer.address} />
                 </section>
               </div>
               <Show when={current().shipments?.length}>
                 <OrderShipments order={current()} onShipped={mutate} />
+              </Show>
+              <Show when={current().returns?.length}>
+                <OrderReturns order={current()} onChange={mutate} />
               </Show>
               <OrderMessages orderId={current().id} version={current().updatedAt} />
               <OrderEvents orderId={current().id} version={current().updatedAt} />

@@ -3,6 +3,7 @@ import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../lib/api.ts';
 import { ledgerEvent } from '../test/fake-ledger.ts';
+import { ADDRESS } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
 
 const AT = '2026-11-27T10:00:00.000Z';
@@ -12,7 +13,7 @@ const order: Order = {
   items: [{ productId: 'mug', name: 'Blue Mug', quantity: 1, unitPriceCents: 1250 }],
   totalCents: 1250,
   currency: 'EUR',
-  customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+  customer: { name: 'Ada Lovelace', email: 'ada@example.com', address: ADDRESS },
   timeline: [
     { status: 'pending', at: AT },
     { status: 'confirmed', at: AT },

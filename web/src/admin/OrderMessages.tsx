@@ -4,7 +4,7 @@
  */
 import { createResource, For, Match, Show, Suspense, Switch } from 'solid-js';
 import { EmptyState, ErrorNotice, Loading } from '../components/States.tsx';
-import { listOrderMessages, type MessageStatus } from '../lib/api.ts';
+import { listOrderMessages, type MessageKind, type MessageStatus } from '../lib/api.ts';
 import { formatDateTime } from '../lib/time.ts';
 
 const STATUS_LABELS: Record<MessageStatus, string> = {
@@ -13,6 +13,14 @@ const STATUS_LABELS: Record<MessageStatus, string> = {
   sent: 'sent',
   failed: 'failed',
   unaddressed: 'no address',
+};
+
+/** What each kind of email is about, when it has no subject yet (waiting for the order). */
+const KIND_LABELS: Record<MessageKind, string> = {
+  confirmed: 'Order confirmation',
+  shipped: 'Shipped',
+  cancelled: 'Cancelled',
+  refunded: 'Refund',
 };
 
 export function OrderMessages(props: {
@@ -56,7 +64,7 @@ export function OrderMessages(props: {
                         <tr>
                           <td>
                             <details>
-                              <summary>{message.subject ?? message.kind}</summary>
+                              <summary>{message.subject ?? KIND_LABELS[message.kind]}</summary>
                               <pre class="message-text">{message.text ?? ''}</pre>
                             </details>
                           </td>

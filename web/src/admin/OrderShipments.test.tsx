@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@solidjs/testing-library';
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../lib/api.ts';
+import { ADDRESS } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
 
 const AT = '2026-11-27T10:00:00.000Z';
@@ -14,7 +15,7 @@ const order: Order = {
   ],
   totalCents: 6650,
   currency: 'EUR',
-  customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+  customer: { name: 'Ada Lovelace', email: 'ada@example.com', address: ADDRESS },
   timeline: [
     { status: 'pending', at: AT },
     { status: 'confirmed', at: AT },

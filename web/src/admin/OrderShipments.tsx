@@ -1,9 +1,11 @@
 /**
  * @module An order's shipments for staff: one per location holding some of its lines (inventory
  * allocates across locations), each with its lines and state in words, shipped on its own by a
- * clerk or a manager. The order is partially shipped until every shipment has left.
+ * clerk or a manager, to the order's delivery address as its label shows it. The order is
+ * partially shipped until every shipment has left.
  */
 import { createSignal, For, Show } from 'solid-js';
+import { AddressBlock } from '../components/OrderDetails.tsx';
 import { ErrorNotice } from '../components/States.tsx';
 import { can } from '../lib/admin-session.ts';
 import { type Order, type Shipment, shipShipment } from '../lib/api.ts';
@@ -51,6 +53,11 @@ export function OrderShipments(props: { order: Order; onShipped: (order: Order) 
                   )}
                 </Show>
               </p>
+              <AddressBlock
+                name={props.order.customer.name}
+                address={props.order.customer.address}
+                label={`Ship to (from ${locationName(shipment.locationId)})`}
+              />
               <ul class="plain-list" aria-label={`Lines shipped from ${locationName(shipment.locationId)}`}>
                 <For each={shipment.lines}>
                   {(line) => (

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@solidjs/testing-library';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../lib/api.ts';
+import { ADDRESS } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
 
 const AT = '2026-11-27T10:00:00.000Z';
@@ -13,7 +14,7 @@ function order(id: string, status: Order['status'], name = 'Ada Lovelace'): Orde
     items: [{ productId: 'mug', name: 'Blue Mug', quantity: 2, unitPriceCents: 1250 }],
     totalCents: 2500,
     currency: 'EUR',
-    customer: { name, email: `${name.split(' ')[0]!.toLowerCase()}@example.com` },
+    customer: { name, email: `${name.split(' ')[0]!.toLowerCase()}@example.com`, address: ADDRESS },
     timeline: [{ status: 'pending', at: AT }, ...(status === 'pending' ? [] : [{ status, at: AT }])],
     createdAt: AT,
     updatedAt: AT,

@@ -4,11 +4,13 @@ import type { OrderStatus } from '../lib/api.ts';
 
 export const STATUS_LABEL: Record<OrderStatus, string> = {
   pending: 'Pending',
+  'awaiting-payment': 'Awaiting payment',
   confirmed: 'Confirmed',
   rejected: 'Rejected',
   cancelled: 'Cancelled',
   'partially-shipped': 'Partially shipped',
   shipped: 'Shipped',
+  delivered: 'Delivered',
 };
 
 export function StatusBadge(props: { status: OrderStatus }) {

@@ -1,9 +1,9 @@
 /**
  * @module What shoppers and managers both see of an order: its status timeline, its lines and
- * total, and for a rejected order the lines that could not be filled.
+ * total, for a rejected order the lines that could not be filled, the delivery address, its returns.
  */
-import { For, Show } from 'solid-js';
-import type { Order, OrderStatus } from '../lib/api.ts';
+import { For, type JSX, Show } from 'solid-js';
+import type { Address, Order, OrderStatus, Return, ReturnStatus } from '../lib/api.ts';
 import { formatMoney } from '../lib/money.ts';
 import { formatDateTime } from '../lib/time.ts';
 import { STATUS_LABEL } from './Badges.tsx';
@@ -15,19 +15,23 @@ export function orderReference(id: string): string {
 
 /** The steps still ahead of an order on the happy path. */
 const AHEAD: Record<OrderStatus, OrderStatus[]> = {
-  pending: ['confirmed', 'shipped'],
-  confirmed: ['shipped'],
-  'partially-shipped': ['shipped'],
-  shipped: [],
+  pending: ['awaiting-payment', 'confirmed', 'shipped', 'delivered'],
+  'awaiting-payment': ['confirmed', 'shipped', 'delivered'],
+  confirmed: ['shipped', 'delivered'],
+  'partially-shipped': ['shipped', 'delivered'],
+  shipped: ['delivered'],
+  delivered: [],
   rejected: [],
   cancelled: [],
 };
 
 const STEP_NOTE: Partial<Record<OrderStatus, string>> = {
   pending: 'We are reserving your items.',
-  confirmed: 'Your items are reserved for you.',
+  'awaiting-payment': 'Your items are held for you while you pay.',
+  confirmed: 'Your payment was accepted.',
   'partially-shipped': 'Part of your order is on its way.',
   shipped: 'Your order is on its way.',
+  delivered: 'Your order was delivered.',
   rejected: 'Some items were not available, so nothing was charged.',
   cancelled: 'The order was cancelled and its items released.',
 };
@@ -134,5 +138,87 @@ export function OrderShortages(props: { order: Order }) {
         </ul>
       </div>
     </Show>
+  );
+}
+
+// The browser's names for countries (no contracts code: the shop's first screens stay small).
+const countryNames = new Intl.DisplayNames(
+  typeof navigator === 'undefined' ? ['en'] : [navigator.language, 'en'],
+  { type: 'region', fallback: 'code' },
+);
+
+/** The address as a shipping label shows it: name, lines, postal code and city, region, COUNTRY. */
+export function addressLines(name: string, address: Address): string[] {
+  return [
+    name,
+    address.line1,
+    address.line2,
+    `${address.postalCode} ${address.city}`,
+    address.region,
+    (countryNames.of(address.country) ?? address.country).toUpperCase(),
+  ].filter((line): line is string => Boolean(line?.trim()));
+}
+
+export function AddressBlock(props: { name: string; address: Address; label?: string }) {
+  return (
+    <address class="address" aria-label={props.label ?? 'Delivery address'}>
+      {addressLines(props.name, props.address).join('\n')}
+    </address>
+  );
+}
+
+export const RETURN_STATUS_LABEL: Record<ReturnStatus, string> = {
+  requested: 'Requested: send the items back',
+  received: 'Received, being inspected',
+  inspected: 'Inspected, refund on its way',
+  refunded: 'Refunded',
+};
+
+/** The quantity of each product the order's returns already cover (any status). */
+export function returnedQuantities(order: Order): Record<string, number> {
+  const returned: Record<string, number> = {};
+  for (const entry of order.returns ?? []) {
+    for (const item of entry.items)
+      returned[item.productId] = (returned[item.productId] ?? 0) + item.quantity;
+  }
+  return returned;
+}
+
+/** The order's returns: what each holds, how far it got, and what was refunded. */
+export function ReturnList(props: { order: Order; actions?: (entry: Return) => JSX.Element }) {
+  const nameOf = (productId: string) =>
+    props.order.items.find((item) => item.productId === productId)?.name ?? productId;
+  const money = (cents: number) => formatMoney(cents, props.order.currency);
+  return (
+    <ul class="plain-list returns" aria-label="Returns">
+      <For each={props.order.returns ?? []}>
+        {(entry) => (
+          <li class="return">
+            <p>
+              <strong>Return {entry.id}</strong> · {RETURN_STATUS_LABEL[entry.status]}
+              <Show when={entry.refundCents !== undefined}> · refund {money(entry.refundCents!)}</Show>
+            </p>
+            <p class="muted">
+              Requested <time dateTime={entry.requestedAt}>{formatDateTime(entry.requestedAt)}</time>
+              <Show when={entry.reason}>{(reason) => <> · “{reason()}”</>}</Show>
+            </p>
+            <ul class="plain-list">
+              {/* Once inspected, the lines say what became of each unit (a product may be split). */}
+              <For each={entry.lines ?? entry.items}>
+                {(line) => (
+                  <li>
+                    {nameOf(line.productId)} × {line.quantity}
+                    <Show when={'outcome' in line && line.outcome}>
+                      {(outcome) => <> ({outcome() === 'restocked' ? 'restocked' : 'written off'})</>}
+                    </Show>
+                  </li>
+                )}
+              </For>
+            </ul>
+            {props.actions?.(entry)}
+          </li>
+        )}
+      </For>
+    </ul>
   );
 }

@@ -62,7 +62,7 @@ export function Shell(props: RouteSectionProps) {
       </main>
       <footer class="site-footer">
         <div class="container">
-          <p>Stockflow · prices include VAT · orders confirmed as soon as stock is reserved</p>
+          <p>Stockflow · prices include VAT · pay securely once your items are reserved</p>
         </div>
       </footer>
     </>

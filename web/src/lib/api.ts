@@ -6,6 +6,7 @@
  */
 import type {
   ImportResult,
+  InspectReturn,
   Location,
   LocationChanges,
   Movement,
@@ -17,11 +18,16 @@ import type {
   OrderStatus,
   Page,
   PlacedOrder,
+  PlaceOrder,
   Product,
   ProductChanges,
   ProductImportResult,
+  ReceiveReturn,
   ReceiveTransfer,
   ReorderEntry,
+  RequestReturn,
+  Return,
+  ReturnStatus,
   StockAdjustment,
   StockCount,
   StockLevel,
@@ -31,10 +37,14 @@ import type {
 import { type StaffRole, sessionRefused } from './admin-session.ts';
 
 export type {
+  Address,
+  CancelCause,
   ImportResult,
+  InspectReturn,
   Location,
   LocationChanges,
   LocationStock,
+  MessageKind,
   MessageStatus,
   Movement,
   MovementReason,
@@ -43,14 +53,21 @@ export type {
   NewTransfer,
   Order,
   OrderMessage,
+  OrderPayment,
   OrderStatus,
   Page,
   PlacedOrder,
+  PlaceOrder,
   Product,
   ProductChanges,
   ProductImportResult,
+  ReceiveReturn,
   ReceiveTransfer,
   ReorderEntry,
+  RequestReturn,
+  Return,
+  ReturnOutcome,
+  ReturnStatus,
   Shipment,
   Shortage,
   StockAdjustment,
@@ -356,13 +373,8 @@ export const setStaffRole = (id: string, role: StaffRole | null) =>
 
 // Orders
 
-export interface PlaceOrderInput {
-  items: Array<{ productId: string; quantity: number }>;
-  customer: { name: string; email: string };
-}
-
 /** Places an order; the same key with the same body returns the same order (a double click, a retry). */
-export const placeOrder = (order: PlaceOrderInput, idempotencyKey: string) =>
+export const placeOrder = (order: PlaceOrder, idempotencyKey: string) =>
   call<PlacedOrder>('POST', '/orders', { body: order, idempotencyKey });
 
 /** An order, as admin. */
@@ -387,6 +399,38 @@ export const cancelMyOrder = (id: string) => call<Order>('POST', `/orders/${enco
 
 export const shipOrder = (id: string) =>
   call<Order>('POST', `/orders/${encodeURIComponent(id)}/ship`, { auth: 'admin' });
+
+/** Staff record that a shipped order reached the shopper (clerk): returns open until `returnUntil`. */
+export const deliverOrder = (id: string) =>
+  call<Order>('POST', `/orders/${encodeURIComponent(id)}/deliver`, { auth: 'admin' });
+
+/** The shopper asks to send back some delivered lines (with the order's cookie, as cancel). */
+export const requestMyReturn = (id: string, request: RequestReturn) =>
+  call<Order>('POST', `/orders/${encodeURIComponent(id)}/returns`, { body: request });
+
+const returnPath = (orderId: string, returnId: string, step: 'receive' | 'inspect') =>
+  `/orders/${encodeURIComponent(orderId)}/returns/${encodeURIComponent(returnId)}/${step}`;
+
+/** The returned parcel arrived at a location (clerk). */
+export const receiveReturn = (orderId: string, returnId: string, received: ReceiveReturn) =>
+  call<Order>('POST', returnPath(orderId, returnId, 'receive'), { body: received, auth: 'admin' });
+
+/** Every returned unit restocked or written off (clerk); payments then refunds. */
+export const inspectReturn = (orderId: string, returnId: string, inspection: InspectReturn) =>
+  call<Order>('POST', returnPath(orderId, returnId, 'inspect'), { body: inspection, auth: 'admin' });
+
+/** A return as the returns list answers it: the return and the order it belongs to. */
+export type OrderReturn = Return & { orderId: string };
+
+export interface ReturnQuery {
+  status?: ReturnStatus;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Returns across orders, by status (orders' `GET /returns`). */
+export const listReturns = (params: ReturnQuery = {}) =>
+  call<Page<OrderReturn>>('GET', `/orders/returns${query({ ...params })}`, { auth: 'admin' });
 
 export interface OrderQuery {
   status?: OrderStatus;

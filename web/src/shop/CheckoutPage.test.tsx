@@ -1,15 +1,26 @@
-import { screen, waitFor } from '@solidjs/testing-library';
+import { screen, waitFor, within } from '@solidjs/testing-library';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { cart } from '../lib/cart.ts';
-import { product } from '../test/fake-shop.ts';
+import { ADDRESS, product } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
 
 const mug = product({ id: 'mug', name: 'Blue Mug', priceCents: 1250 });
 
-async function fillIn(user: ReturnType<typeof renderApp>['user'], name: string, email: string) {
+type User = ReturnType<typeof renderApp>['user'];
+
+/** Types a German delivery address (the browser's locale is en-US: the country is chosen). */
+async function fillInAddress(user: User) {
+  await user.type(screen.getByRole('textbox', { name: 'Address line 1' }), 'Hauptstraße 1');
+  await user.type(screen.getByRole('textbox', { name: 'Postal code' }), '10115');
+  await user.type(screen.getByRole('textbox', { name: 'City' }), 'Berlin');
+  await user.selectOptions(screen.getByRole('combobox', { name: 'Country' }), 'DE');
+}
+
+async function fillIn(user: User, name: string, email: string) {
   if (name) await user.type(await screen.findByRole('textbox', { name: 'Full name' }), name);
   if (email) await user.type(screen.getByRole('textbox', { name: 'Email' }), email);
+  await fillInAddress(user);
 }
 
 describe('checkout', () => {
@@ -47,7 +58,7 @@ describe('checkout', () => {
     expect(posts[0]!.headers.get('idempotency-key')).toMatch(/^[0-9a-f]{32}$/);
     expect(posts[0]!.body).toEqual({
       items: [{ productId: 'mug', quantity: 2 }],
-      customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+      customer: { name: 'Ada Lovelace', email: 'ada@example.com', address: ADDRESS },
     });
     expect(shop.orders.size).toBe(1);
     expect(cart.lines()).toEqual([]);
@@ -112,6 +123,75 @@ describe('checkout', () => {
     expect(alert).toHaveTextContent('Your order could not be placed');
     expect(alert).toHaveTextContent('Product mug cannot be ordered.');
     expect(cart.quantityOf('mug')).toBe(1);
+  });
+
+  it('checks the delivery address with the contracts, field by field, with a summary', async () => {
+    cart.add(mug, 1);
+    const { user, shop } = renderApp('/checkout', { products: [mug] });
+    await user.type(await screen.findByRole('textbox', { name: 'Full name' }), 'Ada');
+    await user.type(screen.getByRole('textbox', { name: 'Email' }), 'ada@example.com');
+    // The browser's locale (en-US) chose the country.
+    const country = screen.getByRole('combobox', { name: 'Country' });
+    expect(country).toHaveValue('US');
+    expect(within(country).getByRole('option', { name: 'Germany' })).toBeInTheDocument();
+    await user.selectOptions(country, 'DE');
+    await user.type(screen.getByRole('textbox', { name: 'Postal code' }), '1011');
+    await user.click(screen.getByRole('button', { name: 'Place order' }));
+
+    const line1 = screen.getByRole('textbox', { name: 'Address line 1' });
+    expect(line1).toHaveFocus();
+    expect(line1).toHaveAttribute('aria-invalid', 'true');
+    expect(line1).toHaveAccessibleDescription('Enter the street and house number.');
+    const postalCode = screen.getByRole('textbox', { name: 'Postal code' });
+    expect(postalCode).toHaveAccessibleDescription('Enter a postal code as used in Germany.');
+    expect(screen.getByRole('textbox', { name: 'City' })).toHaveAccessibleDescription(
+      'Enter the town or city.',
+    );
+    // Optional lines stay valid when blank.
+    expect(screen.getByRole('textbox', { name: 'Address line 2 (optional)' })).toHaveAttribute(
+      'aria-invalid',
+      'false',
+    );
+    const summary = screen.getByRole('alert');
+    expect(summary).toHaveTextContent('3 fields need your attention');
+    await user.click(within(summary).getByRole('link', { name: /^Postal code/ }));
+    expect(postalCode).toHaveFocus();
+    expect(shop.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+
+    await user.type(postalCode, '5');
+    expect(postalCode).toHaveAttribute('aria-invalid', 'false');
+    await user.type(line1, 'Hauptstraße 1');
+    await user.type(screen.getByRole('textbox', { name: 'City' }), 'Berlin');
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    // A postal code is checked against the country chosen.
+    await user.selectOptions(country, 'GB');
+    expect(postalCode).toHaveAccessibleDescription('Enter a postal code as used in United Kingdom.');
+    await user.selectOptions(country, 'DE');
+    await user.click(screen.getByRole('button', { name: 'Place order' }));
+    await waitFor(() => expect(shop.orders.size).toBe(1));
+  });
+
+  it("shows the server's refusal of an address next to its field and as a problem", async () => {
+    cart.add(mug, 1);
+    const refuse = http.post('*/api/orders', () =>
+      HttpResponse.json(
+        {
+          title: 'Unprocessable Content',
+          status: 422,
+          detail: 'We do not deliver to this address.',
+          errors: [{ path: 'customer.address.line1', message: 'We cannot deliver to a post box.' }],
+        },
+        { status: 422, headers: { 'content-type': 'application/problem+json' } },
+      ),
+    );
+    const { user } = renderApp('/checkout', { products: [mug], overrides: [refuse] });
+    await fillIn(user, 'Ada', 'ada@example.com');
+    await user.click(screen.getByRole('button', { name: 'Place order' }));
+    const problem = await screen.findByText('We do not deliver to this address.');
+    expect(problem.closest('[role="alert"]')).toHaveTextContent('Your order could not be placed');
+    const line1 = screen.getByRole('textbox', { name: 'Address line 1' });
+    expect(line1).toHaveAccessibleDescription('We cannot deliver to a post box.');
+    expect(line1).toHaveAttribute('aria-invalid', 'true');
   });
 
   it('has nothing to check out with an empty cart', async () => {

@@ -1,33 +1,101 @@
 /**
- * @module Checkout: name and email checked as they are typed, the order placed with an
- * Idempotency-Key that stays the same for the same order, so a double click or a retry after a
- * lost answer places it once.
+ * @module Checkout: name, email and the delivery address checked as they are typed (the address
+ * with the contracts' own `Address` schema, so the shop and orders agree on what is valid), the
+ * order placed with an Idempotency-Key that stays the same for the same order, so a double click or
+ * a retry after a lost answer places it once. Payment follows on the order's page.
  */
+
 import { A, useNavigate } from '@solidjs/router';
-import { createSignal, For, Show } from 'solid-js';
+import { Address, isCountryCode, isPostalCode, type PlaceOrder } from '@stockflow/contracts';
+import { createSignal, For, type JSX, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
-import { Field } from '../components/Field.tsx';
+import { type ControlAttributes, Field } from '../components/Field.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
-import { ApiError, type PlaceOrderInput, placeOrder } from '../lib/api.ts';
+import { ApiError, placeOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
+import { countries, countryLabel, defaultCountry } from '../lib/countries.ts';
 import { formatMoney } from '../lib/money.ts';
 import { orderLinkFragment } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 
-type CustomerField = 'name' | 'email';
+type AddressField = 'line1' | 'line2' | 'city' | 'postalCode' | 'region' | 'country';
+type CheckoutField = 'name' | 'email' | AddressField;
+type Errors = Partial<Record<CheckoutField, string>>;
+export type CheckoutForm = Record<CheckoutField, string>;
+
+// In the order the form shows them (postal code before city, as most of Europe writes addresses).
+const FIELDS: CheckoutField[] = [
+  'name',
+  'email',
+  'line1',
+  'line2',
+  'postalCode',
+  'city',
+  'region',
+  'country',
+];
+const ADDRESS_FIELDS: AddressField[] = ['line1', 'line2', 'city', 'postalCode', 'region', 'country'];
+
+const LABELS: Record<CheckoutField, string> = {
+  name: 'Full name',
+  email: 'Email',
+  line1: 'Address line 1',
+  line2: 'Address line 2 (optional)',
+  city: 'City',
+  postalCode: 'Postal code',
+  region: 'Region or state (optional)',
+  country: 'Country',
+};
+
+const REQUIRED: Partial<Record<CheckoutField, string>> = {
+  line1: 'Enter the street and house number.',
+  city: 'Enter the town or city.',
+  postalCode: 'Enter the postal code.',
+  country: 'Choose the country.',
+};
 
 // What the server checks too; here only to answer at once.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function validateCustomer(customer: {
-  name: string;
-  email: string;
-}): Partial<Record<CustomerField, string>> {
-  const errors: Partial<Record<CustomerField, string>> = {};
+export function validateCustomer(customer: { name: string; email: string }): Errors {
+  const errors: Errors = {};
   if (!customer.name.trim()) errors.name = 'Enter your name.';
   else if (customer.name.trim().length > 200) errors.name = 'Use at most 200 characters.';
   if (!customer.email.trim()) errors.email = 'Enter your email address.';
   else if (!EMAIL.test(customer.email.trim())) errors.email = 'Enter an email address like name@example.com.';
+  return errors;
+}
+
+/** The address as `customer.address` of `POST /api/orders`: blank optional lines left out. */
+export function addressOf(form: CheckoutForm): Record<string, string> {
+  const address: Record<string, string> = {};
+  for (const field of ADDRESS_FIELDS) {
+    const value = form[field].trim();
+    if (value) address[field] = value;
+  }
+  return address;
+}
+
+/** The address checked by the contracts' schema, each problem worded for the shopper. */
+export function validateAddress(form: CheckoutForm): Errors {
+  const errors: Errors = {};
+  const result = Address.safeParse(addressOf(form));
+  if (result.success) return errors;
+  // The schema checks the postal code against the country only once every line is valid: ask at once.
+  const postalCode = form.postalCode.trim().toUpperCase();
+  if (postalCode && isCountryCode(form.country) && !isPostalCode(postalCode, form.country)) {
+    errors.postalCode = `Enter a postal code as used in ${countryLabel(form.country)}.`;
+  }
+  for (const issue of result.error.issues) {
+    const field = issue.path[0] as AddressField;
+    if (errors[field]) continue;
+    if (!form[field]?.trim() && REQUIRED[field]) errors[field] = REQUIRED[field];
+    else if (issue.code === 'too_big') errors[field] = `Use at most ${String(issue.maximum)} characters.`;
+    else if (field === 'postalCode')
+      errors[field] = `Enter a postal code as used in ${countryLabel(form.country)}.`;
+    else if (field === 'country') errors[field] = REQUIRED.country;
+    else errors[field] = issue.message;
+  }
   return errors;
 }
 
@@ -37,43 +105,69 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
+/** The server's field path for a form field (`customer.address.postalCode`). */
+const serverPath = (field: CheckoutField) =>
+  field === 'name' || field === 'email' ? `customer.${field}` : `customer.address.${field}`;
+
 export default function CheckoutPage() {
   const navigate = useNavigate();
   usePageTitle(() => 'Checkout');
-  const [customer, setCustomer] = createStore({ name: '', email: '' });
-  const [touched, setTouched] = createStore<Record<CustomerField, boolean>>({ name: false, email: false });
-  const [serverErrors, setServerErrors] = createStore<Partial<Record<CustomerField, string>>>({});
+  const countryList = countries();
+  const blank = Object.fromEntries(FIELDS.map((field) => [field, ''])) as CheckoutForm;
+  const [form, setForm] = createStore<CheckoutForm>({ ...blank, country: defaultCountry() });
+  const [touched, setTouched] = createStore<Partial<Record<CheckoutField, boolean>>>({});
+  const [serverErrors, setServerErrors] = createStore<Errors>({});
+  const [submitted, setSubmitted] = createSignal(false);
   const [failure, setFailure] = createSignal<unknown>();
   const [placing, setPlacing] = createSignal(false);
   // One key per distinct order body: the same body re-sent (retry) reuses it.
   let attempt: { body: string; key: string } | undefined;
 
-  const errors = () => validateCustomer(customer);
-  const errorOf = (field: CustomerField) =>
+  const errors = (): Errors => ({ ...validateCustomer(form), ...validateAddress(form) });
+  const errorOf = (field: CheckoutField) =>
     serverErrors[field] ?? (touched[field] ? errors()[field] : undefined);
+  /** The fields wrong right now, in form order, for the summary above the button. */
+  const wrongFields = () => FIELDS.filter((field) => errorOf(field));
   const total = () => cart.totals()[0];
   const mixedCurrencies = () => cart.totals().length > 1;
 
-  const edit = (field: CustomerField, value: string) => {
-    setCustomer(field, value);
+  const edit = (field: CheckoutField, value: string) => {
+    setForm(field, value);
     setServerErrors(field, undefined);
+    // The postal code's format depends on the country.
+    if (field === 'country') setServerErrors('postalCode', undefined);
   };
+  /**
+   * A field left shows its error, except when the shopper is pressing Place order: an error
+   * appearing then would move the button away from under the pointer and swallow the click
+   * (submitting shows every error anyway).
+   */
+  const leave = (field: CheckoutField, event: FocusEvent) => {
+    if ((event.relatedTarget as HTMLElement | null)?.getAttribute('type') !== 'submit')
+      setTouched(field, true);
+  };
+  let formElement: HTMLFormElement | undefined;
+  const focusField = (field: CheckoutField) =>
+    formElement?.querySelector<HTMLElement>(`[name="${field}"]`)?.focus();
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
     if (placing()) return;
-    setTouched({ name: true, email: true });
-    if (Object.keys(errors()).length) {
-      const first = (event.currentTarget as HTMLFormElement).querySelector<HTMLElement>(
-        '[aria-invalid="true"]',
-      );
-      first?.focus();
+    setTouched(Object.fromEntries(FIELDS.map((field) => [field, true])));
+    setSubmitted(true);
+    const wrong = FIELDS.find((field) => errors()[field]);
+    if (wrong) {
+      focusField(wrong);
       return;
     }
-    const order: PlaceOrderInput = {
+    const order = {
       items: cart.lines().map((line) => ({ productId: line.productId, quantity: line.quantity })),
-      customer: { name: customer.name.trim(), email: customer.email.trim() },
-    };
+      customer: {
+        name: form.name.trim(),
+        email: form.email.trim(),
+        address: Address.parse(addressOf(form)),
+      },
+    } satisfies PlaceOrder;
     const body = JSON.stringify(order);
     if (attempt?.body !== body) attempt = { body, key: newIdempotencyKey() };
     setPlacing(true);
@@ -87,15 +181,39 @@ export default function CheckoutPage() {
         state: { placed: true },
       });
     } catch (error) {
-      if (error instanceof ApiError && error.status === 400) {
+      if (error instanceof ApiError && (error.status === 400 || error.status === 422)) {
         const fields = error.fieldErrors;
-        setServerErrors({ name: fields['customer.name'], email: fields['customer.email'] });
+        setServerErrors(Object.fromEntries(FIELDS.map((field) => [field, fields[serverPath(field)]])));
       }
       setFailure(error);
     } finally {
       setPlacing(false);
     }
   }
+
+  /** A text field of the form, with its error from the check or the server. */
+  const TextField = (props: {
+    field: CheckoutField;
+    autocomplete: string;
+    type?: string;
+    inputmode?: JSX.HTMLAttributes<HTMLInputElement>['inputmode'];
+  }) => (
+    <Field label={LABELS[props.field]} error={errorOf(props.field)}>
+      {(control: ControlAttributes) => (
+        <input
+          {...control}
+          class="input"
+          name={props.field}
+          type={props.type ?? 'text'}
+          autocomplete={props.autocomplete}
+          inputmode={props.inputmode}
+          value={form[props.field]}
+          onInput={(event) => edit(props.field, event.currentTarget.value)}
+          onBlur={(event) => leave(props.field, event)}
+        />
+      )}
+    </Field>
+  );
 
   return (
     <section aria-labelledby="checkout-title">
@@ -111,42 +229,85 @@ export default function CheckoutPage() {
         }
       >
         <div class="checkout-layout">
-          <form class="card form" onSubmit={submit} noValidate aria-describedby="checkout-note">
+          <form
+            ref={formElement}
+            class="card form"
+            onSubmit={submit}
+            noValidate
+            aria-describedby="checkout-note"
+          >
             <h2>Your details</h2>
             <p id="checkout-note" class="muted">
-              We send the order confirmation to this address.
+              We email you about this order at this address: when it is paid, shipped or refunded.
             </p>
-            <Field label="Full name" error={errorOf('name')}>
-              {(control) => (
-                <input
-                  {...control}
-                  class="input"
-                  name="name"
-                  autocomplete="name"
-                  value={customer.name}
-                  onInput={(event) => edit('name', event.currentTarget.value)}
-                  onBlur={() => setTouched('name', true)}
-                />
-              )}
-            </Field>
-            <Field label="Email" error={errorOf('email')}>
-              {(control) => (
-                <input
-                  {...control}
-                  class="input"
-                  name="email"
-                  type="email"
-                  autocomplete="email"
-                  inputmode="email"
-                  value={customer.email}
-                  onInput={(event) => edit('email', event.currentTarget.value)}
-                  onBlur={() => setTouched('email', true)}
-                />
-              )}
-            </Field>
-            <Show when={failure()}>
-              {(error) => <ErrorNotice error={error()} titles={{ 422: 'Your order could not be placed' }} />}
+            <TextField field="name" autocomplete="name" />
+            <TextField field="email" autocomplete="email" type="email" inputmode="email" />
+            <fieldset class="fieldset">
+              <legend>Delivery address</legend>
+              <TextField field="line1" autocomplete="address-line1" />
+              <TextField field="line2" autocomplete="address-line2" />
+              <div class="field-pair">
+                <TextField field="postalCode" autocomplete="postal-code" />
+                <TextField field="city" autocomplete="address-level2" />
+              </div>
+              <TextField field="region" autocomplete="address-level1" />
+              <Field label={LABELS.country} error={errorOf('country')}>
+                {(control) => (
+                  <select
+                    {...control}
+                    class="input"
+                    name="country"
+                    autocomplete="country"
+                    value={form.country}
+                    onChange={(event) => edit('country', event.currentTarget.value)}
+                    onBlur={(event) => leave('country', event)}
+                  >
+                    <option value="">Choose a country</option>
+                    <For each={countryList}>
+                      {(country) => (
+                        <option value={country.code} selected={country.code === form.country}>
+                          {country.name}
+                        </option>
+                      )}
+                    </For>
+                  </select>
+                )}
+              </Field>
+            </fieldset>
+            <Show when={submitted() && wrongFields().length > 0}>
+              <div class="notice notice-error" role="alert" aria-labelledby="checkout-problems">
+                <p class="notice-title" id="checkout-problems">
+                  {wrongFields().length === 1 ? 'One field needs' : `${wrongFields().length} fields need`}{' '}
+                  your attention:
+                </p>
+                <ul>
+                  <For each={wrongFields()}>
+                    {(field) => (
+                      <li>
+                        <a
+                          href={`#${field}`}
+                          onClick={(event) => {
+                            event.preventDefault();
+                            focusField(field);
+                          }}
+                        >
+                          {LABELS[field]}: {errorOf(field)}
+                        </a>
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </div>
             </Show>
+            <Show when={failure()}>
+              {(error) => (
+                <ErrorNotice
+                  error={error()}
+                  titles={{ 400: 'Please check your details', 422: 'Your order could not be placed' }}
+                />
+              )}
+            </Show>
+            <p class="muted">You pay on the next step, on our payment provider's secure page.</p>
             <button
               type="submit"
               class="button button-primary button-large button-block"

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@solidjs/testing-library';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../lib/api.ts';
+import { ADDRESS, RETURN_UNTIL } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
 
 const AT = '2026-11-27T10:00:00.000Z';
@@ -16,7 +17,7 @@ function order(overrides: Partial<Order> = {}): Order {
     ],
     totalCents: 2 * 1250 + 3 * 499,
     currency: 'EUR',
-    customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    customer: { name: 'Ada Lovelace', email: 'ada@example.com', address: ADDRESS },
     timeline: [{ status: 'pending', at: AT }],
     createdAt: AT,
     updatedAt: AT,
@@ -34,7 +35,9 @@ function openOrder(existing: Order, options: Parameters<typeof renderApp>[1] = {
 }
 
 const statusBadge = () =>
-  screen.getByText(/^(Pending|Confirmed|Rejected|Cancelled|Shipped)$/, { selector: '.badge' });
+  screen.getByText(/^(Pending|Awaiting payment|Confirmed|Rejected|Cancelled|Shipped|Delivered)$/, {
+    selector: '.badge',
+  });
 
 describe('order page', () => {
   it('shows the order and follows its status live until it settles', async () => {
@@ -48,11 +51,15 @@ describe('order page', () => {
     shop.setStatus('o-42', 'confirmed');
     await waitFor(() => expect(statusBadge()).toHaveTextContent('Confirmed'));
     const timeline = screen.getByRole('list', { name: 'Order status' });
-    expect(within(timeline).getByText('Your items are reserved for you.')).toBeInTheDocument();
-    expect(within(timeline).getByText('Not yet')).toBeInTheDocument();
+    expect(within(timeline).getByText('Your payment was accepted.')).toBeInTheDocument();
+    expect(within(timeline).getAllByText('Not yet')).toHaveLength(2);
 
     shop.setStatus('o-42', 'shipped');
     await waitFor(() => expect(statusBadge()).toHaveTextContent('Shipped'));
+    expect(screen.getByText('Live')).toBeInTheDocument();
+    // Delivered with nothing left to return: settled.
+    shop.setStatus('o-42', 'delivered', { deliveredAt: AT, returnUntil: AT });
+    await waitFor(() => expect(statusBadge()).toHaveTextContent('Delivered'));
     // Settled: the stream is closed and the live marker gone.
     await waitFor(() => expect(shop.watching('o-42')).toBe(0));
     expect(screen.queryByText('Live')).not.toBeInTheDocument();
@@ -164,5 +171,152 @@ describe('order page', () => {
     down = false;
     await user.click(within(alert).getByRole('button', { name: 'Try again' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Order o-42' })).toBeInTheDocument();
+  });
+
+  it('shows the delivery address as a label would', async () => {
+    openOrder(order());
+    const address = await screen.findByLabelText('Delivery address');
+    expect(address).toHaveTextContent(/Ada Lovelace\s*Hauptstraße 1\s*10115 Berlin\s*GERMANY/);
+  });
+});
+
+describe('paying for an order', () => {
+  const awaiting = () =>
+    order({
+      status: 'awaiting-payment',
+      holdExpiresAt: '2026-11-27T10:15:00.000Z',
+      timeline: [
+        { status: 'pending', at: AT },
+        { status: 'awaiting-payment', at: AT },
+      ],
+    });
+
+  it('prepares the payment, then offers the Pay button once payment.requested arrives', async () => {
+    const { shop } = openOrder(awaiting());
+    expect(await screen.findByText(/Preparing payment/)).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: /^Pay/ })).not.toBeInTheDocument();
+    const hold = screen.getByText(/we hold them until/);
+    expect(hold.querySelector('time')).toHaveAttribute('datetime', '2026-11-27T10:15:00.000Z');
+    expect(hold).toHaveTextContent(/until .*\d.*\. Unpaid by then, the order is cancelled\./);
+    await waitFor(() => expect(shop.watching('o-42')).toBe(1));
+    shop.setStatus('o-42', 'awaiting-payment', {
+      payment: {
+        paymentId: 'pay_1',
+        status: 'requested',
+        checkoutUrl: 'http://127.0.0.1:4010/pay/cs_1',
+        expiresAt: '2026-11-27T10:15:00.000Z',
+      },
+    });
+    const pay = await screen.findByRole('link', { name: 'Pay €39.97' });
+    // A plain navigation to the provider's hosted page.
+    expect(pay).toHaveAttribute('href', 'http://127.0.0.1:4010/pay/cs_1');
+    expect(screen.queryByText(/Preparing payment/)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Cancel order' })).toBeInTheDocument();
+  });
+
+  it('never links to a checkout URL that is not http(s)', async () => {
+    openOrder({
+      ...awaiting(),
+      payment: { paymentId: 'pay_1', status: 'requested', checkoutUrl: 'javascript:alert(1)' },
+    });
+    expect(await screen.findByText(/Preparing payment/)).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: /^Pay/ })).not.toBeInTheDocument();
+  });
+
+  it("says why a declined payment cancelled the order, in the provider's words", async () => {
+    const { shop } = openOrder(awaiting());
+    await waitFor(() => expect(shop.watching('o-42')).toBe(1));
+    shop.setStatus('o-42', 'cancelled', {
+      cancelCause: 'payment-declined',
+      payment: { paymentId: 'pay_1', status: 'declined', declineMessage: 'Your card was declined.' },
+    });
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(
+      'Your payment was declined: Your card was declined. Nothing was charged and the items were released.',
+    );
+    expect(screen.queryByRole('link', { name: /^Pay/ })).not.toBeInTheDocument();
+    await waitFor(() => expect(shop.watching('o-42')).toBe(0));
+  });
+
+  it('says when the time to pay ran out', async () => {
+    openOrder(order({ status: 'cancelled', cancelCause: 'payment-expired' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The time to pay ran out, so the order was cancelled and the items were released.',
+    );
+  });
+});
+
+describe('returning a delivered order', () => {
+  const delivered = (overrides: Partial<Order> = {}) =>
+    order({
+      status: 'delivered',
+      deliveredAt: AT,
+      returnUntil: RETURN_UNTIL,
+      timeline: [{ status: 'delivered', at: AT }],
+      ...overrides,
+    });
+
+  it('returns lines up to what may still be returned, with the order cookie', async () => {
+    const { user, shop } = openOrder(
+      delivered({
+        returns: [
+          {
+            id: 'r-1',
+            status: 'refunded',
+            items: [{ productId: 'tea', quantity: 1 }],
+            refundCents: 499,
+            requestedAt: AT,
+            updatedAt: AT,
+          },
+        ],
+      }),
+    );
+    const form = await screen.findByRole('form', { name: 'Return items' });
+    expect(screen.getByText(/You can return items until/)).toBeInTheDocument();
+    // One tea of three came back already: two left.
+    const tea = within(form).getByRole('spinbutton', { name: 'Green Tea: how many to return' });
+    expect(tea).toHaveAccessibleDescription('Up to 2');
+    const mug = within(form).getByRole('spinbutton', { name: 'Blue Mug: how many to return' });
+    await user.click(within(form).getByRole('button', { name: 'Request return' }));
+    expect(within(form).getByRole('alert')).toHaveTextContent(
+      'Choose how many of at least one item to return.',
+    );
+    await user.type(tea, '3');
+    expect(tea).toHaveAttribute('aria-invalid', 'true');
+    expect(tea).toHaveAccessibleDescription(/You can return at most 2\./);
+    await user.click(within(form).getByRole('button', { name: 'Request return' }));
+    expect(tea).toHaveFocus();
+    expect(shop.requests.filter((r) => r.path === '/api/orders/o-42/returns')).toHaveLength(0);
+
+    await user.clear(tea);
+    await user.type(tea, '2');
+    await user.type(mug, '1');
+    await user.type(within(form).getByRole('textbox', { name: /Why are you returning/ }), 'Too small');
+    await user.click(within(form).getByRole('button', { name: 'Request return' }));
+    await waitFor(() => expect(screen.getByText('Return r-2')).toBeInTheDocument());
+    const post = shop.requests.find((r) => r.path === '/api/orders/o-42/returns')!;
+    expect(post.body).toEqual({
+      items: [
+        { productId: 'mug', quantity: 1 },
+        { productId: 'tea', quantity: 2 },
+      ],
+      reason: 'Too small',
+    });
+    expect(post.headers.get('authorization')).toBeNull();
+    const returns = screen.getByRole('list', { name: 'Returns' });
+    expect(returns).toHaveTextContent('Refunded · refund €4.99');
+    expect(returns).toHaveTextContent('Requested: send the items back');
+    // Only one mug is left to return now.
+    const after = screen.getByRole('form', { name: 'Return items' });
+    expect(within(after).queryByRole('spinbutton', { name: /Green Tea/ })).not.toBeInTheDocument();
+    expect(within(after).getByRole('spinbutton', { name: /Blue Mug/ })).toHaveAccessibleDescription(
+      'Up to 1',
+    );
+  });
+
+  it('offers no return after the return window closed', async () => {
+    openOrder(delivered({ returnUntil: '2020-01-01T00:00:00.000Z' }));
+    expect(await screen.findByText(/You can return items until/)).toBeInTheDocument();
+    expect(screen.queryByRole('form', { name: 'Return items' })).not.toBeInTheDocument();
   });
 });

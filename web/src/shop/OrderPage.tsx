@@ -1,7 +1,8 @@
 /**
  * @module An order as its shopper sees it (reached from checkout, or a kept link carrying the order's
  * token in its fragment): the status timeline, updated live over server-sent events until the order
- * settles; the lines that were short when it was rejected; cancel while that is allowed. A token in
+ * settles; what to do next (pay, or why it was cancelled); the lines that were short when it was
+ * rejected; cancel while that is allowed; once delivered, returns and their refunds. A token in
  * the address is exchanged once for the order's cookie, which every later request (the live stream
  * too) carries instead; an old `?token=` link is then rewritten to keep the token in the fragment.
  */
@@ -18,7 +19,14 @@ import {
   Switch,
 } from 'solid-js';
 import { StatusBadge } from '../components/Badges.tsx';
-import { OrderLines, OrderShortages, OrderTimeline, orderReference } from '../components/OrderDetails.tsx';
+import {
+  AddressBlock,
+  OrderLines,
+  OrderShortages,
+  OrderTimeline,
+  orderReference,
+  ReturnList,
+} from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
 import {
   ApiError,
@@ -31,10 +39,20 @@ import {
 } from '../lib/api.ts';
 import { orderLink, orderLinkFragment, tokenOfLink } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
+import { OrderProgress } from './OrderProgress.tsx';
+import { ReturnForm, returnsOpen } from './ReturnForm.tsx';
 
 /** Statuses after which nothing changes any more: no need to keep a stream open. */
-export const SETTLED = new Set<Order['status']>(['rejected', 'cancelled', 'shipped']);
-export const CANCELLABLE = new Set<Order['status']>(['pending', 'confirmed']);
+export const SETTLED = new Set<Order['status']>(['rejected', 'cancelled']);
+export const CANCELLABLE = new Set<Order['status']>(['pending', 'awaiting-payment', 'confirmed']);
+
+/** Whether the order can still change: not final, and once delivered, while a return is open or may come. */
+export function isSettled(order: Order, now = Date.now()): boolean {
+  if (SETTLED.has(order.status)) return true;
+  if (order.status !== 'delivered') return false;
+  const openReturn = order.returns?.some((entry) => entry.status !== 'refunded');
+  return !openReturn && !returnsOpen(order, now);
+}
 
 export default function OrderPage() {
   const params = useParams<{ id: string }>();
@@ -74,7 +92,7 @@ function LiveOrder(props: { id: string }) {
   const settled = createMemo(() => {
     if (order.error) return undefined;
     const current = order.latest;
-    return current ? SETTLED.has(current.status) : undefined;
+    return current ? isSettled(current) : undefined;
   });
 
   // Follow the order live until it settles.
@@ -110,7 +128,7 @@ function LiveOrder(props: { id: string }) {
             order={loaded()}
             link={link.token ? orderLink(window.location.origin, props.id, link.token) : undefined}
             placed={Boolean(location.state?.placed)}
-            live={!SETTLED.has(loaded().status) ? stream() : undefined}
+            live={!isSettled(loaded()) ? stream() : undefined}
             onChange={(next) => mutate(next)}
             onReconnect={() => {
               void refetch();
@@ -167,7 +185,10 @@ function OrderView(props: {
       <Show when={props.placed}>
         <div class="notice notice-success" role="status">
           <p class="notice-title">Thank you, {props.order.customer.name}!</p>
-          <p>Your order was received. This page follows it live; keep the link to come back.</p>
+          <p>
+            Your order was received: once your items are reserved, you pay on this page. It follows your order
+            live; keep the link to come back.
+          </p>
         </div>
       </Show>
       <div class="page-head">
@@ -194,6 +215,7 @@ function OrderView(props: {
       <div class="order-layout">
         <section class="card" aria-labelledby="status-title">
           <h2 id="status-title">Status</h2>
+          <OrderProgress order={props.order} />
           <OrderShortages order={props.order} />
           <OrderTimeline order={props.order} />
           <Show when={CANCELLABLE.has(props.order.status)}>
@@ -210,7 +232,7 @@ function OrderView(props: {
                   </button>
                 }
               >
-                <p>Cancel this order? Its items go back on sale.</p>
+                <p>Cancel this order? Its items go back on sale, and anything paid is refunded.</p>
                 <button type="button" class="button button-danger" disabled={cancelling()} onClick={cancel}>
                   {cancelling() ? 'Cancelling…' : 'Yes, cancel it'}
                 </button>
@@ -229,9 +251,9 @@ function OrderView(props: {
         <section class="card" aria-labelledby="items-title">
           <h2 id="items-title">Items</h2>
           <OrderLines order={props.order} />
-          <p class="muted">
-            For {props.order.customer.name} · {props.order.customer.email}
-          </p>
+          <h3>Delivery</h3>
+          <AddressBlock name={props.order.customer.name} address={props.order.customer.address} />
+          <p class="muted">Emails go to {props.order.customer.email}</p>
           <div class="actions">
             <button type="button" class="button button-secondary" onClick={copyLink}>
               {copied() ? 'Link copied' : 'Copy link to this order'}
@@ -242,6 +264,15 @@ function OrderView(props: {
           </div>
         </section>
       </div>
+      <Show when={props.order.returns?.length || returnsOpen(props.order)}>
+        <section class="card" aria-labelledby="returns-title">
+          <h2 id="returns-title">Returns</h2>
+          <ReturnList order={props.order} />
+          <Show when={returnsOpen(props.order)}>
+            <ReturnForm order={props.order} onReturned={props.onChange} />
+          </Show>
+        </section>
+      </Show>
     </article>
   );
 }

@@ -3,11 +3,31 @@
  * and orders with admin and order-token checks, cursor paging, idempotent order placement and an
  * order event stream. Screens are tested against its behaviour; each test builds its own.
  */
+import { Address as AddressSchema, type InspectReturn, type RequestReturn } from '@stockflow/contracts';
 import { HttpResponse, http } from 'msw';
-import type { Order, OrderStatus, Product, ProductImportResult, StockLevel } from '../lib/api.ts';
+import type {
+  Address,
+  Order,
+  OrderReturn,
+  OrderStatus,
+  Product,
+  ProductImportResult,
+  StockLevel,
+} from '../lib/api.ts';
 import { createFakeSession, type FakeSession } from './fake-session.ts';
 
 const NOW = '2026-11-27T10:00:00.000Z';
+
+/** Until when a delivered order may be returned: well ahead of any test run. */
+export const RETURN_UNTIL = '2099-01-01T00:00:00.000Z';
+
+/** A delivery address the contracts accept, for orders the tests start from. */
+export const ADDRESS: Address = {
+  line1: 'Hauptstraße 1',
+  city: 'Berlin',
+  postalCode: '10115',
+  country: 'DE',
+};
 
 export function product(overrides: Partial<Product> & Pick<Product, 'id' | 'name'>): Product {
   return {
@@ -108,6 +128,14 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       timeline: [...entry.order.timeline, { status, at: NOW }],
       updatedAt: NOW,
     };
+    for (const notify of watchers.get(id) ?? []) notify(entry.order);
+    return entry.order;
+  }
+
+  /** Replaces an order's returns (same status), and tells its event streams. */
+  function updateReturns(id: string, returns: NonNullable<Order['returns']>) {
+    const entry = orders.get(id)!;
+    entry.order = { ...entry.order, returns, updatedAt: NOW };
     for (const notify of watchers.get(id) ?? []) notify(entry.order);
     return entry.order;
   }
@@ -311,6 +339,14 @@ export function createFakeShop(options: FakeShopOptions = {}) {
         items: Array<{ productId: string; quantity: number }>;
         customer: Order['customer'];
       };
+      const address = AddressSchema.safeParse(body.customer?.address);
+      if (!address.success) {
+        const errors = address.error.issues.map((issue) => ({
+          path: ['customer', 'address', ...issue.path].join('.'),
+          message: issue.message,
+        }));
+        return problem(400, 'Bad Request', 'The order is not valid.', { errors });
+      }
       const key = request.headers.get('idempotency-key') ?? undefined;
       const previous = key ? [...orders.values()].find((entry) => entry.key === key) : undefined;
       if (previous) {
@@ -369,6 +405,17 @@ export function createFakeShop(options: FakeShopOptions = {}) {
         .reverse();
       return HttpResponse.json(page(list, url, 50));
     }),
+    http.get('*/api/orders/returns', ({ request }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      const url = new URL(request.url);
+      const status = url.searchParams.get('status');
+      const list: OrderReturn[] = [...orders.values()].flatMap(({ order }) =>
+        (order.returns ?? [])
+          .filter((entry) => !status || entry.status === status)
+          .map((entry) => ({ ...entry, orderId: order.id })),
+      );
+      return HttpResponse.json(page(list, url, 50));
+    }),
     http.get('*/api/orders/:id/events', ({ request, params }) => {
       const id = String(params.id);
       const entry = orderAccess(request, id);
@@ -408,10 +455,11 @@ export function createFakeShop(options: FakeShopOptions = {}) {
     http.post('*/api/orders/:id/cancel', ({ request, params }) => {
       const entry = orderAccess(request, String(params.id));
       if (!entry) return problem(404, 'Not Found');
-      if (!['pending', 'confirmed'].includes(entry.order.status)) {
+      if (!['pending', 'awaiting-payment', 'confirmed'].includes(entry.order.status)) {
         return problem(409, 'Conflict', `A ${entry.order.status} order cannot be cancelled.`);
       }
-      return HttpResponse.json(setStatus(entry.order.id, 'cancelled'));
+      const cancelCause = isAdmin(request) ? 'staff' : 'customer';
+      return HttpResponse.json(setStatus(entry.order.id, 'cancelled', { cancelCause }));
     }),
     http.post('*/api/orders/:id/shipments/:shipmentId/ship', ({ request, params }) => {
       if (!isAdmin(request)) return problem(401, 'Unauthorized');
@@ -428,6 +476,71 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       return HttpResponse.json(
         setStatus(entry.order.id, all ? 'shipped' : 'partially-shipped', { shipments }),
       );
+    }),
+    http.post('*/api/orders/:id/deliver', ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      if (!session.allows('clerk')) return problem(403, 'Forbidden', 'Delivering needs a clerk.');
+      const entry = orders.get(String(params.id));
+      if (!entry) return problem(404, 'Not Found');
+      if (entry.order.status !== 'shipped')
+        return problem(409, 'Conflict', 'Only shipped orders are delivered.');
+      return HttpResponse.json(
+        setStatus(entry.order.id, 'delivered', { deliveredAt: NOW, returnUntil: RETURN_UNTIL }),
+      );
+    }),
+    http.post('*/api/orders/:id/returns', async ({ request, params }) => {
+      const entry = orderAccess(request, String(params.id));
+      if (!entry) return problem(404, 'Not Found');
+      const { order } = entry;
+      if (order.status !== 'delivered' || !order.returnUntil || Date.parse(order.returnUntil) <= Date.now()) {
+        return problem(409, 'Conflict', 'This order cannot be returned.');
+      }
+      const body = (await request.json()) as RequestReturn;
+      const returned = new Map<string, number>();
+      for (const r of order.returns ?? [])
+        for (const item of r.items)
+          returned.set(item.productId, (returned.get(item.productId) ?? 0) + item.quantity);
+      for (const item of body.items) {
+        const line = order.items.find((i) => i.productId === item.productId);
+        if (!line || item.quantity > line.quantity - (returned.get(item.productId) ?? 0)) {
+          return problem(422, 'Unprocessable Content', `Too many of ${item.productId} to return.`);
+        }
+      }
+      const created = {
+        id: `r-${(order.returns?.length ?? 0) + 1}`,
+        status: 'requested' as const,
+        items: body.items,
+        ...(body.reason ? { reason: body.reason } : {}),
+        requestedAt: NOW,
+        updatedAt: NOW,
+      };
+      return HttpResponse.json(updateReturns(order.id, [...(order.returns ?? []), created]), { status: 201 });
+    }),
+    http.post('*/api/orders/:id/returns/:returnId/:step', async ({ request, params }) => {
+      if (!isAdmin(request)) return problem(401, 'Unauthorized');
+      if (!session.allows('clerk')) return problem(403, 'Forbidden', 'Returns need a clerk.');
+      const entry = orders.get(String(params.id));
+      const target = entry?.order.returns?.find((r) => r.id === params.returnId);
+      if (!entry || !target) return problem(404, 'Not Found');
+      const body = (await request.json()) as { locationId?: string } & Partial<InspectReturn>;
+      let changed: typeof target;
+      if (params.step === 'receive' && target.status === 'requested') {
+        changed = { ...target, status: 'received', locationId: body.locationId };
+      } else if (params.step === 'inspect' && target.status === 'received') {
+        const lines = body.lines ?? [];
+        const refundCents = lines.reduce(
+          (sum, line) =>
+            sum +
+            line.quantity *
+              (entry.order.items.find((i) => i.productId === line.productId)?.unitPriceCents ?? 0),
+          0,
+        );
+        changed = { ...target, status: 'inspected', lines, refundCents };
+      } else {
+        return problem(409, 'Conflict', `A ${target.status} return cannot be ${params.step}d now.`);
+      }
+      const returns = entry.order.returns!.map((r) => (r === target ? changed : r));
+      return HttpResponse.json(updateReturns(entry.order.id, returns));
     }),
     http.post('*/api/orders/:id/ship', ({ request, params }) => {
       if (!isAdmin(request)) return problem(401, 'Unauthorized');
@@ -455,6 +568,8 @@ export function createFakeShop(options: FakeShopOptions = {}) {
     },
     /** Moves an order on, as the saga would, and tells its event streams. */
     setStatus,
+    /** Changes an order's returns (a refund arrived), and tells its event streams. */
+    updateReturns,
     /** How many streams follow an order right now. */
     watching: (id: string) => watchers.get(id)?.size ?? 0,
     /** Places an order directly (for pages that start from an existing order). */

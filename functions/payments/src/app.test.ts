@@ -126,7 +126,13 @@ describe('opening the checkout', () => {
     );
     await settle();
     expect(emitted(orderId)).toHaveLength(1);
-    expect(await payment(orderId)).toMatchObject({ status: 'requested', amountCents: 1200, jobs: [] });
+    expect(await payment(orderId)).toMatchObject({
+      status: 'requested',
+      amountCents: 1200,
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      jobs: [],
+    });
+    expect(await payment(orderId)).not.toHaveProperty('announced');
   });
 
   it('answers 503 while the provider is down, so the broker delivers again', async () => {

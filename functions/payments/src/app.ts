@@ -83,10 +83,9 @@ export const payments = defineFunction({
     app.get('/payments/:orderId', requireRole('viewer'), async (c) => {
       const orderId = c.req.param('orderId');
       if (!ORDER_ID.test(orderId)) throw badRequest('That is not an order id.');
-      const payment = await store.payment(orderId);
+      const payment = await store.view(orderId);
       if (!payment) throw notFound(`No payment for order ${orderId}.`);
-      const { announced: _announced, jobIds: _jobIds, ...view } = payment;
-      return c.json({ ...view, jobs: await store.jobsFor(orderId) });
+      return c.json(payment);
     });
   },
 });

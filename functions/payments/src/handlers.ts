@@ -26,7 +26,12 @@ import {
   providerEventArrived,
   returnInspected,
 } from './payment.ts';
-import { type PaymentProvider, type ProviderEvent, ProviderUnavailable } from './provider.ts';
+import {
+  describeFailure,
+  type PaymentProvider,
+  type ProviderEvent,
+  ProviderUnavailable,
+} from './provider.ts';
 import type { PaymentsStore } from './store.ts';
 
 /** What a running payments function works with (app.ts makes them from its config). */
@@ -99,6 +104,12 @@ async function requestPayment(
       rt.log.warn('checkout not opened: the provider is unavailable', { orderId: data.orderId });
       throw unavailable('The payment provider is unavailable; deliver again later.', 5);
     }
+    // A refusal (our request is wrong, or the key reused with another body): a 500, so the broker
+    // retries, then dead-letters the event where staff see it (the ledger) and may replay it.
+    rt.log.error('checkout refused by the provider', {
+      orderId: data.orderId,
+      error: describeFailure(error),
+    });
     throw error;
   }
   return once(rt, event, data.orderId, (current) =>

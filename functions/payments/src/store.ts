@@ -31,6 +31,12 @@ export interface JobView {
   doneAt: string | null;
 }
 
+/** An order's payment as staff see it on `GET /payments/:orderId`. */
+export type PaymentView = Omit<PaymentRecord, 'announced' | 'jobIds'> & {
+  updatedAt: string | null;
+  jobs: JobView[];
+};
+
 /** A job claimed for one attempt. */
 export interface ClaimedJob {
   job: JobSpec;
@@ -59,6 +65,19 @@ export class PaymentsStore {
     const db = await this.db();
     const doc = await db.collection(PAYMENTS).doc(orderId).get();
     return doc.exists ? (doc.data() as PaymentRecord) : undefined;
+  }
+
+  /** The payment as staff read it: its fields (not the bookkeeping flags), its jobs, when it changed. */
+  async view(orderId: string): Promise<PaymentView | undefined> {
+    const db = await this.db();
+    const doc = await db.collection(PAYMENTS).doc(orderId).get();
+    if (!doc.exists) return undefined;
+    const { announced: _announced, jobIds: _jobIds, updatedAt, ...payment } = doc.data()!;
+    return {
+      ...(payment as Omit<PaymentRecord, 'announced' | 'jobIds'>),
+      updatedAt: date(updatedAt)?.toISOString() ?? null,
+      jobs: await this.jobsFor(orderId),
+    };
   }
 
   /** Reads the payment in the transaction (reads come before any write). */

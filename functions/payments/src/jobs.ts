@@ -61,7 +61,9 @@ export class JobRunner {
       const fields = { jobId: id, orderId: job.orderId, kind: job.kind, attempts };
       try {
         if (!claimed.paymentId) throw new Error('the payment has no provider id yet');
-        const refundId = await this.#callProvider(job, claimed.paymentId);
+        // The provider's webhook said it is captured (it overtook this job's answer): done already.
+        const capturedAlready = job.kind === 'capture' && claimed.capturedCents >= job.amountCents;
+        const refundId = capturedAlready ? undefined : await this.#callProvider(job, claimed.paymentId);
         await this.#commit(job, refundId);
         log.info('payment job done', fields);
         return 'succeeded';

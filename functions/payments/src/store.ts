@@ -41,6 +41,8 @@ export type PaymentView = Omit<PaymentRecord, 'announced' | 'jobIds'> & {
 export interface ClaimedJob {
   job: JobSpec;
   paymentId: string | null;
+  /** What the provider's webhooks said was captured already. */
+  capturedCents: number;
   attempts: number;
 }
 
@@ -147,7 +149,12 @@ export class PaymentsStore {
       const payment = await tx.get(db.collection(PAYMENTS).doc(doc.get('orderId')));
       const attempts = (doc.get('attempts') as number) + 1;
       tx.update(ref, { attempts, dueAt: new Date(now + leaseMs) });
-      return { job: toSpec(doc), paymentId: (payment.get('paymentId') as string | null) ?? null, attempts };
+      return {
+        job: toSpec(doc),
+        paymentId: (payment.get('paymentId') as string | null) ?? null,
+        capturedCents: (payment.get('capturedCents') as number | undefined) ?? 0,
+        attempts,
+      };
     });
   }
 

@@ -8,10 +8,10 @@
  * timer while the process lives, and on every PingSource tick (the sweep), so a job survives
  * restarts and scale-to-zero.
  */
-import type { Logger, Runtime } from '@stockflow/kit';
+import { type Logger, type RetryPolicy, RetryQueue, type Runtime } from '@stockflow/kit';
 import { captureSucceeded, type JobSpec, refundSucceeded } from './payment.ts';
 import { describeFailure, type PaymentProvider, ProviderRefused } from './provider.ts';
-import { nextAttemptAt, type PaymentsStore, type RetryPolicy } from './store.ts';
+import type { PaymentsStore } from './store.ts';
 
 export interface JobRunnerOptions {
   rt: Runtime;
@@ -26,29 +26,28 @@ export interface JobRunnerOptions {
 export type Attempt = 'succeeded' | 'retry' | 'failed' | 'skipped';
 
 const LEASE_MS = 60_000;
-const SWEEP_BATCH = 50;
 
 export class JobRunner {
   readonly #options: JobRunnerOptions;
-  readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #timers = new Set<NodeJS.Timeout>();
-  #closed = false;
+  readonly #queue: RetryQueue;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
+    this.#queue = new RetryQueue({
+      attempt: async (id) => (await this.run(id)) === 'succeeded',
+      due: (limit) => options.store.due(limit),
+      retry: options.retry,
+    });
   }
 
   /** Attempts these jobs now, in the background (the request that made them answers at once). */
   kick(ids: readonly string[]): void {
-    for (const id of ids) this.#track(this.run(id));
+    this.#queue.kick(ids);
   }
 
   /** Runs every job that is due (the PingSource tick); resolves with how many succeeded. */
-  async sweep(): Promise<number> {
-    const ids = await this.#options.store.due(SWEEP_BATCH);
-    let done = 0;
-    for (const id of ids) if ((await this.run(id)) === 'succeeded') done++;
-    return done;
+  sweep(): Promise<number> {
+    return this.#queue.sweep();
   }
 
   /** One attempt at one job. */
@@ -76,7 +75,7 @@ export class JobRunner {
           return 'failed';
         }
         log.warn('payment job failed; retried later', { ...fields, error: failure });
-        this.#retryLater(id, attempts);
+        this.#queue.retryLater(id, attempts);
         return 'retry';
       }
     } catch (error) {
@@ -87,11 +86,8 @@ export class JobRunner {
   }
 
   /** Waits for attempts in flight and stops the timers. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    await Promise.allSettled([...this.#inFlight]);
+  close(): Promise<void> {
+    return this.#queue.close();
   }
 
   async #callProvider(job: JobSpec, paymentId: string): Promise<string | undefined> {
@@ -117,22 +113,5 @@ export class JobRunner {
       store.write(work, change);
       await store.markSucceeded(work, job.id, refundId ? { refundId } : {});
     });
-  }
-
-  /** While this process lives, tries again when the backoff is over (the sweep would, later). */
-  #retryLater(id: string, attempts: number): void {
-    if (this.#closed) return;
-    const delay = nextAttemptAt(attempts, this.#options.retry, 0);
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#closed) this.#track(this.run(id));
-    }, delay + 50);
-    timer.unref();
-    this.#timers.add(timer);
-  }
-
-  #track(work: Promise<unknown>): void {
-    this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work));
   }
 }

@@ -5,7 +5,7 @@
  * already applied (written in the transaction of the change they made, so a repeat changes nothing).
  */
 import type { DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
-import { DEDUPE_RETENTION_MS, dedupeKey, type Work } from '@stockflow/kit';
+import { DEDUPE_RETENTION_MS, dedupeKey, nextAttemptAt, type RetryPolicy, type Work } from '@stockflow/kit';
 import type { Change, JobKind, JobSpec, PaymentRecord, RefundCause } from './payment.ts';
 import type { ProviderEvent } from './provider.ts';
 
@@ -44,17 +44,6 @@ export interface ClaimedJob {
   /** What the provider's webhooks said was captured already. */
   capturedCents: number;
   attempts: number;
-}
-
-export interface RetryPolicy {
-  minMs: number;
-  maxMs: number;
-  maxAttempts: number;
-}
-
-/** When to try again after `attempts` failed attempts: doubling from minMs, at most maxMs. */
-export function nextAttemptAt(attempts: number, policy: RetryPolicy, now: number): number {
-  return now + Math.min(policy.maxMs, policy.minMs * 2 ** Math.max(0, attempts - 1));
 }
 
 const date = (value: unknown) => (value ? (value as Timestamp).toDate() : null);

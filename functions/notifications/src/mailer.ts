@@ -35,28 +35,21 @@ export function messageIdOf(id: string): string {
   return `<${createHash('sha256').update(id).digest('hex').slice(0, 32)}@notifications.stockflow>`;
 }
 
-export class Mailer {
+export class Mailer extends RetryQueue {
   readonly #options: MailerOptions;
-  readonly #queue: RetryQueue;
   #transport: Promise<Transporter> | undefined;
 
   constructor(options: MailerOptions) {
+    super(options.retry);
     this.#options = options;
-    this.#queue = new RetryQueue({
-      attempt: async (id) => (await this.deliver(id)) === 'sent',
-      due: (limit) => options.store.due(limit),
-      retry: options.retry,
-    });
   }
 
-  /** Attempts these messages now, in the background (the delivery that staged them answers at once). */
-  kick(ids: readonly string[]): void {
-    this.#queue.kick(ids);
+  protected async attempt(id: string): Promise<boolean> {
+    return (await this.deliver(id)) === 'sent';
   }
 
-  /** Sends every message that is due (the PingSource tick); resolves with how many were sent. */
-  sweep(): Promise<number> {
-    return this.#queue.sweep();
+  protected due(limit: number): Promise<string[]> {
+    return this.#options.store.due(limit);
   }
 
   /** One attempt at one message: sent, retry (due again later), failed (given up) or skipped. */
@@ -90,7 +83,7 @@ export class Mailer {
           return 'failed';
         }
         log.warn('message not sent; retried later', fields);
-        this.#queue.retryLater(id, message.attempts);
+        this.retryLater(id, message.attempts);
         return 'retry';
       }
     } catch (error) {
@@ -101,8 +94,8 @@ export class Mailer {
   }
 
   /** Waits for attempts in flight, stops the timers and closes the SMTP connections. */
-  async close(): Promise<void> {
-    await this.#queue.close();
+  override async close(): Promise<void> {
+    await super.close();
     if (this.#transport) (await this.#transport).close();
   }
 

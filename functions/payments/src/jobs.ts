@@ -27,27 +27,20 @@ export type Attempt = 'succeeded' | 'retry' | 'failed' | 'skipped';
 
 const LEASE_MS = 60_000;
 
-export class JobRunner {
+export class JobRunner extends RetryQueue {
   readonly #options: JobRunnerOptions;
-  readonly #queue: RetryQueue;
 
   constructor(options: JobRunnerOptions) {
+    super(options.retry);
     this.#options = options;
-    this.#queue = new RetryQueue({
-      attempt: async (id) => (await this.run(id)) === 'succeeded',
-      due: (limit) => options.store.due(limit),
-      retry: options.retry,
-    });
   }
 
-  /** Attempts these jobs now, in the background (the request that made them answers at once). */
-  kick(ids: readonly string[]): void {
-    this.#queue.kick(ids);
+  protected async attempt(id: string): Promise<boolean> {
+    return (await this.run(id)) === 'succeeded';
   }
 
-  /** Runs every job that is due (the PingSource tick); resolves with how many succeeded. */
-  sweep(): Promise<number> {
-    return this.#queue.sweep();
+  protected due(limit: number): Promise<string[]> {
+    return this.#options.store.due(limit);
   }
 
   /** One attempt at one job. */
@@ -75,7 +68,7 @@ export class JobRunner {
           return 'failed';
         }
         log.warn('payment job failed; retried later', { ...fields, error: failure });
-        this.#queue.retryLater(id, attempts);
+        this.retryLater(id, attempts);
         return 'retry';
       }
     } catch (error) {
@@ -83,11 +76,6 @@ export class JobRunner {
       log.error('payment job attempt broke off', { jobId: id, error: describeFailure(error) });
       return 'skipped';
     }
-  }
-
-  /** Waits for attempts in flight and stops the timers. */
-  close(): Promise<void> {
-    return this.#queue.close();
   }
 
   async #callProvider(job: JobSpec, paymentId: string): Promise<string | undefined> {

@@ -4,7 +4,7 @@
  * made work due (`kick`), again when a failed attempt's backoff ends while the process lives
  * (`retryLater`), and on every PingSource tick (`sweep`), so the work survives restarts and scale
  * to zero; `close` stops the timers and waits for attempts in flight. What an attempt does, and how
- * it claims and records its outcome, is the queue owner's (notifications' mailer, payments' jobs).
+ * it claims and records its outcome, is the subclass's (notifications' mailer, payments' jobs).
  */
 
 export interface RetryPolicy {
@@ -18,48 +18,50 @@ export function nextAttemptAt(attempts: number, policy: RetryPolicy, now: number
   return now + Math.min(policy.maxMs, policy.minMs * 2 ** Math.max(0, attempts - 1));
 }
 
-export interface RetryQueueOptions {
-  /** One attempt at one item; resolves true when it finished the item. Never rejects. */
-  attempt(id: string): Promise<boolean>;
-  /** Ids of items due now, soonest first. */
-  due(limit: number): Promise<string[]>;
-  retry: RetryPolicy;
-  /** Items one sweep takes at most. */
-  batch?: number;
-}
-
 const SWEEP_BATCH = 50;
 
-export class RetryQueue {
-  readonly #options: RetryQueueOptions;
+/**
+ * A queue's owner extends this with its one attempt at one item (`attempt`, which never rejects and
+ * calls `retryLater` when the item failed and is due again) and where due items are (`due`).
+ */
+export abstract class RetryQueue {
+  readonly #retry: RetryPolicy;
+  readonly #batch: number;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
 
-  constructor(options: RetryQueueOptions) {
-    this.#options = options;
+  constructor(retry: RetryPolicy, batch = SWEEP_BATCH) {
+    this.#retry = retry;
+    this.#batch = batch;
   }
+
+  /** One attempt at one item; resolves true when it finished the item. Never rejects. */
+  protected abstract attempt(id: string): Promise<boolean>;
+
+  /** Ids of items due now, soonest first. */
+  protected abstract due(limit: number): Promise<string[]>;
 
   /** Attempts these items now, in the background (the request that made them due answers at once). */
   kick(ids: readonly string[]): void {
-    for (const id of ids) this.#track(this.#options.attempt(id));
+    for (const id of ids) this.#track(this.attempt(id));
   }
 
-  /** Attempts every item that is due, one by one; resolves with how many it finished. */
+  /** Attempts every item that is due, one by one (the PingSource tick); resolves with how many it finished. */
   async sweep(): Promise<number> {
-    const ids = await this.#options.due(this.#options.batch ?? SWEEP_BATCH);
+    const ids = await this.due(this.#batch);
     let finished = 0;
-    for (const id of ids) if (await this.#options.attempt(id)) finished++;
+    for (const id of ids) if (await this.attempt(id)) finished++;
     return finished;
   }
 
   /** While this process lives, tries again when the backoff is over (the sweep would, later). */
-  retryLater(id: string, attempts: number): void {
+  protected retryLater(id: string, attempts: number): void {
     if (this.#closed) return;
-    const delay = nextAttemptAt(attempts, this.#options.retry, 0);
+    const delay = nextAttemptAt(attempts, this.#retry, 0);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      if (!this.#closed) this.#track(this.#options.attempt(id));
+      if (!this.#closed) this.#track(this.attempt(id));
     }, delay + 50);
     timer.unref();
     this.#timers.add(timer);

@@ -246,6 +246,10 @@ describe.each(listDeployables())('the $name image, staged and run without Docker
         LOG_LEVEL: 'warn',
         // notifications' relay (nothing is sent here: the tick finds no message due).
         SMTP_URL: 'smtp://127.0.0.1:9',
+        // payments' provider (nothing is called here: the tick finds no job due).
+        PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9',
+        PAYMENT_API_KEY: 'image-test-api-key',
+        PAYMENT_WEBHOOK_SECRET: 'image-test-webhook-secret-0123',
         // No cluster issuer here: the tick goes unverified. Verifying senders is the kit's, tested
         // in packages/kit; this checks that the image runs.
         STOCKFLOW_INSECURE_EVENTS: '1',

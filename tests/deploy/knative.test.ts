@@ -351,6 +351,7 @@ describe('the overlay checks for sender identity and the network', () => {
       'inventory',
       'notifications',
       'orders',
+      'payments',
     ];
     functions.spec.ingress[1].ports = [{ port: 9090 }];
     find(docs, 'NetworkPolicy', 'stockflow-web').spec.ingress.push(

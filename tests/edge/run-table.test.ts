@@ -13,6 +13,7 @@ import { inventory } from '../../functions/inventory/src/app.ts';
 import { ledger } from '../../functions/ledger/src/app.ts';
 import { orders } from '../../functions/orders/src/app.ts';
 import { type StartSettings, stackOptionsFromEnv } from '../../packages/mesh/src/cli/settings.ts';
+import { payments } from '../../functions/payments/src/app.ts';
 import { loadManifests } from '../../packages/mesh/src/manifests.ts';
 import { serviceEnv } from '../../packages/mesh/src/runner/env.ts';
 import { web } from '../../web/server/app.ts';
@@ -38,6 +39,7 @@ const SAMPLE: Record<string, string> = {
   SMTP_URL: 'smtp://relay.example:2525',
   BROKER_RATE_LIMIT: '17',
   SEED: 'none',
+  PAYMENT_RETRY_MIN_MS: '1500',
 };
 const sampleOf = (name: string) => SAMPLE[name] ?? '7';
 
@@ -55,7 +57,15 @@ const RUNNER_SETTINGS: Record<string, (options: StartSettings) => unknown> = {
   SEED: (o) => o.seed,
 };
 
-const FUNCTIONS = [catalog, inventory, orders, ledger, web];
+const FUNCTIONS = [catalog, inventory, orders, ledger, payments, web];
+/** What a function needs to start that the cluster's Secrets give it (the runner's refs). */
+const SECRETS: Record<string, Record<string, string>> = {
+  payments: {
+    PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9',
+    PAYMENT_API_KEY: 'run-table-api-key',
+    PAYMENT_WEBHOOK_SECRET: 'run-table-webhook-secret',
+  },
+};
 const declares = (fn: (typeof FUNCTIONS)[number], name: string) =>
   Object.keys(fn.spec.env ?? {}).includes(name) && !(name in baseEnv.shape);
 
@@ -108,7 +118,9 @@ describe("the README's run table", () => {
       );
       expect(env[name], `${name} in ${fn.name}'s process`).toBe(value);
       // Only the setting is under test here, not event verification (no issuer in this test).
-      const created = fn.create({ env: { ...env, LOG_LEVEL: 'silent', STOCKFLOW_INSECURE_EVENTS: '1' } });
+      const created = fn.create({
+        env: { ...SECRETS[fn.name], ...env, LOG_LEVEL: 'silent', STOCKFLOW_INSECURE_EVENTS: '1' },
+      });
       expect((created.rt.config as Record<string, unknown>)[name]).toBe(Number(value));
       await created.rt.close();
     }

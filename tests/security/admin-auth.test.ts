@@ -16,6 +16,7 @@ import { inventory } from '../../functions/inventory/src/app.ts';
 import { ledger } from '../../functions/ledger/src/app.ts';
 import { notifications } from '../../functions/notifications/src/app.ts';
 import { orders } from '../../functions/orders/src/app.ts';
+import { payments } from '../../functions/payments/src/app.ts';
 import { expectProblem } from '../hostile/harness.ts';
 
 const ADMIN_TOKEN = 'k7Qm2vX9pL4sT8wZ1cB6nR3yH5dF0gJa';
@@ -24,7 +25,7 @@ const HEX = '0'.repeat(64);
 
 /** Every admin route and the least role it needs (docs/api.md says the same). */
 const ADMIN_ROUTES: Record<
-  'catalog' | 'inventory' | 'orders' | 'ledger' | 'notifications',
+  'catalog' | 'inventory' | 'orders' | 'ledger' | 'notifications' | 'payments',
   Array<[string, string, StaffRole]>
 > = {
   catalog: [
@@ -58,6 +59,7 @@ const ADMIN_ROUTES: Record<
     ['DELETE', `/dead-letters/${HEX}`, 'manager'],
   ],
   notifications: [['GET', '/messages?orderId=o-1', 'viewer']],
+  payments: [['GET', '/payments/o-1', 'viewer']],
 };
 const BELOW: Record<StaffRole, StaffRole | undefined> = {
   viewer: undefined,
@@ -87,9 +89,14 @@ const WRONG: Array<[string, (fn: string) => Promise<Record<string, string>>]> = 
   ['a cookie', async (fn) => ({ cookie: `stockflow_staff=${await staffToken(fn, 'manager')}` })],
 ];
 
-const definitions = { catalog, inventory, orders, ledger, notifications };
-/** notifications needs a relay to start (nothing is sent here). */
-const SMTP = { SMTP_URL: 'smtp://127.0.0.1:9' };
+const definitions = { catalog, inventory, orders, ledger, notifications, payments };
+/** notifications needs a relay to start, payments a provider (nothing is sent to either here). */
+const SMTP = {
+  SMTP_URL: 'smtp://127.0.0.1:9',
+  PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9',
+  PAYMENT_API_KEY: 'admin-auth-api-key',
+  PAYMENT_WEBHOOK_SECRET: 'admin-auth-webhook-secret',
+};
 
 describe.each(Object.keys(ADMIN_ROUTES) as (keyof typeof ADMIN_ROUTES)[])('%s admin routes', (name) => {
   const app = definitions[name].create({ env: testEnv(`auth-${name}`, SMTP) }).app;

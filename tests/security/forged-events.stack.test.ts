@@ -16,7 +16,7 @@ import { startTestStack, type TestStack } from '../system/stack.ts';
 
 const BROKER_AUDIENCE = brokerAudience('default', 'default');
 const HOUR_MS = 3_600_000;
-const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'notifications'] as const;
+const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'notifications', 'payments'] as const;
 const WAREHOUSE = serviceAccountSubject('default', 'warehouse');
 const publisherSubject = (fn: string) =>
   serviceAccountSubject('default', `${fn}-oidc-sources.knative.dev-sinkbinding`);

@@ -7,11 +7,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineFunction, envInt, limitOpenAnswers } from '@stockflow/kit';
+import { defineFunction, envInt, limitOpenAnswers, Problem } from '@stockflow/kit';
+import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { clientKey } from './client-address.ts';
-import { browserScheme, FUNCTIONS, forwardToFunctions, type Upstreams } from './proxy.ts';
+import { browserScheme, FUNCTIONS, forwardToFunctions, type Upstreams, WEBHOOK_PATH } from './proxy.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
 import { mountStaff, staffEnv } from './staff/index.ts';
 import { mountSpa } from './static.ts';
@@ -47,6 +48,18 @@ export const CONTENT_SECURITY_POLICY = {
 export const cameOverHttps = (url: string, forwardedProto: string | undefined) =>
   browserScheme(new URL(url), forwardedProto) === 'https';
 
+/** A provider's webhook is a small JSON event: anything near the general body limit is not one. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
+
+const webhookBodyLimit = bodyLimit({
+  maxSize: WEBHOOK_BODY_LIMIT_BYTES,
+  onError: () => {
+    throw new Problem(413, 'Content Too Large', {
+      detail: `A webhook body may be at most ${WEBHOOK_BODY_LIMIT_BYTES} bytes.`,
+    });
+  },
+});
+
 export const web = defineFunction({
   name: 'web',
   public: true,
@@ -59,10 +72,13 @@ export const web = defineFunction({
     UPSTREAM_ORDERS: z.optional(z.url()),
     UPSTREAM_LEDGER: z.optional(z.url()),
     UPSTREAM_NOTIFICATIONS: z.optional(z.url()),
+    UPSTREAM_PAYMENTS: z.optional(z.url()),
     /** The built SPA; defaults to `../public` beside the server bundle. */
     STATIC_DIR: z.optional(z.string().check(z.minLength(1))),
     /** Orders one client may place per minute (per instance); 0 turns the limit off. */
     ORDER_RATE_LIMIT: z._default(envInt({ min: 0 }), 30),
+    /** Payment provider webhooks one client may send per minute (per instance); 0 turns the limit off. */
+    WEBHOOK_RATE_LIMIT: z._default(envInt({ min: 0 }), 600),
     /**
      * Entries the proxies in front of web append to X-Forwarded-For (0: the client is the socket's
      * peer): 2 behind Knative's ingress and queue-proxy, 4 behind a GKE load balancer too
@@ -102,6 +118,16 @@ export const web = defineFunction({
     app.post('/api/orders/*', async function limitOrderPlacing(c, next) {
       return /^\/api\/orders\/*$/.test(c.req.path) ? orderLimit(c, next) : next();
     });
+    // The provider's webhooks: public (their signature is the credential, checked by payments), so
+    // held to a rate per client and a small body, like placing orders.
+    const webhookLimit = rateLimitPerClient({
+      limit: rt.config.WEBHOOK_RATE_LIMIT,
+      trustedProxyHops: rt.config.TRUSTED_PROXY_HOPS,
+    });
+    app.post('/api/payments/webhooks/*', async function limitWebhooks(c, next) {
+      return WEBHOOK_PATH.test(c.req.path) ? webhookLimit(c, next) : next();
+    });
+    app.post('/api/payments/webhooks/*', webhookBodyLimit);
     const streamsPerClient = limitOpenAnswers({
       limit: rt.config.ORDER_STREAMS_PER_CLIENT,
       keyOf: (c) => clientKey(c, rt.config.TRUSTED_PROXY_HOPS),

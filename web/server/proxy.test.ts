@@ -275,7 +275,7 @@ describe('forwarding /api/<function>/…', () => {
       '/api/orders/%65vents',
       '/api/orders//events',
       '/api/orders/Events/',
-      '/api/payments/anything',
+      '/api/billing/anything',
       '/api/',
       '/api',
     ]) {
@@ -283,8 +283,8 @@ describe('forwarding /api/<function>/…', () => {
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type'), path).toBe('application/problem+json');
     }
-    const unknown = await (await fetch(`${base}/api/payments/x`)).json();
-    expect(unknown).toMatchObject({ status: 404, detail: 'There is no function named "payments".' });
+    const unknown = await (await fetch(`${base}/api/billing/x`)).json();
+    expect(unknown).toMatchObject({ status: 404, detail: 'There is no function named "billing".' });
     expect(orders.seen).toHaveLength(0);
   });
 
@@ -349,5 +349,42 @@ describe('isInternalPath', () => {
     expect(isInternalPath('/products/events')).toBe(false);
     expect(isInternalPath('/eventsource')).toBe(false);
     expect(isInternalPath('/')).toBe(false);
+  });
+});
+
+describe("the payment provider's webhooks", () => {
+  const signed = { 'content-type': 'application/json', 'sandbox-signature': 't=1,v1=abc' };
+
+  it('reach payments byte for byte with their signature, and with no credential of the browser', async () => {
+    const payments = await startUpstream();
+    const base = await startWeb({ UPSTREAM_PAYMENTS: payments.url });
+    const body = '{"id":"evt_1",  "type":"payment.authorized"}';
+    const res = await fetch(`${base}/api/payments/webhooks/sandbox`, {
+      method: 'POST',
+      headers: { ...signed, authorization: 'Bearer someone', cookie: 'stockflow_order=x' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const [request] = payments.seen;
+    expect(request).toMatchObject({ method: 'POST', url: '/webhooks/sandbox', body });
+    expect(request!.headers['sandbox-signature']).toBe('t=1,v1=abc');
+    expect(request!.headers.authorization).toBeUndefined();
+    expect(request!.headers.cookie).toBeUndefined();
+  });
+
+  it('are held to a rate per client and a small body', async () => {
+    const payments = await startUpstream();
+    const base = await startWeb({ UPSTREAM_PAYMENTS: payments.url, WEBHOOK_RATE_LIMIT: '2' });
+    const send = (body = '{}') =>
+      fetch(`${base}/api/payments/webhooks/sandbox`, { method: 'POST', headers: signed, body });
+    const tooLarge = await send(JSON.stringify({ pad: 'x'.repeat(70 * 1024) }));
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('content-type')).toBe('application/problem+json');
+    expect((await send()).status).toBe(200);
+    const limited = await send();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBeTruthy();
+    // Only the webhooks: payments' staff routes are not counted against it.
+    expect((await fetch(`${base}/api/payments/payments/o-1`)).status).toBe(200);
   });
 });

@@ -25,7 +25,7 @@ import { getCookie } from 'hono/cookie';
 import type { StaffAuthorization } from './staff/index.ts';
 
 /** The functions web forwards to, each from `UPSTREAM_<NAME>`. */
-export const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'notifications'] as const;
+export const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'notifications', 'payments'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 /** Request headers a function may see; everything else (cookies, hop-by-hop, forwarding) stays here. */
@@ -37,6 +37,18 @@ const FORWARDED_REQUEST_HEADERS = [
   'last-event-id',
   'cache-control',
 ];
+
+/** Request headers one function sees besides those: the payment provider's webhook signature. */
+const FUNCTION_REQUEST_HEADERS: Partial<Record<FunctionName, readonly string[]>> = {
+  payments: ['sandbox-signature'],
+};
+
+/**
+ * The public routes of functions that are no one's session: a payment provider's webhooks
+ * (`/api/payments/webhooks/<provider>`), whose signature is their credential. Neither a staff token
+ * nor the browser's credentials go with them.
+ */
+export const WEBHOOK_PATH = /^\/api\/payments\/+webhooks\/+[a-z0-9-]+\/*$/;
 
 /**
  * Cookies a function owns: only it may set them (its `Set-Cookie` passes through web) and only it
@@ -138,17 +150,18 @@ export function forwardToFunctions(
       });
     }
 
+    const webhook = WEBHOOK_PATH.test(url.pathname);
     const headers: OutgoingHttpHeaders = {};
-    for (const header of FORWARDED_REQUEST_HEADERS) {
+    for (const header of [...FORWARDED_REQUEST_HEADERS, ...(FUNCTION_REQUEST_HEADERS[name] ?? [])]) {
       const value = c.req.header(header);
-      if (value !== undefined) headers[header] = value;
+      if (value !== undefined && !(webhook && header === 'authorization')) headers[header] = value;
     }
-    // This hop's span, in the caller's trace (or the trace the kit started for this request).
-    const staff = await options.staffAuthorization?.(c, name);
+    const staff = webhook ? undefined : await options.staffAuthorization?.(c, name);
     if (staff) headers.authorization = staff;
+    // This hop's span, in the caller's trace (or the trace the kit started for this request).
     const trace = logScope.getStore()?.trace;
     if (trace) headers.traceparent = formatTraceparent(trace);
-    const cookies = (FUNCTION_COOKIES[name] ?? [])
+    const cookies = (webhook ? [] : (FUNCTION_COOKIES[name] ?? []))
       .map((cookie) => [cookie, getCookie(c, cookie)] as const)
       .filter(([, value]) => value !== undefined);
     if (cookies.length) headers.cookie = cookies.map(([cookie, value]) => `${cookie}=${value}`).join('; ');

@@ -6,9 +6,9 @@
  * sweep), so a message survives restarts and scale-to-zero. Addresses never reach a log line.
  */
 import { createHash } from 'node:crypto';
-import type { Logger } from '@stockflow/kit';
+import { type Logger, RetryQueue } from '@stockflow/kit';
 import type { Transporter } from 'nodemailer';
-import { describeFailure, nextAttemptAt, type RetryPolicy } from './messages.ts';
+import { describeFailure, type RetryPolicy } from './messages.ts';
 import type { NotificationsStore, Outgoing } from './store.ts';
 
 export interface MailerOptions {
@@ -25,7 +25,6 @@ export interface MailerOptions {
 /** nodemailer's timeouts (ms): an SMTP server that hangs must not hold a message past its lease. */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 const LEASE_MS = 120_000;
-const SWEEP_BATCH = 50;
 
 /**
  * The Message-ID of a message: the same for every attempt, so if a crash makes us send it twice
@@ -36,28 +35,21 @@ export function messageIdOf(id: string): string {
   return `<${createHash('sha256').update(id).digest('hex').slice(0, 32)}@notifications.stockflow>`;
 }
 
-export class Mailer {
+export class Mailer extends RetryQueue {
   readonly #options: MailerOptions;
   #transport: Promise<Transporter> | undefined;
-  readonly #inFlight = new Set<Promise<void>>();
-  readonly #timers = new Set<NodeJS.Timeout>();
-  #closed = false;
 
   constructor(options: MailerOptions) {
+    super(options.retry);
     this.#options = options;
   }
 
-  /** Attempts these messages now, in the background (the delivery that staged them answers at once). */
-  kick(ids: readonly string[]): void {
-    for (const id of ids) this.#track(this.deliver(id).then(() => undefined));
+  protected async attempt(id: string): Promise<boolean> {
+    return (await this.deliver(id)) === 'sent';
   }
 
-  /** Sends every message that is due (the PingSource tick); resolves with how many were sent. */
-  async sweep(): Promise<number> {
-    const ids = await this.#options.store.due(SWEEP_BATCH);
-    let sent = 0;
-    for (const id of ids) if ((await this.deliver(id)) === 'sent') sent++;
-    return sent;
+  protected due(limit: number): Promise<string[]> {
+    return this.#options.store.due(limit);
   }
 
   /** One attempt at one message: sent, retry (due again later), failed (given up) or skipped. */
@@ -91,7 +83,7 @@ export class Mailer {
           return 'failed';
         }
         log.warn('message not sent; retried later', fields);
-        this.#retryLater(id, message.attempts);
+        this.retryLater(id, message.attempts);
         return 'retry';
       }
     } catch (error) {
@@ -102,11 +94,8 @@ export class Mailer {
   }
 
   /** Waits for attempts in flight, stops the timers and closes the SMTP connections. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    await Promise.allSettled([...this.#inFlight]);
+  override async close(): Promise<void> {
+    await super.close();
     if (this.#transport) (await this.#transport).close();
   }
 
@@ -127,22 +116,5 @@ export class Mailer {
       nodemailer.createTransport({ url: this.#options.smtpUrl, ...SMTP_TIMEOUTS }),
     );
     return this.#transport;
-  }
-
-  /** While this process lives, tries again when the backoff is over (the sweep would, later). */
-  #retryLater(id: string, attempts: number): void {
-    if (this.#closed) return;
-    const delay = nextAttemptAt(attempts, this.#options.retry, 0);
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#closed) this.#track(this.deliver(id).then(() => undefined));
-    }, delay + 50);
-    timer.unref();
-    this.#timers.add(timer);
-  }
-
-  #track(work: Promise<void>): void {
-    this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work));
   }
 }

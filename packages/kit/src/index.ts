@@ -41,6 +41,7 @@ export {
   readQuery,
   startAfterCursor,
 } from './query.ts';
+export { nextAttemptAt, type RetryPolicy, RetryQueue } from './retry-queue.ts';
 export {
   type ConsumedEvent,
   DEDUPE_RETENTION_MS,

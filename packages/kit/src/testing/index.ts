@@ -208,3 +208,16 @@ export async function startFakeSink(port = 0): Promise<FakeSink> {
     },
   };
 }
+
+/** Waits until `check` passes (work that runs after an answer: outbox, queues), or rethrows its last failure. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

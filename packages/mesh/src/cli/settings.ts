@@ -11,7 +11,7 @@ import { INSECURE_EVENTS } from '../runner/env.ts';
 import type { LogLevel, StackOptions } from '../runner/stack.ts';
 import { senderPolicyFromEnv } from '../senders.ts';
 
-/** Settings of a function (web or orders) that `npm start` passes on when they are set. */
+/** Settings of a function (web, orders or payments) that `npm start` passes on when they are set. */
 export const FUNCTION_SETTINGS = [
   'ORDER_RATE_LIMIT',
   'ORDER_STREAMS_PER_CLIENT',
@@ -21,6 +21,8 @@ export const FUNCTION_SETTINGS = [
   'ORDER_TOKEN_TTL_DAYS',
   'PAYMENT_HOLD_SECONDS',
   'RETURN_DAYS',
+  'WEBHOOK_RATE_LIMIT',
+  'PAYMENT_RETRY_MIN_MS',
 ] as const;
 
 /** The env every function's process gets from the runner's: OpenTelemetry's and FUNCTION_SETTINGS. */

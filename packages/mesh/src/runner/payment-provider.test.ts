@@ -9,7 +9,7 @@ import { serviceEnv } from './env.ts';
 import { PAYMENTS_REFS, SANDBOX_WEBHOOK_PATH, startLocalPaymentProvider } from './payment-provider.ts';
 
 async function started() {
-  const provider = await startLocalPaymentProvider();
+  const provider = await startLocalPaymentProvider({ shopUrl: 'http://127.0.0.1:8080' });
   onTestFinished(() => provider.sandbox.stop());
   return provider;
 }

@@ -12,6 +12,7 @@ export const PAYMENTS_REFS = {
   apiKey: 'Secret/stockflow-payments/api-key',
   webhookSecret: 'Secret/stockflow-payments/webhook-secret',
   providerUrl: 'ConfigMap/stockflow-payments/provider-url',
+  shopUrl: 'ConfigMap/stockflow-payments/shop-url',
 } as const;
 
 /** Where, under web's origin, the provider's webhooks land (web forwards them to payments). */
@@ -25,8 +26,17 @@ export interface LocalPaymentProvider {
   deliverThrough(webUrl: string): void;
 }
 
-/** Starts the sandbox on `port` (0: a free one) with fresh credentials. */
-export async function startLocalPaymentProvider({ port = 0 } = {}): Promise<LocalPaymentProvider> {
+/**
+ * Starts the sandbox on `port` (0: a free one) with fresh credentials. `shopUrl` is the shop's
+ * public origin: the provider sends the shopper back to `<shopUrl>/orders/<id>` after paying.
+ */
+export async function startLocalPaymentProvider({
+  port = 0,
+  shopUrl,
+}: {
+  port?: number;
+  shopUrl: string;
+}): Promise<LocalPaymentProvider> {
   const sandbox = await startPaymentSandbox({
     port,
     apiKey: `sk_test_${randomBytes(24).toString('base64url')}`,
@@ -38,6 +48,7 @@ export async function startLocalPaymentProvider({ port = 0 } = {}): Promise<Loca
       [PAYMENTS_REFS.apiKey]: sandbox.apiKey,
       [PAYMENTS_REFS.webhookSecret]: sandbox.webhookSecret,
       [PAYMENTS_REFS.providerUrl]: sandbox.url,
+      [PAYMENTS_REFS.shopUrl]: shopUrl,
     },
     deliverThrough: (webUrl) => sandbox.setWebhookUrl(`${webUrl}${SANDBOX_WEBHOOK_PATH}`),
   };

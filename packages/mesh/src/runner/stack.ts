@@ -206,7 +206,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     started.emulator = await startFirestoreEmulator({ onLog: (line) => firestoreOut.push(`${line}\n`) });
 
     started.mailCatcher = await startMailCatcher();
-    started.payments = await startLocalPaymentProvider({ port: settings.paymentSandboxPort ?? 0 });
+    // The shop's origin as the README gives it: the order's cookie is the host's, so the shopper
+    // must come back to the host they ordered on.
+    started.payments = await startLocalPaymentProvider({
+      port: settings.paymentSandboxPort ?? 0,
+      shopUrl: `http://127.0.0.1:${webPort}`,
+    });
     const payments = started.payments;
     const plans = await plan(manifests, root, settings);
     const localUrls = new Map<string, string>();

@@ -1,0 +1,91 @@
+/**
+ * @module payments: one payment per order at an outside provider (the sandbox for now). It opens the
+ * provider's hosted checkout when an order awaits payment, learns the outcome from the provider's
+ * signed webhooks (public, `POST /webhooks/<provider>`), captures when the order ships and refunds
+ * cancelled orders, late authorizations and returns, through a durable job queue swept on its
+ * PingSource tick. Staff read an order's payment and its jobs. Card data never reach it.
+ */
+import { badRequest, defineFunction, envInt, notFound, Problem, requireRole } from '@stockflow/kit';
+import * as z from 'zod/mini';
+import { paymentEvents, receiveWebhook, services } from './handlers.ts';
+import { JobRunner } from './jobs.ts';
+import { WebhookRejected } from './provider.ts';
+import { SandboxProvider } from './providers/sandbox.ts';
+import { PaymentsStore } from './store.ts';
+
+const ORDER_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+export const payments = defineFunction({
+  name: 'payments',
+  env: {
+    /** Which provider's adapter to use (providers/<name>.ts); the sandbox is the only one so far. */
+    PAYMENT_PROVIDER: z._default(z.enum(['sandbox']), 'sandbox'),
+    /** The provider's API base URL (ConfigMap `stockflow-payments`, key `provider-url`). */
+    PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/ }),
+    /** The provider's API key (Secret `stockflow-payments`, key `api-key`). */
+    PAYMENT_API_KEY: z.string().check(z.minLength(8, 'must be at least 8 characters')),
+    /** The secret the provider signs webhooks with (Secret `stockflow-payments`, key `webhook-secret`). */
+    PAYMENT_WEBHOOK_SECRET: z.string().check(z.minLength(16, 'must be at least 16 characters')),
+    /** The shop's public origin: the provider sends the shopper back to `<SHOP_URL>/orders/<id>`. */
+    SHOP_URL: z._default(z.url({ protocol: /^https?$/ }), 'http://localhost:8080'),
+    /** The first retry's delay after a failed capture or refund; each next one doubles, up to the max. */
+    PAYMENT_RETRY_MIN_MS: z._default(envInt({ min: 10 }), 30_000),
+    PAYMENT_RETRY_MAX_MS: z._default(envInt({ min: 10 }), 3_600_000),
+    /** Attempts before a capture or refund is marked failed (it stays visible); about two days. */
+    PAYMENT_MAX_ATTEMPTS: z._default(envInt({ min: 1, max: 1000 }), 60),
+  },
+  events: paymentEvents,
+  routes(app, rt) {
+    const config = rt.config;
+    const store = new PaymentsStore(() => rt.db());
+    const provider = new SandboxProvider({
+      url: config.PAYMENT_PROVIDER_URL,
+      apiKey: config.PAYMENT_API_KEY,
+      webhookSecret: config.PAYMENT_WEBHOOK_SECRET,
+    });
+    const jobs = new JobRunner({
+      rt,
+      store,
+      provider,
+      log: rt.log,
+      retry: {
+        minMs: config.PAYMENT_RETRY_MIN_MS,
+        maxMs: config.PAYMENT_RETRY_MAX_MS,
+        maxAttempts: config.PAYMENT_MAX_ATTEMPTS,
+      },
+    });
+    services.set(rt, { store, provider, jobs, shopUrl: config.SHOP_URL });
+    rt.onClose(() => jobs.close());
+
+    // Public (web forwards it without a staff session): the signature is the credential. 200 once
+    // the change is durable; a repeat of an event applied before is a 200 that changes nothing.
+    app.post(`/webhooks/${provider.name}`, async (c) => {
+      const raw = await c.req.text();
+      let event: ReturnType<typeof provider.verifyWebhook>;
+      try {
+        event = provider.verifyWebhook(raw, c.req.raw.headers);
+      } catch (error) {
+        if (!(error instanceof WebhookRejected)) throw error;
+        rt.log.warn('webhook refused', { provider: provider.name, reason: error.reason });
+        if (error.reason === 'malformed') throw badRequest(error.message);
+        throw new Problem(401, 'Unauthorized', { detail: error.message });
+      }
+      const outcome = await receiveWebhook(rt, event);
+      rt.log.info('webhook received', {
+        provider: provider.name,
+        type: event.type,
+        orderId: event.reference,
+        outcome,
+      });
+      return c.json({ received: true, duplicate: outcome === 'duplicate' });
+    });
+
+    app.get('/payments/:orderId', requireRole('viewer'), async (c) => {
+      const orderId = c.req.param('orderId');
+      if (!ORDER_ID.test(orderId)) throw badRequest('That is not an order id.');
+      const payment = await store.view(orderId);
+      if (!payment) throw notFound(`No payment for order ${orderId}.`);
+      return c.json(payment);
+    });
+  },
+});

@@ -1,0 +1,141 @@
+/** The payment's state machine alone: facts in any order and any number of times. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type Change,
+  captureSucceeded,
+  checkoutOpened,
+  emptyPayment,
+  orderCancelled,
+  orderShipped,
+  type PaymentRecord,
+  providerEventArrived,
+  refundSucceeded,
+  returnInspected,
+} from './payment.ts';
+import type { ProviderEvent } from './provider.ts';
+
+const checkout = {
+  sessionId: 'cs_1',
+  paymentId: 'pay_1',
+  url: 'https://psp.example/pay/cs_1',
+  expiresAt: '2026-12-07T02:00:00.000Z',
+};
+const opened = () => checkoutOpened(emptyPayment('o1', 1200, 'EUR'), checkout).record;
+const webhook = (type: ProviderEvent['type'], extra: Partial<ProviderEvent> = {}): ProviderEvent => ({
+  id: `evt_${type}`,
+  type,
+  paymentId: 'pay_1',
+  reference: 'o1',
+  amountCents: 1200,
+  currency: 'EUR',
+  ...extra,
+});
+
+/** Applies facts in turn: the last record, every event type emitted and every job made. */
+function run(start: PaymentRecord, facts: Array<(record: PaymentRecord) => Change>) {
+  let record = start;
+  const emitted: string[] = [];
+  const jobs: Change['jobs'] = [];
+  for (const fact of facts) {
+    const change = fact(record);
+    record = change.record;
+    emitted.push(...change.emits.map((emit) => emit.type.replace('io.stockflow.', '')));
+    jobs.push(...change.jobs);
+  }
+  return { record, emitted, jobs };
+}
+
+const authorized = (r: PaymentRecord) => providerEventArrived(r, webhook('payment.authorized'));
+const captured = (r: PaymentRecord) => providerEventArrived(r, webhook('payment.captured'));
+
+describe('the payment of an order', () => {
+  it('announces the checkout once, and not for an order cancelled before it opened', () => {
+    const first = checkoutOpened(emptyPayment('o1', 1200, 'EUR'), checkout);
+    expect(first.emits.map((emit) => emit.type)).toEqual(['io.stockflow.payment.requested']);
+    expect(checkoutOpened(first.record, checkout).emits).toEqual([]);
+    const cancelled = orderCancelled(emptyPayment('o2'), 'customer').record;
+    expect(checkoutOpened(cancelled, checkout).emits).toEqual([]);
+  });
+
+  it('ends captured, announcing authorized then captured once each, whatever order and repeats', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(authorized, captured), { minLength: 1, maxLength: 6 }),
+        (facts) => {
+          fc.pre(facts.includes(captured));
+          const { record, emitted } = run(opened(), facts);
+          expect(record.status).toBe('captured');
+          expect(emitted).toEqual(['payment.authorized', 'payment.captured']);
+        },
+      ),
+    );
+  });
+
+  it('keeps an authorization over a decline that comes after it', () => {
+    const declined = (r: PaymentRecord) =>
+      providerEventArrived(r, webhook('payment.declined', { code: 'card_declined', message: 'No.' }));
+    expect(run(opened(), [authorized, declined]).record.status).toBe('authorized');
+    const refused = run(opened(), [declined, declined]);
+    expect(refused.record).toMatchObject({
+      status: 'declined',
+      decline: { code: 'card_declined', message: 'No.' },
+    });
+    expect(refused.emitted).toEqual(['payment.declined']);
+  });
+
+  it('refunds money of a cancelled order once, as cancelled or as a late authorization', () => {
+    const cancel = (r: PaymentRecord) => orderCancelled(r, 'payment-expired');
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(authorized, cancel), { minLength: 2, maxLength: 6 }), (facts) => {
+        fc.pre(facts.includes(authorized) && facts.includes(cancel));
+        const { jobs, emitted } = run(opened(), facts);
+        const cause = facts.indexOf(cancel) < facts.indexOf(authorized) ? 'late-authorization' : 'cancelled';
+        expect(jobs).toEqual([
+          {
+            id: `o1~refund~${cause}`,
+            kind: 'refund',
+            orderId: 'o1',
+            amountCents: 1200,
+            currency: 'EUR',
+            cause,
+          },
+        ]);
+        expect(emitted.filter((type) => type === 'payment.authorized')).toHaveLength(1);
+      }),
+    );
+  });
+
+  it('asks for one capture once shipped and authorized, in either order, and none once cancelled', () => {
+    expect(run(opened(), [authorized, orderShipped, orderShipped]).jobs.map((job) => job.id)).toEqual([
+      'o1~capture',
+    ]);
+    expect(run(opened(), [orderShipped, authorized, authorized]).jobs.map((job) => job.id)).toEqual([
+      'o1~capture',
+    ]);
+    const cancelledFirst = run(opened(), [(r) => orderCancelled(r, 'staff'), orderShipped, authorized]);
+    expect(cancelledFirst.jobs.map((job) => job.kind)).toEqual(['refund']);
+  });
+
+  it('caps return refunds at what was captured less what was already refunded, once per return', () => {
+    const { record } = run(opened(), [authorized, (r) => captureSucceeded(r, 1200)]);
+    const first = returnInspected(record, 'r1', 800);
+    expect(first.jobs.map((job) => job.amountCents)).toEqual([800]);
+    expect(returnInspected(first.record, 'r1', 800).jobs).toEqual([]);
+    const second = returnInspected(first.record, 'r2', 800);
+    expect(second.jobs.map((job) => job.amountCents)).toEqual([400]);
+    expect(returnInspected(second.record, 'r3', 100).jobs).toEqual([]);
+    const done = refundSucceeded(refundSucceeded(second.record, first.jobs[0]!).record, second.jobs[0]!);
+    expect(done.record).toMatchObject({ status: 'refunded', refundedCents: 1200 });
+    expect(done.emits.map((emit) => emit.data)).toEqual([
+      {
+        orderId: 'o1',
+        paymentId: 'pay_1',
+        amountCents: 400,
+        currency: 'EUR',
+        cause: 'return',
+        returnId: 'r2',
+      },
+    ]);
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * @module payments' Firestore adapter (database `payments`): `payments/<orderId>`, the payment of an
+ * order (payment.ts); `jobs/<id>`, the captures and refunds to carry out at the provider, each due
+ * while it carries `dueAt` (the sweep's one-field query); `webhooks/<digest>`, the provider events
+ * already applied (written in the transaction of the change they made, so a repeat changes nothing).
+ */
+import type { DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
+import { DEDUPE_RETENTION_MS, dedupeKey, nextAttemptAt, type RetryPolicy, type Work } from '@stockflow/kit';
+import type { Change, JobKind, JobSpec, PaymentRecord, RefundCause } from './payment.ts';
+import type { ProviderEvent } from './provider.ts';
+
+export const PAYMENTS = 'payments';
+export const JOBS = 'jobs';
+export const WEBHOOKS = 'webhooks';
+
+export type JobStatus = 'pending' | 'succeeded' | 'failed';
+
+/** A job as staff see it on `GET /payments/:orderId`. */
+export interface JobView {
+  id: string;
+  kind: JobKind;
+  amountCents: number;
+  currency: string;
+  cause: RefundCause | null;
+  returnId: string | null;
+  status: JobStatus;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  doneAt: string | null;
+}
+
+/** An order's payment as staff see it on `GET /payments/:orderId`. */
+export type PaymentView = Omit<PaymentRecord, 'announced' | 'jobIds'> & {
+  updatedAt: string | null;
+  jobs: JobView[];
+};
+
+/** A job claimed for one attempt. */
+export interface ClaimedJob {
+  job: JobSpec;
+  paymentId: string | null;
+  /** What the provider's webhooks said was captured already. */
+  capturedCents: number;
+  attempts: number;
+}
+
+const date = (value: unknown) => (value ? (value as Timestamp).toDate() : null);
+
+export class PaymentsStore {
+  constructor(private readonly db: () => Promise<Firestore>) {}
+
+  /** The payment of an order, if payments has heard of it. */
+  async payment(orderId: string): Promise<PaymentRecord | undefined> {
+    const db = await this.db();
+    const doc = await db.collection(PAYMENTS).doc(orderId).get();
+    return doc.exists ? (doc.data() as PaymentRecord) : undefined;
+  }
+
+  /** The payment as staff read it: its fields (not the bookkeeping flags), its jobs, when it changed. */
+  async view(orderId: string): Promise<PaymentView | undefined> {
+    const db = await this.db();
+    const doc = await db.collection(PAYMENTS).doc(orderId).get();
+    if (!doc.exists) return undefined;
+    const { announced: _announced, jobIds: _jobIds, updatedAt, ...payment } = doc.data()!;
+    return {
+      ...(payment as Omit<PaymentRecord, 'announced' | 'jobIds'>),
+      updatedAt: date(updatedAt)?.toISOString() ?? null,
+      jobs: await this.jobsFor(orderId),
+    };
+  }
+
+  /** Reads the payment in the transaction (reads come before any write). */
+  async read(work: Work, orderId: string): Promise<PaymentRecord | undefined> {
+    const doc = await work.tx.get(work.db.collection(PAYMENTS).doc(orderId));
+    return doc.exists ? (doc.data() as PaymentRecord) : undefined;
+  }
+
+  /**
+   * Writes a change: the record, its events (outbox) and its new jobs, due now. Returns the ids of
+   * the jobs made, to start once the transaction committed.
+   */
+  write(work: Work, change: Change): string[] {
+    const { record } = change;
+    work.tx.set(work.db.collection(PAYMENTS).doc(record.orderId), { ...record, updatedAt: new Date() });
+    for (const input of change.emits) work.emit(input);
+    const now = new Date();
+    for (const job of change.jobs) {
+      work.tx.create(work.db.collection(JOBS).doc(job.id), {
+        ...job,
+        cause: job.cause ?? null,
+        returnId: job.returnId ?? null,
+        status: 'pending',
+        attempts: 0,
+        lastError: null,
+        createdAt: now,
+        doneAt: null,
+        dueAt: now,
+      });
+    }
+    return change.jobs.map((job) => job.id);
+  }
+
+  /**
+   * True when the provider's event was applied before; otherwise records it as applied (a write: call
+   * it after every read of the transaction).
+   */
+  async seenWebhook(work: Work, provider: string, event: ProviderEvent): Promise<boolean> {
+    const ref = work.db.collection(WEBHOOKS).doc(dedupeKey(`provider:${provider}`, event.id));
+    return (await work.tx.get(ref)).exists;
+  }
+
+  markWebhook(work: Work, provider: string, event: ProviderEvent): void {
+    const ref = work.db.collection(WEBHOOKS).doc(dedupeKey(`provider:${provider}`, event.id));
+    work.tx.create(ref, {
+      provider,
+      id: event.id,
+      type: event.type,
+      orderId: event.reference,
+      at: new Date(),
+      expireAt: new Date(Date.now() + DEDUPE_RETENTION_MS),
+    });
+  }
+
+  /**
+   * Claims a due job for one attempt: counts it and moves `dueAt` past the lease, so no other sweep
+   * runs it meanwhile. Undefined when it is not due (done, or claimed by another).
+   */
+  async claim(id: string, leaseMs: number): Promise<ClaimedJob | undefined> {
+    const db = await this.db();
+    return db.runTransaction(async (tx) => {
+      const ref = db.collection(JOBS).doc(id);
+      const doc = await tx.get(ref);
+      const now = Date.now();
+      const dueAt = date(doc.get('dueAt'));
+      if (!doc.exists || doc.get('status') !== 'pending' || !dueAt || dueAt.getTime() > now) return undefined;
+      const payment = await tx.get(db.collection(PAYMENTS).doc(doc.get('orderId')));
+      const attempts = (doc.get('attempts') as number) + 1;
+      tx.update(ref, { attempts, dueAt: new Date(now + leaseMs) });
+      return {
+        job: toSpec(doc),
+        paymentId: (payment.get('paymentId') as string | null) ?? null,
+        capturedCents: (payment.get('capturedCents') as number | undefined) ?? 0,
+        attempts,
+      };
+    });
+  }
+
+  /** Reads a job in the transaction: its spec while it is still pending, else undefined. */
+  async pendingJob(work: Work, id: string): Promise<JobSpec | undefined> {
+    const doc = await work.tx.get(work.db.collection(JOBS).doc(id));
+    return doc.exists && doc.get('status') === 'pending' ? toSpec(doc) : undefined;
+  }
+
+  /** The provider did it: the job is done and never due again (in the change's transaction). */
+  async markSucceeded(work: Work, id: string, extra: { refundId?: string } = {}): Promise<void> {
+    const { FieldValue } = await import('@google-cloud/firestore');
+    work.tx.update(work.db.collection(JOBS).doc(id), {
+      status: 'succeeded',
+      doneAt: new Date(),
+      lastError: null,
+      dueAt: FieldValue.delete(),
+      ...extra,
+    });
+  }
+
+  /**
+   * An attempt failed: due again after the backoff, or `failed` for good (a refusal, or too many
+   * attempts). Either way the job and its last error stay visible.
+   */
+  async markFailed(
+    id: string,
+    attempts: number,
+    error: string,
+    policy: RetryPolicy,
+    giveUp = false,
+  ): Promise<JobStatus> {
+    const { FieldValue } = await import('@google-cloud/firestore');
+    const db = await this.db();
+    const givenUp = giveUp || attempts >= policy.maxAttempts;
+    await db
+      .collection(JOBS)
+      .doc(id)
+      .update({
+        lastError: error,
+        ...(givenUp
+          ? { status: 'failed', doneAt: new Date(), dueAt: FieldValue.delete() }
+          : { dueAt: new Date(nextAttemptAt(attempts, policy, Date.now())) }),
+      });
+    return givenUp ? 'failed' : 'pending';
+  }
+
+  /** Ids of jobs due now, soonest first. */
+  async due(limit: number): Promise<string[]> {
+    const db = await this.db();
+    const snapshot = await db
+      .collection(JOBS)
+      .where('dueAt', '<=', new Date())
+      .orderBy('dueAt')
+      .limit(limit)
+      .get();
+    return snapshot.docs.map((doc) => doc.id);
+  }
+
+  /** The jobs of one order, oldest first (a handful: sorted here, no composite index). */
+  async jobsFor(orderId: string): Promise<JobView[]> {
+    const db = await this.db();
+    const snapshot = await db.collection(JOBS).where('orderId', '==', orderId).get();
+    return snapshot.docs
+      .map(toView)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+}
+
+function toSpec(doc: DocumentSnapshot): JobSpec {
+  const data = doc.data()!;
+  return {
+    id: doc.id,
+    kind: data.kind,
+    orderId: data.orderId,
+    amountCents: data.amountCents,
+    currency: data.currency,
+    ...(data.cause ? { cause: data.cause } : {}),
+    ...(data.returnId ? { returnId: data.returnId } : {}),
+  };
+}
+
+function toView(doc: DocumentSnapshot): JobView {
+  const data = doc.data()!;
+  return {
+    id: doc.id,
+    kind: data.kind,
+    amountCents: data.amountCents,
+    currency: data.currency,
+    cause: data.cause ?? null,
+    returnId: data.returnId ?? null,
+    status: data.status,
+    attempts: data.attempts,
+    lastError: data.lastError ?? null,
+    nextAttemptAt: date(data.dueAt)?.toISOString() ?? null,
+    createdAt: date(data.createdAt)!.toISOString(),
+    doneAt: date(data.doneAt)?.toISOString() ?? null,
+  };
+}

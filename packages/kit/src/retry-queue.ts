@@ -1,0 +1,82 @@
+/**
+ * @module Driving a durable work queue in process: documents that are due carry `dueAt`, and an
+ * attempt claims one (a lease) before it works on it. Attempts start right after the commit that
+ * made work due (`kick`), again when a failed attempt's backoff ends while the process lives
+ * (`retryLater`), and on every PingSource tick (`sweep`), so the work survives restarts and scale
+ * to zero; `close` stops the timers and waits for attempts in flight. What an attempt does, and how
+ * it claims and records its outcome, is the subclass's (notifications' mailer, payments' jobs).
+ */
+
+export interface RetryPolicy {
+  minMs: number;
+  maxMs: number;
+  maxAttempts: number;
+}
+
+/** When to try again after `attempts` failed attempts: doubling from minMs, at most maxMs. */
+export function nextAttemptAt(attempts: number, policy: RetryPolicy, now: number): number {
+  return now + Math.min(policy.maxMs, policy.minMs * 2 ** Math.max(0, attempts - 1));
+}
+
+const SWEEP_BATCH = 50;
+
+/**
+ * A queue's owner extends this with its one attempt at one item (`attempt`, which never rejects and
+ * calls `retryLater` when the item failed and is due again) and where due items are (`due`).
+ */
+export abstract class RetryQueue {
+  readonly #retry: RetryPolicy;
+  readonly #batch: number;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(retry: RetryPolicy, batch = SWEEP_BATCH) {
+    this.#retry = retry;
+    this.#batch = batch;
+  }
+
+  /** One attempt at one item; resolves true when it finished the item. Never rejects. */
+  protected abstract attempt(id: string): Promise<boolean>;
+
+  /** Ids of items due now, soonest first. */
+  protected abstract due(limit: number): Promise<string[]>;
+
+  /** Attempts these items now, in the background (the request that made them due answers at once). */
+  kick(ids: readonly string[]): void {
+    for (const id of ids) this.#track(this.attempt(id));
+  }
+
+  /** Attempts every item that is due, one by one (the PingSource tick); resolves with how many it finished. */
+  async sweep(): Promise<number> {
+    const ids = await this.due(this.#batch);
+    let finished = 0;
+    for (const id of ids) if (await this.attempt(id)) finished++;
+    return finished;
+  }
+
+  /** While this process lives, tries again when the backoff is over (the sweep would, later). */
+  protected retryLater(id: string, attempts: number): void {
+    if (this.#closed) return;
+    const delay = nextAttemptAt(attempts, this.#retry, 0);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#closed) this.#track(this.attempt(id));
+    }, delay + 50);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  /** Stops the timers and waits for attempts in flight. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+  }
+}

@@ -1,21 +1,34 @@
 /**
- * @module `npm run docs:events`: writes docs/events.md from packages/contracts' EVENTS (type, emitter,
- * meaning, and the data's JSON Schema from its zod schema) and the Triggers of knative/base (who
- * consumes each type, judged by the local mesh's own Knative filter rules), formatted as Biome
- * formats it. `-- --check` only compares, and fails when the file is stale; a test does the same.
+ * @module `npm run docs:events`: writes docs/events.md and docs/asyncapi.json (AsyncAPI 3.0) from
+ * packages/contracts' EVENTS (type, producer, meaning, and the data's JSON Schema from its zod schema)
+ * and the Triggers of knative/base (who consumes each type, judged by the local mesh's own Knative
+ * filter rules), formatted as Biome formats them. `-- --check` only compares, and fails when a file is
+ * stale; tests do the same, and validate the AsyncAPI document with @asyncapi/parser.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVENTS, type EventType, isPartner, PARTNERS, type Producer } from '@stockflow/contracts';
 import * as z from 'zod/mini';
+import { REPLAY_MARKER } from '../functions/ledger/src/records.ts';
+import { brokerAudience, oidcSubject } from '../packages/mesh/src/auth/names.ts';
 import { passes, triggerFilter } from '../packages/mesh/src/filters.ts';
 import { loadManifests, type Trigger } from '../packages/mesh/src/manifests.ts';
+import {
+  BROKER_REF,
+  NAMESPACE,
+  partnerSubject,
+  REPLAYER,
+  sinkBindingRef,
+  typesOf,
+} from './generate-manifests.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const EVENT_DOCS = join(ROOT, 'docs', 'events.md');
+export const ASYNCAPI_DOC = join(ROOT, 'docs', 'asyncapi.json');
+const TYPES = Object.keys(EVENTS) as EventType[];
 
 /** The source a producer's events carry: `/<function>`, or the partner's own prefix. */
 const sourceOf = (producer: Producer) =>
@@ -35,20 +48,51 @@ function triggersFor(type: EventType, triggers: readonly Trigger[]): Trigger[] {
 
 const subscriberName = (trigger: Trigger) => trigger.subscriber.ref?.name ?? trigger.subscriber.uri ?? '?';
 
+/** The data field an event's `subject` repeats: the order's id, else the product's. */
+function subjectField(type: EventType): { field: string; schema: z.core.$ZodType } {
+  const shape = (EVENTS[type].data as z.ZodMiniObject).def.shape;
+  const field = ['orderId', 'productId'].find((key) => key in shape) ?? 'id';
+  return { field, schema: shape[field]! };
+}
+
 /** What an event's `subject` names, read from its data schema. */
 function subjectOf(type: EventType): string {
-  const shape = (EVENTS[type].data as z.ZodMiniObject).def.shape;
-  if ('orderId' in shape) return 'the order id (`data.orderId`)';
-  if ('productId' in shape) return 'the product id (`data.productId`)';
-  return 'the product id (`data.id`)';
+  const { field } = subjectField(type);
+  return `the ${field === 'orderId' ? 'order' : 'product'} id (\`data.${field}\`)`;
+}
+
+/** The Triggers each type passes, from the Trigger manifests in `manifestDir`. */
+function consumersOf(manifestDir: string): Map<EventType, Trigger[]> {
+  const { triggers } = loadManifests(manifestDir);
+  return new Map(TYPES.map((type) => [type, triggersFor(type, triggers)]));
+}
+
+/** What every event is, on the wire and in delivery: the same words head both documents. */
+const CONVENTIONS = [
+  'Every event is a CloudEvent 1.0 sent to the broker (functions publish through `K_SINK`; other',
+  'systems POST to the broker ingress, binary or structured mode). `type` is `io.stockflow.<entity>.<verb>`,',
+  '`source` is `/<function>` for ours, `subject` the id of the product or order it is about, and `data`',
+  "is JSON (`datacontenttype: application/json`) of its type's schema. Data fields not in a schema are",
+  'ignored by consumers.',
+  '',
+  'Delivery is at least once and in any order. Every consumer applies an event once per (`source`,',
+  '`id`) and answers 2xx only when its change is durable; data that breaks its schema gets 400 and',
+  'goes to the dead letters (the ledger) without retries.',
+];
+
+/** A type's data version, and what a version past 1 promises. */
+function dataVersion(type: EventType): string {
+  const version = (EVENTS[type] as { version?: number }).version ?? 1;
+  const promise = ' (each version only adds optional fields: data of earlier versions stays valid)';
+  return `${version}${version > 1 ? promise : ''}`;
 }
 
 const anchor = (type: string) => type.replace(/[^a-z0-9-]/g, '');
 
-export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): string {
-  const { triggers } = loadManifests(manifestDir);
-  const types = Object.keys(EVENTS) as EventType[];
-  const consumers = new Map(types.map((type) => [type, triggersFor(type, triggers)]));
+const MANIFESTS = join(ROOT, 'knative', 'base');
+
+export function renderEventDocs(manifestDir = MANIFESTS): string {
+  const consumers = consumersOf(manifestDir);
   const names = (type: EventType) =>
     [...new Set(consumers.get(type)!.map(subscriberName))].sort().join(', ') || 'none yet';
 
@@ -58,15 +102,12 @@ export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): st
     '<!-- Generated by `npm run docs:events` from packages/contracts/src/events.ts and the Triggers in',
     '     knative/base. Do not edit: change those and run it again (a test fails when this is stale). -->',
     '',
-    'Every event is a CloudEvent 1.0 sent to the broker (functions publish through `K_SINK`; other',
-    'systems POST to the broker ingress, binary or structured mode). `type` is `io.stockflow.<entity>.<verb>`,',
-    '`source` is `/<function>` for ours, `subject` the id of the product or order it is about, and `data`',
-    'is JSON (`datacontenttype: application/json`) of the schema below. Data fields not in a schema are',
-    'ignored by consumers.',
+    'The same contracts as an AsyncAPI 3 document for the broker: [asyncapi.json](asyncapi.json), with',
+    "each message's CloudEvents headers, its data schema, and who sends and receives it.",
     '',
-    'Delivery is at least once and in any order. Every consumer applies an event once per (`source`,',
-    '`id`) and answers 2xx only when its change is durable; data that breaks its schema gets 400 and',
-    'goes to the dead letters (the ledger) without retries. Rules the order saga relies on:',
+    ...CONVENTIONS,
+    '',
+    'Rules the order saga relies on:',
     '',
     '- Product events carry the whole product with its `version`: keep the highest version seen.',
     '- An order that is cancelled stays cancelled: orders ignores a later `stock.reserved` or',
@@ -77,11 +118,10 @@ export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): st
     '',
     '| type | producer | consumers |',
     '| --- | --- | --- |',
-    ...types.map((type) => `| [\`${type}\`](#${anchor(type)}) | ${EVENTS[type].producer} | ${names(type)} |`),
+    ...TYPES.map((type) => `| [\`${type}\`](#${anchor(type)}) | ${EVENTS[type].producer} | ${names(type)} |`),
   ];
-  for (const type of types) {
+  for (const type of TYPES) {
     const { producer, description, data } = EVENTS[type];
-    const version = (EVENTS[type] as { version?: number }).version ?? 1;
     const via = consumers
       .get(type)!
       .map((trigger) => `${subscriberName(trigger)} (Trigger \`${trigger.name}\`)`)
@@ -95,38 +135,271 @@ export function renderEventDocs(manifestDir = join(ROOT, 'knative', 'base')): st
       `- producer: ${isPartner(producer) ? `the partner \`${producer}\` (ServiceAccount \`${producer}\`), source \`${sourceOf(producer)}…\`` : `\`${producer}\`, source \`/${producer}\``}`,
       `- consumers: ${via.join(', ') || 'none yet'}`,
       `- subject: ${subjectOf(type)}`,
-      `- data version: ${version}${version > 1 ? ' (each version only adds optional fields: data of earlier versions stays valid)' : ''}`,
+      `- data version: ${dataVersion(type)}`,
       '',
       '```json',
       JSON.stringify(z.toJSONSchema(data, { io: 'input' }), null, 2),
       '```',
     );
   }
-  return formatMarkdown(`${lines.join('\n')}\n`);
+  return formatWithBiome('docs/events.md', `${lines.join('\n')}\n`);
 }
 
-/** The text as Biome formats docs/events.md (aligned tables, JSON blocks), so `biome ci` agrees. */
-function formatMarkdown(text: string): string {
+// The AsyncAPI document: one channel (the broker), one message per type, and operations derived as
+// above: each producer sends its types, each subscriber of a Trigger receives what its Triggers pass.
+
+/** The broker's path at its ingress, `/<namespace>/<broker>`, and what a sender's token is for. */
+const BROKER_PATH = `/${NAMESPACE}/${BROKER_REF.name}`;
+const BROKER_AUDIENCE = brokerAudience(NAMESPACE, BROKER_REF.name);
+/** Every message and operation goes over HTTP: a POST to the ingress, then a POST to each subscriber. */
+const HTTP_POST = { http: { method: 'POST', bindingVersion: '0.3.0' } };
+const TRACEPARENT = { type: 'string', pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' };
+const ref = (path: string) => ({ $ref: `#/${path}` });
+
+/**
+ * A zod schema as JSON Schema draft 7: AsyncAPI's default schema format is a superset of it (and its
+ * parser knows no 2020-12), so `$schema` would only repeat what the document already says.
+ */
+function draft7(schema: z.core.$ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7' });
+  return rest;
+}
+
+/** The `ce-source` a producer's events carry (isProducerSource): `/<function>`, or the partner's tree. */
+function sourceSchema(producer: Producer): Record<string, unknown> {
+  if (!isPartner(producer)) return { const: sourceOf(producer) };
+  const prefix = PARTNERS[producer].sourcePrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { type: 'string', pattern: `^${prefix}(/.*)?$` };
+}
+
+/** The headers of CloudEvents' HTTP binary mode that every message has; each message adds its own. */
+const CLOUDEVENT_HEADERS = {
+  type: 'object',
+  description: 'CloudEvents 1.0, HTTP binary mode: the attributes as `ce-` headers, `data` as the body.',
+  required: ['ce-specversion', 'ce-id', 'ce-source', 'ce-type'],
+  properties: {
+    'ce-specversion': { const: '1.0' },
+    'ce-id': {
+      type: 'string',
+      minLength: 1,
+      description: 'Unique per source: consumers apply an event once per (`ce-source`, `ce-id`).',
+    },
+    'ce-source': { type: 'string', minLength: 1 },
+    'ce-type': { type: 'string', minLength: 1 },
+    'ce-subject': { type: 'string', description: 'The id of the order or product the event is about.' },
+    'ce-time': { type: 'string', format: 'date-time', description: 'When it happened (RFC 3339).' },
+    'ce-traceparent': { ...TRACEPARENT, description: 'The trace the event was published in (W3C).' },
+    traceparent: { ...TRACEPARENT, description: "This hop's trace context (W3C): each hop sends its own." },
+    [`ce-${REPLAY_MARKER}`]: {
+      type: 'string',
+      description:
+        "When the ledger re-sent the event (a replay of a dead letter); the rest is the original's.",
+    },
+  },
+};
+
+/** One type's message: its own `ce-type`, `ce-source` and `ce-subject`, and its data's schema. */
+function message(type: EventType) {
+  const { producer, description, data } = EVENTS[type];
+  return {
+    name: type,
+    title: type.replace(/^io\.stockflow\./, ''),
+    description: `${description}\n\nData version ${dataVersion(type)}.`,
+    contentType: 'application/json',
+    correlationId: {
+      description: `The subject: ${subjectOf(type)}.`,
+      location: '$message.header#/ce-subject',
+    },
+    headers: {
+      type: 'object',
+      allOf: [
+        ref('components/schemas/CloudEventHeaders'),
+        {
+          properties: {
+            'ce-type': { const: type },
+            'ce-source': sourceSchema(producer),
+            'ce-subject': {
+              ...draft7(subjectField(type).schema),
+              description: `The subject: ${subjectOf(type)}.`,
+            },
+          },
+        },
+      ],
+    },
+    payload: draft7(data),
+  };
+}
+
+const codeList = (names: Iterable<string>) =>
+  [...names]
+    .sort()
+    .map((name) => `\`${name}\``)
+    .join(', ');
+const messageRefs = (types: readonly EventType[]) =>
+  types.map((type) => ref(`channels/broker/messages/${type}`));
+
+/** Who sends each producer's types: a function under its SinkBinding's identity, a partner as itself. */
+function sendOperation(producer: Producer) {
+  const identity = isPartner(producer)
+    ? `the partner's ServiceAccount \`${partnerSubject(producer)}\``
+    : `its SinkBinding's \`${oidcSubject({ ...sinkBindingRef(producer), namespace: NAMESPACE })}\` (through \`K_SINK\`)`;
+  return {
+    action: 'send',
+    channel: ref('channels/broker'),
+    title: `${producer} publishes`,
+    description: `Sent as ${identity}, with the source ${isPartner(producer) ? `\`${sourceOf(producer)}\` or under it` : `\`${sourceOf(producer)}\``}; the broker's EventPolicy \`${producer}-publishes\` allows these types and no other.`,
+    security: [ref('components/securitySchemes/senderIdentity')],
+    bindings: HTTP_POST,
+    messages: messageRefs(typesOf(producer)),
+  };
+}
+
+/** What each subscriber receives: the types its Triggers pass, delivered to the Triggers' URI. */
+function receiveOperations(consumers: Map<EventType, Trigger[]>) {
+  const bySubscriber = new Map<string, { types: EventType[]; triggers: Set<string>; uris: Set<string> }>();
+  for (const [type, triggers] of consumers)
+    for (const trigger of triggers) {
+      const name = subscriberName(trigger);
+      const entry = bySubscriber.get(name) ?? { types: [], triggers: new Set(), uris: new Set() };
+      if (!entry.types.includes(type)) entry.types.push(type);
+      entry.triggers.add(trigger.name);
+      entry.uris.add(trigger.subscriber.uri ?? '/');
+      bySubscriber.set(name, entry);
+    }
+  return Object.fromEntries(
+    [...bySubscriber]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, { types, triggers, uris }]) => [
+        `${name}.receive`,
+        {
+          action: 'receive',
+          channel: ref('channels/broker'),
+          title: `${name} consumes`,
+          description:
+            `The broker POSTs each event to ${name} at ${codeList(uris)} through its ` +
+            `Trigger${triggers.size > 1 ? 's' : ''} ${codeList(triggers)}; ` +
+            '2xx when applied, 400 (not retried) for data that breaks its schema.',
+          security: [ref('components/securitySchemes/deliveryIdentity')],
+          bindings: HTTP_POST,
+          messages: messageRefs(types),
+        },
+      ]),
+  );
+}
+
+/**
+ * Knative's sender identity, as bearer schemes: the tokens are Kubernetes ServiceAccount tokens (OIDC
+ * ID tokens of the cluster's issuer), mounted or created, not obtained through an OpenID Connect flow,
+ * so `openIdConnect` (a discovery URL to log in at) would mislead.
+ */
+const SECURITY_SCHEMES = {
+  senderIdentity: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      `An OIDC token of the sender's Kubernetes ServiceAccount for the audience \`${BROKER_AUDIENCE}\` ` +
+      "(Knative's `authentication-oidc`). The broker's EventPolicies (knative/base/event-policies.yaml, " +
+      'generated from packages/contracts) let each identity send its own types with its own source; ' +
+      'anything else is refused (`default-authorization-mode: deny-all`): no or a bad token 401, not ' +
+      'allowed 403. See docs/security.md.',
+  },
+  deliveryIdentity: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      "The broker delivers under each Trigger's own OIDC ServiceAccount " +
+      "(`<trigger>-oidc-eventing.knative.dev-trigger`) with a token for the subscriber's audience (the " +
+      "function's name); the function checks it against `OIDC_ISSUER` and refuses other senders (401/403).",
+  },
+};
+
+export function renderAsyncApi(manifestDir = MANIFESTS): string {
+  const consumers = consumersOf(manifestDir);
+  const producers = [...new Set(TYPES.map((type) => EVENTS[type].producer))];
+  const document = {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Stockflow events',
+      // The document's own version; each type's data version is in its message.
+      version: '1.0.0',
+      description: [
+        '<!-- Generated by `npm run docs:events` from packages/contracts/src/events.ts and the Triggers in knative/base. Do not edit. -->',
+        '',
+        ...CONVENTIONS,
+      ].join('\n'),
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      knative: {
+        host: 'broker-ingress.knative-eventing.svc.cluster.local',
+        protocol: 'https',
+        description:
+          "Knative Eventing's broker ingress in the cluster (`transport-encryption: strict`). Locally, " +
+          '`npm start` serves the same ingress at http://127.0.0.1:8081 (docs/local-mesh.md).',
+        security: [ref('components/securitySchemes/senderIdentity')],
+      },
+    },
+    channels: {
+      broker: {
+        address: BROKER_PATH,
+        title: `Broker ${BROKER_REF.name}`,
+        description:
+          'The one Knative Broker: every producer POSTs its events here, and the Triggers deliver each ' +
+          "to the functions whose filters it passes, with retries, then to the ledger's dead letters.",
+        messages: Object.fromEntries(TYPES.map((type) => [type, ref(`components/messages/${type}`)])),
+      },
+    },
+    operations: {
+      ...Object.fromEntries(producers.map((producer) => [`${producer}.send`, sendOperation(producer)])),
+      [`${REPLAYER}.replay`]: {
+        ...sendOperation(REPLAYER),
+        title: `${REPLAYER} replays`,
+        description:
+          `Staff replay dead letters through ${REPLAYER}: the original event of any type, its source kept, ` +
+          `marked with \`ce-${REPLAY_MARKER}\`; the EventPolicy \`${REPLAYER}-replays\` allows only such events.`,
+        messages: messageRefs(TYPES),
+      },
+      ...receiveOperations(consumers),
+    },
+    components: {
+      schemas: { CloudEventHeaders: CLOUDEVENT_HEADERS },
+      messages: Object.fromEntries(TYPES.map((type) => [type, message(type)])),
+      securitySchemes: SECURITY_SCHEMES,
+    },
+  };
+  return formatWithBiome('docs/asyncapi.json', `${JSON.stringify(document, null, 2)}\n`);
+}
+
+/** The text as Biome formats `path` (aligned tables, JSON layout), so `biome ci` agrees. */
+function formatWithBiome(path: string, text: string): string {
   const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
-  const result = spawnSync(process.execPath, [biome, 'format', '--stdin-file-path=docs/events.md'], {
+  const result = spawnSync(process.execPath, [biome, 'format', `--stdin-file-path=${path}`], {
     cwd: ROOT,
     input: text,
     encoding: 'utf8',
   });
-  if (result.status !== 0) throw new Error(`biome could not format docs/events.md: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`biome could not format ${path}: ${result.stderr}`);
   return result.stdout;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const rendered = renderEventDocs();
-  if (process.argv.includes('--check')) {
-    if (readFileSync(EVENT_DOCS, 'utf8') !== rendered) {
-      console.error('docs/events.md is stale: run `npm run docs:events`');
-      process.exit(1);
-    }
-    console.log('docs/events.md is up to date');
-  } else {
-    writeFileSync(EVENT_DOCS, rendered);
-    console.log(`wrote ${EVENT_DOCS}`);
+  const check = process.argv.includes('--check');
+  let stale = false;
+  for (const [path, render] of [
+    [EVENT_DOCS, renderEventDocs],
+    [ASYNCAPI_DOC, renderAsyncApi],
+  ] as const) {
+    const rendered = render();
+    const name = relative(ROOT, path);
+    if (!check) {
+      writeFileSync(path, rendered);
+      console.log(`wrote ${name}`);
+    } else if (!existsSync(path) || readFileSync(path, 'utf8') !== rendered) {
+      console.error(`${name} is stale: run \`npm run docs:events\``);
+      stale = true;
+    } else console.log(`${name} is up to date`);
   }
+  if (stale) process.exit(1);
 }

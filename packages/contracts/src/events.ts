@@ -261,8 +261,8 @@ export type Producer = Publisher | Partner;
 
 /**
  * Every event type with its data schema, its one producer (a function, whose events carry the source
- * `/<function>`, or a partner system) and what it says. `docs/events.md`, the broker's EventPolicies
- * and EventTypes are generated from this (`npm run docs:events`, `npm run generate`).
+ * `/<function>`, or a partner system) and what it says. `docs/events.md`, `docs/asyncapi.json`, the
+ * broker's EventPolicies and EventTypes are generated from this (`npm run docs:events`, `npm run generate`).
  */
 export const EVENTS = {
   'io.stockflow.product.created': {

@@ -27,6 +27,9 @@ export async function startLifecycleStack(options: Partial<StackOptions> = {}): 
   const chunks: string[] = [];
   const live = Boolean(process.env.STACK_LOGS);
   const stack = await startTestStack({
+    // Every line a process can write (debug), as it wrote it (json: no field shortened or dropped).
+    logLevel: 'debug',
+    logFormat: 'json',
     write(text) {
       if (live) process.stdout.write(text);
       chunks.push(text);

@@ -250,7 +250,7 @@ describe('payment through the whole stack', () => {
     }
   });
 
-  it('webhooks released in reverse (refund before capture, decline before approval) change each thing once', async () => {
+  it('webhooks released in reverse (a refund and a decline before the capture) change each thing once', async () => {
     const item = await product('Reordered clock', 1500, 8);
     const approved = newShopper('Gus');
     const declined = newShopper('Hal');
@@ -295,6 +295,12 @@ describe('payment through the whole stack', () => {
       await sleep(500);
       expect((await client.order(second.placed.id)).status).toBe('awaiting-payment');
 
+      // Held, in the order made: reversed, the refund and the decline overtake the capture.
+      const held = stack.paymentSandbox
+        .webhooksSent()
+        .filter((webhook) => webhook.state === 'held')
+        .map((webhook) => `${webhook.type} ${webhook.data.reference === first.id ? 'first' : 'second'}`);
+      expect(held).toEqual(['payment.captured first', 'refund.succeeded first', 'payment.declined second']);
       await stack.paymentSandbox.releaseWebhooks({ reverse: true });
       released = true;
       await stack.paymentSandbox.webhooksSettled();

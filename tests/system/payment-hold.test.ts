@@ -7,7 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from './stack.ts';
+import {
+  itWritesNoPrivateData,
+  type LifecycleStack,
+  lifecycleClient,
+  newShopper,
+  sleep,
+  startLifecycleStack,
+} from './lifecycle.ts';
+import { CARDS } from './shopper.ts';
 
 const HOLD_SECONDS = 2;
 const poll = { timeout: 30_000, interval: 100 };
@@ -18,7 +26,8 @@ const customer = {
 };
 
 describe('the payment hold through the whole stack', () => {
-  let stack: TestStack;
+  let stack: LifecycleStack;
+  let client: ReturnType<typeof lifecycleClient>;
 
   async function call<T>(
     fn: string,
@@ -39,8 +48,19 @@ describe('the payment hold through the whole stack', () => {
   }
 
   beforeAll(async () => {
-    stack = await startTestStack({ env: { PAYMENT_HOLD_SECONDS: String(HOLD_SECONDS) } });
+    stack = await startLifecycleStack({ env: { PAYMENT_HOLD_SECONDS: String(HOLD_SECONDS) } });
+    client = lifecycleClient(stack);
   });
+
+  /** Waits past the order's hold and fires orders' PingSource, which cancels it (payment-expired). */
+  async function expire(orderId: string): Promise<void> {
+    const { holdExpiresAt } = await client.order(orderId);
+    await sleep(Math.max(0, Date.parse(holdExpiresAt!) - Date.now()) + 200);
+    expect(await stack.mesh.ping('orders-outbox-sweep')).toBe(true);
+    await expect
+      .poll(() => client.order(orderId), poll)
+      .toMatchObject({ status: 'cancelled', cancelCause: 'payment-expired' });
+  }
 
   afterAll(async () => {
     await stack?.stop();
@@ -99,4 +119,85 @@ describe('the payment hold through the whole stack', () => {
     }
     await expect.poll(async () => stock(), poll).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
   });
+
+  it('refunds an authorization that arrives after the hold expired (cause late-authorization), never keeps it', async () => {
+    const item = await client.stockedProduct('Late lamp', 1900, 4);
+    const customer = newShopper('Lou');
+    const { placed, order } = await client.placeAwaitingPayment(
+      [{ productId: item.id, quantity: 2 }],
+      customer,
+    );
+    // The shopper pays in time, but the provider's webhook is late: it leaves after the hold ran out.
+    stack.paymentSandbox.holdWebhooks();
+    let released = false;
+    try {
+      expect(stack.paymentSandbox.pay(order.payment!.checkoutUrl!, CARDS.approve).status).toBe('authorized');
+      await expire(placed.id);
+      await expect.poll(() => client.stock(item.id), poll).toMatchObject({ onHand: 4, reserved: 0 });
+      // Payments learnt of the cancellation before the authorization reaches it.
+      await expect
+        .poll(async () => (await client.payment(placed.id)).cancelled, poll)
+        .toEqual({ cause: 'payment-expired' });
+      await stack.paymentSandbox.releaseWebhooks();
+      released = true;
+    } finally {
+      if (!released) await stack.paymentSandbox.releaseWebhooks();
+    }
+
+    await expect.poll(async () => (await client.payment(placed.id)).status, poll).toBe('refunded');
+    expect(await client.payment(placed.id)).toMatchObject({
+      authorizedCents: 3800,
+      capturedCents: 0,
+      refundedCents: 3800,
+    });
+    expect(client.sandboxPayment(placed.id)).toMatchObject({
+      status: 'refunded',
+      capturedAmount: 0,
+      refundedAmount: 3800,
+    });
+    await expect
+      .poll(() => client.paymentEventCounts(placed.id), poll)
+      .toEqual({ 'payment.requested': 1, 'payment.authorized': 1, 'payment.refunded': 1 });
+    const refunded = (await client.events(placed.id)).find((e) => e.type === 'io.stockflow.payment.refunded');
+    expect(refunded?.data).toMatchObject({ cause: 'late-authorization', amountCents: 3800 });
+    const after = await client.order(placed.id);
+    expect(after).toMatchObject({ status: 'cancelled', cancelCause: 'payment-expired' });
+    await expect
+      .poll(async () => (await client.order(placed.id)).payment, poll)
+      .toMatchObject({ status: 'refunded', refundedCents: 3800 });
+    expect(await client.stock(item.id)).toMatchObject({ onHand: 4, reserved: 0 });
+
+    // The expiry's words, then the refund's; never a confirmation; each once.
+    await expect.poll(() => client.mailTo(customer.email).length, poll).toBe(2);
+    await sleep(1_000);
+    const [cancelled, refund] = client.mailTo(customer.email);
+    expect(cancelled!.subject).toBe(`Your order ${placed.id} is cancelled`);
+    expect(cancelled!.text).toContain('we did not receive your payment in time');
+    expect(refund!.subject).toBe(`A refund of €38.00 for your order ${placed.id}`);
+    expect(refund!.text).toContain('your payment arrived after the order had been cancelled');
+    expect(client.mailTo(customer.email)).toHaveLength(2);
+  });
+
+  it('takes no payment on the hosted step once the hold expired', async () => {
+    const item = await client.stockedProduct('Expired vase', 700, 3);
+    const customer = newShopper('Max');
+    const { placed, order } = await client.placeAwaitingPayment(
+      [{ productId: item.id, quantity: 1 }],
+      customer,
+    );
+    await expire(placed.id);
+    // The provider's session ends with the hold: paying now is refused (410), nothing is authorized.
+    expect(() => stack.paymentSandbox.pay(order.payment!.checkoutUrl!, CARDS.approve)).toThrow(
+      expect.objectContaining({ status: 410 }),
+    );
+    expect(client.sandboxPayment(placed.id)?.status ?? 'open').toBe('open');
+    await sleep(1_000);
+    expect(await client.paymentEventCounts(placed.id)).toEqual({ 'payment.requested': 1 });
+    expect(await client.payment(placed.id)).toMatchObject({ authorizedCents: 0, refundedCents: 0 });
+    expect(client.mailTo(customer.email).map((m) => m.subject)).toEqual([
+      `Your order ${placed.id} is cancelled`,
+    ]);
+  });
+
+  itWritesNoPrivateData(() => stack);
 });

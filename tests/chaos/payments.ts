@@ -45,30 +45,6 @@ export const newLifecycleTally = (): LifecycleTally => ({
   staffResends: 0,
 });
 
-/**
- * A simple work queue for a fixed number of workers: `take` waits for the next item, or resolves
- * undefined once `close` was called and nothing is left.
- */
-export class Queue<T> {
-  private readonly items: T[] = [];
-  private readonly waiting: Array<(item: T | undefined) => void> = [];
-  private closed = false;
-  push(item: T): void {
-    const waiter = this.waiting.shift();
-    if (waiter) waiter(item);
-    else this.items.push(item);
-  }
-  close(): void {
-    this.closed = true;
-    for (const waiter of this.waiting.splice(0)) waiter(undefined);
-  }
-  take(): Promise<T | undefined> {
-    if (this.items.length) return Promise.resolve(this.items.shift());
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-}
-
 /** Reads an order through web with the staff token, resending while the stack is hurt. */
 async function readOrder(call: StaffCall, id: string): Promise<Order> {
   for (;;) {
@@ -110,7 +86,7 @@ export async function payFor(
     tally.unpaid++;
     return false;
   }
-  const order = await paymentStep(() => readOrder(call, id), { timeoutMs: 40_000, intervalMs: 300 }).catch(
+  const order = await paymentStep(() => readOrder(call, id), { timeoutMs: 40_000, intervalMs: 500 }).catch(
     () => undefined,
   );
   if (order?.status !== 'awaiting-payment' || !order.payment?.checkoutUrl) {

@@ -22,8 +22,14 @@ export interface LifecycleTally {
   paid: number;
   declined: number;
   unpaid: number;
-  /** The payment step opened too late (the hold ran out first) or never (the order was refused). */
-  missed: number;
+  /** Orders inventory rejected (no stock): nothing to pay. */
+  rejected: number;
+  /** The hold ran out before the payment step opened, or before the shopper paid (session expired). */
+  expired: number;
+  /** The step did not open within 40 s (an order whose order.placed was refused waits for the replay). */
+  stepTimedOut: number;
+  /** From the order accepted to its payment step open (ms), for each order that got one. */
+  stepMs: number[];
   shipped: number;
   delivered: number;
   returns: number;
@@ -36,7 +42,10 @@ export const newLifecycleTally = (): LifecycleTally => ({
   paid: 0,
   declined: 0,
   unpaid: 0,
-  missed: 0,
+  rejected: 0,
+  expired: 0,
+  stepTimedOut: 0,
+  stepMs: [],
   shipped: 0,
   delivered: 0,
   returns: 0,
@@ -86,19 +95,21 @@ export async function payFor(
     tally.unpaid++;
     return false;
   }
+  const asked = Date.now();
   const order = await paymentStep(() => readOrder(call, id), { timeoutMs: 40_000, intervalMs: 500 }).catch(
     () => undefined,
   );
-  if (order?.status !== 'awaiting-payment' || !order.payment?.checkoutUrl) {
-    tally.missed++;
-    return false;
-  }
+  if (!order) tally.stepTimedOut++;
+  else if (order.status === 'rejected') tally.rejected++;
+  else if (order.status !== 'awaiting-payment' || !order.payment?.checkoutUrl) tally.expired++;
+  if (order?.status !== 'awaiting-payment' || !order.payment?.checkoutUrl) return false;
+  tally.stepMs.push(Date.now() - asked);
   const card = fate === 8 ? (random(2) ? CARDS.decline : CARDS.insufficientFunds) : CARDS.approve;
   try {
     sandbox().pay(order.payment.checkoutUrl, card);
   } catch {
     // The session expired with the hold (410): the shopper came too late.
-    tally.missed++;
+    tally.expired++;
     return false;
   }
   if (card === CARDS.approve) tally.paid++;

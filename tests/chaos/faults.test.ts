@@ -54,8 +54,12 @@ const TERMINAL = new Set<Order['status']>([
   'shipped',
   'delivered',
 ]);
-/** A short hold, so unpaid orders expire within the run (orders' PAYMENT_HOLD_SECONDS). */
-const HOLD_SECONDS = 40;
+/**
+ * A short hold, so unpaid orders expire within the run (orders' PAYMENT_HOLD_SECONDS). At 40 s twice
+ * as many orders await payment at once, and their shoppers' reads swamped a restarted orders
+ * process (a run on a machine at load 20: no order accepted for 150 s).
+ */
+const HOLD_SECONDS = 20;
 /** How often orders' PingSource ticks during the run (its schedule is a minute). */
 const TICK_MS = 2_000;
 /**

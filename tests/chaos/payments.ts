@@ -59,7 +59,8 @@ async function readOrder(call: StaffCall, id: string): Promise<Order> {
   for (;;) {
     const answer = await call<Order>('orders', `/${id}`).catch(() => undefined);
     if (answer?.status === 200) return answer.body;
-    await sleep(300);
+    // Hundreds of shoppers wait on a restarting orders: each backs off, or they keep it down.
+    await sleep(1_000);
   }
 }
 
@@ -75,7 +76,7 @@ async function orderWhen(
     const order = await readOrder(call, id);
     if (done(order)) return order;
     if (Date.now() > deadline) return undefined;
-    await sleep(400);
+    await sleep(1_000);
   }
 }
 

@@ -1,13 +1,17 @@
 /**
- * Fault injection through the whole stack that `npm start` runs (`npm run test:chaos`): 1,000 orders
- * over 20 products, their stock spread over 3 locations, from concurrent clients through web while
- * staff move stock between the locations (transfers requested, dispatched, received, cancelled),
- * subscribers answer 503 or hang past the Trigger timeout, functions are SIGKILLed and restarted, the
- * mesh crashes and restarts, and events are duplicated and reordered. Then the system must explain
- * itself: every order settled, the stock equation holds for every product and at every location,
- * in transit is what the dispatched transfers carry, the movements rebuild the levels, nothing
- * oversold, every outbox event sent and in the ledger, dead letters exactly where the test forced
- * permanent failures, and those replay once.
+ * Fault injection through the whole stack that `npm start` runs (`npm run test:chaos`): 800 orders
+ * over 20 products, their stock spread over 3 locations, from concurrent clients through web; the
+ * shoppers pay on the provider's hosted step (mostly approved, some declined, some never paid, so
+ * their short hold expires on orders' PingSource ticks), staff ship some, deliver some and take
+ * returns (restocked or written off), while staff move stock between the locations (transfers
+ * requested, dispatched, received, cancelled), subscribers answer 503 or hang past the Trigger
+ * timeout, functions are SIGKILLed and restarted, the mesh crashes and restarts, events are
+ * duplicated and reordered, the payment provider has outages and its webhooks come twice or in
+ * reverse. Then the system must explain itself: every order settled, the stock equation (shipments
+ * and returns included) holds for every product and at every location, in transit is what the
+ * dispatched transfers carry, the movements rebuild the levels, nothing oversold, every authorized
+ * payment captured, refunded or pending on a live order, every outbox event sent and in the ledger,
+ * dead letters exactly where the test forced permanent failures, and those replay once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -16,21 +20,15 @@ import type { Order, PlacedOrder, Product, StockLevel } from '@stockflow/contrac
 import { FIRESTORE_SETTINGS } from '@stockflow/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshStats } from '../../packages/mesh/src/broker.ts';
-import { brokerAudience, oidcSubject, serviceAccountSubject } from '../../packages/mesh/src/index.ts';
+import { brokerAudience, serviceAccountSubject } from '../../packages/mesh/src/index.ts';
 import { type Stack, startStack } from '../../packages/mesh/src/runner/stack.ts';
+import { shopper } from '../system/shopper.ts';
 import { senderOf } from '../system/stack.ts';
 import { checkLocations, definite, LOCATIONS, moveStock, newTally, spread } from './locations.ts';
+import { checkPayments, fulfil, newLifecycleTally, orderFlows, payFor, providerFaults } from './payments.ts';
 import { type FaultProxy, manifestsBehind, startFaultProxy } from './proxy.ts';
 
-const pingSourceSubject = (fn: string) =>
-  oidcSubject({
-    apiVersion: 'sources.knative.dev/v1',
-    kind: 'PingSource',
-    namespace: 'default',
-    name: `${fn}-outbox-sweep`,
-  });
-
-const ORDERS = Number(process.env.CHAOS_ORDERS ?? 1000);
+const ORDERS = Number(process.env.CHAOS_ORDERS ?? 800);
 const PRODUCTS = 20;
 const STOCK_PER_PRODUCT = 100;
 const CLIENTS = 30;
@@ -38,8 +36,32 @@ const CLIENTS = 30;
 const MOVERS = 3;
 /** Subscribers behind a fault proxy. */
 const PROXIED = ['inventory', 'orders'] as const;
-const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger'] as const;
-const TERMINAL = new Set<Order['status']>(['confirmed', 'rejected', 'cancelled', 'shipped']);
+const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'payments'] as const;
+/** Each function's PingSource (knative/base): a tick sweeps its outbox (and payments' jobs). */
+const SWEEP: Record<(typeof FUNCTIONS)[number], string> = {
+  catalog: 'catalog-outbox-sweep',
+  inventory: 'inventory-outbox-sweep',
+  orders: 'orders-outbox-sweep',
+  ledger: 'ledger-outbox-sweep',
+  payments: 'payments-job-sweep',
+};
+/** Where an order rests once nobody acts on it (a confirmed order waits for staff who never come). */
+const TERMINAL = new Set<Order['status']>([
+  'confirmed',
+  'rejected',
+  'cancelled',
+  'partially-shipped',
+  'shipped',
+  'delivered',
+]);
+/**
+ * A short hold, so unpaid orders expire within the run (orders' PAYMENT_HOLD_SECONDS). At 40 s twice
+ * as many orders await payment at once, and their shoppers' reads swamped a restarted orders
+ * process (a run on a machine at load 20: no order accepted for 150 s).
+ */
+const HOLD_SECONDS = 20;
+/** How often orders' PingSource ticks during the run (its schedule is a minute). */
+const TICK_MS = 2_000;
 /**
  * How long a client resends one order before giving up. A process killed inside a transaction leaves
  * its locks until Firestore expires the transaction (60 s idle; the emulator measured 61 s): the
@@ -47,6 +69,13 @@ const TERMINAL = new Set<Order['status']>(['confirmed', 'rejected', 'cancelled',
  */
 const ACCEPT_WITHIN_MS = 150_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The median and 95th percentile of `ms`, in seconds. */
+const percentiles = (ms: number[]) => {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) =>
+    ((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) / 1000).toFixed(1);
+  return `${at(0.5)} s / ${at(0.95)} s`;
+};
 
 /** Polls `probe` until it returns a value, or throws `what` after `timeoutMs`. */
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -64,7 +93,7 @@ interface Placed {
   items: Array<{ productId: string; quantity: number }>;
 }
 
-describe('faults: 1,000 orders while the system is hurt', () => {
+describe('faults: 800 orders while the system is hurt', () => {
   let stack: Stack;
   let manifests: string;
   const proxies: Record<string, FaultProxy> = {};
@@ -110,7 +139,15 @@ describe('faults: 1,000 orders while the system is hurt', () => {
       readyTimeoutMs: 90_000,
       // A load of clients from one address: web's per-client order limit is not what is tested here.
       // Probes ask for more units than exist (a rejected order): above the shop's per-line cap.
-      env: { ORDER_RATE_LIMIT: '0', MAX_LINE_QUANTITY: '1000000' },
+      // Unpaid orders expire within the run; a refund or capture the provider's outage failed is
+      // retried within seconds, not payments' default half a minute.
+      env: {
+        ORDER_RATE_LIMIT: '0',
+        MAX_LINE_QUANTITY: '1000000',
+        PAYMENT_HOLD_SECONDS: String(HOLD_SECONDS),
+        PAYMENT_RETRY_MIN_MS: '500',
+        PAYMENT_RETRY_MAX_MS: '5000',
+      },
       write(text) {
         if (process.env.STACK_LOGS) process.stdout.write(text);
         logs.push(text);
@@ -193,7 +230,7 @@ describe('faults: 1,000 orders while the system is hurt', () => {
           headers: { 'idempotency-key': `probe-${p.id}` },
           body: JSON.stringify({
             items: [{ productId: p.id, quantity: 1_000_000 }],
-            customer: { name: 'Probe', email: 'probe@example.com' },
+            customer: shopper('Probe', 'probe@example.com'),
           }),
         });
         return res.status === 202 || undefined;
@@ -217,7 +254,7 @@ describe('faults: 1,000 orders while the system is hurt', () => {
         const key = randomUUID();
         const body = JSON.stringify({
           items,
-          customer: { name: 'Chaos Client', email: 'chaos@example.com' },
+          customer: shopper('Chaos Client', 'chaos@example.com'),
         });
         const res = await until('an order accepted', ACCEPT_WITHIN_MS, async () => {
           const answer = await call<PlacedOrder>('orders', '/', {
@@ -232,8 +269,29 @@ describe('faults: 1,000 orders while the system is hurt', () => {
           return undefined;
         });
         placed.push({ id: res.body.id, items });
+        // The shopper pays (or not) while the client places its next order; staff take it on.
+        const journey = payFor(call, sandbox, res.body.id, lifecycle).then((paid) =>
+          paid ? fulfil(call, res.body.id, lifecycle) : undefined,
+        );
+        // Awaited (and its failure reported) once the placing is done; not an unhandled rejection before.
+        journey.catch(() => {});
+        journeys.push(journey);
       }
     }
+
+    // Each order's shopper pays (or not) once it is placed; staff fulfil some of those paid.
+    const lifecycle = newLifecycleTally();
+    const journeys: Array<Promise<unknown>> = [];
+    const sandbox = () => stack.paymentSandbox;
+    // Orders' PingSource, faster than its minute: holds expire, outboxes are swept.
+    let ticking = true;
+    let ticks = 0;
+    const ticker = (async () => {
+      while (ticking) {
+        await sleep(TICK_MS);
+        if (await stack.mesh.ping(SWEEP.orders).catch(() => false)) ticks++;
+      }
+    })();
 
     // Faults, each when a share of the orders is placed.
     const at = (share: number) =>
@@ -315,15 +373,24 @@ describe('faults: 1,000 orders while the system is hurt', () => {
     );
 
     const started = Date.now();
-    await Promise.all([...Array.from({ length: CLIENTS }, client), injectFaults(), ...movers]).catch(
-      (error) => {
+    let placedMs = 0;
+    const placing = Promise.all([
+      ...Array.from({ length: CLIENTS }, client),
+      injectFaults(),
+      providerFaults(sandbox, at, count),
+      ...movers,
+    ]).finally(() => {
+      placedMs = Date.now() - started;
+    });
+    await placing
+      .then(() => Promise.all(journeys))
+      .catch((error) => {
         throw new Error(
           `${(error as Error).message}; last refusal: ${lastRefusal}\n${logs.slice(-15).join('')}`,
         );
-      },
-    );
+      });
     for (const p of Object.values(proxies)) p.fault = { kind: 'none' };
-    const placedMs = Date.now() - started;
+    const lifecycleMs = Date.now() - started;
 
     // Settle: every order the proxy did not refuse reaches a terminal state.
     const refused = new Set(proxies.inventory!.refusedIds);
@@ -383,9 +450,29 @@ describe('faults: 1,000 orders while the system is hurt', () => {
       body: JSON.stringify({ ids: deadLetters.map((d) => d.id) }),
     });
     expect(replay.status).toBe(202);
-    const orders = await until('every order to settle after the replay', 120_000, async () => {
+    await until('every order to settle after the replay', 120_000, async () => {
       const all = await statuses();
-      return [...all.values()].every((o) => TERMINAL.has(o.status)) ? all : undefined;
+      return [...all.values()].every((o) => TERMINAL.has(o.status)) || undefined;
+    });
+    ticking = false;
+    await ticker;
+
+    // Payments: refunds and captures the outages failed are retried on payments' ticks; then every
+    // authorized payment is captured, refunded or pending on a live order.
+    let orders = new Map<string, Order>();
+    const paymentCheck = await until('the payments to settle', 90_000, async () => {
+      await stack.mesh.ping(SWEEP.payments).catch(() => false);
+      await stack.paymentSandbox.webhooksSettled();
+      orders = await statuses();
+      const check = checkPayments(
+        orders,
+        stack.paymentSandbox.payments(),
+        stack.paymentSandbox.webhooksSent(),
+      );
+      return check.violations.length ? undefined : check;
+    }).catch(() => {
+      // Report what is wrong among the violations below rather than only that it timed out.
+      return checkPayments(orders, stack.paymentSandbox.payments(), stack.paymentSandbox.webhooksSent());
     });
 
     // Outboxes: a PingSource-style tick makes each function sweep; then nothing is pending.
@@ -399,19 +486,8 @@ describe('faults: 1,000 orders while the system is hurt', () => {
           if (status === 'sent') sent.push(record);
           else pending.push(`${fn}:${record.id}`);
         }
-        if (pending.length) {
-          await fetch(`${stack.urls.services[fn]}/events`, {
-            method: 'POST',
-            headers: {
-              'ce-specversion': '1.0',
-              'ce-id': randomUUID(),
-              'ce-source': `/apis/v1/namespaces/default/pingsources/${fn}-outbox-sweep`,
-              'ce-type': 'dev.knative.sources.ping',
-              // As the function's PingSource delivers it: under the PingSource's identity.
-              authorization: `Bearer ${await stack.mesh.issuer.issue(pingSourceSubject(fn), fn)}`,
-            },
-          });
-        }
+        // As the function's PingSource delivers a tick: under the PingSource's identity.
+        if (pending.length) await stack.mesh.ping(SWEEP[fn]);
       }
       return pending.length === 0 ? sent : undefined;
     });
@@ -425,6 +501,7 @@ describe('faults: 1,000 orders while the system is hurt', () => {
 
     // Stock: per product, reserved is what confirmed orders hold; nothing is oversold.
     const violations: string[] = lost.map((r) => `event ${r.source} ${r.id} sent but not in the ledger`);
+    violations.push(...paymentCheck.violations);
     const held = new Map<string, number>();
     for (const o of orders.values()) {
       if (o.status !== 'confirmed') continue;
@@ -450,6 +527,7 @@ describe('faults: 1,000 orders while the system is hurt', () => {
       products.map((p) => p.id),
       STOCK_PER_PRODUCT,
       transfers,
+      orderFlows(orders.values()),
     );
     violations.push(...atLocations.violations);
 
@@ -467,6 +545,7 @@ describe('faults: 1,000 orders while the system is hurt', () => {
         duplicates += Number(m[1]);
       }
     }
+    const webhooks = stack.paymentSandbox.webhooksSent();
     const byStatus = new Map<string, number>();
     for (const o of orders.values()) byStatus.set(o.status, (byStatus.get(o.status) ?? 0) + 1);
     const summary: Array<[string, string | number]> = [
@@ -475,6 +554,28 @@ describe('faults: 1,000 orders while the system is hurt', () => {
       [
         'placing took',
         `${(placedMs / 1000).toFixed(1)} s (${CLIENTS} clients, ${clientRetries} client resends)`,
+      ],
+      [
+        'paid approve / decline / left unpaid (hold, ticks)',
+        `${lifecycle.paid} / ${lifecycle.declined} / ${lifecycle.unpaid} (${HOLD_SECONDS} s, ${ticks} ticks)`,
+      ],
+      [
+        'not paid: rejected / expired first / step not open in 40 s',
+        `${lifecycle.rejected} / ${lifecycle.expired} / ${lifecycle.stepTimedOut}`,
+      ],
+      ['payment step open after (median / p95)', percentiles(lifecycle.stepMs)],
+      [
+        'shipped / delivered / returns (units restocked / written off)',
+        `${lifecycle.shipped} / ${lifecycle.delivered} / ${lifecycle.returns} (${lifecycle.restocked} / ${lifecycle.writtenOff}), ${lifecycle.staffResends} staff resends`,
+      ],
+      ['lifecycle took (placed, paid, fulfilled)', `${(lifecycleMs / 1000).toFixed(1)} s`],
+      [
+        'payments authorized / captured / refunded',
+        `${paymentCheck.counts.payments} / ${paymentCheck.counts.captured} / ${paymentCheck.counts.refunded} (late authorizations refunded ${paymentCheck.counts.lateRefunded}, returns refunded ${paymentCheck.counts.returnRefunds})`,
+      ],
+      [
+        'webhooks sent (duplicates) / failed',
+        `${webhooks.length} (${webhooks.length - new Set(webhooks.map((w) => w.id)).size}) / ${webhooks.filter((w) => w.state === 'failed').length}`,
       ],
       [
         'locations (units of each product)',

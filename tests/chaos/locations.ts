@@ -36,24 +36,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const random = (n: number) => Math.floor(Math.random() * n);
 
 /**
- * Resends a staff call while the stack is hurt (no answer, 5xx: a killed inventory, a proxy's 503)
- * until it gets a definite answer, or throws after `withinMs`. A process killed inside a transaction
- * holds its locks until Firestore expires it (about 60 s), hence the long default.
+ * Resends a staff call to `fn` (inventory unless told) while the stack is hurt (no answer, 5xx: a
+ * killed function, a proxy's 503) until it gets a definite answer, or throws after `withinMs`. A
+ * process killed inside a transaction holds its locks until Firestore expires it (about 60 s), hence
+ * the long default.
  */
 export async function definite<T>(
   call: StaffCall,
   path: string,
   init: RequestInit,
   withinMs = 150_000,
+  fn = 'inventory',
 ): Promise<{ status: number; body: T; resends: number }> {
   const deadline = Date.now() + withinMs;
   for (let resends = 0; ; resends++) {
-    const answer = await call<T>('inventory', path, init).catch(() => undefined);
+    const answer = await call<T>(fn, path, init).catch(() => undefined);
     if (answer && answer.status < 500) return { ...answer, resends };
     if (Date.now() > deadline) {
-      throw new Error(
-        `inventory gave no definite answer to ${init.method ?? 'GET'} ${path} in ${withinMs} ms`,
-      );
+      throw new Error(`${fn} gave no definite answer to ${init.method ?? 'GET'} ${path} in ${withinMs} ms`);
     }
     await sleep(300);
   }
@@ -180,20 +180,39 @@ const add = (sums: Map<string, number>, key: string, n: number) => sums.set(key,
 
 /**
  * The per-location checks once everything settled: at every location 0 ≤ reserved ≤ onHand and
- * available = onHand − reserved; product totals are the sums of their locations; each product's
- * onHand plus in transit is what was received (nothing ships); in transit is what the dispatched,
- * not received transfers carry (the API's and the movers' own account agree); reserved is what the
- * held reservations allocate there; and the movements rebuild the stored levels exactly.
+ * available = onHand − reserved; product totals are the sums of their locations; the stock equation
+ * at each location: onHand + in transit = seeded − sent away by transfers + transfers to it −
+ * shipped from it + restocked there by returns (written-off returns net 0), and so per product;
+ * in transit is what the dispatched, not received transfers carry (the API's and the movers' own
+ * account agree); reserved is what the held reservations allocate there; and the movements rebuild
+ * the stored levels exactly.
  */
 export async function checkLocations(
   call: StaffCall,
   inventory: Firestore,
   productIds: string[],
-  received: number,
+  seeded: number,
   tally: TransferTally,
+  orders: { shipped: Map<string, number>; restocked: Map<string, number> },
 ): Promise<{ violations: string[]; movements: number; transfersInTransit: number }> {
   const violations: string[] = [];
   const inTransit = await transfersIn(call, 'dispatched');
+  // What transfers moved: out of `from` once dispatched, into `to` (on hand or in transit).
+  const moved = new Map<string, number>();
+  for (const t of [...inTransit, ...(await transfersIn(call, 'received'))]) {
+    for (const line of t.lines) add(moved, at(line.productId, t.from), -line.quantity);
+    for (const line of t.received ?? t.lines) add(moved, at(line.productId, t.to), line.quantity);
+  }
+  const seededAt = new Map(spread(seeded).map((l) => [l.locationId, l.quantity]));
+  const expected = (productId: string, locationId: string) => {
+    const where = at(productId, locationId);
+    return (
+      (seededAt.get(locationId) ?? 0) +
+      (moved.get(where) ?? 0) -
+      (orders.shipped.get(where) ?? 0) +
+      (orders.restocked.get(where) ?? 0)
+    );
+  };
   const carried = new Map<string, number>();
   for (const t of inTransit)
     for (const line of t.lines) add(carried, at(line.productId, t.to), line.quantity);
@@ -221,13 +240,22 @@ export async function checkLocations(
       if (s[field] !== sum(field))
         violations.push(`${productId}: ${field} ${s[field]}, its locations sum to ${sum(field)}`);
     }
-    if (s.onHand + s.inTransit !== received) {
+    const total = LOCATIONS.reduce((n, l) => n + expected(productId, l.id), 0);
+    if (s.onHand + s.inTransit !== total)
       violations.push(
-        `${productId}: onHand ${s.onHand} + in transit ${s.inTransit}, received ${received}, none shipped`,
+        `${productId}: onHand ${s.onHand} + in transit ${s.inTransit}, the equation says ${total}`,
       );
+    for (const l of LOCATIONS) {
+      const level = s.locations.find((x) => x.locationId === l.id);
+      const have = (level?.onHand ?? 0) + (level?.inTransit ?? 0);
+      if (have !== expected(productId, l.id))
+        violations.push(
+          `${at(productId, l.id)}: onHand + in transit ${have}, the equation says ${expected(productId, l.id)}`,
+        );
     }
     for (const l of s.locations) {
       const where = at(productId, l.locationId);
+      if (l.onHand < 0) violations.push(`${where}: onHand ${l.onHand}`);
       if (!(l.reserved >= 0 && l.reserved <= l.onHand))
         violations.push(`${where}: reserved ${l.reserved}, onHand ${l.onHand}`);
       if (l.available !== l.onHand - l.reserved) violations.push(`${where}: available ${l.available}`);

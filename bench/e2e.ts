@@ -2,9 +2,12 @@
  * @module End to end: the whole stack `npm start` runs (startStack: the built bundles, the mesh with
  * its journal, the Firestore emulator), orders placed through web's `POST /api/orders` by concurrent
  * shoppers, each order watched on its Server-Sent Events stream (`GET /api/orders/:id/events`) until
- * it is confirmed. Figures: orders placed per second (202s), orders confirmed per second (first POST
- * to last confirmation), POST→confirmed p50/p99, and the same latencies for one shopper alone (what
- * the path costs without queueing for the machine's cores). SSE rather than polling: orders' Firestore listener
+ * it is confirmed. Each shopper pays with the approving test card as soon as the stream shows the
+ * payment step open (the payment sandbox's in-process `pay`, what its hosted form does), so a
+ * confirmation includes the payment step: payments opening the checkout, and the provider's signed
+ * webhook through web and payments back to orders. Figures: orders placed per second (202s), orders
+ * confirmed per second (first POST to last confirmation), POST→confirmed p50/p99, and the same
+ * latencies for one shopper alone (what the path costs without queueing for the machine's cores). SSE rather than polling: orders' Firestore listener
  * pushes the confirmation as it is written, so a latency carries no poll interval and costs no reads.
  * No target: the figures are stated.
  */
@@ -13,6 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { REPO_ROOT, type Stack, startStack } from '../packages/mesh/src/runner/stack.ts';
+import { CARDS, shopper } from '../tests/system/shopper.ts';
 import { median, percentile, round } from './stats.ts';
 
 const ORDERS = Number(process.env.E2E_ORDERS ?? 300);
@@ -29,7 +33,7 @@ const PRODUCTS = 20;
 /** Enough that every order confirms: the bench times the confirmed path, not rejections. */
 const STOCK_PER_PRODUCT = 100_000;
 const WATCH_TIMEOUT_MS = 60_000;
-const customer = { name: 'Bench Shopper', email: 'bench@example.com' };
+const customer = shopper('Bench Shopper', 'bench@example.com');
 
 class BenchError extends Error {
   constructor(message: string) {
@@ -125,7 +129,9 @@ function client(stack: Stack) {
       const postedAt = performance.now();
       const order = expectStatus('placing an order', 202, await place(items));
       const acceptedAt = performance.now();
-      const confirmed = confirmation(`${web}/orders/${order.id}/events`, order.token);
+      const confirmed = confirmation(`${web}/orders/${order.id}/events`, order.token, (checkoutUrl) =>
+        stack.paymentSandbox.pay(checkoutUrl, CARDS.approve),
+      );
       return {
         acceptedAt,
         timed: confirmed.then((confirmedAt): Timed => ({ postedAt, acceptedAt, confirmedAt })),
@@ -134,8 +140,12 @@ function client(stack: Stack) {
   };
 }
 
-/** Reads an order's event stream until the order is confirmed; resolves with that moment. */
-async function confirmation(url: string, token: string): Promise<number> {
+/**
+ * Reads an order's event stream until the order is confirmed, paying once the stream shows its
+ * payment step open; resolves with the moment of confirmation.
+ */
+async function confirmation(url: string, token: string, pay: (checkoutUrl: string) => void): Promise<number> {
+  let paid = false;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), WATCH_TIMEOUT_MS);
   try {
@@ -150,9 +160,13 @@ async function confirmation(url: string, token: string): Promise<number> {
       const { value: message, done } = await events.read();
       if (done) break;
       if (message.event !== 'order') continue;
-      const { id, status } = JSON.parse(message.data) as Order;
+      const { id, status, payment } = JSON.parse(message.data) as Order;
       if (status === 'confirmed') return performance.now();
-      if (status !== 'pending') throw new BenchError(`order ${id} ended ${status}, not confirmed`);
+      if (status === 'awaiting-payment' && payment?.checkoutUrl && !paid) {
+        pay(payment.checkoutUrl);
+        paid = true;
+      } else if (status !== 'pending' && status !== 'awaiting-payment')
+        throw new BenchError(`order ${id} ended ${status}, not confirmed`);
     }
     throw new BenchError('the order stream ended before the order was confirmed');
   } finally {
@@ -241,7 +255,7 @@ export async function run() {
     const p99Ms = round(percentile(toConfirmed, 99), 1);
     console.log(
       `${ORDERS} orders (after ${WARMUP_ORDERS} untimed) from ${SHOPPERS} concurrent shoppers through web, ` +
-        `${PRODUCTS} products, each order watched on its SSE stream until confirmed`,
+        `${PRODUCTS} products, each order watched on its SSE stream and paid until confirmed`,
     );
     console.log(`placed (202): ${placedPerSec} orders/s, POST p50 ${placeP50Ms} ms p99 ${placeP99Ms} ms`);
     console.log(

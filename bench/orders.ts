@@ -11,6 +11,7 @@ import { startFirestoreEmulator } from '@stockflow/kit/emulator';
 import { asStaff, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { catalog } from '../functions/catalog/src/app.ts';
 import { orders } from '../functions/orders/src/app.ts';
+import { shopper } from '../tests/system/shopper.ts';
 import { median, percentile, round } from './stats.ts';
 
 const SAMPLES = 60;
@@ -53,7 +54,7 @@ async function benchOrders() {
   }
   const body = JSON.stringify({
     items: products.slice(0, 2).map((productId) => ({ productId, quantity: 1 })),
-    customer: { name: 'Bench', email: 'bench@example.com' },
+    customer: shopper('Bench', 'bench@example.com'),
   });
   const place = async (key?: string) => {
     const res = await fn.app.request('/', {

@@ -107,14 +107,14 @@ const LABELS: Record<string, string> = {
   'orders.searchMs': 'catalog search, median (ms)',
   'web.targetKb': 'budget (KB)',
   'ledger.throughputRatio': 'ledger / consumeOnce, events/s',
-  'e2e.ordersPerSec': 'confirmed (orders/s, first POST to last confirmation)',
+  'e2e.ordersPerSec': 'confirmed, paid (orders/s, first POST to last confirmation)',
   'e2e.placedPerSec': 'placed through web (orders/s)',
-  'e2e.p50Ms': 'POST → confirmed, p50 (ms)',
-  'e2e.p99Ms': 'POST → confirmed, p99 (ms)',
+  'e2e.p50Ms': 'POST → paid → confirmed, p50 (ms)',
+  'e2e.p99Ms': 'POST → paid → confirmed, p99 (ms)',
   'e2e.placeP50Ms': 'POST → 202, p50 (ms)',
   'e2e.placeP99Ms': 'POST → 202, p99 (ms)',
   'e2e.soloPlaceP50Ms': 'one shopper alone: POST → 202, p50 (ms)',
-  'e2e.soloP50Ms': 'one shopper alone: POST → confirmed, p50 (ms)',
+  'e2e.soloP50Ms': 'one shopper alone: POST → paid → confirmed, p50 (ms)',
   'e2e.orders': 'orders timed',
   'e2e.shoppers': 'concurrent shoppers',
   'bundle.largestFunction': 'the largest function',
@@ -237,7 +237,7 @@ ${rows.join('\n')}
 - **orders**: placing an order against the smallest Firestore transaction, and a catalog search against a plain page, on the emulator.
 - **ledger**: the ledger's recording (one create) against recording through the kit's consumeOnce.
 - **verify**: checking a delivery's OIDC token (RS256, JWKS warm) alone, and \`POST /events\` of a no-op handler in process with verification against without.
-- **e2e**: the whole stack \`npm start\` runs; orders placed through web by concurrent shoppers, each watched on its SSE stream (\`GET /api/orders/:id/events\`) until confirmed. Every process of the stack (web, four functions, the mesh, the Firestore emulator) shares the machine's cores with the shoppers, so its figures are this machine's, not a cluster's.
+- **e2e**: the whole stack \`npm start\` runs; orders placed through web by concurrent shoppers, each watched on its SSE stream (\`GET /api/orders/:id/events\`) and paid with the approving test card (the payment sandbox's in-process \`pay\`) as soon as its payment step opens, until confirmed: a confirmation includes payments opening the checkout and the provider's signed webhook through web and payments. Every process of the stack (web, the functions, the mesh, the payment sandbox, the Firestore emulator) shares the machine's cores with the shoppers, so its figures are this machine's, not a cluster's.
 
 ## Final lines
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { shopper } from '../system/shopper.ts';
 import type { TestStack } from '../system/stack.ts';
 
 export const poll = { timeout: 30_000, interval: 200 };
@@ -40,7 +41,7 @@ export function e2eClient(stack: () => TestStack) {
     const res = await fetch(stack().urls.services.orders!, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ items, customer: { name, email: 'someone@example.com' } }),
+      body: JSON.stringify({ items, customer: shopper(name, 'someone@example.com') }),
       signal: AbortSignal.timeout(30_000),
     });
     return { status: res.status, body: (await res.json()) as PlacedOrder };

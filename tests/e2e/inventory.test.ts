@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Order, Product, StockLevel } from '@stockflow/contracts';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payOrder } from '../system/shopper.ts';
 import { startTestStack, type TestStack } from '../system/stack.ts';
 import { type Browser, CHROMIUM, launchBrowser, shot, watchForErrors } from './browser.ts';
 import { e2eClient, poll } from './client.ts';
@@ -293,9 +294,10 @@ describe.skipIf(!existsSync(CHROMIUM))('inventory across locations in a browser'
     const placed = await placeDirectly([{ productId: vase.id, quantity: 3 }], 'Grace Hopper');
     expect(placed.status).toBe(202);
     const orderId = placed.body.id;
-    await expect
-      .poll(async () => (await admin<Order>(`/orders/${orderId}`)).body.shipments?.length ?? 0, poll)
-      .toBe(2);
+    const order = async () => (await admin<Order>(`/orders/${orderId}`)).body;
+    // Reserved across both locations, the order is paid, so staff may ship it.
+    expect((await payOrder(stack, order)).shipments).toHaveLength(2);
+    await expect.poll(async () => (await order()).status, poll).toBe('confirmed');
     await page.goto(`${web}/admin/orders/${encodeURIComponent(orderId)}`);
     const shipments = page.getByRole('region', { name: 'Shipments' });
     await shipments.getByRole('heading', { name: 'From North warehouse' }).waitFor();

@@ -2,15 +2,17 @@
  * End to end, in Debian's Chromium against the stack `npm start` runs, with inventory's Triggers
  * behind a fault proxy: inventory refuses an order's `order.placed` (a 400, which Knative does not
  * retry), so the event becomes a dead letter and the order stays pending. An admin finds it in the
- * Dead letters screen, the fault is fixed, the admin clicks Replay, and the order is confirmed with
- * its stock reserved once (a second replay changes nothing); the event explorer shows the saga's
- * events arriving live, and the order's page its history. Screenshots go to .artifacts/screenshots.
+ * Dead letters screen, the fault is fixed, the admin clicks Replay, and the order is held for
+ * payment with its stock reserved once (a second replay changes nothing); the shopper pays and it is
+ * confirmed; the event explorer shows the saga's events arriving live, and the order's page its
+ * history. Screenshots go to .artifacts/screenshots.
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Order } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, manifestsBehind, startFaultProxy } from '../chaos/proxy.ts';
+import { payOrder } from '../system/shopper.ts';
 import { startTestStack, type TestStack } from '../system/stack.ts';
 import { type Browser, CHROMIUM, launchBrowser, shot, watchForErrors } from './browser.ts';
 import { e2eClient, poll } from './client.ts';
@@ -45,7 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', (
     if (manifests) await rm(manifests, { recursive: true, force: true });
   });
 
-  it('an admin replays a refused order.placed once the fault is fixed, and the order is confirmed once', async () => {
+  it('an admin replays a refused order.placed once the fault is fixed, and the order is confirmed once paid', async () => {
     const shelf = await stockedProduct('Oak Shelf', 4500, 5);
     await expect.poll(async () => (await level(shelf.id)).available, poll).toBe(5);
 
@@ -98,19 +100,16 @@ describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', (
     await row.getByText(/^replayed once, last/).waitFor();
     await shot(page, '21-admin-dead-letter-replayed');
 
-    // Applied: the order is confirmed and its stock reserved, once.
-    await expect
-      .poll(async () => (await api<Order>(`/orders/${orderId}`)).body.status, poll)
-      .toBe('confirmed');
+    // Applied: the order's stock is reserved, once, and the shopper pays; the order is confirmed.
+    const order = async () => (await api<Order>(`/orders/${orderId}`)).body;
+    await payOrder(stack, order);
     expect(await level(shelf.id)).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+    await expect.poll(async () => (await order()).status, poll).toBe('confirmed');
 
     // The explorer saw the saga go on, live.
-    await explorerTable
-      .getByRole('cell', { name: 'stock.reserved', exact: true })
-      .waitFor({ timeout: 30_000 });
-    await explorerTable
-      .getByRole('cell', { name: 'order.confirmed', exact: true })
-      .waitFor({ timeout: 30_000 });
+    for (const type of ['stock.reserved', 'payment.requested', 'payment.authorized', 'order.confirmed']) {
+      await explorerTable.getByRole('cell', { name: type, exact: true }).waitFor({ timeout: 30_000 });
+    }
     await expect
       .poll(() => explorerTable.getByRole('cell', { name: 'order.placed', exact: true }).count())
       .toBe(1);
@@ -131,7 +130,14 @@ describe.skipIf(!existsSync(CHROMIUM))('dead letters and replay in a browser', (
     const history = page.getByRole('table', { name: 'Events of this order' });
     await history.getByRole('cell', { name: 'order.confirmed', exact: true }).waitFor();
     const types = await history.locator('tbody tr td:nth-child(2)').allTextContents();
-    expect(types).toEqual(['order.placed', 'stock.reserved', 'order.confirmed']);
+    expect(types).toEqual([
+      'order.placed',
+      'stock.reserved',
+      'order.awaiting-payment',
+      'payment.requested',
+      'payment.authorized',
+      'order.confirmed',
+    ]);
     await shot(page, '23-admin-order-events');
 
     await explorer.close(); // closes its live stream

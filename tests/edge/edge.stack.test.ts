@@ -15,6 +15,7 @@ import type { PlacedOrder, Product } from '@stockflow/contracts';
 import { FIRESTORE_SETTINGS } from '@stockflow/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshot } from '../hostile/harness.ts';
+import { shopper } from '../system/shopper.ts';
 import { startTestStack, type TestStack } from '../system/stack.ts';
 
 const poll = { timeout: 30_000, interval: 200 };
@@ -78,7 +79,7 @@ describe('the edge under real traffic', () => {
 
   const order = (quantity = 1) => ({
     items: [{ productId: product.id, quantity }],
-    customer: { name: 'Edge', email: 'edge@example.com' },
+    customer: shopper('Edge', 'edge@example.com'),
   });
 
   /** Places an order as `client` (behind Knative's hops) once orders knows the product. */
@@ -169,7 +170,7 @@ describe('the edge under real traffic', () => {
       }));
       const whole = await api('/orders', {
         method: 'POST',
-        body: { items: lines, customer: { name: 'Greedy', email: 'greedy@example.com' } },
+        body: { items: lines, customer: shopper('Greedy', 'greedy@example.com') },
         headers: behindKnative('198.51.100.50'),
       });
       expect(whole.status).toBe(422);

@@ -11,6 +11,7 @@ import { catalog } from '../../functions/catalog/src/app.ts';
 import { inventory } from '../../functions/inventory/src/app.ts';
 import { ledger } from '../../functions/ledger/src/app.ts';
 import { orders } from '../../functions/orders/src/app.ts';
+import { shopper } from '../system/shopper.ts';
 import {
   ADMIN,
   expectProblem,
@@ -112,11 +113,7 @@ beforeAll(async () => {
         'POST',
         jsonBody({
           items: [{ productId: created.id, quantity: 1 }],
-          customer: {
-            name: 'C',
-            email: 'c@example.com',
-            address: { line1: '1 Row', city: 'Paris', postalCode: '75001', country: 'FR' },
-          },
+          customer: shopper('C', 'c@example.com'),
         }),
       ),
     );

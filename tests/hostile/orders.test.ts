@@ -8,6 +8,7 @@ import { cloudEventRequest } from '@stockflow/kit/testing';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orders } from '../../functions/orders/src/app.ts';
+import { shopper } from '../system/shopper.ts';
 import {
   ADMIN,
   expectProblem,
@@ -39,11 +40,7 @@ const product: Product = {
 };
 const validOrder = {
   items: [{ productId: product.id, quantity: 2 }],
-  customer: {
-    name: 'Ada',
-    email: 'ada@example.com',
-    address: { line1: '12 Analytical Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
-  },
+  customer: shopper('Ada', 'ada@example.com'),
 };
 let placed: PlacedOrder;
 

@@ -3,15 +3,24 @@
  * matrix): every Stockflow type, sent to the broker ingress and straight to every function's
  * `/events`, with no token, a token for another audience, an expired token, another function's
  * identity and the partner's identity, is refused with 401 or 403 and leaves every function's
- * database as it was; the partner's own `goods.received` is accepted, once.
+ * database as it was — among them a forged payment.authorized for a real order held for payment,
+ * which stays unpaid; the partner's own `goods.received` is accepted, once.
  */
 import { randomUUID } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
-import { EVENTS, type EventType, type Product, PUBLISHERS } from '@stockflow/contracts';
+import {
+  EVENTS,
+  type EventType,
+  type Order,
+  type PlacedOrder,
+  type Product,
+  PUBLISHERS,
+} from '@stockflow/contracts';
 import { FIRESTORE_SETTINGS } from '@stockflow/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerAudience, serviceAccountSubject } from '../../packages/mesh/src/index.ts';
 import { snapshot } from '../hostile/harness.ts';
+import { paymentStep, shopper } from '../system/shopper.ts';
 import { startTestStack, type TestStack } from '../system/stack.ts';
 
 const BROKER_AUDIENCE = brokerAudience('default', 'default');
@@ -34,6 +43,8 @@ interface Credential {
 describe('forged events, identity on', () => {
   let stack: TestStack;
   let product: Product;
+  /** A real order held for payment, its checkout open: what forged payment events would settle. */
+  let held: Order;
   const databases = new Map<string, Firestore>();
 
   const issue = (subject: string, audience: string, now = Date.now()) =>
@@ -69,10 +80,23 @@ describe('forged events, identity on', () => {
     },
   ];
 
-  /** Data that would change state if it were believed: the seeded product at one cent, 1,000 units. */
+  /**
+   * Data that would change state if it were believed: the seeded product at one cent, 1,000 units,
+   * the held order paid, declined, refunded or cancelled.
+   */
   function forgedData(type: EventType): unknown {
-    const orderId = `forged-${randomUUID().slice(0, 8)}`;
+    const orderId = type === 'io.stockflow.order.placed' ? `forged-${randomUUID().slice(0, 8)}` : held.id;
     const items = [{ productId: product.id, quantity: 1 }];
+    const paymentId = held.payment!.paymentId;
+    const money = { orderId, paymentId, amountCents: held.totalCents, currency: held.currency };
+    if (type === 'io.stockflow.payment.requested')
+      return { ...money, checkoutUrl: 'https://pay.example/forged', expiresAt: held.holdExpiresAt };
+    if (type === 'io.stockflow.payment.declined')
+      return { orderId, paymentId, code: 'card_declined', message: 'forged' };
+    if (type === 'io.stockflow.payment.refunded') return { ...money, cause: 'cancelled' };
+    if (type.startsWith('io.stockflow.payment.')) return money;
+    if (type === 'io.stockflow.order.awaiting-payment')
+      return { orderId, totalCents: 1, currency: 'EUR', holdExpiresAt: held.holdExpiresAt };
     if (type.startsWith('io.stockflow.product.')) return { ...product, priceCents: 1, version: 999_999 };
     if (type === 'io.stockflow.goods.received')
       return { productId: product.id, quantity: 1000, reference: 'forged' };
@@ -147,7 +171,36 @@ describe('forged events, identity on', () => {
       if (Date.now() > deadline) throw new Error(`product ${product.id} never reached inventory`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    held = await holdForPayment();
   });
+
+  /** One unit of stock, an order for it (once orders knows the product) and its payment step open. */
+  async function holdForPayment(): Promise<Order> {
+    const admin = { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' };
+    const adjusted = await fetch(`${stack.urls.services.inventory}/stock/${product.id}/adjustments`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ delta: 1, reason: 'forge target stock' }),
+    });
+    expect(adjusted.status).toBe(200);
+    const body = JSON.stringify({ items: [{ productId: product.id, quantity: 1 }], customer: shopper() });
+    const deadline = Date.now() + 30_000;
+    const place = () => fetch(stack.urls.services.orders!, { method: 'POST', headers: admin, body });
+    // Orders refuses the product (422) until product.created reaches its projection.
+    let placed = await place();
+    while (placed.status !== 202) {
+      if (Date.now() > deadline) throw new Error(`orders answers ${placed.status} to the order`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      placed = await place();
+    }
+    const { id } = (await placed.json()) as PlacedOrder;
+    const order = await paymentStep(async () => {
+      const res = await fetch(`${stack.urls.services.orders}/${id}`, { headers: admin });
+      return (await res.json()) as Order;
+    });
+    expect(order).toMatchObject({ status: 'awaiting-payment', payment: { status: 'requested' } });
+    return order;
+  }
 
   afterAll(async () => {
     await Promise.all([...databases.values()].map((db) => db.terminate()));
@@ -188,7 +241,8 @@ describe('forged events, identity on', () => {
     expect(refusals).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await snapshots()).toEqual(before);
-    expect((await stockOf(product.id)).onHand).toBe(0);
+    expect((await stockOf(product.id)).onHand).toBe(1);
+    expect(stack.paymentSandbox.payments().find((p) => p.reference === held.id)).toBeUndefined();
   });
 
   it("accepts the warehouse's goods.received once, whatever its id", async () => {
@@ -201,12 +255,13 @@ describe('forged events, identity on', () => {
         data: { productId: product.id, quantity: 7, reference: 'delivery-note-1' },
       });
     const first = randomUUID();
+    const { onHand } = await stockOf(product.id);
     expect(await publish(first)).toBe(202);
-    await expect.poll(() => stockOf(product.id).then((s) => s.onHand), { timeout: 30_000 }).toBe(7);
+    await expect.poll(() => stockOf(product.id).then((s) => s.onHand), { timeout: 30_000 }).toBe(onHand + 7);
     // The same event again, and the same goods under a new id: both admitted, neither applied twice.
     expect(await publish(first)).toBe(202);
     expect(await publish(randomUUID())).toBe(202);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect((await stockOf(product.id)).onHand).toBe(7);
+    expect((await stockOf(product.id)).onHand).toBe(onHand + 7);
   });
 });

@@ -9,6 +9,7 @@ import { cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders } from '../../functions/orders/src/app.ts';
 import { snapshot } from '../hostile/harness.ts';
+import { shopper } from '../system/shopper.ts';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const fn = orders.create({ env: testEnv('order-tokens', { ADMIN_TOKEN }) });
@@ -34,11 +35,7 @@ beforeAll(async () => {
   expect((await fn.app.request('/events', created)).status).toBe(202);
   const body = JSON.stringify({
     items: [{ productId: product.id, quantity: 1 }],
-    customer: {
-      name: 'Ada',
-      email: 'ada@example.com',
-      address: { line1: '12 Analytical Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
-    },
+    customer: shopper('Ada', 'ada@example.com'),
   });
   const answers = await Promise.all(
     Array.from({ length: 40 }, () =>

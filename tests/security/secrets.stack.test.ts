@@ -8,12 +8,15 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { PlacedOrder, Product } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerAudience } from '../../packages/mesh/src/index.ts';
+import { payOrder, shopper, TEST_ADDRESS } from '../system/shopper.ts';
 import { startTestStack, type TestStack } from '../system/stack.ts';
 
 const IDEMPOTENCY_KEY = `key-${randomBytes(16).toString('hex')}`;
 const WRONG_TOKEN = randomBytes(24).toString('base64url');
 /** The shopper's address is personal data: in the events and the emails, never in a log line. */
 const SHOPPER_EMAIL = `eve-${randomBytes(6).toString('hex')}@example.com`;
+/** The street of the shopper's delivery address: no log line may carry it. */
+const SHOPPER_STREET = `${randomBytes(4).toString('hex')} Hidden Lane`;
 
 describe('secrets in logs', () => {
   let stack: TestStack;
@@ -36,6 +39,7 @@ describe('secrets in logs', () => {
     secrets.idempotencyKey = IDEMPOTENCY_KEY;
     secrets.wrongToken = WRONG_TOKEN;
     secrets.shopperEmail = SHOPPER_EMAIL;
+    secrets.shopperStreet = SHOPPER_STREET;
     // The payment provider's credentials, made per stack and handed to payments through its Secret.
     secrets.paymentApiKey = stack.paymentSandbox.apiKey;
     secrets.paymentWebhookSecret = stack.paymentSandbox.webhookSecret;
@@ -96,7 +100,7 @@ describe('secrets in logs', () => {
         headers: { 'content-type': 'application/json', 'idempotency-key': IDEMPOTENCY_KEY },
         body: JSON.stringify({
           items: [{ productId: product.id, quantity: 1 }],
-          customer: { name: 'Eve', email: SHOPPER_EMAIL },
+          customer: { ...shopper('Eve', SHOPPER_EMAIL), address: { ...TEST_ADDRESS, line1: SHOPPER_STREET } },
         }),
       });
     let placed = await place();
@@ -114,6 +118,8 @@ describe('secrets in logs', () => {
     secrets.orderToken = order.token;
     secrets.orderTokenDigest = createHash('sha256').update(order.token).digest('hex');
     const mine = { authorization: `Bearer ${order.token}` };
+    // The shopper pays on the provider's step: its webhook crosses web and payments, signed.
+    await payOrder(stack, async () => (await api(`/orders/${order.id}`, { headers: mine })).body);
     await expect
       .poll(async () => (await api(`/orders/${order.id}`, { headers: mine })).body?.status, {
         timeout: 30_000,
@@ -154,12 +160,19 @@ describe('secrets in logs', () => {
     await expect
       .poll(async () => (await api(`/inventory/stock/${product.id}`)).body?.available, { timeout: 30_000 })
       .toBe(5);
-    // notifications mailed the confirmation and the cancellation (and logged each without the address).
+    // payments refunds the authorization of the cancelled order.
+    await expect
+      .poll(() => stack.paymentSandbox.payments().find((p) => p.reference === order.id)?.status, {
+        timeout: 30_000,
+      })
+      .toBe('refunded');
+    // notifications mailed the confirmation, the cancellation and the refund (and logged each
+    // without the address).
     await expect
       .poll(() => stack.mailCatcher.messages().filter((m) => m.envelope.to.includes(SHOPPER_EMAIL)).length, {
         timeout: 30_000,
       })
-      .toBe(2);
+      .toBe(3);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const logs = output.join('');

@@ -16,6 +16,7 @@ import { ledger } from '../../functions/ledger/src/app.ts';
 import { orders } from '../../functions/orders/src/app.ts';
 import { web } from '../../web/server/app.ts';
 import { expectProblem } from '../hostile/harness.ts';
+import { shopper } from '../system/shopper.ts';
 
 const EVIL = 'https://evil.example';
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -137,11 +138,7 @@ describe('POST /api/orders is rate-limited per client', () => {
   };
   const order = JSON.stringify({
     items: [{ productId: product.id, quantity: 1 }],
-    customer: {
-      name: 'Ada',
-      email: 'ada@example.com',
-      address: { line1: '12 Analytical Row', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
-    },
+    customer: shopper('Ada', 'ada@example.com'),
   });
   const stops: Array<() => Promise<void>> = [];
   let upstream: string;

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaughtMessage } from '../../packages/mesh/src/runner/mail-catcher.ts';
+import { payOrder, shopper } from './shopper.ts';
 import { startTestStack, type TestStack } from './stack.ts';
 
 const poll = { timeout: 30_000, interval: 100 };
@@ -72,7 +73,7 @@ describe('messages to the shopper through the whole stack', () => {
               method: 'POST',
               body: {
                 items: [{ productId: product!.id, quantity: 1_000_000 }],
-                customer: { name: 'probe', email: 'probe@example.com' },
+                customer: shopper('probe', 'probe@example.com'),
               },
             })
           ).status,
@@ -85,17 +86,13 @@ describe('messages to the shopper through the whole stack', () => {
     await stockedProduct();
     const res = await call<PlacedOrder>('orders', '/', {
       method: 'POST',
-      body: { items: [{ productId: product!.id, quantity: 2 }], customer: { name: 'Grace <Hopper>', email } },
+      body: { items: [{ productId: product!.id, quantity: 2 }], customer: shopper('Grace <Hopper>', email) },
     });
     expect(res.status).toBe(202);
-    await expect
-      .poll(
-        async () =>
-          (await call<{ status: string }>('orders', `/${res.body.id}`, { token: stack.adminToken })).body
-            .status,
-        poll,
-      )
-      .toBe('confirmed');
+    const order = async () =>
+      (await call<Order>('orders', `/${res.body.id}`, { token: stack.adminToken })).body;
+    await payOrder(stack, order);
+    await expect.poll(async () => (await order()).status, poll).toBe('confirmed');
     return res.body;
   }
 
@@ -201,13 +198,14 @@ describe('messages to the shopper through the whole stack', () => {
       .poll(async () => {
         const res = await call<PlacedOrder>('orders', '/', {
           method: 'POST',
-          body: { items: [{ productId, quantity: 2 }], customer: { name: 'Mary Jackson', email } },
+          body: { items: [{ productId, quantity: 2 }], customer: shopper('Mary Jackson', email) },
         });
         orderId = res.body?.id ?? '';
         return res.status;
       }, poll)
       .toBe(202);
     const order = async () => (await call<Order>('orders', `/${orderId}`, { token: stack.adminToken })).body;
+    await payOrder(stack, order);
     await expect.poll(async () => (await order()).status, poll).toBe('confirmed');
     expect((await order()).shipments?.map((s) => s.id).sort()).toEqual(['default', east].sort());
     for (const shipmentId of [east, 'default']) {

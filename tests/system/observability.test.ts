@@ -3,8 +3,10 @@
  * directly, as Prometheus does; web refuses to forward it) counts the requests, the events by type and
  * outcome and the outbox's publishes of one order; the order's trace, exported by every function over
  * OTLP to a stand-in collector, runs from web's `POST /api/orders` through order.placed, inventory's
- * reservation and stock.reserved to the confirmation in orders (and the ledger's records); and every
- * function's log lines for it carry that trace in Cloud Logging's field.
+ * reservation and stock.reserved to orders' hold, order.awaiting-payment in payments and the payment
+ * step back in orders (and the ledger's records); the provider's webhook starts the confirmation's
+ * trace, from web through payments' payment.authorized to order.confirmed in orders; and every
+ * function's log lines for the order carry its trace in Cloud Logging's field.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,9 +15,10 @@ import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import { type CollectedSpan, type OtlpCollector, SpanKind, startOtlpCollector } from '@stockflow/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../packages/mesh/src/runner/stack.ts';
+import { payOrder, shopper } from './shopper.ts';
 import { startTestStack, type TestStack } from './stack.ts';
 
-const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'web'] as const;
+const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'payments', 'web'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 const declared = FUNCTIONS.every((name) => existsSync(join(REPO_ROOT, 'knative/base', `${name}.yaml`)));
@@ -165,11 +168,12 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
       headers: { traceparent: `00-${traceId}-${callerSpanId}-01` },
       body: JSON.stringify({
         items: [{ productId: product.id, quantity: 2 }],
-        customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+        customer: shopper('Ada Lovelace', 'ada@example.com'),
       }),
     });
     expect(placed.status).toBe(202);
     order = placed.body;
+    await payOrder(stack, async () => (await api<Order>(`/orders/${order.id}`, { admin: true })).body);
     await until(
       'the order confirmed',
       async () => (await api<Order>(`/orders/${order.id}`, { admin: true })).body.status,
@@ -248,12 +252,31 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
       type: 'io.stockflow.stock.reserved',
       outcome: 'applied',
     }).toBe(1);
+    // The payment step: orders holds the order for payment, payments opens the provider's checkout,
+    // the provider's webhook authorizes it, and orders confirms.
+    const payment = [
+      ['orders', 'io.stockflow.order.awaiting-payment', 'payments'],
+      ['payments', 'io.stockflow.payment.requested', 'orders'],
+      ['payments', 'io.stockflow.payment.authorized', 'orders'],
+    ] as const;
+    for (const [producer, type, consumer] of payment) {
+      await counted(producer, 'stockflow_outbox_published_total', { type }).toBe(1);
+      await counted(consumer, 'stockflow_events_handled_total', { type, outcome: 'applied' }).toBe(1);
+    }
+    await counted('payments', 'stockflow_http_requests_total', {
+      method: 'POST',
+      route: '/webhooks/sandbox',
+      status: '200',
+    }).toBe(1);
     await counted('orders', 'stockflow_outbox_published_total', {
       type: 'io.stockflow.order.confirmed',
     }).toBe(1);
     for (const type of [
       'io.stockflow.order.placed',
       'io.stockflow.stock.reserved',
+      'io.stockflow.order.awaiting-payment',
+      'io.stockflow.payment.requested',
+      'io.stockflow.payment.authorized',
       'io.stockflow.order.confirmed',
     ]) {
       await counted('ledger', 'stockflow_events_handled_total', { type, outcome: 'applied' }).toBe(1);
@@ -267,89 +290,146 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
     }
   });
 
+  type Step = readonly [service: string, kind: number, name: string | RegExp];
+
   /**
-   * Waits for the saga's spans in trace `id` and checks their chain: web's server span, orders' (its
-   * child), order.placed published, applied by inventory, stock.reserved published, applied by orders,
-   * order.confirmed published, and the ledger's record of each event. Returns web's server span.
+   * Waits until trace `id` holds a span for every step (each function exports in batches, a span
+   * once it ends), and returns them with `descends`: whether `ancestor` is `span`'s parent, or its
+   * parent's (a hop's own server span may sit between).
    */
-  async function expectSagaTrace(id: string): Promise<CollectedSpan | undefined> {
+  async function traced<S extends Record<string, Step>>(id: string, steps: S) {
     const inTrace = () => collector.spans.filter((s) => s.traceId === id);
-    const find = (service: string, kind: number, name: string | RegExp) =>
+    const find = ([service, kind, name]: Step) =>
       inTrace().find(
         (s) =>
           s.service === service &&
           s.kind === kind &&
           (typeof name === 'string' ? s.name === name : name.test(s.name)),
       );
-    const steps = {
-      webServer: ['web', SpanKind.server, /^POST /],
-      ordersServer: ['orders', SpanKind.server, 'POST /'],
-      placedPublish: ['orders', SpanKind.producer, 'io.stockflow.order.placed publish'],
-      reserve: ['inventory', SpanKind.consumer, 'io.stockflow.order.placed process'],
-      reservedPublish: ['inventory', SpanKind.producer, 'io.stockflow.stock.reserved publish'],
-      confirm: ['orders', SpanKind.consumer, 'io.stockflow.stock.reserved process'],
-      confirmedPublish: ['orders', SpanKind.producer, 'io.stockflow.order.confirmed publish'],
-      placedRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.order.placed process'],
-      reservedRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.stock.reserved process'],
-      confirmedRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.order.confirmed process'],
-    } as const;
-    const spans = () =>
-      Object.fromEntries(
-        Object.entries(steps).map(([step, [service, kind, name]]) => [step, find(service, kind, name)]),
-      ) as Record<keyof typeof steps, CollectedSpan | undefined>;
-    // Each function exports in batches, a span once it ends: wait until every step has arrived.
-    await expect
-      .poll(
-        () =>
-          Object.entries(spans())
-            .filter(([, span]) => !span)
-            .map(([step]) => step),
-        poll,
-      )
-      .toEqual([]);
-
+    const missing = () =>
+      Object.entries(steps)
+        .filter(([, step]) => !find(step))
+        .map(([name]) => name);
+    await expect.poll(missing, poll).toEqual([]);
+    const spans = Object.fromEntries(
+      Object.entries(steps).map(([name, step]) => [name, find(step)]),
+    ) as Record<keyof S, CollectedSpan | undefined>;
     const byId = new Map(inTrace().map((s) => [s.spanId, s]));
-    /** Whether `ancestor` is `span`'s parent, or its parent's (a hop's own server span may sit between). */
     const descends = (span: CollectedSpan | undefined, ancestor: CollectedSpan | undefined) => {
       for (let at = span; at; at = at.parentSpanId ? byId.get(at.parentSpanId) : undefined) {
         if (at.parentSpanId === ancestor?.spanId) return true;
       }
       return false;
     };
-    const { webServer, ordersServer, placedPublish, reserve, reservedPublish, confirm, confirmedPublish } =
-      spans();
+    return { spans, descends, services: () => new Set(inTrace().map((s) => s.service)) };
+  }
 
+  /**
+   * Waits for the order's spans in trace `id` and checks their chain: web's server span, orders' (its
+   * child), order.placed published, applied by inventory, stock.reserved published, applied by orders
+   * (the hold), order.awaiting-payment published, applied by payments (the provider's checkout),
+   * payment.requested published, applied by orders, and the ledger's record of each event. Returns
+   * web's server span.
+   */
+  async function expectSagaTrace(id: string): Promise<CollectedSpan | undefined> {
+    const { spans, descends, services } = await traced(id, {
+      webServer: ['web', SpanKind.server, /^POST /],
+      ordersServer: ['orders', SpanKind.server, 'POST /'],
+      placedPublish: ['orders', SpanKind.producer, 'io.stockflow.order.placed publish'],
+      reserve: ['inventory', SpanKind.consumer, 'io.stockflow.order.placed process'],
+      reservedPublish: ['inventory', SpanKind.producer, 'io.stockflow.stock.reserved publish'],
+      hold: ['orders', SpanKind.consumer, 'io.stockflow.stock.reserved process'],
+      awaitingPublish: ['orders', SpanKind.producer, 'io.stockflow.order.awaiting-payment publish'],
+      checkout: ['payments', SpanKind.consumer, 'io.stockflow.order.awaiting-payment process'],
+      requestedPublish: ['payments', SpanKind.producer, 'io.stockflow.payment.requested publish'],
+      paymentStep: ['orders', SpanKind.consumer, 'io.stockflow.payment.requested process'],
+      placedRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.order.placed process'],
+      reservedRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.stock.reserved process'],
+      awaitingRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.order.awaiting-payment process'],
+      requestedRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.payment.requested process'],
+    });
+    const { webServer, ordersServer, placedPublish, reserve, reservedPublish, hold, awaitingPublish } = spans;
     expect(ordersServer?.parentSpanId, 'web forwards its span to orders').toBe(webServer?.spanId);
     expect(placedPublish?.parentSpanId).toBe(ordersServer?.spanId);
     expect(descends(reserve, placedPublish), 'inventory reserves in the trace of order.placed').toBe(true);
     expect(reserve?.attributes['stockflow.outcome']).toBe('applied');
     expect(reservedPublish?.parentSpanId).toBe(reserve?.spanId);
-    expect(descends(confirm, reservedPublish), 'orders confirms in the trace of stock.reserved').toBe(true);
-    expect(confirm?.attributes['stockflow.outcome']).toBe('applied');
-    expect(confirmedPublish?.parentSpanId).toBe(confirm?.spanId);
-    const { placedRecorded, reservedRecorded, confirmedRecorded } = spans();
-    expect(descends(placedRecorded, placedPublish), 'the ledger records order.placed in the trace').toBe(
+    expect(descends(hold, reservedPublish), 'orders holds in the trace of stock.reserved').toBe(true);
+    expect(hold?.attributes['stockflow.outcome']).toBe('applied');
+    expect(awaitingPublish?.parentSpanId).toBe(hold?.spanId);
+    const { checkout, requestedPublish, paymentStep } = spans;
+    expect(descends(checkout, awaitingPublish), 'payments opens the checkout in the trace').toBe(true);
+    expect(checkout?.attributes['stockflow.outcome']).toBe('applied');
+    expect(requestedPublish?.parentSpanId).toBe(checkout?.spanId);
+    expect(descends(paymentStep, requestedPublish), 'orders shows the payment step in the trace').toBe(true);
+    expect(paymentStep?.attributes['stockflow.outcome']).toBe('applied');
+    const recorded = [
+      [spans.placedRecorded, placedPublish, 'order.placed'],
+      [spans.reservedRecorded, reservedPublish, 'stock.reserved'],
+      [spans.awaitingRecorded, awaitingPublish, 'order.awaiting-payment'],
+      [spans.requestedRecorded, requestedPublish, 'payment.requested'],
+    ] as const;
+    for (const [record, publish, type] of recorded) {
+      expect(descends(record, publish), `the ledger records ${type} in the trace`).toBe(true);
+    }
+    // notifications consumes order.placed too: in the trace once its spans are exported, which the
+    // saga does not wait for.
+    const inTrace = services();
+    inTrace.delete('notifications');
+    expect(inTrace).toEqual(new Set(['web', 'orders', 'inventory', 'payments', 'ledger']));
+    return webServer;
+  }
+
+  /** The trace of an order's event as the ledger recorded it (an operator's way from an order to its traces). */
+  async function recordedTrace(orderId: string, type: string): Promise<string> {
+    // Asked directly: web answers 404 to every /api/<function>/events path.
+    const res = await fetch(`${stack.urls.services.ledger}/events?subject=${orderId}&type=${type}`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { items: Array<{ event: { traceparent?: string } }> };
+    const [, id] = String(body.items[0]?.event.traceparent).split('-');
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    return id!;
+  }
+
+  /**
+   * The order's confirmation: the provider's signed webhook starts its trace in web, payments
+   * verifies it and publishes payment.authorized, orders applies it and publishes order.confirmed,
+   * and the ledger records both.
+   */
+  async function expectConfirmationTrace(orderId: string, orderTrace: string) {
+    const id = await recordedTrace(orderId, 'io.stockflow.order.confirmed');
+    expect(id, 'the provider, not the shopper, starts the confirmation').not.toBe(orderTrace);
+    const { spans, descends } = await traced(id, {
+      webServer: ['web', SpanKind.server, /^POST /],
+      webhook: ['payments', SpanKind.server, 'POST /webhooks/sandbox'],
+      authorizedPublish: ['payments', SpanKind.producer, 'io.stockflow.payment.authorized publish'],
+      confirm: ['orders', SpanKind.consumer, 'io.stockflow.payment.authorized process'],
+      confirmedPublish: ['orders', SpanKind.producer, 'io.stockflow.order.confirmed publish'],
+      authorizedRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.payment.authorized process'],
+      confirmedRecorded: ['ledger', SpanKind.consumer, 'io.stockflow.order.confirmed process'],
+    });
+    const { webServer, webhook, authorizedPublish, confirm, confirmedPublish } = spans;
+    expect(webServer?.parentSpanId || undefined, 'the webhook starts its trace in web').toBeUndefined();
+    expect(webhook?.parentSpanId, 'web forwards the webhook to payments').toBe(webServer?.spanId);
+    expect(descends(authorizedPublish, webhook), 'payments publishes the authorization').toBe(true);
+    expect(descends(confirm, authorizedPublish), 'orders confirms in the trace of payment.authorized').toBe(
       true,
     );
-    expect(
-      descends(reservedRecorded, reservedPublish),
-      'the ledger records stock.reserved in the trace',
-    ).toBe(true);
-    expect(
-      descends(confirmedRecorded, confirmedPublish),
-      'the ledger records order.confirmed in the trace',
-    ).toBe(true);
-    // notifications consumes order.placed and order.confirmed too: in the trace once its spans are
-    // exported, which the saga does not wait for.
-    const services = new Set(inTrace().map((s) => s.service));
-    services.delete('notifications');
-    expect(services).toEqual(new Set(['web', 'orders', 'inventory', 'ledger']));
-    return webServer;
+    expect(confirm?.attributes['stockflow.outcome']).toBe('applied');
+    expect(confirmedPublish?.parentSpanId).toBe(confirm?.spanId);
+    expect(descends(spans.authorizedRecorded, authorizedPublish)).toBe(true);
+    expect(descends(spans.confirmedRecorded, confirmedPublish), 'the ledger records order.confirmed').toBe(
+      true,
+    );
   }
 
   it("continues the caller's trace from web's POST through orders and inventory to the confirmation", async () => {
     const webServer = await expectSagaTrace(traceId);
     expect(webServer?.parentSpanId, "web continues the caller's trace").toBe(callerSpanId);
+    await expectConfirmationTrace(order.id, traceId);
   });
 
   it("starts the trace in web when the caller sends none; the order's events carry it (ledger)", async () => {
@@ -357,29 +437,20 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
       method: 'POST',
       body: JSON.stringify({
         items: [{ productId: product.id, quantity: 1 }],
-        customer: { name: 'Grace Hopper', email: 'grace@example.com' },
+        customer: shopper(),
       }),
     });
     expect(placed.status).toBe(202);
+    await payOrder(stack, async () => (await api<Order>(`/orders/${placed.body.id}`, { admin: true })).body);
     await expect
       .poll(async () => (await api<Order>(`/orders/${placed.body.id}`, { admin: true })).body.status, poll)
       .toBe('confirmed');
-    // An operator's way from an order to its trace: the traceparent of its events in the ledger
-    // (asked directly: web answers 404 to every /api/<function>/events path).
-    const res = await fetch(
-      `${stack.urls.services.ledger}/events?subject=${placed.body.id}&type=io.stockflow.order.placed`,
-      { headers: { authorization: `Bearer ${stack.adminToken}` }, signal: AbortSignal.timeout(10_000) },
-    );
-    const recorded = {
-      status: res.status,
-      body: (await res.json()) as { items: Array<{ event: { traceparent?: string } }> },
-    };
-    expect(recorded.status).toBe(200);
-    const [, id] = String(recorded.body.items[0]?.event.traceparent).split('-');
-    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    // An operator's way from an order to its trace: the traceparent of its events in the ledger.
+    const id = await recordedTrace(placed.body.id, 'io.stockflow.order.placed');
     expect(id).not.toBe(traceId);
-    const webServer = await expectSagaTrace(id!);
+    const webServer = await expectSagaTrace(id);
     expect(webServer?.parentSpanId || undefined, 'web starts the trace').toBeUndefined();
+    await expectConfirmationTrace(placed.body.id, id);
   });
 
   it("writes each function's log lines for the order with its trace in Cloud Logging's field", () => {
@@ -398,7 +469,7 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
     const processes = new Set(traced.map((t) => t.process));
     processes.delete('notifications');
     expect(processes, `no traced line in:\n${output.slice(-40).join('')}`).toEqual(
-      new Set(['web', 'orders', 'inventory', 'ledger']),
+      new Set(['web', 'orders', 'inventory', 'payments', 'ledger']),
     );
     const handled = (process: string, type: string) =>
       traced.some(
@@ -406,6 +477,7 @@ describe.skipIf(!declared)('metrics, traces and logs of one order through the wh
       );
     expect(handled('inventory', 'io.stockflow.order.placed')).toBe(true);
     expect(handled('orders', 'io.stockflow.stock.reserved')).toBe(true);
+    expect(handled('payments', 'io.stockflow.order.awaiting-payment')).toBe(true);
     for (const { entry } of traced) expect(entry['logging.googleapis.com/spanId']).toMatch(/^[0-9a-f]{16}$/);
   });
 

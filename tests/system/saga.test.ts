@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Order, Page, PlacedOrder, Product } from '@stockflow/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../packages/mesh/src/runner/stack.ts';
+import { CARDS, payOrder, shopper } from './shopper.ts';
 import { startTestStack, type TestStack } from './stack.ts';
 
 const inventoryDeclared =
@@ -29,7 +30,7 @@ interface StockLevel {
   available: number;
 }
 
-const customer = { name: 'Grace Hopper', email: 'grace@example.com' };
+const customer = shopper();
 const poll = { timeout: 30_000, interval: 100 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -111,6 +112,12 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
     return order(id);
   };
 
+  /** Pays the order on the provider's step once it opens (the approving card unless told) and waits for `status`. */
+  const paid = async (id: string, card: string = CARDS.approve, status: Order['status'] = 'confirmed') => {
+    await payOrder(stack, () => order(id), card);
+    return settled(id, status);
+  };
+
   /** Products with stock on hand, known to orders' projection (product events travel through the broker). */
   async function stockedProducts(stocks: number[], priceCents = 500): Promise<Product[]> {
     const products = await Promise.all(stocks.map((_, i) => createProduct(`Item ${i}`, priceCents + i)));
@@ -149,8 +156,18 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
       currency: 'EUR',
       totalCents: 2 * a!.priceCents + b!.priceCents,
     });
+    // Reserved, the order waits for its payment holding the stock; paying confirms it.
+    const awaiting = await payOrder(stack, () => order(res.body.id));
+    expect(awaiting).toMatchObject({ status: 'awaiting-payment', payment: { status: 'requested' } });
+    expect(await stock(a!.id)).toMatchObject({ onHand: 10, reserved: 2, available: 8 });
     const confirmed = await settled(res.body.id, 'confirmed');
-    expect(confirmed.timeline.map((e) => e.status)).toEqual(['pending', 'confirmed']);
+    expect(confirmed.timeline.map((e) => [e.status, e.reason])).toEqual([
+      ['pending', undefined],
+      ['awaiting-payment', undefined],
+      ['awaiting-payment', 'payment requested'],
+      ['confirmed', 'payment authorized'],
+    ]);
+    expect(confirmed.payment?.status).toBe('authorized');
     expect(await stock(a!.id)).toMatchObject({ onHand: 10, reserved: 2, available: 8 });
 
     const shipped = await call<Order>('orders', `/${res.body.id}/ship`, { method: 'POST', token: admin() });
@@ -158,6 +175,10 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
     expect(shipped.body.status).toBe('shipped');
     await expect.poll(async () => stock(a!.id), poll).toMatchObject({ onHand: 8, reserved: 0, available: 8 });
     expect(await stock(b!.id)).toMatchObject({ onHand: 4, reserved: 0 });
+    // Shipping captures the whole authorized amount, once.
+    await expect
+      .poll(async () => (await order(res.body.id)).payment, poll)
+      .toMatchObject({ status: 'captured', capturedCents: res.body.totalCents });
     // Shipped is final.
     expect(
       (await call('orders', `/${res.body.id}/cancel`, { method: 'POST', token: res.body.token })).status,
@@ -185,7 +206,7 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
     await expect.poll(async () => (await stock(a!.id)).onHand, poll).toBe(8);
 
     const { id: orderId } = await placed([{ productId: a!.id, quantity: 6 }]);
-    const confirmed = await settled(orderId, 'confirmed');
+    const confirmed = await paid(orderId);
     expect(confirmed.shipments).toEqual([
       { id: 'default', locationId: 'default', status: 'pending', lines: [{ productId: a!.id, quantity: 3 }] },
       { id: east, locationId: east, status: 'pending', lines: [{ productId: a!.id, quantity: 3 }] },
@@ -223,7 +244,7 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
   it('releases the stock of an order cancelled after its reservation', async () => {
     const [b] = await stockedProducts([5]);
     const { id, token } = await placed([{ productId: b!.id, quantity: 2 }]);
-    await settled(id, 'confirmed');
+    await paid(id);
     expect((await stock(b!.id)).reserved).toBe(2);
     const cancelled = await call<Order>('orders', `/${id}/cancel`, { method: 'POST', token });
     expect(cancelled.status).toBe(200);
@@ -266,7 +287,7 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
     await expect.poll(async () => (await stock(c!.id)).reserved, poll).toBe(0);
     // Neither keeps a unit: an order for all three confirms.
     const all = await placed([{ productId: c!.id, quantity: 3 }]);
-    await settled(all.id, 'confirmed');
+    await paid(all.id);
     await sleep(1_000);
     expect(await stock(c!.id)).toMatchObject({ onHand: 3, reserved: 3, available: 0 });
     expect((await order(raced.id)).status).toBe('cancelled');
@@ -281,7 +302,7 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
     expect(new Set(answers.map((r) => `${r.body.id}/${r.body.token}`)).size).toBe(1);
     const other = await place([{ productId: a!.id, quantity: 2 }], key);
     expect(other.status).toBe(422);
-    await settled(answers[0]!.body.id, 'confirmed');
+    await paid(answers[0]!.body.id);
     await sleep(500);
     expect((await stock(a!.id)).reserved).toBe(1);
   });
@@ -296,7 +317,7 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
 
     // A confirmed order hears "rejected" late, a cancelled one hears "reserved" late: neither moves.
     const confirmed = await placed([{ productId: a!.id, quantity: 1 }]);
-    await settled(confirmed.id, 'confirmed');
+    await paid(confirmed.id);
     const cancelled = await placed([{ productId: a!.id, quantity: 1 }]);
     expect(
       (await call('orders', `/${cancelled.id}/cancel`, { method: 'POST', token: cancelled.token })).status,
@@ -357,7 +378,7 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
   it('streams an order’s changes to its token through web', async () => {
     const [a] = await stockedProducts([4]);
     const { id, token } = await placed([{ productId: a!.id, quantity: 1 }]);
-    await settled(id, 'confirmed');
+    await paid(id);
     const base = stack.urls.web ? `${stack.urls.web}/api/orders` : stack.urls.services.orders;
     const abort = new AbortController();
     // The order's cookie, as the browser's EventSource sends it: no token in the URL.
@@ -452,12 +473,15 @@ describe.skipIf(!inventoryDeclared)('the order saga through the whole stack', ()
       } while (cursor);
       return found;
     };
-    await expect
-      .poll(async () => (await mine()).filter((o) => o.status === 'pending').length, {
-        timeout: 90_000,
-        interval: 500,
-      })
-      .toBe(0);
+    const unsettled = (o: Order) => o.status === 'pending' || o.status === 'awaiting-payment';
+    const slow = { timeout: 90_000, interval: 500 };
+    await expect.poll(async () => (await mine()).filter((o) => o.status === 'pending').length, slow).toBe(0);
+    // Every order inventory reserved holds its stock until paid: each shopper pays.
+    const held = (await mine()).filter((o) => o.status === 'awaiting-payment');
+    await Promise.all(
+      held.map((o) => payOrder(stack, () => order(o.id), CARDS.approve, { timeoutMs: 90_000 })),
+    );
+    await expect.poll(async () => (await mine()).filter(unsettled).length, slow).toBe(0);
     const settledOrders = await mine();
     expect(settledOrders).toHaveLength(200);
     const confirmed = settledOrders.filter((o) => o.status === 'confirmed');

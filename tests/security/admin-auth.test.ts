@@ -186,6 +186,8 @@ describe('secret comparison', () => {
   const NOT_SECRETS = [
     // The digest of an order request's body, to tell a replay from a different request.
     'claimed.requestHash !== requestHash',
+    // The same digest for a return request resent with its Idempotency-Key.
+    'used.requestHash !== once!.requestHash',
     // The name and key of a Kubernetes Secret in a manifest, not its value.
     'secret.name === ADMIN_SECRET.name',
     // The staff member whose role a manager changes is not the manager (ids, not secrets).

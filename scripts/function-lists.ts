@@ -84,8 +84,8 @@ function cloudbuild(root: string, deployables: Deployable[]): string {
 }
 
 /**
- * web's container env: one `UPSTREAM_<FN>` per function, together where the first one stood (or
- * first), each the function's cluster-local address; every other variable as written.
+ * web's container env: one `UPSTREAM_<FN>` per function, the function's cluster-local address, after
+ * every other variable (which keep their places: overlays/gke patches TRUSTED_PROXY_HOPS by index).
  */
 function web(root: string, deployables: Deployable[]): string {
   const file = LISTING_FILES.web;
@@ -95,12 +95,13 @@ function web(root: string, deployables: Deployable[]): string {
     const env = seqAt(service, ['spec', 'template', 'spec', 'containers', 0, 'env'], file);
     const isUpstream = (item: unknown) =>
       isMap(item) && /^UPSTREAM_/.test(String((item as YAMLMap).get('name')));
-    const at = Math.max(0, env.items.findIndex(isUpstream));
-    const others = env.items.filter((item) => !isUpstream(item));
     const upstreams = deployables
       .filter((d) => d.kind === 'function')
       .map((d) => service.createNode({ name: upstreamEnv(d.name), value: upstreamUrl(d.name) }));
-    env.items = [...others.slice(0, at), ...upstreams, ...others.slice(at)];
+    if (upstreams[0])
+      upstreams[0].commentBefore =
+        ' Where each function is (web forwards /api/<function>/...): written by `npm run generate`.';
+    env.items = [...env.items.filter((item) => !isUpstream(item)), ...upstreams];
   });
 }
 

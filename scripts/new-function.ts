@@ -35,11 +35,8 @@ export function nameProblem(name: string, root = ROOT): string | undefined {
   return undefined;
 }
 
-const capitalized = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}`;
-
 /** The files of a new function, by path relative to the repository. */
 export function functionFiles(name: string): Record<string, string> {
-  const Name = capitalized(name);
   const dir = `functions/${name}`;
   return {
     [`${dir}/package.json`]: `${JSON.stringify(
@@ -335,24 +332,27 @@ export function newFunction(name: string, root = ROOT): Scaffolded {
     writeFileSync(join(root, path), text, { flag: 'wx' });
   }
   let generated = '';
-  // Biome orders the imports (their order depends on the name) and formats; then the generators.
+  // Biome orders the imports (their order depends on the name) and formats; the lockfile gains the
+  // new workspace (npm ci refuses a lockfile that misses one: offline, it fetches nothing, and
+  // node_modules stays as it is); then the generators.
   const steps = [
     ['npx', 'biome', 'check', '--write', '--colors=off', ...Object.keys(files)],
+    ['npm', 'install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'],
     ['npm', 'run', '--silent', 'generate'],
     ['npm', 'run', '--silent', 'docs:events'],
   ];
   for (const [command, ...args] of steps) {
     const run = spawnSync(command!, args, { cwd: root, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
-    if (command === 'npm') generated += run.stdout;
+    if (args[0] === 'run') generated += run.stdout;
   }
-  return { written: Object.keys(files), generated };
+  return { written: [...Object.keys(files), 'package-lock.json'], generated };
 }
 
 const NEXT_STEPS = (name: string) => `
 Next:
-  npm install            adds the workspace @stockflow/${name} to package-lock.json (npm ci refuses a
-                         lockfile that misses a workspace); commit the lockfile with the rest
+  npm install            links node_modules/@stockflow/${name} (package-lock.json names it already);
+                         commit the lockfile with the rest
   npx vitest run --project node functions/${name} tests/deploy
   npm test               typecheck, lint, build and every test, ${name}'s included
 Then make it what ${name} is for:

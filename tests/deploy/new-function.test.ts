@@ -91,7 +91,7 @@ describe('npm run new-function -- demo, in a copy of the repository', () => {
     expect(kinds).toEqual(['kind: ServiceAccount', 'kind: Service', 'kind: Trigger']);
   });
 
-  it('adds it to every list of deployables, web forwarding and docs/events.md', () => {
+  it('adds it to every list of deployables, web forwarding, docs/events.md and the lockfile', () => {
     const read = (path: string) => readFileSync(join(root, path), 'utf8');
     expect(parse(read('knative/base/kustomization.yaml')).resources).toContain('demo.yaml');
     expect(parse(read('skaffold.yaml')).build.artifacts.map((a: { image: string }) => a.image)).toContain(
@@ -103,6 +103,19 @@ describe('npm run new-function -- demo, in a copy of the repository', () => {
     expect(read('packages/contracts/src/functions.ts')).toContain("'demo'");
     expect(read('docs/events.md')).toMatch(/io\.stockflow\.order\.placed.*\bdemo\b/);
     expect(scaffolded.generated).toContain('wrote knative/base/kustomization.yaml');
+    // The lockfile names the new workspace, as `npm install` would write it: `npm ci` accepts it.
+    const lock = JSON.parse(read('package-lock.json'));
+    expect(lock.packages['functions/demo']).toEqual({ name: '@stockflow/demo', version: '0.1.0' });
+    expect(lock.packages['node_modules/@stockflow/demo']).toEqual({ resolved: 'functions/demo', link: true });
+    const ci = run(root, 'npm', [
+      'ci',
+      '--dry-run',
+      '--offline',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+    ]);
+    expect(ci.status, ci.stderr).toBe(0);
   });
 
   it("passes its own tests, the deploy checks and the generated files' and docs' checks", () => {

@@ -356,7 +356,7 @@ Next:
   npx vitest run --project node functions/${name} tests/deploy
   npm test               typecheck, lint, build and every test, ${name}'s included
 Then make it what ${name} is for:
-  src/${name}.ts      its domain (pure), replacing the day's tally
+  ${`src/${name}.ts`.padEnd(20)}its domain (pure), replacing the day's tally
   src/events.ts       the events it consumes; each needs a Trigger in knative/base/${name}.yaml
                       (tests/deploy says which is missing), then \`npm run docs:events\`
   src/app.ts          its env and routes (web forwards /api/${name}/... to them)

@@ -23,7 +23,8 @@ export const LISTING_FILES = {
 /** The namespace's address of a function's Service, as web reaches it (cluster-local). */
 export const upstreamUrl = (name: string) => `http://${name}.default.svc.cluster.local`;
 /** The env var that tells web where a function is. */
-export const upstreamEnv = (name: string) => `UPSTREAM_${name.toUpperCase().replaceAll('-', '_')}`;
+export const upstreamEnv = (name: string) => `UPSTREAM_${name.toUpperCase()}`;
+/** The Artifact Registry image Cloud Build records for a deployable. */
 export const cloudBuildImage = (name: string) =>
   `\${_REGION}-docker.pkg.dev/$PROJECT_ID/\${_REPOSITORY}/${name}:$SHORT_SHA`;
 

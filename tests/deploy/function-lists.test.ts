@@ -4,7 +4,7 @@ import { FUNCTIONS } from '@stockflow/contracts';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { listDeployables, ROOT } from '../../scripts/deployables.ts';
-import { LISTING_FILES, listingFiles } from '../../scripts/function-lists.ts';
+import { cloudBuildImage, LISTING_FILES, listingFiles, upstreamEnv } from '../../scripts/function-lists.ts';
 import { functionDeployable } from './fixtures.ts';
 
 describe('the lists of every deployable (scripts/function-lists.ts, npm run generate)', () => {
@@ -15,6 +15,13 @@ describe('the lists of every deployable (scripts/function-lists.ts, npm run gene
   it('names every function folder in packages/contracts FUNCTIONS, which web forwards to', () => {
     const functions = listDeployables().filter((d) => d.kind === 'function');
     expect([...FUNCTIONS]).toEqual(functions.map((d) => d.name));
+  });
+
+  it("sets every UPSTREAM_<FN> web's config reads, and no other", async () => {
+    const { web } = await import('../../web/server/app.ts');
+    const read = Object.keys(web.spec.env ?? {}).filter((name) => name.startsWith('UPSTREAM_'));
+    const functions = listDeployables().filter((d) => d.kind === 'function');
+    expect(read.sort()).toEqual(functions.map((d) => upstreamEnv(d.name)).sort());
   });
 
   it('rewrites only the list: a new folder appears in each file, and nothing else changes', () => {
@@ -29,9 +36,7 @@ describe('the lists of every deployable (scripts/function-lists.ts, npm run gene
       context: '.',
       docker: { dockerfile: 'Dockerfile', buildArgs: { FUNCTION: 'pricing' } },
     });
-    expect(yaml(LISTING_FILES.cloudbuild).images).toContain(
-      '${_REGION}-docker.pkg.dev/$PROJECT_ID/${_REPOSITORY}/pricing:$SHORT_SHA',
-    );
+    expect(yaml(LISTING_FILES.cloudbuild).images).toContain(cloudBuildImage('pricing'));
     expect(files[LISTING_FILES.web]).toContain(
       '- name: UPSTREAM_PRICING\n              value: http://pricing.default.svc.cluster.local\n',
     );

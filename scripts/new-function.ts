@@ -7,7 +7,7 @@
  * placed, read by staff) to replace with the function's own.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listDeployables, ROOT } from './deployables.ts';
@@ -36,7 +36,7 @@ export function nameProblem(name: string, root = ROOT): string | undefined {
 }
 
 /** The files of a new function, by path relative to the repository. */
-export function functionFiles(name: string): Record<string, string> {
+export function functionFiles(name: string, withServices = false): Record<string, string> {
   const dir = `functions/${name}`;
   return {
     [`${dir}/package.json`]: `${JSON.stringify(
@@ -56,50 +56,7 @@ import { ${name} } from './app.ts';
 
 await runFunction(() => ${name}.create());
 `,
-    [`${dir}/src/app.ts`]: `/**
- * @module ${name}: counts the orders placed each day (order.placed) and shows staff a day's tally.
- * It emits no events (so it has no SinkBinding) and has no periodic work (no PingSource):
- * knative/base/${name}.yaml. Scaffolded by \`npm run new-function\`: make it what ${name} is for.
- */
-import { defineFunction, invalid, requireRole } from '@stockflow/kit';
-import * as z from 'zod/mini';
-import { ${name}Events } from './events.ts';
-import { DAY } from './${name}.ts';
-import { readTally } from './store.ts';
-
-const Day = z.string().check(z.regex(DAY, 'a day, YYYY-MM-DD'));
-
-export const ${name} = defineFunction({
-  name: '${name}',
-  events: ${name}Events,
-  routes(app, rt) {
-    // Any staff member may read a tally: the least role, a viewer.
-    app.get('/tallies/:day', requireRole('viewer'), async (c) => {
-      const day = Day.safeParse(c.req.param('day'));
-      if (!day.success) throw invalid(day.error);
-      return c.json(await readTally(await rt.db(), day.data));
-    });
-  },
-});
-`,
-    [`${dir}/src/events.ts`]: `/**
- * @module Every CloudEvent ${name} consumes, one Trigger each in knative/base/${name}.yaml. Each
- * handler is applied once: in one transaction with the dedupe record of the event's (source, id).
- */
-import { OrderPlaced } from '@stockflow/contracts';
-import { type EventHandlers, on } from '@stockflow/kit';
-import { dayOf } from './${name}.ts';
-import { countOrder } from './store.ts';
-
-/** An order was placed: it counts on the day it was placed (the event's time). */
-const countPlacedOrder = on(OrderPlaced, async ({ event, data, work }) => {
-  await countOrder(work, dayOf(new Date(event.time ?? Date.now())), data.items);
-});
-
-export const ${name}Events: EventHandlers = {
-  'io.stockflow.order.placed': countPlacedOrder,
-};
-`,
+    ...(withServices ? servicesShape(name) : withoutServices(name)),
     [`${dir}/src/${name}.ts`]: `/** @module ${name}'s domain, pure (no I/O): a day's tally of the orders placed. */
 
 /** The orders placed on one UTC day, and the units they asked for. */
@@ -137,29 +94,6 @@ describe("a day's tally", () => {
     expect(dayOf(new Date('2026-03-01T23:30:00-02:00'))).toBe('2026-03-02');
   });
 });
-`,
-    [`${dir}/src/store.ts`]: `/**
- * @module ${name}'s Firestore adapter (database \`${name}\`): \`tallies\`, one document per day
- * (${name}.ts), keyed by the day.
- */
-import type { Firestore } from '@google-cloud/firestore';
-import type { Work } from '@stockflow/kit';
-import { type DayTally, emptyTally, withOrder } from './${name}.ts';
-
-export const TALLIES = 'tallies';
-
-/** Counts one order on its day, in the event's transaction (so it is applied once with it). */
-export async function countOrder(work: Work, day: string, lines: readonly { quantity: number }[]) {
-  const ref = work.db.collection(TALLIES).doc(day);
-  const snapshot = await work.tx.get(ref);
-  work.tx.set(ref, withOrder(snapshot.exists ? (snapshot.data() as DayTally) : emptyTally(day), lines));
-}
-
-/** The tally of a day: an empty one when no order was placed on it. */
-export async function readTally(db: Firestore, day: string): Promise<DayTally> {
-  const snapshot = await db.collection(TALLIES).doc(day).get();
-  return snapshot.exists ? (snapshot.data() as DayTally) : emptyTally(day);
-}
 `,
     [`${dir}/src/app.test.ts`]: `/** ${name} in process: deliveries signed as the broker's, and the real Firestore emulator. */
 import { randomUUID } from 'node:crypto';
@@ -226,6 +160,168 @@ describe('${name}', () => {
 });
 `,
     [`knative/base/${name}.yaml`]: knativeObjects(name),
+  };
+}
+
+/** app, events and store for a kit without the `services` slot (`on`): handlers write through `work`. */
+function withoutServices(name: string): Record<string, string> {
+  const dir = `functions/${name}`;
+  return {
+    [`${dir}/src/app.ts`]: `/**
+ * @module ${name}: counts the orders placed each day (order.placed) and shows staff a day's tally.
+ * It emits no events (so it has no SinkBinding) and has no periodic work (no PingSource):
+ * knative/base/${name}.yaml. Scaffolded by \`npm run new-function\`: make it what ${name} is for.
+ */
+import { defineFunction, invalid, requireRole } from '@stockflow/kit';
+import * as z from 'zod/mini';
+import { ${name}Events } from './events.ts';
+import { DAY } from './${name}.ts';
+import { readTally } from './store.ts';
+
+const Day = z.string().check(z.regex(DAY, 'a day, YYYY-MM-DD'));
+
+export const ${name} = defineFunction({
+  name: '${name}',
+  events: ${name}Events,
+  routes(app, rt) {
+    // Any staff member may read a tally: the least role, a viewer.
+    app.get('/tallies/:day', requireRole('viewer'), async (c) => {
+      const day = Day.safeParse(c.req.param('day'));
+      if (!day.success) throw invalid(day.error);
+      return c.json(await readTally(await rt.db(), day.data));
+    });
+  },
+});
+`,
+    [`${dir}/src/events.ts`]: `/**
+ * @module Every CloudEvent ${name} consumes, one Trigger each in knative/base/${name}.yaml. Each
+ * handler is applied once: in one transaction with the dedupe record of the event's (source, id).
+ */
+import { OrderPlaced } from '@stockflow/contracts';
+import { type EventHandlers, on } from '@stockflow/kit';
+import { dayOf } from './${name}.ts';
+import { countOrder } from './store.ts';
+
+/** An order was placed: it counts on the day it was placed (the event's time). */
+const countPlacedOrder = on(OrderPlaced, async ({ event, data, work }) => {
+  await countOrder(work, dayOf(new Date(event.time ?? Date.now())), data.items);
+});
+
+export const ${name}Events: EventHandlers = {
+  'io.stockflow.order.placed': countPlacedOrder,
+};
+`,
+    [`${dir}/src/store.ts`]: `/**
+ * @module ${name}'s Firestore adapter (database \`${name}\`): \`tallies\`, one document per day
+ * (${name}.ts), keyed by the day.
+ */
+import type { Firestore } from '@google-cloud/firestore';
+import type { Work } from '@stockflow/kit';
+import { type DayTally, emptyTally, withOrder } from './${name}.ts';
+
+export const TALLIES = 'tallies';
+
+/** Counts one order on its day, in the event's transaction (so it is applied once with it). */
+export async function countOrder(work: Work, day: string, lines: readonly { quantity: number }[]) {
+  const ref = work.db.collection(TALLIES).doc(day);
+  const snapshot = await work.tx.get(ref);
+  work.tx.set(ref, withOrder(snapshot.exists ? (snapshot.data() as DayTally) : emptyTally(day), lines));
+}
+
+/** The tally of a day: an empty one when no order was placed on it. */
+export async function readTally(db: Firestore, day: string): Promise<DayTally> {
+  const snapshot = await db.collection(TALLIES).doc(day).get();
+  return snapshot.exists ? (snapshot.data() as DayTally) : emptyTally(day);
+}
+`,
+  };
+}
+/**
+ * app, events and store for the kit's `services` slot (`applyOnce`): the store is built once per
+ * instance and handed to the routes and to every handler.
+ */
+function servicesShape(name: string): Record<string, string> {
+  const dir = `functions/${name}`;
+  const Name = `${name[0]!.toUpperCase()}${name.slice(1)}`;
+  return {
+    [`${dir}/src/app.ts`]: `/**
+ * @module ${name}: counts the orders placed each day (order.placed) and shows staff a day's tally.
+ * It emits no events (so it has no SinkBinding) and has no periodic work (no PingSource):
+ * knative/base/${name}.yaml. Scaffolded by \`npm run new-function\`: make it what ${name} is for.
+ */
+import { defineFunction, invalid, requireRole } from '@stockflow/kit';
+import * as z from 'zod/mini';
+import { ${name}Events } from './events.ts';
+import { DAY } from './${name}.ts';
+import { ${Name}Store } from './store.ts';
+
+/** What one instance builds once and hands to its routes and handlers. */
+export interface ${Name}Services {
+  store: ${Name}Store;
+}
+
+const Day = z.string().check(z.regex(DAY, 'a day, YYYY-MM-DD'));
+
+export const ${name} = defineFunction({
+  name: '${name}',
+  services: (rt): ${Name}Services => ({ store: new ${Name}Store(() => rt.db()) }),
+  events: ${name}Events,
+  routes(app, _rt, { store }) {
+    // Any staff member may read a tally: the least role, a viewer.
+    app.get('/tallies/:day', requireRole('viewer'), async (c) => {
+      const day = Day.safeParse(c.req.param('day'));
+      if (!day.success) throw invalid(day.error);
+      return c.json(await store.tally(day.data));
+    });
+  },
+});
+`,
+    [`${dir}/src/events.ts`]: `/**
+ * @module Every CloudEvent ${name} consumes, one Trigger each in knative/base/${name}.yaml. Each
+ * handler is applied once: in one transaction with the dedupe record of the event's (source, id).
+ */
+import { OrderPlaced } from '@stockflow/contracts';
+import { applyOnce, type EventHandlers } from '@stockflow/kit';
+import type { ${Name}Services } from './app.ts';
+import { dayOf } from './${name}.ts';
+
+/** An order was placed: it counts on the day it was placed (the event's time). */
+const countPlacedOrder = applyOnce(OrderPlaced, async ({ event, data, work, services }) => {
+  await services.store.countOrder(work, dayOf(new Date(event.time ?? Date.now())), data.items);
+});
+
+export const ${name}Events: EventHandlers<${Name}Services> = {
+  'io.stockflow.order.placed': countPlacedOrder,
+};
+`,
+    [`${dir}/src/store.ts`]: `/**
+ * @module ${name}'s Firestore adapter (database \`${name}\`): \`tallies\`, one document per day
+ * (${name}.ts), keyed by the day.
+ */
+import type { Firestore } from '@google-cloud/firestore';
+import type { Work } from '@stockflow/kit';
+import { type DayTally, emptyTally, withOrder } from './${name}.ts';
+
+export const TALLIES = 'tallies';
+
+export class ${Name}Store {
+  constructor(private readonly db: () => Promise<Firestore>) {}
+
+  /** Counts one order on its day, in the event's transaction (so it is applied once with it). */
+  async countOrder(work: Work, day: string, lines: readonly { quantity: number }[]): Promise<void> {
+    const ref = work.db.collection(TALLIES).doc(day);
+    const snapshot = await work.tx.get(ref);
+    work.tx.set(ref, withOrder(snapshot.exists ? (snapshot.data() as DayTally) : emptyTally(day), lines));
+  }
+
+  /** The tally of a day: an empty one when no order was placed on it. */
+  async tally(day: string): Promise<DayTally> {
+    const db = await this.db();
+    const snapshot = await db.collection(TALLIES).doc(day).get();
+    return snapshot.exists ? (snapshot.data() as DayTally) : emptyTally(day);
+  }
+}
+`,
   };
 }
 
@@ -315,6 +411,14 @@ spec:
 `;
 }
 
+/**
+ * Whether the kit under `root` has the \`services\` slot and \`applyOnce\` (issue 16's shape): the
+ * template follows the kit it will compile against.
+ */
+export function kitHasServices(root = ROOT): boolean {
+  return /\bapplyOnce\b/.test(readFileSync(join(root, 'packages/kit/src/index.ts'), 'utf8'));
+}
+
 /** What a run did, by path relative to the repository. */
 export interface Scaffolded {
   written: string[];
@@ -326,7 +430,7 @@ export interface Scaffolded {
 export function newFunction(name: string, root = ROOT): Scaffolded {
   const problem = nameProblem(name, root);
   if (problem) throw new Error(problem);
-  const files = functionFiles(name);
+  const files = functionFiles(name, kitHasServices(root));
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text, { flag: 'wx' });

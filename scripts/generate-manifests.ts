@@ -1,7 +1,8 @@
 /**
  * @module `npm run generate`: writes the broker's EventPolicies (knative/base/event-policies.yaml) and
  * EventTypes (knative/base/event-types.yaml) from packages/contracts, where each event type names its
- * one producer. `-- --check` only compares and fails when a file is stale; tests/deploy does the same.
+ * one producer, and the lists of every deployable (scripts/function-lists.ts) from the folders.
+ * `-- --check` only compares and fails when a file is stale; tests/deploy does the same.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import {
 import { stringify } from 'yaml';
 import { REPLAY_MARKER } from '../functions/ledger/src/records.ts';
 import { ROOT } from './deployables.ts';
+import { listingFiles } from './function-lists.ts';
 
 /** The namespace knative/base deploys to (it names none: `kubectl apply` without `-n`). */
 export const NAMESPACE = 'default';
@@ -152,19 +154,26 @@ export function generatedManifests(): Record<string, string> {
   };
 }
 
+/**
+ * Writes every generated file under `root` that differs from what it should be (or, with `check`,
+ * only lists them). Returns the paths that differed.
+ */
+export function generate(root = ROOT, { check = false } = {}): string[] {
+  const files = { ...generatedManifests(), ...listingFiles(root) };
+  const stale = Object.entries(files).filter(
+    ([path, text]) => readFileSync(join(root, path), 'utf8') !== text,
+  );
+  if (!check) for (const [path, text] of stale) writeFileSync(join(root, path), text);
+  return stale.map(([path]) => path);
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const stale: string[] = [];
-  for (const [path, text] of Object.entries(generatedManifests())) {
-    const file = join(ROOT, path);
-    if (process.argv.includes('--check')) {
-      if (readFileSync(file, 'utf8') !== text) stale.push(path);
-    } else {
-      writeFileSync(file, text);
-      console.log(`wrote ${path}`);
-    }
-  }
-  if (stale.length) {
+  const check = process.argv.includes('--check');
+  const stale = generate(ROOT, { check });
+  if (check && stale.length) {
     console.error(`stale: ${stale.join(', ')}: run \`npm run generate\``);
     process.exit(1);
   }
+  for (const path of stale) console.log(`wrote ${path}`);
+  if (!stale.length) console.log('every generated file is current');
 }

@@ -346,13 +346,9 @@ describe('the overlay checks for sender identity and the network', () => {
   it('fail when a NetworkPolicy lets in more than the data plane, or a deployable has none', () => {
     const docs = clone(gke);
     const functions = find(docs, 'NetworkPolicy', 'stockflow-functions');
-    functions.spec.podSelector.matchExpressions[0].values = [
-      'catalog',
-      'inventory',
-      'notifications',
-      'orders',
-      'payments',
-    ];
+    functions.spec.podSelector.matchExpressions[0].values = deployables
+      .filter((d) => d.kind === 'function' && d.name !== 'ledger')
+      .map((d) => d.name);
     functions.spec.ingress[1].ports = [{ port: 9090 }];
     find(docs, 'NetworkPolicy', 'stockflow-web').spec.ingress.push(
       { from: [{ podSelector: {} }] },

@@ -7,6 +7,7 @@
  */
 import { ANY_TYPE, baseEnv, PING_TYPE } from '@stockflow/kit';
 import type { Deployable } from '../../scripts/deployables.ts';
+import { cloudBuildImage } from '../../scripts/function-lists.ts';
 import type { CloudBuildConfig } from './cloudbuild-schema.ts';
 import { isPlatformEnv } from './knative-rules.ts';
 import {
@@ -563,10 +564,6 @@ export function networkPolicyProblems(docs: Manifest[], deployables: Deployable[
   }
   return problems;
 }
-
-/** The Artifact Registry image Cloud Build records for a deployable. */
-export const cloudBuildImage = (name: string) =>
-  `\${_REGION}-docker.pkg.dev/$PROJECT_ID/\${_REPOSITORY}/${name}:$SHORT_SHA`;
 
 /** skaffold.yaml builds every deployable, as itself, and nothing else. */
 export function skaffoldDriftProblems(config: SkaffoldConfig, deployables: Deployable[]): string[] {

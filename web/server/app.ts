@@ -7,12 +7,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FUNCTIONS } from '@stockflow/contracts';
 import { defineFunction, envInt, limitOpenAnswers, Problem } from '@stockflow/kit';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { clientKey } from './client-address.ts';
-import { browserScheme, FUNCTIONS, forwardToFunctions, type Upstreams, WEBHOOK_PATH } from './proxy.ts';
+import {
+  browserScheme,
+  forwardToFunctions,
+  type Upstreams,
+  upstreamEnv,
+  upstreamKey,
+  WEBHOOK_PATH,
+} from './proxy.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
 import { mountStaff, staffEnv } from './staff/index.ts';
 import { mountSpa } from './static.ts';
@@ -67,12 +75,7 @@ export const web = defineFunction({
   // JSON limit); the functions refuse them without the role before reading a byte.
   uploads: /^\/api\/+(catalog|inventory)\/+imports\/*$/,
   env: {
-    UPSTREAM_CATALOG: z.optional(z.url()),
-    UPSTREAM_INVENTORY: z.optional(z.url()),
-    UPSTREAM_ORDERS: z.optional(z.url()),
-    UPSTREAM_LEDGER: z.optional(z.url()),
-    UPSTREAM_NOTIFICATIONS: z.optional(z.url()),
-    UPSTREAM_PAYMENTS: z.optional(z.url()),
+    ...upstreamEnv,
     /** The built SPA; defaults to `../public` beside the server bundle. */
     STATIC_DIR: z.optional(z.string().check(z.minLength(1))),
     /** Orders one client may place per minute (per instance); 0 turns the limit off. */
@@ -107,7 +110,7 @@ export const web = defineFunction({
     });
     const upstreams: Upstreams = {};
     for (const name of FUNCTIONS) {
-      const url = rt.config[`UPSTREAM_${name.toUpperCase()}` as `UPSTREAM_${Uppercase<typeof name>}`];
+      const url = rt.config[upstreamKey(name)];
       if (url) upstreams[name] = url;
     }
     const orderLimit = rateLimitPerClient({

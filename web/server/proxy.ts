@@ -18,15 +18,21 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { ORDER_TOKEN_COOKIE } from '@stockflow/contracts';
+import { FUNCTIONS, type FunctionName, ORDER_TOKEN_COOKIE } from '@stockflow/contracts';
 import { type AppEnv, formatTraceparent, logScope, notFound, Problem } from '@stockflow/kit';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
+import * as z from 'zod/mini';
 import type { StaffAuthorization } from './staff/index.ts';
 
-/** The functions web forwards to, each from `UPSTREAM_<NAME>`. */
-export const FUNCTIONS = ['catalog', 'inventory', 'orders', 'ledger', 'notifications', 'payments'] as const;
-export type FunctionName = (typeof FUNCTIONS)[number];
+/** The env var that says where a function is (knative/base/web.yaml, written by `npm run generate`). */
+export const upstreamKey = <N extends FunctionName>(name: N) =>
+  `UPSTREAM_${name.toUpperCase()}` as `UPSTREAM_${Uppercase<N>}`;
+
+/** web's config of the functions' addresses, one optional URL per function (unset: it answers 503). */
+export const upstreamEnv = Object.fromEntries(
+  FUNCTIONS.map((name) => [upstreamKey(name), z.optional(z.url())]),
+) as { [N in FunctionName as `UPSTREAM_${Uppercase<N>}`]: z.ZodMiniOptional<z.ZodMiniURL> };
 
 /** Request headers a function may see; everything else (cookies, hop-by-hop, forwarding) stays here. */
 const FORWARDED_REQUEST_HEADERS = [

@@ -4,6 +4,7 @@
  * entity it is about (a product id, or an order id for everything in the order saga).
  */
 import * as z from 'zod/mini';
+import type { FunctionName } from './functions.ts';
 
 /**
  * Ids of products and orders. They name Firestore documents in every database that keeps them, so
@@ -244,7 +245,13 @@ export const GoodsReceived = z.object({
 });
 
 /** The functions that publish events to the broker, each as its own identity (its SinkBinding). */
-export const PUBLISHERS = ['catalog', 'inventory', 'orders', 'payments', 'ledger'] as const;
+export const PUBLISHERS = [
+  'catalog',
+  'inventory',
+  'orders',
+  'payments',
+  'ledger',
+] as const satisfies readonly FunctionName[];
 export type Publisher = (typeof PUBLISHERS)[number];
 
 /**

@@ -175,13 +175,22 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     // The provider's webhooks wait until the shopper is back on the order page, so that the
     // confirmation can only arrive there live (over the event stream), never with a page load.
     stack.paymentSandbox.holdWebhooks();
-    await payOnProviderPage(page, '€78.00', CARDS.approve, () => shot(page, '07-provider-page'));
-    await page.locator('.badge', { hasText: 'Awaiting payment' }).waitFor();
-    await page.getByText('Live', { exact: true }).waitFor();
-    await shot(page, '08-back-from-provider');
     const loads = () => network.requests.filter((r) => r.type === 'Document').length;
-    const loadsBefore = loads();
-    await stack.paymentSandbox.releaseWebhooks();
+    let loadsBefore: number;
+    try {
+      await payOnProviderPage(page, '€78.00', CARDS.approve, () => shot(page, '07-provider-page'));
+      // Back before the provider's answer: told the payment is being checked, not asked to pay again.
+      await page.locator('.badge', { hasText: 'Awaiting payment' }).waitFor();
+      await page.getByText('Live', { exact: true }).waitFor();
+      await shot(page, '08-back-from-provider');
+      await page.getByText(/Checking your payment with our payment provider/).waitFor();
+      expect(await page.getByRole('link', { name: 'Pay €78.00' }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Go back to the payment page' }).waitFor();
+      loadsBefore = loads();
+    } finally {
+      // Held webhooks would otherwise stay held for the tests after this one.
+      await stack.paymentSandbox.releaseWebhooks();
+    }
     await page.locator('.badge', { hasText: 'Confirmed' }).waitFor({ timeout: 30_000 });
     await page.getByText('Paid: €78.00. We are preparing your order.').waitFor();
     expect(loads()).toBe(loadsBefore);

@@ -1,7 +1,9 @@
 /**
  * @module What the shopper should know or do next about an order, by its status: items being
  * reserved; pay on the provider's hosted page (a plain navigation, so card data never reach the
- * shop) before the hold runs out; why a cancelled order was cancelled; that it was paid or delivered.
+ * shop) before the hold runs out; once back from that page, that the payment is being checked (the
+ * provider's answer may come after the shopper); why a cancelled order was cancelled; that it was
+ * paid or delivered.
  */
 import { Match, Show, Switch } from 'solid-js';
 import type { Order } from '../lib/api.ts';
@@ -16,6 +18,29 @@ export function safeCheckoutUrl(url: string | undefined): string | undefined {
     return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The checkout URLs the shopper has left for, by order, in this tab (sessionStorage survives the
+ * trip to the provider's origin and back): back on the order page while the provider's answer is
+ * still on its way, the shopper is told it is being checked instead of being asked to pay again.
+ */
+const visitKey = (orderId: string) => `stockflow.payment-visit.${orderId}`;
+
+export function rememberPaymentVisit(orderId: string, checkoutUrl: string): void {
+  try {
+    sessionStorage.setItem(visitKey(orderId), checkoutUrl);
+  } catch {
+    // Storage off (private mode, quota): the page then offers Pay again, as before.
+  }
+}
+
+export function visitedPayment(orderId: string, checkoutUrl: string): boolean {
+  try {
+    return sessionStorage.getItem(visitKey(orderId)) === checkoutUrl;
+  } catch {
+    return false;
   }
 }
 
@@ -49,9 +74,31 @@ export function OrderProgress(props: { order: Order }) {
             }
           >
             {(url) => (
-              <a class="button button-primary button-large" href={url()} rel="external noopener">
-                Pay {total()}
-              </a>
+              <Show
+                when={visitedPayment(props.order.id, url())}
+                fallback={
+                  <a
+                    class="button button-primary button-large"
+                    href={url()}
+                    rel="external noopener"
+                    onClick={() => rememberPaymentVisit(props.order.id, url())}
+                  >
+                    Pay {total()}
+                  </a>
+                }
+              >
+                <p role="status">
+                  <span class="spinner" aria-hidden="true" /> Checking your payment with our payment provider…
+                  This page updates by itself.
+                </p>
+                <p>
+                  Did not finish paying?{' '}
+                  <a href={url()} rel="external noopener">
+                    Go back to the payment page
+                  </a>
+                  .
+                </p>
+              </Show>
             )}
           </Show>
           <Show when={props.order.holdExpiresAt}>

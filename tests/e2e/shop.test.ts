@@ -322,6 +322,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     await page.locator('.badge', { hasText: 'Cancelled' }).waitFor();
     await expect.poll(() => page.getByRole('link', { name: /^Pay / }).count()).toBe(0);
     await shot(page, '14-order-declined');
+    // Checkout emptied the cart; the order page puts the bowl back in it to try another card.
+    await page.getByRole('button', { name: 'Put the items back in my cart' }).click();
+    await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+    await page.getByRole('link', { name: 'Stone Bowl' }).waitFor();
+    await shot(page, '15-cart-after-decline');
+    // Emptied again: the cart lives in the browser's storage, which the next tests share.
+    await page.getByRole('button', { name: 'Remove Stone Bowl' }).click();
 
     // The hold is released: the stock is as it was before the order.
     await expect.poll(stockOf, poll).toMatchObject({ onHand: before.onHand, reserved: before.reserved });
@@ -341,7 +348,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     await page.getByRole('link', { name: 'New product' }).click();
     await page.getByRole('button', { name: 'Create product' }).click();
     await page.getByText('Enter a price such as 12.50.').waitFor();
-    await shot(page, '15-admin-new-product-errors');
+    await shot(page, '16-admin-new-product-errors');
     const sku = `KETTLE-${randomUUID().slice(0, 6)}`.toUpperCase();
     await page.getByRole('textbox', { name: 'SKU' }).fill(sku);
     await page.getByRole('textbox', { name: 'Name' }).fill('Copper Kettle');
@@ -357,11 +364,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     await stockPanel.getByRole('textbox', { name: 'Reason' }).fill('Delivery from supplier');
     await stockPanel.getByRole('button', { name: 'Adjust' }).click();
     await stockPanel.getByText('Added 8. On hand now 8.').waitFor();
-    await shot(page, '16-admin-product-restocked');
+    await shot(page, '17-admin-product-restocked');
 
     await page.getByRole('link', { name: 'Stock', exact: true }).click();
     await page.getByRole('link', { name: 'Copper Kettle' }).waitFor();
-    await shot(page, '17-admin-stock');
+    await shot(page, '18-admin-stock');
 
     // A shopper orders two kettles and pays for them.
     await orderable(productId);
@@ -373,13 +380,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     await page.getByRole('combobox', { name: 'Status' }).selectOption('confirmed');
     const row = page.getByRole('link', { name: placed.body.id.slice(0, 8) });
     await row.waitFor();
-    await shot(page, '18-admin-orders');
+    await shot(page, '19-admin-orders');
     await row.click();
     await page.getByRole('button', { name: 'Mark as shipped' }).click();
-    await page.locator('.badge', { hasText: 'Shipped' }).waitFor();
+    await page.locator('.page-head .badge', { hasText: 'Shipped' }).waitFor();
     await shot(page, '21-admin-order-shipped');
     await page.getByRole('button', { name: 'Mark delivered' }).click();
-    await page.locator('.badge', { hasText: 'Delivered' }).waitFor();
+    await page.locator('.page-head .badge', { hasText: 'Delivered' }).waitFor();
     expect((await readPlaced(placed.body)()).returnUntil).toBeDefined();
 
     // Shipping commits the reservation: on hand drops by two.

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@solidjs/testing-library';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../lib/api.ts';
+import { cart } from '../lib/cart.ts';
 import { ADDRESS, RETURN_UNTIL } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
 import { rememberPaymentVisit, visitedPayment } from './OrderProgress.tsx';
@@ -253,7 +254,7 @@ describe('paying for an order', () => {
   });
 
   it("says why a declined payment cancelled the order, in the provider's words", async () => {
-    const { shop } = openOrder(awaiting());
+    const { shop, user, path } = openOrder(awaiting());
     await waitFor(() => expect(shop.watching('o-42')).toBe(1));
     shop.setStatus('o-42', 'cancelled', {
       cancelCause: 'payment-declined',
@@ -265,6 +266,13 @@ describe('paying for an order', () => {
     );
     expect(screen.queryByRole('link', { name: /^Pay/ })).not.toBeInTheDocument();
     await waitFor(() => expect(shop.watching('o-42')).toBe(0));
+    // Checkout emptied the cart: the lines go back in it, to try again with another card.
+    await user.click(screen.getByRole('button', { name: 'Put the items back in my cart' }));
+    await waitFor(() => expect(path()).toBe('/cart'));
+    expect(cart.lines()).toMatchObject([
+      { productId: 'mug', name: 'Blue Mug', quantity: 2, priceCents: 1250, currency: 'EUR' },
+      { productId: 'tea', name: 'Green Tea', quantity: 3, priceCents: 499, currency: 'EUR' },
+    ]);
   });
 
   it("words the timeline's notes from orders as sentences", async () => {

@@ -2,11 +2,13 @@
  * @module What the shopper should know or do next about an order, by its status: items being
  * reserved; pay on the provider's hosted page (a plain navigation, so card data never reach the
  * shop) before the hold runs out; once back from that page, that the payment is being checked (the
- * provider's answer may come after the shopper); why a cancelled order was cancelled; that it was
- * paid or delivered.
+ * provider's answer may come after the shopper); why a cancelled order was cancelled, and for an
+ * unpaid one a way to try again (checkout emptied the cart); that it was paid or delivered.
  */
+import { useNavigate } from '@solidjs/router';
 import { Match, Show, Switch } from 'solid-js';
 import type { Order } from '../lib/api.ts';
+import { cart } from '../lib/cart.ts';
 import { formatMoney } from '../lib/money.ts';
 import { formatDateTime, formatDeadline } from '../lib/time.ts';
 
@@ -46,6 +48,32 @@ export function visitedPayment(orderId: string, checkoutUrl: string): boolean {
 
 /** The provider's message without its closing full stop, to sit inside our sentence. */
 const clause = (message: string) => message.trim().replace(/[.!]+$/, '');
+
+/**
+ * Puts an unpaid order's lines back in the cart (checkout emptied it) and opens the cart, so a
+ * shopper whose card was declined can try again, with another card, in two clicks.
+ */
+function TryAgain(props: { order: Order }) {
+  const navigate = useNavigate();
+  const refill = () => {
+    for (const item of props.order.items)
+      cart.add(
+        {
+          id: item.productId,
+          name: item.name,
+          priceCents: item.unitPriceCents,
+          currency: props.order.currency,
+        },
+        item.quantity,
+      );
+    navigate('/cart');
+  };
+  return (
+    <button type="button" class="button button-primary" onClick={refill}>
+      Put the items back in my cart
+    </button>
+  );
+}
 
 export function OrderProgress(props: { order: Order }) {
   const total = () => formatMoney(props.order.totalCents, props.order.currency);
@@ -114,17 +142,24 @@ export function OrderProgress(props: { order: Order }) {
         </div>
       </Match>
       <Match when={props.order.status === 'cancelled' && props.order.cancelCause === 'payment-declined'}>
-        <p class="notice notice-error" role="alert">
-          Your payment was declined
-          {props.order.payment?.declineMessage ? `: ${clause(props.order.payment.declineMessage)}` : ''}.
-          Nothing was charged and the items were released.
-        </p>
+        <div class="notice notice-error pay-action">
+          <p role="alert">
+            Your payment was declined
+            {props.order.payment?.declineMessage ? `: ${clause(props.order.payment.declineMessage)}` : ''}.
+            Nothing was charged and the items were released.
+          </p>
+          <p>To try again with another card, order them again.</p>
+          <TryAgain order={props.order} />
+        </div>
       </Match>
       <Match when={props.order.status === 'cancelled' && props.order.cancelCause === 'payment-expired'}>
-        <p class="notice notice-error" role="alert">
-          The time to pay ran out, so the order was cancelled and the items were released. Nothing was
-          charged.
-        </p>
+        <div class="notice notice-error pay-action">
+          <p role="alert">
+            The time to pay ran out, so the order was cancelled and the items were released. Nothing was
+            charged.
+          </p>
+          <TryAgain order={props.order} />
+        </div>
       </Match>
       <Match when={props.order.status === 'confirmed'}>
         <p class="notice notice-success" role="status">

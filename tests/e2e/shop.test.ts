@@ -422,6 +422,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop in a browser', () => {
     await page.getByRole('button', { name: 'Place order' }).click();
     await page.locator('.badge', { hasText: 'Rejected' }).waitFor({ timeout: 30_000 });
     await page.getByText('Glass Vase: you asked for 1, none are available.').waitFor();
+    // No "you pay on this page" for an order that cannot be paid.
+    expect(await page.getByText('Thank you, Alan Turing!').count()).toBe(0);
     await shot(page, '23-order-rejected');
     expect(errors).toEqual([]);
     await page.close();

@@ -1,7 +1,8 @@
 /**
  * @module Debian's Chromium (never a downloaded browser) driven by playwright-core for end-to-end
  * tests: a fresh profile per run, headless, no background traffic. `shot()` saves full-page
- * screenshots of the main screens to .artifacts/screenshots (git-ignored) for a person to look at.
+ * screenshots of the main screens to .artifacts/screenshots (git-ignored), or to SCREENSHOTS_DIR
+ * (a temp dir, say), for a person to look at.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,8 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = new URL('../../.artifacts/screenshots/', import.meta.url).pathname;
+const SCREENSHOTS =
+  process.env.SCREENSHOTS_DIR ?? new URL('../../.artifacts/screenshots/', import.meta.url).pathname;
 
 export interface Browser {
   context: BrowserContext;
@@ -48,7 +50,7 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/** Saves a full-page screenshot as .artifacts/screenshots/<name>.png. */
+/** Saves a full-page screenshot as <name>.png in the screenshots directory. */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });

@@ -1,13 +1,14 @@
 /**
  * @module What the end-to-end tests do around the browser: call the API through web, place orders
- * straight at the orders function, stock products that orders can sell, and sign an admin in.
+ * straight at the orders function (with a deliverable address) and pay them on the provider's step,
+ * stock products that orders can sell, and sign an admin in.
  * `stack` is a getter: the stack starts in the test file's `beforeAll`.
  */
 import { randomUUID } from 'node:crypto';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { shopper } from '../system/shopper.ts';
+import { CARDS, payOrder, shopper } from '../system/shopper.ts';
 import type { TestStack } from '../system/stack.ts';
 
 export const poll = { timeout: 30_000, interval: 200 };
@@ -45,6 +46,20 @@ export function e2eClient(stack: () => TestStack) {
       signal: AbortSignal.timeout(30_000),
     });
     return { status: res.status, body: (await res.json()) as PlacedOrder };
+  }
+
+  /** The order as its shopper reads it (with the order's token). */
+  const readPlaced = (placed: PlacedOrder) => async () =>
+    (await api<Order>(`/orders/${placed.id}`, { token: placed.token })).body;
+
+  /**
+   * Pays an order the test placed on the provider's step (the sandbox's in-process `pay`, what its
+   * form does) with `card` once the step is open, and waits until the order is `until`.
+   */
+  async function payPlaced(placed: PlacedOrder, card: string = CARDS.approve, until = 'confirmed') {
+    const read = readPlaced(placed);
+    await payOrder(stack(), read, card);
+    await expect.poll(async () => (await read()).status, poll).toBe(until);
   }
 
   /** Waits until orders' projection knows the product: a probe asking for more than exists is taken (and rejected). */
@@ -110,5 +125,15 @@ export function e2eClient(stack: () => TestStack) {
     await page.getByRole('heading', { name: 'Products' }).waitFor();
   }
 
-  return { api, admin, placeDirectly, orderable, stockedProduct, signInAs, signInAsAdmin };
+  return {
+    api,
+    admin,
+    placeDirectly,
+    readPlaced,
+    payPlaced,
+    orderable,
+    stockedProduct,
+    signInAs,
+    signInAsAdmin,
+  };
 }

@@ -26,7 +26,7 @@ export const CANCEL_CAUSE: Record<CancelCause, string> = {
 export function OrderPaymentDetails(props: { order: Order }) {
   const money = (cents: number | undefined) => formatMoney(cents ?? 0, props.order.currency);
   return (
-    <section aria-labelledby="payment-title">
+    <section class="order-payment" aria-labelledby="payment-title">
       <h3 id="payment-title">Payment</h3>
       <Show when={props.order.payment} fallback={<p class="muted">No payment yet.</p>}>
         {(payment) => (

@@ -36,6 +36,16 @@ const STEP_NOTE: Partial<Record<OrderStatus, string>> = {
   cancelled: 'The order was cancelled and its items released.',
 };
 
+/**
+ * A timeline reason as a sentence: orders writes terse notes ("payment authorized", "return r-1
+ * requested: 1 item") that read as log lines next to the step notes' sentences.
+ */
+export function asSentence(note: string): string {
+  const text = note.trim();
+  if (!text) return text;
+  return `${text[0]!.toUpperCase()}${text.slice(1)}${/[.!?…]$/.test(text) ? '' : '.'}`;
+}
+
 export function OrderTimeline(props: { order: Order }) {
   return (
     <ol class="timeline" aria-label="Order status">
@@ -52,7 +62,9 @@ export function OrderTimeline(props: { order: Order }) {
                 <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
               </p>
               <Show when={entry.reason ?? STEP_NOTE[entry.status]}>
-                <p class="timeline-note">{entry.reason ?? STEP_NOTE[entry.status]}</p>
+                <p class="timeline-note">
+                  {entry.reason ? asSentence(entry.reason) : STEP_NOTE[entry.status]}
+                </p>
               </Show>
             </div>
           </li>

@@ -65,6 +65,18 @@ describe('checkout', () => {
     expect(await screen.findByText('Thank you, Ada Lovelace!')).toBeInTheDocument();
   });
 
+  it('takes the thanks back once the placed order is rejected: paying on the page is over', async () => {
+    cart.add(mug, 1);
+    const { user, shop } = renderApp('/checkout', { products: [mug] });
+    await fillIn(user, 'Ada Lovelace', 'ada@example.com');
+    await user.click(screen.getByRole('button', { name: 'Place order' }));
+    expect(await screen.findByText('Thank you, Ada Lovelace!')).toBeInTheDocument();
+    await waitFor(() => expect(shop.watching('o-1')).toBe(1));
+    shop.setStatus('o-1', 'rejected');
+    await waitFor(() => expect(screen.queryByText('Thank you, Ada Lovelace!')).not.toBeInTheDocument());
+    expect(screen.getByText('Rejected', { selector: '.badge' })).toBeInTheDocument();
+  });
+
   it('retries with the same Idempotency-Key after a lost answer, so one order is made', async () => {
     cart.add(mug, 1);
     const keys: Array<string | null> = [];

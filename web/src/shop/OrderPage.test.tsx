@@ -2,8 +2,10 @@ import { screen, waitFor, within } from '@solidjs/testing-library';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../lib/api.ts';
+import { cart } from '../lib/cart.ts';
 import { ADDRESS, RETURN_UNTIL } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
+import { rememberPaymentVisit, visitedPayment } from './OrderProgress.tsx';
 
 const AT = '2026-11-27T10:00:00.000Z';
 
@@ -192,7 +194,7 @@ describe('paying for an order', () => {
     });
 
   it('prepares the payment, then offers the Pay button once payment.requested arrives', async () => {
-    const { shop } = openOrder(awaiting());
+    const { shop, user } = openOrder(awaiting());
     expect(await screen.findByText(/Preparing payment/)).toBeInTheDocument();
     expect(screen.queryByRole('link', { name: /^Pay/ })).not.toBeInTheDocument();
     const hold = screen.getByText(/we hold them until/);
@@ -212,6 +214,34 @@ describe('paying for an order', () => {
     expect(pay).toHaveAttribute('href', 'http://127.0.0.1:4010/pay/cs_1');
     expect(screen.queryByText(/Preparing payment/)).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Cancel order' })).toBeInTheDocument();
+    // Following it is remembered in this tab, for when the provider sends the shopper back.
+    const stay = (event: Event) => event.preventDefault();
+    document.addEventListener('click', stay);
+    await user.click(pay);
+    document.removeEventListener('click', stay);
+    expect(visitedPayment('o-42', 'http://127.0.0.1:4010/pay/cs_1')).toBe(true);
+  });
+
+  it('back from the provider before its answer, says the payment is being checked, not "Pay" again', async () => {
+    const requested = {
+      paymentId: 'pay_1',
+      status: 'requested' as const,
+      checkoutUrl: 'http://127.0.0.1:4010/pay/cs_1',
+      expiresAt: '2026-11-27T10:15:00.000Z',
+    };
+    rememberPaymentVisit('o-42', requested.checkoutUrl);
+    const { shop } = openOrder({ ...awaiting(), payment: requested });
+    expect(await screen.findByText(/Checking your payment with our payment provider/)).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: /^Pay/ })).not.toBeInTheDocument();
+    // Left without paying: the way back is still there.
+    expect(screen.getByRole('link', { name: 'Go back to the payment page' })).toHaveAttribute(
+      'href',
+      requested.checkoutUrl,
+    );
+    await waitFor(() => expect(shop.watching('o-42')).toBe(1));
+    shop.setStatus('o-42', 'confirmed', { payment: { ...requested, status: 'authorized' } });
+    expect(await screen.findByText('Paid: €39.97. We are preparing your order.')).toBeInTheDocument();
+    expect(screen.queryByText(/Checking your payment/)).not.toBeInTheDocument();
   });
 
   it('never links to a checkout URL that is not http(s)', async () => {
@@ -224,7 +254,7 @@ describe('paying for an order', () => {
   });
 
   it("says why a declined payment cancelled the order, in the provider's words", async () => {
-    const { shop } = openOrder(awaiting());
+    const { shop, user, path } = openOrder(awaiting());
     await waitFor(() => expect(shop.watching('o-42')).toBe(1));
     shop.setStatus('o-42', 'cancelled', {
       cancelCause: 'payment-declined',
@@ -236,6 +266,29 @@ describe('paying for an order', () => {
     );
     expect(screen.queryByRole('link', { name: /^Pay/ })).not.toBeInTheDocument();
     await waitFor(() => expect(shop.watching('o-42')).toBe(0));
+    // Checkout emptied the cart: the lines go back in it, to try again with another card.
+    await user.click(screen.getByRole('button', { name: 'Put the items back in my cart' }));
+    await waitFor(() => expect(path()).toBe('/cart'));
+    expect(cart.lines()).toMatchObject([
+      { productId: 'mug', name: 'Blue Mug', quantity: 2, priceCents: 1250, currency: 'EUR' },
+      { productId: 'tea', name: 'Green Tea', quantity: 3, priceCents: 499, currency: 'EUR' },
+    ]);
+  });
+
+  it("words the timeline's notes from orders as sentences", async () => {
+    openOrder(
+      order({
+        status: 'cancelled',
+        cancelCause: 'payment-declined',
+        timeline: [
+          { status: 'awaiting-payment', at: AT, reason: 'payment requested' },
+          { status: 'cancelled', at: AT, reason: 'the payment was declined' },
+        ],
+      }),
+    );
+    const timeline = await screen.findByRole('list', { name: 'Order status' });
+    expect(timeline).toHaveTextContent('Payment requested.');
+    expect(timeline).toHaveTextContent('The payment was declined.');
   });
 
   it('says when the time to pay ran out', async () => {
@@ -309,9 +362,11 @@ describe('returning a delivered order', () => {
     // Only one mug is left to return now.
     const after = screen.getByRole('form', { name: 'Return items' });
     expect(within(after).queryByRole('spinbutton', { name: /Green Tea/ })).not.toBeInTheDocument();
-    expect(within(after).getByRole('spinbutton', { name: /Blue Mug/ })).toHaveAccessibleDescription(
-      'Up to 1',
-    );
+    const mugLeft = within(after).getByRole('spinbutton', { name: /Blue Mug/ });
+    expect(mugLeft).toHaveAccessibleDescription('Up to 1');
+    // The form is empty again, ready for another return.
+    expect(mugLeft).toHaveValue(null);
+    expect(within(after).getByRole('textbox', { name: /Why are you returning/ })).toHaveValue('');
   });
 
   it('offers no return after the return window closed', async () => {

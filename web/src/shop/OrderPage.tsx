@@ -182,7 +182,9 @@ function OrderView(props: {
 
   return (
     <article class="order-page" aria-labelledby="order-title">
-      <Show when={props.placed}>
+      {/* Not once the order is rejected or cancelled: "you pay on this page" would then be untrue,
+          and the status says what happened. */}
+      <Show when={props.placed && !SETTLED.has(props.order.status)}>
         <div class="notice notice-success" role="status">
           <p class="notice-title">Thank you, {props.order.customer.name}!</p>
           <p>

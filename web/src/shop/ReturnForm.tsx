@@ -4,7 +4,7 @@
  * It goes with the order's cookie, as cancel does; orders checks the same limits again.
  */
 import { createSignal, Index, Show } from 'solid-js';
-import { createStore } from 'solid-js/store';
+import { createStore, reconcile } from 'solid-js/store';
 import { Field } from '../components/Field.tsx';
 import { returnedQuantities } from '../components/OrderDetails.tsx';
 import { ErrorNotice } from '../components/States.tsx';
@@ -68,7 +68,8 @@ export function ReturnForm(props: { order: Order; onReturned: (order: Order) => 
     setFailure(undefined);
     try {
       props.onReturned(await requestMyReturn(props.order.id, request));
-      setQuantities({});
+      // Emptied, not merged with {}: the sent quantities must not linger in the form.
+      setQuantities(reconcile({}));
       setReason('');
       setChecked(false);
     } catch (error) {

@@ -81,9 +81,9 @@ describe('admin overview', () => {
     const revenue = within(tile('Revenue, last 24 hours'));
     expect(revenue.getByText('€30.00')).toBeInTheDocument();
     expect(revenue.getByText('£10.00')).toBeInTheDocument();
-    expect(await within(tile('Low stock')).findByText(/3 products/)).toBeInTheDocument();
+    await waitFor(() => expect(tile('Low stock')).toHaveTextContent('3 products'));
     const dead = within(tile('Dead letters'));
-    expect(await dead.findByText(/2 waiting/)).toBeInTheDocument();
+    await waitFor(() => expect(tile('Dead letters')).toHaveTextContent('2 waiting'));
     expect(dead.getByText(/Newest: stock\.low/)).toBeInTheDocument();
     expect(dead.getByRole('link', { name: 'See dead letters' })).toHaveAttribute(
       'href',
@@ -123,6 +123,16 @@ describe('admin overview', () => {
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows).toHaveLength(24);
     expect(within(rows[23]!).getByRole('cell')).toHaveTextContent('4');
+    const revenueTable = within(screen.getByRole('article', { name: 'Revenue per hour' }));
+    await user.click(revenueTable.getByText('Revenue per hour as a table'));
+    const lastHour = within(revenueTable.getByRole('table', { name: 'Revenue per hour' }))
+      .getAllByRole('row')
+      .at(-1)!;
+    expect(
+      within(lastHour)
+        .getAllByRole('cell')
+        .map((cell) => cell.textContent),
+    ).toEqual(['€25.00', '£10.00']);
     // The legend names each series; the canvas is hidden from assistive technology.
     expect(
       within(screen.getByRole('list', { name: 'Series in Revenue per hour' }))
@@ -151,15 +161,15 @@ describe('admin overview', () => {
     // The interval's callback is called by hand: faked timers would slow testing-library's polling.
     const intervals = vi.spyOn(window, 'setInterval');
     const { overview } = renderApp('/admin', { staff: 'viewer', overview: { lowStock: 1 } });
-    await screen.findByText(/1 product$/);
+    await waitFor(() => expect(tile('Low stock')).toHaveTextContent('1 product'));
     // Each first read answered and shown (a read still on its way is not started again).
-    await screen.findByText(/0 waiting/);
+    await waitFor(() => expect(tile('Dead letters')).toHaveTextContent('0 waiting'));
     await screen.findByText('No orders in the last 24 hours.');
     expect(overview.reads).toEqual({ orders: 1, lowStock: 1, ledger: 1 });
     const refresh = intervals.mock.calls.find(([, ms]) => ms === REFRESH_MS)?.[0] as () => void;
     overview.figures.lowStock = 7;
     refresh();
-    expect(await screen.findByText(/7 products/)).toBeInTheDocument();
+    await waitFor(() => expect(tile('Low stock')).toHaveTextContent('7 products'));
     await waitFor(() => expect(overview.reads).toEqual({ orders: 2, lowStock: 2, ledger: 2 }));
   });
 
@@ -178,7 +188,7 @@ describe('admin overview', () => {
     });
     const orders = await screen.findByRole('article', { name: 'Orders, last 24 hours' });
     expect(await within(orders).findByRole('alert')).toHaveTextContent('Service Unavailable');
-    expect(await within(tile('Low stock')).findByText(/2 products/)).toBeInTheDocument();
+    await waitFor(() => expect(tile('Low stock')).toHaveTextContent('2 products'));
     fail = false;
     await user.click(within(orders).getByRole('button', { name: 'Try again' }));
     expect(await within(orders).findByText('0')).toBeInTheDocument();

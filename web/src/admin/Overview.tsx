@@ -17,7 +17,7 @@ import {
   type StreamState,
   watchLedgerEvents,
 } from '../lib/api.ts';
-import { formatMoney } from '../lib/money.ts';
+import { formatMoney, minorDigits } from '../lib/money.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { refreshWhileVisible } from '../lib/polling.ts';
 import { formatDateTime } from '../lib/time.ts';
@@ -98,6 +98,9 @@ const HOURLY_CHARTS = [
     data: revenueChart,
     summary: revenueSummary,
     format: revenueFigure,
+    // Each series is a currency, drawn in major units.
+    formatCell: (value: number, currency: string) =>
+      formatMoney(Math.round(value * 10 ** minorDigits(currency)), currency),
   },
 ] as const;
 
@@ -168,7 +171,8 @@ export default function Overview() {
                 <Show when={low().count}>
                   <span aria-hidden="true">⚠ </span>
                 </Show>
-                {count(low().count)} {low().count === 1 ? 'product' : 'products'}
+                {count(low().count)}{' '}
+                <span class="tile-unit">{low().count === 1 ? 'product' : 'products'}</span>
               </p>
               <A href="/admin/reorder">See what to reorder</A>
             </>
@@ -264,7 +268,7 @@ function DeadLetterTile(props: { deadLetters: LedgerStats['deadLetters'] }) {
         <Show when={props.deadLetters.count}>
           <span aria-hidden="true">⚠ </span>
         </Show>
-        {count(props.deadLetters.count)} waiting
+        {count(props.deadLetters.count)} <span class="tile-unit">waiting</span>
       </p>
       <Show when={props.deadLetters.newest} fallback={<p class="muted">Nothing failed delivery.</p>}>
         {(newest) => (

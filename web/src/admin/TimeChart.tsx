@@ -53,6 +53,8 @@ export interface TimeChartProps {
   unit: string;
   /** A figure as text, for the axis and the table. */
   format: (value: number) => string;
+  /** A figure of one series as text in the table, when it differs from `format` (a currency). */
+  formatCell?: (value: number, series: string) => string;
   /** One sentence on what the chart says. */
   summary: string;
   /** An x position (Unix seconds) as text, for the table's first column. */
@@ -123,7 +125,11 @@ export function TimeChart(props: TimeChartProps) {
                 <tr>
                   <th scope="row">{props.when(x)}</th>
                   <For each={props.data.series}>
-                    {(series) => <td class="num">{props.format(series.values[row()] ?? 0)}</td>}
+                    {(series) => (
+                      <td class="num">
+                        {(props.formatCell ?? props.format)(series.values[row()] ?? 0, series.label)}
+                      </td>
+                    )}
                   </For>
                 </tr>
               )}

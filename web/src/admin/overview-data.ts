@@ -25,7 +25,7 @@ export const OTHER_TYPES = 'other';
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 
-const hourFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const hourFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 /** An hour or minute's start as a person reads it ("14:00"). */
 export const clock = (iso: string) => hourFormat.format(new Date(iso));
 

@@ -37,12 +37,14 @@ const ADMIN_ROUTES: Record<
   inventory: [
     ['GET', '/stock', 'viewer'],
     ['GET', '/stock?low=true', 'viewer'],
+    ['GET', '/stock/low/count', 'viewer'],
     ['PATCH', '/stock/p-1', 'clerk'],
     ['POST', '/stock/p-1/adjustments', 'clerk'],
   ],
   orders: [
     ['GET', '/', 'viewer'],
     ['GET', '/returns', 'viewer'],
+    ['GET', '/stats', 'viewer'],
     ['POST', '/o-1/ship', 'clerk'],
     ['POST', '/o-1/shipments/s-1/ship', 'clerk'],
     ['POST', '/o-1/deliver', 'clerk'],
@@ -52,6 +54,7 @@ const ADMIN_ROUTES: Record<
   ledger: [
     ['GET', '/events', 'viewer'],
     ['GET', '/events/stream', 'viewer'],
+    ['GET', '/stats', 'viewer'],
     ['GET', '/dead-letters', 'viewer'],
     ['GET', `/dead-letters/${HEX}`, 'viewer'],
     ['POST', '/dead-letters/replay', 'manager'],

@@ -3,7 +3,7 @@
  * its own chunk, fetched when a link to it is hovered or followed (the admin area never reaches a
  * shopper's browser unless they go there). Each route sits in its own error boundary.
  */
-import { Navigate, type RouteDefinition } from '@solidjs/router';
+import type { RouteDefinition } from '@solidjs/router';
 import { lazy } from 'solid-js';
 import { guarded } from './components/RouteBoundary.tsx';
 import Catalog from './shop/Catalog.tsx';
@@ -18,7 +18,7 @@ export const routes: RouteDefinition[] = [
     path: '/admin',
     component: guarded(lazy(() => import('./admin/AdminLayout.tsx'))),
     children: [
-      { path: '/', component: () => <Navigate href="/admin/products" /> },
+      { path: '/', component: guarded(lazy(() => import('./admin/Overview.tsx'))) },
       { path: '/products', component: guarded(lazy(() => import('./admin/ProductsAdmin.tsx'))) },
       {
         path: ['/products/new', '/products/:id'],

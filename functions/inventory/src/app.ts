@@ -10,6 +10,7 @@
 import {
   type Actor,
   GoodsReceived,
+  type LowStockCount,
   OrderCancelled,
   OrderPlaced,
   OrderRef,
@@ -243,6 +244,11 @@ export const inventory = defineFunction({
         nextCursor: page.nextCursor,
       });
     });
+
+    // The admin overview's tile: three segments, so never a product id.
+    app.get('/stock/low/count', requireRole('viewer'), async (c) =>
+      c.json({ count: await store.countLow() } satisfies LowStockCount),
+    );
 
     app.get('/stock/:productId', async (c) => {
       const id = productId(c.req.param('productId'));

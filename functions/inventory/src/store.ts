@@ -243,6 +243,12 @@ export class InventoryStore {
     return found;
   }
 
+  /** How many items are at or below their low-stock threshold: one aggregation, no documents read. */
+  async countLow(): Promise<number> {
+    const snapshot = await (await this.#db()).collection(STOCK).where('low', '==', true).count().get();
+    return snapshot.data().count;
+  }
+
   /** Stock items by product id, a page at a time. */
   async list({ low, limit, cursor }: StockQuery): Promise<Page<StockItem>> {
     const stock = (await this.#db()).collection(STOCK);

@@ -30,6 +30,7 @@ import {
 } from '@stockflow/kit';
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
+import { ledgerStats } from './stats.ts';
 import { LedgerStore, type TooLate } from './store.ts';
 import { streamEvents } from './stream.ts';
 
@@ -126,6 +127,9 @@ export const ledger = defineFunction({
       });
       return c.body(null, 202);
     });
+
+    // The admin overview's figures: events per minute by type, and the dead letters waiting.
+    app.get('/stats', viewer, async (c) => c.json(await ledgerStats(store)));
 
     app.get('/dead-letters', viewer, async (c) => {
       const { status, limit, cursor } = readQuery(c, DeadLettersQuery);

@@ -245,6 +245,32 @@ export class LedgerStore {
     return this.#page(query, 'deadAt', page, toDeadLetter);
   }
 
+  /** The type and time of each event recorded at or after `since`, newest first, at most `max`. */
+  async recentTypes(since: Date, max: number): Promise<Array<{ type: string; recordedAt: Date }>> {
+    const snapshot = await (await this.#rt.db())
+      .collection(EVENTS)
+      .where('recordedAt', '>=', since)
+      .orderBy('recordedAt', 'desc')
+      .select('type', 'recordedAt')
+      .limit(max)
+      .get();
+    return snapshot.docs.map((doc) => ({
+      type: doc.get('type') as string,
+      recordedAt: (doc.get('recordedAt') as Timestamp).toDate(),
+    }));
+  }
+
+  /** How many dead letters wait (not replayed), counted by an aggregation, and the newest of them. */
+  async waitingDeadLetters(): Promise<{ count: number; newest: DeadLetter | undefined }> {
+    const waiting = (await this.#rt.db()).collection(DEAD_LETTERS).where('status', '==', 'dead');
+    const [counted, newest] = await Promise.all([
+      waiting.count().get(),
+      waiting.orderBy('deadAt', 'desc').limit(1).get(),
+    ]);
+    const first = newest.docs[0];
+    return { count: counted.data().count, newest: first ? toDeadLetter(first) : undefined };
+  }
+
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
     const db = await this.#rt.db();
     const snapshot = await db.collection(DEAD_LETTERS).doc(id).get();

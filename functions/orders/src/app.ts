@@ -10,6 +10,7 @@ import {
   CancelOrder,
   InspectReturn,
   type Order,
+  OrderStatsQuery,
   OrderStatus,
   type PlacedOrder,
   PlaceOrder,
@@ -72,6 +73,7 @@ import {
   UnknownShipmentError,
   UnorderableProductsError,
 } from './order.ts';
+import { orderStats } from './stats.ts';
 import { OrdersStore, type StoredOrder } from './store.ts';
 import { streamOrder } from './stream.ts';
 
@@ -304,6 +306,11 @@ export const orders = defineFunction({
     // Before `/:id`: order ids are UUIDs, never `returns`.
     app.get('/returns', requireRole('viewer'), async (c) =>
       c.json(await store.listReturns(readQuery(c, ReturnListQuery))),
+    );
+
+    // Before `/:id` too: the admin overview's orders per hour and revenue.
+    app.get('/stats', requireRole('viewer'), async (c) =>
+      c.json(await orderStats(await rt.db(), readQuery(c, OrderStatsQuery).hours)),
     );
 
     app.get('/:id', async (c) => c.json((await openOrder(c, await askerOf(c, 'viewer'))).order));

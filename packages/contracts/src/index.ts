@@ -3,3 +3,4 @@ export * from './address.ts';
 export * from './api.ts';
 export * from './events.ts';
 export * from './functions.ts';
+export * from './stats.ts';

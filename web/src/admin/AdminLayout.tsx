@@ -28,6 +28,9 @@ export default function AdminLayout(props: RouteSectionProps) {
         {(who) => (
           <div class="admin">
             <nav class="admin-nav" aria-label="Management">
+              <A href="/admin" activeClass="active" end>
+                Overview
+              </A>
               <A href="/admin/products" activeClass="active">
                 Products
               </A>

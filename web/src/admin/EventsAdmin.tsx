@@ -139,7 +139,7 @@ export default function EventsAdmin() {
   );
 }
 
-function LiveState(props: { state: StreamState; paused: boolean; waiting: number }) {
+export function LiveState(props: { state: StreamState; paused: boolean; waiting: number }) {
   const label = () => {
     if (props.paused) return props.waiting ? `Paused · ${props.waiting} new` : 'Paused';
     if (props.state === 'live') return 'Live';

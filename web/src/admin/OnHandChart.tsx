@@ -11,8 +11,8 @@ import { formatDateTime } from '../lib/time.ts';
 const WIDTH = 640;
 const HEIGHT = 220;
 const PAD = { top: 12, right: 16, bottom: 28, left: 44 };
-const COLOURS = ['#1d4ed8', '#b45309', '#047857', '#7c3aed', '#be123c', '#0e7490'];
-const DASHES = ['', '6 4', '2 3', '10 3 2 3', '4 2', '1 4'];
+export const COLOURS = ['#1d4ed8', '#b45309', '#047857', '#7c3aed', '#be123c', '#0e7490'];
+export const DASHES = ['', '6 4', '2 3', '10 3 2 3', '4 2', '1 4'];
 
 interface Point {
   at: number;
@@ -47,6 +47,23 @@ export function seriesOf(movements: readonly Movement[], nameOf: (id: string) =>
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A legend's sample of series `index`: its colour and dash pattern (thick: a bar's colour). */
+export function SeriesSwatch(props: { index: number; thick?: boolean }) {
+  return (
+    <svg width="28" height="10" aria-hidden="true">
+      <line
+        x1="0"
+        x2="28"
+        y1="5"
+        y2="5"
+        stroke={COLOURS[props.index % COLOURS.length]}
+        stroke-width={props.thick ? 8 : 2.5}
+        stroke-dasharray={(!props.thick && DASHES[props.index % DASHES.length]) || undefined}
+      />
+    </svg>
+  );
 }
 
 export function OnHandChart(props: { series: Series[]; title: string }) {
@@ -127,17 +144,7 @@ export function OnHandChart(props: { series: Series[]; title: string }) {
           <For each={props.series}>
             {(series, index) => (
               <li>
-                <svg width="28" height="10" aria-hidden="true">
-                  <line
-                    x1="0"
-                    x2="28"
-                    y1="5"
-                    y2="5"
-                    stroke={COLOURS[index() % COLOURS.length]}
-                    stroke-width="2.5"
-                    stroke-dasharray={DASHES[index() % DASHES.length] || undefined}
-                  />
-                </svg>
+                <SeriesSwatch index={index()} />
                 {series.name}: {series.points.at(-1)!.onHand} on hand now
               </li>
             )}

@@ -7,14 +7,17 @@
 import type {
   ImportResult,
   InspectReturn,
+  LedgerStats,
   Location,
   LocationChanges,
+  LowStockCount,
   Movement,
   NewLocation,
   NewProduct,
   NewTransfer,
   Order,
   OrderMessage,
+  OrderStats,
   OrderStatus,
   Page,
   PlacedOrder,
@@ -39,11 +42,14 @@ import { type StaffRole, sessionRefused } from './admin-session.ts';
 export type {
   Address,
   CancelCause,
+  EventMinute,
   ImportResult,
   InspectReturn,
+  LedgerStats,
   Location,
   LocationChanges,
   LocationStock,
+  LowStockCount,
   MessageKind,
   MessageStatus,
   Movement,
@@ -52,8 +58,10 @@ export type {
   NewProduct,
   NewTransfer,
   Order,
+  OrderHour,
   OrderMessage,
   OrderPayment,
+  OrderStats,
   OrderStatus,
   Page,
   PlacedOrder,
@@ -602,6 +610,13 @@ export function watchLedgerEvents(
     },
   };
 }
+
+/** The admin overview's figures, each from the function that owns it. */
+export const getOrderStats = (hours = 24) =>
+  call<OrderStats>('GET', `/orders/stats${query({ hours })}`, { auth: 'admin' });
+export const getLowStockCount = () =>
+  call<LowStockCount>('GET', '/inventory/stock/low/count', { auth: 'admin' });
+export const getLedgerStats = () => call<LedgerStats>('GET', '/ledger/stats', { auth: 'admin' });
 
 /** The emails of one order, oldest first. */
 export const listOrderMessages = (orderId: string) =>

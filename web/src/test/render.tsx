@@ -9,6 +9,7 @@ import { routes } from '../routes.tsx';
 import { createFakeInventory, type FakeInventoryOptions } from './fake-inventory.ts';
 import { createFakeLedger, type FakeLedgerOptions } from './fake-ledger.ts';
 import { createFakeNotifications } from './fake-notifications.ts';
+import { createFakeOverview, type FakeOverviewOptions } from './fake-overview.ts';
 import { createFakeSession, STAFF } from './fake-session.ts';
 import { createFakeShop, type FakeShopOptions } from './fake-shop.ts';
 import { server } from './server.ts';
@@ -24,6 +25,8 @@ export interface RenderOptions extends FakeShopOptions {
   inventory?: FakeInventoryOptions;
   /** The emails notifications keeps, of any order. */
   messages?: OrderMessage[];
+  /** The overview's figures (orders per hour, low stock, events per minute). */
+  overview?: FakeOverviewOptions;
   /** Handlers that answer before the fake shop (failures, slow answers). */
   overrides?: RequestHandler[];
 }
@@ -40,6 +43,9 @@ export function renderApp(url: string, options: RenderOptions = {}) {
   server.use(...shop.handlers);
   const inventory = createFakeInventory(options.inventory, session);
   if (options.inventory) server.use(...inventory.handlers);
+  // After the shop's: `/orders/stats` answers before its `/orders/:id`.
+  const overview = createFakeOverview(options.overview ?? {}, ledger, session);
+  server.use(...overview.handlers);
   if (options.overrides) server.use(...options.overrides);
   const history = createMemoryHistory();
   history.set({ value: url, scroll: false, replace: true });
@@ -49,5 +55,5 @@ export function renderApp(url: string, options: RenderOptions = {}) {
       {routes}
     </MemoryRouter>
   ));
-  return { ...view, shop, ledger, inventory, session, user, history, path: () => history.get() };
+  return { ...view, shop, ledger, inventory, overview, session, user, history, path: () => history.get() };
 }

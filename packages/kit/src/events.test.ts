@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { defineFunction } from './app.ts';
-import { ANY_TYPE, on, onEach, PING_TYPE } from './events.ts';
+import { ANY_TYPE, applyOnce, handleEachDelivery, PING_TYPE } from './events.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { INBOX_COLLECTION } from './runtime.ts';
 import { cloudEventRequest, startFakeSink, testEnv } from './testing/index.ts';
@@ -18,17 +18,17 @@ function start(env: Record<string, string | undefined> = {}) {
   const fn = defineFunction({
     name: 'dispatch',
     events: {
-      'test.known': on(z.object({ n: z.number() }), async ({ event }) => {
+      'test.known': applyOnce(z.object({ n: z.number() }), async ({ event }) => {
         seen.push({ handler: 'known', type: event.type, id: event.id });
       }),
-      [ANY_TYPE]: onEach(z.unknown(), async ({ event }) => {
+      [ANY_TYPE]: handleEachDelivery(z.unknown(), async ({ event }) => {
         seen.push({ handler: 'any', type: event.type, id: event.id });
         // Idempotent by itself: the second delivery of an id is a duplicate.
         if (keptOnce.has(event.id)) return false;
         keptOnce.add(event.id);
         return true;
       }),
-      [PING_TYPE]: onEach(z.unknown(), async ({ event }) => {
+      [PING_TYPE]: handleEachDelivery(z.unknown(), async ({ event }) => {
         seen.push({ handler: 'tick', type: event.type, id: event.id });
         return true;
       }),
@@ -61,7 +61,7 @@ describe('dispatching events to handlers', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it('runs an onEach handler on every delivery, without a transaction or a dedupe record', async () => {
+  it('runs a handleEachDelivery handler on every delivery, without a transaction or a dedupe record', async () => {
     const { fn, seen } = start();
     const other = cloudEventRequest({ id: 'o1', type: 'test.other', data: 1 });
     for (let i = 0; i < 2; i++) expect((await fn.app.request('/events', other)).status).toBe(202);
@@ -100,7 +100,7 @@ describe('a function without a catch-all', () => {
   it('still refuses types it does not consume with 400, and answers pings', async () => {
     const fn = defineFunction({
       name: 'strict',
-      events: { 'test.known': on(z.unknown(), async () => undefined) },
+      events: { 'test.known': applyOnce(z.unknown(), async () => undefined) },
     }).create({ env: testEnv('events') });
     cleanup.push(() => fn.rt.close());
     const other = cloudEventRequest({ id: 'o1', type: 'test.other', data: 1 });

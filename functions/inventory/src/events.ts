@@ -1,11 +1,8 @@
 /**
- * @module inventory: stock per product and location (onHand, reserved, available, in transit, a
- * low-stock threshold), a reservation per order with the locations holding it, transfers between
- * locations, and every onHand change as a movement. It allocates every line of a placed order across
- * locations or none, releases on cancel, commits per shipment, takes goods received from other
- * systems and returned goods once inspected, and clerks' adjustments, counts and imports (recorded with their actor); every change goes
- * through one group-committing writer and commits with its movements and the events it causes. The
- * staff routes for locations, movements, transfers and CSV are in admin.ts.
+ * @module The events inventory consumes, each applied as a command of the instance's one stock
+ * writer (writer.ts), which deduplicates it in the transaction of its group: catalog's products,
+ * orders' placements, cancels and shipments, goods received from other systems and inspected
+ * returns.
  */
 import {
   type Actor,
@@ -16,111 +13,21 @@ import {
   Product,
   ReturnInspected,
   ShipmentShipped,
-  StockAdjustment,
-  StockCount,
-  StockLow,
 } from '@stockflow/contracts';
+import { type ConsumedEvent, type EventHandlers, handleEachDelivery, withActor } from '@stockflow/kit';
+import type * as z from 'zod/mini';
+import type { InventoryConfig, InventoryServices } from './app.ts';
 import {
-  actorOf,
-  authorize,
-  type BaseConfig,
-  badRequest,
-  type ConsumedEvent,
-  defineFunction,
-  envInt,
-  onEach,
-  pageLimit,
-  type Runtime,
-  readJson,
-  readQuery,
-  requireRole,
-  staffOf,
-  withActor,
-} from '@stockflow/kit';
-import type { Context } from 'hono';
-import * as z from 'zod/mini';
-import { asProblem, mountAdminRoutes } from './admin.ts';
-import {
-  adjustStock,
   applyProduct,
-  available,
   type Change,
-  cancelOrder,
-  countStock,
-  placeOrder,
+  commitShippedOrder,
   receiveGoods,
+  releaseOrderStock,
+  reserveOrderStock,
   returnGoods,
-  type StockItem,
-  setLowStockThreshold,
-  shipOrder,
   shipShipment,
-  stockLevel,
-  type TransitionContext,
 } from './stock.ts';
-import { InventoryStore } from './store.ts';
-import { type Command, StockWriter } from './writer.ts';
-
-const env = {
-  /** The low-stock threshold a new stock item starts with. */
-  LOW_STOCK_THRESHOLD: z._default(envInt({ min: 0 }), 5),
-  /** Least time between two commits (group commit): caps each stock document's write rate. */
-  STOCK_COMMIT_INTERVAL_MS: z._default(envInt({ min: 0, max: 10_000 }), 0),
-  /** Stock changes that may wait for a commit; more are refused with 503 and Retry-After. */
-  STOCK_QUEUE_LIMIT: z._default(envInt({ min: 1, max: 1_000_000 }), 2_000),
-  /** How a placed order's lines are spread over locations: by priority, or most available first. */
-  ALLOCATION_STRATEGY: z._default(z.enum(['priority', 'most-stock']), 'priority'),
-};
-
-export type InventoryConfig = BaseConfig & {
-  LOW_STOCK_THRESHOLD: number;
-  STOCK_COMMIT_INTERVAL_MS: number;
-  STOCK_QUEUE_LIMIT: number;
-  ALLOCATION_STRATEGY: 'priority' | 'most-stock';
-};
-
-const MAX_IDS = 100;
-
-const Settings = z.object({ lowStockThreshold: StockLow.shape.threshold.check(z.maximum(1_000_000_000)) });
-
-const StockQuery = z.object({
-  // MAX_IDS ids of at most 128 characters, with their commas.
-  ids: z.optional(z.string().check(z.maxLength(MAX_IDS * 129))),
-  low: z.optional(z.enum(['true', 'false'])),
-  limit: pageLimit({ max: 100, fallback: 50 }),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
-
-/** The product ids of `?ids=a,b,c`: distinct, valid, at most MAX_IDS. */
-function productIds(list: string): string[] {
-  const ids = [...new Set(list.split(',').map((id) => id.trim()))].filter(Boolean);
-  if (!ids.length || ids.length > MAX_IDS) throw badRequest(`ids must name 1 to ${MAX_IDS} products.`);
-  const invalid = ids.filter((id) => !Product.shape.id.safeParse(id).success);
-  if (invalid.length) throw badRequest('Some ids cannot be product ids.', { ids: invalid });
-  return ids;
-}
-
-/** The `:productId` of a request. */
-function productId(param: string): string {
-  if (!Product.shape.id.safeParse(param).success) throw badRequest(`${param} cannot be a product id.`);
-  return param;
-}
-
-const writers = new WeakMap<Runtime<InventoryConfig>, StockWriter>();
-
-/** The instance's one writer: group commit needs every change of the process in one queue. */
-function writerOf(rt: Runtime<InventoryConfig>): StockWriter {
-  let writer = writers.get(rt);
-  if (!writer) {
-    writer = new StockWriter(rt, {
-      commitIntervalMs: rt.config.STOCK_COMMIT_INTERVAL_MS,
-      defaultLowStockThreshold: rt.config.LOW_STOCK_THRESHOLD,
-      maxQueued: rt.config.STOCK_QUEUE_LIMIT,
-      strategy: rt.config.ALLOCATION_STRATEGY,
-    });
-    writers.set(rt, writer);
-  }
-  return writer;
-}
+import type { Command } from './writer.ts';
 
 /**
  * A consumed event type applied as a writer command: the writer deduplicates it in the transaction
@@ -130,10 +37,13 @@ function consume<S extends z.ZodMiniType>(
   data: S,
   command: (data: z.infer<S>, event: ConsumedEvent) => Omit<Command, 'event'>,
 ) {
-  return onEach<S, InventoryConfig>(data, async ({ event, data, rt }) => {
-    const change = await writerOf(rt).submit({ ...command(data, event), event });
-    return change !== undefined;
-  });
+  return handleEachDelivery<S, InventoryServices, InventoryConfig>(
+    data,
+    async ({ event, data, services }) => {
+      const change = await services.writer.submit({ ...command(data, event), event });
+      return change !== undefined;
+    },
+  );
 }
 
 /**
@@ -153,129 +63,50 @@ const productCommand = (product: Product): Omit<Command, 'event'> => ({
   decide: (state, ctx) => applyProduct(state.stock(product.id), product, ctx),
 });
 
-export const inventory = defineFunction({
-  name: 'inventory',
-  // CSV imports (a 10,000-row file is over 256 KiB); every other route keeps the JSON limit.
-  uploads: /^\/imports\/?$/,
-  env,
-  events: {
-    'io.stockflow.product.created': consume(Product, productCommand),
-    'io.stockflow.product.updated': consume(Product, productCommand),
-    'io.stockflow.product.archived': consume(Product, productCommand),
-    'io.stockflow.order.placed': consume(OrderPlaced, (order) => ({
-      productIds: order.items.map((line) => line.productId),
-      orderIds: [order.orderId],
-      decide: (state, ctx) => placeOrder(order, state.reservation(order.orderId), state.stock, ctx),
-    })),
-    'io.stockflow.order.cancelled': consume(OrderCancelled, ({ orderId }) => ({
-      productIds: [],
-      orderIds: [orderId],
-      decide: (state, ctx) => cancelOrder(orderId, state.reservation(orderId), state.stock, ctx),
-    })),
-    'io.stockflow.order.shipped': consume(OrderRef, ({ orderId }) => ({
-      productIds: [],
-      orderIds: [orderId],
-      decide: (state, ctx) => shipOrder(orderId, state.reservation(orderId), state.stock, ctx),
-    })),
-    'io.stockflow.shipment.shipped': consume(ShipmentShipped, (shipment) => ({
-      productIds: [],
-      orderIds: [shipment.orderId],
-      decide: (state, ctx) => shipShipment(shipment, state.reservation(shipment.orderId), state.stock, ctx),
-    })),
-    'io.stockflow.goods.received': consume(GoodsReceived, (goods, event) => ({
-      productIds: [goods.productId],
-      orderIds: [],
-      sameAs: [goodsIdentity(event, goods.reference)],
-      decide: (state, ctx) => receiveGoods(state.stock(goods.productId), goods, ctx),
-    })),
-    'io.stockflow.return.inspected': consume(ReturnInspected, (inspection) => ({
-      productIds: [...new Set(inspection.lines.map((line) => line.productId))],
-      orderIds: [],
-      // The clerk who inspected it; an event without one is orders' own doing.
-      actor: inspection.actor ?? { system: 'orders' },
-      decide: (state, ctx) => {
-        const change = returnGoods(inspection, state.stock, ctx);
-        return inspection.actor ? recordActor(change, inspection.actor) : change;
-      },
-    })),
-  },
-  routes(app, rt) {
-    const store = new InventoryStore(() => rt.db());
-    const writer = writerOf(rt);
-    const clerk = requireRole('clerk');
-    const levelOf = (id: string, item: StockItem | undefined) =>
-      stockLevel(id, item, rt.config.LOW_STOCK_THRESHOLD);
-    const availability = (id: string, item: StockItem | undefined) => ({
-      productId: id,
-      available: item ? available(item) : 0,
-    });
-
-    /** Applies a clerk's change to one product's stock, as the clerk; answers its new levels. */
-    const change = async (
-      c: Context,
-      id: string,
-      decide: (item: StockItem | undefined, ctx: TransitionContext) => Change,
-    ) => {
-      const actor = actorOf(c);
-      const applied = await writer
-        .submit({
-          productIds: [id],
-          orderIds: [],
-          actor,
-          decide: (state, ctx) => recordActor(decide(state.stock(id), ctx), actor),
-        })
-        .catch(asProblem);
-      return levelOf(id, applied!.items[0]);
-    };
-
-    app.get('/stock', async (c) => {
-      const query = readQuery(c, StockQuery);
-      if (query.ids !== undefined) {
-        const ids = productIds(query.ids);
-        const items = await store.items(ids);
-        return c.json({ items: ids.map((id) => availability(id, items.get(id))) });
-      }
-      // Anyone may ask for ?ids=; the full listing is staff's.
-      await authorize(c, 'viewer');
-      const page = await store.list({ low: query.low === 'true', limit: query.limit, cursor: query.cursor });
-      return c.json({
-        items: page.items.map((item) => levelOf(item.productId, item)),
-        nextCursor: page.nextCursor,
-      });
-    });
-
-    app.get('/stock/:productId', async (c) => {
-      const id = productId(c.req.param('productId'));
-      const item = (await store.items([id])).get(id);
-      return c.json((await staffOf(c)) ? levelOf(id, item) : availability(id, item));
-    });
-
-    app.patch('/stock/:productId', clerk, async (c) => {
-      const id = productId(c.req.param('productId'));
-      const { lowStockThreshold } = await readJson(c, Settings);
-      return c.json(
-        await change(c, id, (item, ctx) => setLowStockThreshold(id, item, lowStockThreshold, ctx)),
-      );
-    });
-
-    app.post('/stock/:productId/adjustments', clerk, async (c) => {
-      const id = productId(c.req.param('productId'));
-      const adjustment = await readJson(c, StockAdjustment);
-      return c.json(await change(c, id, (item, ctx) => adjustStock(id, item, adjustment, ctx)));
-    });
-
-    app.post('/stock/:productId/counts', clerk, async (c) => {
-      const id = productId(c.req.param('productId'));
-      const count = await readJson(c, StockCount);
-      return c.json(await change(c, id, (item, ctx) => countStock(id, item, count, ctx)));
-    });
-
-    mountAdminRoutes(app, { store, writer });
-  },
-});
+export const inventoryEvents: EventHandlers<InventoryServices, InventoryConfig> = {
+  'io.stockflow.product.created': consume(Product, productCommand),
+  'io.stockflow.product.updated': consume(Product, productCommand),
+  'io.stockflow.product.archived': consume(Product, productCommand),
+  'io.stockflow.order.placed': consume(OrderPlaced, (order) => ({
+    productIds: order.items.map((line) => line.productId),
+    orderIds: [order.orderId],
+    decide: (state, ctx) => reserveOrderStock(order, state.reservation(order.orderId), state.stock, ctx),
+  })),
+  'io.stockflow.order.cancelled': consume(OrderCancelled, ({ orderId }) => ({
+    productIds: [],
+    orderIds: [orderId],
+    decide: (state, ctx) => releaseOrderStock(orderId, state.reservation(orderId), state.stock, ctx),
+  })),
+  'io.stockflow.order.shipped': consume(OrderRef, ({ orderId }) => ({
+    productIds: [],
+    orderIds: [orderId],
+    decide: (state, ctx) => commitShippedOrder(orderId, state.reservation(orderId), state.stock, ctx),
+  })),
+  'io.stockflow.shipment.shipped': consume(ShipmentShipped, (shipment) => ({
+    productIds: [],
+    orderIds: [shipment.orderId],
+    decide: (state, ctx) => shipShipment(shipment, state.reservation(shipment.orderId), state.stock, ctx),
+  })),
+  'io.stockflow.goods.received': consume(GoodsReceived, (goods, event) => ({
+    productIds: [goods.productId],
+    orderIds: [],
+    sameAs: [goodsIdentity(event, goods.reference)],
+    decide: (state, ctx) => receiveGoods(state.stock(goods.productId), goods, ctx),
+  })),
+  'io.stockflow.return.inspected': consume(ReturnInspected, (inspection) => ({
+    productIds: [...new Set(inspection.lines.map((line) => line.productId))],
+    orderIds: [],
+    // The clerk who inspected it; an event without one is orders' own doing.
+    actor: inspection.actor ?? { system: 'orders' },
+    decide: (state, ctx) => {
+      const change = returnGoods(inspection, state.stock, ctx);
+      return inspection.actor ? recordActor(change, inspection.actor) : change;
+    },
+  })),
+};
 
 /** A staff change's adjustments name who made them (a stock.low alert it causes is no one's act). */
-function recordActor(change: Change, actor: Actor): Change {
+export function recordActor(change: Change, actor: Actor): Change {
   return {
     ...change,
     events: change.events.map((event) =>

@@ -108,3 +108,42 @@ describe('a function without a catch-all', () => {
     expect((await fn.app.request('/events', ping('tick-1'))).status).toBe(202);
   });
 });
+
+describe('a function with services', () => {
+  it('builds them once per instance, hands them to routes and handlers, and closes them with it', async () => {
+    let built = 0;
+    const closed: string[] = [];
+    const counting = defineFunction({
+      name: 'counting',
+      env: { GREETING: z._default(z.string(), 'hello') },
+      services: (rt) => {
+        const instance = ++built;
+        const counter = { n: 0, greeting: rt.config.GREETING };
+        rt.onClose(() => closed.push(`counter ${instance}`));
+        return counter;
+      },
+      events: {
+        'test.count': applyOnce(z.unknown(), async ({ services }) => {
+          services.n++;
+        }),
+        [PING_TYPE]: handleEachDelivery(z.unknown(), async ({ services }) => services.n > 0),
+      },
+      routes(app, _rt, services) {
+        app.get('/count', (c) => c.json(services));
+      },
+    });
+    const fn = counting.create({ env: testEnv('events') });
+    const other = counting.create({ env: testEnv('events') });
+    cleanup.push(() => other.rt.close());
+    expect(built).toBe(2);
+    for (const id of ['c1', 'c2', 'c1']) {
+      const count = cloudEventRequest({ id, type: 'test.count', data: null });
+      expect((await fn.app.request('/events', count)).status).toBe(202);
+    }
+    expect(await (await fn.app.request('/count')).json()).toEqual({ n: 2, greeting: 'hello' });
+    expect(await (await other.app.request('/count')).json()).toEqual({ n: 0, greeting: 'hello' });
+    expect(built).toBe(2);
+    await fn.rt.close();
+    expect(closed).toEqual(['counter 1']);
+  });
+});

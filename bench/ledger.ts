@@ -1,5 +1,5 @@
 /**
- * @module Ledger recording: the same events POSTed to `/events` of the ledger (its onEach handler:
+ * @module Ledger recording: the same events POSTed to `/events` of the ledger (its handleEachDelivery handler:
  * one `create` keyed by source and id) and of a twin that records them through the kit's consumeOnce
  * (a transaction reading then writing a dedupe record beside the same document), in process against
  * the Firestore emulator, alternating rounds in one run at a fixed concurrency; medians. The ratio
@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ledger } from '../functions/ledger/src/app.ts';
 import { startFirestoreEmulator } from '../packages/kit/src/emulator.ts';
-import { ANY_TYPE, dedupeKey, defineFunction, on, toRecord } from '../packages/kit/src/index.ts';
+import { ANY_TYPE, applyOnce, dedupeKey, defineFunction, toRecord } from '../packages/kit/src/index.ts';
 import { cloudEventRequest, TEST_AUDIENCE, testIssuer } from '../packages/kit/src/testing/index.ts';
 import { median, percentile, round } from './stats.ts';
 
@@ -21,7 +21,7 @@ const CONCURRENCY = 8;
 const recordedOnce = defineFunction({
   name: 'ledger-once',
   events: {
-    [ANY_TYPE]: on(z.unknown(), async ({ event, work }) => {
+    [ANY_TYPE]: applyOnce(z.unknown(), async ({ event, work }) => {
       const record = toRecord(event);
       const now = new Date();
       work.tx.create(work.db.collection('events').doc(dedupeKey(record.source, record.id)), {
@@ -98,7 +98,7 @@ export async function run() {
         `${label}: median ${round(median(ms), 1)} ms, p95 ${round(percentile(ms, 95), 1)} ms, ` +
           `${round(median(perSecond), 0)} events/s (${ms.length} events, concurrency ${CONCURRENCY})`,
       );
-    line('ledger onEach (one create)', samples.direct, rates.direct);
+    line('ledger handleEachDelivery (one create)', samples.direct, rates.direct);
     line('kit consumeOnce (transaction + dedupe record)', samples.once, rates.once);
     return {
       onEachMedianMs: round(median(samples.direct), 1),

@@ -5,7 +5,7 @@
  * (`STOCKFLOW_INSECURE_EVENTS=1`), one of each in turn; medians per delivery.
  */
 import * as z from 'zod/mini';
-import { defineFunction, onEach, SenderVerifier } from '../packages/kit/src/index.ts';
+import { defineFunction, handleEachDelivery, SenderVerifier } from '../packages/kit/src/index.ts';
 import { cloudEventRequest, TEST_AUDIENCE, testIssuer } from '../packages/kit/src/testing/index.ts';
 import { median, percentile, round } from './stats.ts';
 
@@ -15,7 +15,7 @@ const SAMPLES = 5_000;
 /** A function whose handler does nothing: what remains is the kit's own path. */
 const idle = defineFunction({
   name: 'idle',
-  events: { 'test.idle': onEach(z.unknown(), async () => true) },
+  events: { 'test.idle': handleEachDelivery(z.unknown(), async () => true) },
 });
 
 /** Microseconds `fn` takes once. */

@@ -14,6 +14,7 @@ import {
 } from '@stockflow/contracts';
 import {
   actorOf,
+  type ConfigOf,
   conflict,
   defineFunction,
   notFound,
@@ -26,6 +27,7 @@ import {
 } from '@stockflow/kit';
 import { chunksOf, csvBody } from '@stockflow/kit/csv';
 import * as z from 'zod/mini';
+import { catalogEvents } from './events.ts';
 import {
   IMPORT_CHUNK_ROWS,
   type ImportRow,
@@ -65,14 +67,20 @@ const ImportQuery = z.object({ dryRun: z._default(z.enum(['true', 'false']), 'tr
 
 const now = () => new Date().toISOString();
 
+export type CatalogConfig = ConfigOf<Record<never, never>>;
+
+/** What one catalog instance works with. */
+export interface CatalogServices {
+  store: CatalogStore;
+}
+
 export const catalog = defineFunction({
   name: 'catalog',
   // CSV imports (a 10,000-row file is over 256 KiB); every other route keeps the JSON limit.
   uploads: /^\/imports\/?$/,
-  // Consumes no event types; `/events` still answers the PingSource that sweeps the outbox.
-  events: {},
-  routes(app, rt) {
-    const store = new CatalogStore(() => rt.db());
+  services: (rt): CatalogServices => ({ store: new CatalogStore(() => rt.db()) }),
+  events: catalogEvents,
+  routes(app, rt, { store }) {
     const manager = requireRole('manager');
 
     /** The `:id` of a request; ids that cannot exist are simply not found. */

@@ -3,63 +3,41 @@
  * low-stock threshold), a reservation per order with the locations holding it, transfers between
  * locations, and every onHand change as a movement. It allocates every line of a placed order across
  * locations or none, releases on cancel, commits per shipment, takes goods received from other
- * systems and returned goods once inspected, and clerks' adjustments, counts and imports (recorded with their actor); every change goes
+ * systems and returned goods once inspected (events.ts), and clerks' adjustments, counts and imports
+ * (recorded with their actor); every change goes
  * through one group-committing writer and commits with its movements and the events it causes. The
  * staff routes for locations, movements, transfers and CSV are in admin.ts.
  */
-import {
-  type Actor,
-  GoodsReceived,
-  type LowStockCount,
-  OrderCancelled,
-  OrderPlaced,
-  OrderRef,
-  Product,
-  ReturnInspected,
-  ShipmentShipped,
-  StockAdjustment,
-  StockCount,
-  StockLow,
-} from '@stockflow/contracts';
+import { type LowStockCount, Product, StockAdjustment, StockCount, StockLow } from '@stockflow/contracts';
 import {
   actorOf,
   authorize,
-  type BaseConfig,
   badRequest,
-  type ConsumedEvent,
+  type ConfigOf,
   defineFunction,
   envInt,
-  onEach,
   pageLimit,
-  type Runtime,
   readJson,
   readQuery,
   requireRole,
   staffOf,
-  withActor,
 } from '@stockflow/kit';
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import { asProblem, mountAdminRoutes } from './admin.ts';
+import { inventoryEvents, recordActor } from './events.ts';
 import {
   adjustStock,
-  applyProduct,
   available,
   type Change,
-  cancelOrder,
   countStock,
-  placeOrder,
-  receiveGoods,
-  returnGoods,
   type StockItem,
   setLowStockThreshold,
-  shipOrder,
-  shipShipment,
   stockLevel,
   type TransitionContext,
 } from './stock.ts';
 import { InventoryStore } from './store.ts';
-import { type Command, StockWriter } from './writer.ts';
+import { StockWriter } from './writer.ts';
 
 const env = {
   /** The low-stock threshold a new stock item starts with. */
@@ -72,12 +50,7 @@ const env = {
   ALLOCATION_STRATEGY: z._default(z.enum(['priority', 'most-stock']), 'priority'),
 };
 
-export type InventoryConfig = BaseConfig & {
-  LOW_STOCK_THRESHOLD: number;
-  STOCK_COMMIT_INTERVAL_MS: number;
-  STOCK_QUEUE_LIMIT: number;
-  ALLOCATION_STRATEGY: 'priority' | 'most-stock';
-};
+export type InventoryConfig = ConfigOf<typeof env>;
 
 const MAX_IDS = 100;
 
@@ -106,103 +79,29 @@ function productId(param: string): string {
   return param;
 }
 
-const writers = new WeakMap<Runtime<InventoryConfig>, StockWriter>();
-
-/** The instance's one writer: group commit needs every change of the process in one queue. */
-function writerOf(rt: Runtime<InventoryConfig>): StockWriter {
-  let writer = writers.get(rt);
-  if (!writer) {
-    writer = new StockWriter(rt, {
-      commitIntervalMs: rt.config.STOCK_COMMIT_INTERVAL_MS,
-      defaultLowStockThreshold: rt.config.LOW_STOCK_THRESHOLD,
-      maxQueued: rt.config.STOCK_QUEUE_LIMIT,
-      strategy: rt.config.ALLOCATION_STRATEGY,
-    });
-    writers.set(rt, writer);
-  }
-  return writer;
+/** What one inventory instance works with. */
+export interface InventoryServices {
+  store: InventoryStore;
+  /** The instance's one writer: group commit needs every change of the process in one queue. */
+  writer: StockWriter;
 }
-
-/**
- * A consumed event type applied as a writer command: the writer deduplicates it in the transaction
- * of its group, so the kit runs the handler on every delivery.
- */
-function consume<S extends z.ZodMiniType>(
-  data: S,
-  command: (data: z.infer<S>, event: ConsumedEvent) => Omit<Command, 'event'>,
-) {
-  return onEach<S, InventoryConfig>(data, async ({ event, data, rt }) => {
-    const change = await writerOf(rt).submit({ ...command(data, event), event });
-    return change !== undefined;
-  });
-}
-
-/**
- * The identity of a delivery of goods: its sender's source (bound to the partner's identity by the
- * broker's `<partner>-publishes` policy) and its reference. A second event for the same goods, under
- * a new id, changes nothing.
- */
-export const goodsIdentity = (event: ConsumedEvent, reference: string): ConsumedEvent => ({
-  source: event.source,
-  id: `${event.type}#reference=${reference}`,
-  type: event.type,
-});
-
-const productCommand = (product: Product): Omit<Command, 'event'> => ({
-  productIds: [product.id],
-  orderIds: [],
-  decide: (state, ctx) => applyProduct(state.stock(product.id), product, ctx),
-});
 
 export const inventory = defineFunction({
   name: 'inventory',
   // CSV imports (a 10,000-row file is over 256 KiB); every other route keeps the JSON limit.
   uploads: /^\/imports\/?$/,
   env,
-  events: {
-    'io.stockflow.product.created': consume(Product, productCommand),
-    'io.stockflow.product.updated': consume(Product, productCommand),
-    'io.stockflow.product.archived': consume(Product, productCommand),
-    'io.stockflow.order.placed': consume(OrderPlaced, (order) => ({
-      productIds: order.items.map((line) => line.productId),
-      orderIds: [order.orderId],
-      decide: (state, ctx) => placeOrder(order, state.reservation(order.orderId), state.stock, ctx),
-    })),
-    'io.stockflow.order.cancelled': consume(OrderCancelled, ({ orderId }) => ({
-      productIds: [],
-      orderIds: [orderId],
-      decide: (state, ctx) => cancelOrder(orderId, state.reservation(orderId), state.stock, ctx),
-    })),
-    'io.stockflow.order.shipped': consume(OrderRef, ({ orderId }) => ({
-      productIds: [],
-      orderIds: [orderId],
-      decide: (state, ctx) => shipOrder(orderId, state.reservation(orderId), state.stock, ctx),
-    })),
-    'io.stockflow.shipment.shipped': consume(ShipmentShipped, (shipment) => ({
-      productIds: [],
-      orderIds: [shipment.orderId],
-      decide: (state, ctx) => shipShipment(shipment, state.reservation(shipment.orderId), state.stock, ctx),
-    })),
-    'io.stockflow.goods.received': consume(GoodsReceived, (goods, event) => ({
-      productIds: [goods.productId],
-      orderIds: [],
-      sameAs: [goodsIdentity(event, goods.reference)],
-      decide: (state, ctx) => receiveGoods(state.stock(goods.productId), goods, ctx),
-    })),
-    'io.stockflow.return.inspected': consume(ReturnInspected, (inspection) => ({
-      productIds: [...new Set(inspection.lines.map((line) => line.productId))],
-      orderIds: [],
-      // The clerk who inspected it; an event without one is orders' own doing.
-      actor: inspection.actor ?? { system: 'orders' },
-      decide: (state, ctx) => {
-        const change = returnGoods(inspection, state.stock, ctx);
-        return inspection.actor ? recordActor(change, inspection.actor) : change;
-      },
-    })),
-  },
-  routes(app, rt) {
-    const store = new InventoryStore(() => rt.db());
-    const writer = writerOf(rt);
+  services: (rt): InventoryServices => ({
+    store: new InventoryStore(() => rt.db()),
+    writer: new StockWriter(rt, {
+      commitIntervalMs: rt.config.STOCK_COMMIT_INTERVAL_MS,
+      defaultLowStockThreshold: rt.config.LOW_STOCK_THRESHOLD,
+      maxQueued: rt.config.STOCK_QUEUE_LIMIT,
+      strategy: rt.config.ALLOCATION_STRATEGY,
+    }),
+  }),
+  events: inventoryEvents,
+  routes(app, rt, { store, writer }) {
     const clerk = requireRole('clerk');
     const levelOf = (id: string, item: StockItem | undefined) =>
       stockLevel(id, item, rt.config.LOW_STOCK_THRESHOLD);
@@ -279,13 +178,3 @@ export const inventory = defineFunction({
     mountAdminRoutes(app, { store, writer });
   },
 });
-
-/** A staff change's adjustments name who made them (a stock.low alert it causes is no one's act). */
-function recordActor(change: Change, actor: Actor): Change {
-  return {
-    ...change,
-    events: change.events.map((event) =>
-      event.type === 'io.stockflow.stock.adjusted' ? withActor(event, actor) : event,
-    ),
-  };
-}

@@ -9,17 +9,17 @@ import {
   auditStock,
   available,
   type Change,
-  cancelOrder,
+  commitShippedOrder,
   countStock,
   newStockItem,
-  placeOrder,
   type Reservation,
   receiveGoods,
+  releaseOrderStock,
+  reserveOrderStock,
   returnGoods,
   StockBelowReservedError,
   type StockItem,
   setLowStockThreshold,
-  shipOrder,
   shipShipment,
   stockLevel,
 } from './stock.ts';
@@ -76,9 +76,9 @@ const product = (id: string, version: number, status: Product['status'] = 'activ
   updatedAt: ctx.now,
 });
 
-describe('placeOrder: every line or none', () => {
+describe('reserveOrderStock: every line or none', () => {
   it('reserves every line, merging lines of the same product', () => {
-    const change = placeOrder(
+    const change = reserveOrderStock(
       {
         orderId: 'o1',
         items: [
@@ -117,7 +117,7 @@ describe('placeOrder: every line or none', () => {
   });
 
   it('reserves nothing when one line is short, naming only the short lines', () => {
-    const change = placeOrder(
+    const change = reserveOrderStock(
       {
         orderId: 'o1',
         items: [
@@ -142,7 +142,7 @@ describe('placeOrder: every line or none', () => {
   });
 
   it('has nothing available of an unknown or archived product', () => {
-    const change = placeOrder(
+    const change = reserveOrderStock(
       {
         orderId: 'o1',
         items: [
@@ -175,20 +175,20 @@ describe('placeOrder: every line or none', () => {
       shortages: [],
       updatedAt: ctx.now,
     };
-    const again = placeOrder(order, decided, stock, ctx);
+    const again = reserveOrderStock(order, decided, stock, ctx);
     expect(again).toMatchObject({ items: [], events: [] });
     expect(again.reservation).toBeUndefined();
     expect(again.notice).toMatch(/placed again/);
-    const tombstone = cancelOrder('o1', undefined, stock, ctx).reservation!;
-    expect(placeOrder(order, tombstone, stock, ctx)).toEqual({ items: [], events: [] });
+    const tombstone = releaseOrderStock('o1', undefined, stock, ctx).reservation!;
+    expect(reserveOrderStock(order, tombstone, stock, ctx)).toEqual({ items: [], events: [] });
   });
 
   it('announces stock.low when the reservation takes available to the threshold', () => {
     const order = (quantity: number) => ({ orderId: 'o', items: [{ productId: 'a', quantity }] });
-    expect(placeOrder(order(4), undefined, lookup(item('a', 10)), ctx).events.map((e) => e.type)).toEqual([
-      'io.stockflow.stock.reserved',
-    ]);
-    const crossing = placeOrder(order(5), undefined, lookup(item('a', 10)), ctx);
+    expect(
+      reserveOrderStock(order(4), undefined, lookup(item('a', 10)), ctx).events.map((e) => e.type),
+    ).toEqual(['io.stockflow.stock.reserved']);
+    const crossing = reserveOrderStock(order(5), undefined, lookup(item('a', 10)), ctx);
     expect(crossing.events[1]).toEqual({
       type: 'io.stockflow.stock.low',
       subject: 'a',
@@ -196,11 +196,11 @@ describe('placeOrder: every line or none', () => {
     });
     expectValidEvents(crossing);
     // Already low: no second alert.
-    expect(placeOrder(order(1), undefined, lookup(item('a', 10, 5)), ctx).events).toHaveLength(1);
+    expect(reserveOrderStock(order(1), undefined, lookup(item('a', 10, 5)), ctx).events).toHaveLength(1);
   });
 });
 
-describe('cancelOrder and shipOrder', () => {
+describe('releaseOrderStock and commitShippedOrder', () => {
   const reserved = (quantity: number): Reservation => ({
     orderId: 'o1',
     state: 'reserved',
@@ -210,7 +210,7 @@ describe('cancelOrder and shipOrder', () => {
   });
 
   it('releases a reservation: reserved drops, onHand stays', () => {
-    const change = cancelOrder('o1', reserved(3), lookup(item('a', 10, 3)), ctx);
+    const change = releaseOrderStock('o1', reserved(3), lookup(item('a', 10, 3)), ctx);
     expect(change.items).toMatchObject([{ productId: 'a', onHand: 10, reserved: 0 }]);
     expect(change.reservation?.state).toBe('released');
     expect(change.events).toEqual([
@@ -224,18 +224,18 @@ describe('cancelOrder and shipOrder', () => {
   });
 
   it('leaves a tombstone when the cancel comes first, and nothing to do after a rejection', () => {
-    expect(cancelOrder('o1', undefined, lookup(), ctx)).toMatchObject({
+    expect(releaseOrderStock('o1', undefined, lookup(), ctx)).toMatchObject({
       items: [],
       events: [],
       reservation: { orderId: 'o1', state: 'cancelled', items: [] },
     });
     const rejected = { ...reserved(3), state: 'rejected' as const };
-    expect(cancelOrder('o1', rejected, lookup(item('a', 10)), ctx)).toEqual({ items: [], events: [] });
+    expect(releaseOrderStock('o1', rejected, lookup(item('a', 10)), ctx)).toEqual({ items: [], events: [] });
   });
 
   it('commits a reservation: onHand and reserved drop together, available stays', () => {
     const before = item('a', 10, 3);
-    const change = shipOrder('o1', reserved(3), lookup(before), ctx);
+    const change = commitShippedOrder('o1', reserved(3), lookup(before), ctx);
     expect(change.items).toMatchObject([{ onHand: 7, reserved: 0 }]);
     expect(available(change.items[0]!)).toBe(available(before));
     expect(change.reservation?.state).toBe('committed');
@@ -244,15 +244,20 @@ describe('cancelOrder and shipOrder', () => {
   });
 
   it('records a shipment with nothing reserved and moves no stock', () => {
-    const early = shipOrder('o1', undefined, lookup(item('a', 10)), ctx);
+    const early = commitShippedOrder('o1', undefined, lookup(item('a', 10)), ctx);
     expect(early).toMatchObject({ items: [], events: [], reservation: { state: 'shipped' } });
     expect(early.notice).toMatch(/nothing reserved/);
     const released = { ...reserved(3), state: 'released' as const };
-    expect(shipOrder('o1', released, lookup(item('a', 10)), ctx)).toMatchObject({ items: [], events: [] });
+    expect(commitShippedOrder('o1', released, lookup(item('a', 10)), ctx)).toMatchObject({
+      items: [],
+      events: [],
+    });
   });
 
   it('refuses to release more than the item holds (a broken stock equation)', () => {
-    expect(() => cancelOrder('o1', reserved(3), lookup(item('a', 10, 1)), ctx)).toThrow(/only 1 is reserved/);
+    expect(() => releaseOrderStock('o1', reserved(3), lookup(item('a', 10, 1)), ctx)).toThrow(
+      /only 1 is reserved/,
+    );
   });
 });
 
@@ -392,11 +397,11 @@ describe('the stock equation under any sequence of events', () => {
         for (const s of steps) {
           let change: Change;
           try {
-            if (s.kind === 'place') change = placeOrder(s, reservations.get(s.orderId), stockOf, ctx);
+            if (s.kind === 'place') change = reserveOrderStock(s, reservations.get(s.orderId), stockOf, ctx);
             else if (s.kind === 'cancel')
-              change = cancelOrder(s.orderId, reservations.get(s.orderId), stockOf, ctx);
+              change = releaseOrderStock(s.orderId, reservations.get(s.orderId), stockOf, ctx);
             else if (s.kind === 'ship')
-              change = shipOrder(s.orderId, reservations.get(s.orderId), stockOf, ctx);
+              change = commitShippedOrder(s.orderId, reservations.get(s.orderId), stockOf, ctx);
             else if (s.kind === 'adjust')
               change = adjustStock(
                 s.productId,
@@ -487,11 +492,11 @@ describe('across locations, under any sequence (pure)', () => {
           for (const s of steps) {
             let change: Change;
             try {
-              if (s.kind === 'place') change = placeOrder(s, reservations.get(s.orderId), stockOf, c);
+              if (s.kind === 'place') change = reserveOrderStock(s, reservations.get(s.orderId), stockOf, c);
               else if (s.kind === 'cancel')
-                change = cancelOrder(s.orderId, reservations.get(s.orderId), stockOf, c);
+                change = releaseOrderStock(s.orderId, reservations.get(s.orderId), stockOf, c);
               else if (s.kind === 'ship')
-                change = shipOrder(s.orderId, reservations.get(s.orderId), stockOf, c);
+                change = commitShippedOrder(s.orderId, reservations.get(s.orderId), stockOf, c);
               else if (s.kind === 'shipAt')
                 change = shipShipment(
                   { orderId: s.orderId, shipmentId: s.locationId, locationId: s.locationId },

@@ -366,7 +366,7 @@ export function mergeLines(lines: readonly OrderLine[]): OrderLine[] {
  * nothing available. An order this function has already decided (or seen cancelled or shipped)
  * changes nothing.
  */
-export function placeOrder(
+export function reserveOrderStock(
   order: { orderId: string; items: readonly OrderLine[] },
   held: Reservation | undefined,
   stockOf: StockLookup,
@@ -467,7 +467,7 @@ function alongAllocations(
  * available stock. A cancel that overtook the placement leaves a tombstone, so the placement, when
  * it comes, reserves nothing.
  */
-export function cancelOrder(
+export function releaseOrderStock(
   orderId: string,
   held: Reservation | undefined,
   stockOf: StockLookup,
@@ -523,7 +523,7 @@ function commitAllocations(
  * shipped yet commits its lines. Only what is reserved for the order is committed; otherwise it is
  * recorded and ignored.
  */
-export function shipOrder(
+export function commitShippedOrder(
   orderId: string,
   held: Reservation | undefined,
   stockOf: StockLookup,

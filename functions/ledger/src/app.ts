@@ -9,18 +9,15 @@
  */
 import { PUBLISHERS } from '@stockflow/contracts';
 import {
-  ANY_TYPE,
   actorOf,
+  type ConfigOf,
   conflict,
   DEDUPE_RETENTION_MS,
   defineFunction,
   envInt,
   knownTypes,
   notFound,
-  onEach,
-  PING_TYPE,
   pageLimit,
-  type Runtime,
   readCloudEvent,
   readJson,
   readQuery,
@@ -30,12 +27,13 @@ import {
 } from '@stockflow/kit';
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
+import { ledgerEvents } from './events.ts';
 import { ledgerStats } from './stats.ts';
 import { LedgerStore, type TooLate } from './store.ts';
 import { streamEvents } from './stream.ts';
 
 const env = { LEDGER_RETENTION_DAYS: z._default(envInt({ min: 1, max: 3650 }), 30) };
-type LedgerRuntime = Runtime<{ LEDGER_RETENTION_DAYS: number; ADMIN_TOKEN?: string }>;
+export type LedgerConfig = ConfigOf<typeof env>;
 
 /** Ledger ids (events and dead letters) are SHA-256 digests in hex. */
 const LEDGER_ID = /^[0-9a-f]{64}$/;
@@ -58,33 +56,19 @@ const BulkReplay = z.object({
     .check(z.minLength(1), z.maxLength(100)),
 });
 
-const stores = new WeakMap<LedgerRuntime, LedgerStore>();
-/** One store per function instance (handlers receive the runtime, routes build on it too). */
-function storeOf(rt: LedgerRuntime): LedgerStore {
-  let store = stores.get(rt);
-  if (!store) {
-    store = new LedgerStore(rt, { retentionDays: rt.config.LEDGER_RETENTION_DAYS });
-    stores.set(rt, store);
-  }
-  return store;
+/** What one ledger instance works with. */
+export interface LedgerServices {
+  store: LedgerStore;
 }
 
 export const ledger = defineFunction({
   name: 'ledger',
   env,
-  events: {
-    // Every type: the Trigger has no filter. Kept once per (source, id) by the record's own key, so
-    // no separate dedupe record; a replay (same source and id) is not recorded twice.
-    [ANY_TYPE]: onEach(z.unknown(), ({ event, rt }) => storeOf(rt).recordEvent(toRecord(event))),
-    // Pings are the kit's (outbox sweep) and are not recorded; on each the ledger applies retention.
-    [PING_TYPE]: onEach(z.unknown(), async ({ rt }) => {
-      const deleted = await storeOf(rt).pruneExpired();
-      if (deleted) rt.log.info('retention deleted expired ledger entries', { deleted });
-      return true;
-    }),
-  },
-  routes(app, rt) {
-    const store = storeOf(rt);
+  services: (rt): LedgerServices => ({
+    store: new LedgerStore(rt, { retentionDays: rt.config.LEDGER_RETENTION_DAYS }),
+  }),
+  events: ledgerEvents,
+  routes(app, rt, { store }) {
     const viewer = requireRole('viewer');
     const manager = requireRole('manager');
 

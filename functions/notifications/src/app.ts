@@ -4,9 +4,9 @@
  * staff read the messages of an order. It emits no events (so it has no SinkBinding); a PingSource
  * ticks its send queue.
  */
-import { defineFunction, envInt, readQuery, requireRole } from '@stockflow/kit';
+import { type ConfigOf, defineFunction, envInt, readQuery, requireRole } from '@stockflow/kit';
 import * as z from 'zod/mini';
-import { mailers, notificationEvents } from './handlers.ts';
+import { notificationsEvents } from './events.ts';
 import { Mailer } from './mailer.ts';
 import { NotificationsStore } from './store.ts';
 
@@ -14,21 +14,30 @@ const MessagesQuery = z.object({
   orderId: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'an order id')),
 });
 
+const env = {
+  /** nodemailer's connection URL, `smtp://user:password@host:587` (a Secret: it holds a password). */
+  SMTP_URL: z.string().check(z.regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL')),
+  /** The From of every message. */
+  MAIL_FROM: z._default(z.string().check(z.minLength(3)), 'Stockflow <orders@stockflow.example>'),
+  /** The first retry's delay after an SMTP failure; each next one doubles, up to MAIL_RETRY_MAX_MS. */
+  MAIL_RETRY_MIN_MS: z._default(envInt({ min: 10 }), 30_000),
+  MAIL_RETRY_MAX_MS: z._default(envInt({ min: 10 }), 3_600_000),
+  /** Attempts before a message is given up (`failed`); the default spans about a day. */
+  MAIL_MAX_ATTEMPTS: z._default(envInt({ min: 1, max: 1000 }), 30),
+};
+
+export type NotificationsConfig = ConfigOf<typeof env>;
+
+/** What one notifications instance works with: its store and its mailer (closed with it). */
+export interface NotificationsServices {
+  store: NotificationsStore;
+  mailer: Mailer;
+}
+
 export const notifications = defineFunction({
   name: 'notifications',
-  env: {
-    /** nodemailer's connection URL, `smtp://user:password@host:587` (a Secret: it holds a password). */
-    SMTP_URL: z.string().check(z.regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL')),
-    /** The From of every message. */
-    MAIL_FROM: z._default(z.string().check(z.minLength(3)), 'Stockflow <orders@stockflow.example>'),
-    /** The first retry's delay after an SMTP failure; each next one doubles, up to MAIL_RETRY_MAX_MS. */
-    MAIL_RETRY_MIN_MS: z._default(envInt({ min: 10 }), 30_000),
-    MAIL_RETRY_MAX_MS: z._default(envInt({ min: 10 }), 3_600_000),
-    /** Attempts before a message is given up (`failed`); the default spans about a day. */
-    MAIL_MAX_ATTEMPTS: z._default(envInt({ min: 1, max: 1000 }), 30),
-  },
-  events: notificationEvents,
-  routes(app, rt) {
+  env,
+  services(rt): NotificationsServices {
     const store = new NotificationsStore(() => rt.db());
     const { SMTP_URL, MAIL_FROM, MAIL_RETRY_MIN_MS, MAIL_RETRY_MAX_MS, MAIL_MAX_ATTEMPTS } = rt.config;
     const mailer = new Mailer({
@@ -38,9 +47,11 @@ export const notifications = defineFunction({
       from: MAIL_FROM,
       retry: { minMs: MAIL_RETRY_MIN_MS, maxMs: MAIL_RETRY_MAX_MS, maxAttempts: MAIL_MAX_ATTEMPTS },
     });
-    mailers.set(rt, mailer);
     rt.onClose(() => mailer.close());
-
+    return { store, mailer };
+  },
+  events: notificationsEvents,
+  routes(app, _rt, { store }) {
     app.get('/messages', requireRole('viewer'), async (c) => {
       const { orderId } = readQuery(c, MessagesQuery);
       return c.json({ items: await store.listForOrder(orderId) });

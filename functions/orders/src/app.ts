@@ -24,6 +24,7 @@ import {
   authorize,
   badRequest,
   bearerToken,
+  type ConfigOf,
   conflict,
   defineFunction,
   envInt,
@@ -41,7 +42,7 @@ import {
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import { issueToken, orderCredential, setOrderCookie, tokenExpiry, tokenMatches } from './access.ts';
-import { orderEvents } from './handlers.ts';
+import { ordersEvents } from './events.ts';
 import {
   IdempotencyKey,
   IdempotencyKeyReusedError,
@@ -159,27 +160,36 @@ const PENDING_REREAD_MS = 3_000;
 /** The gRPC status of a create whose document exists. */
 const ALREADY_EXISTS = 6;
 
+/** What one orders instance works with. */
+export interface OrdersServices {
+  store: OrdersStore;
+}
+
+const env = {
+  /** How often an idle order event stream gets a comment, so proxies keep it open. */
+  SSE_KEEPALIVE_MS: z._default(envInt({ min: 10 }), 15_000),
+  /** Units of one product one order may hold. */
+  MAX_LINE_QUANTITY: z._default(envInt({ min: 1, max: 1_000_000 }), 100),
+  /** Lines (distinct products) one order may have. */
+  MAX_ORDER_LINES: z._default(envInt({ min: 1, max: 100 }), 50),
+  /** How long an order's token opens it (and its cookie lives), in days from placing. */
+  ORDER_TOKEN_TTL_DAYS: z._default(envInt({ min: 1, max: 3650 }), 90),
+  /** Event streams one order may have open at once on one instance (0: no cap). */
+  ORDER_STREAMS_PER_ORDER: z._default(envInt({ min: 0 }), 5),
+  /** How long reserved stock is held for an order awaiting payment, in seconds; then it is cancelled. */
+  PAYMENT_HOLD_SECONDS: z._default(envInt({ min: 1, max: 7 * 24 * 3600 }), 900),
+  /** Days after delivery the shopper may ask for a return. */
+  RETURN_DAYS: z._default(envInt({ min: 0, max: 3650 }), 30),
+};
+
+export type OrdersConfig = ConfigOf<typeof env>;
+
 export const orders = defineFunction({
   name: 'orders',
-  env: {
-    /** How often an idle order event stream gets a comment, so proxies keep it open. */
-    SSE_KEEPALIVE_MS: z._default(envInt({ min: 10 }), 15_000),
-    /** Units of one product one order may hold. */
-    MAX_LINE_QUANTITY: z._default(envInt({ min: 1, max: 1_000_000 }), 100),
-    /** Lines (distinct products) one order may have. */
-    MAX_ORDER_LINES: z._default(envInt({ min: 1, max: 100 }), 50),
-    /** How long an order's token opens it (and its cookie lives), in days from placing. */
-    ORDER_TOKEN_TTL_DAYS: z._default(envInt({ min: 1, max: 3650 }), 90),
-    /** Event streams one order may have open at once on one instance (0: no cap). */
-    ORDER_STREAMS_PER_ORDER: z._default(envInt({ min: 0 }), 5),
-    /** How long reserved stock is held for an order awaiting payment, in seconds; then it is cancelled. */
-    PAYMENT_HOLD_SECONDS: z._default(envInt({ min: 1, max: 7 * 24 * 3600 }), 900),
-    /** Days after delivery the shopper may ask for a return. */
-    RETURN_DAYS: z._default(envInt({ min: 0, max: 3650 }), 30),
-  },
-  events: orderEvents,
-  routes(app, rt) {
-    const store = new OrdersStore(() => rt.db());
+  env,
+  services: (rt): OrdersServices => ({ store: new OrdersStore(() => rt.db()) }),
+  events: ordersEvents,
+  routes(app, rt, { store }) {
     /**
      * Who asks about an order: a staff member whose role allows `role` (a lesser one is refused with
      * 403), or else whoever holds the credential (the order's token, from the Authorization header

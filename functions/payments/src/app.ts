@@ -5,37 +5,57 @@
  * cancelled orders, late authorizations and returns, through a durable job queue swept on its
  * PingSource tick. Staff read an order's payment and its jobs. Card data never reach it.
  */
-import { badRequest, defineFunction, envInt, notFound, Problem, requireRole } from '@stockflow/kit';
+import {
+  badRequest,
+  type ConfigOf,
+  defineFunction,
+  envInt,
+  notFound,
+  Problem,
+  requireRole,
+} from '@stockflow/kit';
 import * as z from 'zod/mini';
-import { paymentEvents, receiveWebhook, services } from './handlers.ts';
+import { paymentsEvents, receiveWebhook } from './events.ts';
 import { JobRunner } from './jobs.ts';
-import { WebhookRejected } from './provider.ts';
+import { type PaymentProvider, WebhookRejected } from './provider.ts';
 import { SandboxProvider } from './providers/sandbox.ts';
 import { PaymentsStore } from './store.ts';
 
 const ORDER_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
+const env = {
+  /** Which provider's adapter to use (providers/<name>.ts); the sandbox is the only one so far. */
+  PAYMENT_PROVIDER: z._default(z.enum(['sandbox']), 'sandbox'),
+  /** The provider's API base URL (ConfigMap `stockflow-payments`, key `provider-url`). */
+  PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/ }),
+  /** The provider's API key (Secret `stockflow-payments`, key `api-key`). */
+  PAYMENT_API_KEY: z.string().check(z.minLength(8, 'must be at least 8 characters')),
+  /** The secret the provider signs webhooks with (Secret `stockflow-payments`, key `webhook-secret`). */
+  PAYMENT_WEBHOOK_SECRET: z.string().check(z.minLength(16, 'must be at least 16 characters')),
+  /** The shop's public origin: the provider sends the shopper back to `<SHOP_URL>/orders/<id>`. */
+  SHOP_URL: z._default(z.url({ protocol: /^https?$/ }), 'http://localhost:8080'),
+  /** The first retry's delay after a failed capture or refund; each next one doubles, up to the max. */
+  PAYMENT_RETRY_MIN_MS: z._default(envInt({ min: 10 }), 30_000),
+  PAYMENT_RETRY_MAX_MS: z._default(envInt({ min: 10 }), 3_600_000),
+  /** Attempts before a capture or refund is marked failed (it stays visible); about two days. */
+  PAYMENT_MAX_ATTEMPTS: z._default(envInt({ min: 1, max: 1000 }), 60),
+};
+
+export type PaymentsConfig = ConfigOf<typeof env>;
+
+/** What one payments instance works with (its job runner is closed with it). */
+export interface PaymentsServices {
+  store: PaymentsStore;
+  provider: PaymentProvider;
+  jobs: JobRunner;
+  /** The shop's public origin: the provider sends the shopper back to `<shopUrl>/orders/<id>`. */
+  shopUrl: string;
+}
+
 export const payments = defineFunction({
   name: 'payments',
-  env: {
-    /** Which provider's adapter to use (providers/<name>.ts); the sandbox is the only one so far. */
-    PAYMENT_PROVIDER: z._default(z.enum(['sandbox']), 'sandbox'),
-    /** The provider's API base URL (ConfigMap `stockflow-payments`, key `provider-url`). */
-    PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/ }),
-    /** The provider's API key (Secret `stockflow-payments`, key `api-key`). */
-    PAYMENT_API_KEY: z.string().check(z.minLength(8, 'must be at least 8 characters')),
-    /** The secret the provider signs webhooks with (Secret `stockflow-payments`, key `webhook-secret`). */
-    PAYMENT_WEBHOOK_SECRET: z.string().check(z.minLength(16, 'must be at least 16 characters')),
-    /** The shop's public origin: the provider sends the shopper back to `<SHOP_URL>/orders/<id>`. */
-    SHOP_URL: z._default(z.url({ protocol: /^https?$/ }), 'http://localhost:8080'),
-    /** The first retry's delay after a failed capture or refund; each next one doubles, up to the max. */
-    PAYMENT_RETRY_MIN_MS: z._default(envInt({ min: 10 }), 30_000),
-    PAYMENT_RETRY_MAX_MS: z._default(envInt({ min: 10 }), 3_600_000),
-    /** Attempts before a capture or refund is marked failed (it stays visible); about two days. */
-    PAYMENT_MAX_ATTEMPTS: z._default(envInt({ min: 1, max: 1000 }), 60),
-  },
-  events: paymentEvents,
-  routes(app, rt) {
+  env,
+  services(rt): PaymentsServices {
     const config = rt.config;
     const store = new PaymentsStore(() => rt.db());
     const provider = new SandboxProvider({
@@ -54,8 +74,12 @@ export const payments = defineFunction({
         maxAttempts: config.PAYMENT_MAX_ATTEMPTS,
       },
     });
-    services.set(rt, { store, provider, jobs, shopUrl: config.SHOP_URL });
     rt.onClose(() => jobs.close());
+    return { store, provider, jobs, shopUrl: config.SHOP_URL };
+  },
+  events: paymentsEvents,
+  routes(app, rt, services) {
+    const { store, provider } = services;
 
     // Public (web forwards it without a staff session): the signature is the credential. 200 once
     // the change is durable; a repeat of an event applied before is a 200 that changes nothing.
@@ -70,7 +94,7 @@ export const payments = defineFunction({
         if (error.reason === 'malformed') throw badRequest(error.message);
         throw new Problem(401, 'Unauthorized', { detail: error.message });
       }
-      const outcome = await receiveWebhook(rt, event);
+      const outcome = await receiveWebhook(rt, services, event);
       rt.log.info('webhook received', {
         provider: provider.name,
         type: event.type,

@@ -10,6 +10,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { type BaseConfig, baseEnv, ConfigError, parseEnv } from './config.ts';
 import { type EventHandlers, knownTypes, mountEvents, typeLabel } from './events.ts';
+import { LazyMetrics } from './lazy-metrics.ts';
 import { createLogger, type Logger, logScope } from './log.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { invalid, Problem, problemResponse, toProblem } from './problem.ts';
@@ -22,7 +23,6 @@ import {
   type SenderVerifierOptions,
 } from './sender.ts';
 import { createStaffAuth, type StaffVariables } from './staff.ts';
-import { LazyMetrics } from './telemetry.ts';
 import { TokenFile } from './token-file.ts';
 import { parseTraceparent } from './trace.ts';
 import { Tracing } from './tracing.ts';
@@ -40,7 +40,10 @@ export interface AppEnv {
 
 export type StockflowApp = Hono<AppEnv>;
 
-export interface FunctionSpec<E extends z.core.$ZodLooseShape> {
+/** The config of a function whose env adds `E` to the base variables. */
+export type ConfigOf<E extends z.core.$ZodLooseShape> = BaseConfig & z.infer<z.ZodMiniObject<E>>;
+
+export interface FunctionSpec<E extends z.core.$ZodLooseShape, S> {
   /** One name everywhere: folder, package, image, Knative Service, CloudEvent source, database. */
   name: string;
   /** Env variables this function adds to the base ones (parsed once, at start). */
@@ -56,9 +59,21 @@ export interface FunctionSpec<E extends z.core.$ZodLooseShape> {
    * UPLOAD_LIMIT_BYTES (16 MiB) where every other route keeps BODY_LIMIT_BYTES (256 KiB).
    */
   uploads?: RegExp;
-  // biome-ignore lint/suspicious/noExplicitAny: handlers type their own config view
-  events?: EventHandlers<any>;
-  routes?: (app: StockflowApp, rt: Runtime<BaseConfig & z.infer<z.ZodMiniObject<E>>>) => void;
+  /**
+   * What one instance of the function works with (stores, a writer, a mailer, a provider), built
+   * once when the function is created, before its routes and handlers, which receive it. Whatever
+   * must stop with the instance registers with `rt.onClose`; what is costly to start stays lazy.
+   */
+  services?: (rt: Runtime<ConfigOf<E>>) => S;
+  /**
+   * The CloudEvents it consumes (and its PingSource tick), by type: its `events.ts`, typed
+   * `EventHandlers<Services, Config>` there. The config is not checked against `env` here: handlers
+   * declared inline are typed before `env` is known, and would see no config at all.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  events?: EventHandlers<S, any>;
+  /** Its HTTP routes: thin, on the services. */
+  routes?: (app: StockflowApp, rt: Runtime<ConfigOf<E>>, services: S) => void;
 }
 
 export interface CreateOptions {
@@ -80,10 +95,10 @@ export interface StockflowFunction<C> {
   metrics: LazyMetrics;
 }
 
-export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, never>>(
-  spec: FunctionSpec<E>,
+export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, never>, S = undefined>(
+  spec: FunctionSpec<E, S>,
 ) {
-  type Config = BaseConfig & z.infer<z.ZodMiniObject<E>>;
+  type Config = ConfigOf<E>;
   return {
     name: spec.name,
     spec,
@@ -94,7 +109,7 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
         options.log ??
         createLogger({ service: spec.name, level: config.LOG_LEVEL, projectId: config.GOOGLE_CLOUD_PROJECT });
       const metrics = new LazyMetrics(spec.name);
-      const known = knownTypes(spec.events ?? {});
+      const known = knownTypes((spec.events ?? {}) as EventHandlers<never, never>);
       const senders = senderGuard(spec, config, options, log, metrics);
       const rt = new Runtime<Config>({
         tracing: new Tracing(spec.name, options.env ?? process.env),
@@ -145,8 +160,9 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
           spec.public ?? false,
         ),
       };
-      if (spec.events) mountEvents(fn.app as unknown as Hono, rt, spec.events, metrics, known);
-      spec.routes?.(fn.app, rt);
+      const services = spec.services?.(rt) as S;
+      if (spec.events) mountEvents(fn.app as unknown as Hono, rt, services, spec.events, metrics, known);
+      spec.routes?.(fn.app, rt, services);
       return fn;
     },
   };

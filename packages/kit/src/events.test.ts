@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { defineFunction } from './app.ts';
-import { ANY_TYPE, on, onEach, PING_TYPE } from './events.ts';
+import { ANY_TYPE, applyOnce, handleEachDelivery, PING_TYPE } from './events.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { INBOX_COLLECTION } from './runtime.ts';
 import { cloudEventRequest, startFakeSink, testEnv } from './testing/index.ts';
@@ -18,17 +18,17 @@ function start(env: Record<string, string | undefined> = {}) {
   const fn = defineFunction({
     name: 'dispatch',
     events: {
-      'test.known': on(z.object({ n: z.number() }), async ({ event }) => {
+      'test.known': applyOnce(z.object({ n: z.number() }), async ({ event }) => {
         seen.push({ handler: 'known', type: event.type, id: event.id });
       }),
-      [ANY_TYPE]: onEach(z.unknown(), async ({ event }) => {
+      [ANY_TYPE]: handleEachDelivery(z.unknown(), async ({ event }) => {
         seen.push({ handler: 'any', type: event.type, id: event.id });
         // Idempotent by itself: the second delivery of an id is a duplicate.
         if (keptOnce.has(event.id)) return false;
         keptOnce.add(event.id);
         return true;
       }),
-      [PING_TYPE]: onEach(z.unknown(), async ({ event }) => {
+      [PING_TYPE]: handleEachDelivery(z.unknown(), async ({ event }) => {
         seen.push({ handler: 'tick', type: event.type, id: event.id });
         return true;
       }),
@@ -61,7 +61,7 @@ describe('dispatching events to handlers', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it('runs an onEach handler on every delivery, without a transaction or a dedupe record', async () => {
+  it('runs a handleEachDelivery handler on every delivery, without a transaction or a dedupe record', async () => {
     const { fn, seen } = start();
     const other = cloudEventRequest({ id: 'o1', type: 'test.other', data: 1 });
     for (let i = 0; i < 2; i++) expect((await fn.app.request('/events', other)).status).toBe(202);
@@ -100,11 +100,50 @@ describe('a function without a catch-all', () => {
   it('still refuses types it does not consume with 400, and answers pings', async () => {
     const fn = defineFunction({
       name: 'strict',
-      events: { 'test.known': on(z.unknown(), async () => undefined) },
+      events: { 'test.known': applyOnce(z.unknown(), async () => undefined) },
     }).create({ env: testEnv('events') });
     cleanup.push(() => fn.rt.close());
     const other = cloudEventRequest({ id: 'o1', type: 'test.other', data: 1 });
     expect((await fn.app.request('/events', other)).status).toBe(400);
     expect((await fn.app.request('/events', ping('tick-1'))).status).toBe(202);
+  });
+});
+
+describe('a function with services', () => {
+  it('builds them once per instance, hands them to routes and handlers, and closes them with it', async () => {
+    let built = 0;
+    const closed: string[] = [];
+    const counting = defineFunction({
+      name: 'counting',
+      env: { GREETING: z._default(z.string(), 'hello') },
+      services: (rt) => {
+        const instance = ++built;
+        const counter = { n: 0, greeting: rt.config.GREETING };
+        rt.onClose(() => closed.push(`counter ${instance}`));
+        return counter;
+      },
+      events: {
+        'test.count': applyOnce(z.unknown(), async ({ services }) => {
+          services.n++;
+        }),
+        [PING_TYPE]: handleEachDelivery(z.unknown(), async ({ services }) => services.n > 0),
+      },
+      routes(app, _rt, services) {
+        app.get('/count', (c) => c.json(services));
+      },
+    });
+    const fn = counting.create({ env: testEnv('events') });
+    const other = counting.create({ env: testEnv('events') });
+    cleanup.push(() => other.rt.close());
+    expect(built).toBe(2);
+    for (const id of ['c1', 'c2', 'c1']) {
+      const count = cloudEventRequest({ id, type: 'test.count', data: null });
+      expect((await fn.app.request('/events', count)).status).toBe(202);
+    }
+    expect(await (await fn.app.request('/count')).json()).toEqual({ n: 2, greeting: 'hello' });
+    expect(await (await other.app.request('/count')).json()).toEqual({ n: 0, greeting: 'hello' });
+    expect(built).toBe(2);
+    await fn.rt.close();
+    expect(closed).toEqual(['counter 1']);
   });
 });

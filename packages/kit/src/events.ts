@@ -14,12 +14,12 @@ import type { CloudEvent } from 'cloudevents';
 import type { Context, Hono } from 'hono';
 import type * as z from 'zod/mini';
 import { readCloudEvent } from './cloudevents.ts';
+import type { LazyMetrics } from './lazy-metrics.ts';
 import { logScope } from './log.ts';
 import type { EventOutcome } from './metrics.ts';
 import { badRequest, invalid, Problem } from './problem.ts';
 import type { Runtime, Work } from './runtime.ts';
 import type { SenderKind } from './sender.ts';
-import type { LazyMetrics } from './telemetry.ts';
 import { parseTraceparent } from './trace.ts';
 
 /**
@@ -31,11 +31,17 @@ export const PING_TYPE = 'dev.knative.sources.ping';
 /** The key of a handler for every type that has no handler of its own (never for pings). */
 export const ANY_TYPE = '*';
 
-export interface EventContext<D, C> {
+/**
+ * What a handler sees: the event and its validated data, the function's runtime (its config typed
+ * as the function's own, `C`), the services the function built once per instance (`S`), and who
+ * delivered the event.
+ */
+export interface EventContext<D, S = unknown, C = unknown> {
   event: CloudEvent<unknown>;
   data: D;
   work: Work;
   rt: Runtime<C>;
+  services: S;
   /**
    * The verified subject that delivered the event (`system:serviceaccount:<ns>:<trigger>-oidc-…`);
    * undefined only with `STOCKFLOW_INSECURE_EVENTS=1`. The broker does not pass the original
@@ -44,48 +50,56 @@ export interface EventContext<D, C> {
   sender: string | undefined;
 }
 
-export type DeliveryContext<D, C> = Omit<EventContext<D, C>, 'work'>;
+export type DeliveryContext<D, S = unknown, C = unknown> = Omit<EventContext<D, S, C>, 'work'>;
 
 /** Applied at most once: in one transaction with the dedupe record of the event's (source, id). */
-export interface EventHandler<S extends z.ZodMiniType = z.ZodMiniType, C = unknown> {
+export interface EventHandler<Z extends z.ZodMiniType = z.ZodMiniType, S = unknown, C = unknown> {
   once: true;
-  data: S;
-  handle(ctx: EventContext<z.infer<S>, C>): Promise<void>;
+  data: Z;
+  handle(ctx: EventContext<z.infer<Z>, S, C>): Promise<void>;
 }
 
 /** Run on every delivery, in no transaction: for work that is idempotent by itself. */
-export interface DeliveryHandler<S extends z.ZodMiniType = z.ZodMiniType, C = unknown> {
+export interface DeliveryHandler<Z extends z.ZodMiniType = z.ZodMiniType, S = unknown, C = unknown> {
   once: false;
-  data: S;
+  data: Z;
   /** Resolves true when it applied the event, false when that was done already (a duplicate). */
-  handle(ctx: DeliveryContext<z.infer<S>, C>): Promise<boolean>;
+  handle(ctx: DeliveryContext<z.infer<Z>, S, C>): Promise<boolean>;
 }
 
-export type EventHandlers<C = unknown> = Record<
+/**
+ * A function's event handlers by CloudEvent type (or `ANY_TYPE`, `PING_TYPE`): `S` is what its
+ * `services(rt)` builds, `C` its config.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the config a handler sees is up to it
+export type EventHandlers<S = unknown, C = any> = Record<
   string,
-  EventHandler<z.ZodMiniType, C> | DeliveryHandler<z.ZodMiniType, C>
+  EventHandler<z.ZodMiniType, S, C> | DeliveryHandler<z.ZodMiniType, S, C>
 >;
 
-/** Declares a handler with its data schema, typing `data` from it; the kit applies each event once. */
-// biome-ignore lint/suspicious/noExplicitAny: the config a handler sees is up to it
-export function on<S extends z.ZodMiniType, C = any>(
-  data: S,
-  handle: (ctx: EventContext<z.infer<S>, C>) => Promise<void>,
-): EventHandler<S, C> {
+/**
+ * Declares a handler the kit applies once: it runs in the event's transaction (`work`), which
+ * commits its changes, the events it emits and the event's dedupe record together.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the services and config a handler sees are up to it
+export function applyOnce<Z extends z.ZodMiniType, S = any, C = any>(
+  data: Z,
+  handle: (ctx: EventContext<z.infer<Z>, S, C>) => Promise<void>,
+): EventHandler<Z, S, C> {
   return { once: true, data, handle };
 }
 
 /**
  * Declares a handler the kit runs on every delivery, with no transaction and no dedupe record: the
- * handler deduplicates by itself (e.g. a document keyed by the event's source and id, created only
- * once), or its work may repeat (periodic work on pings). It resolves true when it applied the
- * event, false for a duplicate.
+ * handler deduplicates by itself (`rt.consumeOnce`, or a document keyed by the event's source and
+ * id, created only once), or its work may repeat (periodic work on pings). It resolves true when it
+ * applied the event, false for a duplicate.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the config a handler sees is up to it
-export function onEach<S extends z.ZodMiniType, C = any>(
-  data: S,
-  handle: (ctx: DeliveryContext<z.infer<S>, C>) => Promise<boolean>,
-): DeliveryHandler<S, C> {
+// biome-ignore lint/suspicious/noExplicitAny: the services and config a handler sees are up to it
+export function handleEachDelivery<Z extends z.ZodMiniType, S = any, C = any>(
+  data: Z,
+  handle: (ctx: DeliveryContext<z.infer<Z>, S, C>) => Promise<boolean>,
+): DeliveryHandler<Z, S, C> {
   return { once: false, data, handle };
 }
 
@@ -93,7 +107,7 @@ export function onEach<S extends z.ZodMiniType, C = any>(
 export const OTHER_TYPE = 'other';
 
 /** The types that may become metric label values: pings, Stockflow's own and those consumed. */
-export function knownTypes(handlers: EventHandlers<never>): ReadonlySet<string> {
+export function knownTypes(handlers: EventHandlers<never, never>): ReadonlySet<string> {
   const consumed = Object.keys(handlers).filter((type) => type !== ANY_TYPE);
   return new Set([PING_TYPE, ...Object.keys(EVENTS), ...consumed]);
 }
@@ -111,13 +125,15 @@ const EVENT_SENDERS: readonly SenderKind[] = ['trigger', 'pingsource'];
 /** Refused before dispatch, counted under its own outcome. */
 class Refused extends Problem {}
 
-export function mountEvents<C>(
+export function mountEvents<S, C>(
   app: Hono,
   rt: Runtime<C>,
-  handlers: EventHandlers<C>,
+  services: S,
+  handlers: EventHandlers<S, C>,
   metrics: LazyMetrics,
-  known: ReadonlySet<string> = knownTypes(handlers as EventHandlers<never>),
+  known: ReadonlySet<string> = knownTypes(handlers as EventHandlers<never, never>),
 ): void {
+  const consumer = { rt, services, handlers };
   app.post('/events', async (c) => {
     const started = performance.now();
     const seen = { type: c.req.header('ce-type') ?? 'unknown' };
@@ -129,7 +145,7 @@ export function mountEvents<C>(
       });
     };
     try {
-      count(await receive(c, rt, handlers, seen));
+      count(await receive(c, consumer, seen));
       return c.body(null, 202);
     } catch (error) {
       count(outcomeOf(error));
@@ -147,12 +163,19 @@ function outcomeOf(error: unknown): EventOutcome {
 }
 
 /** Reads, validates and applies one event; throws a Problem for what must not be retried. */
-async function receive<C>(
+/** Where events are applied: the runtime, the function's services and its handlers. */
+interface Consumer<S, C> {
+  rt: Runtime<C>;
+  services: S;
+  handlers: EventHandlers<S, C>;
+}
+
+async function receive<S, C>(
   c: Context,
-  rt: Runtime<C>,
-  handlers: EventHandlers<C>,
+  consumer: Consumer<S, C>,
   seen: { type: string },
 ): Promise<EventOutcome> {
+  const { rt } = consumer;
   // Who sent it, before anything of the body is read: nothing of a refused delivery is parsed.
   const sender = await rt.senders.check(c.req.header('authorization'), '/events', EVENT_SENDERS);
   const event = await readCloudEvent(c.req.raw.headers, await c.req.text());
@@ -178,7 +201,7 @@ async function receive<C>(
   });
   if (scope) scope.trace = span.trace;
   try {
-    const outcome = await dispatch(rt, handlers, event, sender?.subject);
+    const outcome = await dispatch(consumer, event, sender?.subject);
     span.setAttribute('stockflow.outcome', outcome);
     span.end();
     return outcome;
@@ -188,17 +211,17 @@ async function receive<C>(
   }
 }
 
-async function dispatch<C>(
-  rt: Runtime<C>,
-  handlers: EventHandlers<C>,
+async function dispatch<S, C>(
+  consumer: Consumer<S, C>,
   event: CloudEvent<unknown>,
   sender: string | undefined,
 ): Promise<EventOutcome> {
+  const { rt, handlers } = consumer;
   let outcome: EventOutcome;
   if (event.type === PING_TYPE) {
     await rt.outbox.sweep();
     const tick = handlers[PING_TYPE];
-    if (tick) await apply(rt, tick, event, sender);
+    if (tick) await apply(consumer, tick, event, sender);
     outcome = 'swept';
   } else {
     const own = handlers[event.type];
@@ -212,21 +235,22 @@ async function dispatch<C>(
         detail: `${event.type} comes from ${producerOf(event.type)}; source ${event.source} is not its.`,
       });
     }
-    outcome = (await apply(rt, handler, event, sender)) ? 'applied' : 'duplicate';
+    outcome = (await apply(consumer, handler, event, sender)) ? 'applied' : 'duplicate';
   }
   rt.log.debug('event handled', { eventId: event.id, type: event.type, source: event.source, outcome });
   return outcome;
 }
 
 /** Validates the event's data and runs its handler; false when it was a duplicate. */
-async function apply<C>(
-  rt: Runtime<C>,
-  handler: EventHandlers<C>[string],
+async function apply<S, C>(
+  { rt, services }: Consumer<S, C>,
+  handler: EventHandlers<S, C>[string],
   event: CloudEvent<unknown>,
   sender: string | undefined,
 ): Promise<boolean> {
   const parsed = handler.data.safeParse(event.data);
   if (!parsed.success) throw invalid(parsed.error, `data of ${event.type}`);
-  if (!handler.once) return handler.handle({ event, data: parsed.data, rt, sender });
-  return rt.consumeOnce(event, (work) => handler.handle({ event, data: parsed.data, work, rt, sender }));
+  const ctx = { event, data: parsed.data, rt, services, sender };
+  if (!handler.once) return handler.handle(ctx);
+  return rt.consumeOnce(event, (work) => handler.handle({ ...ctx, work }));
 }

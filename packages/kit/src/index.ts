@@ -1,6 +1,7 @@
 /** @module The Stockflow function kit: everything a function needs and nothing of any one business. */
 export {
   type AppEnv,
+  type ConfigOf,
   type CreateOptions,
   defineFunction,
   readJson,
@@ -12,15 +13,15 @@ export { type EventRecord, readCloudEvent, SinkError, sendEvent, toRecord } from
 export { type BaseConfig, baseEnv, ConfigError, envInt, parseEnv } from './config.ts';
 export {
   ANY_TYPE,
+  applyOnce,
   type DeliveryContext,
   type DeliveryHandler,
   type EventContext,
   type EventHandler,
   type EventHandlers,
+  handleEachDelivery,
   knownTypes,
   OTHER_TYPE,
-  on,
-  onEach,
   PING_TYPE,
   typeLabel,
 } from './events.ts';

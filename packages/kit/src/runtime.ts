@@ -8,10 +8,10 @@ import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from
 import type { CloudEventV1 } from 'cloudevents';
 import type { EventRecord } from './cloudevents.ts';
 import { lazyFirestore } from './firestore.ts';
+import { LazyMetrics } from './lazy-metrics.ts';
 import { type Logger, logScope } from './log.ts';
 import { OUTBOX_COLLECTION, Outbox, type OutboxItem, type SenderToken } from './outbox.ts';
 import { REFUSE_ALL, SenderGuard } from './sender.ts';
-import { LazyMetrics } from './telemetry.ts';
 import { formatTraceparent } from './trace.ts';
 import { Tracing } from './tracing.ts';
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { defineFunction } from './app.ts';
 import { ConfigError } from './config.ts';
-import { ANY_TYPE, on, onEach, PING_TYPE } from './events.ts';
+import { ANY_TYPE, applyOnce, handleEachDelivery, PING_TYPE } from './events.ts';
 import { createLogger } from './log.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { INBOX_COLLECTION } from './runtime.ts';
@@ -33,14 +33,14 @@ afterEach(async () => {
 const witness = defineFunction({
   name: 'witness',
   events: {
-    'test.note': on(z.object({ n: z.number() }), async ({ event, work, sender }) => {
+    'test.note': applyOnce(z.object({ n: z.number() }), async ({ event, work, sender }) => {
       work.tx.set(work.db.collection('notes').doc(event.id), { sender: sender ?? null });
       work.emit({ type: 'test.noted', data: { id: event.id } });
     }),
-    'io.stockflow.order.shipped': on(z.object({ orderId: z.string() }), async ({ event, work }) => {
+    'io.stockflow.order.shipped': applyOnce(z.object({ orderId: z.string() }), async ({ event, work }) => {
       work.tx.set(work.db.collection('notes').doc(event.id), { shipped: true });
     }),
-    [PING_TYPE]: onEach(z.unknown(), async () => true),
+    [PING_TYPE]: handleEachDelivery(z.unknown(), async () => true),
   },
 });
 
@@ -230,7 +230,9 @@ describe('sources of Stockflow types (defence in depth)', () => {
     const kept: string[] = [];
     const fn = defineFunction({
       name: 'log',
-      events: { [ANY_TYPE]: onEach(z.unknown(), async ({ event }) => kept.push(event.source) > 0) },
+      events: {
+        [ANY_TYPE]: handleEachDelivery(z.unknown(), async ({ event }) => kept.push(event.source) > 0),
+      },
     }).create({ env: testEnv('sender') });
     cleanup.push(() => fn.rt.close());
     const forged = cloudEventRequest({ source: '/forged', type: 'io.stockflow.order.shipped', data: {} });

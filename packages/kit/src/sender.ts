@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import type { JWTVerifyGetKey } from 'jose';
 import { parseBearer } from './auth.ts';
 import { type Jose, loadJose } from './jose.ts';
+import type { LazyMetrics } from './lazy-metrics.ts';
 import type { Logger } from './log.ts';
 import { forbidden, Problem, unauthorized, unavailable } from './problem.ts';
-import type { LazyMetrics } from './telemetry.ts';
 
 /**
  * The identities that deliver to a function, by the suffix of their ServiceAccount's name: Knative

@@ -382,14 +382,14 @@ export const setStaffRole = (id: string, role: StaffRole | null) =>
 // Orders
 
 /** Places an order; the same key with the same body returns the same order (a double click, a retry). */
-export const placeOrder = (order: PlaceOrder, idempotencyKey: string) =>
+export const submitOrder = (order: PlaceOrder, idempotencyKey: string) =>
   call<PlacedOrder>('POST', '/orders', { body: order, idempotencyKey });
 
 /** An order, as admin. */
 export const getOrder = (id: string) =>
   call<Order>('GET', `/orders/${encodeURIComponent(id)}`, { auth: 'admin' });
 
-export const cancelOrder = (id: string) =>
+export const cancelOrderAsStaff = (id: string) =>
   call<Order>('POST', `/orders/${encodeURIComponent(id)}/cancel`, { auth: 'admin' });
 
 /**
@@ -405,7 +405,7 @@ export const getMyOrder = (id: string) => call<Order>('GET', `/orders/${encodeUR
 
 export const cancelMyOrder = (id: string) => call<Order>('POST', `/orders/${encodeURIComponent(id)}/cancel`);
 
-export const shipOrder = (id: string) =>
+export const shipOrderAsStaff = (id: string) =>
   call<Order>('POST', `/orders/${encodeURIComponent(id)}/ship`, { auth: 'admin' });
 
 /** Staff record that a shipped order reached the shopper (clerk): returns open until `returnUntil`. */

@@ -11,7 +11,7 @@ import { createSignal, For, type JSX, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { type ControlAttributes, Field } from '../components/Field.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
-import { ApiError, placeOrder } from '../lib/api.ts';
+import { ApiError, submitOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
 import { countries, countryLabel, defaultCountry } from '../lib/countries.ts';
 import { formatMoney } from '../lib/money.ts';
@@ -173,7 +173,7 @@ export default function CheckoutPage() {
     setPlacing(true);
     setFailure(undefined);
     try {
-      const placed = await placeOrder(order, attempt.key);
+      const placed = await submitOrder(order, attempt.key);
       cart.clear();
       // The token rides in the fragment, which no request carries: the link to keep. The answer
       // has already set the order's cookie.

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { defineFunction, readJson } from '../app.ts';
 import { envInt } from '../config.ts';
-import { on } from '../events.ts';
+import { applyOnce } from '../events.ts';
 import { notFound } from '../problem.ts';
 import type { Work } from '../runtime.ts';
 import { requireRole } from '../staff.ts';
@@ -28,7 +28,7 @@ export const counterFunction = defineFunction({
   name: 'counter',
   env: { SLOW_MS: z._default(envInt({ min: 0 }), 0) },
   events: {
-    'test.counter.increment': on(Increment, async ({ data, work }) => {
+    'test.counter.increment': applyOnce(Increment, async ({ data, work }) => {
       await increment(work, data.counter, data.by);
     }),
   },

@@ -14,8 +14,16 @@ import {
   StockRejected,
   StockReserved,
 } from '@stockflow/contracts';
-import { type EventHandlers, on, onEach, PING_TYPE, type Runtime, type Work } from '@stockflow/kit';
+import {
+  applyOnce,
+  type EventHandlers,
+  handleEachDelivery,
+  PING_TYPE,
+  type Runtime,
+  type Work,
+} from '@stockflow/kit';
 import * as z from 'zod/mini';
+import type { OrdersConfig, OrdersServices } from './app.ts';
 import {
   authorizePayment,
   awaitPayment,
@@ -28,12 +36,7 @@ import {
   rejectForShortages,
 } from './order.ts';
 import { project } from './products.ts';
-import { OrdersStore } from './store.ts';
-
-/** What the handlers read of orders' config (defineFunction's env). */
-export interface HandlerConfig {
-  PAYMENT_HOLD_SECONDS: number;
-}
+import type { OrdersStore } from './store.ts';
 
 /**
  * Expired holds one tick cancels at most, one transaction each: a tick stays well within the
@@ -43,12 +46,11 @@ const HOLD_SWEEP_BATCH = 100;
 
 /** Another function's news about an order. */
 async function applyNews(
-  rt: Runtime,
+  { rt, services: { store } }: { rt: Runtime; services: OrdersServices },
   work: Work,
   orderId: string,
   decide: (order: Order, at: string) => OrderChange,
 ): Promise<void> {
-  const store = new OrdersStore(() => rt.db());
   const stored = await store.read(work, orderId);
   if (!stored) {
     // Orders commits an order before announcing it, so this event is about no order of ours.
@@ -63,8 +65,7 @@ async function applyNews(
 }
 
 /** Keeps the newest version of each product (events may come twice or out of order). */
-const projectProduct = on(Product, async ({ data, work, rt }) => {
-  const store = new OrdersStore(() => rt.db());
+const projectProduct = applyOnce(Product, async ({ data, work, services: { store } }) => {
   const current = (await store.products(work, [data.id])).get(data.id);
   const next = project(current, data);
   if (next) store.saveProduct(work, next);
@@ -75,8 +76,7 @@ const projectProduct = on(Product, async ({ data, work, rt }) => {
  * its own transaction that reads the order again: two instances sweeping at once cancel each order
  * once (the second finds it cancelled and changes nothing). Answers how many it cancelled.
  */
-export async function sweepExpiredHolds(rt: Runtime<HandlerConfig>, now = new Date()): Promise<number> {
-  const store = new OrdersStore(() => rt.db());
+export async function sweepExpiredHolds(rt: Runtime, store: OrdersStore, now = new Date()): Promise<number> {
   const at = now.toISOString();
   const due = await store.expiredHolds(at, HOLD_SWEEP_BATCH);
   let cancelled = 0;
@@ -94,35 +94,37 @@ export async function sweepExpiredHolds(rt: Runtime<HandlerConfig>, now = new Da
   return cancelled;
 }
 
-export const orderEvents: EventHandlers<HandlerConfig> = {
+export const ordersEvents: EventHandlers<OrdersServices, OrdersConfig> = {
   'io.stockflow.product.created': projectProduct,
   'io.stockflow.product.updated': projectProduct,
   'io.stockflow.product.archived': projectProduct,
-  'io.stockflow.stock.reserved': on(StockReserved, ({ data, work, rt }) =>
-    applyNews(rt, work, data.orderId, (order, at) =>
+  'io.stockflow.stock.reserved': applyOnce(StockReserved, ({ data, work, rt, services }) =>
+    applyNews({ rt, services }, work, data.orderId, (order, at) =>
       awaitPayment(order, at, rt.config.PAYMENT_HOLD_SECONDS, data.allocations),
     ),
   ),
-  'io.stockflow.stock.rejected': on(StockRejected, ({ data, work, rt }) =>
-    applyNews(rt, work, data.orderId, (order, at) => rejectForShortages(order, data.shortages, at)),
+  'io.stockflow.stock.rejected': applyOnce(StockRejected, ({ data, work, rt, services }) =>
+    applyNews({ rt, services }, work, data.orderId, (order, at) =>
+      rejectForShortages(order, data.shortages, at),
+    ),
   ),
-  'io.stockflow.payment.requested': on(PaymentRequested, ({ data, work, rt }) =>
-    applyNews(rt, work, data.orderId, (order, at) => recordPaymentRequest(order, data, at)),
+  'io.stockflow.payment.requested': applyOnce(PaymentRequested, ({ data, work, rt, services }) =>
+    applyNews({ rt, services }, work, data.orderId, (order, at) => recordPaymentRequest(order, data, at)),
   ),
-  'io.stockflow.payment.authorized': on(PaymentAmount, ({ data, work, rt }) =>
-    applyNews(rt, work, data.orderId, (order, at) => authorizePayment(order, data, at)),
+  'io.stockflow.payment.authorized': applyOnce(PaymentAmount, ({ data, work, rt, services }) =>
+    applyNews({ rt, services }, work, data.orderId, (order, at) => authorizePayment(order, data, at)),
   ),
-  'io.stockflow.payment.declined': on(PaymentDeclined, ({ data, work, rt }) =>
-    applyNews(rt, work, data.orderId, (order, at) => declinePayment(order, data, at)),
+  'io.stockflow.payment.declined': applyOnce(PaymentDeclined, ({ data, work, rt, services }) =>
+    applyNews({ rt, services }, work, data.orderId, (order, at) => declinePayment(order, data, at)),
   ),
-  'io.stockflow.payment.captured': on(PaymentAmount, ({ data, work, rt }) =>
-    applyNews(rt, work, data.orderId, (order, at) => capturePayment(order, data, at)),
+  'io.stockflow.payment.captured': applyOnce(PaymentAmount, ({ data, work, rt, services }) =>
+    applyNews({ rt, services }, work, data.orderId, (order, at) => capturePayment(order, data, at)),
   ),
-  'io.stockflow.payment.refunded': on(PaymentRefunded, ({ data, work, rt }) =>
-    applyNews(rt, work, data.orderId, (order, at) => refundPayment(order, data, at)),
+  'io.stockflow.payment.refunded': applyOnce(PaymentRefunded, ({ data, work, rt, services }) =>
+    applyNews({ rt, services }, work, data.orderId, (order, at) => refundPayment(order, data, at)),
   ),
-  [PING_TYPE]: onEach(z.unknown(), async ({ rt }) => {
-    await sweepExpiredHolds(rt);
+  [PING_TYPE]: handleEachDelivery(z.unknown(), async ({ rt, services }) => {
+    await sweepExpiredHolds(rt, services.store);
     return true;
   }),
 };

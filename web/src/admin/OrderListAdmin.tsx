@@ -13,7 +13,7 @@ import { formatDateTime } from '../lib/time.ts';
 
 const STATUSES = Object.keys(STATUS_LABEL) as OrderStatus[];
 
-export default function OrdersAdmin() {
+export default function OrderListAdmin() {
   usePageTitle(() => 'Orders');
   const [params, setParams] = useSearchParams<{ status?: string }>();
   const status = () => STATUSES.find((s) => s === params.status);

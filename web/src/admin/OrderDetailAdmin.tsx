@@ -17,7 +17,7 @@ import {
 } from '../components/OrderDetails.tsx';
 import { ErrorNotice, Loading } from '../components/States.tsx';
 import { can } from '../lib/admin-session.ts';
-import { cancelOrder, deliverOrder, getOrder, type Order, shipOrder } from '../lib/api.ts';
+import { cancelOrderAsStaff, deliverOrder, getOrder, type Order, shipOrderAsStaff } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { OrderEvents } from './OrderEvents.tsx';
 import { OrderMessages } from './OrderMessages.tsx';
@@ -29,7 +29,7 @@ const CANCELLABLE = new Set<Order['status']>(['pending', 'awaiting-payment', 'co
 
 import { OrderShipments } from './OrderShipments.tsx';
 
-export default function OrderAdmin() {
+export default function OrderDetailAdmin() {
   const params = useParams<{ id: string }>();
   usePageTitle(() => `Order ${orderReference(params.id)}`);
   const [order, { mutate, refetch }] = createResource(
@@ -81,7 +81,7 @@ export default function OrderAdmin() {
                         type="button"
                         class="button button-primary"
                         disabled={Boolean(busy())}
-                        onClick={() => act('ship', shipOrder)}
+                        onClick={() => act('ship', shipOrderAsStaff)}
                       >
                         {busy() === 'ship' ? 'Shipping…' : 'Mark as shipped'}
                       </button>
@@ -101,7 +101,7 @@ export default function OrderAdmin() {
                         type="button"
                         class="button button-danger-outline"
                         disabled={Boolean(busy())}
-                        onClick={() => act('cancel', (id) => cancelOrder(id))}
+                        onClick={() => act('cancel', (id) => cancelOrderAsStaff(id))}
                       >
                         {busy() === 'cancel' ? 'Cancelling…' : 'Cancel order'}
                       </button>

@@ -2,7 +2,7 @@
  * @module What moves a payment: the order events payments consumes and the provider's webhooks. Each
  * is applied once: an event's dedupe record by (source, id) (`Runtime.consumeOnce`), a webhook's by
  * the provider's event id, each written in the transaction of the change it made. The handlers run
- * outside a transaction (`onEach`) so that, once the change is durable, the jobs it made start at
+ * outside a transaction (`handleEachDelivery`) so that, once the change is durable, the jobs it made start at
  * once; order.awaiting-payment calls the provider first (an HTTP call has no place in a transaction).
  */
 import {
@@ -12,10 +12,17 @@ import {
   ReturnInspected,
   ShipmentShipped,
 } from '@stockflow/contracts';
-import { type EventHandlers, onEach, PING_TYPE, type Runtime, unavailable, type Work } from '@stockflow/kit';
+import {
+  type EventHandlers,
+  handleEachDelivery,
+  PING_TYPE,
+  type Runtime,
+  unavailable,
+  type Work,
+} from '@stockflow/kit';
 import type { CloudEvent } from 'cloudevents';
 import * as z from 'zod/mini';
-import type { JobRunner } from './jobs.ts';
+import type { PaymentsConfig, PaymentsServices } from './app.ts';
 import {
   type Change,
   checkoutOpened,
@@ -34,22 +41,11 @@ import {
 } from './provider.ts';
 import type { PaymentsStore } from './store.ts';
 
-/** What a running payments function works with (app.ts makes them from its config). */
-export interface PaymentServices {
-  store: PaymentsStore;
-  provider: PaymentProvider;
-  jobs: JobRunner;
-  /** The shop's public origin: the provider sends the shopper back to `<shopUrl>/orders/<id>`. */
-  shopUrl: string;
-}
-
-/** The services of each running function (one per Runtime: tests run several in one process). */
-export const services = new WeakMap<Runtime, PaymentServices>();
-
-function servicesOf(rt: Runtime): PaymentServices {
-  const found = services.get(rt);
-  if (!found) throw new Error('payments: no services for this runtime');
-  return found;
+/** What a handler works with: the runtime, the instance's services and the event. */
+interface Delivery {
+  rt: Runtime;
+  services: PaymentsServices;
+  event: CloudEvent<unknown>;
 }
 
 type Decide = (current: PaymentRecord | undefined) => Change | undefined;
@@ -61,8 +57,7 @@ async function changePayment(store: PaymentsStore, work: Work, orderId: string, 
 }
 
 /** Applies the event once with `decide`, then starts the jobs it made. */
-async function once(rt: Runtime, event: CloudEvent<unknown>, orderId: string, decide: Decide) {
-  const { store, jobs } = servicesOf(rt);
+async function once({ rt, services: { store, jobs }, event }: Delivery, orderId: string, decide: Decide) {
   let made: string[] = [];
   const applied = await rt.consumeOnce(event, async (work) => {
     made = await changePayment(store, work, orderId, decide);
@@ -78,12 +73,9 @@ const orNew = (current: PaymentRecord | undefined, orderId: string) => current ?
  * Opens the provider's checkout (the same one again for a redelivery: the order id is its
  * Idempotency-Key), then announces it once. The provider down: 503, and the broker retries.
  */
-async function requestPayment(
-  rt: Runtime,
-  event: CloudEvent<unknown>,
-  data: z.infer<typeof OrderAwaitingPayment>,
-) {
-  const { store, provider, shopUrl } = servicesOf(rt);
+async function requestPayment(delivery: Delivery, data: z.infer<typeof OrderAwaitingPayment>) {
+  const { rt, services, event } = delivery;
+  const { store, provider, shopUrl } = services;
   const known = await store.payment(data.orderId);
   // Announced already, or the order was cancelled before it could be paid: nothing to open.
   if (known?.announced.includes('requested') || known?.cancelled) {
@@ -112,7 +104,7 @@ async function requestPayment(
     });
     throw error;
   }
-  return once(rt, event, data.orderId, (current) =>
+  return once(delivery, data.orderId, (current) =>
     checkoutOpened(current ?? emptyPayment(data.orderId, data.totalCents, data.currency), checkout),
   );
 }
@@ -121,8 +113,11 @@ async function requestPayment(
  * Applies a verified webhook once (by the provider's event id, in the transaction of its change):
  * 'duplicate' for one applied before. The payment is found by our reference, the order id.
  */
-export async function receiveWebhook(rt: Runtime, event: ProviderEvent): Promise<'applied' | 'duplicate'> {
-  const { store, provider, jobs } = servicesOf(rt);
+export async function receiveWebhook(
+  rt: Runtime,
+  { store, provider, jobs }: PaymentsServices,
+  event: ProviderEvent,
+): Promise<'applied' | 'duplicate'> {
   let made: string[] = [];
   const outcome = await rt.transact(async (work) => {
     if (await store.seenWebhook(work, provider.name, event)) return 'duplicate' as const;
@@ -144,31 +139,31 @@ export async function receiveWebhook(rt: Runtime, event: ProviderEvent): Promise
   return outcome;
 }
 
-const capture = (rt: Runtime, event: CloudEvent<unknown>, orderId: string) =>
-  once(rt, event, orderId, (current) => orderShipped(orNew(current, orderId)));
+const capture = (delivery: Delivery, orderId: string) =>
+  once(delivery, orderId, (current) => orderShipped(orNew(current, orderId)));
 
-export const paymentEvents: EventHandlers = {
-  'io.stockflow.order.awaiting-payment': onEach(OrderAwaitingPayment, ({ event, data, rt }) =>
-    requestPayment(rt, event, data),
+export const paymentsEvents: EventHandlers<PaymentsServices, PaymentsConfig> = {
+  'io.stockflow.order.awaiting-payment': handleEachDelivery(OrderAwaitingPayment, ({ data, ...delivery }) =>
+    requestPayment(delivery, data),
   ),
-  'io.stockflow.order.cancelled': onEach(OrderCancelled, ({ event, data, rt }) =>
-    once(rt, event, data.orderId, (current) => orderCancelled(orNew(current, data.orderId), data.cause)),
+  'io.stockflow.order.cancelled': handleEachDelivery(OrderCancelled, ({ data, ...delivery }) =>
+    once(delivery, data.orderId, (current) => orderCancelled(orNew(current, data.orderId), data.cause)),
   ),
   // The first shipment takes the whole authorized amount; later ones and order.shipped find it asked.
-  'io.stockflow.shipment.shipped': onEach(ShipmentShipped, ({ event, data, rt }) =>
-    capture(rt, event, data.orderId),
+  'io.stockflow.shipment.shipped': handleEachDelivery(ShipmentShipped, ({ data, ...delivery }) =>
+    capture(delivery, data.orderId),
   ),
-  'io.stockflow.order.shipped': onEach(OrderShipped, ({ event, data, rt }) =>
-    capture(rt, event, data.orderId),
+  'io.stockflow.order.shipped': handleEachDelivery(OrderShipped, ({ data, ...delivery }) =>
+    capture(delivery, data.orderId),
   ),
-  'io.stockflow.return.inspected': onEach(ReturnInspected, ({ event, data, rt }) =>
-    once(rt, event, data.orderId, (current) =>
+  'io.stockflow.return.inspected': handleEachDelivery(ReturnInspected, ({ data, ...delivery }) =>
+    once(delivery, data.orderId, (current) =>
       current ? returnInspected(current, data.returnId, data.refundCents) : undefined,
     ),
   ),
   // Every tick: run the jobs that are due (retries after a backoff, jobs of a process that stopped).
-  [PING_TYPE]: onEach(z.unknown(), async ({ rt }) => {
-    await servicesOf(rt).jobs.sweep();
+  [PING_TYPE]: handleEachDelivery(z.unknown(), async ({ services }) => {
+    await services.jobs.sweep();
     return true;
   }),
 };

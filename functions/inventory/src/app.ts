@@ -10,6 +10,7 @@
 import {
   type Actor,
   GoodsReceived,
+  MAX_STOCK_IDS,
   OrderCancelled,
   OrderPlaced,
   OrderRef,
@@ -18,7 +19,8 @@ import {
   ShipmentShipped,
   StockAdjustment,
   StockCount,
-  StockLow,
+  StockQuery,
+  StockSettings,
 } from '@stockflow/contracts';
 import {
   actorOf,
@@ -29,7 +31,6 @@ import {
   defineFunction,
   envInt,
   onEach,
-  pageLimit,
   type Runtime,
   readJson,
   readQuery,
@@ -78,17 +79,7 @@ export type InventoryConfig = BaseConfig & {
   ALLOCATION_STRATEGY: 'priority' | 'most-stock';
 };
 
-const MAX_IDS = 100;
-
-const Settings = z.object({ lowStockThreshold: StockLow.shape.threshold.check(z.maximum(1_000_000_000)) });
-
-const StockQuery = z.object({
-  // MAX_IDS ids of at most 128 characters, with their commas.
-  ids: z.optional(z.string().check(z.maxLength(MAX_IDS * 129))),
-  low: z.optional(z.enum(['true', 'false'])),
-  limit: pageLimit({ max: 100, fallback: 50 }),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
+const MAX_IDS = MAX_STOCK_IDS;
 
 /** The product ids of `?ids=a,b,c`: distinct, valid, at most MAX_IDS. */
 function productIds(list: string): string[] {
@@ -252,7 +243,7 @@ export const inventory = defineFunction({
 
     app.patch('/stock/:productId', clerk, async (c) => {
       const id = productId(c.req.param('productId'));
-      const { lowStockThreshold } = await readJson(c, Settings);
+      const { lowStockThreshold } = await readJson(c, StockSettings);
       return c.json(
         await change(c, id, (item, ctx) => setLowStockThreshold(id, item, lowStockThreshold, ctx)),
       );

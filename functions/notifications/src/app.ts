@@ -4,15 +4,12 @@
  * staff read the messages of an order. It emits no events (so it has no SinkBinding); a PingSource
  * ticks its send queue.
  */
+import { MessagesQuery } from '@stockflow/contracts';
 import { defineFunction, envInt, readQuery, requireRole } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import { mailers, notificationEvents } from './handlers.ts';
 import { Mailer } from './mailer.ts';
 import { NotificationsStore } from './store.ts';
-
-const MessagesQuery = z.object({
-  orderId: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'an order id')),
-});
 
 export const notifications = defineFunction({
   name: 'notifications',

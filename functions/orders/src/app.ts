@@ -10,13 +10,13 @@ import {
   CancelOrder,
   InspectReturn,
   type Order,
-  OrderStatus,
+  OrderQuery,
   type PlacedOrder,
   PlaceOrder,
   Product,
   ReceiveReturn,
   RequestReturn,
-  ReturnStatus,
+  ReturnQuery,
   type StaffRole,
 } from '@stockflow/contracts';
 import {
@@ -28,7 +28,6 @@ import {
   envInt,
   limitOpenAnswers,
   notFound,
-  pageLimit,
   readJson,
   readQuery,
   requireRole,
@@ -74,16 +73,6 @@ import {
 } from './order.ts';
 import { OrdersStore, type StoredOrder } from './store.ts';
 import { streamOrder } from './stream.ts';
-
-/** A list's query: an optional status, a page size and where to continue. */
-const listQuery = <S extends z.ZodMiniType>(status: S) =>
-  z.object({
-    status: z.optional(status),
-    limit: pageLimit(),
-    cursor: z.optional(z.string().check(z.maxLength(1000))),
-  });
-const ListQuery = listQuery(OrderStatus);
-const ReturnListQuery = listQuery(ReturnStatus);
 
 /** The domain's refusals as HTTP answers. */
 function asProblem(error: unknown): never {
@@ -299,11 +288,11 @@ export const orders = defineFunction({
       return c.json(placedView(order, token, tokenExpiresAt), 202);
     });
 
-    app.get('/', requireRole('viewer'), async (c) => c.json(await store.list(readQuery(c, ListQuery))));
+    app.get('/', requireRole('viewer'), async (c) => c.json(await store.list(readQuery(c, OrderQuery))));
 
     // Before `/:id`: order ids are UUIDs, never `returns`.
     app.get('/returns', requireRole('viewer'), async (c) =>
-      c.json(await store.listReturns(readQuery(c, ReturnListQuery))),
+      c.json(await store.listReturns(readQuery(c, ReturnQuery))),
     );
 
     app.get('/:id', async (c) => c.json((await openOrder(c, await askerOf(c, 'viewer'))).order));

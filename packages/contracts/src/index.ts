@@ -2,3 +2,4 @@
 export * from './address.ts';
 export * from './api.ts';
 export * from './events.ts';
+export * from './http.ts';

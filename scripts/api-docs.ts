@@ -47,6 +47,53 @@ function schemaName(operation: Record<string, unknown>, where: 'requestBody' | '
   return ref ? `\`${ref.replace('#/components/schemas/', '')}\`` : undefined;
 }
 
+type JsonSchema = {
+  $ref?: string;
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: JsonSchema | boolean;
+};
+
+/** A JSON Schema as a short TypeScript-like type: `{id, name?, items: Product[]}`, `"a" | "b"`. */
+function shapeOf(schema: JsonSchema, depth = 0): string {
+  if (schema.$ref) return schema.$ref.replace('#/components/schemas/', '');
+  if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives) return alternatives.map((option) => shapeOf(option, depth)).join(' | ');
+  if (Array.isArray(schema.type)) return schema.type.join(' | ');
+  if (schema.type === 'array') return `${schema.items ? shapeOf(schema.items, depth) : 'unknown'}[]`;
+  if (schema.type === 'object' && schema.properties) {
+    if (depth > 1) return '{…}';
+    const fields = Object.entries(schema.properties).map(([name, property]) => {
+      const optional = schema.required?.includes(name) ? '' : '?';
+      return `${name}${optional}: ${shapeOf(property, depth + 1)}`;
+    });
+    return `{${fields.join(', ')}}`;
+  }
+  if (schema.type === 'object') return 'object';
+  return schema.type ?? 'unknown';
+}
+
+/** Every body of the document, by name: what each route's `body` and answer name. */
+function bodiesSection(schemas: Record<string, JsonSchema>): string[] {
+  return [
+    '',
+    '## Bodies',
+    '',
+    'The JSON bodies by name (their JSON Schemas, with every limit, are in [openapi.json](openapi.json);',
+    'their zod schemas in `packages/contracts`). `?` marks an optional field.',
+    '',
+    ...Object.entries(schemas).flatMap(([name, schema]) => [`- \`${name}\` = \`${shapeOf(schema)}\``]),
+  ];
+}
+
 const heading = (route: Route) => `${route.method} ${route.path}`;
 const anchor = (route: Route) => operationId(route).toLowerCase();
 
@@ -75,7 +122,10 @@ function routeSection(route: Route, operation: Record<string, unknown>): string[
 }
 
 export function renderApiDocs(): string {
-  const document = buildOpenApi() as { paths: Record<string, Record<string, Record<string, unknown>>> };
+  const document = buildOpenApi() as {
+    paths: Record<string, Record<string, Record<string, unknown>>>;
+    components: { schemas: Record<string, JsonSchema> };
+  };
   const operation = (route: Route) =>
     document.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')]![route.method.toLowerCase()]!;
   const owners = Object.keys(OWNERS) as Owner[];
@@ -111,6 +161,7 @@ export function renderApiDocs(): string {
     );
     for (const route of routes) lines.push('', ...routeSection(route, operation(route)));
   }
+  lines.push(...bodiesSection(document.components.schemas));
   lines.push(
     '',
     '## Not for clients',

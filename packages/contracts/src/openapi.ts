@@ -108,9 +108,28 @@ const isSchema = (value: unknown): value is Schema =>
 function namedSchemas(): Map<Schema, string> {
   const names = new Map<Schema, string>();
   for (const [name, value] of Object.entries(contracts))
-    if (isSchema(value) && ['object', 'enum', 'union'].includes(value._zod.def.type) && !names.has(value))
+    if (
+      isSchema(value) &&
+      ['object', 'enum', 'union', 'nullable'].includes(value._zod.def.type) &&
+      !names.has(value)
+    )
       names.set(value, name);
   return names;
+}
+
+/** `ProductPage` for a `pageOf(Product)`, `LocationList` for an `itemsOf(Location)`; else undefined. */
+function listName(schema: Schema, names: Map<Schema, string>): string | undefined {
+  const { def } = schema._zod;
+  if (def.type !== 'object') return undefined;
+  const shape = (def as z.core.$ZodObjectDef).shape;
+  const items = shape.items?._zod.def;
+  if (items?.type !== 'array') return undefined;
+  const element = (items as z.core.$ZodArrayDef).element;
+  const name = names.get(element) ?? (element._zod.def.type === 'string' ? 'String' : undefined);
+  if (!name) return undefined;
+  const keys = Object.keys(shape).sort().join();
+  if (keys === 'items,nextCursor') return `${name}Page`;
+  return keys === 'items' ? `${name}List` : undefined;
 }
 
 /** Every `$ref` under `node`. */
@@ -130,11 +149,11 @@ export function buildOpenApi(): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
   const names = namedSchemas();
   for (const [schema, id] of names) registry.add(schema, { id });
-  /** A route's own schema: a component by its contract name, else named after the operation. */
+  /** A route's own schema: a component by its contract name, a list's by its items', else the operation's. */
   const component = (schema: Schema, fallback: string) => {
     let id = names.get(schema);
     if (!id) {
-      id = fallback;
+      id = listName(schema, names) ?? fallback;
       registry.add(schema, { id });
       names.set(schema, id);
     }

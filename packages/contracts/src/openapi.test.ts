@@ -3,15 +3,17 @@ import { Socket } from 'node:net';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { TEST_STAFF_SIGNING_KEY, testEnv } from '@stockflow/kit/testing';
 import { exportJWK } from 'jose';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { catalog } from '../../../functions/catalog/src/app.ts';
 import { inventory } from '../../../functions/inventory/src/app.ts';
 import { ledger } from '../../../functions/ledger/src/app.ts';
+import type * as ledgerRecords from '../../../functions/ledger/src/records.ts';
 import { notifications } from '../../../functions/notifications/src/app.ts';
 import { orders } from '../../../functions/orders/src/app.ts';
 import { payments } from '../../../functions/payments/src/app.ts';
 import { API_DOCS, OPENAPI_DOC, renderApiDocs, renderOpenApi } from '../../../scripts/api-docs.ts';
 import { web } from '../../../web/server/app.ts';
+import type { DeadLetter, LedgerEvent } from './http.ts';
 import { buildOpenApi, type Owner, openApiPath, PLATFORM_ROUTES, ROUTES } from './openapi.ts';
 
 /** An app's routes as `METHOD /path` (Hono's `:params`), without middleware-only entries. */
@@ -121,5 +123,12 @@ describe('GET /api/openapi.json (web)', () => {
     } finally {
       await fn.rt.close();
     }
+  });
+});
+
+describe('bodies typed apart from the contract', () => {
+  it("ledger's answers are the contract's DeadLetter and LedgerEvent (tsc checks this)", () => {
+    expectTypeOf<ledgerRecords.DeadLetter>().toExtend<DeadLetter>();
+    expectTypeOf<ledgerRecords.LedgerEvent>().toExtend<LedgerEvent>();
   });
 });

@@ -41,11 +41,8 @@ const ADMIN_ROUTES = {} as Record<FunctionName, Array<[string, string, StaffRole
 for (const route of ROUTES) {
   if (route.owner === 'web' || !isStaff(route.access)) continue;
   const path = route.path.slice(`/api/${route.owner}`.length).replace(/:(\w+)/g, (_, name) => PARAMS[name]!);
-  (ADMIN_ROUTES[route.owner] ??= []).push([
-    route.method,
-    `${path || '/'}${QUERIES[route.path] ?? ''}`,
-    route.access,
-  ]);
+  ADMIN_ROUTES[route.owner] ??= [];
+  ADMIN_ROUTES[route.owner].push([route.method, `${path || '/'}${QUERIES[route.path] ?? ''}`, route.access]);
 }
 // Public routes with a staff-only form: inventory's full stock listing.
 ADMIN_ROUTES.inventory.push(['GET', '/stock', 'viewer'], ['GET', '/stock?low=true', 'viewer']);

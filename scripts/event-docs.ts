@@ -373,7 +373,7 @@ export function renderAsyncApi(manifestDir = MANIFESTS): string {
 }
 
 /** The text as Biome formats `path` (aligned tables, JSON layout), so `biome ci` agrees. */
-function formatWithBiome(path: string, text: string): string {
+export function formatWithBiome(path: string, text: string): string {
   const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
   const result = spawnSync(process.execPath, [biome, 'format', `--stdin-file-path=${path}`], {
     cwd: ROOT,
@@ -384,22 +384,33 @@ function formatWithBiome(path: string, text: string): string {
   return result.stdout;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/**
+ * Writes each generated file, or with `--check` only compares and exits 1 when one is stale (the
+ * command that renders them is named in the message).
+ */
+export function writeOrCheck(files: ReadonlyArray<readonly [string, () => string]>, command: string): void {
   const check = process.argv.includes('--check');
   let stale = false;
-  for (const [path, render] of [
-    [EVENT_DOCS, renderEventDocs],
-    [ASYNCAPI_DOC, renderAsyncApi],
-  ] as const) {
+  for (const [path, render] of files) {
     const rendered = render();
     const name = relative(ROOT, path);
     if (!check) {
       writeFileSync(path, rendered);
       console.log(`wrote ${name}`);
     } else if (!existsSync(path) || readFileSync(path, 'utf8') !== rendered) {
-      console.error(`${name} is stale: run \`npm run docs:events\``);
+      console.error(`${name} is stale: run \`${command}\``);
       stale = true;
     } else console.log(`${name} is up to date`);
   }
   if (stale) process.exit(1);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeOrCheck(
+    [
+      [EVENT_DOCS, renderEventDocs],
+      [ASYNCAPI_DOC, renderAsyncApi],
+    ],
+    'npm run docs:events',
+  );
 }

@@ -36,7 +36,7 @@ export function nameProblem(name: string, root = ROOT): string | undefined {
 }
 
 /** The files of a new function, by path relative to the repository. */
-export function functionFiles(name: string, withServices = false): Record<string, string> {
+export function functionFiles(name: string): Record<string, string> {
   const dir = `functions/${name}`;
   return {
     [`${dir}/package.json`]: `${JSON.stringify(
@@ -56,7 +56,7 @@ import { ${name} } from './app.ts';
 
 await runFunction(() => ${name}.create());
 `,
-    ...(withServices ? servicesShape(name) : withoutServices(name)),
+    ...servicesShape(name),
     [`${dir}/src/${name}.ts`]: `/** @module ${name}'s domain, pure (no I/O): a day's tally of the orders placed. */
 
 /** The orders placed on one UTC day, and the units they asked for. */
@@ -163,83 +163,6 @@ describe('${name}', () => {
   };
 }
 
-/** app, events and store for a kit without the `services` slot (`on`): handlers write through `work`. */
-function withoutServices(name: string): Record<string, string> {
-  const dir = `functions/${name}`;
-  return {
-    [`${dir}/src/app.ts`]: `/**
- * @module ${name}: counts the orders placed each day (order.placed) and shows staff a day's tally.
- * It emits no events (so it has no SinkBinding) and has no periodic work (no PingSource):
- * knative/base/${name}.yaml. Scaffolded by \`npm run new-function\`: make it what ${name} is for.
- */
-import { defineFunction, invalid, requireRole } from '@stockflow/kit';
-import * as z from 'zod/mini';
-import { ${name}Events } from './events.ts';
-import { DAY } from './${name}.ts';
-import { readTally } from './store.ts';
-
-const Day = z.string().check(z.regex(DAY, 'a day, YYYY-MM-DD'));
-
-export const ${name} = defineFunction({
-  name: '${name}',
-  events: ${name}Events,
-  routes(app, rt) {
-    // Any staff member may read a tally: the least role, a viewer.
-    app.get('/tallies/:day', requireRole('viewer'), async (c) => {
-      const day = Day.safeParse(c.req.param('day'));
-      if (!day.success) throw invalid(day.error);
-      return c.json(await readTally(await rt.db(), day.data));
-    });
-  },
-});
-`,
-    [`${dir}/src/events.ts`]: `/**
- * @module Every CloudEvent ${name} consumes, one Trigger each in knative/base/${name}.yaml. Each
- * handler is applied once: in one transaction with the dedupe record of the event's (source, id).
- */
-import { OrderPlaced } from '@stockflow/contracts';
-import { type EventHandlers, on } from '@stockflow/kit';
-import { dayOf } from './${name}.ts';
-import { countOrder } from './store.ts';
-
-/** An order was placed: it counts on the day it was placed (the event's time). */
-const countPlacedOrder = on(OrderPlaced, async ({ event, data, work }) => {
-  await countOrder(work, dayOf(new Date(event.time ?? Date.now())), data.items);
-});
-
-export const ${name}Events: EventHandlers = {
-  'io.stockflow.order.placed': countPlacedOrder,
-};
-`,
-    [`${dir}/src/store.ts`]: `/**
- * @module ${name}'s Firestore adapter (database \`${name}\`): \`tallies\`, one document per day
- * (${name}.ts), keyed by the day.
- */
-import type { Firestore } from '@google-cloud/firestore';
-import type { Work } from '@stockflow/kit';
-import { type DayTally, emptyTally, withOrder } from './${name}.ts';
-
-export const TALLIES = 'tallies';
-
-/** Counts one order on its day, in the event's transaction (so it is applied once with it). */
-export async function countOrder(work: Work, day: string, lines: readonly { quantity: number }[]) {
-  const ref = work.db.collection(TALLIES).doc(day);
-  const snapshot = await work.tx.get(ref);
-  work.tx.set(ref, withOrder(snapshot.exists ? (snapshot.data() as DayTally) : emptyTally(day), lines));
-}
-
-/** The tally of a day: an empty one when no order was placed on it. */
-export async function readTally(db: Firestore, day: string): Promise<DayTally> {
-  const snapshot = await db.collection(TALLIES).doc(day).get();
-  return snapshot.exists ? (snapshot.data() as DayTally) : emptyTally(day);
-}
-`,
-  };
-}
-/**
- * app, events and store for the kit's `services` slot (`applyOnce`): the store is built once per
- * instance and handed to the routes and to every handler.
- */
 function servicesShape(name: string): Record<string, string> {
   const dir = `functions/${name}`;
   const Name = `${name[0]!.toUpperCase()}${name.slice(1)}`;
@@ -411,14 +334,6 @@ spec:
 `;
 }
 
-/**
- * Whether the kit under `root` has the \`services\` slot and \`applyOnce\` (issue 16's shape): the
- * template follows the kit it will compile against.
- */
-export function kitHasServices(root = ROOT): boolean {
-  return /\bapplyOnce\b/.test(readFileSync(join(root, 'packages/kit/src/index.ts'), 'utf8'));
-}
-
 /** What a run did, by path relative to the repository. */
 export interface Scaffolded {
   written: string[];
@@ -430,27 +345,77 @@ export interface Scaffolded {
 export function newFunction(name: string, root = ROOT): Scaffolded {
   const problem = nameProblem(name, root);
   if (problem) throw new Error(problem);
-  const files = functionFiles(name, kitHasServices(root));
+  const files = functionFiles(name);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text, { flag: 'wx' });
   }
+  addRoutes(name, root);
   let generated = '';
   // Biome orders the imports (their order depends on the name) and formats; the lockfile gains the
   // new workspace (npm ci refuses a lockfile that misses one: offline, it fetches nothing, and
   // node_modules stays as it is); then the generators.
   const steps = [
-    ['npx', 'biome', 'check', '--write', '--colors=off', ...Object.keys(files)],
+    ['npx', 'biome', 'check', '--write', '--colors=off', ...Object.keys(files), ROUTES_FILE],
     ['npm', 'install', '--package-lock-only', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'],
     ['npm', 'run', '--silent', 'generate'],
     ['npm', 'run', '--silent', 'docs:events'],
+    ['npm', 'run', '--silent', 'docs:api'],
   ];
   for (const [command, ...args] of steps) {
     const run = spawnSync(command!, args, { cwd: root, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
     if (args[0] === 'run') generated += run.stdout;
   }
-  return { written: [...Object.keys(files), 'package-lock.json'], generated };
+  return { written: [...Object.keys(files), ROUTES_FILE, 'package-lock.json'], generated };
+}
+
+/** The HTTP contract every function's routes are in (a test compares it with what the app registers). */
+const ROUTES_FILE = 'packages/contracts/src/routes.ts';
+
+/**
+ * Adds the new function's routes to the HTTP contract: its own list, its section's prose, and its
+ * place in ROUTES (before web's), each at the spot the file keeps for it.
+ */
+export function addRoutes(name: string, root = ROOT): void {
+  const path = join(root, ROUTES_FILE);
+  const text = readFileSync(path, 'utf8');
+  const anchors = {
+    list: "/** What each owner's routes share",
+    prose: '  web: [',
+    spread: '  ...web,',
+  };
+  for (const anchor of Object.values(anchors)) {
+    if (!text.includes(anchor)) throw new Error(`${ROUTES_FILE} no longer has "${anchor.trim()}"`);
+  }
+  const list = `/** ${name}'s routes (scaffolded: describe what ${name} answers). */
+const ${name}: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/${name}/tallies/:day',
+    owner: '${name}',
+    access: 'viewer',
+    summary: 'The orders placed on one day (UTC)',
+    answer: {
+      status: 200,
+      schema: z.object({ day: z.string(), orders: z.int(), units: z.int() }),
+      description: "The day's tally.",
+    },
+    problems: { 400: 'Not a day (YYYY-MM-DD).' },
+  },
+];
+
+`;
+  writeFileSync(
+    path,
+    text
+      .replace(anchors.list, `${list}${anchors.list}`)
+      .replace(
+        anchors.prose,
+        `  ${name}: "A day's tally of the orders placed (scaffolded).",\n${anchors.prose}`,
+      )
+      .replace(anchors.spread, `  ...${name},\n${anchors.spread}`),
+  );
 }
 
 const NEXT_STEPS = (name: string) => `

@@ -102,6 +102,9 @@ describe('npm run new-function -- demo, in a copy of the repository', () => {
     expect(read('knative/overlays/gke/network-policies.yaml')).toMatch(/values: \[.*\bdemo\b/);
     expect(read('packages/contracts/src/functions.ts')).toContain("'demo'");
     expect(read('docs/events.md')).toMatch(/io\.stockflow\.order\.placed.*\bdemo\b/);
+    // Its route is in the HTTP contract, so in docs/openapi.json and docs/api.md.
+    expect(read('packages/contracts/src/routes.ts')).toContain("path: '/api/demo/tallies/:day'");
+    expect(JSON.parse(read('docs/openapi.json')).paths).toHaveProperty(['/api/demo/tallies/{day}']);
     expect(scaffolded.generated).toContain('wrote knative/base/kustomization.yaml');
     // The lockfile names the new workspace, as `npm install` would write it: `npm ci` accepts it.
     const lock = JSON.parse(read('package-lock.json'));
@@ -130,6 +133,8 @@ describe('npm run new-function -- demo, in a copy of the repository', () => {
       'tests/deploy/eventing.test.ts',
       'tests/deploy/function-lists.test.ts',
       'packages/contracts/src/event-docs.test.ts',
+      'packages/contracts/src/openapi.test.ts',
+      'tests/deploy/function-shape.test.ts',
       'web/server/proxy.test.ts',
     ]);
     expect(vitest.status, `${vitest.stdout}\n${vitest.stderr}`).toBe(0);
@@ -142,7 +147,10 @@ describe('npm run new-function -- demo, in a copy of the repository', () => {
     // The type check of what the new function and the lists touch (the whole repo takes minutes).
     writeFileSync(
       join(root, 'tsconfig.demo.json'),
-      JSON.stringify({ extends: './tsconfig.json', include: ['functions/demo', 'web/server', 'scripts'] }),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        include: ['functions/demo', 'web/server', 'scripts', 'packages/contracts'],
+      }),
     );
     const tsc = run(root, 'npx', ['tsc', '-p', 'tsconfig.demo.json']);
     expect(tsc.status, `${tsc.stdout}\n${tsc.stderr}`).toBe(0);

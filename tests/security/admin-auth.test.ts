@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { StaffRole } from '@stockflow/contracts';
+import { isStaff, ROUTES } from '@stockflow/contracts/openapi';
 import { secretsEqual } from '@stockflow/kit';
 import { staffToken, testEnv } from '@stockflow/kit/testing';
 import { describe, expect, it } from 'vitest';
@@ -23,47 +24,29 @@ const ADMIN_TOKEN = 'k7Qm2vX9pL4sT8wZ1cB6nR3yH5dF0gJa';
 const ROOT = join(import.meta.dirname, '../..');
 const HEX = '0'.repeat(64);
 
-/** Every admin route and the least role it needs (docs/api.md says the same). */
-const ADMIN_ROUTES: Record<
-  'catalog' | 'inventory' | 'orders' | 'ledger' | 'notifications' | 'payments',
-  Array<[string, string, StaffRole]>
-> = {
-  catalog: [
-    ['POST', '/products', 'manager'],
-    ['PATCH', '/products/p-1', 'manager'],
-    ['POST', '/products/p-1/archive', 'manager'],
-    ['POST', '/imports', 'manager'],
-  ],
-  inventory: [
-    ['GET', '/stock', 'viewer'],
-    ['GET', '/stock?low=true', 'viewer'],
-    ['GET', '/stock/low/count', 'viewer'],
-    ['PATCH', '/stock/p-1', 'clerk'],
-    ['POST', '/stock/p-1/adjustments', 'clerk'],
-  ],
-  orders: [
-    ['GET', '/', 'viewer'],
-    ['GET', '/returns', 'viewer'],
-    ['GET', '/stats', 'viewer'],
-    ['POST', '/o-1/ship', 'clerk'],
-    ['POST', '/o-1/shipments/s-1/ship', 'clerk'],
-    ['POST', '/o-1/deliver', 'clerk'],
-    ['POST', '/o-1/returns/r-1/receive', 'clerk'],
-    ['POST', '/o-1/returns/r-1/inspect', 'clerk'],
-  ],
-  ledger: [
-    ['GET', '/events', 'viewer'],
-    ['GET', '/events/stream', 'viewer'],
-    ['GET', '/stats', 'viewer'],
-    ['GET', '/dead-letters', 'viewer'],
-    ['GET', `/dead-letters/${HEX}`, 'viewer'],
-    ['POST', '/dead-letters/replay', 'manager'],
-    ['POST', `/dead-letters/${HEX}/replay`, 'manager'],
-    ['DELETE', `/dead-letters/${HEX}`, 'manager'],
-  ],
-  notifications: [['GET', '/messages?orderId=o-1', 'viewer']],
-  payments: [['GET', '/payments/o-1', 'viewer']],
+type FunctionName = 'catalog' | 'inventory' | 'orders' | 'ledger' | 'notifications' | 'payments';
+/** A value for each path parameter: ledger ids are SHA-256 hex, the rest any id. */
+const PARAMS: Record<string, string> = {
+  id: HEX,
+  productId: 'p-1',
+  orderId: 'o-1',
+  shipmentId: 's-1',
+  returnId: 'r-1',
 };
+/** What a route needs in its query to reach its role check (notifications reads the order first). */
+const QUERIES: Record<string, string> = { '/api/notifications/messages': '?orderId=o-1' };
+
+/** Every staff route of every function and the least role it needs: the route table's (docs/api.md). */
+const ADMIN_ROUTES = {} as Record<FunctionName, Array<[string, string, StaffRole]>>;
+for (const route of ROUTES) {
+  if (route.owner === 'web' || !isStaff(route.access)) continue;
+  const path = route.path.slice(`/api/${route.owner}`.length).replace(/:(\w+)/g, (_, name) => PARAMS[name]!);
+  ADMIN_ROUTES[route.owner] ??= [];
+  ADMIN_ROUTES[route.owner].push([route.method, `${path || '/'}${QUERIES[route.path] ?? ''}`, route.access]);
+}
+// Public routes with a staff-only form: inventory's full stock listing.
+ADMIN_ROUTES.inventory.push(['GET', '/stock', 'viewer'], ['GET', '/stock?low=true', 'viewer']);
+
 const BELOW: Record<StaffRole, StaffRole | undefined> = {
   viewer: undefined,
   clerk: 'viewer',

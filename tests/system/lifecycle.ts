@@ -6,9 +6,8 @@
  * the ledger's events and the mail caught.
  */
 import { randomUUID } from 'node:crypto';
-import type { Customer, Movement, Order, PlacedOrder, Product } from '@stockflow/contracts';
+import type { Customer, Movement, Order, PaymentView, PlacedOrder, Product } from '@stockflow/contracts';
 import { expect, it } from 'vitest';
-import type { PaymentView } from '../../functions/payments/src/store.ts';
 import type { CaughtMessage } from '../../packages/mesh/src/runner/mail-catcher.ts';
 import type { StackOptions } from '../../packages/mesh/src/runner/stack.ts';
 import { CARDS, shopper, TEST_ADDRESS } from './shopper.ts';

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FUNCTIONS } from '@stockflow/contracts';
+import { buildOpenApi } from '@stockflow/contracts/openapi';
 import { defineFunction, envInt, limitOpenAnswers, Problem } from '@stockflow/kit';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
@@ -137,6 +138,14 @@ export const web = defineFunction({
       what: 'order event streams from one client',
     });
     app.get('/api/orders/:id/events', streamsPerClient.handler);
+    // The HTTP contract (docs/openapi.json), built from packages/contracts on first ask: public, and
+    // the same until the next deployment.
+    let openApi: string | undefined;
+    app.get('/api/openapi.json', (c) => {
+      openApi ??= JSON.stringify(buildOpenApi());
+      c.header('cache-control', 'public, max-age=3600');
+      return c.body(openApi, 200, { 'content-type': 'application/json; charset=utf-8' });
+    });
     const staffAuthorization = mountStaff(app, { config: rt.config, db: () => rt.db(), log: rt.log });
     const forward = forwardToFunctions(upstreams, { staffAuthorization });
     app.all('/api', forward);

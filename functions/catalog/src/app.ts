@@ -7,10 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Actor,
+  ImportQuery,
   NewProduct,
   Product,
   ProductChanges,
   type ProductImportResult,
+  ProductQuery,
 } from '@stockflow/contracts';
 import {
   actorOf,
@@ -18,7 +20,6 @@ import {
   conflict,
   defineFunction,
   notFound,
-  pageLimit,
   readJson,
   readQuery,
   requireRole,
@@ -26,7 +27,6 @@ import {
   withActor,
 } from '@stockflow/kit';
 import { chunksOf, csvBody } from '@stockflow/kit/csv';
-import * as z from 'zod/mini';
 import { catalogEvents } from './events.ts';
 import {
   IMPORT_CHUNK_ROWS,
@@ -48,13 +48,6 @@ import {
 } from './product.ts';
 import { CatalogStore } from './store.ts';
 
-const ListQuery = z.object({
-  q: z.optional(z.string().check(z.maxLength(200))),
-  category: z.optional(z.string().check(z.maxLength(100))),
-  limit: pageLimit(),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
-
 /** The domain's refusals as HTTP answers. */
 function asProblem(error: unknown): never {
   if (error instanceof SkuTakenError) throw conflict(error.message, { sku: error.sku });
@@ -62,8 +55,6 @@ function asProblem(error: unknown): never {
   if (error instanceof SkuChangeError) throw unprocessable(error.message);
   throw error;
 }
-
-const ImportQuery = z.object({ dryRun: z._default(z.enum(['true', 'false']), 'true') });
 
 const now = () => new Date().toISOString();
 
@@ -104,7 +95,7 @@ export const catalog = defineFunction({
         })
         .catch(asProblem);
 
-    app.get('/products', async (c) => c.json(await store.list(readQuery(c, ListQuery))));
+    app.get('/products', async (c) => c.json(await store.list(readQuery(c, ProductQuery))));
 
     app.get('/products/:id', async (c) => {
       const id = productId(c.req.param('id'));

@@ -5,24 +5,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  ImportQuery,
   type ImportResult,
   LocationChanges,
   LocationId,
   type MovementActor,
+  MovementListQuery,
   MovementQuery,
   NewLocation,
   NewTransfer,
   ReceiveTransfer,
   type ReorderEntry,
   type Transfer,
-  TransferState,
+  TransferQuery,
 } from '@stockflow/contracts';
 import {
   actorOf,
-  badRequest,
   conflict,
   notFound,
-  pageLimit,
   readJson,
   readQuery,
   requireRole,
@@ -31,7 +31,6 @@ import {
 } from '@stockflow/kit';
 import { chunksOf, csvBody } from '@stockflow/kit/csv';
 import type { Context } from 'hono';
-import * as z from 'zod/mini';
 import { csvResponse } from './csv.ts';
 import { IMPORT_CHUNK_ROWS, type ImportRow, previewImport, readImport } from './imports.ts';
 import { createLocation, DefaultLocationError, LocationExistsError, updateLocation } from './locations.ts';
@@ -89,16 +88,6 @@ export function asProblem(error: unknown): never {
   if (error instanceof TransferNotFoundError) throw notFound(error.message);
   throw error;
 }
-
-const TransferQuery = z.object({
-  state: z.optional(TransferState),
-  limit: pageLimit({ max: 100, fallback: 50 }),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
-
-const MovementLimit = pageLimit({ max: 500, fallback: 100 });
-
-const ImportQuery = z.object({ dryRun: z._default(z.enum(['true', 'false']), 'true') });
 
 /** A transfer command: reads the transfer `id` (and its products) and moves it along. */
 function transferCommand(
@@ -229,10 +218,7 @@ export function mountAdminRoutes(
   });
 
   app.get('/movements', viewer, async (c) => {
-    const { limit, ...query } = readQuery(c, MovementQuery);
-    const pageSize = MovementLimit.safeParse(limit);
-    if (!pageSize.success) throw badRequest('limit must be a whole number from 1 to 500.');
-    return c.json(await store.movements({ ...query, limit: pageSize.data }));
+    return c.json(await store.movements(readQuery(c, MovementListQuery)));
   });
 
   app.get('/transfers', viewer, async (c) => c.json(await store.transfers(readQuery(c, TransferQuery))));

@@ -8,7 +8,15 @@
  * through one group-committing writer and commits with its movements and the events it causes. The
  * staff routes for locations, movements, transfers and CSV are in admin.ts.
  */
-import { type LowStockCount, Product, StockAdjustment, StockCount, StockLow } from '@stockflow/contracts';
+import {
+  type LowStockCount,
+  MAX_STOCK_IDS,
+  Product,
+  StockAdjustment,
+  StockCount,
+  StockQuery,
+  StockSettings,
+} from '@stockflow/contracts';
 import {
   actorOf,
   authorize,
@@ -16,7 +24,6 @@ import {
   type ConfigOf,
   defineFunction,
   envInt,
-  pageLimit,
   readJson,
   readQuery,
   requireRole,
@@ -52,17 +59,7 @@ const env = {
 
 export type InventoryConfig = ConfigOf<typeof env>;
 
-const MAX_IDS = 100;
-
-const Settings = z.object({ lowStockThreshold: StockLow.shape.threshold.check(z.maximum(1_000_000_000)) });
-
-const StockQuery = z.object({
-  // MAX_IDS ids of at most 128 characters, with their commas.
-  ids: z.optional(z.string().check(z.maxLength(MAX_IDS * 129))),
-  low: z.optional(z.enum(['true', 'false'])),
-  limit: pageLimit({ max: 100, fallback: 50 }),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
+const MAX_IDS = MAX_STOCK_IDS;
 
 /** The product ids of `?ids=a,b,c`: distinct, valid, at most MAX_IDS. */
 function productIds(list: string): string[] {
@@ -157,7 +154,7 @@ export const inventory = defineFunction({
 
     app.patch('/stock/:productId', clerk, async (c) => {
       const id = productId(c.req.param('productId'));
-      const { lowStockThreshold } = await readJson(c, Settings);
+      const { lowStockThreshold } = await readJson(c, StockSettings);
       return c.json(
         await change(c, id, (item, ctx) => setLowStockThreshold(id, item, lowStockThreshold, ctx)),
       );

@@ -7,7 +7,13 @@
  * policy admits exactly that. A dead letter older than the consumers' dedupe retention is not
  * replayed (409): they would no longer know it as a duplicate.
  */
-import { PUBLISHERS } from '@stockflow/contracts';
+import {
+  BulkReplay,
+  DeadLetterQuery,
+  LedgerEventFilter,
+  LedgerEventQuery,
+  PUBLISHERS,
+} from '@stockflow/contracts';
 import {
   actorOf,
   type ConfigOf,
@@ -17,7 +23,6 @@ import {
   envInt,
   knownTypes,
   notFound,
-  pageLimit,
   readCloudEvent,
   readJson,
   readQuery,
@@ -37,24 +42,6 @@ export type LedgerConfig = ConfigOf<typeof env>;
 
 /** Ledger ids (events and dead letters) are SHA-256 digests in hex. */
 const LEDGER_ID = /^[0-9a-f]{64}$/;
-const attribute = () => z.optional(z.string().check(z.minLength(1), z.maxLength(500)));
-
-export const EventFilterQuery = z.object({ type: attribute(), subject: attribute(), source: attribute() });
-const EventsQuery = z.extend(EventFilterQuery, {
-  since: z.optional(z.iso.datetime({ offset: true })),
-  limit: pageLimit({ fallback: 50 }),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
-const DeadLettersQuery = z.object({
-  status: z.optional(z.enum(['dead', 'replayed'])),
-  limit: pageLimit({ fallback: 50 }),
-  cursor: z.optional(z.string().check(z.maxLength(1000))),
-});
-const BulkReplay = z.object({
-  ids: z
-    .array(z.string().check(z.regex(LEDGER_ID, 'a dead letter id')))
-    .check(z.minLength(1), z.maxLength(100)),
-});
 
 /** What one ledger instance works with. */
 export interface LedgerServices {
@@ -80,13 +67,13 @@ export const ledger = defineFunction({
     };
 
     app.get('/events', viewer, async (c) => {
-      const { since, limit, cursor, ...filter } = readQuery(c, EventsQuery);
+      const { since, limit, cursor, ...filter } = readQuery(c, LedgerEventQuery);
       return c.json(await store.listEvents(filter, since ? new Date(since) : undefined, { limit, cursor }));
     });
 
     // The browser's EventSource sends web's session cookie; web forwards a staff token in the header.
     app.get('/events/stream', viewer, async (c) => {
-      const { type, subject, source } = readQuery(c, EventFilterQuery);
+      const { type, subject, source } = readQuery(c, LedgerEventFilter);
       return streamEvents(c, store, { type, subject, source }, c.req.header('last-event-id'), rt.log);
     });
 
@@ -116,7 +103,7 @@ export const ledger = defineFunction({
     app.get('/stats', viewer, async (c) => c.json(await ledgerStats(store)));
 
     app.get('/dead-letters', viewer, async (c) => {
-      const { status, limit, cursor } = readQuery(c, DeadLettersQuery);
+      const { status, limit, cursor } = readQuery(c, DeadLetterQuery);
       return c.json(await store.listDeadLetters(status, { limit, cursor }));
     });
 

@@ -4,15 +4,12 @@
  * staff read the messages of an order. It emits no events (so it has no SinkBinding); a PingSource
  * ticks its send queue.
  */
+import { MessagesQuery } from '@stockflow/contracts';
 import { type ConfigOf, defineFunction, envInt, readQuery, requireRole } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import { notificationsEvents } from './events.ts';
 import { Mailer } from './mailer.ts';
 import { NotificationsStore } from './store.ts';
-
-const MessagesQuery = z.object({
-  orderId: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'an order id')),
-});
 
 const env = {
   /** nodemailer's connection URL, `smtp://user:password@host:587` (a Secret: it holds a password). */

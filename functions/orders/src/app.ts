@@ -10,14 +10,14 @@ import {
   CancelOrder,
   InspectReturn,
   type Order,
+  OrderQuery,
   OrderStatsQuery,
-  OrderStatus,
   type PlacedOrder,
   PlaceOrder,
   Product,
   ReceiveReturn,
   RequestReturn,
-  ReturnStatus,
+  ReturnQuery,
   type StaffRole,
 } from '@stockflow/contracts';
 import {
@@ -30,7 +30,6 @@ import {
   envInt,
   limitOpenAnswers,
   notFound,
-  pageLimit,
   readJson,
   readQuery,
   requireRole,
@@ -77,16 +76,6 @@ import {
 import { orderStats } from './stats.ts';
 import { OrdersStore, type StoredOrder } from './store.ts';
 import { streamOrder } from './stream.ts';
-
-/** A list's query: an optional status, a page size and where to continue. */
-const listQuery = <S extends z.ZodMiniType>(status: S) =>
-  z.object({
-    status: z.optional(status),
-    limit: pageLimit(),
-    cursor: z.optional(z.string().check(z.maxLength(1000))),
-  });
-const ListQuery = listQuery(OrderStatus);
-const ReturnListQuery = listQuery(ReturnStatus);
 
 /** The domain's refusals as HTTP answers. */
 function asProblem(error: unknown): never {
@@ -311,11 +300,11 @@ export const orders = defineFunction({
       return c.json(placedView(order, token, tokenExpiresAt), 202);
     });
 
-    app.get('/', requireRole('viewer'), async (c) => c.json(await store.list(readQuery(c, ListQuery))));
+    app.get('/', requireRole('viewer'), async (c) => c.json(await store.list(readQuery(c, OrderQuery))));
 
     // Before `/:id`: order ids are UUIDs, never `returns`.
     app.get('/returns', requireRole('viewer'), async (c) =>
-      c.json(await store.listReturns(readQuery(c, ReturnListQuery))),
+      c.json(await store.listReturns(readQuery(c, ReturnQuery))),
     );
 
     // Before `/:id` too: the admin overview's orders per hour and revenue.

@@ -4,6 +4,7 @@
  * a fake broker that records what payments emits.
  */
 import { randomUUID } from 'node:crypto';
+import type { PaymentJob } from '@stockflow/contracts';
 import { PING_TYPE } from '@stockflow/kit';
 import {
   asStaff,
@@ -15,7 +16,6 @@ import {
 } from '@stockflow/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { payments } from './app.ts';
-import type { JobView } from './store.ts';
 import {
   fakeSandbox,
   SANDBOX_KEY,
@@ -66,7 +66,7 @@ async function start(env: Record<string, string> = {}) {
   const payment = async (orderId: string) => {
     const res = await fn.app.request(`/payments/${orderId}`, { headers: VIEWER });
     expect(res.status).toBe(200);
-    return (await res.json()) as Record<string, unknown> & { status: string; jobs: JobView[] };
+    return (await res.json()) as Record<string, unknown> & { status: string; jobs: PaymentJob[] };
   };
   /** The `payment.*` events emitted for the order, as `type` (without the prefix) → data. */
   const emitted = (orderId: string) =>

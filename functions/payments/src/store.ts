@@ -5,8 +5,9 @@
  * already applied (written in the transaction of the change they made, so a repeat changes nothing).
  */
 import type { DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
+import type { PaymentJob, PaymentView } from '@stockflow/contracts';
 import { DEDUPE_RETENTION_MS, dedupeKey, nextAttemptAt, type RetryPolicy, type Work } from '@stockflow/kit';
-import type { Change, JobKind, JobSpec, PaymentRecord, RefundCause } from './payment.ts';
+import type { Change, JobSpec, PaymentRecord } from './payment.ts';
 import type { ProviderEvent } from './provider.ts';
 
 export const PAYMENTS = 'payments';
@@ -14,28 +15,6 @@ export const JOBS = 'jobs';
 export const WEBHOOKS = 'webhooks';
 
 export type JobStatus = 'pending' | 'succeeded' | 'failed';
-
-/** A job as staff see it on `GET /payments/:orderId`. */
-export interface JobView {
-  id: string;
-  kind: JobKind;
-  amountCents: number;
-  currency: string;
-  cause: RefundCause | null;
-  returnId: string | null;
-  status: JobStatus;
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  doneAt: string | null;
-}
-
-/** An order's payment as staff see it on `GET /payments/:orderId`. */
-export type PaymentView = Omit<PaymentRecord, 'announced' | 'jobIds'> & {
-  updatedAt: string | null;
-  jobs: JobView[];
-};
 
 /** A job claimed for one attempt. */
 export interface ClaimedJob {
@@ -204,7 +183,7 @@ export class PaymentsStore {
   }
 
   /** The jobs of one order, oldest first (a handful: sorted here, no composite index). */
-  async jobsFor(orderId: string): Promise<JobView[]> {
+  async jobsFor(orderId: string): Promise<PaymentJob[]> {
     const db = await this.db();
     const snapshot = await db.collection(JOBS).where('orderId', '==', orderId).get();
     return snapshot.docs
@@ -226,7 +205,7 @@ function toSpec(doc: DocumentSnapshot): JobSpec {
   };
 }
 
-function toView(doc: DocumentSnapshot): JobView {
+function toView(doc: DocumentSnapshot): PaymentJob {
   const data = doc.data()!;
   return {
     id: doc.id,

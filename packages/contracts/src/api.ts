@@ -201,11 +201,15 @@ export const Order = z.object({
 export type Order = z.infer<typeof Order>;
 
 /** The 202 answer to `POST /api/orders`: `token` reads, streams and cancels this order. */
-export type PlacedOrder = Pick<Order, 'id' | 'status' | 'items' | 'totalCents' | 'currency'> & {
-  token: string;
-  /** When the token stops opening the order (ISO 8601; orders' `ORDER_TOKEN_TTL_DAYS`). */
-  tokenExpiresAt: string;
-};
+export const PlacedOrder = z.extend(
+  z.pick(Order, { id: true, status: true, items: true, totalCents: true, currency: true }),
+  {
+    token: z.string(),
+    /** When the token stops opening the order (ISO 8601; orders' `ORDER_TOKEN_TTL_DAYS`). */
+    tokenExpiresAt: z.iso.datetime(),
+  },
+);
+export type PlacedOrder = z.infer<typeof PlacedOrder>;
 
 /**
  * The cookie that carries an order's token (HttpOnly, SameSite=Strict, `Path=/api/orders/<id>`),
@@ -350,6 +354,7 @@ export const MovementQuery = z.object({
   limit: z.optional(z.string()),
   cursor: z.optional(z.string().check(z.maxLength(1000))),
 });
+export type MovementQuery = z.input<typeof MovementQuery>;
 
 export const TransferLine = z.object({ productId: Product.shape.id, quantity });
 export type TransferLine = z.infer<typeof TransferLine>;
@@ -464,21 +469,6 @@ export type MessageKind = z.infer<typeof MessageKind>;
  */
 export const MessageStatus = z.enum(['waiting', 'pending', 'sent', 'failed', 'unaddressed']);
 export type MessageStatus = z.infer<typeof MessageStatus>;
-
-/** An email to the shopper, as `GET /api/notifications/messages?orderId=` lists it. */
-export interface OrderMessage {
-  id: string;
-  orderId: string;
-  kind: MessageKind;
-  status: MessageStatus;
-  to: string | null;
-  subject: string | null;
-  text: string | null;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
 
 /** The columns of a products import; `sku,name,priceCents,currency` are required, in any order. */
 export const PRODUCT_IMPORT_COLUMNS = [

@@ -3,4 +3,5 @@ export * from './address.ts';
 export * from './api.ts';
 export * from './events.ts';
 export * from './functions.ts';
+export * from './http.ts';
 export * from './stats.ts';

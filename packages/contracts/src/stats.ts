@@ -1,10 +1,12 @@
 /**
- * @module The admin overview's figures (issue 16), each answered by the function that owns the
- * data: orders per hour and revenue (`GET /api/orders/stats`), the low-stock count
+ * @module The admin overview's figures, each answered by the function that owns the data: orders
+ * per hour and revenue (`GET /api/orders/stats`), the low-stock count
  * (`GET /api/inventory/stock/low/count`), events per minute by type and dead letters
  * (`GET /api/ledger/stats`). All are staff reads (viewer).
  */
 import * as z from 'zod/mini';
+
+const count = () => z.int().check(z.minimum(0));
 
 /** `GET /api/orders/stats?hours=N`: how many hours back (1..168), 24 when absent. */
 export const OrderStatsQuery = z.object({
@@ -12,42 +14,45 @@ export const OrderStatsQuery = z.object({
 });
 
 /** One hour of orders: placed, and the paid orders' totals per currency (minor units). */
-export interface OrderHour {
+export const OrderHour = z.object({
   /** The hour's start (ISO 8601, UTC, on the hour). */
-  start: string;
-  orders: number;
-  revenueCents: Record<string, number>;
-}
+  start: z.iso.datetime(),
+  orders: count(),
+  revenueCents: z.record(z.string(), count()),
+});
+export type OrderHour = z.infer<typeof OrderHour>;
 
 /** `GET /api/orders/stats`: one entry per hour, oldest first, the current hour last. */
-export interface OrderStats {
-  hours: OrderHour[];
+export const OrderStats = z.object({
+  hours: z.array(OrderHour),
   /** True when the window held more orders than one answer reads: figures are a lower bound. */
-  truncated: boolean;
-}
+  truncated: z.boolean(),
+});
+export type OrderStats = z.infer<typeof OrderStats>;
 
 /** `GET /api/inventory/stock/low/count`: items at or below their low-stock threshold. */
-export interface LowStockCount {
-  count: number;
-}
+export const LowStockCount = z.object({ count: count() });
+export type LowStockCount = z.infer<typeof LowStockCount>;
 
 /** One minute of the event log: how many events of each type the ledger recorded. */
-export interface EventMinute {
+export const EventMinute = z.object({
   /** The minute's start (ISO 8601, UTC). */
-  start: string;
-  byType: Record<string, number>;
-}
+  start: z.iso.datetime(),
+  byType: z.record(z.string(), count()),
+});
+export type EventMinute = z.infer<typeof EventMinute>;
 
 /** `GET /api/ledger/stats`: the last hour's events per minute, and the dead letters waiting. */
-export interface LedgerStats {
+export const LedgerStats = z.object({
   /** 60 entries, oldest first, the current minute last. */
-  minutes: EventMinute[];
+  minutes: z.array(EventMinute),
   /** True when the hour held more events than one answer reads: figures are a lower bound. */
-  truncated: boolean;
-  deadLetters: {
+  truncated: z.boolean(),
+  deadLetters: z.object({
     /** Dead letters not yet replayed or discarded. */
-    count: number;
+    count: count(),
     /** The newest of them: its event's type and when it died, or null when there are none. */
-    newest: { id: string; type: string; deadAt: string } | null;
-  };
-}
+    newest: z.nullable(z.object({ id: z.string(), type: z.string(), deadAt: z.iso.datetime() })),
+  }),
+});
+export type LedgerStats = z.infer<typeof LedgerStats>;

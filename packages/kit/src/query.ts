@@ -5,7 +5,7 @@
  * for a Firestore query.
  */
 import type { DocumentData, Query, QueryDocumentSnapshot, QuerySnapshot } from '@google-cloud/firestore';
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { badRequest, invalid } from './problem.ts';
 
 /** The query parameters of a request (first value of each), validated by `schema`; a 400 otherwise. */
@@ -18,10 +18,8 @@ export function readQuery<S extends z.ZodMiniType>(
   return result.data;
 }
 
-/** A `limit` parameter: an integer 1..max, `fallback` when absent. */
-export function pageLimit({ max = 100, fallback = 24 } = {}) {
-  return z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(max)), fallback);
-}
+/** A `limit` parameter: an integer 1..max, `fallback` when absent (a contract of every list). */
+export { pageLimit } from '@stockflow/contracts';
 
 export type CursorValue = string | number;
 

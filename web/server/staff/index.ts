@@ -5,7 +5,7 @@
  * carries a staff token minted for that one function (`Authorization: Bearer`, ES256, 60 s).
  */
 import type { Firestore } from '@google-cloud/firestore';
-import { type Actor, StaffRole } from '@stockflow/contracts';
+import { type Actor, RoleChange, type StaffRole } from '@stockflow/contracts';
 import {
   type AppEnv,
   envInt,
@@ -50,8 +50,6 @@ type StaffConfig = z.infer<typeof staffSchema>;
 
 /** What web's proxy asks before forwarding: the Authorization to send to `fn`, if web sets one. */
 export type StaffAuthorization = (c: Context, fn: string) => Promise<string | undefined>;
-
-const RoleChange = z.object({ role: z.nullable(StaffRole) });
 
 function required<T>(value: T | undefined, name: string, mode: string): T {
   if (value === undefined) throw new Error(`web: STAFF_AUTH=${mode} needs ${name}`);

@@ -7,21 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
-import { type Actor, StaffRole } from '@stockflow/contracts';
+import { type Actor, type StaffMember, StaffRole } from '@stockflow/contracts';
 import type { StaffPerson } from './session.ts';
 
-export const STAFF_COLLECTION = 'staff';
+/** A person known to web, with their role (null: signed in, no role yet): the contract's body. */
+export type { StaffMember };
 
-/** A person known to web, with their role (null: signed in, no role yet). */
-export interface StaffMember extends StaffPerson {
-  id: string;
-  role: StaffRole | null;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  /** Who last set the role (absent for a bootstrap binding or none). */
-  roleSetBy?: Actor;
-  roleSetAt?: string;
-}
+export const STAFF_COLLECTION = 'staff';
 
 /** `STAFF_BOOTSTRAP_ROLES`: `alice@example.com=manager,bob@example.com=clerk`. */
 export function parseBootstrapRoles(text: string | undefined): Map<string, StaffRole> {

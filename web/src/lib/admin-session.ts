@@ -3,18 +3,13 @@
  * itself is an HttpOnly cookie this code never sees: no token lives in JavaScript, storage or a URL.
  * Signing in is a navigation to web's `/auth/login` (the identity provider's page, then back).
  */
+import { STAFF_ROLES as ROLES, type SignedIn, type StaffRole } from '@stockflow/contracts';
 import { createSignal } from 'solid-js';
 
-export type StaffRole = 'viewer' | 'clerk' | 'manager';
-const ROLES: readonly StaffRole[] = ['viewer', 'clerk', 'manager'];
+export type { StaffRole };
 
-export interface Staff {
-  subject: string;
-  name: string;
-  email?: string;
-  /** null: signed in, but no manager has given this person a role yet. */
-  role: StaffRole | null;
-}
+/** The signed-in person (`role` null: no manager has given them one yet); `mode` is web's to know. */
+export type Staff = Omit<NonNullable<SignedIn>, 'mode'>;
 
 /** undefined: not asked yet; null: nobody signed in (or sign-in is off). */
 const [staff, setStaff] = createSignal<Staff | null | undefined>(undefined);

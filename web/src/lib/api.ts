@@ -5,46 +5,66 @@
  * SPA's; a refused session sends the admin screens back to sign-in.
  */
 import type {
+  Availability,
+  BulkReplayResult,
+  DeadLetter,
+  DeadLetterQuery,
   ImportResult,
   InspectReturn,
+  LedgerEvent,
+  LedgerEventFilter,
+  LedgerEventQuery,
   LedgerStats,
   Location,
   LocationChanges,
   LowStockCount,
   Movement,
+  MovementListQuery,
   NewLocation,
   NewProduct,
   NewTransfer,
   Order,
   OrderMessage,
+  OrderQuery,
+  OrderReturn,
   OrderStats,
-  OrderStatus,
   Page,
   PlacedOrder,
   PlaceOrder,
+  ProblemDetails,
   Product,
   ProductChanges,
   ProductImportResult,
+  ProductQuery,
   ReceiveReturn,
   ReceiveTransfer,
   ReorderEntry,
   RequestReturn,
-  Return,
-  ReturnStatus,
+  ReturnQuery,
+  StaffMember,
   StockAdjustment,
   StockCount,
   StockLevel,
+  StockQuery,
   Transfer,
-  TransferState,
+  TransferQuery,
 } from '@stockflow/contracts';
 import { type StaffRole, sessionRefused } from './admin-session.ts';
 
 export type {
   Address,
+  Availability,
   CancelCause,
+  CloudEventRecord,
+  DeadLetter,
+  DeadLetterQuery,
+  DeadLetterStatus,
   EventMinute,
   ImportResult,
   InspectReturn,
+  LedgerEvent,
+  LedgerEventFilter,
+  LedgerEventQuery,
   LedgerStats,
   Location,
   LocationChanges,
@@ -53,6 +73,8 @@ export type {
   MessageKind,
   MessageStatus,
   Movement,
+  MovementListQuery,
+  MovementQuery,
   MovementReason,
   NewLocation,
   NewProduct,
@@ -61,50 +83,37 @@ export type {
   OrderHour,
   OrderMessage,
   OrderPayment,
+  OrderQuery,
+  OrderReturn,
   OrderStats,
   OrderStatus,
   Page,
   PlacedOrder,
   PlaceOrder,
+  ProblemDetails,
   Product,
   ProductChanges,
   ProductImportResult,
+  ProductQuery,
   ReceiveReturn,
   ReceiveTransfer,
   ReorderEntry,
   RequestReturn,
   Return,
   ReturnOutcome,
+  ReturnQuery,
   ReturnStatus,
   Shipment,
   Shortage,
+  StaffMember,
   StockAdjustment,
   StockCount,
   StockLevel,
+  StockQuery,
   Transfer,
+  TransferQuery,
   TransferState,
 } from '@stockflow/contracts';
-
-/** What a shopper may see of a product's stock. */
-export interface Availability {
-  productId: string;
-  available: number;
-}
-
-export interface FieldProblem {
-  path: string;
-  message: string;
-}
-
-/** An RFC 9457 problem as the functions send it. */
-export interface ProblemDetails {
-  type?: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: FieldProblem[];
-  [extension: string]: unknown;
-}
 
 export class ApiError extends Error {
   constructor(readonly problem: ProblemDetails) {
@@ -140,7 +149,8 @@ interface CallOptions {
 
 const url = (path: string) => new URL(`/api${path}`, window.location.origin).toString();
 
-function query(params: Record<string, string | number | boolean | undefined | null>): string {
+/** A query string of the set parameters (a contract's query type: `limit` is any number there). */
+function query(params: Record<string, unknown>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
@@ -202,13 +212,6 @@ async function call<T>(method: string, path: string, options: CallOptions = {}):
 
 // Catalog
 
-export interface ProductQuery {
-  q?: string;
-  category?: string;
-  cursor?: string;
-  limit?: number;
-}
-
 export const listProducts = (params: ProductQuery = {}) =>
   call<Page<Product>>('GET', `/catalog/products${query({ ...params })}`);
 
@@ -250,13 +253,8 @@ export const getProductAvailability = (productId: string) =>
 export const getStockLevel = (productId: string) =>
   call<StockLevel>('GET', `/inventory/stock/${encodeURIComponent(productId)}`, { auth: 'admin' });
 
-export interface StockQuery {
-  low?: boolean;
-  cursor?: string;
-  limit?: number;
-}
-
-export const listStock = (params: StockQuery = {}) =>
+/** Every product's stock levels (admin), or with `low` only the low ones. */
+export const listStock = (params: Omit<StockQuery, 'ids' | 'low'> & { low?: boolean } = {}) =>
   call<Page<StockLevel>>('GET', `/inventory/stock${query({ ...params, low: params.low || undefined })}`, {
     auth: 'admin',
   });
@@ -284,7 +282,7 @@ export const setLowStockThreshold = (productId: string, lowStockThreshold: numbe
 // Inventory across locations (admin; issue 14): bodies as packages/contracts defines them.
 
 export const listLocations = () =>
-  call<Page<Location>>('GET', '/inventory/locations', { auth: 'admin' }).then((res) => res.items);
+  call<{ items: Location[] }>('GET', '/inventory/locations', { auth: 'admin' }).then((res) => res.items);
 
 export const createLocation = (location: NewLocation) =>
   call<Location>('POST', '/inventory/locations', { body: location, auth: 'admin' });
@@ -292,23 +290,9 @@ export const createLocation = (location: NewLocation) =>
 export const updateLocation = (id: string, changes: LocationChanges) =>
   call<Location>('PATCH', `/inventory/locations/${encodeURIComponent(id)}`, { body: changes, auth: 'admin' });
 
-export interface MovementQuery {
-  productId?: string;
-  locationId?: string;
-  since?: string;
-  cursor?: string;
-  limit?: number;
-}
-
 /** Movements, newest first. */
-export const listMovements = (params: MovementQuery = {}) =>
+export const listMovements = (params: MovementListQuery = {}) =>
   call<Page<Movement>>('GET', `/inventory/movements${query({ ...params })}`, { auth: 'admin' });
-
-export interface TransferQuery {
-  state?: TransferState;
-  cursor?: string;
-  limit?: number;
-}
 
 export const listTransfers = (params: TransferQuery = {}) =>
   call<Page<Transfer>>('GET', `/inventory/transfers${query({ ...params })}`, { auth: 'admin' });
@@ -347,10 +331,10 @@ export const importProductsCsv = (csv: string, dryRun: boolean) =>
 
 /** Products whose available plus in-transit stock is at or below their low-stock level. */
 export const listReorder = () =>
-  call<Page<ReorderEntry>>('GET', '/inventory/reorder', { auth: 'admin' }).then((res) => res.items);
+  call<{ items: ReorderEntry[] }>('GET', '/inventory/reorder', { auth: 'admin' }).then((res) => res.items);
 
 /** A CSV export as a file (fetched with the session, as a blob the page saves). */
-export const exportCsv = (name: 'stock.csv' | 'movements.csv', params: MovementQuery = {}) =>
+export const exportCsv = (name: 'stock.csv' | 'movements.csv', params: MovementListQuery = {}) =>
   call<Blob>('GET', `/inventory/export/${name}${query({ ...params })}`, { auth: 'admin', as: 'blob' });
 
 /** Ships one shipment of an order (the lines one location holds). */
@@ -362,17 +346,6 @@ export const shipShipment = (orderId: string, shipmentId: string) =>
   );
 
 // Staff (web's own: who may do what)
-
-export interface StaffMember {
-  id: string;
-  subject: string;
-  name: string;
-  email?: string;
-  role: StaffRole | null;
-  lastSeenAt: string;
-  roleSetBy?: { subject: string; name: string };
-  roleSetAt?: string;
-}
 
 export const listStaff = () => call<{ items: StaffMember[] }>('GET', '/staff/users', { auth: 'admin' });
 
@@ -427,24 +400,9 @@ export const receiveReturn = (orderId: string, returnId: string, received: Recei
 export const inspectReturn = (orderId: string, returnId: string, inspection: InspectReturn) =>
   call<Order>('POST', returnPath(orderId, returnId, 'inspect'), { body: inspection, auth: 'admin' });
 
-/** A return as the returns list answers it: the return and the order it belongs to. */
-export type OrderReturn = Return & { orderId: string };
-
-export interface ReturnQuery {
-  status?: ReturnStatus;
-  cursor?: string;
-  limit?: number;
-}
-
 /** Returns across orders, by status (orders' `GET /returns`). */
 export const listReturns = (params: ReturnQuery = {}) =>
   call<Page<OrderReturn>>('GET', `/orders/returns${query({ ...params })}`, { auth: 'admin' });
-
-export interface OrderQuery {
-  status?: OrderStatus;
-  cursor?: string;
-  limit?: number;
-}
 
 export const listOrders = (params: OrderQuery = {}) =>
   call<Page<Order>>('GET', `/orders${query({ ...params })}`, { auth: 'admin' });
@@ -488,70 +446,9 @@ export function watchOrder(
 
 // Ledger (admin)
 
-/** A CloudEvent as the ledger received it: its context attributes, extensions and data. */
-export interface CloudEventRecord {
-  specversion: string;
-  id: string;
-  source: string;
-  type: string;
-  time?: string;
-  subject?: string;
-  datacontenttype?: string;
-  data?: unknown;
-  [extension: string]: unknown;
-}
-
-/** An event in the ledger: `id` is the ledger's own key, `event` the CloudEvent as received. */
-export interface LedgerEvent {
-  id: string;
-  recordedAt: string;
-  event: CloudEventRecord;
-}
-
-export type DeadLetterStatus = 'dead' | 'replayed';
-
-/** An event Knative gave up delivering to one destination, and what became of it. */
-export interface DeadLetter {
-  id: string;
-  status: DeadLetterStatus;
-  /** Where delivery failed (Knative's `knativeerrordest`). */
-  destination: string | null;
-  /** The destination's last HTTP status; null when it never answered. */
-  errorCode: number | null;
-  /** The destination's last answer as text (`base64:…` when it was not UTF-8); null when empty. */
-  errorData: string | null;
-  failures: number;
-  firstDeadAt: string;
-  deadAt: string;
-  replays: number;
-  replayedAt: string | null;
-  /** Who asked for the newest replay (absent from ledgers older than staff sign-in). */
-  replayedBy?: { subject: string; name: string } | null;
-  event: CloudEventRecord;
-}
-
-/** Exact matches on the event's attributes. */
-export interface LedgerEventFilter {
-  type?: string;
-  subject?: string;
-  source?: string;
-}
-
-export interface LedgerEventQuery extends LedgerEventFilter {
-  since?: string;
-  cursor?: string;
-  limit?: number;
-}
-
 /** Recorded events, newest first (by arrival). */
 export const listLedgerEvents = (params: LedgerEventQuery = {}) =>
   call<Page<LedgerEvent>>('GET', `/ledger/events${query({ ...params })}`, { auth: 'admin' });
-
-export interface DeadLetterQuery {
-  status?: DeadLetterStatus;
-  cursor?: string;
-  limit?: number;
-}
 
 /** Dead letters, latest failure first. */
 export const listDeadLetters = (params: DeadLetterQuery = {}) =>
@@ -564,14 +461,9 @@ export const getDeadLetter = (id: string) =>
 export const replayDeadLetter = (id: string) =>
   call<DeadLetter>('POST', `/ledger/dead-letters/${encodeURIComponent(id)}/replay`, { auth: 'admin' });
 
-export interface BulkReplay {
-  replayed: string[];
-  notFound: string[];
-}
-
 /** Replays up to 100 dead letters in one go. */
 export const replayDeadLetters = (ids: readonly string[]) =>
-  call<BulkReplay>('POST', '/ledger/dead-letters/replay', { body: { ids }, auth: 'admin' });
+  call<BulkReplayResult>('POST', '/ledger/dead-letters/replay', { body: { ids }, auth: 'admin' });
 
 export const discardDeadLetter = (id: string) =>
   call<void>('DELETE', `/ledger/dead-letters/${encodeURIComponent(id)}`, { auth: 'admin' });

@@ -16,6 +16,7 @@ export default defineConfig({
             'tests/hostile/**/*.test.ts',
             'tests/security/**/*.test.ts',
             'tests/edge/**/*.test.ts',
+            'tests/docs/**/*.test.ts',
           ],
           // Security and edge checks that need the whole stack run in the system project.
           exclude: [

@@ -170,7 +170,7 @@ export function renderApiDocs(): string {
     "Knative's and the cluster's: web never forwards them (a forged dead letter, once replayed, would",
     'reach the broker). `POST /events` and `POST /dead-letters` take only deliveries carrying the',
     "dispatcher's OIDC token for the function: 401 without a valid token, 403 for any other sender",
-    '([security.md](security.md#sender-identity-what-is-enforced-where)).',
+    '([security.md](security.md#sender-identity-and-authorization)).',
   );
   return formatWithBiome('docs/api.md', `${lines.join('\n')}\n`);
 }

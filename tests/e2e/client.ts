@@ -119,10 +119,21 @@ export function e2eClient(stack: () => TestStack) {
     await page.getByText(`Signed in as ${person}`).waitFor();
   }
 
-  /** Signs in as the seeded manager (who may do everything admin). */
+  /** Opens an admin screen from the admin's navigation, and waits for its heading. */
+  async function openAdminScreen(page: Page, screen: string) {
+    await page
+      .getByRole('navigation', { name: 'Management' })
+      .getByRole('link', { name: screen, exact: true })
+      .click();
+    await page.getByRole('heading', { level: 1, name: screen }).waitFor();
+  }
+
+  /** Signs in as the seeded manager (who may do everything admin), then opens Products. */
   async function signInAsAdmin(page: Page) {
     await signInAs(page, 'Maya Manager');
-    await page.getByRole('heading', { name: 'Products' }).waitFor();
+    // Staff land on the overview.
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await openAdminScreen(page, 'Products');
   }
 
   return {
@@ -135,5 +146,6 @@ export function e2eClient(stack: () => TestStack) {
     stockedProduct,
     signInAs,
     signInAsAdmin,
+    openAdminScreen,
   };
 }

@@ -15,7 +15,7 @@ import { e2eClient } from './client.ts';
 describe.skipIf(!existsSync(CHROMIUM))('staff sign-in and roles in a browser', () => {
   let stack: TestStack;
   let browser: Browser;
-  const { stockedProduct, signInAs } = e2eClient(() => stack);
+  const { stockedProduct, signInAs, openAdminScreen } = e2eClient(() => stack);
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -35,7 +35,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff sign-in and roles in a browser', (
     const urls: string[] = [];
     page.on('request', (request) => urls.push(request.url()));
     await signInAs(page, 'Vera Viewer');
-    await page.getByRole('heading', { name: 'Products' }).waitFor();
+    await openAdminScreen(page, 'Products');
     await page
       .getByRole('cell', { name: /Walnut Desk/ })
       .first()
@@ -145,6 +145,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff sign-in and roles in a browser', (
   it('a manager sees the catalog controls and who is signed in', async () => {
     const page = await browser.page();
     await signInAs(page, 'Maya Manager');
+    await openAdminScreen(page, 'Products');
     await page.getByRole('link', { name: 'New product' }).waitFor();
     await page
       .getByRole('button', { name: /^Archive / })

@@ -6,9 +6,9 @@
  * sweep), so a message survives restarts and scale-to-zero. Addresses never reach a log line.
  */
 import { createHash } from 'node:crypto';
-import { type Logger, RetryQueue } from '@stockflow/kit';
+import { type Logger, type RetryPolicy, RetryQueue } from '@stockflow/kit';
 import type { Transporter } from 'nodemailer';
-import { describeFailure, type RetryPolicy } from './messages.ts';
+import { describeFailure } from './messages.ts';
 import type { NotificationsStore, Outgoing } from './store.ts';
 
 export interface MailerOptions {

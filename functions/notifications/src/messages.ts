@@ -35,18 +35,6 @@ export function refundPart(refund: { paymentId: string; cause: string; returnId?
   return `${refund.cause}:${encodeURIComponent(refund.paymentId).replaceAll('~', '%7E')}`;
 }
 
-export interface RetryPolicy {
-  minMs: number;
-  maxMs: number;
-  maxAttempts: number;
-}
-
-/** When to try again after `attempts` failed attempts: doubling from minMs, at most maxMs. */
-export function nextAttemptAt(attempts: number, policy: RetryPolicy, now: number): number {
-  const delay = Math.min(policy.maxMs, policy.minMs * 2 ** Math.max(0, attempts - 1));
-  return now + delay;
-}
-
 const EMAIL = /[^\s<>()[\],;:"']+@[^\s<>()[\],;:"']+/g;
 
 /**

@@ -5,7 +5,7 @@
  * sweep's query is on that one field (a single-field index, no composite one).
  */
 import type { DocumentData, DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
-import type { Work } from '@stockflow/kit';
+import { nextAttemptAt, type RetryPolicy, type Work } from '@stockflow/kit';
 import {
   type Composed,
   composeMessage,
@@ -13,9 +13,7 @@ import {
   type MessageStatus,
   type MessageView,
   messageKey,
-  nextAttemptAt,
   type OrderProjection,
-  type RetryPolicy,
 } from './messages.ts';
 import type { MessageKind } from './templates.ts';
 

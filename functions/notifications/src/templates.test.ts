@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure, messageKey, nextAttemptAt, refundPart } from './messages.ts';
+import { describeFailure, messageKey, refundPart } from './messages.ts';
 import { escapeHtml, html, MESSAGE_KINDS, type MessageFacts, renderMessage } from './templates.ts';
 
 const facts: MessageFacts = {
@@ -114,11 +114,6 @@ describe('messages', () => {
     expect(refundPart({ paymentId: 'pay/1~x', cause: 'late-authorization' })).toBe(
       'late-authorization:pay%2F1%7Ex',
     );
-  });
-
-  it('doubles the delay after each failure, up to the most', () => {
-    const policy = { minMs: 100, maxMs: 1000, maxAttempts: 5 };
-    expect([1, 2, 3, 4, 5].map((n) => nextAttemptAt(n, policy, 0))).toEqual([100, 200, 400, 800, 1000]);
   });
 
   it('keeps no address of an SMTP error', () => {

@@ -5,7 +5,7 @@
  * sweep's query is on that one field (a single-field index, no composite one).
  */
 import type { DocumentData, DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
-import { nextAttemptAt, type RetryPolicy, type Work } from '@stockflow/kit';
+import { dueIds, type RetryPolicy, recordFailedAttempt, type Work } from '@stockflow/kit';
 import {
   type Composed,
   composeMessage,
@@ -150,31 +150,13 @@ export class NotificationsStore {
 
   /** An attempt failed: due again after the backoff, or failed for good after too many attempts. */
   async markFailed(id: string, attempts: number, error: string, policy: RetryPolicy): Promise<MessageStatus> {
-    const { FieldValue } = await import('@google-cloud/firestore');
     const db = await this.db();
-    const givenUp = attempts >= policy.maxAttempts;
-    await db
-      .collection(MESSAGES)
-      .doc(id)
-      .update({
-        lastError: error,
-        ...(givenUp
-          ? { status: 'failed', dueAt: FieldValue.delete() }
-          : { dueAt: new Date(nextAttemptAt(attempts, policy, Date.now())) }),
-      });
-    return givenUp ? 'failed' : 'pending';
+    return recordFailedAttempt(db.collection(MESSAGES).doc(id), { attempts, error, policy });
   }
 
   /** Ids of messages due now, soonest first. */
   async due(limit: number): Promise<string[]> {
-    const db = await this.db();
-    const snapshot = await db
-      .collection(MESSAGES)
-      .where('dueAt', '<=', new Date())
-      .orderBy('dueAt')
-      .limit(limit)
-      .get();
-    return snapshot.docs.map((doc) => doc.id);
+    return dueIds((await this.db()).collection(MESSAGES), limit);
   }
 
   /** The messages of one order, oldest first (an order has a handful: sorted here, no index). */

@@ -6,7 +6,14 @@
  */
 import type { DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
 import type { PaymentJob, PaymentView } from '@stockflow/contracts';
-import { DEDUPE_RETENTION_MS, dedupeKey, nextAttemptAt, type RetryPolicy, type Work } from '@stockflow/kit';
+import {
+  DEDUPE_RETENTION_MS,
+  dedupeKey,
+  dueIds,
+  type RetryPolicy,
+  recordFailedAttempt,
+  type Work,
+} from '@stockflow/kit';
 import type { Change, JobSpec, PaymentRecord } from './payment.ts';
 import type { ProviderEvent } from './provider.ts';
 
@@ -155,31 +162,19 @@ export class PaymentsStore {
     policy: RetryPolicy,
     giveUp = false,
   ): Promise<JobStatus> {
-    const { FieldValue } = await import('@google-cloud/firestore');
     const db = await this.db();
-    const givenUp = giveUp || attempts >= policy.maxAttempts;
-    await db
-      .collection(JOBS)
-      .doc(id)
-      .update({
-        lastError: error,
-        ...(givenUp
-          ? { status: 'failed', doneAt: new Date(), dueAt: FieldValue.delete() }
-          : { dueAt: new Date(nextAttemptAt(attempts, policy, Date.now())) }),
-      });
-    return givenUp ? 'failed' : 'pending';
+    return recordFailedAttempt(db.collection(JOBS).doc(id), {
+      attempts,
+      error,
+      policy,
+      giveUp,
+      done: { doneAt: new Date() },
+    });
   }
 
   /** Ids of jobs due now, soonest first. */
   async due(limit: number): Promise<string[]> {
-    const db = await this.db();
-    const snapshot = await db
-      .collection(JOBS)
-      .where('dueAt', '<=', new Date())
-      .orderBy('dueAt')
-      .limit(limit)
-      .get();
-    return snapshot.docs.map((doc) => doc.id);
+    return dueIds((await this.db()).collection(JOBS), limit);
   }
 
   /** The jobs of one order, oldest first (a handful: sorted here, no composite index). */

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../packages/kit/src/emulator.ts';
+import { freePort } from '../packages/kit/src/free-port.ts';
 import { bundleFunction } from '../scripts/bundle.ts';
 import { median, round } from './stats.ts';
 

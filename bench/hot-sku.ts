@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { Firestore } from '@google-cloud/firestore';
 import type { OrderLine } from '@stockflow/contracts';
 import { type EventRecord, FIRESTORE_SETTINGS, OUTBOX_COLLECTION } from '@stockflow/kit';
-import { freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
+import { startFirestoreEmulator } from '@stockflow/kit/emulator';
+import { freePort } from '@stockflow/kit/free-port';
 import {
   cloudEventRequest,
   startFakeSink,

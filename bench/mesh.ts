@@ -14,7 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { freePort } from '../packages/kit/src/emulator.ts';
+import { freePort } from '../packages/kit/src/free-port.ts';
 import { createIssuer, generateSigningKey } from '../packages/mesh/src/auth/issuer.ts';
 import { brokerAudience } from '../packages/mesh/src/auth/names.ts';
 import { IngressVerifier } from '../packages/mesh/src/auth/verifier.ts';

@@ -12,7 +12,7 @@ import {
 import { join } from 'node:path';
 import { cloudEventRequest, TEST_AUDIENCE, testIssuer } from '@stockflow/kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../packages/kit/src/emulator.ts';
+import { freePort } from '../../packages/kit/src/free-port.ts';
 import { listDeployables, ROOT } from '../../scripts/deployables.ts';
 import {
   type Lockfile,

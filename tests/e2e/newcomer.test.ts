@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../packages/kit/src/emulator.ts';
+import { freePort } from '../../packages/kit/src/free-port.ts';
 import { DEMO_PRODUCTS } from '../../packages/mesh/src/runner/demo-shop/catalog.ts';
 import { REPO_ROOT } from '../../packages/mesh/src/runner/stack.ts';
 import { type Browser, launchBrowser, shot, watchForErrors } from './browser.ts';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from './emulator.ts';
+import { freePort } from './free-port.ts';
 import { asStaff, startFakeSink, testEnv } from './testing/index.ts';
 
 const main = fileURLToPath(new URL('./testing/counter-main.ts', import.meta.url));

@@ -1,7 +1,7 @@
 /**
  * @module Cold start: spawn a kit-based function (bundled as its image runs it) with no warm cache
  * and time until its first 2xx, against a bare node:http server spawned the same way, alternating
- * runs in one process; medians. Target: ratio ≤ 2.0.
+ * runs in one process; medians. Target: ratio ≤ 1.5.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -13,6 +13,7 @@ import { check, describeMachine, type Outcome, renderReport } from './report.ts'
 const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unknown>> }>> = {
   bundle: () => import('./bundle.ts'),
   coldstart: () => import('./coldstart.ts'),
+  'first-answer': () => import('./first-answer.ts'),
   'hot-sku': () => import('./hot-sku.ts'),
   'inventory-import': () => import('./inventory-import.ts'),
   'products-import': () => import('./products-import.ts'),

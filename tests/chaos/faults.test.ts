@@ -137,6 +137,9 @@ describe('faults: 800 orders while the system is hurt', () => {
       projectId,
       logLevel: 'info',
       readyTimeoutMs: 90_000,
+      // Two instances each behind a round-robin, as Knative's autoscaler would run them: nothing may
+      // depend on one instance per function (caches, in-process emitters, leases).
+      replicas: { inventory: 2, orders: 2 },
       // A load of clients from one address: web's per-client order limit is not what is tested here.
       // Probes ask for more units than exist (a rejected order): above the shop's per-line cap.
       // Unpaid orders expire within the run; a refund or capture the provider's outage failed is
@@ -537,8 +540,8 @@ describe('faults: 800 orders while the system is hurt', () => {
     if (!replayedCopies) violations.push('no copied event was accepted: the duplicates fault did not happen');
     if (dropped) violations.push(`the mesh dropped ${dropped} events (no dead-letter sink took them)`);
     let duplicates = 0;
-    for (const fn of FUNCTIONS) {
-      const text = await (await fetch(`${stack.urls.services[fn]}/metrics`)).text();
+    for (const instance of FUNCTIONS.flatMap((fn) => stack.urls.instances[fn]!)) {
+      const text = await (await fetch(`${instance}/metrics`)).text();
       for (const m of text.matchAll(
         /^stockflow_events_handled_total\{[^}]*outcome="duplicate"[^}]*\} (\d+)/gm,
       )) {

@@ -66,3 +66,19 @@ export function stackOptionsFromEnv(env: Record<string, string | undefined>, wat
     insecureEvents: env[INSECURE_EVENTS] === '1',
   };
 }
+
+/**
+ * `--replicas name=N` (repeatable, or `a=2,b=3`): instances per Service. A malformed entry stops
+ * `npm start` with a readable message; unknown names are refused by the stack, which knows the manifests.
+ */
+export function parseReplicas(entries: readonly string[]): Record<string, number> {
+  const replicas: Record<string, number> = {};
+  for (const entry of entries.flatMap((e) => e.split(','))) {
+    const match = /^\s*([a-z0-9-]+)=(\d+)\s*$/.exec(entry);
+    if (!match || Number(match[2]) < 1) {
+      throw new Error(`--replicas takes name=N with N at least 1 (e.g. inventory=2), not "${entry}"`);
+    }
+    replicas[match[1]!] = Number(match[2]);
+  }
+  return replicas;
+}

@@ -9,7 +9,8 @@
  * requests per minute; STOCKFLOW_INSECURE_EVENTS=1 turns sender identity off (warned at start); the
  * functions' settings in the README's run table (ORDER_RATE_LIMIT, …) reach the functions
  * (settings.ts). SEED=none leaves an empty catalog empty (SEED=demo, the default, seeds the demo
- * shop: demo-shop/seed.ts). While up, `.stockflow/cluster.json` lets `npm run sender-token` sign for a declared
+ * shop: demo-shop/seed.ts). `--replicas inventory=2` runs two instances of inventory behind a
+ * round-robin on its address (runner/round-robin.ts). While up, `.stockflow/cluster.json` lets `npm run sender-token` sign for a declared
  * ServiceAccount. Ctrl-C stops all.
  */
 import { parseArgs } from 'node:util';
@@ -20,9 +21,14 @@ import { DEV_STAFF } from '../runner/dev-issuer.ts';
 import { INSECURE_EVENTS } from '../runner/env.ts';
 import { REPO_ROOT, startStack } from '../runner/stack.ts';
 import { clusterFilePath, removeClusterFile, writeClusterFile } from './cluster-file.ts';
-import { stackOptionsFromEnv } from './settings.ts';
+import { parseReplicas, stackOptionsFromEnv } from './settings.ts';
 
-const { values } = parseArgs({ options: { watch: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    watch: { type: 'boolean', default: false },
+    replicas: { type: 'string', multiple: true, default: [] },
+  },
+});
 const env = process.env;
 const clusterFile = clusterFilePath(REPO_ROOT);
 
@@ -44,7 +50,7 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 
 let seeded: SeedOutcome | { failed: string };
 try {
-  const settings = stackOptionsFromEnv(env, values.watch);
+  const settings = { ...stackOptionsFromEnv(env, values.watch), replicas: parseReplicas(values.replicas) };
   stack = await startStack(settings);
   // A failed seed leaves a working, empty shop: said, not fatal.
   seeded = await seedOnStart(stack, settings.seed).catch((error: Error) => ({ failed: error.message }));
@@ -73,7 +79,11 @@ const lines = [
     : `  sender identity          OFF (${env[INSECURE_EVENTS] === '1' ? `${INSECURE_EVENTS}=1` : 'no authentication-oidc in config-features'}): anyone may send any event`,
   ...Object.entries(urls.services)
     .filter(([name]) => name !== 'web')
-    .map(([name, url]) => `  ${name.padEnd(25)}${url}`),
+    .map(([name, url]) => {
+      const instances = stack!.urls.instances[name] ?? [];
+      const spread = instances.length > 1 ? `   (round-robin over ${instances.length} instances)` : '';
+      return `  ${name.padEnd(25)}${url}${spread}`;
+    }),
   `  firestore emulator       ${urls.firestore}`,
   `  mail sent (SMTP catcher) ${urls.mail}   (JSON: ${urls.mail}/messages)`,
   `  payments (test provider) ${urls.payments}   (hosted pages; webhooks through web)`,

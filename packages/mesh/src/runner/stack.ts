@@ -24,6 +24,7 @@ import { type LogFormat, prefixedWriter } from './logs.ts';
 import { type MailCatcher, SMTP_SECRET, startMailCatcher } from './mail-catcher.ts';
 import { type LocalPaymentProvider, startLocalPaymentProvider } from './payment-provider.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
+import { type RoundRobin, startRoundRobin } from './round-robin.ts';
 import { TokenFiles } from './token-files.ts';
 
 /** The repository root (this file is packages/mesh/src/runner/stack.ts). */
@@ -86,6 +87,12 @@ export interface StackOptions {
    * and every process told so (the kit then skips verification). Logged as a warning.
    */
   insecureEvents?: boolean;
+  /**
+   * Instances per Service, by name (`npm start -- --replicas inventory=2`): N processes, each on its
+   * own port, behind a round-robin proxy on the Service's address, as Knative's autoscaler would run
+   * N pods of a revision. One each by default.
+   */
+  replicas?: Record<string, number>;
 }
 
 export interface StackUrls {
@@ -96,8 +103,10 @@ export interface StackUrls {
   /** The default broker's ingress: `POST` CloudEvents here. */
   broker: string;
   mesh: string;
-  /** Each Service's own local URL, by name. */
+  /** Each Service's own local URL, by name (its round-robin proxy when it runs more than one instance). */
   services: Record<string, string>;
+  /** Each Service's instances' URLs, by name (one, the Service's URL, unless it has replicas). */
+  instances: Record<string, string[]>;
   /** `127.0.0.1:<port>`: FIRESTORE_EMULATOR_HOST. */
   firestore: string;
   /** The local mail catcher: what the functions sent, at `<mail>/messages` (JSON) and `<mail>/`. */
@@ -122,9 +131,12 @@ export interface Stack {
    * `stockflow-payments` Secret would); its webhooks go to web's `/api/payments/webhooks/sandbox`.
    */
   paymentSandbox: PaymentSandbox;
-  /** SIGKILLs a Service's process group, as a crash would (nothing drains); `restart` brings it back. */
+  /**
+   * SIGKILLs a Service's process groups (every instance), as a crash would (nothing drains);
+   * `restart` brings them back.
+   */
   kill(name: string): Promise<void>;
-  /** Stops a Service's process if it runs, starts it again on the same port; resolves once it is ready. */
+  /** Stops a Service's processes if they run, starts them again on the same ports; resolves once ready. */
   restart(name: string): Promise<void>;
   /**
    * Stops the mesh, waiting `drainMs` for deliveries in flight (0, the default, cuts them short as a
@@ -142,8 +154,11 @@ export interface Stack {
 
 interface Plan {
   service: KnativeService;
+  /** The Service's address: its process's port, or its round-robin proxy's when it has replicas. */
   port: number;
-  spec: (env: Record<string, string>) => ProcessSpec;
+  /** Each instance's port (just `port` when it runs one). */
+  instancePorts: number[];
+  spec: (env: Record<string, string>, instance: number) => ProcessSpec;
 }
 
 export class StackError extends Error {
@@ -168,7 +183,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const names = [
     'mesh',
     'firestore',
-    ...manifests.services.map((s) => s.name),
+    ...manifests.services.map((s) => ((options.replicas?.[s.name] ?? 1) > 1 ? `${s.name}#9` : s.name)),
     ...(settings.dev ? ['vite'] : []),
   ];
   const width = Math.max(...names.map((n) => n.length));
@@ -188,11 +203,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     mailCatcher?: MailCatcher;
     payments?: LocalPaymentProvider;
     processes: LocalProcess[];
+    proxies: RoundRobin[];
     stateDir?: string;
     tokenFiles?: TokenFiles;
-  } = { processes: [] };
+  } = { processes: [], proxies: [] };
   const stop = async () => {
     started.tokenFiles?.stop();
+    await Promise.all(started.proxies.map((p) => p.close()));
     await Promise.all(started.processes.map((p) => p.stop()));
     await started.mesh?.stop();
     await started.emulator?.stop();
@@ -284,20 +301,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       insecureEvents: !identity,
     };
     const format = settings.logFormat ?? 'readable';
-    started.processes = plans.map(
-      ({ service, port, spec }) =>
-        new LocalProcess(spec(serviceEnv(service, { ...context, port })), width, write, format),
+    started.processes = plans.flatMap(({ service, instancePorts, spec }) =>
+      instancePorts.map(
+        (port, instance) =>
+          new LocalProcess(spec(serviceEnv(service, { ...context, port }), instance), width, write, format),
+      ),
     );
+    for (const { port, instancePorts } of plans) {
+      if (instancePorts.length === 1) continue;
+      started.proxies.push(
+        await startRoundRobin({ port, instances: instancePorts.map((p) => `http://127.0.0.1:${p}`) }),
+      );
+    }
     if (settings.dev) {
       const web = plans.find((p) => p.service.name === 'web');
       if (web) started.processes.push(new LocalProcess(viteSpec(root, webPort, web.port), width, write));
     }
     const timeout = settings.readyTimeoutMs ?? 60_000;
     await Promise.all(started.processes.map((p) => p.ready(timeout)));
-    const processOf = (name: string) => {
-      const index = started.processes.findIndex((p) => p.spec.name === name);
-      if (index < 0) throw new StackError(`no process named ${name} runs in this stack`);
-      return index;
+    /** The indexes of a Service's processes (one per instance). */
+    const processesOf = (name: string) => {
+      const indexes = started.processes.flatMap((p, i) => (serviceOfProcess(p.spec.name) === name ? [i] : []));
+      if (!indexes.length) throw new StackError(`no process named ${name} runs in this stack`);
+      return indexes;
+    };
+    const proxyOf = (name: string) => {
+      const plan = plans.find((p) => p.service.name === name);
+      return started.proxies.find((p) => plan && p.url === `http://127.0.0.1:${plan.port}`);
     };
 
     const services = Object.fromEntries(
@@ -306,12 +336,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const webPlan = plans.find((p) => p.service.name === 'web');
     // Straight to web's server (not Vite in dev): the provider's webhooks reach payments through web.
     if (webPlan) payments.deliverThrough(`http://127.0.0.1:${webPlan.port}`);
+    const instances = Object.fromEntries(
+      plans.map(({ service, instancePorts }) => [
+        service.name,
+        instancePorts.map((p) => `http://127.0.0.1:${p}`),
+      ]),
+    );
     const urls: StackUrls = {
       web: webPlan ? `http://127.0.0.1:${settings.dev ? webPort : webPlan.port}` : undefined,
       issuer: started.staff.issuer.url,
       broker: mesh.ingressUrl(),
       mesh: mesh.url,
       services,
+      instances,
       firestore: started.emulator.host,
       mail: started.mailCatcher.url,
       payments: payments.sandbox.url,
@@ -327,14 +364,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       stop,
       stateDir,
       identity,
-      kill: (name) => started.processes[processOf(name)]!.kill(),
+      async kill(name) {
+        const proxy = proxyOf(name);
+        for (const instance of proxy?.instances ?? []) proxy?.markDown(instance);
+        await Promise.all(processesOf(name).map((index) => started.processes[index]!.kill()));
+      },
       async restart(name) {
-        const index = processOf(name);
-        const old = started.processes[index]!;
-        await old.stop();
-        const next = new LocalProcess(old.spec, width, write, format);
-        started.processes[index] = next;
-        await next.ready(timeout);
+        await Promise.all(
+          processesOf(name).map(async (index) => {
+            const old = started.processes[index]!;
+            await old.stop();
+            const next = new LocalProcess(old.spec, width, write, format);
+            started.processes[index] = next;
+            await next.ready(timeout);
+          }),
+        );
+        // Back in the rotation at once, not at the next health check.
+        await proxyOf(name)?.checkHealth();
       },
       async restartMesh(drainMs = 0) {
         await started.mesh?.stop(drainMs);
@@ -353,6 +399,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 /** Which process runs each Service and on which port. */
 async function plan(manifests: Manifests, root: string, options: StackOptions): Promise<Plan[]> {
   const plans: Plan[] = [];
+  const declared = new Set(manifests.services.map((s) => s.name));
+  const unknown = Object.keys(options.replicas ?? {}).filter((name) => !declared.has(name));
+  if (unknown.length) {
+    throw new StackError(`replicas for ${unknown.join(', ')}: no such Service in the manifests`);
+  }
   for (const service of manifests.services) {
     if (service.namespace !== DEFAULT_NAMESPACE) {
       throw new StackError(
@@ -362,6 +413,11 @@ async function plan(manifests: Manifests, root: string, options: StackOptions): 
     const isWeb = service.name === 'web';
     // In dev, Vite takes web's public port and proxies /api to the web server on a port of its own.
     const port = isWeb && !options.dev ? options.port! : await freePort();
+    const replicas = replicasOf(service.name, options);
+    const instancePorts = [port];
+    // One at a time: free ports asked for together could be handed out twice.
+    if (replicas > 1) instancePorts.length = 0;
+    while (instancePorts.length < replicas) instancePorts.push(await freePort());
     const entry = entryOf(service.name, root, options);
     if (!entry) {
       throw new StackError(
@@ -378,8 +434,9 @@ async function plan(manifests: Manifests, root: string, options: StackOptions): 
     plans.push({
       service,
       port,
-      spec: (env) => ({
-        name: service.name,
+      instancePorts,
+      spec: (env, instance) => ({
+        name: replicas === 1 ? service.name : `${service.name}#${instance + 1}`,
         command: process.execPath,
         args,
         cwd: root,
@@ -387,11 +444,25 @@ async function plan(manifests: Manifests, root: string, options: StackOptions): 
           isWeb && !entry.endsWith('.mjs')
             ? { STATIC_DIR: join(root, 'web', 'dist', 'public'), ...env }
             : env,
-        readyUrl: `http://127.0.0.1:${port}/readyz`,
+        readyUrl: `http://127.0.0.1:${instancePorts[instance]}/readyz`,
       }),
     });
   }
   return plans;
+}
+
+/** How many instances a Service runs: its `replicas` option (1 by default). */
+function replicasOf(name: string, options: StackOptions): number {
+  const count = options.replicas?.[name] ?? 1;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new StackError(`replicas for ${name} must be a whole number of at least 1, not ${count}`);
+  }
+  return count;
+}
+
+/** The Service a process runs: `inventory#2` is an instance of inventory. */
+function serviceOfProcess(processName: string): string {
+  return processName.split('#')[0]!;
 }
 
 /**

@@ -6,7 +6,11 @@
  * does), medians. A third kind of round takes the hot product with its stock spread over 3
  * locations (allocation then splits lines once the first location runs short). Then the audit: units
  * oversold, the stock equation per location, each order decided once.
- * Target: hot/spread ≥ 0.5 with nothing oversold, with one location and with three.
+ * Then again with two inventory processes on one database behind the local runner's round-robin
+ * (`--replicas inventory=2`, as Knative's autoscaler would spread a Trigger's deliveries over two pods):
+ * the same rounds, `*2` figures; the audit covers both runs.
+ * Target: hot/spread ≥ 0.5 with nothing oversold, with one location and with three, with one
+ * instance and with two.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -27,6 +31,7 @@ import { auditStock } from '../functions/inventory/src/stock.ts';
 import { InventoryStore } from '../functions/inventory/src/store.ts';
 import { adjustment, events, managerJson } from '../functions/inventory/src/testing.ts';
 import { bundleFunction } from '../scripts/bundle.ts';
+import { type RoundRobin, startRoundRobin } from '../packages/mesh/src/runner/round-robin.ts';
 import { median, round } from './stats.ts';
 
 const ORDERS = 200;
@@ -43,9 +48,10 @@ interface Round {
   retries: number;
 }
 
+const bundleDir = join(root, '.artifacts', 'bench', 'hot-sku');
+
 async function startInventory(env: Record<string, string>): Promise<{ base: string; child: ChildProcess }> {
-  const dir = join(root, '.artifacts', 'bench', 'hot-sku');
-  await bundleFunction(join(root, 'functions/inventory/src/main.ts'), dir);
+  const dir = bundleDir;
   const port = await freePort();
   const child = spawn(process.execPath, [join(dir, 'main.mjs')], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
@@ -152,13 +158,46 @@ const chunks = <T>(items: T[], size: number): T[][] =>
 
 const perSecond = (ms: number) => round(ORDERS / (ms / 1000), 1);
 
+/** The rounds of each kind on one inventory address (one instance, or a round-robin over several). */
+async function measure(base: string, db: Firestore, prefix: string) {
+  // Warm the processes (Firestore client, 200 connections) with one untimed round of each kind.
+  await runRound(base, db, `${prefix}warm-hot`, [`${prefix}warm`]);
+  await runRound(base, db, `${prefix}warm-hot3`, [`${prefix}warm3`], LOCATIONS);
+  await runRound(
+    base,
+    db,
+    `${prefix}warm-spread`,
+    Array.from({ length: SPREAD_PRODUCTS }, (_, i) => `${prefix}warm-${i}`),
+  );
+  const hot: Round[] = [];
+  const hot3: Round[] = [];
+  const spread: Round[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    hot.push(await runRound(base, db, `${prefix}hot-${r}`, [`${prefix}hot-${r}`]));
+    hot3.push(await runRound(base, db, `${prefix}hot3-${r}`, [`${prefix}hot3-${r}`], LOCATIONS));
+    const products = Array.from({ length: SPREAD_PRODUCTS }, (_, i) => `${prefix}spread-${r}-${i}`);
+    spread.push(await runRound(base, db, `${prefix}spread-${r}`, products));
+  }
+  return { hot, hot3, spread };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 export async function run() {
+  await bundleFunction(join(root, 'functions/inventory/src/main.ts'), bundleDir);
   const emulator = await startFirestoreEmulator();
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const sink = await startFakeSink();
   const database = `hot-sku-${randomUUID().slice(0, 8)}`;
   const commitInterval = process.env.STOCK_COMMIT_INTERVAL_MS ?? '0';
-  const { base, child } = await startInventory({
+  const env = {
     FIRESTORE_EMULATOR_HOST: emulator.host,
     GOOGLE_CLOUD_PROJECT: PROJECT,
     FIRESTORE_DATABASE: database,
@@ -170,28 +209,19 @@ export async function run() {
     EVENTS_AUDIENCE: TEST_AUDIENCE,
     LOG_LEVEL: 'error',
     STOCK_COMMIT_INTERVAL_MS: commitInterval,
-  });
+  };
+  const { base, child } = await startInventory(env);
+  const children = [child];
+  let roundRobin: RoundRobin | undefined;
   const db = new Firestore({ projectId: PROJECT, databaseId: database, ...FIRESTORE_SETTINGS });
   try {
     await addLocations(base);
-    // Warm the process (Firestore client, 200 connections) with one untimed round of each kind.
-    await runRound(base, db, 'warm-hot', ['warm']);
-    await runRound(base, db, 'warm-hot3', ['warm3'], LOCATIONS);
-    await runRound(
-      base,
-      db,
-      'warm-spread',
-      Array.from({ length: SPREAD_PRODUCTS }, (_, i) => `warm-${i}`),
-    );
-    const hot: Round[] = [];
-    const hot3: Round[] = [];
-    const spread: Round[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      hot.push(await runRound(base, db, `hot-${r}`, [`hot-${r}`]));
-      hot3.push(await runRound(base, db, `hot3-${r}`, [`hot3-${r}`], LOCATIONS));
-      const products = Array.from({ length: SPREAD_PRODUCTS }, (_, i) => `spread-${r}-${i}`);
-      spread.push(await runRound(base, db, `spread-${r}`, products));
-    }
+    const { hot, hot3, spread } = await measure(base, db, '');
+    // Two instances on the same database, behind the runner's round-robin.
+    const second = await startInventory(env);
+    children.push(second.child);
+    roundRobin = await startRoundRobin({ port: 0, instances: [base, second.base] });
+    const two = await measure(roundRobin.url, db, 'two-');
 
     const store = new InventoryStore(async () => db);
     const { items, reservations } = await store.everything();
@@ -204,7 +234,7 @@ export async function run() {
       if (record.type === 'io.stockflow.stock.reserved' || record.type === 'io.stockflow.stock.rejected')
         decisions.set(record.subject!, (decisions.get(record.subject!) ?? 0) + 1);
     }
-    const orders = ORDERS * 3 * (1 + ROUNDS);
+    const orders = ORDERS * 3 * (1 + ROUNDS) * 2;
     const decidedOnce = [...decisions.values()].filter((count) => count === 1).length;
 
     const show = (label: string, rounds: Round[]) =>
@@ -221,6 +251,9 @@ export async function run() {
     show('hot (1 product)', hot);
     show(`hot (1 product, stock over ${LOCATIONS.length} locations)`, hot3);
     show(`spread (${SPREAD_PRODUCTS} products)`, spread);
+    show('2 instances, hot (1 product)', two.hot);
+    show(`2 instances, hot (1 product, stock over ${LOCATIONS.length} locations)`, two.hot3);
+    show(`2 instances, spread (${SPREAD_PRODUCTS} products)`, two.spread);
     console.log(
       `audit: ${oversold} units oversold; stock equation ${problems.length ? `BROKEN: ${problems.join('; ')}` : 'holds'}; ` +
         `each order decided once: ${decidedOnce}/${orders} (reserved ${reservations.filter((r) => r.state === 'reserved').length})`,
@@ -231,21 +264,26 @@ export async function run() {
     const hotPerSec = perSecond(median(hot.map((r) => r.ms)));
     const hot3PerSec = perSecond(median(hot3.map((r) => r.ms)));
     const spreadPerSec = perSecond(median(spread.map((r) => r.ms)));
+    const hotPerSec2 = perSecond(median(two.hot.map((r) => r.ms)));
+    const hot3PerSec2 = perSecond(median(two.hot3.map((r) => r.ms)));
+    const spreadPerSec2 = perSecond(median(two.spread.map((r) => r.ms)));
     return {
       hotPerSec,
       hot3PerSec,
       spreadPerSec,
       ratio: round(hotPerSec / spreadPerSec),
       ratio3: round(hot3PerSec / spreadPerSec),
+      hotPerSec2,
+      hot3PerSec2,
+      spreadPerSec2,
+      ratio2: round(hotPerSec2 / spreadPerSec2),
+      ratio3x2: round(hot3PerSec2 / spreadPerSec2),
       oversold,
     };
   } finally {
     await db.terminate();
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await roundRobin?.close();
+    await Promise.all(children.map(stopProcess));
     await sink.close();
     if (emulator.owned) await emulator.stop();
   }

@@ -63,9 +63,7 @@ export async function startRoundRobin(options: RoundRobinOptions): Promise<Round
   // Keep-alive to each instance: a connection per request would cost more than the hop itself. Idle
   // sockets are closed before Node's servers close theirs (5 s), and all of an instance's at once when
   // it goes down, so that no request is written to a socket a dead or idle-closing instance left.
-  const agents = new Map(
-    instances.map((i) => [i, new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 })]),
-  );
+  const agents = new Map(instances.map((i) => [i, new Agent({ keepAlive: true, timeout: 4_000 })]));
   const markDown = (instance: string) => {
     up.delete(instance);
     const agent = agents.get(instance)!;

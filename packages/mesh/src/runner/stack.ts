@@ -321,7 +321,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await Promise.all(started.processes.map((p) => p.ready(timeout)));
     /** The indexes of a Service's processes (one per instance). */
     const processesOf = (name: string) => {
-      const indexes = started.processes.flatMap((p, i) => (serviceOfProcess(p.spec.name) === name ? [i] : []));
+      const indexes = started.processes.flatMap((p, i) =>
+        serviceOfProcess(p.spec.name) === name ? [i] : [],
+      );
       if (!indexes.length) throw new StackError(`no process named ${name} runs in this stack`);
       return indexes;
     };

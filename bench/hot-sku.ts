@@ -30,8 +30,8 @@ import {
 import { auditStock } from '../functions/inventory/src/stock.ts';
 import { InventoryStore } from '../functions/inventory/src/store.ts';
 import { adjustment, events, managerJson } from '../functions/inventory/src/testing.ts';
-import { bundleFunction } from '../scripts/bundle.ts';
 import { type RoundRobin, startRoundRobin } from '../packages/mesh/src/runner/round-robin.ts';
+import { bundleFunction } from '../scripts/bundle.ts';
 import { median, round } from './stats.ts';
 
 const ORDERS = 200;

@@ -32,7 +32,7 @@ describe('catalog', () => {
     expect(within(kettleCard).getByRole('img', { name: 'Kettle' }).tagName).toBe('DIV');
     expect(await within(kettleCard).findByText('Only 2 left')).toBeInTheDocument();
     const towelCard = within(grid).getByText('Bath Towel').closest('li')!;
-    expect(await within(towelCard).findByRole('button', { name: 'Add Bath Towel to cart' })).toBeDisabled();
+    expect(await within(towelCard).findByRole('button', { name: 'Out of stock: Bath Towel' })).toBeDisabled();
   });
 
   it('searches by name as the shopper types and keeps the search in the URL', async () => {
@@ -106,23 +106,24 @@ describe('catalog', () => {
     });
     expect(await screen.findByText('Blue Mug')).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Add Blue Mug to cart' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Add to cart: Blue Mug' })).toBeEnabled();
   });
 
-  it('opens a product: the title names it and focus moves to the new content', async () => {
+  it('opens a product: the title names it and focus moves to its heading', async () => {
     const { user, path } = renderApp('/', { products: [mug] });
     expect(document.title).toBe('Stockflow');
     await user.click(await screen.findByRole('link', { name: /Blue Mug/ }));
-    expect(await screen.findByRole('heading', { level: 1, name: 'Blue Mug' })).toBeInTheDocument();
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Blue Mug' });
     expect(path()).toBe('/products/mug');
     expect(document.title).toBe('Blue Mug · Stockflow');
-    expect(document.getElementById('main')).toHaveFocus();
+    await waitFor(() => expect(heading).toHaveFocus());
   });
 
   it('adds to the cart: the header counts it and it survives a reload', async () => {
     const { user } = renderApp('/', { products: [mug], stock: { mug: 5 } });
-    await user.click(await screen.findByRole('button', { name: 'Add Blue Mug to cart' }));
-    await user.click(screen.getByRole('button', { name: 'Add Blue Mug to cart' }));
+    const add = await screen.findByRole('button', { name: 'Add to cart: Blue Mug' });
+    await user.click(add);
+    await user.click(add);
     expect(screen.getByRole('link', { name: 'Cart, 2 items' })).toBeInTheDocument();
     const stored = JSON.parse(localStorage.getItem('stockflow.cart')!);
     expect(stored).toEqual([expect.objectContaining({ productId: 'mug', quantity: 2, priceCents: 1250 })]);

@@ -13,10 +13,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import type { Order, PlacedOrder, Product } from '@stockflow/contracts';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { startOtlpCollector } from '../packages/kit/src/testing/otlp-collector.ts';
 import { REPO_ROOT, type Stack, startStack } from '../packages/mesh/src/runner/stack.ts';
 import { CARDS, shopper } from '../tests/system/shopper.ts';
+import { medianStages, orderStages } from './critical-path.ts';
+import { cpuByPart, cpuSpent } from './process-cpu.ts';
 import { median, percentile, round } from './stats.ts';
 
 const ORDERS = Number(process.env.E2E_ORDERS ?? 300);
@@ -26,7 +30,7 @@ const SHOPPERS = Number(process.env.E2E_SHOPPERS ?? 20);
  * JVM keeps getting cheaper for thousands of operations (about 50 ms of its CPU per order fresh, 7 to
  * 16 warm): a few dozen orders would time its warm-up.
  */
-const WARMUP_ORDERS = 150;
+const WARMUP_ORDERS = Number(process.env.E2E_WARMUP ?? 150);
 /** Orders one shopper places alone, one after the other: the path's own latency, no queueing. */
 const SOLO_ORDERS = 30;
 const PRODUCTS = 20;
@@ -44,9 +48,13 @@ class BenchError extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Milliseconds since the epoch, as precise as `performance.now()`: comparable with span times. */
+const now = () => performance.timeOrigin + performance.now();
+
 interface Timed {
   postedAt: number;
   acceptedAt: number;
+  paidAt?: number;
   confirmedAt: number;
 }
 
@@ -126,15 +134,15 @@ function client(stack: Stack) {
 
     /** Places one order and resolves once it is accepted, with the watch of its confirmation. */
     async placeAndWatch(items: Array<{ productId: string; quantity: number }>) {
-      const postedAt = performance.now();
+      const postedAt = now();
       const order = expectStatus('placing an order', 202, await place(items));
-      const acceptedAt = performance.now();
+      const acceptedAt = now();
       const confirmed = confirmation(`${web}/orders/${order.id}/events`, order.token, (checkoutUrl) =>
         stack.paymentSandbox.pay(checkoutUrl, CARDS.approve),
       );
       return {
         acceptedAt,
-        timed: confirmed.then((confirmedAt): Timed => ({ postedAt, acceptedAt, confirmedAt })),
+        timed: confirmed.then((seen): Timed => ({ postedAt, acceptedAt, ...seen })),
       };
     },
   };
@@ -142,10 +150,14 @@ function client(stack: Stack) {
 
 /**
  * Reads an order's event stream until the order is confirmed, paying once the stream shows its
- * payment step open; resolves with the moment of confirmation.
+ * payment step open; resolves with the moments of paying and of confirmation.
  */
-async function confirmation(url: string, token: string, pay: (checkoutUrl: string) => void): Promise<number> {
-  let paid = false;
+async function confirmation(
+  url: string,
+  token: string,
+  pay: (checkoutUrl: string) => void,
+): Promise<{ paidAt?: number; confirmedAt: number }> {
+  let paidAt: number | undefined;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), WATCH_TIMEOUT_MS);
   try {
@@ -161,10 +173,10 @@ async function confirmation(url: string, token: string, pay: (checkoutUrl: strin
       if (done) break;
       if (message.event !== 'order') continue;
       const { id, status, payment } = JSON.parse(message.data) as Order;
-      if (status === 'confirmed') return performance.now();
-      if (status === 'awaiting-payment' && payment?.checkoutUrl && !paid) {
+      if (status === 'confirmed') return { paidAt, confirmedAt: now() };
+      if (status === 'awaiting-payment' && payment?.checkoutUrl && paidAt === undefined) {
+        paidAt = now();
         pay(payment.checkoutUrl);
-        paid = true;
       } else if (status !== 'pending' && status !== 'awaiting-payment')
         throw new BenchError(`order ${id} ended ${status}, not confirmed`);
     }
@@ -200,7 +212,7 @@ async function placeOrders(
       if (oneAtATime) await timed;
     }
   };
-  const started = performance.now();
+  const started = now();
   await Promise.all(Array.from({ length: shoppers }, shopper));
   const orders = await Promise.all(watches);
   return { started, lastAcceptedAt, orders };
@@ -215,6 +227,8 @@ function build(): void {
 export async function run() {
   build();
   const logs: string[] = [];
+  // The spans every function exports, for the critical path of the solo orders.
+  const collector = await startOtlpCollector();
   const stack = await startStack({
     port: 0,
     brokerPort: 0,
@@ -225,7 +239,12 @@ export async function run() {
     // One machine sends every order: web's per-client order limit is not what is measured.
     // Probes ask for more units than exist (a rejected order): above the shop's per-line cap.
     // Every shopper of the bench is 127.0.0.1: no per-client cap on orders or on their streams.
-    env: { ORDER_RATE_LIMIT: '0', ORDER_STREAMS_PER_CLIENT: '0', MAX_LINE_QUANTITY: '1000000' },
+    env: {
+      ORDER_RATE_LIMIT: '0',
+      ORDER_STREAMS_PER_CLIENT: '0',
+      MAX_LINE_QUANTITY: '1000000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    },
     write(text) {
       logs.push(text);
       if (logs.length > 200) logs.shift();
@@ -243,7 +262,18 @@ export async function run() {
     const soloP50Ms = round(median(solo.orders.map((o) => o.confirmedAt - o.postedAt)), 1);
     const soloPlaceP50Ms = round(median(solo.orders.map((o) => o.acceptedAt - o.postedAt)), 1);
 
+    const cpuBefore = cpuByPart();
     const { started, lastAcceptedAt, orders } = await placeOrders(shop, products, ORDERS);
+    const cpu = cpuPerOrder(cpuSpent(cpuBefore, cpuByPart()), ORDERS);
+    // The batch span processors export every 500 ms: the solo orders' last spans arrive by then.
+    await sleep(1_500);
+    const stages = medianStages(solo.orders.map((o) => orderStages(collector.spans, o)));
+    // The raw material of the stage table, for a closer look (`E2E_SPANS_FILE=/tmp/spans.json`).
+    if (process.env.E2E_SPANS_FILE)
+      writeFileSync(
+        process.env.E2E_SPANS_FILE,
+        JSON.stringify({ spans: collector.spans, solo: solo.orders }),
+      );
     const lastConfirmedAt = Math.max(...orders.map((o) => o.confirmedAt));
     const placedPerSec = round(ORDERS / ((lastAcceptedAt - started) / 1000), 1);
     const ordersPerSec = round(ORDERS / ((lastConfirmedAt - started) / 1000), 1);
@@ -265,6 +295,9 @@ export async function run() {
     console.log(
       `one shopper alone (${SOLO_ORDERS} orders): POST p50 ${soloPlaceP50Ms} ms, POST→confirmed p50 ${soloP50Ms} ms`,
     );
+    console.log('critical path of a solo order, median per stage (ms):');
+    for (const { stage, p50Ms } of stages) console.log(`  ${String(p50Ms).padStart(7)}  ${stage}`);
+    console.log(`CPU ms per confirmed order, loaded phase: ${JSON.stringify(cpu.byPart)}`);
     return {
       ordersPerSec,
       placedPerSec,
@@ -274,6 +307,8 @@ export async function run() {
       placeP99Ms,
       soloPlaceP50Ms,
       soloP50Ms,
+      cpuMsPerOrder: cpu.all,
+      nodeCpuMsPerOrder: cpu.node,
       orders: ORDERS,
       shoppers: SHOPPERS,
     };
@@ -282,5 +317,13 @@ export async function run() {
     throw error;
   } finally {
     await stack.stop();
+    await collector.close();
   }
+}
+
+/** CPU milliseconds per confirmed order: each part, all of them, and ours (all but the emulator). */
+function cpuPerOrder(spent: Record<string, number>, orders: number) {
+  const byPart = Object.fromEntries(Object.entries(spent).map(([part, ms]) => [part, round(ms / orders, 1)]));
+  const all = Object.values(spent).reduce((a, b) => a + b, 0);
+  return { byPart, all: round(all / orders, 1), node: round((all - (spent.emulator ?? 0)) / orders, 1) };
 }

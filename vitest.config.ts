@@ -17,6 +17,8 @@ export default defineConfig({
             'tests/security/**/*.test.ts',
             'tests/edge/**/*.test.ts',
             'tests/docs/**/*.test.ts',
+            // The benches' pure arithmetic (never a bench run itself).
+            'bench/**/*.test.ts',
           ],
           // Security and edge checks that need the whole stack run in the system project.
           exclude: [

@@ -23,6 +23,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<Record<string, unkn
   verify: () => import('./verify.ts'),
   web: () => import('./web.ts'),
   e2e: () => import('./e2e.ts'),
+  vitals: () => import('./vitals.ts'),
 };
 
 const asked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

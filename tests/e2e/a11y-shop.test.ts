@@ -5,12 +5,12 @@
  * seeing where focus is and hearing what changed.
  */
 import { existsSync } from 'node:fs';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { CARDS } from '../system/shopper.ts';
+import { CARDS, TEST_ADDRESS } from '../system/shopper.ts';
 import { expectAccessible } from './axe.ts';
-import { CHROMIUM, watchForErrors } from './browser.ts';
-import { e2eClient } from './client.ts';
+import { CHROMIUM, shot, watchForErrors } from './browser.ts';
+import { e2eClient, poll } from './client.ts';
 import { useE2eSession } from './session.ts';
 
 describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
@@ -33,6 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
     await page.getByRole('heading', { name: 'Reading Lamp' }).waitFor();
     await page.getByText('Only 3 left').waitFor();
     await expectAccessible(page, 'catalog, loaded');
+    await shot(page, 'a11y-catalog');
 
     await page.getByRole('searchbox', { name: 'Search products' }).fill('no-such-thing-anywhere');
     await page.getByText('No products match your search').waitFor();
@@ -63,6 +64,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
     await page.getByRole('button', { name: 'Place order' }).click();
     await page.getByRole('alert').first().waitFor();
     await expectAccessible(page, 'checkout, field errors shown');
+    await shot(page, 'a11y-checkout-errors');
 
     await page.evaluate(() => localStorage.clear());
     await page.goto(`${session.web()}/cart`);
@@ -78,6 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
     await page.goto(orderUrl(pending));
     await page.getByRole('link', { name: 'Pay €39.00' }).waitFor({ timeout: 30_000 });
     await expectAccessible(page, 'order, awaiting payment with Pay');
+    await shot(page, 'a11y-order-pay');
 
     await page.getByRole('link', { name: 'Pay €39.00' }).click();
     await page.waitForURL((url) => url.origin === new URL(session.stack().urls.payments).origin);
@@ -86,6 +89,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
     await page.getByRole('button', { name: 'Pay', exact: true }).click();
     await page.getByRole('alert').first().waitFor();
     await expectAccessible(page, "payment provider's hosted page, field errors");
+    await shot(page, 'a11y-provider-errors');
 
     await payPlaced(pending, CARDS.approve);
     await page.goto(orderUrl(pending));
@@ -106,6 +110,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
     const returns = page.getByRole('form', { name: 'Return items' });
     await returns.waitFor();
     await expectAccessible(page, 'order, delivered with the return form');
+    await shot(page, 'a11y-order-delivered');
     await returns.getByRole('spinbutton', { name: 'Reading Lamp: how many to return' }).fill('3');
     await returns.getByText('You can return at most 1.').waitFor();
     await expectAccessible(page, 'order, return form with an error');
@@ -113,6 +118,140 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
     // What the test provoked on purpose: the aborted catalog request, the provider's 422 to an empty form.
     const provoked = /net::ERR_FAILED|status of 422/;
     expect(errors.filter((error) => !provoked.test(error))).toEqual([]);
+    await page.close();
+  });
+
+  /** Whether the focused element shows it: a computed outline or box-shadow (WCAG 2.4.7). */
+  const focusIsVisible = (page: Page) =>
+    page.evaluate(() => {
+      const element = document.activeElement;
+      if (!element || element === document.body) return false;
+      const style = getComputedStyle(element);
+      const outline = style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) > 0;
+      return outline || style.boxShadow !== 'none';
+    });
+
+  /**
+   * Presses Tab (or Shift+Tab) until `target` has focus, checking at each stop that focus is
+   * visible; fails after `max` presses.
+   */
+  async function tabTo(page: Page, target: Locator, { back = false, max = 60 } = {}) {
+    for (let presses = 0; presses < max; presses++) {
+      await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+      const tag = await page.evaluate(() => document.activeElement?.tagName);
+      if (tag !== 'BODY' && tag !== 'IFRAME') {
+        expect(await focusIsVisible(page), `focus visible on ${tag}`).toBe(true);
+      }
+      if (await target.evaluate((element) => element === document.activeElement).catch(() => false)) return;
+    }
+    throw new Error(`${target} never took focus in ${max} presses`);
+  }
+
+  /** After a route change, focus sits on the new page's h1. */
+  const expectHeadingFocused = (page: Page, name: string | RegExp) =>
+    expect
+      .poll(() =>
+        page.evaluate(() =>
+          document.activeElement?.tagName === 'H1' ? document.activeElement.textContent : null,
+        ),
+      )
+      .toMatch(name);
+
+  /** Tabs to a text box and types into it. */
+  async function typeInto(page: Page, field: Locator, text: string) {
+    await tabTo(page, field);
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(text);
+  }
+
+  it('a shopper searches, checks out, pays and cancels with the keyboard alone', async () => {
+    await stockedProduct('Keyboard Lamp', 4500, 10, { category: 'Lighting' });
+    const mat = await stockedProduct('Mouse Mat', 900, 10, { category: 'Office' });
+    const page = await session.browser().page();
+    const errors = watchForErrors(page);
+    await page.goto(session.web());
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.getByRole('heading', { name: 'Mouse Mat' }).waitFor();
+
+    // Search, then open the product from the grid.
+    await typeInto(page, page.getByRole('searchbox', { name: 'Search products' }), 'keyboard');
+    await expect.poll(() => page.getByRole('heading', { name: 'Mouse Mat' }).count()).toBe(0);
+    await tabTo(page, page.getByRole('link', { name: 'Keyboard Lamp' }));
+    await page.keyboard.press('Enter');
+    await expectHeadingFocused(page, 'Keyboard Lamp');
+
+    await tabTo(page, page.getByRole('button', { name: 'Add to cart' }));
+    await page.keyboard.press('Enter');
+    await page.getByText('Added 1 to your cart.').waitFor();
+    await tabTo(page, page.getByRole('link', { name: 'Cart, 1 item' }), { back: true });
+    await page.keyboard.press('Enter');
+    await expectHeadingFocused(page, 'Your cart');
+    await tabTo(page, page.getByRole('link', { name: 'Checkout' }));
+    await page.keyboard.press('Enter');
+    await expectHeadingFocused(page, /Checkout/);
+
+    // Placing the empty form: the errors are announced and focus goes to the first one.
+    const placeOrder = page.getByRole('button', { name: 'Place order' });
+    await tabTo(page, placeOrder);
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').first().waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
+    await typeInto(page, page.getByRole('textbox', { name: 'Full name' }), 'Alan Turing');
+    await typeInto(page, page.getByRole('textbox', { name: 'Email' }), 'alan@example.com');
+    await typeInto(page, page.getByRole('textbox', { name: 'Address line 1' }), TEST_ADDRESS.line1);
+    await typeInto(page, page.getByRole('textbox', { name: 'Postal code' }), TEST_ADDRESS.postalCode);
+    await typeInto(page, page.getByRole('textbox', { name: 'City' }), TEST_ADDRESS.city);
+    const country = page.getByRole('combobox', { name: 'Country' });
+    await tabTo(page, country);
+    await page.keyboard.type('Germany');
+    expect(await country.inputValue()).toBe(TEST_ADDRESS.country);
+    await tabTo(page, placeOrder);
+    await page.keyboard.press('Enter');
+
+    // The order page: Pay arrives live; the status is a live region that follows the order.
+    const pay = page.getByRole('link', { name: 'Pay €45.00' });
+    await pay.waitFor({ timeout: 30_000 });
+    const status = page.getByRole('status').filter({ hasText: /^Status:/ });
+    expect(await status.textContent()).toBe('Status: Awaiting payment');
+    const orderUrl = page.url().split('#')[0]!;
+    session.stack().paymentSandbox.holdWebhooks();
+    try {
+      await tabTo(page, pay);
+      await page.keyboard.press('Enter');
+      await page.waitForURL((url) => url.origin === new URL(session.stack().urls.payments).origin);
+      await page.getByRole('heading', { level: 1, name: 'Pay €45.00' }).waitFor();
+      await typeInto(page, page.getByRole('textbox', { name: 'Card number' }), CARDS.approve);
+      await typeInto(page, page.getByRole('textbox', { name: 'Expiry (MM/YY)' }), '12/34');
+      await typeInto(page, page.getByRole('textbox', { name: 'CVC' }), '123');
+      await tabTo(page, page.getByRole('button', { name: 'Pay', exact: true }));
+      await page.keyboard.press('Space');
+      await page.waitForURL((url) => url.href.split('#')[0] === orderUrl);
+      await page.getByText('Live', { exact: true }).waitFor();
+      expect(await status.textContent()).toBe('Status: Awaiting payment');
+    } finally {
+      await session.stack().paymentSandbox.releaseWebhooks();
+    }
+    // The provider's answer arrives live: the same region now says so.
+    await expect.poll(() => status.textContent(), poll).toBe('Status: Confirmed');
+
+    // Another order, cancelled from its page with the keyboard.
+    const other = (await placeDirectly([{ productId: mat.id, quantity: 1 }], 'Alan Turing')).body;
+    await page.goto(`${session.web()}/orders/${encodeURIComponent(other.id)}#token=${other.token}`);
+    await page.getByRole('link', { name: 'Pay €9.00' }).waitFor({ timeout: 30_000 });
+    const statusBefore = await status.textContent();
+    await tabTo(page, page.getByRole('button', { name: 'Cancel order' }));
+    await page.keyboard.press('Enter');
+    const yes = page.getByRole('button', { name: 'Yes, cancel it' });
+    // The asked question's answer has focus: the button pressed is gone.
+    expect(await yes.evaluate((element) => element === document.activeElement)).toBe(true);
+    expect(await focusIsVisible(page)).toBe(true);
+    await shot(page, 'a11y-keyboard-cancel-focus');
+    await page.keyboard.press('Space');
+    await expect.poll(() => status.textContent(), poll).toBe('Status: Cancelled');
+    expect(statusBefore).not.toBe('Status: Cancelled');
+
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -36,6 +36,9 @@ function openOrder(existing: Order, options: Parameters<typeof renderApp>[1] = {
   return { ...view, token };
 }
 
+/** The live region that announces the order's status. */
+const statusRegion = () =>
+  screen.getAllByRole('status').find((region) => region.textContent?.startsWith('Status:'));
 const statusBadge = () =>
   screen.getByText(/^(Pending|Awaiting payment|Confirmed|Rejected|Cancelled|Shipped|Delivered)$/, {
     selector: '.badge',
@@ -50,8 +53,12 @@ describe('order page', () => {
     await waitFor(() => expect(shop.watching('o-42')).toBe(1));
     expect(await screen.findByText('Live')).toBeInTheDocument();
 
+    // The status sits in a live region: a screen reader hears it change.
+    const announced = statusRegion();
+    expect(announced).toHaveTextContent('Status: Pending');
     shop.setStatus('o-42', 'confirmed');
     await waitFor(() => expect(statusBadge()).toHaveTextContent('Confirmed'));
+    expect(announced).toHaveTextContent('Status: Confirmed');
     const timeline = screen.getByRole('list', { name: 'Order status' });
     expect(within(timeline).getByText('Your payment was accepted.')).toBeInTheDocument();
     expect(within(timeline).getAllByText('Not yet')).toHaveLength(2);
@@ -92,7 +99,10 @@ describe('order page', () => {
       }),
     );
     await user.click(await screen.findByRole('button', { name: 'Cancel order' }));
+    // The pressed button is gone: focus moves to the answer, and back when the shopper keeps it.
+    expect(screen.getByRole('button', { name: 'Yes, cancel it' })).toHaveFocus();
     await user.click(screen.getByRole('button', { name: 'Keep my order' }));
+    expect(screen.getByRole('button', { name: 'Cancel order' })).toHaveFocus();
     expect(shop.orders.get('o-42')!.order.status).toBe('confirmed');
     await user.click(screen.getByRole('button', { name: 'Cancel order' }));
     await user.click(screen.getByRole('button', { name: 'Yes, cancel it' }));

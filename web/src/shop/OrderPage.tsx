@@ -155,6 +155,8 @@ function OrderView(props: {
 }) {
   const [confirming, setConfirming] = createSignal(false);
   const [cancelling, setCancelling] = createSignal(false);
+  let cancelButton: HTMLButtonElement | undefined;
+  let confirmButton: HTMLButtonElement | undefined;
   const [cancelError, setCancelError] = createSignal<unknown>();
   const [copied, setCopied] = createSignal(false);
 
@@ -197,7 +199,11 @@ function OrderView(props: {
         <h1 id="order-title">
           Order <span class="mono">{orderReference(props.order.id)}</span>
         </h1>
-        <StatusBadge status={props.order.status} />
+        {/* A live region: a screen reader hears the status change as the order moves on. */}
+        <span class="order-status" role="status">
+          <span class="visually-hidden">Status: </span>
+          <StatusBadge status={props.order.status} />
+        </span>
         <Show when={props.live}>
           {(state) => (
             <span class={`live live-${state()}`} role="status">
@@ -228,17 +234,35 @@ function OrderView(props: {
                   <button
                     type="button"
                     class="button button-danger-outline"
-                    onClick={() => setConfirming(true)}
+                    ref={cancelButton}
+                    onClick={() => {
+                      setConfirming(true);
+                      // The button goes away: keyboard focus follows to the question's answer.
+                      confirmButton?.focus();
+                    }}
                   >
                     Cancel order
                   </button>
                 }
               >
                 <p>Cancel this order? Its items go back on sale, and anything paid is refunded.</p>
-                <button type="button" class="button button-danger" disabled={cancelling()} onClick={cancel}>
+                <button
+                  type="button"
+                  class="button button-danger"
+                  disabled={cancelling()}
+                  onClick={cancel}
+                  ref={confirmButton}
+                >
                   {cancelling() ? 'Cancelling…' : 'Yes, cancel it'}
                 </button>
-                <button type="button" class="button button-secondary" onClick={() => setConfirming(false)}>
+                <button
+                  type="button"
+                  class="button button-secondary"
+                  onClick={() => {
+                    setConfirming(false);
+                    cancelButton?.focus();
+                  }}
+                >
                   Keep my order
                 </button>
               </Show>

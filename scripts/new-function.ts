@@ -54,7 +54,7 @@ export function functionFiles(name: string): Record<string, string> {
 import { runFunction } from '@stockflow/kit';
 import { ${name} } from './app.ts';
 
-await runFunction(() => ${name}.create());
+await runFunction(() => ${name}.create(), { warmFirestore: true });
 `,
     ...servicesShape(name),
     [`${dir}/src/${name}.ts`]: `/** @module ${name}'s domain, pure (no I/O): a day's tally of the orders placed. */

@@ -2,4 +2,4 @@
 import { runFunction } from '@stockflow/kit';
 import { catalog } from './app.ts';
 
-await runFunction(() => catalog.create());
+await runFunction(() => catalog.create(), { warmFirestore: true });

@@ -2,4 +2,4 @@
 import { runFunction } from '@stockflow/kit';
 import { inventory } from './app.ts';
 
-await runFunction(() => inventory.create());
+await runFunction(() => inventory.create(), { warmFirestore: true });

@@ -2,4 +2,4 @@
 import { runFunction } from '@stockflow/kit';
 import { ledger } from './app.ts';
 
-await runFunction(() => ledger.create());
+await runFunction(() => ledger.create(), { warmFirestore: true });

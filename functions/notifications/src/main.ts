@@ -2,4 +2,4 @@
 import { runFunction } from '@stockflow/kit';
 import { notifications } from './app.ts';
 
-await runFunction(() => notifications.create());
+await runFunction(() => notifications.create(), { warmFirestore: true });

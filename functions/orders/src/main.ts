@@ -2,4 +2,4 @@
 import { runFunction } from '@stockflow/kit';
 import { orders } from './app.ts';
 
-await runFunction(() => orders.create());
+await runFunction(() => orders.create(), { warmFirestore: true });

@@ -2,4 +2,4 @@
 import { runFunction } from '@stockflow/kit';
 import { payments } from './app.ts';
 
-await runFunction(() => payments.create());
+await runFunction(() => payments.create(), { warmFirestore: true });

@@ -112,8 +112,11 @@ export class Mailer extends RetryQueue {
   }
 
   #transporter(): Promise<Transporter> {
+    // Pooled: one message no longer costs a TCP connection and the SMTP greeting, EHLO and QUIT of
+    // its own, here and at the relay. Each message is still accepted or refused on its own; a connection the relay dropped is opened again, and a
+    // send that fails on it is retried as before.
     this.#transport ??= import('nodemailer').then(({ default: nodemailer }) =>
-      nodemailer.createTransport({ url: this.#options.smtpUrl, ...SMTP_TIMEOUTS }),
+      nodemailer.createTransport({ url: this.#options.smtpUrl, pool: true, ...SMTP_TIMEOUTS }),
     );
     return this.#transport;
   }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseReplicas } from '../cli/settings.ts';
-import { type RoundRobin, startRoundRobin } from './round-robin.ts';
+import { type RoundRobin, startRoundRobin, startRoundRobinProcess } from './round-robin.ts';
 
 /** An instance that answers with its name and the body it got; `/readyz` 200 while it runs. */
 function instance(name: string): Promise<Server> {
@@ -66,6 +66,19 @@ describe('the round-robin in front of a Service with replicas', () => {
     await stop(a);
     const answers = [await post(rr), await post(rr)];
     expect(answers.map((x) => x.text)).toEqual(['b:e', 'b:e']);
+  });
+
+  it('runs as a process of its own, as the stack starts it, told over IPC what went down', async () => {
+    const [a, b] = await Promise.all([instance('a'), instance('b')]);
+    open.push({ close: () => stop(a) }, { close: () => stop(b) });
+    const { freePort } = await import('@stockflow/kit/emulator');
+    const rr = await startRoundRobinProcess({ port: await freePort(), instances: [urlOf(a), urlOf(b)] });
+    open.push(rr);
+    expect([(await post(rr)).text, (await post(rr)).text]).toEqual(['a:e', 'b:e']);
+    rr.markDown(urlOf(a));
+    await rr.checkHealth();
+    await stop(a);
+    expect([(await post(rr)).text, (await post(rr)).text]).toEqual(['b:e', 'b:e']);
   });
 
   it('streams a response as it is written (Server-Sent Events)', async () => {

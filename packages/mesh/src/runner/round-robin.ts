@@ -10,8 +10,10 @@
  * @fastify/http-proxy: none is installed, http-proxy is unmaintained, and what is needed here
  * (health-aware round robin with retry on a refused connection) is not what they offer out of the box.
  */
+import { spawn } from 'node:child_process';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 export interface RoundRobinOptions {
   /** Where the proxy listens (0: a free port). */
@@ -182,5 +184,50 @@ export async function startRoundRobin(options: RoundRobinOptions): Promise<Round
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * The round-robin in a child process (round-robin-main.ts): what the local runner uses, so that
+ * proxying never takes the event loop of the mesh, which runs in the runner's process.
+ */
+export async function startRoundRobinProcess(options: RoundRobinOptions): Promise<RoundRobin> {
+  const main = fileURLToPath(new URL('./round-robin-main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: {
+      ...process.env,
+      ROUND_ROBIN: JSON.stringify({ port: options.port, instances: options.instances }),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve(m.url));
+    child.once('exit', (code) =>
+      reject(new Error(`the round-robin on port ${options.port} exited (${code})`)),
+    );
+  });
+  let checks = 0;
+  return {
+    url,
+    instances: [...options.instances],
+    markDown: (instance) => child.connected && child.send({ down: instance }),
+    checkHealth() {
+      if (!child.connected) return Promise.resolve();
+      const check = ++checks;
+      return new Promise<void>((resolve) => {
+        const done = (m: { checked?: number }) => {
+          if (m.checked !== check) return;
+          child.off('message', done);
+          resolve();
+        };
+        child.on('message', done);
+        child.send({ check });
+      });
+    },
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
 }

@@ -24,7 +24,7 @@ import { type LogFormat, prefixedWriter } from './logs.ts';
 import { type MailCatcher, SMTP_SECRET, startMailCatcher } from './mail-catcher.ts';
 import { type LocalPaymentProvider, startLocalPaymentProvider } from './payment-provider.ts';
 import { LocalProcess, type ProcessSpec } from './process.ts';
-import { type RoundRobin, startRoundRobin } from './round-robin.ts';
+import { type RoundRobin, startRoundRobinProcess } from './round-robin.ts';
 import { TokenFiles } from './token-files.ts';
 
 /** The repository root (this file is packages/mesh/src/runner/stack.ts). */
@@ -310,7 +310,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const { port, instancePorts } of plans) {
       if (instancePorts.length === 1) continue;
       started.proxies.push(
-        await startRoundRobin({ port, instances: instancePorts.map((p) => `http://127.0.0.1:${p}`) }),
+        await startRoundRobinProcess({ port, instances: instancePorts.map((p) => `http://127.0.0.1:${p}`) }),
       );
     }
     if (settings.dev) {

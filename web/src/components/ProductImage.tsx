@@ -1,6 +1,8 @@
 /**
  * @module A product's picture, or a tidy placeholder (its initials on a colour of its own) when it
- * has none or the image fails to load.
+ * has none or the image fails to load. A picture the shopper sees first (`priority`: the top of the
+ * grid, a product's page) loads and decodes at once: lazy loading and async decoding would hold back
+ * the page's largest paint (LCP) for what is already on screen.
  */
 import { createSignal, Show } from 'solid-js';
 
@@ -27,6 +29,7 @@ export function ProductImage(props: {
   name: string;
   imageUrl?: string | undefined;
   size?: 'card' | 'large' | 'thumb';
+  priority?: boolean;
 }) {
   const [failed, setFailed] = createSignal(false);
   return (
@@ -42,8 +45,9 @@ export function ProductImage(props: {
         <img
           src={props.imageUrl}
           alt={props.name}
-          loading="lazy"
-          decoding="async"
+          loading={props.priority ? 'eager' : 'lazy'}
+          decoding={props.priority ? 'auto' : 'async'}
+          fetchpriority={props.priority ? 'high' : 'auto'}
           onError={() => setFailed(true)}
         />
       </Show>

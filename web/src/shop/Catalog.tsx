@@ -13,6 +13,8 @@ import { createPagedList } from '../lib/paging.ts';
 import { ProductCard } from './ProductCard.tsx';
 
 const SEARCH_DELAY_MS = 250;
+/** Cards on screen before any scrolling (two rows of two on a phone, one row of four wide). */
+const FIRST_SCREEN_CARDS = 4;
 
 export default function Catalog() {
   const [params, setParams] = useSearchParams<{ q?: string; category?: string }>();
@@ -113,7 +115,13 @@ export default function Catalog() {
       >
         <ul class="product-grid" aria-label="Products">
           <For each={products.list.items}>
-            {(product) => <ProductCard product={product} available={available[product.id]} />}
+            {(product, index) => (
+              <ProductCard
+                product={product}
+                available={available[product.id]}
+                priority={index() < FIRST_SCREEN_CARDS}
+              />
+            )}
           </For>
         </ul>
       </PagedView>

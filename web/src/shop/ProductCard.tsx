@@ -7,7 +7,12 @@ import type { Product } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
 import { formatMoney } from '../lib/money.ts';
 
-export function ProductCard(props: { product: Product; available: number | undefined }) {
+export function ProductCard(props: {
+  product: Product;
+  available: number | undefined;
+  /** On screen at first (the top of the grid): its picture loads at once. */
+  priority?: boolean;
+}) {
   const [added, setAdded] = createSignal(false);
   let timer: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(timer));
@@ -20,7 +25,7 @@ export function ProductCard(props: { product: Product; available: number | undef
   return (
     <li class="card product-card">
       <A href={`/products/${encodeURIComponent(props.product.id)}`} class="product-card-link">
-        <ProductImage name={props.product.name} imageUrl={props.product.imageUrl} />
+        <ProductImage name={props.product.name} imageUrl={props.product.imageUrl} priority={props.priority} />
         <h2 class="product-card-name">{props.product.name}</h2>
       </A>
       <div class="product-card-meta">

@@ -89,7 +89,7 @@ function ProductDetails(props: { product: Product; available: number | undefined
         </Show>
       </nav>
       <div class="product-layout">
-        <ProductImage name={props.product.name} imageUrl={props.product.imageUrl} size="large" />
+        <ProductImage name={props.product.name} imageUrl={props.product.imageUrl} size="large" priority />
         <div class="product-info">
           <h1 id="product-name">{props.product.name}</h1>
           <p class="sku">SKU {props.product.sku}</p>

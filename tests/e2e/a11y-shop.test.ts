@@ -131,6 +131,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
       return outline || style.boxShadow !== 'none';
     });
 
+  /** Whether the sticky header leaves the focused element in sight (WCAG 2.4.11). */
+  const focusIsUnobscured = (page: Page) =>
+    page.evaluate(() => {
+      const element = document.activeElement;
+      const header = document.querySelector('.site-header');
+      // The skip link and the header's own links sit above main on purpose.
+      if (!element || !header || !document.querySelector('main')?.contains(element)) return true;
+      return element.getBoundingClientRect().top >= header.getBoundingClientRect().bottom - 1;
+    });
+
   /**
    * Presses Tab (or Shift+Tab) until `target` has focus, checking at each stop that focus is
    * visible; fails after `max` presses.
@@ -141,6 +151,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
       const tag = await page.evaluate(() => document.activeElement?.tagName);
       if (tag !== 'BODY' && tag !== 'IFRAME') {
         expect(await focusIsVisible(page), `focus visible on ${tag}`).toBe(true);
+        expect(await focusIsUnobscured(page), `${tag} in sight below the header`).toBe(true);
       }
       if (await target.evaluate((element) => element === document.activeElement).catch(() => false)) return;
     }

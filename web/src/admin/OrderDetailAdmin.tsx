@@ -38,12 +38,15 @@ export default function OrderDetailAdmin() {
   );
   const [busy, setBusy] = createSignal<'ship' | 'cancel' | 'deliver'>();
   const [failure, setFailure] = createSignal<unknown>();
+  let status: HTMLSpanElement | undefined;
 
   async function act(action: 'ship' | 'cancel' | 'deliver', run: (id: string) => Promise<Order>) {
     setBusy(action);
     setFailure(undefined);
     try {
       mutate(await run(params.id));
+      // The button pressed is gone with the status it acted on: focus goes to the new status.
+      if (!document.activeElement || document.activeElement === document.body) status?.focus();
     } catch (error) {
       setFailure(error);
     } finally {
@@ -65,7 +68,10 @@ export default function OrderDetailAdmin() {
                 <h1 id="order-title" title={current().id}>
                   Order <span class="mono">{orderReference(current().id)}</span>
                 </h1>
-                <StatusBadge status={current().status} />
+                {/* Announced when it changes: staff acting here, or the saga moving on. */}
+                <span role="status" tabindex="-1" ref={status}>
+                  <StatusBadge status={current().status} />
+                </span>
                 <button type="button" class="button button-link" onClick={() => void refetch()}>
                   Refresh
                 </button>

@@ -46,12 +46,14 @@ describe('admin orders', () => {
     expect(await screen.findByText('No shipped orders')).toBeInTheDocument();
   });
 
-  it('ships a confirmed order', async () => {
+  it('ships a confirmed order, announcing and focusing its new status', async () => {
     const { user, shop } = renderApp('/admin/orders/o-1', { admin: true });
     shop.seedOrder(order('o-1', 'confirmed'));
-    await user.click(await screen.findByRole('button', { name: 'Mark as shipped' }));
+    await user.click(await screen.findByRole('button', { name: 'Mark as shipped' }, { timeout: 5_000 }));
     await waitFor(() => expect(shop.orders.get('o-1')!.order.status).toBe('shipped'));
     expect(await screen.findByText('Shipped', { selector: '.badge' })).toBeInTheDocument();
+    const status = screen.getAllByRole('status').find((region) => region.textContent === 'Shipped')!;
+    expect(status).toHaveFocus();
     expect(screen.queryByRole('button', { name: 'Mark as shipped' })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Cancel order' })).not.toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'ada@example.com' })).toHaveAttribute(

@@ -5,7 +5,7 @@
  * reserved) are shown in place. Only clerks and managers change stock: a viewer sees none of it.
  */
 import { createSignal, For, Match, Show, Switch } from 'solid-js';
-import { Field } from '../components/Field.tsx';
+import { Field, focusFirstInvalid } from '../components/Field.tsx';
 import { errorText, FormOutcome } from '../components/States.tsx';
 import { can } from '../lib/admin-session.ts';
 import {
@@ -46,7 +46,7 @@ export function StockAdjuster(props: {
     setErrors(found);
     setDone(undefined);
     setFailure(undefined);
-    if (found.delta || found.reason) return;
+    if (found.delta || found.reason) return focusFirstInvalid(event.currentTarget as HTMLFormElement);
     setSaving(true);
     try {
       const level = await adjustStock(props.productId, {
@@ -124,7 +124,7 @@ export function ThresholdEditor(props: { level: StockLevel; onChanged: (level: S
     setSaved(false);
     if (!value().trim() || !Number.isInteger(threshold) || threshold < 0) {
       setError('Enter a whole number, 0 or more.');
-      return;
+      return focusFirstInvalid(event.currentTarget as HTMLFormElement);
     }
     setError(undefined);
     setSaving(true);
@@ -187,7 +187,7 @@ export function CountForm(props: {
     setFailure(undefined);
     if (!counted().trim() || !Number.isInteger(quantity) || quantity < 0) {
       setError('Enter the whole number counted, 0 or more.');
-      return;
+      return focusFirstInvalid(event.currentTarget as HTMLFormElement);
     }
     setError(undefined);
     setSaving(true);
@@ -251,7 +251,7 @@ export function AdjustHeader(props: { label: string }) {
 
 /**
  * A table cell with an Adjust button (and, with `countable`, a Count button) that opens its form in
- * place. A viewer gets no cell: pair it with `AdjustHeader`, which a viewer does not get either.
+ * place (focus moves into it; Escape closes it and returns focus to the button). A viewer gets no cell: pair it with `AdjustHeader`, which a viewer does not get either.
  */
 export function AdjustCell(props: {
   productId: string;
@@ -262,9 +262,22 @@ export function AdjustCell(props: {
   onAdjusted: (level: StockLevel) => void;
 }) {
   const [open, setOpen] = createSignal<'adjust' | 'count'>();
+  let cell: HTMLTableCellElement | undefined;
+  // Opening moves focus into the form; Escape closes it and gives focus back to the button that opened it.
+  function show(which: 'adjust' | 'count') {
+    setOpen(which);
+    cell?.querySelector<HTMLElement>('input, select')?.focus();
+  }
+  function close(event: KeyboardEvent) {
+    const which = open();
+    if (event.key !== 'Escape' || !which) return;
+    event.preventDefault();
+    setOpen(undefined);
+    cell?.querySelector<HTMLElement>(`[data-opens="${which}"]`)?.focus();
+  }
   return (
     <Show when={can('clerk')}>
-      <td>
+      <td ref={cell} onKeyDown={close}>
         <Switch>
           <Match when={open() === 'adjust'}>
             <StockAdjuster
@@ -287,7 +300,8 @@ export function AdjustCell(props: {
               <button
                 type="button"
                 class="button button-secondary button-small"
-                onClick={() => setOpen('adjust')}
+                data-opens="adjust"
+                onClick={() => show('adjust')}
                 aria-label={`Adjust ${props.subject}`}
               >
                 Adjust
@@ -296,7 +310,8 @@ export function AdjustCell(props: {
                 <button
                   type="button"
                   class="button button-secondary button-small"
-                  onClick={() => setOpen('count')}
+                  data-opens="count"
+                  onClick={() => show('count')}
                   aria-label={`Count ${props.subject}`}
                 >
                   Count

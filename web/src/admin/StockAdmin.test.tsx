@@ -57,6 +57,27 @@ describe('admin stock', () => {
     expect(shop.levelOf('mug').onHand).toBe(3);
   });
 
+  it('opens the adjuster with focus in it, closes it with Escape, and focuses a wrong field', async () => {
+    const { user } = renderApp('/admin/stock', { admin: true, products, stock: { mug: 5 } });
+    const opener = await screen.findByRole('button', { name: 'Adjust stock of Blue Mug' });
+    opener.focus();
+    await user.keyboard('{Enter}');
+    const form = screen.getByRole('form', { name: 'Adjust stock of Blue Mug' });
+    const change = within(form).getByRole('textbox', { name: 'Change' });
+    expect(change).toHaveFocus();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('form', { name: 'Adjust stock of Blue Mug' })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Adjust stock of Blue Mug' })).toHaveFocus();
+
+    await user.keyboard('{Enter}');
+    const reopened = screen.getByRole('form', { name: 'Adjust stock of Blue Mug' });
+    await user.click(within(reopened).getByRole('textbox', { name: 'Reason' }));
+    await user.keyboard('{Enter}');
+    const invalid = within(reopened).getByRole('textbox', { name: 'Change' });
+    expect(invalid).toHaveAttribute('aria-invalid', 'true');
+    expect(invalid).toHaveFocus();
+  });
+
   it('shows the conflict when a change would go below what is reserved', async () => {
     const refuse = http.post('*/api/inventory/stock/:id/adjustments', () =>
       HttpResponse.json(

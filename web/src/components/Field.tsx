@@ -1,6 +1,7 @@
 /**
  * @module A labelled form field with its hint and error next to it. The control gets the ids that
  * tie the label, hint and error to it (`aria-describedby`), and `aria-invalid` while it is wrong.
+ * `focusFirstInvalid` takes a refused form's user to its first wrong field, whose error is then read.
  */
 import { createUniqueId, type JSX, Show } from 'solid-js';
 
@@ -45,4 +46,13 @@ export function Field(props: {
       </Show>
     </div>
   );
+}
+
+/**
+ * Moves focus to the first field of `form` marked invalid: a screen reader then reads its label and
+ * error (its description), and a keyboard user is where the fix goes. Forms with a summary of errors
+ * announce that instead.
+ */
+export function focusFirstInvalid(form: HTMLFormElement): void {
+  form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
 }

@@ -1,45 +1,19 @@
 /** @module The page around every screen: skip link, header with the cart count, main, footer. */
 import { A, type RouteSectionProps, useLocation } from '@solidjs/router';
-import { createEffect, on, Show } from 'solid-js';
+import { createEffect, on, onCleanup, Show } from 'solid-js';
 import { cart } from '../lib/cart.ts';
-
-/** How long after a navigation a page's heading may still appear (a lazy chunk, its data) and take focus. */
-const HEADING_WAIT_MS = 5_000;
-
-/**
- * Moves focus to main at once, then to its h1 as soon as the new page shows one (pages load their
- * chunk and data first), unless the person has moved focus on by then. An h1 still being replaced
- * by the next page's hands focus on to the new one.
- */
-export function focusMainHeading(main: HTMLElement) {
-  main.focus({ preventScroll: true });
-  let focused: HTMLElement | undefined;
-  const stillOurs = () => {
-    const active = document.activeElement;
-    return active === main || active === document.body || active === null || active === focused;
-  };
-  const focusHeading = () => {
-    const heading = main.querySelector<HTMLElement>('h1');
-    if (!heading || heading === focused || !stillOurs()) return;
-    heading.tabIndex = -1;
-    heading.focus({ preventScroll: true });
-    focused = heading;
-  };
-  // The old page may still be on screen: look once it has had its turn to go.
-  queueMicrotask(focusHeading);
-  const observer = new MutationObserver(() => (stillOurs() ? focusHeading() : observer.disconnect()));
-  observer.observe(main, { childList: true, subtree: true });
-  setTimeout(() => observer.disconnect(), HEADING_WAIT_MS);
-}
+import { focusMainHeading } from '../lib/focus-heading.ts';
 
 export function Shell(props: RouteSectionProps) {
   const location = useLocation();
   let main: HTMLElement | undefined;
-  // After a navigation, keyboard and screen-reader users start at the new page's heading, not the header.
+  // After a navigation, keyboard and screen-reader users start at the new screen's heading.
   createEffect(
     on(
       () => location.pathname,
-      () => main && focusMainHeading(main),
+      () => {
+        if (main) onCleanup(focusMainHeading(main));
+      },
       { defer: true },
     ),
   );

@@ -41,9 +41,6 @@ export async function serveFunction<C extends { PORT: number; SHUTDOWN_TIMEOUT_M
   const { rt, app, state } = fn;
   const { sweepDelayMs = 1_500, sweepIntervalMs = 30_000 } = options;
   await rt.tracing.start();
-  // The issuer's keys load while the server starts: the first delivery does not wait for them, and
-  // readiness does not depend on them (a failure is retried by the next delivery).
-  rt.senders.warm();
   const server = await new Promise<Server>((resolve) => {
     const s = serve(
       { fetch: app.fetch, port: options.port ?? rt.config.PORT, hostname: options.hostname ?? '0.0.0.0' },
@@ -52,6 +49,10 @@ export async function serveFunction<C extends { PORT: number; SHUTDOWN_TIMEOUT_M
   });
   const port = (server.address() as AddressInfo).port;
 
+  // The issuer's keys load once the server listens (fetch's first use costs a cold start CPU): the
+  // first delivery does not wait for them, and readiness does not depend on them (a failure is
+  // retried by the next delivery).
+  setImmediate(() => rt.senders.warm());
   if (options.warmFirestore) {
     // Off the listen callback's turn: the client's load starts while the first request is on its way.
     setImmediate(() => void rt.db().catch((error) => rt.log.warn('firestore warm-up failed', { error })));

@@ -19,8 +19,8 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
-function start(env: Record<string, string | undefined>) {
-  const fn = counterFunction.create({ env, outbox: fast });
+function start(env: Record<string, string | undefined>, outbox: Partial<typeof fast> = {}) {
+  const fn = counterFunction.create({ env, outbox: { ...fast, ...outbox } });
   cleanup.push(async () => {
     await fn.rt.outbox.drain(1_000);
     await fn.rt.close();
@@ -259,6 +259,8 @@ describe('CloudEvents out: the transactional outbox', () => {
     // A new process on the same database, the sink back up: its sweep sends what was pending.
     s.answer(202);
     const second = start(env);
+    // The first process's last planned retry (at most maxDelayMs ahead) has passed: nobody retries them.
+    await new Promise((resolve) => setTimeout(resolve, fast.maxDelayMs + 50));
     expect(await second.rt.outbox.sweep()).toBe(5);
     const events = await s.waitFor(5);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -270,6 +272,23 @@ describe('CloudEvents out: the transactional outbox', () => {
       .toBe(0);
     // A later sweep finds nothing to send again.
     expect(await second.rt.outbox.sweep()).toBe(0);
+  });
+
+  it("leaves to an instance the events it keeps retrying: another instance's sweep skips them", async () => {
+    const s = await sink();
+    s.answer(503);
+    const env = testEnv('kit', { K_SINK: s.url });
+    const retrying = start(env, { baseDelayMs: 2_000, maxDelayMs: 2_000 });
+    expect((await retrying.app.request('/events', increment('claimed', 1))).status).toBe(202);
+    const db = await retrying.rt.db();
+    await expect
+      .poll(async () => {
+        const docs = (await db.collection(OUTBOX_COLLECTION).where('status', '==', 'pending').get()).docs;
+        return docs.some((d) => typeof d.get('retryAt') === 'number');
+      })
+      .toBe(true);
+    const other = start(env);
+    expect(await other.rt.outbox.sweep()).toBe(0);
   });
 
   it('sends a raw record as it was staged, keeping its id and source, each time it is staged', async () => {

@@ -130,8 +130,12 @@ export class Outbox {
     const cutoff = Date.now() - this.#opts.sweepGraceMs;
     const found: OutboxItem[] = [];
     for (const doc of snapshot.docs) {
-      const data = doc.data() as { record: EventRecord; createdAt: number };
-      if (data.createdAt <= cutoff && !this.#known.has(doc.id))
+      const data = doc.data() as { record: EventRecord; createdAt: number; retryAt?: number };
+      // Another instance that keeps retrying an event pushes its `retryAt` forward: left to it, as
+      // two instances retrying the same events doubled what a slow sink was sent (seen with two
+      // replicas in the chaos run). One that died leaves a `retryAt` that ages past the grace.
+      const retried = data.retryAt !== undefined && data.retryAt > cutoff;
+      if (data.createdAt <= cutoff && !retried && !this.#known.has(doc.id))
         found.push({ key: doc.id, record: data.record });
     }
     if (found.length) this.#opts.log.info('outbox sweep re-sends pending events', { count: found.length });
@@ -207,6 +211,7 @@ export class Outbox {
         error: (error as Error).message,
         status: error instanceof SinkError ? error.status : undefined,
       });
+      this.#claimRetry(key, Date.now() + delay);
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
         this.#queue.push(entry);
@@ -220,6 +225,18 @@ export class Outbox {
     this.#opts.observer?.published(record);
     this.#known.delete(key);
     await this.#markSent(key, entry.attempts);
+  }
+
+  /**
+   * Records on the event's document when this process tries it next, so that other instances' sweeps
+   * leave it alone while this one retries. Not waited for: a lost write only lets a sweep send it
+   * once more, which consumers deduplicate. Written on failures only, never on the usual path.
+   */
+  #claimRetry(key: string, retryAt: number): void {
+    void this.#opts
+      .db()
+      .then((db) => db.collection(OUTBOX_COLLECTION).doc(key).update({ retryAt }))
+      .catch(() => {});
   }
 
   /**

@@ -12,7 +12,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Firestore } from '@google-cloud/firestore';
 import { FIRESTORE_SETTINGS } from '@stockflow/kit';
-import { freePort, startFirestoreEmulator } from '@stockflow/kit/emulator';
+import { startFirestoreEmulator } from '@stockflow/kit/emulator';
+import { freePort } from '@stockflow/kit/free-port';
 import {
   cloudEventRequest,
   startFakeSink,

@@ -71,7 +71,7 @@ describe('the round-robin in front of a Service with replicas', () => {
   it('runs as a process of its own, as the stack starts it, told over IPC what went down', async () => {
     const [a, b] = await Promise.all([instance('a'), instance('b')]);
     open.push({ close: () => stop(a) }, { close: () => stop(b) });
-    const { freePort } = await import('@stockflow/kit/emulator');
+    const { freePort } = await import('@stockflow/kit/free-port');
     const rr = await startRoundRobinProcess({ port: await freePort(), instances: [urlOf(a), urlOf(b)] });
     open.push(rr);
     expect([(await post(rr)).text, (await post(rr)).text]).toEqual(['a:e', 'b:e']);

@@ -464,7 +464,9 @@ describe('faults: 800 orders while the system is hurt', () => {
     // authorized payment is captured, refunded or pending on a live order.
     let orders = new Map<string, Order>();
     const paymentCheck = await until('the payments to settle', 90_000, async () => {
-      await stack.mesh.ping(SWEEP.payments).catch(() => false);
+      // Every function's PingSource keeps ticking, as in a cluster: an outbox event whose instance was
+      // killed mid-retry (a shipment.shipped, say) is swept out, and payments' jobs run.
+      for (const fn of FUNCTIONS) await stack.mesh.ping(SWEEP[fn]).catch(() => false);
       await stack.paymentSandbox.webhooksSettled();
       orders = await statuses();
       const check = checkPayments(
@@ -478,6 +480,19 @@ describe('faults: 800 orders while the system is hurt', () => {
       return checkPayments(orders, stack.paymentSandbox.payments(), stack.paymentSandbox.webhooksSent());
     });
 
+    // What payments and the ledger know of the first orders the payment check names.
+    for (const line of paymentCheck.violations.slice(0, 3)) {
+      const orderId = / of order ([0-9a-f-]+):/.exec(line)?.[1];
+      if (!orderId) continue;
+      const payment = await call('payments', `/payments/${orderId}`);
+      const events = await call<{ items: Array<{ event: { type: string; source: string; time: string } }> }>(
+        'ledger',
+        `/events?subject=${orderId}&limit=50`,
+      );
+      console.log(
+        `payment check: ${line}\n  payments: ${JSON.stringify(payment.body)}\n  ledger: ${JSON.stringify(events.body.items?.map(({ event: e }) => `${e.time} ${e.source} ${e.type}`))}`,
+      );
+    }
     // Outboxes: a PingSource-style tick makes each function sweep; then nothing is pending.
     const outboxes = await until('every outbox sent', 120_000, async () => {
       const pending: string[] = [];

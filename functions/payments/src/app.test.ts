@@ -442,6 +442,43 @@ describe('captures and refunds', () => {
   });
 });
 
+describe('a return that overtakes the shipped events', () => {
+  it('captures first, then refunds the return: nothing is left uncaptured', async () => {
+    const { deliver, webhook, payment, emitted, awaitPayment } = await start();
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const paymentId = await awaitPayment(orderId);
+    sandbox.authorize(paymentId);
+    await webhook({ type: 'payment.authorized', paymentId, reference: orderId, amount: 1200 });
+    await deliver('return.inspected', {
+      orderId,
+      returnId: 'r1',
+      locationId: 'main',
+      lines: [{ productId: 'p1', quantity: 1, outcome: 'restocked' }],
+      refundCents: 500,
+      currency: 'EUR',
+    });
+    await eventually(async () =>
+      expect(await payment(orderId)).toMatchObject({
+        status: 'partially-refunded',
+        capturedCents: 1200,
+        refundedCents: 500,
+      }),
+    );
+    await deliver('order.shipped', { orderId });
+    const view = await payment(orderId);
+    expect(view.jobs.map((job: { id: string; status: string }) => [job.id, job.status])).toEqual([
+      [`${orderId}~capture`, 'succeeded'],
+      [`${orderId}~refund~return~r1`, 'succeeded'],
+    ]);
+    expect(emitted(orderId).map((event) => event.type)).toEqual([
+      'payment.requested',
+      'payment.authorized',
+      'payment.captured',
+      'payment.refunded',
+    ]);
+  });
+});
+
 describe('staff', () => {
   it('reads a payment only with a staff role', async () => {
     const { fn } = await start();

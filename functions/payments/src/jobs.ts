@@ -56,8 +56,10 @@ export class JobRunner extends RetryQueue {
         // The provider's webhook said it is captured (it overtook this job's answer): done already.
         const capturedAlready = job.kind === 'capture' && claimed.capturedCents >= job.amountCents;
         const refundId = capturedAlready ? undefined : await this.#callProvider(job, claimed.paymentId);
-        await this.#commit(job, refundId);
+        const made = await this.#commit(job, refundId);
         log.info('payment job done', fields);
+        // Jobs the outcome made (a capture frees the return refunds that waited for it) start now.
+        this.kick(made);
         return 'succeeded';
       } catch (error) {
         const failure = describeFailure(error);
@@ -87,19 +89,23 @@ export class JobRunner extends RetryQueue {
     return (await this.#options.provider.refund(request)).refundId;
   }
 
-  /** The job done, with the payment's change and the event it owes, in one transaction. */
-  async #commit(job: JobSpec, refundId: string | undefined): Promise<void> {
+  /**
+   * The job done, with the payment's change and the event it owes, in one transaction. Returns the
+   * ids of the jobs that change made.
+   */
+  async #commit(job: JobSpec, refundId: string | undefined): Promise<string[]> {
     const { rt, store } = this.#options;
-    await rt.transact(async (work) => {
+    return rt.transact(async (work) => {
       const pending = await store.pendingJob(work, job.id);
       const payment = await store.read(work, job.orderId);
-      if (!pending || !payment) return;
+      if (!pending || !payment) return [];
       const change =
         job.kind === 'capture'
           ? captureSucceeded(payment, job.amountCents)
           : refundSucceeded(payment, pending);
-      store.write(work, change);
+      const made = store.write(work, change);
       await store.markSucceeded(work, job.id, refundId ? { refundId } : {});
+      return made;
     });
   }
 }

@@ -117,6 +117,29 @@ describe('the payment of an order', () => {
     expect(cancelledFirst.jobs.map((job) => job.kind)).toEqual(['refund']);
   });
 
+  it('holds a return refund that overtook the shipped events until the capture, which it asks for', () => {
+    const { record } = run(opened(), [authorized]);
+    const early = returnInspected(record, 'r1', 800);
+    // The return proves delivery: the capture is owed now; the refund waits for it.
+    expect(early.jobs.map((job) => job.id)).toEqual(['o1~capture']);
+    expect(early.record).toMatchObject({ captureWanted: true, refundPromisedCents: 800 });
+    expect(early.record.returnsAwaitingCapture).toEqual([{ returnId: 'r1', amountCents: 800 }]);
+    // The same return again, or the late shipped event, makes nothing more.
+    expect(returnInspected(early.record, 'r1', 800).jobs).toEqual([]);
+    expect(orderShipped(early.record).jobs).toEqual([]);
+    const done = captureSucceeded(early.record, 1200);
+    expect(done.jobs).toMatchObject([{ id: 'o1~refund~return~r1', kind: 'refund', amountCents: 800 }]);
+    expect(done.record).toMatchObject({ returnsAwaitingCapture: [], refundPromisedCents: 800 });
+    // A second return after the capture is capped by what the first one promised.
+    expect(returnInspected(done.record, 'r2', 800).jobs.map((job) => job.amountCents)).toEqual([400]);
+  });
+
+  it('releases waiting return refunds when the capture arrives by webhook instead of its job', () => {
+    const early = returnInspected(run(opened(), [authorized]).record, 'r1', 300);
+    const byWebhook = captured(early.record);
+    expect(byWebhook.jobs.map((job) => job.id)).toEqual(['o1~refund~return~r1']);
+  });
+
   it('caps return refunds at what was captured less what was already refunded, once per return', () => {
     const { record } = run(opened(), [authorized, (r) => captureSucceeded(r, 1200)]);
     const first = returnInspected(record, 'r1', 800);

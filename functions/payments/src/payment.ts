@@ -36,6 +36,12 @@ export interface PaymentRecord {
   cancelled: { cause: CancelCause | null } | null;
   /** The order shipped: capture once the payment is authorized. */
   captureWanted: boolean;
+  /**
+   * Return refunds promised before the capture happened (a return.inspected that overtook the
+   * order's shipped events): each becomes its refund job once the money is captured, since a
+   * provider refunds captured money only.
+   */
+  returnsAwaitingCapture?: Array<{ returnId: string; amountCents: number }>;
   /** `payment.*` events already emitted (each once). */
   announced: Array<'requested' | 'authorized' | 'declined' | 'captured'>;
   /** The jobs made for this payment (their ids). */
@@ -76,6 +82,7 @@ export function emptyPayment(orderId: string, amountCents = 0, currency = 'EUR')
     decline: null,
     cancelled: null,
     captureWanted: false,
+    returnsAwaitingCapture: [],
     announced: [],
     jobIds: [],
   };
@@ -148,10 +155,27 @@ export function orderShipped(current: PaymentRecord): Change {
   return settle(begin({ ...current, captureWanted: true }));
 }
 
-/** return.inspected: refund what staff counted, capped at what is left to refund. */
+/**
+ * return.inspected: refund what staff counted, capped at what is left to refund. A return means the
+ * goods were delivered, so the capture is owed even when the shipped events have not arrived yet;
+ * the refund waits for it (a provider refunds captured money, and a refund that went first would
+ * leave nothing to capture).
+ */
 export function returnInspected(current: PaymentRecord, returnId: string, refundCents: number): Change {
-  const change = begin(current);
-  refund(change, 'return', Math.min(refundCents, refundable(change.record)), returnId);
+  const change = begin({ ...current, captureWanted: current.captureWanted || !current.cancelled });
+  const { record } = change;
+  const waiting = record.returnsAwaitingCapture ?? [];
+  const known =
+    record.jobIds.includes(jobId(record.orderId, 'refund', 'return', returnId)) ||
+    waiting.some((r) => r.returnId === returnId);
+  const amountCents = Math.min(refundCents, refundable(record));
+  if (!known && amountCents > 0) {
+    if (record.capturedCents) refund(change, 'return', amountCents, returnId);
+    else {
+      record.returnsAwaitingCapture = [...waiting, { returnId, amountCents }];
+      record.refundPromisedCents += amountCents;
+    }
+  }
   return settle(change);
 }
 
@@ -213,6 +237,12 @@ function settle(change: Change): Change {
   if (record.capturedCents) announce(change, 'captured');
   if (record.authorizedCents && record.cancelled && !record.jobIds.some((id) => id.includes('~refund~'))) {
     refund(change, 'late-authorization', refundable(record));
+  }
+  if (record.capturedCents && record.returnsAwaitingCapture?.length) {
+    for (const { returnId, amountCents } of record.returnsAwaitingCapture) {
+      addJob(change, refundJob(record, 'return', amountCents, returnId));
+    }
+    record.returnsAwaitingCapture = [];
   }
   const wantsCapture = record.captureWanted && record.authorizedCents && !record.capturedCents;
   if (wantsCapture && !record.cancelled) {
@@ -288,7 +318,17 @@ function refundable(record: PaymentRecord): number {
 function refund(change: Change, cause: RefundCause, amountCents: number, returnId?: string): void {
   if (amountCents <= 0) return;
   const { record } = change;
-  const made = addJob(change, {
+  if (addJob(change, refundJob(record, cause, amountCents, returnId)))
+    record.refundPromisedCents += amountCents;
+}
+
+function refundJob(
+  record: PaymentRecord,
+  cause: RefundCause,
+  amountCents: number,
+  returnId?: string,
+): JobSpec {
+  return {
     id: jobId(record.orderId, 'refund', cause, returnId),
     kind: 'refund',
     orderId: record.orderId,
@@ -296,8 +336,7 @@ function refund(change: Change, cause: RefundCause, amountCents: number, returnI
     currency: record.currency,
     cause,
     ...(returnId ? { returnId } : {}),
-  });
-  if (made) record.refundPromisedCents += amountCents;
+  };
 }
 
 function addJob(change: Change, job: JobSpec): boolean {

@@ -147,6 +147,8 @@ export const PaymentView = z.object({
   decline: z.nullable(z.object({ code: z.string(), message: z.string() })),
   cancelled: z.nullable(z.object({ cause: z.nullable(CancelCause) })),
   captureWanted: z.boolean(),
+  /** Return refunds that wait for the capture (the return overtook the order's shipped events). */
+  returnsAwaitingCapture: z.optional(z.array(z.object({ returnId: z.string(), amountCents: z.int() }))),
   updatedAt: z.nullable(z.iso.datetime()),
   jobs: z.array(PaymentJob),
 });

@@ -194,8 +194,9 @@ export class PaymentBook {
   }
 
   /**
-   * Refunds part or all of what was captured, or, before capture, of what was authorized (releasing
-   * the hold, as a void does).
+   * Refunds part or all of what was captured; before capture, only the whole authorization, which
+   * releases the hold as a void does (like the big providers, a part of a hold cannot be refunded:
+   * capture first).
    */
   refund(paymentId: string, amount: number): { refundId: string; status: 'succeeded' } {
     const payment = this.#payment(paymentId);
@@ -207,6 +208,13 @@ export class PaymentBook {
     const refundable = ['authorized', 'captured', 'partially-refunded'].includes(payment.status)
       ? base - payment.refundedAmount
       : 0;
+    if (payment.status === 'authorized' && amount !== refundable) {
+      throw new SandboxProblem(
+        409,
+        'not_captured',
+        `This payment is authorized, not captured: release all ${refundable} of it, or capture before a partial refund of ${amount}.`,
+      );
+    }
     if (amount > refundable) {
       throw new SandboxProblem(
         409,

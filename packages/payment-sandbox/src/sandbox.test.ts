@@ -419,6 +419,34 @@ describe('captures and refunds', () => {
     expect(sandbox.payments()).toMatchObject([{ status: 'captured', capturedAmount: 1250 }]);
   });
 
+  it('before capture releases the whole authorization only: a part of a hold is refused, capture first', async () => {
+    const { sandbox, api, authorized } = await setup();
+    const session = await authorized();
+    const refund = (amount: number, key: string) =>
+      api(`/v1/payments/${session.paymentId}/refunds`, { amount }, { 'idempotency-key': key });
+    const part = await refund(500, 'return-1');
+    expect(part.status).toBe(409);
+    expect(await part.json()).toMatchObject({ code: 'not_captured' });
+    expect(sandbox.payments()).toMatchObject([{ status: 'authorized', refundedAmount: 0 }]);
+    expect((await api(`/v1/payments/${session.paymentId}/capture`, { amount: 1250 })).status).toBe(200);
+    expect((await refund(500, 'return-1b')).status).toBe(200);
+    expect(sandbox.payments()).toMatchObject([{ status: 'partially-refunded', capturedAmount: 1250 }]);
+  });
+
+  it('releases a whole authorization before capture, as a void', async () => {
+    const { sandbox, api, authorized } = await setup();
+    const session = await authorized();
+    const release = await api(
+      `/v1/payments/${session.paymentId}/refunds`,
+      { amount: 1250 },
+      { 'idempotency-key': 'cancel' },
+    );
+    expect(release.status).toBe(200);
+    expect(sandbox.payments()).toMatchObject([
+      { status: 'refunded', capturedAmount: 0, refundedAmount: 1250 },
+    ]);
+  });
+
   it('refunds up to what was captured, idempotently, partially then fully', async () => {
     const { sandbox, api, authorized, received, receiver } = await setup();
     const session = await authorized();

@@ -108,6 +108,9 @@ export function fakeSandbox() {
           return problem(503, 'refunds are down');
         }
         const amount = Number(call.body.amount);
+        // As the sandbox: before capture only the whole hold is released; a part needs a capture.
+        if (!payment.captured && amount !== payment.amount - payment.refunded)
+          return problem(409, 'not captured');
         if (amount > (payment.captured || payment.amount) - payment.refunded) return problem(409, 'too much');
         payment.refunded += amount;
         return HttpResponse.json({ refundId: `re_${randomUUID().slice(0, 8)}`, status: 'succeeded' });

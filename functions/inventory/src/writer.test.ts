@@ -130,7 +130,7 @@ describe('StockWriter: group commit', () => {
     expect(await inv.level('q')).toMatchObject({ onHand: 4 });
   });
 
-  it('starts two commits no closer together than the commit interval', async () => {
+  it('starts two commits of the same product no closer together than the commit interval', async () => {
     const { w } = await writer({ commitIntervalMs: 400 });
     // The first commit starts after this instant and the second at least 400 ms after the first,
     // so the second answer cannot come sooner, however fast or slow the machine is.
@@ -139,5 +139,26 @@ describe('StockWriter: group commit', () => {
     await w.submit(adjust('a', 1));
     expect(Date.now() - before).toBeGreaterThanOrEqual(400);
     expect(w.stats.commits).toBe(2);
+  });
+
+  it('commits a change of other products at once, whatever the interval (a lone order never waits)', async () => {
+    const { w } = await writer({ commitIntervalMs: 5_000 });
+    await w.submit(adjust('a', 1));
+    // Within the 5 s interval of a's commit: b's commit does not wait for it.
+    const before = Date.now();
+    await w.submit(adjust('b', 1));
+    await w.submit(adjust('c', 1));
+    expect(Date.now() - before).toBeLessThan(5_000);
+    expect(w.stats.commits).toBe(3);
+  });
+
+  it('holds a command whose products are known only once read (a cancel) to the interval after any commit', async () => {
+    const { w } = await writer({ commitIntervalMs: 400 });
+    // As above: the second commit starts at least 400 ms after the first, which starts after this.
+    const before = Date.now();
+    await w.submit(adjust('a', 1));
+    // Through a reservation (none here: it changes nothing), as order.cancelled does.
+    await w.submit({ productIds: [], orderIds: ['o-unknown'], decide: () => ({ items: [], events: [] }) });
+    expect(Date.now() - before).toBeGreaterThanOrEqual(400);
   });
 });

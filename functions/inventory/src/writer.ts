@@ -36,7 +36,10 @@ export interface Command {
 }
 
 export interface StockWriterOptions {
-  /** Least time between the starts of two commits: caps each document's write rate. */
+  /**
+   * Least time between the starts of two commits that write the same stock document: caps each
+   * product's write rate. A commit of other products starts at once.
+   */
   commitIntervalMs: number;
   defaultLowStockThreshold: number;
   /** How `order.placed` picks locations (the shop's setting). */
@@ -74,7 +77,10 @@ export class StockWriter {
   readonly #options: Required<StockWriterOptions>;
   readonly #queue: Pending[] = [];
   #draining = false;
+  /** When the last commit started (for commands whose products are known only once read). */
   #lastCommitAt = Number.NEGATIVE_INFINITY;
+  /** Per product, when the last commit that wrote its stock document started. */
+  readonly #lastWritten = new Map<string, number>();
   /** Commits so far, commands they carried, commands refused by a full queue (tests, benches). */
   readonly stats = { commits: 0, commands: 0, refused: 0 };
 
@@ -106,13 +112,50 @@ export class StockWriter {
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length) {
-        const wait = this.#lastCommitAt + this.#options.commitIntervalMs - Date.now();
+        const group = this.#takeGroup();
+        const wait = this.#earliestStart(group) - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        this.#lastCommitAt = Date.now();
-        await this.#commit(this.#takeGroup());
+        const startedAt = Date.now();
+        this.#lastCommitAt = startedAt;
+        const written = await this.#commit(group);
+        for (const productId of written) this.#lastWritten.set(productId, startedAt);
+        this.#forgetOldWrites(startedAt);
       }
     } finally {
       this.#draining = false;
+    }
+  }
+
+  /**
+   * When a group may start: `commitIntervalMs` after the last commit that wrote any of its products,
+   * so a hot product is written at most `1000 / commitIntervalMs` times a second while an order for
+   * other products commits at once (a lone order never waits for the one before it). Commands that
+   * reach stock through a reservation or a transfer (cancel, ship, transfer steps) learn their
+   * products only when they read them: those wait for the interval after the last commit of any.
+   */
+  #earliestStart(group: Pending[]): number {
+    const interval = this.#options.commitIntervalMs;
+    if (interval <= 0) return 0;
+    let earliest = 0;
+    for (const { command } of group) {
+      const throughHeld = command.orderIds.length > 0 || (command.transferIds?.length ?? 0) > 0;
+      if (throughHeld && !command.productIds.length)
+        earliest = Math.max(earliest, this.#lastCommitAt + interval);
+      for (const productId of command.productIds) {
+        earliest = Math.max(
+          earliest,
+          (this.#lastWritten.get(productId) ?? Number.NEGATIVE_INFINITY) + interval,
+        );
+      }
+    }
+    return earliest;
+  }
+
+  /** Drops products not written within the interval: they no longer hold a commit back. */
+  #forgetOldWrites(now: number): void {
+    if (this.#lastWritten.size < 1_000) return;
+    for (const [productId, at] of this.#lastWritten) {
+      if (at + this.#options.commitIntervalMs <= now) this.#lastWritten.delete(productId);
     }
   }
 
@@ -140,7 +183,8 @@ export class StockWriter {
     return group;
   }
 
-  async #commit(group: Pending[]): Promise<void> {
+  /** Commits the group (less any command whose decision failed); answers the products it wrote. */
+  async #commit(group: Pending[]): Promise<string[]> {
     let members = group;
     while (members.length) {
       try {
@@ -156,11 +200,11 @@ export class StockWriter {
           pending.resolve(changes[i]);
         });
         for (const change of changes) if (change?.notice) this.#rt.log.warn(change.notice);
-        return;
+        return changes.flatMap((change) => change?.items.map((item) => item.productId) ?? []);
       } catch (error) {
         if (!(error instanceof CommandFailed)) {
           for (const pending of members) pending.reject(error);
-          return;
+          return [];
         }
         // Nothing was written: fail that command, and commit the others without it.
         const failed = error.index;
@@ -168,6 +212,7 @@ export class StockWriter {
         members = members.filter((_, i) => i !== failed);
       }
     }
+    return [];
   }
 
   /** One transaction for the group; the changes of its commands (undefined for duplicates). */

@@ -7,8 +7,10 @@
  * confirmation includes the payment step: payments opening the checkout, and the provider's signed
  * webhook through web and payments back to orders. Figures: orders placed per second (202s), orders
  * confirmed per second (first POST to last confirmation), POST→confirmed p50/p99, and the same
- * latencies for one shopper alone (what the path costs without queueing for the machine's cores). SSE rather than polling: orders' Firestore listener
- * pushes the confirmation as it is written, so a latency carries no poll interval and costs no reads.
+ * latencies for one shopper alone (what the path costs without queueing for the machine's cores),
+ * then the loaded phase again on a stack with two inventory instances (`ordersPerSec2`, `ratio2`).
+ * SSE rather than polling: orders' Firestore listener pushes the confirmation as it is written, so a
+ * latency carries no poll interval and costs no reads.
  * No target: the figures are stated.
  */
 import { spawnSync } from 'node:child_process';
@@ -224,18 +226,16 @@ function build(): void {
   if (built.status !== 0) throw new BenchError(`npm run build failed (exit ${built.status})`);
 }
 
-export async function run() {
-  build();
-  const logs: string[] = [];
-  // The spans every function exports, for the critical path of the solo orders.
-  const collector = await startOtlpCollector();
-  const stack = await startStack({
+/** A stack as `npm start` runs it, with the bench's limits lifted, `inventory` instances of inventory. */
+function benchStack(collectorUrl: string, inventory: number, logs: string[]): Promise<Stack> {
+  return startStack({
     port: 0,
     brokerPort: 0,
     // The bench's own staff calls (products, stock) use the break-glass token, on for this stack only.
     adminToken: randomBytes(24).toString('base64url'),
     projectId: `stockflow-bench-${randomUUID().slice(0, 8)}`,
     readyTimeoutMs: 90_000,
+    ...(inventory > 1 ? { replicas: { inventory } } : {}),
     // One machine sends every order: web's per-client order limit is not what is measured.
     // Probes ask for more units than exist (a rejected order): above the shop's per-line cap.
     // Every shopper of the bench is 127.0.0.1: no per-client cap on orders or on their streams.
@@ -243,13 +243,65 @@ export async function run() {
       ORDER_RATE_LIMIT: '0',
       ORDER_STREAMS_PER_CLIENT: '0',
       MAX_LINE_QUANTITY: '1000000',
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
     },
     write(text) {
       logs.push(text);
       if (logs.length > 200) logs.shift();
     },
   });
+}
+
+/** The loaded phase's figures: ORDERS orders from SHOPPERS concurrent shoppers. */
+async function loaded(shop: ReturnType<typeof client>, products: Product[]) {
+  const cpuBefore = cpuByPart();
+  const { started, lastAcceptedAt, orders } = await placeOrders(shop, products, ORDERS);
+  const cpu = cpuPerOrder(cpuSpent(cpuBefore, cpuByPart()), ORDERS);
+  const lastConfirmedAt = Math.max(...orders.map((o) => o.confirmedAt));
+  const toConfirmed = orders.map((o) => o.confirmedAt - o.postedAt);
+  const toAccepted = orders.map((o) => o.acceptedAt - o.postedAt);
+  return {
+    cpu,
+    placedPerSec: round(ORDERS / ((lastAcceptedAt - started) / 1000), 1),
+    ordersPerSec: round(ORDERS / ((lastConfirmedAt - started) / 1000), 1),
+    placeP50Ms: round(median(toAccepted), 1),
+    placeP99Ms: round(percentile(toAccepted, 99), 1),
+    p50Ms: round(median(toConfirmed), 1),
+    p99Ms: round(percentile(toConfirmed, 99), 1),
+    maxMs: round(Math.max(...toConfirmed), 1),
+  };
+}
+
+/**
+ * The same loaded phase with two inventory instances behind the runner's round-robin (as Knative
+ * spreads a Trigger's deliveries over two pods), on a stack of its own.
+ */
+async function loadedWithTwoInventories(collectorUrl: string) {
+  const logs: string[] = [];
+  const stack = await benchStack(collectorUrl, 2, logs);
+  try {
+    const shop = client(stack);
+    const products = await shop.seed();
+    await shop.projected(products);
+    await placeOrders(shop, products, WARMUP_ORDERS);
+    return await loaded(shop, products);
+  } catch (error) {
+    console.error(logs.slice(-30).join(''));
+    throw error;
+  } finally {
+    await stack.stop();
+  }
+}
+
+export async function run() {
+  build();
+  const logs: string[] = [];
+  // The spans every function exports, for the critical path of the solo orders.
+  const collector = await startOtlpCollector();
+  const stack = await benchStack(collector.url, 1, logs);
+  let one: Awaited<ReturnType<typeof loaded>>;
+  let soloP50Ms: number;
+  let soloPlaceP50Ms: number;
   try {
     if (!stack.urls.web) throw new BenchError('the stack has no web: is web/ built?');
     const shop = client(stack);
@@ -259,12 +311,10 @@ export async function run() {
 
     // One shopper alone, each order confirmed before the next: latency without queueing.
     const solo = await placeOrders(shop, products, SOLO_ORDERS, { shoppers: 1, oneAtATime: true });
-    const soloP50Ms = round(median(solo.orders.map((o) => o.confirmedAt - o.postedAt)), 1);
-    const soloPlaceP50Ms = round(median(solo.orders.map((o) => o.acceptedAt - o.postedAt)), 1);
+    soloP50Ms = round(median(solo.orders.map((o) => o.confirmedAt - o.postedAt)), 1);
+    soloPlaceP50Ms = round(median(solo.orders.map((o) => o.acceptedAt - o.postedAt)), 1);
 
-    const cpuBefore = cpuByPart();
-    const { started, lastAcceptedAt, orders } = await placeOrders(shop, products, ORDERS);
-    const cpu = cpuPerOrder(cpuSpent(cpuBefore, cpuByPart()), ORDERS);
+    one = await loaded(shop, products);
     // The batch span processors export every 500 ms: the solo orders' last spans arrive by then.
     await sleep(1_500);
     const stages = medianStages(solo.orders.map((o) => orderStages(collector.spans, o)));
@@ -274,49 +324,54 @@ export async function run() {
         process.env.E2E_SPANS_FILE,
         JSON.stringify({ spans: collector.spans, solo: solo.orders }),
       );
-    const lastConfirmedAt = Math.max(...orders.map((o) => o.confirmedAt));
-    const placedPerSec = round(ORDERS / ((lastAcceptedAt - started) / 1000), 1);
-    const ordersPerSec = round(ORDERS / ((lastConfirmedAt - started) / 1000), 1);
-    const toConfirmed = orders.map((o) => o.confirmedAt - o.postedAt);
-    const toAccepted = orders.map((o) => o.acceptedAt - o.postedAt);
-    const placeP50Ms = round(median(toAccepted), 1);
-    const placeP99Ms = round(percentile(toAccepted, 99), 1);
-    const p50Ms = round(median(toConfirmed), 1);
-    const p99Ms = round(percentile(toConfirmed, 99), 1);
     console.log(
       `${ORDERS} orders (after ${WARMUP_ORDERS} untimed) from ${SHOPPERS} concurrent shoppers through web, ` +
         `${PRODUCTS} products, each order watched on its SSE stream and paid until confirmed`,
     );
-    console.log(`placed (202): ${placedPerSec} orders/s, POST p50 ${placeP50Ms} ms p99 ${placeP99Ms} ms`);
     console.log(
-      `confirmed: ${ordersPerSec} orders/s, POST→confirmed p50 ${p50Ms} ms p99 ${p99Ms} ms ` +
-        `max ${round(Math.max(...toConfirmed), 1)} ms`,
+      `placed (202): ${one.placedPerSec} orders/s, POST p50 ${one.placeP50Ms} ms p99 ${one.placeP99Ms} ms`,
+    );
+    console.log(
+      `confirmed: ${one.ordersPerSec} orders/s, POST→confirmed p50 ${one.p50Ms} ms p99 ${one.p99Ms} ms ` +
+        `max ${one.maxMs} ms`,
     );
     console.log(
       `one shopper alone (${SOLO_ORDERS} orders): POST p50 ${soloPlaceP50Ms} ms, POST→confirmed p50 ${soloP50Ms} ms`,
     );
     console.log('critical path of a solo order, median per stage (ms):');
     for (const { stage, p50Ms } of stages) console.log(`  ${String(p50Ms).padStart(7)}  ${stage}`);
-    console.log(`CPU ms per confirmed order, loaded phase: ${JSON.stringify(cpu.byPart)}`);
-    return {
-      ordersPerSec,
-      placedPerSec,
-      p50Ms,
-      p99Ms,
-      placeP50Ms,
-      placeP99Ms,
-      soloPlaceP50Ms,
-      soloP50Ms,
-      cpuMsPerOrder: cpu.all,
-      nodeCpuMsPerOrder: cpu.node,
-      orders: ORDERS,
-      shoppers: SHOPPERS,
-    };
+    console.log(`CPU ms per confirmed order, loaded phase: ${JSON.stringify(one.cpu.byPart)}`);
   } catch (error) {
     console.error(logs.slice(-30).join(''));
     throw error;
   } finally {
     await stack.stop();
+  }
+  try {
+    const two = await loadedWithTwoInventories(collector.url);
+    console.log(
+      `with 2 inventory instances: confirmed ${two.ordersPerSec} orders/s, POST→confirmed p50 ${two.p50Ms} ms ` +
+        `p99 ${two.p99Ms} ms; CPU ms per order ${JSON.stringify(two.cpu.byPart)}`,
+    );
+    return {
+      ordersPerSec: one.ordersPerSec,
+      placedPerSec: one.placedPerSec,
+      p50Ms: one.p50Ms,
+      p99Ms: one.p99Ms,
+      placeP50Ms: one.placeP50Ms,
+      placeP99Ms: one.placeP99Ms,
+      soloPlaceP50Ms,
+      soloP50Ms,
+      cpuMsPerOrder: one.cpu.all,
+      nodeCpuMsPerOrder: one.cpu.node,
+      ordersPerSec2: two.ordersPerSec,
+      p50Ms2: two.p50Ms,
+      // 2 inventory instances / 1, orders confirmed per second (the machine's 2 cores are shared).
+      ratio2: round(two.ordersPerSec / one.ordersPerSec),
+      orders: ORDERS,
+      shoppers: SHOPPERS,
+    };
+  } finally {
     await collector.close();
   }
 }

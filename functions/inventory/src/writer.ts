@@ -81,6 +81,8 @@ export class StockWriter {
   #lastCommitAt = Number.NEGATIVE_INFINITY;
   /** Per product, when the last commit that wrote its stock document started. */
   readonly #lastWritten = new Map<string, number>();
+  /** Commands taken into the next group while it waits for its start: they wait like the queue. */
+  #held = 0;
   /** Commits so far, commands they carried, commands refused by a full queue (tests, benches). */
   readonly stats = { commits: 0, commands: 0, refused: 0 };
 
@@ -94,10 +96,12 @@ export class StockWriter {
    * undefined when its event had been applied before (a duplicate).
    */
   submit(command: Command): Promise<Change | undefined> {
-    if (this.#queue.length >= this.#options.maxQueued) {
+    if (this.#queue.length + this.#held >= this.#options.maxQueued) {
       this.stats.refused++;
       return Promise.reject(
-        unavailable(`${this.#queue.length} stock changes are waiting for a commit; retry shortly.`),
+        unavailable(
+          `${this.#queue.length + this.#held} stock changes are waiting for a commit; retry shortly.`,
+        ),
       );
     }
     return new Promise((resolve, reject) => {
@@ -114,7 +118,11 @@ export class StockWriter {
       while (this.#queue.length) {
         const group = this.#takeGroup();
         const wait = this.#earliestStart(group) - Date.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (wait > 0) {
+          this.#held = group.length;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          this.#held = 0;
+        }
         const startedAt = Date.now();
         this.#lastCommitAt = startedAt;
         const written = await this.#commit(group);

@@ -109,7 +109,7 @@ async function seedOrder(db: Firestore): Promise<{ id: string; token: string }> 
   const store = new OrdersStore(async () => db);
   await db.runTransaction(async (tx) => {
     store.insert(
-      { tx, db, emit: () => ({}) as never, emitRecord: () => {} },
+      { tx, db, get: (ref) => tx.get(ref), emit: () => ({}) as never, emitRecord: () => {} },
       {
         order,
         tokenHash,

@@ -4,6 +4,7 @@
  * orders (news about an order that has moved on changes nothing). Every PingSource tick cancels the
  * orders whose payment hold ran out (the hold sweep).
  */
+import type { Firestore } from '@google-cloud/firestore';
 import {
   type Order,
   PaymentAmount,
@@ -36,7 +37,7 @@ import {
   rejectForShortages,
 } from './order.ts';
 import { project } from './products.ts';
-import type { OrdersStore } from './store.ts';
+import { type OrdersStore, orderDoc } from './store.ts';
 
 /**
  * Expired holds one tick cancels at most, one transaction each: a tick stays well within the
@@ -63,6 +64,9 @@ async function applyNews(
   }
   store.commit(work, stored, change);
 }
+
+/** News about an order reads the order with the event's dedupe record: one round trip, not two. */
+const newsOf = { reads: (data: { orderId: string }, db: Firestore) => [orderDoc(db, data.orderId)] };
 
 /** Keeps the newest version of each product (events may come twice or out of order). */
 const projectProduct = applyOnce(Product, async ({ data, work, services: { store } }) => {
@@ -98,30 +102,51 @@ export const ordersEvents: EventHandlers<OrdersServices, OrdersConfig> = {
   'io.stockflow.product.created': projectProduct,
   'io.stockflow.product.updated': projectProduct,
   'io.stockflow.product.archived': projectProduct,
-  'io.stockflow.stock.reserved': applyOnce(StockReserved, ({ data, work, rt, services }) =>
-    applyNews({ rt, services }, work, data.orderId, (order, at) =>
-      awaitPayment(order, at, rt.config.PAYMENT_HOLD_SECONDS, data.allocations),
-    ),
+  'io.stockflow.stock.reserved': applyOnce(
+    StockReserved,
+    ({ data, work, rt, services }) =>
+      applyNews({ rt, services }, work, data.orderId, (order, at) =>
+        awaitPayment(order, at, rt.config.PAYMENT_HOLD_SECONDS, data.allocations),
+      ),
+    newsOf,
   ),
-  'io.stockflow.stock.rejected': applyOnce(StockRejected, ({ data, work, rt, services }) =>
-    applyNews({ rt, services }, work, data.orderId, (order, at) =>
-      rejectForShortages(order, data.shortages, at),
-    ),
+  'io.stockflow.stock.rejected': applyOnce(
+    StockRejected,
+    ({ data, work, rt, services }) =>
+      applyNews({ rt, services }, work, data.orderId, (order, at) =>
+        rejectForShortages(order, data.shortages, at),
+      ),
+    newsOf,
   ),
-  'io.stockflow.payment.requested': applyOnce(PaymentRequested, ({ data, work, rt, services }) =>
-    applyNews({ rt, services }, work, data.orderId, (order, at) => recordPaymentRequest(order, data, at)),
+  'io.stockflow.payment.requested': applyOnce(
+    PaymentRequested,
+    ({ data, work, rt, services }) =>
+      applyNews({ rt, services }, work, data.orderId, (order, at) => recordPaymentRequest(order, data, at)),
+    newsOf,
   ),
-  'io.stockflow.payment.authorized': applyOnce(PaymentAmount, ({ data, work, rt, services }) =>
-    applyNews({ rt, services }, work, data.orderId, (order, at) => authorizePayment(order, data, at)),
+  'io.stockflow.payment.authorized': applyOnce(
+    PaymentAmount,
+    ({ data, work, rt, services }) =>
+      applyNews({ rt, services }, work, data.orderId, (order, at) => authorizePayment(order, data, at)),
+    newsOf,
   ),
-  'io.stockflow.payment.declined': applyOnce(PaymentDeclined, ({ data, work, rt, services }) =>
-    applyNews({ rt, services }, work, data.orderId, (order, at) => declinePayment(order, data, at)),
+  'io.stockflow.payment.declined': applyOnce(
+    PaymentDeclined,
+    ({ data, work, rt, services }) =>
+      applyNews({ rt, services }, work, data.orderId, (order, at) => declinePayment(order, data, at)),
+    newsOf,
   ),
-  'io.stockflow.payment.captured': applyOnce(PaymentAmount, ({ data, work, rt, services }) =>
-    applyNews({ rt, services }, work, data.orderId, (order, at) => capturePayment(order, data, at)),
+  'io.stockflow.payment.captured': applyOnce(
+    PaymentAmount,
+    ({ data, work, rt, services }) =>
+      applyNews({ rt, services }, work, data.orderId, (order, at) => capturePayment(order, data, at)),
+    newsOf,
   ),
-  'io.stockflow.payment.refunded': applyOnce(PaymentRefunded, ({ data, work, rt, services }) =>
-    applyNews({ rt, services }, work, data.orderId, (order, at) => refundPayment(order, data, at)),
+  'io.stockflow.payment.refunded': applyOnce(
+    PaymentRefunded,
+    ({ data, work, rt, services }) =>
+      applyNews({ rt, services }, work, data.orderId, (order, at) => refundPayment(order, data, at)),
+    newsOf,
   ),
   [PING_TYPE]: handleEachDelivery(z.unknown(), async ({ rt, services }) => {
     await sweepExpiredHolds(rt, services.store);

@@ -15,6 +15,9 @@ import type { OrderChange } from './order.ts';
 import type { ProductEntry } from './products.ts';
 
 const ORDERS = 'orders';
+
+/** An order's document (for handlers that read it with their event's dedupe record). */
+export const orderDoc = (db: Firestore, id: string) => db.collection(ORDERS).doc(id);
 const PRODUCTS = 'products';
 const RETURNS = 'returns';
 const IDEMPOTENCY_KEYS = 'idempotencyKeys';
@@ -141,7 +144,7 @@ export class OrdersStore {
   }
 
   async read(work: Work, id: string): Promise<StoredOrder | undefined> {
-    const snap = await work.tx.get(work.db.collection(ORDERS).doc(id));
+    const snap = await work.get(orderDoc(work.db, id));
     return snap.exists ? fromDocument(snap.data()!) : undefined;
   }
 

@@ -39,7 +39,7 @@ import {
   type ProviderEvent,
   ProviderUnavailable,
 } from './provider.ts';
-import type { PaymentsStore } from './store.ts';
+import { type PaymentsStore, paymentDoc } from './store.ts';
 
 /** What a handler works with: the runtime, the instance's services and the event. */
 interface Delivery {
@@ -59,9 +59,14 @@ async function changePayment(store: PaymentsStore, work: Work, orderId: string, 
 /** Applies the event once with `decide`, then starts the jobs it made. */
 async function once({ rt, services: { store, jobs }, event }: Delivery, orderId: string, decide: Decide) {
   let made: string[] = [];
-  const applied = await rt.consumeOnce(event, async (work) => {
-    made = await changePayment(store, work, orderId, decide);
-  });
+  // The payment is read with the event's dedupe record: one round trip to Firestore, not two.
+  const applied = await rt.consumeOnce(
+    event,
+    async (work) => {
+      made = await changePayment(store, work, orderId, decide);
+    },
+    (db) => [paymentDoc(db, orderId)],
+  );
   if (applied) jobs.kick(made);
   return applied;
 }

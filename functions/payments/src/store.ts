@@ -21,6 +21,9 @@ export const PAYMENTS = 'payments';
 export const JOBS = 'jobs';
 export const WEBHOOKS = 'webhooks';
 
+/** An order's payment document (for handlers that read it with their event's dedupe record). */
+export const paymentDoc = (db: Firestore, orderId: string) => db.collection(PAYMENTS).doc(orderId);
+
 export type JobStatus = 'pending' | 'succeeded' | 'failed';
 
 /** A job claimed for one attempt. */
@@ -59,7 +62,7 @@ export class PaymentsStore {
 
   /** Reads the payment in the transaction (reads come before any write). */
   async read(work: Work, orderId: string): Promise<PaymentRecord | undefined> {
-    const doc = await work.tx.get(work.db.collection(PAYMENTS).doc(orderId));
+    const doc = await work.get(paymentDoc(work.db, orderId));
     return doc.exists ? (doc.data() as PaymentRecord) : undefined;
   }
 

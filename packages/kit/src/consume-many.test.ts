@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Transaction } from '@google-cloud/firestore';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { INBOX_COLLECTION } from './runtime.ts';
 import { counterFunction } from './testing/counter-function.ts';
 import { testEnv } from './testing/index.ts';
@@ -54,5 +55,53 @@ describe('Runtime.consumeMany: group commit of consumed events', () => {
   it('accepts an empty group', async () => {
     const { rt } = start();
     expect(await rt.consumeMany([], async (_work, fresh) => fresh.length)).toEqual({ value: 0, fresh: [] });
+  });
+});
+
+describe('Runtime.consumeOnce with documents read alongside', () => {
+  it('reads the declared documents with the dedupe record in one round trip, and work.get hands them over', async () => {
+    const { rt } = start();
+    const db = await rt.db();
+    await db.collection('counters').doc('c2').set({ value: 41 });
+    const getAll = vi.spyOn(Transaction.prototype, 'getAll');
+    const get = vi.spyOn(Transaction.prototype, 'get');
+    try {
+      const applied = await rt.consumeOnce(
+        event('with-read'),
+        async (work) => {
+          const declared = await work.get(work.db.collection('counters').doc('c2'));
+          const other = await work.get(work.db.collection('counters').doc('absent'));
+          expect(declared.get('value')).toBe(41);
+          expect(other.exists).toBe(false);
+          work.tx.set(declared.ref, { value: declared.get('value') + 1 });
+        },
+        (db) => [db.collection('counters').doc('c2')],
+      );
+      expect(applied).toBe(true);
+      // The dedupe record and c2 in one getAll; only the undeclared document in a get of its own.
+      expect(getAll).toHaveBeenCalledTimes(1);
+      expect(getAll.mock.calls[0]!.map((ref) => (ref as { path: string }).path)).toEqual([
+        expect.stringContaining(INBOX_COLLECTION),
+        'counters/c2',
+      ]);
+      expect(get.mock.calls.map(([ref]) => (ref as unknown as { path: string }).path)).toEqual([
+        'counters/absent',
+      ]);
+    } finally {
+      getAll.mockRestore();
+      get.mockRestore();
+    }
+    expect((await db.collection('counters').doc('c2').get()).get('value')).toBe(42);
+    // A second delivery: a duplicate, nothing runs.
+    let ran = false;
+    const again = await rt.consumeOnce(
+      event('with-read'),
+      async () => {
+        ran = true;
+      },
+      (db) => [db.collection('counters').doc('c2')],
+    );
+    expect(again).toBe(false);
+    expect(ran).toBe(false);
   });
 });

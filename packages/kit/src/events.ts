@@ -9,6 +9,8 @@
  * PingSource's for pings only. An event of one of Stockflow's types whose `source` is not its
  * producer's is refused (400) as well, the broker's policy notwithstanding (defence in depth).
  */
+
+import type { DocumentReference, Firestore } from '@google-cloud/firestore';
 import { EVENTS, isProducerSource, producerOf } from '@stockflow/contracts';
 import type { CloudEvent } from 'cloudevents';
 import type { Context, Hono } from 'hono';
@@ -57,6 +59,8 @@ export interface EventHandler<Z extends z.ZodMiniType = z.ZodMiniType, S = unkno
   once: true;
   data: Z;
   handle(ctx: EventContext<z.infer<Z>, S, C>): Promise<void>;
+  /** Documents the handler reads, fetched with the dedupe record in one round trip (`work.get`). */
+  reads?: (data: z.infer<Z>, db: Firestore) => readonly DocumentReference[];
 }
 
 /** Run on every delivery, in no transaction: for work that is idempotent by itself. */
@@ -85,8 +89,9 @@ export type EventHandlers<S = unknown, C = any> = Record<
 export function applyOnce<Z extends z.ZodMiniType, S = any, C = any>(
   data: Z,
   handle: (ctx: EventContext<z.infer<Z>, S, C>) => Promise<void>,
+  options: Pick<EventHandler<Z, S, C>, 'reads'> = {},
 ): EventHandler<Z, S, C> {
-  return { once: true, data, handle };
+  return { once: true, data, handle, ...options };
 }
 
 /**
@@ -252,5 +257,10 @@ async function apply<S, C>(
   if (!parsed.success) throw invalid(parsed.error, `data of ${event.type}`);
   const ctx = { event, data: parsed.data, rt, services, sender };
   if (!handler.once) return handler.handle(ctx);
-  return rt.consumeOnce(event, (work) => handler.handle({ ...ctx, work }));
+  const { reads } = handler;
+  return rt.consumeOnce(
+    event,
+    (work) => handler.handle({ ...ctx, work }),
+    reads && ((db) => reads(parsed.data, db)),
+  );
 }

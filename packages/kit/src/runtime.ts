@@ -36,6 +36,12 @@ export interface Work {
   tx: Transaction;
   db: Firestore;
   /**
+   * Reads a document in the transaction. A document the consumed event's handler declared
+   * (`applyOnce`'s `reads`) was read together with the event's dedupe record, in one round trip to
+   * Firestore: it comes from that read.
+   */
+  get(ref: DocumentReference): Promise<DocumentSnapshot>;
+  /**
    * Stages an event; it is written to the outbox when the transaction commits, and sent after.
    * May be called at any point of the transaction function (the write happens at its end).
    */
@@ -120,6 +126,7 @@ export class Runtime<C = unknown> {
       const value = await fn({
         tx,
         db,
+        get: (ref) => tx.get(ref),
         emit: (input) => this.#stage(staged, input),
         emitRecord: (record) => {
           staged.push({ key: randomUUID(), record });
@@ -141,14 +148,30 @@ export class Runtime<C = unknown> {
 
   /**
    * Applies a consumed event at most once: a dedupe record keyed by (source, id) is read first and
-   * written in the same transaction as `fn`'s state change. Returns false for a duplicate.
+   * written in the same transaction as `fn`'s state change. Returns false for a duplicate. The
+   * documents `alsoRead` names are read in the same round trip as the dedupe record, and `fn` gets
+   * them from `work.get` without another.
    */
-  async consumeOnce(event: ConsumedEvent, fn: (work: Work) => Promise<void>) {
+  async consumeOnce(
+    event: ConsumedEvent,
+    fn: (work: Work) => Promise<void>,
+    alsoRead?: (db: Firestore) => readonly DocumentReference[],
+  ) {
     return this.transact(async (work) => {
       const ref = inboxRef(work, event);
-      const seen = await work.tx.get(ref);
-      if (seen.exists) return false;
-      await fn(work);
+      const others = alsoRead?.(work.db) ?? [];
+      if (!others.length) {
+        if ((await work.tx.get(ref)).exists) return false;
+        await fn(work);
+      } else {
+        const [seen, ...snapshots] = await work.tx.getAll(ref, ...others);
+        if (seen!.exists) return false;
+        const read = new Map(snapshots.map((snapshot) => [snapshot.ref.path, snapshot]));
+        await fn({
+          ...work,
+          get: (doc) => (read.has(doc.path) ? Promise.resolve(read.get(doc.path)!) : work.get(doc)),
+        });
+      }
       markConsumed(work, ref, event);
       return true;
     });

@@ -11,6 +11,7 @@ import { FUNCTIONS } from '@stockflow/contracts';
 import { buildOpenApi } from '@stockflow/contracts/openapi';
 import { defineFunction, envInt, limitOpenAnswers, Problem } from '@stockflow/kit';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { clientKey } from './client-address.ts';
@@ -102,6 +103,10 @@ export const web = defineFunction({
         strictTransportSecurity: false,
       }),
     );
+    // Every text answer compressed on the fly (JSON from the functions, index.html; a phone on a slow
+    // network pays per byte); the built assets go precompressed, and event streams are left alone
+    // (Hono's filter skips text/event-stream, which a compressor would hold back).
+    app.use(compress());
     app.use(async function strictTransportSecurity(c, next) {
       await next();
       // The kit's defaults and a forwarded function's answer may carry one too: web alone decides.

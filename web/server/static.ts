@@ -1,7 +1,8 @@
 /**
  * @module Serving the built SPA: hashed assets cached for a year (immutable), index.html revalidated
  * on every load (`no-cache` with an ETag), precompressed files when the browser takes them, and
- * index.html for every client route, so a shared link such as `/orders/<id>?token=…` opens the app.
+ * index.html for every client route, so a shared link such as `/orders/<id>?token=…` opens the app,
+ * with the route's preloads in its head (preloads.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,24 +10,26 @@ import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Problem, type StockflowApp } from '@stockflow/kit';
 import type { MiddlewareHandler } from 'hono';
+import { preloadTags, readManifest } from './preloads.ts';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'no-cache';
 /** Unhashed files from web/public (favicon, robots.txt): may change between releases. */
 export const SHORT = 'public, max-age=3600';
 
-interface IndexPage {
-  body: string;
-  etag: string;
-}
+const etagOf = (body: string) => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 
-function readIndex(root: string): IndexPage | undefined {
+function readIndex(root: string): string | undefined {
   try {
-    const body = readFileSync(join(root, 'index.html'), 'utf8');
-    return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    return readFileSync(join(root, 'index.html'), 'utf8');
   } catch {
     return undefined;
   }
+}
+
+/** index.html with a route's preloads (preloads.ts) at the end of its head. */
+function pageFor(index: string, tags: string): string {
+  return tags ? index.replace('</head>', `${tags}</head>`) : index;
 }
 
 /** A client route rather than a file: the last segment has no extension. */
@@ -34,6 +37,7 @@ const isClientRoute = (path: string) => !/\.[a-z0-9]+$/i.test(path.slice(path.la
 
 export function mountSpa(app: StockflowApp, root: string): { indexFound: boolean } {
   const index = readIndex(root);
+  const manifest = readManifest(root);
   const serveFile = serveStatic({ root, precompressed: true });
   /** Serves the file when there is one, with the given caching. */
   const files = (cacheControl: string): MiddlewareHandler =>
@@ -49,7 +53,9 @@ export function mountSpa(app: StockflowApp, root: string): { indexFound: boolean
 
   app.get('/assets/*', assets);
   app.get('*', function servePublicFile(c, next) {
-    return isIndex(c.req.path) || c.req.path.startsWith('/assets/') ? next() : publicFiles(c, next);
+    // Dot-folders (the build's .vite/manifest.json) are the server's to read, not the browser's.
+    const own = isIndex(c.req.path) || c.req.path.startsWith('/assets/') || c.req.path.includes('/.');
+    return own ? next() : publicFiles(c, next);
   });
   app.get('*', function serveSpa(c) {
     const path = c.req.path;
@@ -59,16 +65,14 @@ export function mountSpa(app: StockflowApp, root: string): { indexFound: boolean
     if (!index) {
       throw new Problem(503, 'Service Unavailable', { detail: 'The web app has not been built.' });
     }
+    const body = pageFor(index, preloadTags(manifest, path, new URL(c.req.url).search));
+    // Each route's page has its own tags, so its own ETag (compression weakens it: W/ matches too).
+    const etag = etagOf(body);
     c.header('Cache-Control', REVALIDATE);
-    c.header('ETag', index.etag);
-    if (
-      c.req
-        .header('if-none-match')
-        ?.split(/\s*,\s*/)
-        .includes(index.etag)
-    )
-      return c.body(null, 304);
-    return c.html(index.body);
+    c.header('ETag', etag);
+    const known = c.req.header('if-none-match')?.split(/\s*,\s*/) ?? [];
+    if (known.includes(etag) || known.includes(`W/${etag}`)) return c.body(null, 304);
+    return c.html(body);
   });
   return { indexFound: Boolean(index) };
 }

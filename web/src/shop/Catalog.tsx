@@ -8,6 +8,7 @@ import { createStore } from 'solid-js/store';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
 import { getAvailability, listCategories, listProducts } from '../lib/api.ts';
+import { CATALOG_FIRST_PAGE } from '../lib/first-page.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
 import { ProductCard } from './ProductCard.tsx';
@@ -45,7 +46,8 @@ export default function Catalog() {
 
   const products = createPagedList(
     () => ({ q: params.q ?? '', category: params.category ?? '' }),
-    (query, cursor) => listProducts({ ...query, cursor }),
+    // A small first page (the rest come a full page at a time as the shopper scrolls).
+    (query, cursor) => listProducts({ ...query, cursor, limit: cursor ? undefined : CATALOG_FIRST_PAGE }),
   );
 
   const [available, setAvailable] = createStore<Record<string, number>>({});

@@ -7,13 +7,13 @@
 
 import { A, useNavigate } from '@solidjs/router';
 import { Address, isCountryCode, isPostalCode, type PlaceOrder } from '@stockflow/contracts';
-import { createSignal, For, type JSX, Show } from 'solid-js';
+import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { type ControlAttributes, Field } from '../components/Field.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { ApiError, submitOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
-import { countries, countryLabel, defaultCountry } from '../lib/countries.ts';
+import { type Country, countries, countryLabel, defaultCountry } from '../lib/countries.ts';
 import { formatMoney } from '../lib/money.ts';
 import { orderLinkFragment } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
@@ -112,9 +112,19 @@ const serverPath = (field: CheckoutField) =>
 export default function CheckoutPage() {
   const navigate = useNavigate();
   usePageTitle(() => 'Checkout');
-  const countryList = countries();
   const blank = Object.fromEntries(FIELDS.map((field) => [field, ''])) as CheckoutForm;
-  const [form, setForm] = createStore<CheckoutForm>({ ...blank, country: defaultCountry() });
+  const [form, setForm] = createStore<CheckoutForm>({ ...blank });
+  // The country list names some 250 countries through ICU (its region names load on first use: a
+  // long task on a phone), so the form paints first and the list follows a moment later, with the
+  // browser's country chosen unless the shopper chose one already.
+  const [countryList, setCountryList] = createSignal<Country[]>([]);
+  onMount(() => {
+    const timer = setTimeout(() => {
+      setCountryList(countries());
+      if (!form.country) setForm('country', defaultCountry());
+    });
+    onCleanup(() => clearTimeout(timer));
+  });
   const [touched, setTouched] = createStore<Partial<Record<CheckoutField, boolean>>>({});
   const [serverErrors, setServerErrors] = createStore<Errors>({});
   const [submitted, setSubmitted] = createSignal(false);
@@ -263,7 +273,7 @@ export default function CheckoutPage() {
                     onBlur={(event) => leave('country', event)}
                   >
                     <option value="">Choose a country</option>
-                    <For each={countryList}>
+                    <For each={countryList()}>
                       {(country) => (
                         <option value={country.code} selected={country.code === form.country}>
                           {country.name}

@@ -2,9 +2,12 @@
  * @module A paged list's states, the same everywhere: loading, a failure with a retry, empty, or
  * the items, followed by more as the reader nears the end (or presses "Load more").
  */
-import { type JSX, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, type JSX, on, onCleanup, onMount, Show } from 'solid-js';
 import type { PagedListControl } from '../lib/paging.ts';
 import { ErrorNotice, Loading } from './States.tsx';
+
+/** How far below the screen the list's end may be for the next page to load. */
+const NEAR_END_PX = 400;
 
 export function PagedView<T>(props: {
   paged: PagedListControl<T>;
@@ -15,17 +18,30 @@ export function PagedView<T>(props: {
 }) {
   const list = () => props.paged.list;
   let sentinel: HTMLDivElement | undefined;
+  /** Whether the end of the list is on screen or within NEAR_END_PX below it, as laid out now. */
+  const nearEnd = () => Boolean(sentinel && sentinel.getBoundingClientRect().top < innerHeight + NEAR_END_PX);
   onMount(() => {
     if (!sentinel || !('IntersectionObserver' in window)) return;
+    // An observer's entry tells where the end was when it was queued: the first page may have
+    // rendered since (the end pushed far down), so the layout is asked again before loading more.
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((entry) => entry.isIntersecting) && list().status === 'ready')
-          props.paged.loadMore();
+        if (entries.at(-1)?.isIntersecting && list().status === 'ready' && nearEnd()) props.paged.loadMore();
       },
-      { rootMargin: '400px' },
+      { rootMargin: `${NEAR_END_PX}px` },
     );
     observer.observe(sentinel);
     onCleanup(() => observer.disconnect());
+    // A page that leaves the end in reach (a tall screen) changes no intersection: nothing would fire.
+    createEffect(
+      on(
+        () => list().status,
+        (status) => {
+          if (status === 'ready' && nearEnd()) props.paged.loadMore();
+        },
+        { defer: true },
+      ),
+    );
   });
 
   return (

@@ -14,6 +14,7 @@ import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { ApiError, submitOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
 import { type Country, countries, countryLabel, defaultCountry } from '../lib/countries.ts';
+import { warmIntl } from '../lib/intl-warmup.ts';
 import { formatMoney } from '../lib/money.ts';
 import { orderLinkFragment } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
@@ -114,16 +115,20 @@ export default function CheckoutPage() {
   usePageTitle(() => 'Checkout');
   const blank = Object.fromEntries(FIELDS.map((field) => [field, ''])) as CheckoutForm;
   const [form, setForm] = createStore<CheckoutForm>({ ...blank });
-  // The country list names some 250 countries through ICU (its region names load on first use: a
-  // long task on a phone), so the form paints first and the list follows a moment later, with the
-  // browser's country chosen unless the shopper chose one already.
+  // The country list names some 250 countries through ICU, whose region names take a long task to
+  // load on a phone: a worker loads them (lib/intl-warmup.ts) while the form paints, and the list
+  // follows, with the browser's country chosen unless the shopper chose one already.
   const [countryList, setCountryList] = createSignal<Country[]>([]);
   onMount(() => {
-    const timer = setTimeout(() => {
+    let left = false;
+    onCleanup(() => {
+      left = true;
+    });
+    void warmIntl('region').then(() => {
+      if (left) return;
       setCountryList(countries());
       if (!form.country) setForm('country', defaultCountry());
     });
-    onCleanup(() => clearTimeout(timer));
   });
   const [touched, setTouched] = createStore<Partial<Record<CheckoutField, boolean>>>({});
   const [serverErrors, setServerErrors] = createStore<Errors>({});

@@ -18,26 +18,34 @@ export function PagedView<T>(props: {
 }) {
   const list = () => props.paged.list;
   let sentinel: HTMLDivElement | undefined;
-  /** Whether the end of the list is on screen or within NEAR_END_PX below it, as laid out now. */
-  const nearEnd = () => Boolean(sentinel && sentinel.getBoundingClientRect().top < innerHeight + NEAR_END_PX);
   onMount(() => {
-    if (!sentinel || !('IntersectionObserver' in window)) return;
-    // An observer's entry tells where the end was when it was queued: the first page may have
-    // rendered since (the end pushed far down), so the layout is asked again before loading more.
+    const end = sentinel;
+    if (!end || !('IntersectionObserver' in window)) return;
+    /** When the list last became ready: entries measured before that describe an older layout. */
+    let readyAt = 0;
+    // An entry tells where the end was when it was measured: the first page may have rendered since
+    // (the end pushed far down), so only an entry measured once the list was ready counts.
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.at(-1)?.isIntersecting && list().status === 'ready' && nearEnd()) props.paged.loadMore();
+        const latest = entries.at(-1);
+        if (latest?.isIntersecting && latest.time >= readyAt && list().status === 'ready')
+          props.paged.loadMore();
       },
       { rootMargin: `${NEAR_END_PX}px` },
     );
-    observer.observe(sentinel);
+    observer.observe(end);
     onCleanup(() => observer.disconnect());
-    // A page that leaves the end in reach (a tall screen) changes no intersection: nothing would fire.
+    // Observing again measures the new layout at the next frame (no forced layout here), and
+    // notifies even when nothing changed: a page that leaves the end in reach (a tall screen) loads
+    // the next one.
     createEffect(
       on(
         () => list().status,
         (status) => {
-          if (status === 'ready' && nearEnd()) props.paged.loadMore();
+          if (status !== 'ready') return;
+          readyAt = performance.now();
+          observer.unobserve(end);
+          observer.observe(end);
         },
         { defer: true },
       ),

@@ -14,7 +14,7 @@ import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { ApiError, submitOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
 import { type Country, countries, countryLabel, defaultCountry } from '../lib/countries.ts';
-import { warmIntl } from '../lib/intl-warmup.ts';
+import { loadRegionNames } from '../lib/intl-warmup.ts';
 import { formatMoney } from '../lib/money.ts';
 import { orderLinkFragment } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
@@ -124,7 +124,7 @@ export default function CheckoutPage() {
     onCleanup(() => {
       left = true;
     });
-    void warmIntl('region').then(() => {
+    void loadRegionNames().then(() => {
       if (left) return;
       setCountryList(countries());
       if (!form.country) setForm('country', defaultCountry());

@@ -65,8 +65,8 @@ describe('catalog', () => {
     );
     const { user, shop } = renderApp('/', { products: many });
     const grid = await screen.findByRole('list', { name: 'Products' });
-    // A small first page paints sooner; the next is a full page (24).
-    expect(within(grid).getAllByRole('listitem')).toHaveLength(CATALOG_FIRST_PAGE);
+    // A small first page paints sooner (its first screen, then the rest); the next is a full page (24).
+    await waitFor(() => expect(within(grid).getAllByRole('listitem')).toHaveLength(CATALOG_FIRST_PAGE));
     await user.click(screen.getByRole('button', { name: 'Load more products' }));
     await waitFor(() => expect(within(grid).getAllByRole('listitem')).toHaveLength(30));
     expect(screen.queryByRole('button', { name: 'Load more products' })).not.toBeInTheDocument();

@@ -2,7 +2,7 @@
  * @module The `web` function: serves the SPA, signs staff in (the backend-for-frontend: staff/) and
  * forwards `/api/<function>/…` to the functions. The only data it owns are staff role bindings (its
  * own database); its headers hold the browser to a strict Content-Security-Policy (the built SPA
- * needs nothing inline).
+ * needs nothing inline but its stylesheet, allowed by hash).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import {
 } from './proxy.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
 import { mountStaff, staffEnv } from './staff/index.ts';
-import { mountSpa } from './static.ts';
+import { mountSpa, readSpa } from './static.ts';
 
 /**
  * Where the built SPA sits relative to the server bundle: `web/dist/server/main.mjs` beside
@@ -95,9 +95,14 @@ export const web = defineFunction({
     ...staffEnv,
   },
   routes(app, rt) {
+    const spa = readSpa(rt.config.STATIC_DIR ?? builtSpa());
     app.use(
       secureHeaders({
-        contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+        // The page's inlined stylesheet is allowed by its hash alone (static.ts).
+        contentSecurityPolicy: {
+          ...CONTENT_SECURITY_POLICY,
+          styleSrc: [...CONTENT_SECURITY_POLICY.styleSrc, ...spa.styleHashes],
+        },
         permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
         // Sent only to requests that came over https (below): over http a browser ignores it.
         strictTransportSecurity: false,
@@ -155,8 +160,7 @@ export const web = defineFunction({
     const forward = forwardToFunctions(upstreams, { staffAuthorization });
     app.all('/api', forward);
     app.all('/api/*', forward);
-    const root = rt.config.STATIC_DIR ?? builtSpa();
-    const { indexFound } = mountSpa(app, root);
-    if (!indexFound) rt.log.warn('no built SPA: client routes answer 503', { root });
+    const { indexFound } = mountSpa(app, spa);
+    if (!indexFound) rt.log.warn('no built SPA: client routes answer 503', { root: spa.root });
   },
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +150,34 @@ describe('serving the SPA', () => {
     expect(gunzipSync(body).toString()).toContain('ProductPage-1.js');
     const plain = await app.request('/products/p-1');
     expect(plain.headers.get('content-encoding')).toBeNull();
+  });
+
+  it('inlines the stylesheet into the page and allows exactly it by hash in the CSP', async () => {
+    const root = builtSpa();
+    const css = 'body{margin:0}.card{padding:1rem}';
+    writeFileSync(join(root, 'assets', 'index-def456.css'), css);
+    writeFileSync(
+      join(root, 'index.html'),
+      INDEX.replace('</head>', '<link rel="stylesheet" crossorigin href="/assets/index-def456.css"></head>'),
+    );
+    const res = await start(root).request('/cart');
+    const page = await res.text();
+    expect(page).toContain(`<style>${css}</style>`);
+    expect(page).not.toContain('rel="stylesheet"');
+    const csp = res.headers.get('content-security-policy')!;
+    const hash = createHash('sha256').update(css).digest('base64');
+    expect(csp).toMatch(new RegExp(`style-src 'self' 'sha256-${hash.replace(/[+/]/g, '\\$&')}'`));
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it('leaves a stylesheet that could end the style element early as a file', async () => {
+    const root = builtSpa();
+    writeFileSync(join(root, 'assets', 'index-bad.css'), 'a::after{content:"</style><script>"}');
+    const link = '<link rel="stylesheet" crossorigin href="/assets/index-bad.css">';
+    writeFileSync(join(root, 'index.html'), INDEX.replace('</head>', `${link}</head>`));
+    const res = await start(root).request('/');
+    expect(await res.text()).toContain(link);
+    expect(res.headers.get('content-security-policy')).not.toContain('sha256-');
   });
 
   it('answers 404 problems for missing files instead of the page', async () => {

@@ -4,6 +4,7 @@ import {
   type LighthouseResult,
   type PageRun,
   readRun,
+  shouldRetry,
   summarizePage,
   VitalsError,
   vitalsFigures,
@@ -62,6 +63,15 @@ describe('readRun', () => {
   it('refuses a run Lighthouse could not complete rather than counting zeros', () => {
     const failed = { ...lhr(), runtimeError: { code: 'NO_FCP', message: 'The page did not paint' } };
     expect(() => readRun(failed)).toThrow(/did not paint/);
+  });
+
+  it("takes a run again only when Lighthouse's own trace recording failed", () => {
+    const traceLost = { code: 'NO_NAVSTART', message: 'Please run Lighthouse again.' };
+    expect(shouldRetry({ ...lhr(), runtimeError: traceLost })).toBe(true);
+    expect(
+      shouldRetry({ ...lhr(), runtimeError: { code: 'NO_FCP', message: 'The page did not paint' } }),
+    ).toBe(false);
+    expect(shouldRetry(lhr())).toBe(false);
   });
 
   it('refuses a result without a metric or a score', () => {

@@ -53,6 +53,18 @@ function score(lhr: LighthouseResult, category: string): number {
 }
 
 /**
+ * Lighthouse's failures that are its own trace recording's, not the page's ("Something went wrong
+ * with recording the trace over your page load. Please run Lighthouse again."): seen about once in
+ * 30 runs on this machine. Such a run is taken again; any other failure stays an error.
+ */
+const RETRYABLE_RUNTIME_ERRORS = new Set(['NO_NAVSTART']);
+
+/** Whether Lighthouse asks for the run to be taken again rather than saying the page failed. */
+export function shouldRetry(lhr: LighthouseResult): boolean {
+  return RETRYABLE_RUNTIME_ERRORS.has(lhr.runtimeError?.code ?? '');
+}
+
+/**
  * What one run measured. A run Lighthouse could not complete (`runtimeError`: the page never
  * painted, the server did not answer) is an error, never a run of zeros.
  */

@@ -18,7 +18,14 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { seedDemoShop } from '../packages/mesh/src/runner/demo-shop/seed.ts';
 import { REPO_ROOT } from '../packages/mesh/src/runner/stack.ts';
 import { buildBundles, startBenchStack } from './stack.ts';
-import { type PageRun, readRun, summarizePage, VitalsError, vitalsFigures } from './vitals-figures.ts';
+import {
+  type PageRun,
+  readRun,
+  shouldRetry,
+  summarizePage,
+  VitalsError,
+  vitalsFigures,
+} from './vitals-figures.ts';
 
 const RUNS = Number(process.env.VITALS_RUNS ?? 5);
 const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -26,6 +33,8 @@ const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const CART_KEY = 'stockflow.cart';
 /** Units of each of the cart's products at checkout. */
 const CART_PRODUCTS = 2;
+/** Attempts at one run when Lighthouse's own trace recording fails (vitals-figures.ts). */
+const ATTEMPTS = 3;
 /** Where each page's last Lighthouse result goes (JSON, for the Lighthouse viewer or `jq`). */
 const REPORTS = join(REPO_ROOT, '.artifacts', 'bench', 'vitals');
 
@@ -65,7 +74,12 @@ function plans(products: Product[]): PagePlan[] {
 }
 
 /** One Lighthouse run of a page in a new tab (mobile, simulated throttling: Lighthouse's defaults). */
-async function measure(browser: Browser, url: string, plan: PagePlan): Promise<PageRun & { lhr: Result }> {
+async function measure(
+  browser: Browser,
+  url: string,
+  plan: PagePlan,
+  attempt = 1,
+): Promise<PageRun & { lhr: Result }> {
   const tab = await browser.newPage();
   try {
     if (plan.storage) {
@@ -88,6 +102,10 @@ async function measure(browser: Browser, url: string, plan: PagePlan): Promise<P
       tab,
     );
     if (!result) throw new VitalsError(`Lighthouse returned nothing for ${url}`);
+    if (shouldRetry(result.lhr) && attempt < ATTEMPTS) {
+      console.log(`${plan.name}: ${result.lhr.runtimeError!.code}, taking the run again`);
+      return await measure(browser, url, plan, attempt + 1);
+    }
     return { ...readRun(result.lhr), lhr: result.lhr };
   } finally {
     await tab.close();

@@ -26,7 +26,8 @@ function* files(dir: string): Generator<string> {
 /** Writes `<file>.gz` and `<file>.br` beside every compressible file worth compressing. */
 function precompress(dir: string): void {
   for (const file of files(dir)) {
-    if (!COMPRESSIBLE.test(file) || statSync(file).size < 512) continue;
+    // .vite/ holds the build's manifest, which only the server reads.
+    if (!COMPRESSIBLE.test(file) || file.includes('/.vite/') || statSync(file).size < 512) continue;
     const body = readFileSync(file);
     writeFileSync(`${file}.gz`, gzipSync(body, { level: 9 }));
     writeFileSync(

@@ -16,6 +16,8 @@ export default defineConfig({
     target: 'es2022',
     // Every browser we serve supports <link rel="modulepreload">: no polyfill in the entry.
     modulePreload: { polyfill: false },
+    // .vite/manifest.json: which chunks each route's page needs, for web's preloads (server/preloads.ts).
+    manifest: true,
     reportCompressedSize: false,
     // Quiet builds: rolldown's per-plugin timing report is not for every build.
     rolldownOptions: { checks: { pluginTimings: false } },

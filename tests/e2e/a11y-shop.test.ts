@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CARDS, TEST_ADDRESS } from '../system/shopper.ts';
-import { expectAccessible } from './axe.ts';
+import { describeViolations, expectAccessible, findViolations } from './axe.ts';
 import { CHROMIUM, shot, watchForErrors } from './browser.ts';
 import { e2eClient, poll } from './client.ts';
 import { useE2eSession } from './session.ts';
@@ -118,6 +118,33 @@ describe.skipIf(!existsSync(CHROMIUM))('the shop to WCAG 2.2 AA', () => {
     // What the test provoked on purpose: the aborted catalog request, the provider's 422 to an empty form.
     const provoked = /net::ERR_FAILED|status of 422/;
     expect(errors.filter((error) => !provoked.test(error))).toEqual([]);
+    await page.close();
+  });
+
+  it("on a phone's screen, names the brand link and each card once, and uses web's preloads", async () => {
+    const kettle = await stockedProduct('Phone Kettle', 2900, 12, { category: 'Kitchen' });
+    // Lighthouse's mobile screen: the brand's text is out of sight there.
+    const page = await session.browser().page({ width: 412, height: 823 });
+    const errors = watchForErrors(page);
+    const asked: string[] = [];
+    page.on('request', (request) => asked.push(new URL(request.url()).pathname));
+    await page.goto(session.web());
+    await page.getByRole('heading', { name: 'Phone Kettle' }).waitFor();
+    await expectAccessible(page, 'catalog on a phone');
+    expect(await page.getByRole('link', { name: 'Stockflow' }).isVisible()).toBe(true);
+    expect(describeViolations(await findViolations(page, ['image-redundant-alt', 'link-name']))).toBe('');
+
+    // The product page's HTML preloads its chunk and its answers: each fetched once, not twice.
+    asked.length = 0;
+    await page.goto(`${session.web()}/products/${encodeURIComponent(kettle.id)}`);
+    await page.getByRole('heading', { level: 1, name: 'Phone Kettle' }).waitFor();
+    await page.getByText('In stock').waitFor();
+    const product = `/api/catalog/products/${encodeURIComponent(kettle.id)}`;
+    expect(asked.filter((path) => path === product)).toHaveLength(1);
+    expect(asked.filter((path) => /\/assets\/ProductPage-[\w-]+\.js$/.test(path))).toHaveLength(1);
+    const html = await (await fetch(`${session.web()}/products/${encodeURIComponent(kettle.id)}`)).text();
+    expect(html).toContain(`<link rel="preload" as="fetch" crossorigin href="${product}">`);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

@@ -29,24 +29,22 @@ function loadAxeSource(): string {
   return axeSource;
 }
 
-/** Runs axe on the page as it is now and returns the serious and critical violations. */
-export async function findViolations(page: Page): Promise<AxeViolation[]> {
+/**
+ * Runs axe on the page as it is now and returns the serious and critical violations of the WCAG
+ * rules, or every violation of the named `rules` (best-practice rules Lighthouse also runs).
+ */
+export async function findViolations(page: Page, rules?: readonly string[]): Promise<AxeViolation[]> {
   const hasAxe = await page.evaluate(() => 'axe' in window);
   // Evaluated through the DevTools protocol, not a <script> tag, so the page's CSP does not block it.
   if (!hasAxe) await page.evaluate(loadAxeSource());
-  const violations = await page.evaluate(
-    async (tags) => {
-      // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time, it has no types here
-      const axe = (window as any).axe;
-      const result = await axe.run(document, {
-        runOnly: { type: 'tag', values: tags },
-        resultTypes: ['violations'],
-      });
-      return result.violations as AxeViolation[];
-    },
-    [...WCAG_TAGS],
-  );
-  return violations.filter((violation) => BLOCKING_IMPACTS.has(violation.impact ?? ''));
+  const runOnly = rules ? { type: 'rule', values: [...rules] } : { type: 'tag', values: [...WCAG_TAGS] };
+  const violations = await page.evaluate(async (only) => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time, it has no types here
+    const axe = (window as any).axe;
+    const result = await axe.run(document, { runOnly: only, resultTypes: ['violations'] });
+    return result.violations as AxeViolation[];
+  }, runOnly);
+  return rules ? violations : violations.filter((violation) => BLOCKING_IMPACTS.has(violation.impact ?? ''));
 }
 
 /** One line per violation, then each offending element's selector and axe's summary of why. */

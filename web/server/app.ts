@@ -2,7 +2,7 @@
  * @module The `web` function: serves the SPA, signs staff in (the backend-for-frontend: staff/) and
  * forwards `/api/<function>/…` to the functions. The only data it owns are staff role bindings (its
  * own database); its headers hold the browser to a strict Content-Security-Policy (the built SPA
- * needs nothing inline).
+ * needs nothing inline but its stylesheet, allowed by hash).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { FUNCTIONS } from '@stockflow/contracts';
 import { buildOpenApi } from '@stockflow/contracts/openapi';
 import { defineFunction, envInt, limitOpenAnswers, Problem } from '@stockflow/kit';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { clientKey } from './client-address.ts';
@@ -24,7 +25,7 @@ import {
 } from './proxy.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
 import { mountStaff, staffEnv } from './staff/index.ts';
-import { mountSpa } from './static.ts';
+import { mountSpa, readSpa } from './static.ts';
 
 /**
  * Where the built SPA sits relative to the server bundle: `web/dist/server/main.mjs` beside
@@ -94,14 +95,23 @@ export const web = defineFunction({
     ...staffEnv,
   },
   routes(app, rt) {
+    const spa = readSpa(rt.config.STATIC_DIR ?? builtSpa());
     app.use(
       secureHeaders({
-        contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+        // The page's inlined stylesheet is allowed by its hash alone (static.ts).
+        contentSecurityPolicy: {
+          ...CONTENT_SECURITY_POLICY,
+          styleSrc: [...CONTENT_SECURITY_POLICY.styleSrc, ...spa.styleHashes],
+        },
         permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
         // Sent only to requests that came over https (below): over http a browser ignores it.
         strictTransportSecurity: false,
       }),
     );
+    // Every text answer compressed on the fly (JSON from the functions, index.html; a phone on a slow
+    // network pays per byte); the built assets go precompressed, and event streams are left alone
+    // (Hono's filter skips text/event-stream, which a compressor would hold back).
+    app.use(compress());
     app.use(async function strictTransportSecurity(c, next) {
       await next();
       // The kit's defaults and a forwarded function's answer may carry one too: web alone decides.
@@ -150,8 +160,7 @@ export const web = defineFunction({
     const forward = forwardToFunctions(upstreams, { staffAuthorization });
     app.all('/api', forward);
     app.all('/api/*', forward);
-    const root = rt.config.STATIC_DIR ?? builtSpa();
-    const { indexFound } = mountSpa(app, root);
-    if (!indexFound) rt.log.warn('no built SPA: client routes answer 503', { root });
+    const { indexFound } = mountSpa(app, spa);
+    if (!indexFound) rt.log.warn('no built SPA: client routes answer 503', { root: spa.root });
   },
 });

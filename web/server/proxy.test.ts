@@ -172,6 +172,8 @@ describe('forwarding /api/<function>/…', () => {
       signal: abort.signal,
     });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
+    // fetch() takes gzip, yet a compressor would hold events back until its buffer filled.
+    expect(res.headers.get('content-encoding')).toBeNull();
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';
     while (!text.includes('pending')) text += (await reader.read()).value;
@@ -181,6 +183,26 @@ describe('forwarding /api/<function>/…', () => {
     // The browser leaving closes the upstream stream too.
     abort.abort();
     await expect(upstreamClosed).resolves.toBeUndefined();
+  });
+
+  it("compresses a function's JSON answer for a browser that takes gzip", async () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({
+      id: `p-${i}`,
+      name: `Product ${i}`,
+      priceCents: 100 * i,
+    }));
+    const catalog = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ items, nextCursor: null }));
+    });
+    const base = await startWeb({ UPSTREAM_CATALOG: catalog.url });
+    const res = await fetch(`${base}/api/catalog/products`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toMatch(/accept-encoding/i);
+    expect(await res.json()).toEqual({ items, nextCursor: null });
+    // The function itself is asked for the plain answer: compressing is web's, once, at the edge.
+    expect(catalog.seen[0]!.headers['accept-encoding']).toBeUndefined();
   });
 
   it('stops the upstream request when the browser leaves before the function answered', async () => {

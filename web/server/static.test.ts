@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { CATALOG_FIRST_PAGE } from '../src/lib/first-page.ts';
 import { web } from './app.ts';
 import { IMMUTABLE, REVALIDATE, SHORT } from './static.ts';
 
@@ -19,6 +21,26 @@ function builtSpa() {
   writeFileSync(join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   return root;
 }
+
+const PRELOAD_TAGS = /<link rel="(?:module)?preload"[^>]*>/g;
+
+/** Vite's manifest of a build whose product page imports a chunk the entry shares and one of its own. */
+const MANIFEST = {
+  'index.html': { file: 'assets/index-abc123.js', isEntry: true, imports: ['_solid-1.js'] },
+  '_solid-1.js': { file: 'assets/solid-1.js' },
+  '_polling-1.js': { file: 'assets/polling-1.js' },
+  'src/shop/ProductPage.tsx': { file: 'assets/ProductPage-1.js', imports: ['_solid-1.js', '_polling-1.js'] },
+  'src/shop/CheckoutPage.tsx': { file: 'assets/CheckoutPage-1.js', imports: ['_solid-1.js'] },
+};
+
+function builtSpaWithManifest() {
+  const root = builtSpa();
+  mkdirSync(join(root, '.vite'));
+  writeFileSync(join(root, '.vite', 'manifest.json'), JSON.stringify(MANIFEST));
+  return root;
+}
+
+const preloadsOf = (html: string) => html.match(PRELOAD_TAGS) ?? [];
 
 function start(root = builtSpa()) {
   return web.create({ env: { LOG_LEVEL: 'silent', STATIC_DIR: root } }).app;
@@ -45,13 +67,117 @@ describe('serving the SPA', () => {
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
       expect(res.headers.get('cache-control'), path).toBe(REVALIDATE);
-      expect(await res.text(), path).toBe(INDEX);
+      // The shop's routes add their preloads (below) to the head; the page is the same otherwise.
+      expect((await res.text()).replace(PRELOAD_TAGS, ''), path).toBe(INDEX);
     }
-    const etag = (await app.request('/')).headers.get('etag')!;
+    const etag = (await app.request('/cart')).headers.get('etag')!;
     expect(etag).toMatch(/^".+"$/);
     const again = await app.request('/cart', { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
+  });
+
+  it("puts a shop route's chunks and first API answers in its page's head, each page its own ETag", async () => {
+    const app = start(builtSpaWithManifest());
+    const product = await (await app.request('/products/p-1')).text();
+    // The page's chunk and the chunk only it imports; the shared one is the entry's already.
+    expect(preloadsOf(product)).toEqual([
+      '<link rel="modulepreload" crossorigin href="/assets/ProductPage-1.js">',
+      '<link rel="modulepreload" crossorigin href="/assets/polling-1.js">',
+      '<link rel="preload" as="fetch" crossorigin href="/api/catalog/products/p-1">',
+      '<link rel="preload" as="fetch" crossorigin href="/api/inventory/stock/p-1">',
+    ]);
+    expect(product.indexOf('ProductPage-1.js')).toBeLessThan(product.indexOf('</head>'));
+    const home = await (await app.request('/')).text();
+    expect(preloadsOf(home)).toEqual([
+      `<link rel="preload" as="fetch" crossorigin href="/api/catalog/products?limit=${CATALOG_FIRST_PAGE}">`,
+      '<link rel="preload" as="fetch" crossorigin href="/api/catalog/categories">',
+    ]);
+    expect(preloadsOf(await (await app.request('/checkout')).text())).toEqual([
+      '<link rel="modulepreload" crossorigin href="/assets/CheckoutPage-1.js">',
+    ]);
+    // A search asks the API for another URL: nothing to preload. The admin area loads on demand.
+    for (const path of ['/?q=mug', '/?category=Kitchen', '/admin/stock', '/index.html']) {
+      expect(preloadsOf(await (await app.request(path)).text()), path).toEqual([]);
+    }
+    const productTag = (await app.request('/products/p-1')).headers.get('etag');
+    const homeTag = (await app.request('/')).headers.get('etag');
+    expect(productTag).not.toBe(homeTag);
+    // Compressed on the way out, the tag comes back weak: still this page.
+    const weak = await app.request('/products/p-1', { headers: { 'if-none-match': `W/${productTag}` } });
+    expect(weak.status).toBe(304);
+  });
+
+  it('preloads no answer for an id the API would refuse, and never echoes one into the page', async () => {
+    const app = start(builtSpaWithManifest());
+    for (const id of [
+      '%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E',
+      '-starts-with-a-dash',
+      '%E0%A4%A',
+      'a%2Fb',
+    ]) {
+      const page = await (await app.request(`/products/${id}`)).text();
+      expect(page, id).not.toContain('/api/');
+      expect(page, id).not.toContain('alert');
+      // The page's own chunk still helps whatever the id: the app shows "not found" with it.
+      expect(page, id).toContain('ProductPage-1.js');
+    }
+    const colon = await (await app.request('/products/sku:1')).text();
+    // Encoded as the app encodes it (encodeURIComponent), or the preload would go unused.
+    expect(colon).toContain('href="/api/catalog/products/sku%3A1"');
+  });
+
+  it("keeps the build's manifest to itself", async () => {
+    const app = start(builtSpaWithManifest());
+    const res = await app.request('/.vite/manifest.json');
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('ProductPage');
+  });
+
+  it('compresses the page and every other text answer when the browser takes it', async () => {
+    const root = builtSpaWithManifest();
+    // A page over the 1 KiB threshold below which compressing does not pay.
+    writeFileSync(
+      join(root, 'index.html'),
+      INDEX.replace('</head>', `<meta name="x" content="${'y'.repeat(2000)}"></head>`),
+    );
+    const app = start(root);
+    const res = await app.request('/products/p-1', { headers: { 'accept-encoding': 'gzip' } });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(res.headers.get('vary')).toMatch(/accept-encoding/i);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.length).toBeLessThan(1000);
+    expect(gunzipSync(body).toString()).toContain('ProductPage-1.js');
+    const plain = await app.request('/products/p-1');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+  });
+
+  it('inlines the stylesheet into the page and allows exactly it by hash in the CSP', async () => {
+    const root = builtSpa();
+    const css = 'body{margin:0}.card{padding:1rem}';
+    writeFileSync(join(root, 'assets', 'index-def456.css'), css);
+    writeFileSync(
+      join(root, 'index.html'),
+      INDEX.replace('</head>', '<link rel="stylesheet" crossorigin href="/assets/index-def456.css"></head>'),
+    );
+    const res = await start(root).request('/cart');
+    const page = await res.text();
+    expect(page).toContain(`<style>${css}</style>`);
+    expect(page).not.toContain('rel="stylesheet"');
+    const csp = res.headers.get('content-security-policy')!;
+    const hash = createHash('sha256').update(css).digest('base64');
+    expect(csp).toMatch(new RegExp(`style-src 'self' 'sha256-${hash.replace(/[+/]/g, '\\$&')}'`));
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it('leaves a stylesheet that could end the style element early as a file', async () => {
+    const root = builtSpa();
+    writeFileSync(join(root, 'assets', 'index-bad.css'), 'a::after{content:"</style><script>"}');
+    const link = '<link rel="stylesheet" crossorigin href="/assets/index-bad.css">';
+    writeFileSync(join(root, 'index.html'), INDEX.replace('</head>', `${link}</head>`));
+    const res = await start(root).request('/');
+    expect(await res.text()).toContain(link);
+    expect(res.headers.get('content-security-policy')).not.toContain('sha256-');
   });
 
   it('answers 404 problems for missing files instead of the page', async () => {

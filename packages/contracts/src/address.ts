@@ -8,18 +8,26 @@ import * as z from 'zod/mini';
 
 const line = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+/**
+ * Made on first use, not on import: the first Intl.DisplayNames loads ICU's region names (tens of
+ * milliseconds on a phone), which the shop's checkout does after its first paint, not before it.
+ */
+let regionNamesMade: Intl.DisplayNames | undefined;
+const regionNames = () => {
+  regionNamesMade ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+  return regionNamesMade;
+};
 
 /** Whether `code` is an assigned ISO 3166-1 alpha-2 country (not a grouping such as EU or UN). */
 export function isCountryCode(code: string): boolean {
   if (!/^[A-Z]{2}$/.test(code) || NOT_COUNTRIES.has(code)) return false;
-  return regionNames.of(code) !== code;
+  return regionNames().of(code) !== code;
 }
 /** Codes ICU names that are not countries one can deliver to. */
 const NOT_COUNTRIES = new Set(['EU', 'EZ', 'UN', 'QO', 'XA', 'XB', 'ZZ']);
 
 /** The country's name in English (for messages and the address shown to staff). */
-export const countryName = (code: string): string => regionNames.of(code) ?? code;
+export const countryName = (code: string): string => regionNames().of(code) ?? code;
 
 /** Whether `postalCode` has the shape of the country's codes (any short code where none is known). */
 export function isPostalCode(postalCode: string, country: string): boolean {

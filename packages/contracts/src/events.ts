@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import type { FunctionName } from './functions.ts';
+import { STAFF_ROLES } from './staff-roles.ts';
 
 /**
  * Ids of products and orders. They name Firestore documents in every database that keeps them, so
@@ -18,12 +19,7 @@ const currency = () => z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code 
 
 export const ProductStatus = z.enum(['active', 'archived']);
 
-/**
- * Staff roles, each allowed what the one before it is: `viewer` reads everything admin, `clerk` also
- * moves stock (adjustments, receiving, shipping, cancelling), `manager` also keeps the catalog and
- * prices, dead letters and replays, and staff roles.
- */
-export const STAFF_ROLES = ['viewer', 'clerk', 'manager'] as const;
+export { STAFF_ROLES };
 export const StaffRole = z.enum(STAFF_ROLES);
 export type StaffRole = z.infer<typeof StaffRole>;
 

@@ -2,9 +2,12 @@
  * @module A paged list's states, the same everywhere: loading, a failure with a retry, empty, or
  * the items, followed by more as the reader nears the end (or presses "Load more").
  */
-import { type JSX, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, type JSX, on, onCleanup, onMount, Show } from 'solid-js';
 import type { PagedListControl } from '../lib/paging.ts';
 import { ErrorNotice, Loading } from './States.tsx';
+
+/** How far below the screen the list's end may be for the next page to load. */
+const NEAR_END_PX = 400;
 
 export function PagedView<T>(props: {
   paged: PagedListControl<T>;
@@ -16,16 +19,37 @@ export function PagedView<T>(props: {
   const list = () => props.paged.list;
   let sentinel: HTMLDivElement | undefined;
   onMount(() => {
-    if (!sentinel || !('IntersectionObserver' in window)) return;
+    const end = sentinel;
+    if (!end || !('IntersectionObserver' in window)) return;
+    /** When the list last became ready: entries measured before that describe an older layout. */
+    let readyAt = 0;
+    // An entry tells where the end was when it was measured: the first page may have rendered since
+    // (the end pushed far down), so only an entry measured once the list was ready counts.
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((entry) => entry.isIntersecting) && list().status === 'ready')
+        const latest = entries.at(-1);
+        if (latest?.isIntersecting && latest.time >= readyAt && list().status === 'ready')
           props.paged.loadMore();
       },
-      { rootMargin: '400px' },
+      { rootMargin: `${NEAR_END_PX}px` },
     );
-    observer.observe(sentinel);
+    observer.observe(end);
     onCleanup(() => observer.disconnect());
+    // Observing again measures the new layout at the next frame (no forced layout here), and
+    // notifies even when nothing changed: a page that leaves the end in reach (a tall screen) loads
+    // the next one.
+    createEffect(
+      on(
+        () => list().status,
+        (status) => {
+          if (status !== 'ready') return;
+          readyAt = performance.now();
+          observer.unobserve(end);
+          observer.observe(end);
+        },
+        { defer: true },
+      ),
+    );
   });
 
   return (

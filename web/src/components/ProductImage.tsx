@@ -2,7 +2,8 @@
  * @module A product's picture, or a tidy placeholder (its initials on a colour of its own) when it
  * has none or the image fails to load. A picture the shopper sees first (`priority`: the top of the
  * grid, a product's page) loads and decodes at once: lazy loading and async decoding would hold back
- * the page's largest paint (LCP) for what is already on screen.
+ * the page's largest paint (LCP) for what is already on screen. A picture beside its product's name
+ * in the same link (`decorative`, a catalog card) has an empty alt: the name said twice is noise.
  */
 import { createSignal, Show } from 'solid-js';
 
@@ -30,6 +31,8 @@ export function ProductImage(props: {
   imageUrl?: string | undefined;
   size?: 'card' | 'large' | 'thumb';
   priority?: boolean;
+  /** The product's name is already next to it, in the same link or control. */
+  decorative?: boolean;
 }) {
   const [failed, setFailed] = createSignal(false);
   return (
@@ -37,14 +40,23 @@ export function ProductImage(props: {
       <Show
         when={props.imageUrl && !failed()}
         fallback={
-          <div class={`product-placeholder hue-${hueOf(props.name)}`} role="img" aria-label={props.name}>
-            <span aria-hidden="true">{initials(props.name)}</span>
-          </div>
+          <Show
+            when={props.decorative}
+            fallback={
+              <div class={`product-placeholder hue-${hueOf(props.name)}`} role="img" aria-label={props.name}>
+                <span aria-hidden="true">{initials(props.name)}</span>
+              </div>
+            }
+          >
+            <div class={`product-placeholder hue-${hueOf(props.name)}`} aria-hidden="true">
+              <span>{initials(props.name)}</span>
+            </div>
+          </Show>
         }
       >
         <img
           src={props.imageUrl}
-          alt={props.name}
+          alt={props.decorative ? '' : props.name}
           loading={props.priority ? 'eager' : 'lazy'}
           decoding={props.priority ? 'auto' : 'async'}
           fetchpriority={props.priority ? 'high' : 'auto'}

@@ -30,7 +30,7 @@ export function Shell(props: RouteSectionProps) {
               <path d="M9 11h14l-1.5 12h-11z" />
               <path d="M12.5 11a3.5 3.5 0 0 1 7 0" />
             </svg>
-            <span>Stockflow</span>
+            <span class="brand-name">Stockflow</span>
           </A>
           <nav class="site-nav" aria-label="Main">
             <A href="/" end activeClass="active">

@@ -7,13 +7,14 @@
 
 import { A, useNavigate } from '@solidjs/router';
 import { Address, isCountryCode, isPostalCode, type PlaceOrder } from '@stockflow/contracts';
-import { createSignal, For, type JSX, Show } from 'solid-js';
+import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { type ControlAttributes, Field } from '../components/Field.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { ApiError, submitOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
-import { countries, countryLabel, defaultCountry } from '../lib/countries.ts';
+import { type Country, countries, countryLabel, defaultCountry } from '../lib/countries.ts';
+import { loadRegionNames } from '../lib/intl-warmup.ts';
 import { formatMoney } from '../lib/money.ts';
 import { orderLinkFragment } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
@@ -112,9 +113,23 @@ const serverPath = (field: CheckoutField) =>
 export default function CheckoutPage() {
   const navigate = useNavigate();
   usePageTitle(() => 'Checkout');
-  const countryList = countries();
   const blank = Object.fromEntries(FIELDS.map((field) => [field, ''])) as CheckoutForm;
-  const [form, setForm] = createStore<CheckoutForm>({ ...blank, country: defaultCountry() });
+  const [form, setForm] = createStore<CheckoutForm>({ ...blank });
+  // The country list names some 250 countries through ICU, whose region names take a long task to
+  // load on a phone: a worker loads them (lib/intl-warmup.ts) while the form paints, and the list
+  // follows, with the browser's country chosen unless the shopper chose one already.
+  const [countryList, setCountryList] = createSignal<Country[]>([]);
+  onMount(() => {
+    let left = false;
+    onCleanup(() => {
+      left = true;
+    });
+    void loadRegionNames().then(() => {
+      if (left) return;
+      setCountryList(countries());
+      if (!form.country) setForm('country', defaultCountry());
+    });
+  });
   const [touched, setTouched] = createStore<Partial<Record<CheckoutField, boolean>>>({});
   const [serverErrors, setServerErrors] = createStore<Errors>({});
   const [submitted, setSubmitted] = createSignal(false);
@@ -263,7 +278,7 @@ export default function CheckoutPage() {
                     onBlur={(event) => leave('country', event)}
                   >
                     <option value="">Choose a country</option>
-                    <For each={countryList}>
+                    <For each={countryList()}>
                       {(country) => (
                         <option value={country.code} selected={country.code === form.country}>
                           {country.name}

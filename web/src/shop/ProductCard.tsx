@@ -25,7 +25,12 @@ export function ProductCard(props: {
   return (
     <li class="card product-card">
       <A href={`/products/${encodeURIComponent(props.product.id)}`} class="product-card-link">
-        <ProductImage name={props.product.name} imageUrl={props.product.imageUrl} priority={props.priority} />
+        <ProductImage
+          name={props.product.name}
+          imageUrl={props.product.imageUrl}
+          priority={props.priority}
+          decorative
+        />
         <h2 class="product-card-name">{props.product.name}</h2>
       </A>
       <div class="product-card-meta">

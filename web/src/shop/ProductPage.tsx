@@ -13,11 +13,23 @@ import { refreshWhileVisible } from '../lib/polling.ts';
 /** How often availability is refreshed while the page is open. */
 export const AVAILABILITY_REFRESH_MS = 5_000;
 
+/** A path segment decoded, or as it is when it is not valid percent-encoding. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export default function ProductPage() {
   const params = useParams<{ id: string }>();
-  const [product, { refetch }] = createResource(() => params.id, getProduct);
+  // The router hands the segment over as it is in the URL (a card's link encodes the id): decoded
+  // here, so api.ts encodes it once, as web's preload of this page's answers does.
+  const id = () => decodeSegment(params.id);
+  const [product, { refetch }] = createResource(id, getProduct);
   const [available, { refetch: refreshAvailability }] = createResource(
-    () => params.id,
+    id,
     // Availability is a detail: when inventory does not answer, the page says "unknown", not "error".
     (id) => getProductAvailability(id).catch(() => undefined),
   );

@@ -218,7 +218,8 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       }),
     ),
     http.get('*/api/catalog/products/:id', ({ params }) => {
-      const found = products.get(String(params.id));
+      // msw leaves path parameters encoded; the real router decodes them.
+      const found = products.get(decodeURIComponent(String(params.id)));
       return found ? HttpResponse.json(found) : problem(404, 'Not Found', 'No such product.');
     }),
     http.post('*/api/catalog/products', async ({ request }) => {
@@ -303,7 +304,7 @@ export function createFakeShop(options: FakeShopOptions = {}) {
       return HttpResponse.json(page(levels, url, 50));
     }),
     http.get('*/api/inventory/stock/:productId', ({ request, params }) => {
-      const level = levelOf(String(params.productId));
+      const level = levelOf(decodeURIComponent(String(params.productId)));
       return HttpResponse.json(
         isAdmin(request) ? level : { productId: level.productId, available: level.available },
       );

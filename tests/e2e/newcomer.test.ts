@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../packages/kit/src/free-port.ts';
 import { DEMO_PRODUCTS } from '../../packages/mesh/src/runner/demo-shop/catalog.ts';
 import { REPO_ROOT } from '../../packages/mesh/src/runner/stack.ts';
+import { CATALOG_FIRST_PAGE } from '../../web/src/lib/first-page.ts';
 import { type Browser, launchBrowser, shot, watchForErrors } from './browser.ts';
 
 describe('a newcomer runs `npm start` and opens the shop', () => {
@@ -77,19 +78,28 @@ describe('a newcomer runs `npm start` and opens the shop', () => {
     await page.goto(webUrl);
     const cards = page.locator('li.product-card');
     await cards.first().waitFor({ timeout: 30_000 });
-    expect(await cards.count()).toBeGreaterThanOrEqual(12);
+    // The first screen's page of the catalog, then more as the list's end comes near.
+    expect(await cards.count()).toBeGreaterThanOrEqual(CATALOG_FIRST_PAGE);
     await shot(page, 'newcomer-shop');
+    await cards.last().scrollIntoViewIfNeeded();
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBeGreaterThan(CATALOG_FIRST_PAGE);
+    await page.evaluate(() => window.scrollTo(0, 0));
     const first = DEMO_PRODUCTS[0]!;
     await page.getByRole('searchbox', { name: 'Search products' }).fill(first.name);
     await page.getByRole('heading', { level: 2, name: first.name }).waitFor({ timeout: 15_000 });
-    // Every picture on the page loaded (a data: SVG each, allowed by web's CSP).
-    const images = await page
-      .locator('li.product-card img')
-      .evaluateAll((imgs) =>
-        (imgs as HTMLImageElement[]).map((img) => ({ complete: img.complete, width: img.naturalWidth })),
-      );
-    expect(images.length).toBeGreaterThan(0);
-    expect(images.every((img) => img.complete && img.width > 0)).toBe(true);
+    // Every picture on the page loads (a data: SVG each, allowed by web's CSP).
+    const pictures = () =>
+      page
+        .locator('li.product-card img')
+        .evaluateAll((imgs) =>
+          (imgs as HTMLImageElement[]).map((img) => ({ complete: img.complete, width: img.naturalWidth })),
+        );
+    await expect
+      .poll(async () => {
+        const images = await pictures();
+        return images.length > 0 && images.every((img) => img.complete && img.width > 0);
+      })
+      .toBe(true);
     await shot(page, 'newcomer-search');
     expect(errors).toEqual([]);
   });

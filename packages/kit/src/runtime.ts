@@ -157,24 +157,18 @@ export class Runtime<C = unknown> {
     fn: (work: Work) => Promise<void>,
     alsoRead?: (db: Firestore) => readonly DocumentReference[],
   ) {
-    return this.transact(async (work) => {
-      const ref = inboxRef(work, event);
-      const others = alsoRead?.(work.db) ?? [];
-      if (!others.length) {
-        if ((await work.tx.get(ref)).exists) return false;
-        await fn(work);
-      } else {
-        const [seen, ...snapshots] = await work.tx.getAll(ref, ...others);
-        if (seen!.exists) return false;
-        const read = new Map(snapshots.map((snapshot) => [snapshot.ref.path, snapshot]));
-        await fn({
-          ...work,
-          get: (doc) => (read.has(doc.path) ? Promise.resolve(read.get(doc.path)!) : work.get(doc)),
-        });
-      }
-      markConsumed(work, ref, event);
-      return true;
-    });
+    // One event's group commit: its dedupe record and the documents named read in one round trip.
+    const { fresh } = await this.consumeMany(
+      [event],
+      async (work, [isNew], read) => {
+        if (!isNew) return;
+        await fn(
+          read.size ? { ...work, get: (doc) => Promise.resolve(read.get(doc.path) ?? work.get(doc)) } : work,
+        );
+      },
+      alsoRead,
+    );
+    return fresh[0]!;
   }
 
   /**

@@ -51,11 +51,17 @@ export async function bundleFunction(entry: string, outdir: string): Promise<Bun
     totalBytes += output.bytes;
     if (path.endsWith('/main.mjs')) bytes = output.bytes;
     for (const imported of output.imports) {
-      if (imported.external && !isBuiltin(imported.path)) externals.add(packageName(imported.path));
+      if (imported.external && !isNodeBuiltin(imported.path)) externals.add(packageName(imported.path));
     }
   }
   return { bytes, totalBytes, externals: [...externals].sort() };
 }
+
+/**
+ * A module of Node itself. `node:` names count whatever this Node knows: undici's optional cache
+ * store names `node:sqlite` (Node 22.5+), which it only loads when asked for.
+ */
+const isNodeBuiltin = (specifier: string) => specifier.startsWith('node:') || isBuiltin(specifier);
 
 /** `@scope/name/sub/path` -> `@scope/name`; `name/sub` -> `name`. */
 function packageName(specifier: string): string {

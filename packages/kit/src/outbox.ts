@@ -29,7 +29,6 @@ export interface OutboxOptions {
   sweepGraceMs?: number;
   /** How many sends may be in flight at once. */
   concurrency?: number;
-  fetch?: typeof fetch;
   /** Told of every delivery and failed attempt (metrics). */
   observer?: OutboxObserver;
 }
@@ -72,8 +71,8 @@ interface Mark {
 const MAX_BATCH_WRITES = 500;
 
 export class Outbox {
-  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'token' | 'fetch' | 'observer'>> &
-    Pick<OutboxOptions, 'sink' | 'token' | 'fetch' | 'observer'>;
+  readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'token' | 'observer'>> &
+    Pick<OutboxOptions, 'sink' | 'token' | 'observer'>;
   /** Outbox documents this process is sending or will retry: a sweep skips them. */
   readonly #known = new Map<string, Entry>();
   readonly #queue: Entry[] = [];
@@ -194,7 +193,6 @@ export class Outbox {
         timeoutMs: this.#opts.sendTimeoutMs,
         traceparent: typeof record.traceparent === 'string' ? record.traceparent : undefined,
         token: await this.#opts.token?.get(),
-        fetch: this.#opts.fetch,
       });
     } catch (error) {
       this.#failures++;

@@ -10,7 +10,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { cloudEventRequest, TEST_AUDIENCE, testIssuer } from '@stockflow/kit/testing';
+import { Firestore } from '@google-cloud/firestore';
+import { OUTBOX_COLLECTION } from '@stockflow/kit';
+import { cloudEventRequest, startFakeSink, TEST_AUDIENCE, testIssuer } from '@stockflow/kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../packages/kit/src/free-port.ts';
 import { listDeployables, ROOT } from '../../scripts/deployables.ts';
@@ -233,12 +235,34 @@ describe.each(listDeployables())('the $name image, staged and run without Docker
   );
 
   it.skipIf(assetsMissing)(
-    'starts, does its job (an outbox tick against Firestore, or the SPA), and drains on SIGTERM',
+    'starts, does its job (an outbox tick sending what a crash left, or the SPA), and drains on SIGTERM',
     async () => {
+      const database = `image-${deployable.name}-${randomUUID().slice(0, 8)}`;
+      const sink = await startFakeSink();
+      // An event a crashed instance committed and never sent: the tick's sweep sends it with the
+      // image's bundled CloudEvents SDK and HTTP client (loaded on first use, from chunks).
+      const left = {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: `/${deployable.name}`,
+        type: 'io.stockflow.test.left',
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        data: { n: 1 },
+      };
+      if (deployable.kind !== 'web') {
+        const db = new Firestore({ projectId: 'stockflow-test', databaseId: database });
+        await db
+          .collection(OUTBOX_COLLECTION)
+          .doc(left.id)
+          .set({ record: left, status: 'pending', createdAt: Date.now() - 3_600_000 });
+        await db.terminate();
+      }
       const { url, child, stderr } = await startImage(dir, {
         GOOGLE_CLOUD_PROJECT: 'stockflow-test',
         FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '',
-        FIRESTORE_DATABASE: `image-${deployable.name}-${randomUUID().slice(0, 8)}`,
+        FIRESTORE_DATABASE: database,
+        K_SINK: sink.url,
         ADMIN_TOKEN: 'image-test-admin-token-0123456789',
         // The tick below carries this test file's issuer's PingSource token, verified by the image.
         OIDC_ISSUER: testIssuer.url,
@@ -267,9 +291,12 @@ describe.each(listDeployables())('the $name image, staged and run without Docker
             cloudEventRequest({ type: 'dev.knative.sources.ping', source: '/tests/ping' }),
           );
           expect(tick.status, await tick.text()).toBe(202);
+          const [sent] = await sink.waitFor(1);
+          expect(sent).toMatchObject({ id: left.id, type: left.type, source: left.source, data: { n: 1 } });
         }
       } finally {
         child.kill('SIGTERM');
+        await sink.close();
       }
       expect(await exited(child), stderr()).toBe(0);
     },

@@ -7,14 +7,19 @@
 import type { CloudEvent, CloudEventV1 } from 'cloudevents';
 import { badRequest } from './problem.ts';
 
+/**
+ * A CommonJS package's exports from `import()`. Bundled with code splitting (scripts/bundle.ts),
+ * import() of a CommonJS package resolves to its chunk's namespace, which holds module.exports as
+ * `default` only; run from source, the names are on the namespace itself.
+ */
+function commonJs<M extends object>(namespace: M, name: keyof M): M {
+  return name in namespace ? namespace : (namespace as unknown as { default: M }).default;
+}
+
 let sdk: Promise<typeof import('cloudevents')> | undefined;
 /** The SDK (and its JSON schema validator) is loaded on first use, off the cold-start path. */
 const loadSdk = () => {
-  // Bundled with code splitting (scripts/bundle.ts), import() of this CommonJS package resolves to
-  // its chunk's namespace, which holds module.exports as `default` only.
-  sdk ??= import('cloudevents').then((sdkModule) =>
-    'HTTP' in sdkModule ? sdkModule : (sdkModule as unknown as { default: typeof sdkModule }).default,
-  );
+  sdk ??= import('cloudevents').then((sdkModule) => commonJs(sdkModule, 'HTTP'));
   return sdk;
 };
 
@@ -25,7 +30,7 @@ let undici: Promise<typeof import('undici')> | undefined;
  * against 326-536 µs a request, both ends). Loaded with the first send, off the cold-start path.
  */
 const loadUndici = () => {
-  undici ??= import('undici');
+  undici ??= import('undici').then((undiciModule) => commonJs(undiciModule, 'request'));
   return undici;
 };
 

@@ -1,4 +1,4 @@
-import { Transaction } from '@google-cloud/firestore';
+import { Firestore } from '@google-cloud/firestore';
 import { logScope } from '@stockflow/kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adjustStock, StockBelowReservedError } from './stock.ts';
@@ -86,10 +86,11 @@ describe('StockWriter: group commit', () => {
     expect(await inv.level('a')).toMatchObject({ onHand: 4 });
   });
 
-  it("reads a group's dedupe records and stock in one round trip before its commit", async () => {
+  it("reads a group's dedupe records and stock in one round trip before its commit, locking nothing", async () => {
     const { inv, w } = await writer();
     await w.submit(adjust('r0', 10)); // the client loaded and warm
-    const reads = vi.spyOn(Transaction.prototype, 'getAll');
+    const reads = vi.spyOn(Firestore.prototype, 'getAll');
+    const locking = vi.spyOn(Firestore.prototype, 'runTransaction');
     try {
       const changes = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
@@ -99,8 +100,10 @@ describe('StockWriter: group commit', () => {
       expect(changes.every(Boolean)).toBe(true);
       expect(w.stats.commits).toBe(2);
       expect(reads).toHaveBeenCalledOnce();
+      expect(locking).not.toHaveBeenCalled();
     } finally {
       reads.mockRestore();
+      locking.mockRestore();
     }
     expect(await inv.level('r0')).toMatchObject({ onHand: 13 });
   });

@@ -274,6 +274,11 @@ export class StockWriter {
       },
       // Every command's documents, read with the dedupe records (a duplicate's too: rare, harmless).
       (db) => InventoryUnit.refs(db, keysOf(members.map((pending) => pending.command))),
+      // Several instances write one hot product's document: optimistic commits fail fast on a race
+      // where locking transactions wait on each other for seconds (kit's optimistic.ts). Every
+      // document a decision writes is conditioned on its read; what is read and not written (the
+      // locations list; the stock of a rejected order) orders as if read just before the race.
+      { optimistic: true },
     );
     return value;
   }

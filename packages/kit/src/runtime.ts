@@ -10,6 +10,7 @@ import type { EventRecord } from './cloudevents.ts';
 import { lazyFirestore } from './firestore.ts';
 import { LazyMetrics } from './lazy-metrics.ts';
 import { type Logger, logScope } from './log.ts';
+import { runOptimistic } from './optimistic.ts';
 import { OUTBOX_COLLECTION, Outbox, type OutboxItem, type SenderToken } from './outbox.ts';
 import { REFUSE_ALL, SenderGuard } from './sender.ts';
 import { formatTraceparent } from './trace.ts';
@@ -52,6 +53,11 @@ export interface Work {
    * each staging is its own outbox document.
    */
   emitRecord(record: EventRecord): void;
+}
+
+export interface TransactOptions {
+  /** Optimistic concurrency instead of Firestore's locking transaction (see `runOptimistic`). */
+  optimistic?: boolean;
 }
 
 export interface RuntimeOptions<C> {
@@ -116,12 +122,14 @@ export class Runtime<C = unknown> {
 
   /**
    * Runs `fn` in a Firestore transaction (retried by the client on contention: keep it free of side
-   * effects) and, after commit, hands the events it emitted to the outbox relay.
+   * effects) and, after commit, hands the events it emitted to the outbox relay. `optimistic`: reads
+   * take no lock and the writes commit in one batch conditioned on them (`runOptimistic`), for a
+   * document several instances write at a high rate; `fn` may only read documents, not queries.
    */
-  async transact<T>(fn: (work: Work) => Promise<T>): Promise<T> {
+  async transact<T>(fn: (work: Work) => Promise<T>, options: TransactOptions = {}): Promise<T> {
     const db = await this.db();
     let staged: OutboxItem[] = [];
-    const result = await db.runTransaction(async (tx) => {
+    const attempt = async (tx: Transaction) => {
       staged = [];
       const value = await fn({
         tx,
@@ -141,7 +149,8 @@ export class Runtime<C = unknown> {
         });
       }
       return value;
-    });
+    };
+    const result = options.optimistic ? await runOptimistic(db, attempt) : await db.runTransaction(attempt);
     this.outbox.dispatch(staged);
     return result;
   }
@@ -183,6 +192,7 @@ export class Runtime<C = unknown> {
     events: ReadonlyArray<ConsumedEvent>,
     fn: (work: Work, fresh: readonly boolean[], read: ReadonlyMap<string, DocumentSnapshot>) => Promise<T>,
     alsoRead: (db: Firestore) => readonly DocumentReference[] = () => [],
+    options: TransactOptions = {},
   ): Promise<{ value: T; fresh: boolean[] }> {
     return this.transact(async (work) => {
       const refs = events.map((event) => inboxRef(work, event));
@@ -207,7 +217,7 @@ export class Runtime<C = unknown> {
         if (fresh[i]) markConsumed(work, refs[i]!, event);
       });
       return { value, fresh };
-    });
+    }, options);
   }
 
   /**

@@ -202,6 +202,8 @@ return {};`,
   } finally {
     await sink.close();
     await db.terminate();
+    // Its output listeners would keep this process alive: run alone, the bench never exited.
+    if (emulator.owned) await emulator.stop();
   }
   const worst = results.reduce((a, b) => (b.ratio > a.ratio ? b : a));
   return {

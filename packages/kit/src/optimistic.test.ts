@@ -26,7 +26,9 @@ async function databases(instances = 1) {
 
 describe('runOptimistic', () => {
   it('runs again on fresh reads when a document it read changed before its commit', async () => {
-    const { dbs: [db] } = await databases();
+    const {
+      dbs: [db],
+    } = await databases();
     const doc = db!.collection('stock').doc('hot');
     await doc.set({ n: 1 });
     let runs = 0;
@@ -42,7 +44,9 @@ describe('runOptimistic', () => {
   });
 
   it('creates a document it read as absent, and runs again when someone else created it first', async () => {
-    const { dbs: [db] } = await databases();
+    const {
+      dbs: [db],
+    } = await databases();
     const doc = db!.collection('reservations').doc('o-1');
     const seen: boolean[] = [];
     await runOptimistic(db!, async (tx) => {
@@ -56,7 +60,9 @@ describe('runOptimistic', () => {
   });
 
   it('sets whole documents: fields it leaves out are gone, dotted names are names', async () => {
-    const { dbs: [db] } = await databases();
+    const {
+      dbs: [db],
+    } = await databases();
     const doc = db!.collection('stock').doc('p');
     await doc.set({ onHand: 5, threshold: 2, nested: { a: 1, b: 2 } });
     await runOptimistic(db!, async (tx) => {
@@ -67,7 +73,9 @@ describe('runOptimistic', () => {
   });
 
   it('gives up with a 503 after its attempts, writing nothing', async () => {
-    const { dbs: [db] } = await databases();
+    const {
+      dbs: [db],
+    } = await databases();
     const doc = db!.collection('stock').doc('busy');
     await doc.set({ n: 0 });
     let runs = 0;
@@ -90,7 +98,9 @@ describe('runOptimistic', () => {
   });
 
   it('refuses to write one document twice in an attempt', async () => {
-    const { dbs: [db] } = await databases();
+    const {
+      dbs: [db],
+    } = await databases();
     const doc = db!.collection('stock').doc('twice');
     await expect(
       runOptimistic(db!, async (tx) => {

@@ -166,7 +166,8 @@ function updateWhole(
 
 /** True for a batch that lost a race to another writer (run the attempt again). */
 export const isConflict = (error: unknown) =>
-  typeof (error as { code?: unknown })?.code === 'number' && CONFLICT_CODES.has((error as { code: number }).code);
+  typeof (error as { code?: unknown })?.code === 'number' &&
+  CONFLICT_CODES.has((error as { code: number }).code);
 
 /**
  * Runs `fn` against an optimistic transaction and commits its writes in one batch; on a conflict,

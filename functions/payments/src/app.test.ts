@@ -155,6 +155,22 @@ describe('opening the checkout', () => {
     await eventually(() => expect(types(emitted(orderId))).toEqual(['payment.requested']));
     void awaitPayment;
   });
+
+  it('opens no checkout for a hold that ran out before the event came, and is not retried', async () => {
+    const { deliver, fn, emitted } = await start();
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const late = await deliver('order.awaiting-payment', {
+      orderId,
+      totalCents: 700,
+      currency: 'EUR',
+      holdExpiresAt: new Date(Date.now() - 1_000).toISOString(),
+    });
+    expect(late.status).toBe(202);
+    expect(sandbox.calls.filter((call) => call.idempotencyKey === orderId)).toEqual([]);
+    await settle();
+    expect(emitted(orderId)).toEqual([]);
+    expect((await fn.app.request(`/payments/${orderId}`, { headers: VIEWER })).status).toBe(404);
+  });
 });
 
 describe('webhooks', () => {

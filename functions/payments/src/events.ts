@@ -86,6 +86,13 @@ async function requestPayment(delivery: Delivery, data: z.infer<typeof OrderAwai
   if (known?.announced.includes('requested') || known?.cancelled) {
     return rt.consumeOnce(event, async () => undefined);
   }
+  // The hold ran out before the event got here (a slow broker): the shopper can no longer pay, and
+  // orders cancels the order (payments hears order.cancelled). A provider refuses a checkout that
+  // expires in the past, which retried the delivery until the cancellation came.
+  if (Date.parse(data.holdExpiresAt) <= Date.now()) {
+    rt.log.info('checkout not opened: the stock hold has run out', { orderId: data.orderId });
+    return rt.consumeOnce(event, async () => undefined);
+  }
   let checkout: Awaited<ReturnType<PaymentProvider['createCheckout']>>;
   try {
     checkout = await provider.createCheckout({

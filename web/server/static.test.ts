@@ -180,6 +180,29 @@ describe('serving the SPA', () => {
     expect(res.headers.get('content-security-policy')).not.toContain('sha256-');
   });
 
+  it("puts the page's icon into it as a data URL the CSP allows, and keeps serving the file", async () => {
+    const root = builtSpa();
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><title>A & "B"</title></svg>';
+    writeFileSync(join(root, 'favicon.svg'), `${svg}\n`);
+    const icon = '<link rel="icon" href="/favicon.svg" type="image/svg+xml" />';
+    writeFileSync(join(root, 'index.html'), INDEX.replace('</head>', `${icon}</head>`));
+    const app = start(root);
+    const res = await app.request('/');
+    const page = await res.text();
+    const href = /<link rel="icon" href="([^"]*)" type="image\/svg\+xml">/.exec(page)?.[1];
+    expect(href).toBe(`data:image/svg+xml,${encodeURIComponent(svg)}`);
+    expect(decodeURIComponent(href!.slice(href!.indexOf(',') + 1))).toBe(svg);
+    expect(res.headers.get('content-security-policy')).toContain("img-src 'self' data:");
+    expect((await app.request('/favicon.svg')).status).toBe(200);
+  });
+
+  it('leaves the icon a link to its file when the file is missing', async () => {
+    const root = builtSpa();
+    const icon = '<link rel="icon" href="/gone.svg" type="image/svg+xml" />';
+    writeFileSync(join(root, 'index.html'), INDEX.replace('</head>', `${icon}</head>`));
+    expect(await (await start(root).request('/')).text()).toContain(icon);
+  });
+
   it('answers 404 problems for missing files instead of the page', async () => {
     const app = start();
     for (const path of ['/assets/gone-123.js', '/assets/nested', '/robots.txt', '/logo.png']) {

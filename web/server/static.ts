@@ -60,11 +60,30 @@ function inlineStylesheets(index: string, root: string): { index: string; styleH
   return { index: inlined, styleHashes };
 }
 
+const ICON = /<link rel="icon" href="\/([\w.-]+\.svg)" type="image\/svg\+xml"\s*\/?>/;
+
+/**
+ * The page's icon moves into it as a `data:` URL (the CSP's `img-src` allows `data:`): as a file
+ * it is one more request on a phone's network while the page's own code is loading, competing for
+ * the same few connections. The file stays (other pages, bookmarks); a missing one leaves the tag.
+ */
+function inlineIcon(index: string, root: string): string {
+  return index.replace(ICON, (tag, file: string) => {
+    let svg: string;
+    try {
+      svg = readFileSync(join(root, file), 'utf8').trim();
+    } catch {
+      return tag;
+    }
+    return `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(svg)}" type="image/svg+xml">`;
+  });
+}
+
 export function readSpa(root: string): BuiltSpa {
   const raw = readIndex(root);
   const manifest = readManifest(root);
   if (raw === undefined) return { root, index: undefined, manifest, styleHashes: [] };
-  return { root, manifest, ...inlineStylesheets(raw, root) };
+  return { root, manifest, ...inlineStylesheets(inlineIcon(raw, root), root) };
 }
 
 /** index.html with a route's preloads (preloads.ts) at the end of its head. */

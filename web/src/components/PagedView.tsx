@@ -15,6 +15,12 @@ export function PagedView<T>(props: {
   noun: string;
   empty: JSX.Element;
   children: JSX.Element;
+  /**
+   * Whether the items on screen are all the list's (default: always). A screen that shows its first
+   * items ahead of the rest (the catalog's first screen) says when the rest are in: measured before,
+   * the list's end would look near and fetch a page nobody scrolled to.
+   */
+  settled?: boolean;
 }) {
   const list = () => props.paged.list;
   let sentinel: HTMLDivElement | undefined;
@@ -40,9 +46,9 @@ export function PagedView<T>(props: {
     // the next one.
     createEffect(
       on(
-        () => list().status,
-        (status) => {
-          if (status !== 'ready') return;
+        () => list().status === 'ready' && props.settled !== false,
+        (ready) => {
+          if (!ready) return;
           readyAt = performance.now();
           observer.unobserve(end);
           observer.observe(end);

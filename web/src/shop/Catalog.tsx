@@ -116,6 +116,7 @@ export default function Catalog() {
 
       <PagedView
         paged={products}
+        settled={firstScreenPainted()}
         noun="products"
         empty={
           <EmptyState title={filtered() ? 'No products match your search' : 'No products yet'}>

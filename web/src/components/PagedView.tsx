@@ -27,8 +27,11 @@ export function PagedView<T>(props: {
   onMount(() => {
     const end = sentinel;
     if (!end || !('IntersectionObserver' in window)) return;
-    /** When the list last became ready: entries measured before that describe an older layout. */
-    let readyAt = 0;
+    /**
+     * When the list last became ready (and settled): entries measured before that describe an older
+     * layout, such as the loading state's, whose end is always near. None counts before the first.
+     */
+    let readyAt = Number.POSITIVE_INFINITY;
     // An entry tells where the end was when it was measured: the first page may have rendered since
     // (the end pushed far down), so only an entry measured once the list was ready counts.
     const observer = new IntersectionObserver(

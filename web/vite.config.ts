@@ -20,7 +20,14 @@ export default defineConfig({
     manifest: true,
     reportCompressedSize: false,
     // Quiet builds: rolldown's per-plugin timing report is not for every build.
-    rolldownOptions: { checks: { pluginTimings: false } },
+    rolldownOptions: {
+      checks: { pluginTimings: false },
+      output: {
+        codeSplitting: {
+          groups: [{ name: 'solid', test: /[\\/]node_modules[\\/]solid-js[\\/]/ }],
+        },
+      },
+    },
   },
   server: {
     host: '127.0.0.1',

@@ -104,6 +104,24 @@ describe('a newcomer runs `npm start` and opens the shop', () => {
     expect(errors).toEqual([]);
   });
 
+  it("on a phone's screen, asks for the catalog's next page only once the shopper scrolls", async () => {
+    // Lighthouse's mobile screen: the first page fills it and more, so nothing more is due yet.
+    const page = await browser.page({ width: 412, height: 823 });
+    const asked: string[] = [];
+    page.on('request', (request) => asked.push(new URL(request.url()).pathname));
+    await page.goto(webUrl);
+    const cards = page.locator('li.product-card');
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(CATALOG_FIRST_PAGE);
+    await page.locator('li.product-card .badge').first().waitFor();
+    await page.waitForTimeout(500);
+    // The first page came in web's page itself; the next one is not asked for.
+    expect(asked.filter((path) => path === '/api/catalog/products')).toEqual([]);
+    expect(await cards.count()).toBe(CATALOG_FIRST_PAGE);
+    await cards.last().scrollIntoViewIfNeeded();
+    await expect.poll(() => cards.count(), { timeout: 15_000 }).toBeGreaterThan(CATALOG_FIRST_PAGE);
+    await page.close();
+  });
+
   it('stops every process it started on Ctrl-C', async () => {
     // The terminal sends Ctrl-C to the whole foreground group: npm and what it runs.
     process.kill(-start.pid!, 'SIGINT');

@@ -15,6 +15,7 @@ import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import * as z from 'zod/mini';
 import { clientKey } from './client-address.ts';
+import { answersFromFunctions } from './first-answers.ts';
 import {
   browserScheme,
   forwardToFunctions,
@@ -160,7 +161,7 @@ export const web = defineFunction({
     const forward = forwardToFunctions(upstreams, { staffAuthorization });
     app.all('/api', forward);
     app.all('/api/*', forward);
-    const { indexFound } = mountSpa(app, spa);
+    const { indexFound } = mountSpa(app, spa, answersFromFunctions(upstreams));
     if (!indexFound) rt.log.warn('no built SPA: client routes answer 503', { root: spa.root });
   },
 });

@@ -49,13 +49,9 @@ export interface RoutePreload {
  */
 export const ROUTE_PRELOADS: readonly RoutePreload[] = [
   { route: '/', api: () => [`/api/catalog/products?limit=${CATALOG_FIRST_PAGE}`, '/api/catalog/categories'] },
-  {
-    route: '/products/:id',
-    module: 'src/shop/ProductPage.tsx',
-    api: (id) => [`/api/catalog/products/${id}`, `/api/inventory/stock/${id}`],
-  },
+  { route: '/products/:id', api: (id) => [`/api/catalog/products/${id}`, `/api/inventory/stock/${id}`] },
   { route: '/cart', module: 'src/shop/CartPage.tsx' },
-  { route: '/checkout', module: 'src/shop/CheckoutPage.tsx' },
+  { route: '/checkout' },
   { route: '/orders/:id', module: 'src/shop/OrderPage.tsx' },
 ];
 
@@ -87,9 +83,16 @@ function entryFiles(manifest: ViteManifest): Set<string> {
 
 /**
  * The `<link>` tags for a request's path and query: none for a route not listed, for a search or
- * filter of the front page (the app asks for another URL then), or for an id the API would refuse.
+ * filter of the front page (the app asks for another URL then), for an id the API would refuse, or
+ * for an answer the page carries already.
  */
-export function preloadTags(manifest: ViteManifest | undefined, path: string, search: string): string {
+export function preloadTags(
+  manifest: ViteManifest | undefined,
+  path: string,
+  search: string,
+  /** Answers already in the page (first-answers.ts): nothing to preload. */
+  inPage: readonly string[] = [],
+): string {
   const match = routeOf(path);
   if (!match?.found) return '';
   const { preload } = match;
@@ -102,6 +105,7 @@ export function preloadTags(manifest: ViteManifest | undefined, path: string, se
   }
   // `crossorigin` (anonymous): the mode and credentials of the app's own fetch(), or no match.
   for (const url of answersOf(preload, match.found[1], search)) {
+    if (inPage.includes(url)) continue;
     tags.push(`<link rel="preload" as="fetch" crossorigin href="${url}">`);
   }
   return tags.join('');

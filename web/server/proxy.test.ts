@@ -1,58 +1,15 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { serveFunction } from '@stockflow/kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { web } from './app.ts';
 import { isInternalPath } from './proxy.ts';
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
+import { startUpstream, stopUpstreams } from './test-upstream.ts';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
+  await stopUpstreams();
 });
-
-/** A real upstream function on 127.0.0.1 that records what reaches it. */
-async function startUpstream(
-  handle?: (req: IncomingMessage, res: import('node:http').ServerResponse) => void,
-) {
-  const seen: Seen[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      seen.push({
-        method: req.method!,
-        url: req.url!,
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      if (handle) return handle(req, res);
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'set-cookie': 'session=upstream',
-        'x-upstream': 'yes',
-        'cache-control': 'no-store',
-      });
-      res.end(JSON.stringify({ ok: true }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
-}
 
 async function startWeb(env: Record<string, string>) {
   const fn = web.create({ env: { LOG_LEVEL: 'silent', STATIC_DIR: tmpdir(), ...env } });

@@ -2,7 +2,8 @@
  * @module Serving the built SPA: hashed assets cached for a year (immutable), index.html revalidated
  * on every load (`no-cache` with an ETag), precompressed files when the browser takes them, and
  * index.html for every client route, so a shared link such as `/orders/<id>?token=…` opens the app,
- * with the route's preloads in its head (preloads.ts) and its stylesheet inlined.
+ * with the route's preloads (preloads.ts) and first API answers (first-answers.ts) in its head and
+ * its stylesheet and icon inlined.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Problem, type StockflowApp } from '@stockflow/kit';
 import type { MiddlewareHandler } from 'hono';
-import { preloadTags, readManifest, type ViteManifest } from './preloads.ts';
+import { answersTag, type FetchAnswer, firstAnswers } from './first-answers.ts';
+import { preloadedAnswers, preloadTags, readManifest, type ViteManifest } from './preloads.ts';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'no-cache';
@@ -60,11 +62,30 @@ function inlineStylesheets(index: string, root: string): { index: string; styleH
   return { index: inlined, styleHashes };
 }
 
+const ICON = /<link rel="icon" href="\/([\w.-]+\.svg)" type="image\/svg\+xml"\s*\/?>/;
+
+/**
+ * The page's icon moves into it as a `data:` URL (the CSP's `img-src` allows `data:`): as a file
+ * it is one more request on a phone's network while the page's own code is loading, competing for
+ * the same few connections. The file stays (other pages, bookmarks); a missing one leaves the tag.
+ */
+function inlineIcon(index: string, root: string): string {
+  return index.replace(ICON, (tag, file: string) => {
+    let svg: string;
+    try {
+      svg = readFileSync(join(root, file), 'utf8').trim();
+    } catch {
+      return tag;
+    }
+    return `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(svg)}" type="image/svg+xml">`;
+  });
+}
+
 export function readSpa(root: string): BuiltSpa {
   const raw = readIndex(root);
   const manifest = readManifest(root);
   if (raw === undefined) return { root, index: undefined, manifest, styleHashes: [] };
-  return { root, manifest, ...inlineStylesheets(raw, root) };
+  return { root, manifest, ...inlineStylesheets(inlineIcon(raw, root), root) };
 }
 
 /** index.html with a route's preloads (preloads.ts) at the end of its head. */
@@ -75,7 +96,12 @@ function pageFor(index: string, tags: string): string {
 /** A client route rather than a file: the last segment has no extension. */
 const isClientRoute = (path: string) => !/\.[a-z0-9]+$/i.test(path.slice(path.lastIndexOf('/') + 1));
 
-export function mountSpa(app: StockflowApp, spa: BuiltSpa): { indexFound: boolean } {
+export function mountSpa(
+  app: StockflowApp,
+  spa: BuiltSpa,
+  /** Where a shop page's first API answers come from, to put them into the page (first-answers.ts). */
+  fetchAnswer?: FetchAnswer,
+): { indexFound: boolean } {
   const { root, index, manifest } = spa;
   const serveFile = serveStatic({ root, precompressed: true });
   /** Serves the file when there is one, with the given caching. */
@@ -96,7 +122,7 @@ export function mountSpa(app: StockflowApp, spa: BuiltSpa): { indexFound: boolea
     const own = isIndex(c.req.path) || c.req.path.startsWith('/assets/') || c.req.path.includes('/.');
     return own ? next() : publicFiles(c, next);
   });
-  app.get('*', function serveSpa(c) {
+  app.get('*', async function serveSpa(c) {
     const path = c.req.path;
     if (!isIndex(path) && (path.startsWith('/assets/') || !isClientRoute(path))) {
       throw new Problem(404, 'Not Found', { detail: `No file at ${path}.` });
@@ -104,7 +130,11 @@ export function mountSpa(app: StockflowApp, spa: BuiltSpa): { indexFound: boolea
     if (!index) {
       throw new Problem(503, 'Service Unavailable', { detail: 'The web app has not been built.' });
     }
-    const body = pageFor(index, preloadTags(manifest, path, new URL(c.req.url).search));
+    const search = new URL(c.req.url).search;
+    const wanted = fetchAnswer ? preloadedAnswers(path, search) : [];
+    const answers = wanted.length ? await firstAnswers(wanted, fetchAnswer!) : {};
+    const tags = preloadTags(manifest, path, search, Object.keys(answers)) + answersTag(answers);
+    const body = pageFor(index, tags);
     // Each route's page has its own tags, so its own ETag (compression weakens it: W/ matches too).
     const etag = etagOf(body);
     c.header('Cache-Control', REVALIDATE);

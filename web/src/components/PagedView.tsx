@@ -15,14 +15,23 @@ export function PagedView<T>(props: {
   noun: string;
   empty: JSX.Element;
   children: JSX.Element;
+  /**
+   * Whether the items on screen are all the list's (default: always). A screen that shows its first
+   * items ahead of the rest (the catalog's first screen) says when the rest are in: measured before,
+   * the list's end would look near and fetch a page nobody scrolled to.
+   */
+  settled?: boolean;
 }) {
   const list = () => props.paged.list;
   let sentinel: HTMLDivElement | undefined;
   onMount(() => {
     const end = sentinel;
     if (!end || !('IntersectionObserver' in window)) return;
-    /** When the list last became ready: entries measured before that describe an older layout. */
-    let readyAt = 0;
+    /**
+     * When the list last became ready (and settled): entries measured before that describe an older
+     * layout, such as the loading state's, whose end is always near. None counts before the first.
+     */
+    let readyAt = Number.POSITIVE_INFINITY;
     // An entry tells where the end was when it was measured: the first page may have rendered since
     // (the end pushed far down), so only an entry measured once the list was ready counts.
     const observer = new IntersectionObserver(
@@ -40,9 +49,9 @@ export function PagedView<T>(props: {
     // the next one.
     createEffect(
       on(
-        () => list().status,
-        (status) => {
-          if (status !== 'ready') return;
+        () => list().status === 'ready' && props.settled !== false,
+        (ready) => {
+          if (!ready) return;
           readyAt = performance.now();
           observer.unobserve(end);
           observer.observe(end);

@@ -7,6 +7,7 @@ import { createEffect, createResource, createSignal, For, on, onCleanup, Show } 
 import { createStore } from 'solid-js/store';
 import { PagedView } from '../components/PagedView.tsx';
 import { EmptyState } from '../components/States.tsx';
+import { afterNextPaint } from '../lib/after-paint.ts';
 import { getAvailability, listCategories, listProducts } from '../lib/api.ts';
 import { CATALOG_FIRST_PAGE } from '../lib/first-page.ts';
 import { usePageTitle } from '../lib/page-title.ts';
@@ -16,9 +17,6 @@ import { ProductCard } from './ProductCard.tsx';
 const SEARCH_DELAY_MS = 250;
 /** Cards on screen before any scrolling (two rows of two on a phone, one row of four wide). */
 const FIRST_SCREEN_CARDS = 4;
-
-/** Runs `then` just before the next frame paints (a timeout it sets runs after that paint). */
-const afterNextPaint = (then: () => void) => requestAnimationFrame(then);
 
 export default function Catalog() {
   const [params, setParams] = useSearchParams<{ q?: string; category?: string }>();
@@ -53,38 +51,34 @@ export default function Catalog() {
     (query, cursor) => listProducts({ ...query, cursor, limit: cursor ? undefined : CATALOG_FIRST_PAGE }),
   );
 
-  const [available, setAvailable] = createStore<Record<string, number>>({});
+  const filtered = () => Boolean(params.q || params.category);
+
+  // The first screen's cards render and paint alone; the rest, and every card's availability, follow
+  // in a task of their own just after: two short tasks instead of one long one, and nothing (not
+  // even the badges' request, a round trip of its own on a phone) goes before the first pictures.
+  const [firstScreenPainted, setFirstScreenPainted] = createSignal(false);
+  const shownProducts = () =>
+    firstScreenPainted() ? products.list.items : products.list.items.slice(0, FIRST_SCREEN_CARDS);
   createEffect(
     on(
-      () => products.list.items.map((product) => product.id).filter((id) => !(id in available)),
-      (ids) => {
-        if (!ids.length) return;
-        // Badges are a bonus: without inventory the grid still shows and sells.
-        getAvailability(ids).then(setAvailable, () => undefined);
+      () => !firstScreenPainted() && products.list.items.length > 0,
+      (waiting) => {
+        if (waiting) onCleanup(afterNextPaint(() => setFirstScreenPainted(true)));
       },
     ),
   );
 
-  const filtered = () => Boolean(params.q || params.category);
-
-  // The first screen's cards render and paint alone; the rest follow in a task of their own just
-  // after: two short tasks instead of one long one, and the first pictures paint sooner.
-  const [restShown, setRestShown] = createSignal(false);
-  const shownProducts = () =>
-    restShown() ? products.list.items : products.list.items.slice(0, FIRST_SCREEN_CARDS);
+  const [available, setAvailable] = createStore<Record<string, number>>({});
   createEffect(
     on(
-      () => !restShown() && products.list.items.length > FIRST_SCREEN_CARDS,
-      (waiting) => {
-        if (!waiting) return;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const frame = afterNextPaint(() => {
-          timer = setTimeout(() => setRestShown(true));
-        });
-        onCleanup(() => {
-          cancelAnimationFrame(frame);
-          clearTimeout(timer);
-        });
+      () =>
+        shownProducts()
+          .map((product) => product.id)
+          .filter((id) => !(id in available)),
+      (ids) => {
+        if (!ids.length || !firstScreenPainted()) return;
+        // Badges are a bonus: without inventory the grid still shows and sells.
+        getAvailability(ids).then(setAvailable, () => undefined);
       },
     ),
   );
@@ -122,6 +116,7 @@ export default function Catalog() {
 
       <PagedView
         paged={products}
+        settled={firstScreenPainted()}
         noun="products"
         empty={
           <EmptyState title={filtered() ? 'No products match your search' : 'No products yet'}>

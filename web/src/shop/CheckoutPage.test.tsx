@@ -144,7 +144,7 @@ describe('checkout', () => {
     await user.type(screen.getByRole('textbox', { name: 'Email' }), 'ada@example.com');
     // The browser's locale (en-US) chose the country.
     const country = screen.getByRole('combobox', { name: 'Country' });
-    // The list comes just after the first paint.
+    // The list comes as the shopper starts on the form.
     await waitFor(() => expect(country).toHaveValue('US'));
     expect(within(country).getByRole('option', { name: 'Germany' })).toBeInTheDocument();
     await user.selectOptions(country, 'DE');

@@ -6,23 +6,21 @@
  */
 
 import { A, useNavigate } from '@solidjs/router';
-import { Address, isCountryCode, isPostalCode, type PlaceOrder } from '@stockflow/contracts';
-import { createSignal, For, type JSX, onCleanup, onMount, Show } from 'solid-js';
+import type { PlaceOrder } from '@stockflow/contracts';
+import { createSignal, For, type JSX, onCleanup, Show } from 'solid-js';
 import { createStore } from 'solid-js/store';
 import { type ControlAttributes, Field } from '../components/Field.tsx';
 import { EmptyState, ErrorNotice } from '../components/States.tsx';
 import { ApiError, submitOrder } from '../lib/api.ts';
 import { cart } from '../lib/cart.ts';
-import { type Country, countries, countryLabel, defaultCountry } from '../lib/countries.ts';
+import type { Country } from '../lib/countries.ts';
 import { loadRegionNames } from '../lib/intl-warmup.ts';
 import { formatMoney } from '../lib/money.ts';
 import { orderLinkFragment } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
+import type { CheckoutForm, Errors } from './checkout-rules.ts';
 
-type AddressField = 'line1' | 'line2' | 'city' | 'postalCode' | 'region' | 'country';
-type CheckoutField = 'name' | 'email' | AddressField;
-type Errors = Partial<Record<CheckoutField, string>>;
-export type CheckoutForm = Record<CheckoutField, string>;
+type CheckoutField = keyof CheckoutForm;
 
 // In the order the form shows them (postal code before city, as most of Europe writes addresses).
 const FIELDS: CheckoutField[] = [
@@ -35,8 +33,6 @@ const FIELDS: CheckoutField[] = [
   'region',
   'country',
 ];
-const ADDRESS_FIELDS: AddressField[] = ['line1', 'line2', 'city', 'postalCode', 'region', 'country'];
-
 const LABELS: Record<CheckoutField, string> = {
   name: 'Full name',
   email: 'Email',
@@ -48,12 +44,13 @@ const LABELS: Record<CheckoutField, string> = {
   country: 'Country',
 };
 
-const REQUIRED: Partial<Record<CheckoutField, string>> = {
-  line1: 'Enter the street and house number.',
-  city: 'Enter the town or city.',
-  postalCode: 'Enter the postal code.',
-  country: 'Choose the country.',
-};
+/**
+ * The form's rules (checkout-rules.ts): the form paints without them, so they are fetched as the
+ * shopper starts on it (import on interaction), off the path of its first paint on a phone's
+ * network; placing the order waits for them, should the shopper be quicker than a round trip.
+ */
+const loadRules = () => import('./checkout-rules.ts');
+type Rules = Awaited<ReturnType<typeof loadRules>>;
 
 // What the server checks too; here only to answer at once.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -64,39 +61,6 @@ export function validateCustomer(customer: { name: string; email: string }): Err
   else if (customer.name.trim().length > 200) errors.name = 'Use at most 200 characters.';
   if (!customer.email.trim()) errors.email = 'Enter your email address.';
   else if (!EMAIL.test(customer.email.trim())) errors.email = 'Enter an email address like name@example.com.';
-  return errors;
-}
-
-/** The address as `customer.address` of `POST /api/orders`: blank optional lines left out. */
-export function addressOf(form: CheckoutForm): Record<string, string> {
-  const address: Record<string, string> = {};
-  for (const field of ADDRESS_FIELDS) {
-    const value = form[field].trim();
-    if (value) address[field] = value;
-  }
-  return address;
-}
-
-/** The address checked by the contracts' schema, each problem worded for the shopper. */
-export function validateAddress(form: CheckoutForm): Errors {
-  const errors: Errors = {};
-  const result = Address.safeParse(addressOf(form));
-  if (result.success) return errors;
-  // The schema checks the postal code against the country only once every line is valid: ask at once.
-  const postalCode = form.postalCode.trim().toUpperCase();
-  if (postalCode && isCountryCode(form.country) && !isPostalCode(postalCode, form.country)) {
-    errors.postalCode = `Enter a postal code as used in ${countryLabel(form.country)}.`;
-  }
-  for (const issue of result.error.issues) {
-    const field = issue.path[0] as AddressField;
-    if (errors[field]) continue;
-    if (!form[field]?.trim() && REQUIRED[field]) errors[field] = REQUIRED[field];
-    else if (issue.code === 'too_big') errors[field] = `Use at most ${String(issue.maximum)} characters.`;
-    else if (field === 'postalCode')
-      errors[field] = `Enter a postal code as used in ${countryLabel(form.country)}.`;
-    else if (field === 'country') errors[field] = REQUIRED.country;
-    else errors[field] = issue.message;
-  }
   return errors;
 }
 
@@ -115,21 +79,48 @@ export default function CheckoutPage() {
   usePageTitle(() => 'Checkout');
   const blank = Object.fromEntries(FIELDS.map((field) => [field, ''])) as CheckoutForm;
   const [form, setForm] = createStore<CheckoutForm>({ ...blank });
-  // The country list names some 250 countries through ICU, whose region names take a long task to
-  // load on a phone: a worker loads them (lib/intl-warmup.ts) while the form paints, and the list
-  // follows, with the browser's country chosen unless the shopper chose one already.
+  // The rules (loadRules) come as the shopper starts on the form. The country list names some 250
+  // countries through ICU, whose region names take a long task to load on a phone: a worker loads
+  // them (lib/intl-warmup.ts) meanwhile, and the list follows, with the browser's country chosen
+  // unless the shopper chose one already.
+  const [rules, setRules] = createSignal<Rules>();
+  let rulesLoading: Promise<Rules> | undefined;
+  const fetchRules = () => {
+    rulesLoading ??= loadRules().then(
+      (loaded) => {
+        setRules(() => loaded);
+        return loaded;
+      },
+      (error: unknown) => {
+        // Asked again on the next try (a chunk a flaky network lost).
+        rulesLoading = undefined;
+        throw error;
+      },
+    );
+    return rulesLoading;
+  };
   const [countryList, setCountryList] = createSignal<Country[]>([]);
-  onMount(() => {
-    let left = false;
-    onCleanup(() => {
-      left = true;
-    });
-    void loadRegionNames().then(() => {
-      if (left) return;
-      setCountryList(countries());
-      if (!form.country) setForm('country', defaultCountry());
-    });
+  let left = false;
+  onCleanup(() => {
+    left = true;
   });
+  let prepared = false;
+  /** The first focus in the form (a click, a tap, a Tab, autofill) fetches what filling it needs. */
+  const prepare = () => {
+    if (prepared) return;
+    prepared = true;
+    Promise.all([fetchRules(), loadRegionNames()]).then(
+      ([loaded]) => {
+        if (left) return;
+        setCountryList(loaded.countries());
+        if (!form.country) setForm('country', loaded.defaultCountry());
+      },
+      () => {
+        // Without the rules the list stays empty until the next focus; placing the order asks too.
+        prepared = false;
+      },
+    );
+  };
   const [touched, setTouched] = createStore<Partial<Record<CheckoutField, boolean>>>({});
   const [serverErrors, setServerErrors] = createStore<Errors>({});
   const [submitted, setSubmitted] = createSignal(false);
@@ -138,7 +129,11 @@ export default function CheckoutPage() {
   // One key per distinct order body: the same body re-sent (retry) reuses it.
   let attempt: { body: string; key: string } | undefined;
 
-  const errors = (): Errors => ({ ...validateCustomer(form), ...validateAddress(form) });
+  const errors = (): Errors => {
+    const checks = rules();
+    // The address is not wrong until its rules are in: a field left before then shows its error as they come.
+    return { ...validateCustomer(form), ...(checks ? checks.validateAddress(form) : {}) };
+  };
   const errorOf = (field: CheckoutField) =>
     serverErrors[field] ?? (touched[field] ? errors()[field] : undefined);
   /** The fields wrong right now, in form order, for the summary above the button. */
@@ -170,6 +165,14 @@ export default function CheckoutPage() {
     if (placing()) return;
     setTouched(Object.fromEntries(FIELDS.map((field) => [field, true])));
     setSubmitted(true);
+    let checks: Rules;
+    try {
+      checks = rules() ?? (await fetchRules());
+    } catch (error) {
+      setFailure(error);
+      return;
+    }
+    if (placing()) return;
     const wrong = FIELDS.find((field) => errors()[field]);
     if (wrong) {
       focusField(wrong);
@@ -180,7 +183,7 @@ export default function CheckoutPage() {
       customer: {
         name: form.name.trim(),
         email: form.email.trim(),
-        address: Address.parse(addressOf(form)),
+        address: checks.parseAddress(form),
       },
     } satisfies PlaceOrder;
     const body = JSON.stringify(order);
@@ -248,6 +251,7 @@ export default function CheckoutPage() {
             ref={formElement}
             class="card form"
             onSubmit={submit}
+            onFocusIn={prepare}
             noValidate
             aria-describedby="checkout-note"
           >

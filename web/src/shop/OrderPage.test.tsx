@@ -32,7 +32,7 @@ function openOrder(existing: Order, options: Parameters<typeof renderApp>[1] = {
   let token = '';
   const view = renderApp('/', options);
   token = view.shop.seedOrder(existing);
-  view.history.set({ value: `/orders/${existing.id}${link}${token}` });
+  view.history.set({ value: `/orders/${encodeURIComponent(existing.id)}${link}${token}` });
   return { ...view, token };
 }
 
@@ -45,6 +45,14 @@ const statusBadge = () =>
   });
 
 describe('order page', () => {
+  it('opens an order whose id needs encoding from its link, asking the API with it encoded once', async () => {
+    const { shop } = openOrder(order({ id: 'o:42' }), {}, '#token=');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Order o:42' })).toBeInTheDocument();
+    const paths = shop.requests.map((request) => request.url.slice(new URL(request.url).origin.length));
+    expect(paths).toContain('/api/orders/o%3A42/session');
+    expect(paths.filter((path) => path.includes('%25'))).toEqual([]);
+  });
+
   it('shows the order and follows its status live until it settles', async () => {
     const { shop } = openOrder(order());
     expect(await screen.findByRole('heading', { level: 1, name: 'Order o-42' })).toBeInTheDocument();

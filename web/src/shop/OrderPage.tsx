@@ -39,6 +39,7 @@ import {
 } from '../lib/api.ts';
 import { orderLink, orderLinkFragment, tokenOfLink } from '../lib/order-link.ts';
 import { usePageTitle } from '../lib/page-title.ts';
+import { decodeSegment } from '../lib/path-segment.ts';
 import { OrderProgress } from './OrderProgress.tsx';
 import { ReturnForm, returnsOpen } from './ReturnForm.tsx';
 
@@ -56,9 +57,11 @@ export function isSettled(order: Order, now = Date.now()): boolean {
 
 export default function OrderPage() {
   const params = useParams<{ id: string }>();
-  usePageTitle(() => `Order ${orderReference(params.id)}`);
+  // Decoded once here (lib/path-segment.ts): api.ts and the links below encode it once.
+  const id = () => decodeSegment(params.id);
+  usePageTitle(() => `Order ${orderReference(id())}`);
   return (
-    <Show when={params.id} keyed>
+    <Show when={id()} keyed>
       {(id) => <LiveOrder id={id} />}
     </Show>
   );

@@ -8,19 +8,11 @@ import { ApiError, getProduct, getProductAvailability, type Product } from '../l
 import { cart, MAX_QUANTITY } from '../lib/cart.ts';
 import { formatMoney } from '../lib/money.ts';
 import { usePageTitle } from '../lib/page-title.ts';
+import { decodeSegment } from '../lib/path-segment.ts';
 import { refreshWhileVisible } from '../lib/polling.ts';
 
 /** How often availability is refreshed while the page is open. */
 export const AVAILABILITY_REFRESH_MS = 5_000;
-
-/** A path segment decoded, or as it is when it is not valid percent-encoding. */
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 export default function ProductPage() {
   const params = useParams<{ id: string }>();

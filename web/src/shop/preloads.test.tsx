@@ -1,9 +1,11 @@
 /**
- * The answers web's page preloads (server/preloads.ts) are the very URLs the shop asks for first: a
- * preload is used only by a request for the same URL, so any drift would fetch everything twice.
+ * The answers web's page preloads (server/preloads.ts) or carries (server/first-answers.ts) are the
+ * very URLs the shop asks for first: either is used only by an ask for the same URL, so any drift
+ * would fetch everything twice.
  */
 import { screen } from '@solidjs/testing-library';
 import { describe, expect, it } from 'vitest';
+import { answersTag } from '../../server/first-answers.ts';
 import { preloadedAnswers } from '../../server/preloads.ts';
 import { product } from '../test/fake-shop.ts';
 import { renderApp } from '../test/render.tsx';
@@ -36,5 +38,23 @@ describe("web's preloads", () => {
     const preloaded = preloadedAnswers(`/products/${encodeURIComponent(lamp.id)}`, '');
     expect(preloaded).toHaveLength(2);
     expect(asked(shop.requests)).toEqual(expect.arrayContaining(preloaded));
+  });
+
+  it('are taken from the page when web put them in it, once, with no request', async () => {
+    const [products, categories] = preloadedAnswers('/', '');
+    // What web's server puts in the page; the page's own answer differs from the shop's on purpose.
+    document.head.insertAdjacentHTML(
+      'beforeend',
+      answersTag({ [products!]: { items: [lamp], nextCursor: null }, [categories!]: ['Lighting'] }),
+    );
+    const { shop } = renderApp('/', { products: [lamp, mug], stock: { 'sku:lamp': 4, mug: 2 } });
+    await screen.findByText('Desk Lamp');
+    expect(screen.queryByText('Blue Mug')).toBeNull();
+    expect(asked(shop.requests)).not.toContain(products);
+    expect(asked(shop.requests)).not.toContain(categories);
+    // Taken once: the page's block is gone, and the next ask goes to the server.
+    expect(document.getElementById('first-answers')).toBeNull();
+    const { listProducts } = await import('../lib/api.ts');
+    expect((await listProducts({ limit: 8 })).items.map((p) => p.name)).toEqual(['Desk Lamp', 'Blue Mug']);
   });
 });

@@ -70,7 +70,7 @@ const TERMINAL = new Set<Order['status']>([
  * the broker and a delivery that the faults fail, hang (11 s past the Trigger's timeout) or leave
  * to a restarted process (a killed one holds its Firestore locks up to 60 s), on a 2-core machine
  * where the mesh shares the suite's process with 800 shoppers and the fault proxies. Measured with
- * 20 s: that half alone took 12-22 s (median), so most holds ran out before the step opened (7 to
+ * 20 s: that half alone took 12-24 s (median), so most holds ran out before the step opened (1 to
  * 354 orders of 800 paid); 60 s lets a large share reach payment, captures and returns.
  */
 const HOLD_SECONDS = 60;

@@ -26,7 +26,7 @@ export interface LifecycleTally {
   rejected: number;
   /** The hold ran out before the payment step opened, or before the shopper paid (session expired). */
   expired: number;
-  /** The step did not open within 40 s (an order whose order.placed was refused waits for the replay). */
+  /** The step did not open while the shopper waited (an order whose order.placed was refused waits for the replay). */
   stepTimedOut: number;
   /** From the order accepted to its payment step open (ms), for each order that got one. */
   stepMs: number[];
@@ -53,6 +53,13 @@ export const newLifecycleTally = (): LifecycleTally => ({
   writtenOff: 0,
   staffResends: 0,
 });
+
+/**
+ * How often a shopper reads the order while waiting for the payment step: once a second, as the
+ * hold keeps hundreds waiting at once and every read goes through web and orders (at twice a second
+ * their reads swamped a restarted orders process on a loaded machine).
+ */
+const STEP_POLL_MS = 1_000;
 
 /** Reads an order through web with the staff token, resending while the stack is hurt. */
 async function readOrder(call: StaffCall, id: string): Promise<Order> {
@@ -81,15 +88,17 @@ async function orderWhen(
 }
 
 /**
- * One shopper's turn at an order just placed: waits for the payment step, then pays with the
- * approving card (8 in 10), a declining one (1 in 10), or leaves it unpaid (1 in 10) for the hold to
- * run out. Resolves true when it was paid with the approving card.
+ * One shopper's turn at an order just placed: waits for the payment step (up to `stepWithinMs`, or
+ * until the order can no longer be paid), then pays with the approving card (8 in 10), a declining
+ * one (1 in 10), or leaves it unpaid (1 in 10) for the hold to run out. Resolves true when it was
+ * paid with the approving card.
  */
 export async function payFor(
   call: StaffCall,
   sandbox: () => PaymentSandbox,
   id: string,
   tally: LifecycleTally,
+  stepWithinMs: number,
 ): Promise<boolean> {
   const fate = random(10);
   if (fate === 9) {
@@ -97,9 +106,10 @@ export async function payFor(
     return false;
   }
   const asked = Date.now();
-  const order = await paymentStep(() => readOrder(call, id), { timeoutMs: 40_000, intervalMs: 500 }).catch(
-    () => undefined,
-  );
+  const order = await paymentStep(() => readOrder(call, id), {
+    timeoutMs: stepWithinMs,
+    intervalMs: STEP_POLL_MS,
+  }).catch(() => undefined);
   if (!order) tally.stepTimedOut++;
   else if (order.status === 'rejected') tally.rejected++;
   else if (order.status !== 'awaiting-payment' || !order.payment?.checkoutUrl) tally.expired++;
@@ -343,4 +353,25 @@ export function checkPayments(
       violations.push(`order ${order.id}: ${order.status} without an authorized payment`);
   }
   return { violations, counts };
+}
+
+/**
+ * The payment step's two halves for each order that got that far, from its timeline (ms): placed ->
+ * awaiting payment (order.placed through inventory's stock.reserved back to orders) and awaiting
+ * payment -> step linked (order.awaiting-payment through payments' payment.requested back to
+ * orders; the hold runs from its start). An order cancelled before its link counts in the first only.
+ */
+export function paymentStepHalves(orders: Iterable<Order>): { reservedMs: number[]; linkedMs: number[] } {
+  const reservedMs: number[] = [];
+  const linkedMs: number[] = [];
+  for (const order of orders) {
+    const at = (entry: Order['timeline'][number] | undefined) => (entry ? Date.parse(entry.at) : undefined);
+    const placed = at(order.timeline[0]);
+    const awaiting = at(order.timeline.find((e) => e.status === 'awaiting-payment'));
+    const linked = at(order.timeline.find((e) => e.reason === 'payment requested'));
+    if (placed === undefined || awaiting === undefined) continue;
+    reservedMs.push(awaiting - placed);
+    if (linked !== undefined) linkedMs.push(linked - awaiting);
+  }
+  return { reservedMs, linkedMs };
 }

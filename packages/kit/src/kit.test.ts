@@ -19,7 +19,10 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
-function start(env: Record<string, string | undefined>, outbox: Partial<typeof fast> = {}) {
+function start(
+  env: Record<string, string | undefined>,
+  outbox: Partial<typeof fast & { concurrency: number }> = {},
+) {
   const fn = counterFunction.create({ env, outbox: { ...fast, ...outbox } });
   cleanup.push(async () => {
     await fn.rt.outbox.drain(1_000);
@@ -343,6 +346,37 @@ describe('CloudEvents out: the transactional outbox', () => {
       .toBe(60);
     expect(batches.mock.calls.length).toBeGreaterThan(0);
     expect(batches.mock.calls.length).toBeLessThan(30);
+  });
+
+  it('frees a send for the next event once the sink answered, while the sent mark is still written', async () => {
+    const s = await sink();
+    const fn = start(testEnv('kit', { K_SINK: s.url }), { concurrency: 1 });
+    const db = await fn.rt.db();
+    // Every batch of sent marks waits until the test lets it commit.
+    let release!: () => void;
+    const marksHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const batch = db.batch.bind(db);
+    vi.spyOn(db, 'batch').mockImplementation(() => {
+      const held = batch();
+      const commit = held.commit.bind(held);
+      held.commit = async () => {
+        await marksHeld;
+        return commit();
+      };
+      return held;
+    });
+    await fn.rt.transact(async (work) => work.emit({ type: 'test.first', data: {} }));
+    await s.waitFor(1);
+    await fn.rt.transact(async (work) => work.emit({ type: 'test.second', data: {} }));
+    // One send at a time, and the first event's mark not written: the second goes out all the same.
+    expect((await s.waitFor(2)).map((e) => e.type)).toEqual(['test.first', 'test.second']);
+    expect((await db.collection(OUTBOX_COLLECTION).where('status', '==', 'sent').get()).size).toBe(0);
+    release();
+    await expect
+      .poll(async () => (await db.collection(OUTBOX_COLLECTION).where('status', '==', 'sent').get()).size)
+      .toBe(2);
   });
 
   it('writes no event when the transaction fails', async () => {

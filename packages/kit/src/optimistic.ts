@@ -15,18 +15,18 @@
  * write). A caller may let a decision rest on such a read only where a stale read orders like a
  * serial run (it decides as if it had run just before the write that made the read stale).
  */
-import {
-  type DocumentData,
-  type DocumentReference,
-  type DocumentSnapshot,
-  FieldPath,
-  FieldValue,
-  type Firestore,
-  type Precondition,
-  type Timestamp,
-  type Transaction,
-  type WriteBatch,
+// Types only: the client loads on first use (firestore.ts), never with a function's start bundle.
+import type {
+  DocumentData,
+  DocumentReference,
+  DocumentSnapshot,
+  Firestore,
+  Precondition,
+  Timestamp,
+  Transaction,
+  WriteBatch,
 } from '@google-cloud/firestore';
+import { type FirestoreModule, firestoreModule } from './firestore.ts';
 import { unavailable } from './problem.ts';
 
 /** gRPC codes of a batch that lost a race: its preconditions or creates met a newer write. */
@@ -95,14 +95,14 @@ export class OptimisticTransaction {
   }
 
   /** The batch of this attempt's writes, each conditioned on what was read of its document. */
-  batch(): WriteBatch {
+  batch(client: FirestoreModule): WriteBatch {
     const batch = this.#db.batch();
     for (const op of this.#ops) {
       const read = this.#reads.get(op.ref.path);
       const since: Precondition | undefined = read?.exists ? { lastUpdateTime: read.updateTime! } : undefined;
       switch (op.kind) {
         case 'set':
-          if (since) updateWhole(batch, op.ref, op.data, read!.fields, since);
+          if (since) updateWhole(client, batch, op.ref, op.data, read!.fields, since);
           else if (read) batch.create(op.ref, op.data);
           else batch.set(op.ref, op.data);
           break;
@@ -148,6 +148,7 @@ export class OptimisticTransaction {
  * read held that `data` lacks deleted.
  */
 function updateWhole(
+  { FieldPath, FieldValue }: FirestoreModule,
   batch: WriteBatch,
   ref: DocumentReference,
   data: DocumentData,
@@ -161,7 +162,7 @@ function updateWhole(
   for (const field of readFields) if (!(field in data)) pairs.push(new FieldPath(field), FieldValue.delete());
   if (!pairs.length) throw new Error(`${ref.path}: an optimistic set needs a field to write`);
   const [first, firstValue, ...rest] = pairs;
-  batch.update(ref, first as FieldPath, firstValue, ...rest, since);
+  batch.update(ref, first as InstanceType<typeof FieldPath>, firstValue, ...rest, since);
 }
 
 /** True for a batch that lost a race to another writer (run the attempt again). */
@@ -179,12 +180,13 @@ export async function runOptimistic<T>(
   fn: (tx: Transaction) => Promise<T>,
   attempts = OPTIMISTIC_ATTEMPTS,
 ): Promise<T> {
+  const client = await firestoreModule();
   for (let attempt = 1; ; attempt++) {
     const tx = new OptimisticTransaction(db);
     // The transaction function sees the methods it uses on documents under Transaction's type.
     const value = await fn(tx as unknown as Transaction);
     try {
-      await tx.batch().commit();
+      await tx.batch(client).commit();
       return value;
     } catch (error) {
       if (!isConflict(error)) throw error;

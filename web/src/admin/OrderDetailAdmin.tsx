@@ -19,6 +19,7 @@ import { ErrorNotice, Loading } from '../components/States.tsx';
 import { can } from '../lib/admin-session.ts';
 import { cancelOrderAsStaff, deliverOrder, getOrder, type Order, shipOrderAsStaff } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
+import { decodeSegment } from '../lib/path-segment.ts';
 import { OrderEvents } from './OrderEvents.tsx';
 import { OrderMessages } from './OrderMessages.tsx';
 import { OrderPaymentDetails } from './OrderPayment.tsx';
@@ -31,9 +32,11 @@ import { OrderShipments } from './OrderShipments.tsx';
 
 export default function OrderDetailAdmin() {
   const params = useParams<{ id: string }>();
-  usePageTitle(() => `Order ${orderReference(params.id)}`);
+  // Decoded once (lib/path-segment.ts): api.ts encodes it once.
+  const id = () => decodeSegment(params.id);
+  usePageTitle(() => `Order ${orderReference(id())}`);
   const [order, { mutate, refetch }] = createResource(
-    () => params.id,
+    () => id(),
     (id) => getOrder(id),
   );
   const [busy, setBusy] = createSignal<'ship' | 'cancel' | 'deliver'>();
@@ -44,7 +47,7 @@ export default function OrderDetailAdmin() {
     setBusy(action);
     setFailure(undefined);
     try {
-      mutate(await run(params.id));
+      mutate(await run(id()));
       // The button pressed is gone with the status it acted on: focus goes to the new status.
       if (!document.activeElement || document.activeElement === document.body) status?.focus();
     } catch (error) {

@@ -50,6 +50,20 @@ const inventory = {
 };
 
 describe('admin order lifecycle', () => {
+  it('opens an order whose id needs encoding from its link, and acts on it encoded once', async () => {
+    const { user, shop } = renderApp(`/admin/orders/${encodeURIComponent('o:1')}`, {
+      staff: 'clerk',
+      inventory,
+    });
+    shop.seedOrder(order({ id: 'o:1' }));
+    await user.click(await screen.findByRole('button', { name: 'Mark delivered' }));
+    await waitFor(() => expect(shop.orders.get('o:1')!.order.status).toBe('delivered'));
+    expect(shop.requests.some((r) => r.method === 'POST' && r.path === '/api/orders/o%3A1/deliver')).toBe(
+      true,
+    );
+    expect(shop.requests.filter((r) => r.path.includes('%25'))).toEqual([]);
+  });
+
   it('shows the shipping label, the payment, and marks a shipped order delivered', async () => {
     const { user, shop } = renderApp('/admin/orders/o-1', { staff: 'clerk', inventory });
     shop.seedOrder(order());

@@ -22,6 +22,7 @@ import {
 } from '../lib/api.ts';
 import { moneyInput, parseMoney } from '../lib/money.ts';
 import { usePageTitle } from '../lib/page-title.ts';
+import { decodeSegment } from '../lib/path-segment.ts';
 import { StockAdjuster, ThresholdEditor } from './StockAdjuster.tsx';
 
 type FieldName = 'sku' | 'name' | 'description' | 'price' | 'currency' | 'category' | 'imageUrl';
@@ -93,7 +94,8 @@ export default function ProductEditor() {
     isNew() ? 'New product' : product.error ? 'Product' : (product.latest?.name ?? 'Product'),
   );
   const [product, { mutate, refetch }] = createResource(
-    () => (isNew() ? undefined : params.id),
+    // Decoded once (lib/path-segment.ts): api.ts encodes it once.
+    () => (isNew() ? undefined : decodeSegment(params.id!)),
     (id) => getProduct(id),
   );
   return (

@@ -13,6 +13,18 @@ const inventory = {
 };
 
 describe('admin product movements', () => {
+  it('opens a product whose id needs encoding from its link, asking the API with it encoded once', async () => {
+    const { shop } = renderApp(`/admin/movements/${encodeURIComponent('mug:1')}`, {
+      admin: true,
+      products: [product({ id: 'mug:1', name: 'Odd Mug' })],
+      inventory: { ...inventory, stock: { 'mug:1': { north: 0, shop: 0 } } },
+    });
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Movements of Odd Mug');
+    const paths = shop.requests.map((request) => request.url.slice(new URL(request.url).origin.length));
+    expect(paths.some((path) => path.includes('mug%3A1'))).toBe(true);
+    expect(paths.filter((path) => path.includes('%25'))).toEqual([]);
+  });
+
   it('lists every movement newest first, with who, why and what caused it', async () => {
     const { inventory: fake } = renderApp('/admin/movements/mug', {
       admin: true,

@@ -11,6 +11,7 @@ import { EmptyState } from '../components/States.tsx';
 import { getProduct, listMovements, type Movement } from '../lib/api.ts';
 import { usePageTitle } from '../lib/page-title.ts';
 import { createPagedList } from '../lib/paging.ts';
+import { decodeSegment } from '../lib/path-segment.ts';
 import { formatDateTime } from '../lib/time.ts';
 import { ExportCsvButton } from './ExportCsvButton.tsx';
 import { REASON_LABEL, useLocations } from './inventory-data.ts';
@@ -18,29 +19,31 @@ import { OnHandChart, seriesOf } from './OnHandChart.tsx';
 
 export default function ProductMovements() {
   const params = useParams<{ id: string }>();
+  // Decoded once (lib/path-segment.ts): api.ts and the link below encode it once.
+  const id = () => decodeSegment(params.id);
   const [search, setSearch] = useSearchParams<{ location?: string }>();
   const [product] = createResource(
-    () => params.id,
+    () => id(),
     (id) => getProduct(id).catch(() => undefined),
   );
-  const name = () => product.latest?.name ?? params.id;
+  const name = () => product.latest?.name ?? id();
   usePageTitle(() => `Movements of ${name()}`);
   const { locations, nameOf } = useLocations();
-  const query = () => ({ productId: params.id, locationId: search.location || undefined });
+  const query = () => ({ productId: id(), locationId: search.location || undefined });
   const movements = createPagedList(query, (q, cursor) => listMovements({ ...q, cursor, limit: 100 }));
 
   return (
     <section aria-labelledby="movements-title">
       <nav class="breadcrumbs" aria-label="Breadcrumb">
         <A href="/admin/board">Stock board</A>
-        <A href={`/admin/products/${encodeURIComponent(params.id)}`}>{name()}</A>
+        <A href={`/admin/products/${encodeURIComponent(id())}`}>{name()}</A>
       </nav>
       <div class="page-head">
         <h1 id="movements-title">Movements of {name()}</h1>
         <ExportCsvButton
           file="movements.csv"
-          query={{ productId: params.id, locationId: search.location }}
-          saveAs={`movements-${params.id}.csv`}
+          query={{ productId: id(), locationId: search.location }}
+          saveAs={`movements-${id()}.csv`}
         />
       </div>
       <form class="filters" aria-label="Filter movements" onSubmit={(event) => event.preventDefault()}>

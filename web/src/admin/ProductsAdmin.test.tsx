@@ -116,6 +116,18 @@ describe('admin products', () => {
     expect(within(stock).getByText('Available').parentElement).toHaveClass('low');
   });
 
+  it('opens a product whose id needs encoding from its link, asking the API with it encoded once', async () => {
+    const odd = product({ id: 'mug:1', name: 'Odd Mug', sku: 'MUG-ODD' });
+    const { shop } = renderApp(`/admin/products/${encodeURIComponent(odd.id)}`, {
+      admin: true,
+      products: [odd],
+      stock: { 'mug:1': 3 },
+    });
+    expect(await screen.findByRole('textbox', { name: 'Name' })).toHaveValue('Odd Mug');
+    expect(shop.requests.some((r) => r.path === '/api/catalog/products/mug%3A1')).toBe(true);
+    expect(shop.requests.filter((r) => r.path.includes('%25'))).toEqual([]);
+  });
+
   it('shows a product that cannot be loaded as an error with a retry', async () => {
     renderApp('/admin/products/nope', { admin: true });
     expect(await screen.findByRole('alert')).toHaveTextContent('No such product.');

@@ -13,7 +13,7 @@
  * when their process exits (and a dead process's lock is taken over). Libraries such as get-port only
  * keep such reservations within one process, which is why this is written here.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +52,7 @@ function reserve(port: number): boolean {
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (!stale(file)) return false;
+      if (!staleLock(file)) return false;
       try {
         unlinkSync(file);
       } catch {
@@ -63,14 +63,23 @@ function reserve(port: number): boolean {
   return false;
 }
 
-/** A lock whose process is gone (or that cannot be read as one). */
-function stale(file: string): boolean {
-  let pid: number;
+/** A lock empty for this long was left by a process that died between creating and writing it. */
+const EMPTY_LOCK_GRACE_MS = 5_000;
+
+/** A lock whose process is gone (or that cannot be read as one). Exported for its tests. */
+export function staleLock(file: string): boolean {
+  let text: string;
   try {
-    pid = Number(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch {
     return false;
   }
+  // Created but not yet written: another process is reserving this port right now.
+  if (text === '') {
+    const created = statSync(file, { throwIfNoEntry: false });
+    return created !== undefined && Date.now() - created.mtimeMs > EMPTY_LOCK_GRACE_MS;
+  }
+  const pid = Number(text);
   if (!Number.isInteger(pid) || pid <= 0) return true;
   if (pid === process.pid) return false;
   try {

@@ -9,6 +9,10 @@
 const HEADING_WAIT_MS = 10_000;
 
 export function focusMainHeading(container: HTMLElement): () => void {
+  // Reached by keyboard (the link or button that navigated shows its focus): the heading shows its
+  // focus too. Browsers decide that from the element focused just before, which may be none by the
+  // time the heading appears (the old screen's heading removed first), so it is kept here.
+  const byKeyboard = document.activeElement?.matches(':focus-visible') ?? false;
   container.focus({ preventScroll: true });
   const moveToHeading = () => {
     const heading = container.querySelector('h1');
@@ -17,6 +21,10 @@ export function focusMainHeading(container: HTMLElement): () => void {
     if (!heading || heading === active || !unclaimed) return;
     // Focusable by script only: a heading is no stop in the Tab order.
     if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+    if (byKeyboard) {
+      heading.setAttribute('data-focus-visible', '');
+      heading.addEventListener('blur', () => heading.removeAttribute('data-focus-visible'), { once: true });
+    }
     heading.focus({ preventScroll: true });
   };
   const observer = new MutationObserver(moveToHeading);

@@ -24,15 +24,18 @@ async function databases(instances = 1) {
   return { dbs, runtimes };
 }
 
+/** One instance's database, fresh. */
+async function database(): Promise<Firestore> {
+  return (await databases()).dbs[0]!;
+}
+
 describe('runOptimistic', () => {
   it('runs again on fresh reads when a document it read changed before its commit', async () => {
-    const {
-      dbs: [db],
-    } = await databases();
-    const doc = db!.collection('stock').doc('hot');
+    const db = await database();
+    const doc = db.collection('stock').doc('hot');
     await doc.set({ n: 1 });
     let runs = 0;
-    await runOptimistic(db!, async (tx) => {
+    await runOptimistic(db, async (tx) => {
       runs++;
       const n = (await tx.get(doc)).get('n') as number;
       // Another writer gets in between this attempt's read and its commit (once).
@@ -44,12 +47,10 @@ describe('runOptimistic', () => {
   });
 
   it('creates a document it read as absent, and runs again when someone else created it first', async () => {
-    const {
-      dbs: [db],
-    } = await databases();
-    const doc = db!.collection('reservations').doc('o-1');
+    const db = await database();
+    const doc = db.collection('reservations').doc('o-1');
     const seen: boolean[] = [];
-    await runOptimistic(db!, async (tx) => {
+    await runOptimistic(db, async (tx) => {
       const snapshot = await tx.get(doc);
       seen.push(snapshot.exists);
       if (seen.length === 1) await doc.set({ by: 'other' });
@@ -60,12 +61,10 @@ describe('runOptimistic', () => {
   });
 
   it('sets whole documents: fields it leaves out are gone, dotted names are names', async () => {
-    const {
-      dbs: [db],
-    } = await databases();
-    const doc = db!.collection('stock').doc('p');
+    const db = await database();
+    const doc = db.collection('stock').doc('p');
     await doc.set({ onHand: 5, threshold: 2, nested: { a: 1, b: 2 } });
-    await runOptimistic(db!, async (tx) => {
+    await runOptimistic(db, async (tx) => {
       await tx.get(doc);
       tx.set(doc, { onHand: 4, nested: { a: 1 }, 'a.b': 'literal', gone: undefined });
     });
@@ -73,20 +72,18 @@ describe('runOptimistic', () => {
   });
 
   it('gives up with a 503 after its attempts, writing nothing', async () => {
-    const {
-      dbs: [db],
-    } = await databases();
-    const doc = db!.collection('stock').doc('busy');
+    const db = await database();
+    const doc = db.collection('stock').doc('busy');
     await doc.set({ n: 0 });
     let runs = 0;
     const failure = await runOptimistic(
-      db!,
+      db,
       async (tx) => {
         runs++;
         await tx.get(doc);
         await doc.update({ n: runs * 100 });
         tx.set(doc, { n: -1 });
-        tx.create(db!.collection('movements').doc(`m${runs}`), { runs });
+        tx.create(db.collection('movements').doc(`m${runs}`), { runs });
       },
       3,
     ).catch((error: unknown) => error);
@@ -94,16 +91,14 @@ describe('runOptimistic', () => {
     expect((failure as Problem).status).toBe(503);
     expect(runs).toBe(3);
     expect((await doc.get()).get('n')).toBe(300);
-    expect((await db!.collection('movements').get()).size).toBe(0);
+    expect((await db.collection('movements').get()).size).toBe(0);
   });
 
   it('refuses to write one document twice in an attempt', async () => {
-    const {
-      dbs: [db],
-    } = await databases();
-    const doc = db!.collection('stock').doc('twice');
+    const db = await database();
+    const doc = db.collection('stock').doc('twice');
     await expect(
-      runOptimistic(db!, async (tx) => {
+      runOptimistic(db, async (tx) => {
         tx.set(doc, { n: 1 });
         tx.set(doc, { n: 2 });
       }),

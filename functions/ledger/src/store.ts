@@ -17,6 +17,7 @@ import {
   dedupeKey,
   type EventRecord,
   encodeCursor,
+  GroupCommit,
   type Runtime,
   readCursorQuery,
   startAfterCursor,
@@ -87,6 +88,11 @@ export class LedgerStore {
   readonly #retentionMs: number;
   readonly #watchWindow: number;
   readonly #watchPollMs: number;
+  /**
+   * Event records, created in batches: the records of deliveries that arrive while one batch
+   * commits go in the next, one commit for many (the ledger records every event of the system).
+   */
+  readonly #records = new GroupCommit<EventRecord, boolean>({ commit: (events) => this.#create(events) });
 
   constructor(rt: Runtime, options: { retentionDays: number; watchWindow?: number; watchPollMs?: number }) {
     this.#rt = rt;
@@ -97,28 +103,34 @@ export class LedgerStore {
 
   /** Keeps one received event; false when it was already kept (same source and id). */
   async recordEvent(event: EventRecord): Promise<boolean> {
-    const db = await this.#rt.db();
-    const now = new Date();
     try {
-      await db
-        .collection(EVENTS)
-        .doc(dedupeKey(event.source, event.id))
-        .create({
-          eventId: event.id,
-          source: event.source,
-          type: event.type,
-          subject: event.subject,
-          recordedAt: now,
-          // A Firestore TTL policy on `expireAt` deletes it in production; pruneExpired() locally.
-          expireAt: new Date(now.getTime() + this.#retentionMs),
-          // As JSON text: any valid event data is kept as it came (Firestore refuses nested arrays).
-          event: JSON.stringify(event),
-        });
-      return true;
+      return await this.#records.add(event);
     } catch (error) {
+      // A batch that held a kept event failed as a whole; alone, that event's create fails so.
       if ((error as { code?: unknown }).code === ALREADY_EXISTS) return false;
       throw error;
     }
+  }
+
+  /** Creates the events' records in one commit (atomic: one that exists fails them all). */
+  async #create(events: readonly EventRecord[]): Promise<boolean[]> {
+    const db = await this.#rt.db();
+    const now = new Date();
+    const batch = db.batch();
+    for (const event of events)
+      batch.create(db.collection(EVENTS).doc(dedupeKey(event.source, event.id)), {
+        eventId: event.id,
+        source: event.source,
+        type: event.type,
+        subject: event.subject,
+        recordedAt: now,
+        // A Firestore TTL policy on `expireAt` deletes it in production; pruneExpired() locally.
+        expireAt: new Date(now.getTime() + this.#retentionMs),
+        // As JSON text: any valid event data is kept as it came (Firestore refuses nested arrays).
+        event: JSON.stringify(event),
+      });
+    await batch.commit();
+    return events.map(() => true);
   }
 
   /** Recorded events matching `filter` (and recorded at or after `since`), newest first. */

@@ -27,6 +27,7 @@ export {
   typeLabel,
 } from './events.ts';
 export { FIRESTORE_SETTINGS } from './firestore.ts';
+export { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 export { type Jose, loadJose } from './jose.ts';
 export { createLogger, type Logger, type LogScope, logScope } from './log.ts';
 export { limitOpenAnswers, type OpenLimit, type OpenLimitOptions } from './open-limit.ts';

@@ -21,7 +21,7 @@ afterEach(async () => {
 
 function start(
   env: Record<string, string | undefined>,
-  outbox: Partial<typeof fast & { concurrency: number }> = {},
+  outbox: Partial<typeof fast & { concurrency: number; markGatherMs: number }> = {},
 ) {
   const fn = counterFunction.create({ env, outbox: { ...fast, ...outbox } });
   cleanup.push(async () => {
@@ -346,6 +346,36 @@ describe('CloudEvents out: the transactional outbox', () => {
       .toBe(60);
     expect(batches.mock.calls.length).toBeGreaterThan(0);
     expect(batches.mock.calls.length).toBeLessThan(30);
+  });
+
+  it('gathers the marks of events sent one after another into one write', async () => {
+    const s = await sink();
+    const fn = start(testEnv('kit', { K_SINK: s.url }), { markGatherMs: 3_000 });
+    const db = await fn.rt.db();
+    // The batches that mark events sent (a transaction holds a batch of its own too).
+    let markBatches = 0;
+    const batch = db.batch.bind(db);
+    vi.spyOn(db, 'batch').mockImplementation(() => {
+      const made = batch();
+      const update = made.update.bind(made) as (...args: unknown[]) => typeof made;
+      let marks = false;
+      made.update = ((...args: unknown[]) => {
+        if (!marks) markBatches++;
+        marks = true;
+        return update(...args);
+      }) as typeof made.update;
+      return made;
+    });
+    for (let i = 1; i <= 5; i++) {
+      await fn.rt.transact(async (work) => work.emit({ type: 'test.one', data: { i } }));
+      await s.waitFor(i);
+    }
+    await expect
+      .poll(async () => (await db.collection(OUTBOX_COLLECTION).where('status', '==', 'sent').get()).size, {
+        timeout: 6_000,
+      })
+      .toBe(5);
+    expect(markBatches).toBe(1);
   });
 
   it('frees a send for the next event once the sink answered, while the sent mark is still written', async () => {

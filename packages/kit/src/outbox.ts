@@ -7,6 +7,7 @@
  */
 import type { Firestore } from '@google-cloud/firestore';
 import { type EventRecord, SinkError, sendEvent } from './cloudevents.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { Logger } from './log.ts';
 
 export const OUTBOX_COLLECTION = '_outbox';
@@ -29,6 +30,8 @@ export interface OutboxOptions {
   sweepGraceMs?: number;
   /** How many sends may be in flight at once. */
   concurrency?: number;
+  /** How long sent marks gather before they commit (`MARK_GATHER_MS`). */
+  markGatherMs?: number;
   /** Told of every delivery and failed attempt (metrics). */
   observer?: OutboxObserver;
 }
@@ -64,11 +67,14 @@ interface Entry extends OutboxItem {
 interface Mark {
   key: string;
   attempts: number;
-  done: () => void;
 }
 
-/** Firestore's limit of writes in one commit. */
-const MAX_BATCH_WRITES = 500;
+/**
+ * How long sent marks gather before they commit. Nobody waits for a mark (the send's slot is free
+ * once the sink answered), and a sweep leaves a pending event alone for `sweepGraceMs`, far longer:
+ * under load one commit marks the events of many orders instead of one or two.
+ */
+export const MARK_GATHER_MS = 200;
 
 export class Outbox {
   readonly #opts: Required<Omit<OutboxOptions, 'sink' | 'token' | 'observer'>> &
@@ -83,9 +89,8 @@ export class Outbox {
   #failures = 0;
   #warnedNoSink = false;
   #stopped = false;
-  /** Sent events whose documents wait for the next batch of `sent` marks. */
-  #marks: Mark[] = [];
-  #marking: Promise<void> | undefined;
+  /** Sent events' documents, marked `sent` in batches. */
+  readonly #marks: GroupCommit<Mark>;
 
   constructor(options: OutboxOptions) {
     this.#opts = {
@@ -94,8 +99,13 @@ export class Outbox {
       maxDelayMs: 30_000,
       sweepGraceMs: 5_000,
       concurrency: 32,
+      markGatherMs: MARK_GATHER_MS,
       ...options,
     };
+    this.#marks = new GroupCommit({
+      gatherMs: this.#opts.markGatherMs,
+      commit: (marks) => this.#writeMarks(marks),
+    });
   }
 
   /** Hands committed events to the relay; returns at once, sending happens in the background. */
@@ -170,17 +180,15 @@ export class Outbox {
         });
       });
     }
-    // The marks of sent events still being written (a lost one only means a later re-send).
-    if (this.#marking) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.#marking,
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    // The marks of sent events still to be written (a lost one only means a later re-send).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#marks.flush(),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      }),
+    ]);
+    clearTimeout(timer);
     this.#known.clear();
   }
 
@@ -237,7 +245,10 @@ export class Outbox {
     // Marked in the background: the send's slot is free once the sink answered. Held until the mark
     // committed, 32 slots capped a relay at 32 events per (send + mark), and a busy sink put a queue
     // of seconds before every event (the chaos run: 10-17 s of queue behind 32 sends in flight).
-    void this.#markSent(key, entry.attempts);
+    this.#marks.add({ key, attempts: entry.attempts }).catch((error) => {
+      // The event went out; at worst a later sweep sends it again and consumers deduplicate it.
+      this.#opts.log.warn('outbox could not mark an event sent', { key, error });
+    });
   }
 
   /**
@@ -252,57 +263,21 @@ export class Outbox {
       .catch(() => {});
   }
 
-  /**
-   * Marks a sent event's document `sent`, resolving once written (or given up on). Marks go in
-   * batches, one batch committing at a time and the marks that arrive meanwhile going in the next
-   * (group commit): one write RPC for many events instead of one each.
-   */
-  #markSent(key: string, attempts: number): Promise<void> {
-    return new Promise((done) => {
-      this.#marks.push({ key, attempts, done });
-      this.#marking ??= this.#flushMarks();
-    });
-  }
-
-  async #flushMarks(): Promise<void> {
-    try {
-      while (this.#marks.length) {
-        // Sends that finish in the same turn of the event loop share a batch.
-        await new Promise((resolve) => setImmediate(resolve));
-        const marks = this.#marks.splice(0, MAX_BATCH_WRITES);
-        await this.#writeMarks(marks);
-        for (const mark of marks) mark.done();
-      }
-    } finally {
-      this.#marking = undefined;
-    }
-  }
-
-  async #writeMarks(marks: readonly Mark[]): Promise<void> {
+  /** Marks sent events' documents `sent` in one commit (a group: see `#marks`). */
+  async #writeMarks(marks: readonly Mark[]): Promise<void[]> {
     const now = Date.now();
+    const db = await this.#opts.db();
+    const batch = db.batch();
     // For a Firestore TTL policy on `expireAt`: sent events are kept a week for audits.
-    const sent = (attempts: number) => ({
-      status: 'sent',
-      sentAt: now,
-      attempts,
-      expireAt: new Date(now + 7 * 24 * 3600 * 1000),
-    });
-    try {
-      const db = await this.#opts.db();
-      const batch = db.batch();
-      for (const { key, attempts } of marks)
-        batch.update(db.collection(OUTBOX_COLLECTION).doc(key), sent(attempts));
-      await batch.commit();
-      return;
-    } catch (error) {
-      if (marks.length === 1) {
-        // The event went out; at worst a later sweep sends it again and consumers deduplicate it.
-        this.#opts.log.warn('outbox could not mark an event sent', { key: marks[0]!.key, error });
-        return;
-      }
-    }
-    // One document the batch could not update fails them all: each alone, so the rest are marked.
-    await Promise.all(marks.map((mark) => this.#writeMarks([mark])));
+    for (const { key, attempts } of marks)
+      batch.update(db.collection(OUTBOX_COLLECTION).doc(key), {
+        status: 'sent',
+        sentAt: now,
+        attempts,
+        expireAt: new Date(now + 7 * 24 * 3600 * 1000),
+      });
+    await batch.commit();
+    return marks.map(() => undefined);
   }
 
   #delay(attempt: number): number {

@@ -2,8 +2,11 @@
  * @module The order events notifications turns into messages. Each event is applied once (its
  * dedupe record by (source, id) commits with the message it stages, `Runtime.consumeOnce`), and each
  * message exists once per (order, kind[, shipment or refund]), so a redelivery, a replay or a second event of
- * the same meaning stages nothing. Sending comes after the commit (mailer.ts): these handlers run
- * outside a transaction (`handleEachDelivery`) only to start it once the message is durable.
+ * the same meaning stages nothing. A message due at once is written claimed for its first attempt
+ * in that transaction, and sent after the commit (mailer.ts `sendClaimed`) with no transaction of
+ * its own: these handlers run outside a transaction (`handleEachDelivery`) only to start sending
+ * once the message is durable. Should the process die in between, the message is due again when
+ * its lease ends and the sweep (PingSource tick) sends it.
  */
 import {
   OrderCancelled,
@@ -18,7 +21,7 @@ import type { CloudEvent } from 'cloudevents';
 import * as z from 'zod/mini';
 import type { NotificationsConfig, NotificationsServices } from './app.ts';
 import { refundPart } from './messages.ts';
-import type { NotificationsStore, StageRequest } from './store.ts';
+import type { NotificationsStore, Outgoing, StageRequest } from './store.ts';
 
 /** What a handler works with: the runtime and the instance's services. */
 interface Delivery {
@@ -27,23 +30,23 @@ interface Delivery {
   event: CloudEvent<unknown>;
 }
 
-/** Applies the event once with `stage`, then starts sending what it made due. */
+/** Applies the event once with `stage`, then sends the messages it claimed, once committed. */
 async function once(
   { rt, services: { store, mailer }, event }: Delivery,
-  stage: (store: NotificationsStore, work: Work) => Promise<string[]>,
+  stage: (store: NotificationsStore, work: Work) => Promise<Outgoing[]>,
 ): Promise<boolean> {
-  let due: string[] = [];
+  let claimed: Outgoing[] = [];
   const applied = await rt.consumeOnce(event, async (work) => {
-    due = await stage(store, work);
+    claimed = await stage(store, work);
   });
-  if (applied) mailer.kick(due);
+  if (applied) mailer.sendClaimed(claimed);
   return applied;
 }
 
 const stageOne = (delivery: Delivery, request: StageRequest) =>
   once(delivery, async (store, work) => {
-    const id = await store.stageMessage(work, request);
-    return id ? [id] : [];
+    const message = await store.stageMessage(work, request);
+    return message ? [message] : [];
   });
 
 export const notificationsEvents: EventHandlers<NotificationsServices, NotificationsConfig> = {

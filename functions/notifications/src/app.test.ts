@@ -3,6 +3,7 @@
  * real SMTP server (the local runner's mail catcher) that can refuse messages.
  */
 import { randomUUID } from 'node:crypto';
+import { Transaction } from '@google-cloud/firestore';
 import { asStaff, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { startMailCatcher } from '@stockflow/mesh';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -299,6 +300,18 @@ describe('messages to the shopper', () => {
     await tick();
     expect(catcher.messages()).toHaveLength(1);
     expect(await messages('o8')).toMatchObject([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('reads the message and its order with the dedupe record: one read per staged event', async () => {
+    const { deliver, catcher } = await start();
+    await deliver('placed', placed('o18'));
+    const getAll = vi.spyOn(Transaction.prototype, 'getAll');
+    const get = vi.spyOn(Transaction.prototype, 'get');
+    await deliver('confirmed', { orderId: 'o18' });
+    expect(getAll).toHaveBeenCalledTimes(1);
+    expect(getAll.mock.calls[0]).toHaveLength(3);
+    expect(get).not.toHaveBeenCalled();
+    await eventually(() => expect(catcher.messages()).toHaveLength(1));
   });
 
   it('sends a message claimed by the transaction that staged it, with no claim of its own', async () => {

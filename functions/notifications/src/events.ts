@@ -8,6 +8,8 @@
  * once the message is durable. Should the process die in between, the message is due again when
  * its lease ends and the sweep (PingSource tick) sends it.
  */
+
+import type { DocumentReference, Firestore } from '@google-cloud/firestore';
 import {
   OrderCancelled,
   OrderPlaced,
@@ -21,7 +23,7 @@ import type { CloudEvent } from 'cloudevents';
 import * as z from 'zod/mini';
 import type { NotificationsConfig, NotificationsServices } from './app.ts';
 import { refundPart } from './messages.ts';
-import type { NotificationsStore, Outgoing, StageRequest } from './store.ts';
+import { type NotificationsStore, type Outgoing, type StageRequest, stagingDocs } from './store.ts';
 
 /** What a handler works with: the runtime and the instance's services. */
 interface Delivery {
@@ -30,24 +32,36 @@ interface Delivery {
   event: CloudEvent<unknown>;
 }
 
-/** Applies the event once with `stage`, then sends the messages it claimed, once committed. */
+/**
+ * Applies the event once with `stage`, then sends the messages it claimed, once committed. `reads`
+ * names the documents `stage` reads, read with the event's dedupe record in one round trip.
+ */
 async function once(
   { rt, services: { store, mailer }, event }: Delivery,
   stage: (store: NotificationsStore, work: Work) => Promise<Outgoing[]>,
+  reads?: (db: Firestore) => readonly DocumentReference[],
 ): Promise<boolean> {
   let claimed: Outgoing[] = [];
-  const applied = await rt.consumeOnce(event, async (work) => {
-    claimed = await stage(store, work);
-  });
+  const applied = await rt.consumeOnce(
+    event,
+    async (work) => {
+      claimed = await stage(store, work);
+    },
+    reads,
+  );
   if (applied) mailer.sendClaimed(claimed);
   return applied;
 }
 
 const stageOne = (delivery: Delivery, request: StageRequest) =>
-  once(delivery, async (store, work) => {
-    const message = await store.stageMessage(work, request);
-    return message ? [message] : [];
-  });
+  once(
+    delivery,
+    async (store, work) => {
+      const message = await store.stageMessage(work, request);
+      return message ? [message] : [];
+    },
+    (db) => stagingDocs(db, request),
+  );
 
 export const notificationsEvents: EventHandlers<NotificationsServices, NotificationsConfig> = {
   'io.stockflow.order.placed': handleEachDelivery(OrderPlaced, ({ data, ...delivery }) =>

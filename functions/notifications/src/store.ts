@@ -8,7 +8,13 @@
  * again; if the process dies before sending, the message is due once the lease ends and the sweep
  * sends it.
  */
-import type { DocumentData, DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
+import type {
+  DocumentData,
+  DocumentReference,
+  DocumentSnapshot,
+  Firestore,
+  Timestamp,
+} from '@google-cloud/firestore';
 import { dueIds, type RetryPolicy, recordFailedAttempt, type Work } from '@stockflow/kit';
 import {
   type Composed,
@@ -43,6 +49,15 @@ export interface StageRequest {
   /** Which of the order's messages of this kind: a shipment's id, a refund's (messages.ts). */
   part?: string;
   extra: EventFacts;
+}
+
+/**
+ * What staging a message reads: the message of (order, kind[, part]) and the order's projection. The
+ * handler names them with the event's dedupe record, read together in one round trip.
+ */
+export function stagingDocs(db: Firestore, request: StageRequest): [DocumentReference, DocumentReference] {
+  const id = messageKey(request.orderId, request.kind, request.part);
+  return [db.collection(MESSAGES).doc(id), db.collection(ORDERS).doc(request.orderId)];
 }
 
 const date = (value: unknown) => (value ? (value as Timestamp).toDate() : null);
@@ -83,10 +98,11 @@ export class NotificationsStore {
    * when it existed already or cannot be sent yet.
    */
   async stageMessage(work: Work, request: StageRequest): Promise<Outgoing | undefined> {
-    const id = messageKey(request.orderId, request.kind, request.part);
-    const ref = work.db.collection(MESSAGES).doc(id);
-    const [existing, order] = await work.tx.getAll(ref, work.db.collection(ORDERS).doc(request.orderId));
-    if (existing!.exists) return undefined;
+    const [ref, orderRef] = stagingDocs(work.db, request);
+    const id = ref.id;
+    // Declared with the event's dedupe record (events.ts): both come from its read, no round trip.
+    const [existing, order] = await Promise.all([work.get(ref), work.get(orderRef)]);
+    if (existing.exists) return undefined;
     const now = new Date();
     const base = {
       orderId: request.orderId,
@@ -98,7 +114,7 @@ export class NotificationsStore {
       createdAt: now,
       sentAt: null,
     };
-    if (!order!.exists) {
+    if (!order.exists) {
       work.tx.create(ref, {
         ...base,
         status: 'waiting',
@@ -113,7 +129,7 @@ export class NotificationsStore {
     const composed = composeMessage(
       request.orderId,
       request.kind,
-      order!.data() as OrderProjection,
+      order.data() as OrderProjection,
       request.extra,
     );
     work.tx.create(ref, { ...base, ...this.#composedFields(composed) });

@@ -59,7 +59,10 @@ export class Mailer extends RetryQueue {
     return this.#options.store.due(limit);
   }
 
-  /** One attempt at one message, claimed first: sent, retry (due again later), failed (given up) or skipped. */
+  /**
+   * One attempt at one message, claimed first (a retry, the sweep): sent, retry (due again later),
+   * failed (given up) or skipped (not due, or Firestore trouble).
+   */
   async deliver(id: string): Promise<Attempt> {
     return this.#orSkipped(id, async () => {
       const message = await this.#options.store.claim(id);

@@ -3,11 +3,14 @@
  * real SMTP server (the local runner's mail catcher) that can refuse messages.
  */
 import { randomUUID } from 'node:crypto';
+import { Transaction } from '@google-cloud/firestore';
 import { asStaff, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { startMailCatcher } from '@stockflow/mesh';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifications } from './app.ts';
+import { Mailer } from './mailer.ts';
 import type { MessageView } from './messages.ts';
+import { MESSAGES, NotificationsStore } from './store.ts';
 
 /** Any staff member may read an order's messages: the least role, a viewer. */
 const VIEWER = await asStaff('notifications', 'viewer');
@@ -16,6 +19,7 @@ const customer = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const running: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (running.length) await running.pop()!();
+  vi.restoreAllMocks();
 });
 
 async function start(env: Record<string, string> = {}) {
@@ -44,7 +48,18 @@ async function start(env: Record<string, string> = {}) {
       .messages()
       .map((m) => m.subject)
       .sort();
-  return { fn, catcher, deliver, messages, subjects };
+  /** A PingSource tick: the sweep sends what is due, and the tick answers once it is done. */
+  const tick = async () => {
+    const res = await fn.app.request(
+      '/events',
+      cloudEventRequest({
+        type: 'dev.knative.sources.ping',
+        source: '/apis/v1/namespaces/default/pingsources/x',
+      }),
+    );
+    expect(res.status).toBe(202);
+  };
+  return { fn, catcher, deliver, messages, subjects, tick };
 }
 
 const placed = (orderId: string, withCustomer = true) => ({
@@ -272,7 +287,7 @@ describe('messages to the shopper', () => {
   });
 
   it('sends what is due on a PingSource tick (a process that stopped before sending)', async () => {
-    const { fn, deliver, catcher, messages } = await start({ MAIL_RETRY_MIN_MS: '600000' });
+    const { fn, deliver, catcher, messages, tick } = await start({ MAIL_RETRY_MIN_MS: '600000' });
     catcher.refuseNext(1);
     await deliver('placed', placed('o8'));
     await deliver('confirmed', { orderId: 'o8' });
@@ -282,16 +297,60 @@ describe('messages to the shopper', () => {
     // Due now, as if its backoff were over.
     const db = await fn.rt.db();
     await db.collection('messages').doc('o8~confirmed').update({ dueAt: new Date() });
-    const tick = await fn.app.request(
-      '/events',
-      cloudEventRequest({
-        type: 'dev.knative.sources.ping',
-        source: '/apis/v1/namespaces/default/pingsources/x',
-      }),
-    );
-    expect(tick.status).toBe(202);
+    await tick();
     expect(catcher.messages()).toHaveLength(1);
     expect(await messages('o8')).toMatchObject([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('reads the message and its order with the dedupe record: one read per staged event', async () => {
+    const { deliver, catcher } = await start();
+    await deliver('placed', placed('o18'));
+    const getAll = vi.spyOn(Transaction.prototype, 'getAll');
+    const get = vi.spyOn(Transaction.prototype, 'get');
+    await deliver('confirmed', { orderId: 'o18' });
+    expect(getAll).toHaveBeenCalledTimes(1);
+    expect(getAll.mock.calls[0]).toHaveLength(3);
+    expect(get).not.toHaveBeenCalled();
+    await eventually(() => expect(catcher.messages()).toHaveLength(1));
+  });
+
+  it('sends a message claimed by the transaction that staged it, with no claim of its own', async () => {
+    const claim = vi.spyOn(NotificationsStore.prototype, 'claim');
+    const { deliver, catcher, messages } = await start();
+    // Staged by its own event, and composed from a waiting one on order.placed.
+    await deliver('placed', placed('o15'));
+    await deliver('confirmed', { orderId: 'o15' });
+    await deliver('shipped', { orderId: 'o16' });
+    await deliver('placed', placed('o16'));
+    await eventually(() => expect(catcher.messages()).toHaveLength(2));
+    await eventually(async () => {
+      expect(await messages('o15')).toMatchObject([{ status: 'sent', attempts: 1 }]);
+      expect(await messages('o16')).toMatchObject([{ status: 'sent', attempts: 1 }]);
+    });
+    expect(claim).not.toHaveBeenCalled();
+  });
+
+  it('leaves a message staged by a process that died before sending leased, then the sweep sends it once', async () => {
+    // The process "dies" between the commit and the send: nothing is sent after the commit.
+    vi.spyOn(Mailer.prototype, 'sendClaimed').mockImplementation(() => {});
+    const { fn, deliver, catcher, messages, tick } = await start({ MAIL_LEASE_MS: '1500' });
+    const before = Date.now();
+    await deliver('placed', placed('o17'));
+    await deliver('confirmed', { orderId: 'o17' });
+    const doc = await (await fn.rt.db()).collection(MESSAGES).doc('o17~confirmed').get();
+    expect(doc.get('status')).toBe('pending');
+    expect(doc.get('attempts')).toBe(1);
+    const dueAt = doc.get('dueAt').toMillis();
+    expect(dueAt).toBeGreaterThanOrEqual(before + 1500);
+    expect(dueAt).toBeLessThanOrEqual(Date.now() + 1500);
+    // Leased: a tick before the lease ends sends nothing.
+    await tick();
+    expect(catcher.messages()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, dueAt - Date.now() + 50));
+    await tick();
+    await tick();
+    expect(catcher.messages().map((m) => m.subject)).toEqual(['Your order o17 is confirmed']);
+    expect(await messages('o17')).toMatchObject([{ status: 'sent', attempts: 2 }]);
   });
 
   it('answers staff only, and 400 for a malformed order id', async () => {

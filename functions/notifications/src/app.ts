@@ -21,6 +21,12 @@ const env = {
   MAIL_RETRY_MAX_MS: z._default(envInt({ min: 10 }), 3_600_000),
   /** Attempts before a message is given up (`failed`); the default spans about a day. */
   MAIL_MAX_ATTEMPTS: z._default(envInt({ min: 1, max: 1000 }), 30),
+  /**
+   * How long one attempt holds its message (the first one from the commit that staged it): longer
+   * than nodemailer's timeouts together (50 s, mailer.ts). A message whose process died before
+   * sending is due again when it ends.
+   */
+  MAIL_LEASE_MS: z._default(envInt({ min: 10 }), 120_000),
 };
 
 export type NotificationsConfig = ConfigOf<typeof env>;
@@ -35,8 +41,9 @@ export const notifications = defineFunction({
   name: 'notifications',
   env,
   services(rt): NotificationsServices {
-    const store = new NotificationsStore(() => rt.db());
-    const { SMTP_URL, MAIL_FROM, MAIL_RETRY_MIN_MS, MAIL_RETRY_MAX_MS, MAIL_MAX_ATTEMPTS } = rt.config;
+    const { SMTP_URL, MAIL_FROM, MAIL_RETRY_MIN_MS, MAIL_RETRY_MAX_MS, MAIL_MAX_ATTEMPTS, MAIL_LEASE_MS } =
+      rt.config;
+    const store = new NotificationsStore(() => rt.db(), MAIL_LEASE_MS);
     const mailer = new Mailer({
       store,
       log: rt.log,

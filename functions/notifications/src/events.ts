@@ -2,9 +2,14 @@
  * @module The order events notifications turns into messages. Each event is applied once (its
  * dedupe record by (source, id) commits with the message it stages, `Runtime.consumeOnce`), and each
  * message exists once per (order, kind[, shipment or refund]), so a redelivery, a replay or a second event of
- * the same meaning stages nothing. Sending comes after the commit (mailer.ts): these handlers run
- * outside a transaction (`handleEachDelivery`) only to start it once the message is durable.
+ * the same meaning stages nothing. A message due at once is written claimed for its first attempt
+ * in that transaction, and sent after the commit (mailer.ts `sendClaimed`) with no transaction of
+ * its own: these handlers run outside a transaction (`handleEachDelivery`) only to start sending
+ * once the message is durable. Should the process die in between, the message is due again when
+ * its lease ends and the sweep (PingSource tick) sends it.
  */
+
+import type { DocumentReference, Firestore } from '@google-cloud/firestore';
 import {
   OrderCancelled,
   OrderPlaced,
@@ -18,7 +23,7 @@ import type { CloudEvent } from 'cloudevents';
 import * as z from 'zod/mini';
 import type { NotificationsConfig, NotificationsServices } from './app.ts';
 import { refundPart } from './messages.ts';
-import type { NotificationsStore, StageRequest } from './store.ts';
+import { type NotificationsStore, type Outgoing, type StageRequest, stagingDocs } from './store.ts';
 
 /** What a handler works with: the runtime and the instance's services. */
 interface Delivery {
@@ -27,24 +32,36 @@ interface Delivery {
   event: CloudEvent<unknown>;
 }
 
-/** Applies the event once with `stage`, then starts sending what it made due. */
+/**
+ * Applies the event once with `stage`, then sends the messages it claimed, once committed. `reads`
+ * names the documents `stage` reads, read with the event's dedupe record in one round trip.
+ */
 async function once(
   { rt, services: { store, mailer }, event }: Delivery,
-  stage: (store: NotificationsStore, work: Work) => Promise<string[]>,
+  stage: (store: NotificationsStore, work: Work) => Promise<Outgoing[]>,
+  reads?: (db: Firestore) => readonly DocumentReference[],
 ): Promise<boolean> {
-  let due: string[] = [];
-  const applied = await rt.consumeOnce(event, async (work) => {
-    due = await stage(store, work);
-  });
-  if (applied) mailer.kick(due);
+  let claimed: Outgoing[] = [];
+  const applied = await rt.consumeOnce(
+    event,
+    async (work) => {
+      claimed = await stage(store, work);
+    },
+    reads,
+  );
+  if (applied) mailer.sendClaimed(claimed);
   return applied;
 }
 
 const stageOne = (delivery: Delivery, request: StageRequest) =>
-  once(delivery, async (store, work) => {
-    const id = await store.stageMessage(work, request);
-    return id ? [id] : [];
-  });
+  once(
+    delivery,
+    async (store, work) => {
+      const message = await store.stageMessage(work, request);
+      return message ? [message] : [];
+    },
+    (db) => stagingDocs(db, request),
+  );
 
 export const notificationsEvents: EventHandlers<NotificationsServices, NotificationsConfig> = {
   'io.stockflow.order.placed': handleEachDelivery(OrderPlaced, ({ data, ...delivery }) =>

@@ -1,9 +1,13 @@
 /**
  * @module Sending messages over SMTP (nodemailer) from the send queue, the `messages` collection:
- * each attempt claims the message (a lease), hands it to the SMTP server and marks it sent only once
- * the server accepted it; a failure leaves it due again after a backoff. Attempts start right after
- * the event's commit, again on a timer while the process lives, and on every PingSource tick (the
- * sweep), so a message survives restarts and scale-to-zero. Addresses never reach a log line.
+ * each attempt holds its message by a lease, hands it to the SMTP server and marks it sent only once
+ * the server accepted it; a failure leaves it due again after a backoff. The first attempt is
+ * claimed by the event's own transaction (store.ts) and starts right after its commit with the
+ * message in hand (`sendClaimed`: no transaction of its own); retries claim the message (`deliver`),
+ * on a timer while the process lives and on every PingSource tick (the sweep). A process that dies
+ * before its first attempt leaves the message leased: due again when the lease ends, the sweep
+ * sends it, so a message survives crashes, restarts and scale-to-zero. Addresses never reach a log
+ * line.
  */
 import { createHash } from 'node:crypto';
 import { type Logger, type RetryPolicy, RetryQueue } from '@stockflow/kit';
@@ -18,13 +22,13 @@ export interface MailerOptions {
   smtpUrl: string;
   from: string;
   retry: RetryPolicy;
-  /** How long one attempt holds its message; longer than nodemailer's timeouts together. */
-  leaseMs?: number;
 }
 
-/** nodemailer's timeouts (ms): an SMTP server that hangs must not hold a message past its lease. */
+/**
+ * nodemailer's timeouts (ms): an SMTP server that hangs must not hold a message past its lease
+ * (MAIL_LEASE_MS, app.ts: 2 minutes against these 50 s together).
+ */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
-const LEASE_MS = 120_000;
 
 /**
  * The Message-ID of a message: the same for every attempt, so if a crash makes us send it twice
@@ -34,6 +38,9 @@ const LEASE_MS = 120_000;
 export function messageIdOf(id: string): string {
   return `<${createHash('sha256').update(id).digest('hex').slice(0, 32)}@notifications.stockflow>`;
 }
+
+/** How one attempt at a message ended. */
+export type Attempt = 'sent' | 'retry' | 'failed' | 'skipped';
 
 export class Mailer extends RetryQueue {
   readonly #options: MailerOptions;
@@ -52,43 +59,68 @@ export class Mailer extends RetryQueue {
     return this.#options.store.due(limit);
   }
 
-  /** One attempt at one message: sent, retry (due again later), failed (given up) or skipped. */
-  async deliver(id: string): Promise<'sent' | 'retry' | 'failed' | 'skipped'> {
+  /**
+   * One attempt at one message, claimed first (a retry, the sweep): sent, retry (due again later),
+   * failed (given up) or skipped (not due, or Firestore trouble).
+   */
+  async deliver(id: string): Promise<Attempt> {
+    return this.#orSkipped(id, async () => {
+      const message = await this.#options.store.claim(id);
+      return message ? this.#attemptClaimed(message) : 'skipped';
+    });
+  }
+
+  /**
+   * Sends messages their event's transaction claimed for their first attempt (store.ts), in the
+   * background: the delivery that staged them answers at once.
+   */
+  sendClaimed(messages: readonly Outgoing[]): void {
+    for (const message of messages) {
+      this.inBackground(this.#orSkipped(message.id, () => this.#attemptClaimed(message)));
+    }
+  }
+
+  /** Sends a claimed message and records the outcome. Rejects on Firestore trouble only. */
+  async #attemptClaimed(message: Outgoing): Promise<Attempt> {
     const { store, log, retry } = this.#options;
+    const { id } = message;
     try {
-      const message = await store.claim(id, this.#options.leaseMs ?? LEASE_MS);
-      if (!message) return 'skipped';
-      try {
-        const info = await this.#send(message);
-        await store.markSent(id, String(info.response ?? '').slice(0, 200));
-        log.info('message sent', {
-          messageId: id,
-          orderId: message.orderId,
-          kind: message.kind,
-          attempts: message.attempts,
-        });
-        return 'sent';
-      } catch (error) {
-        const failure = describeFailure(error);
-        const status = await store.markFailed(id, message.attempts, failure, retry);
-        const fields = {
-          messageId: id,
-          orderId: message.orderId,
-          kind: message.kind,
-          attempts: message.attempts,
-          error: failure,
-        };
-        if (status === 'failed') {
-          log.error('message given up after its last attempt', fields);
-          return 'failed';
-        }
-        log.warn('message not sent; retried later', fields);
-        this.retryLater(id, message.attempts);
-        return 'retry';
-      }
+      const info = await this.#send(message);
+      await store.markSent(id, String(info.response ?? '').slice(0, 200));
+      log.info('message sent', {
+        messageId: id,
+        orderId: message.orderId,
+        kind: message.kind,
+        attempts: message.attempts,
+      });
+      return 'sent';
     } catch (error) {
-      // Firestore trouble: the message keeps its dueAt (or its lease) and the sweep finds it again.
-      log.error('message attempt broke off', { messageId: id, error: describeFailure(error) });
+      const failure = describeFailure(error);
+      const status = await store.markFailed(id, message.attempts, failure, retry);
+      const fields = {
+        messageId: id,
+        orderId: message.orderId,
+        kind: message.kind,
+        attempts: message.attempts,
+        error: failure,
+      };
+      if (status === 'failed') {
+        log.error('message given up after its last attempt', fields);
+        return 'failed';
+      }
+      log.warn('message not sent; retried later', fields);
+      this.retryLater(id, message.attempts);
+      return 'retry';
+    }
+  }
+
+  /** Runs an attempt; Firestore trouble skips it, and the sweep finds the message again. */
+  async #orSkipped(id: string, attempt: () => Promise<Attempt>): Promise<Attempt> {
+    try {
+      return await attempt();
+    } catch (error) {
+      // The message keeps its dueAt (or its lease) and is due again once that passes.
+      this.#options.log.error('message attempt broke off', { messageId: id, error: describeFailure(error) });
       return 'skipped';
     }
   }

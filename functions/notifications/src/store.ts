@@ -2,9 +2,19 @@
  * @module notifications' Firestore adapter (database `notifications`): `orders`, the projection of
  * order.placed (contact, lines, total), and `messages`, one document per message (messages.ts) with
  * its content and sending state. A message due for sending carries `dueAt`, and only then: the
- * sweep's query is on that one field (a single-field index, no composite one).
+ * sweep's query is on that one field (a single-field index, no composite one). A message that is
+ * due when the event's transaction writes it is written claimed for its first attempt (attempt 1,
+ * `dueAt` at the end of the lease), and the handler sends it after the commit without claiming it
+ * again; if the process dies before sending, the message is due once the lease ends and the sweep
+ * sends it.
  */
-import type { DocumentData, DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
+import type {
+  DocumentData,
+  DocumentReference,
+  DocumentSnapshot,
+  Firestore,
+  Timestamp,
+} from '@google-cloud/firestore';
 import { dueIds, type RetryPolicy, recordFailedAttempt, type Work } from '@stockflow/kit';
 import {
   type Composed,
@@ -20,7 +30,7 @@ import type { MessageKind } from './templates.ts';
 export const ORDERS = 'orders';
 export const MESSAGES = 'messages';
 
-/** A message claimed for one attempt: what to send. */
+/** A message claimed for one attempt (its lease counted from the claim): what to send. */
 export interface Outgoing {
   id: string;
   orderId: string;
@@ -41,38 +51,58 @@ export interface StageRequest {
   extra: EventFacts;
 }
 
+/**
+ * What staging a message reads: the message of (order, kind[, part]) and the order's projection. The
+ * handler names them with the event's dedupe record, read together in one round trip.
+ */
+export function stagingDocs(db: Firestore, request: StageRequest): [DocumentReference, DocumentReference] {
+  const id = messageKey(request.orderId, request.kind, request.part);
+  return [db.collection(MESSAGES).doc(id), db.collection(ORDERS).doc(request.orderId)];
+}
+
 const date = (value: unknown) => (value ? (value as Timestamp).toDate() : null);
 
 export class NotificationsStore {
-  constructor(private readonly db: () => Promise<Firestore>) {}
+  /**
+   * @param leaseMs how long one attempt holds its message (a claim's, or a staging's for the first
+   * attempt): longer than the mailer's SMTP timeouts together.
+   */
+  constructor(
+    private readonly db: () => Promise<Firestore>,
+    private readonly leaseMs: number,
+  ) {}
 
   /**
    * Keeps the order's contact and lines (order.placed) and composes the messages that waited for
-   * them. Returns the ids of messages now due.
+   * them. Returns the messages now due, claimed for their first attempt: the caller sends them once
+   * the transaction committed.
    */
-  async projectOrder(work: Work, orderId: string, order: OrderProjection): Promise<string[]> {
+  async projectOrder(work: Work, orderId: string, order: OrderProjection): Promise<Outgoing[]> {
     const waiting = await work.tx.get(
       work.db.collection(MESSAGES).where('orderId', '==', orderId).where('status', '==', 'waiting'),
     );
     work.tx.set(work.db.collection(ORDERS).doc(orderId), order);
-    const due: string[] = [];
+    const claimed: Outgoing[] = [];
     for (const doc of waiting.docs) {
-      const composed = composeMessage(orderId, doc.get('kind'), order, JSON.parse(doc.get('extra')));
-      work.tx.update(doc.ref, this.#composedFields(composed, new Date()));
-      if (composed.status === 'pending') due.push(doc.id);
+      const kind = doc.get('kind') as MessageKind;
+      const composed = composeMessage(orderId, kind, order, JSON.parse(doc.get('extra')));
+      work.tx.update(doc.ref, this.#composedFields(composed));
+      if (composed.status === 'pending') claimed.push(firstAttempt(doc.id, orderId, kind, composed));
     }
-    return due;
+    return claimed;
   }
 
   /**
-   * Creates the message of (order, kind[, part]) unless it exists. Returns its id when it is due
-   * now, undefined when it existed already or cannot be sent yet.
+   * Creates the message of (order, kind[, part]) unless it exists. Returns it, claimed for its first
+   * attempt, when it is due now (the caller sends it once the transaction committed); undefined
+   * when it existed already or cannot be sent yet.
    */
-  async stageMessage(work: Work, request: StageRequest): Promise<string | undefined> {
-    const id = messageKey(request.orderId, request.kind, request.part);
-    const ref = work.db.collection(MESSAGES).doc(id);
-    const [existing, order] = await work.tx.getAll(ref, work.db.collection(ORDERS).doc(request.orderId));
-    if (existing!.exists) return undefined;
+  async stageMessage(work: Work, request: StageRequest): Promise<Outgoing | undefined> {
+    const [ref, orderRef] = stagingDocs(work.db, request);
+    const id = ref.id;
+    // Declared with the event's dedupe record (events.ts): both come from its read, no round trip.
+    const [existing, order] = await Promise.all([work.get(ref), work.get(orderRef)]);
+    if (existing.exists) return undefined;
     const now = new Date();
     const base = {
       orderId: request.orderId,
@@ -84,7 +114,7 @@ export class NotificationsStore {
       createdAt: now,
       sentAt: null,
     };
-    if (!order!.exists) {
+    if (!order.exists) {
       work.tx.create(ref, {
         ...base,
         status: 'waiting',
@@ -99,18 +129,21 @@ export class NotificationsStore {
     const composed = composeMessage(
       request.orderId,
       request.kind,
-      order!.data() as OrderProjection,
+      order.data() as OrderProjection,
       request.extra,
     );
-    work.tx.create(ref, { ...base, ...this.#composedFields(composed, now) });
-    return composed.status === 'pending' ? id : undefined;
+    work.tx.create(ref, { ...base, ...this.#composedFields(composed) });
+    return composed.status === 'pending'
+      ? firstAttempt(id, request.orderId, request.kind, composed)
+      : undefined;
   }
 
   /**
-   * Claims a due message for one attempt: counts the attempt and moves `dueAt` past the lease, so no
-   * other sweep sends it meanwhile. Undefined when it is not due (sent, or claimed by another).
+   * Claims a due message for one attempt (a retry, or the sweep's): counts the attempt and moves
+   * `dueAt` past the lease, so no other sweep sends it meanwhile. Undefined when it is not due
+   * (sent, or claimed by another).
    */
-  async claim(id: string, leaseMs: number): Promise<Outgoing | undefined> {
+  async claim(id: string): Promise<Outgoing | undefined> {
     const db = await this.db();
     return db.runTransaction(async (tx) => {
       const ref = db.collection(MESSAGES).doc(id);
@@ -119,7 +152,7 @@ export class NotificationsStore {
       const dueAt = date(doc.get('dueAt'));
       if (!doc.exists || doc.get('status') !== 'pending' || !dueAt || dueAt.getTime() > now) return undefined;
       const attempts = (doc.get('attempts') as number) + 1;
-      tx.update(ref, { attempts, dueAt: new Date(now + leaseMs) });
+      tx.update(ref, { attempts, dueAt: new Date(now + this.leaseMs) });
       const data = doc.data()!;
       return {
         id,
@@ -168,10 +201,27 @@ export class NotificationsStore {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  #composedFields(composed: Composed, now: Date): DocumentData {
+  /** A composed message's fields: one that can be sent is claimed for its first attempt. */
+  #composedFields(composed: Composed): DocumentData {
     const { status, ...content } = composed;
-    return { status, ...content, ...(status === 'pending' ? { dueAt: now } : {}) };
+    if (status !== 'pending') return { status, ...content };
+    return { status, ...content, attempts: 1, dueAt: new Date(Date.now() + this.leaseMs) };
   }
+}
+
+/** A message composed and claimed in the same transaction: its first attempt. */
+function firstAttempt(id: string, orderId: string, kind: MessageKind, composed: Composed): Outgoing {
+  return {
+    id,
+    orderId,
+    kind,
+    to: composed.to!,
+    toName: composed.toName!,
+    subject: composed.subject,
+    text: composed.text,
+    html: composed.html,
+    attempts: 1,
+  };
 }
 
 function toView(doc: DocumentSnapshot): MessageView {

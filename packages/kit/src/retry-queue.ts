@@ -1,6 +1,7 @@
 /**
  * @module Driving a durable work queue in process: documents that are due carry `dueAt`, and an
- * attempt claims one (a lease) before it works on it. Attempts start right after the commit that
+ * attempt claims one (a lease) before it works on it, unless the commit that made it due claimed it
+ * already (`inBackground` runs such an attempt). Attempts start right after the commit that
  * made work due (`kick`), again when a failed attempt's backoff ends while the process lives
  * (`retryLater`), and on every PingSource tick (`sweep`), so the work survives restarts and scale
  * to zero; `close` stops the timers and waits for attempts in flight. What an attempt does, and how
@@ -45,6 +46,14 @@ export abstract class RetryQueue {
   /** Attempts these items now, in the background (the request that made them due answers at once). */
   kick(ids: readonly string[]): void {
     for (const id of ids) this.#track(this.attempt(id));
+  }
+
+  /**
+   * Runs an attempt the subclass started itself (on an item claimed when it was made) in the
+   * background; `close` waits for it like any other.
+   */
+  protected inBackground(attempt: Promise<unknown>): void {
+    this.#track(attempt);
   }
 
   /** Attempts every item that is due, one by one (the PingSource tick); resolves with how many it finished. */

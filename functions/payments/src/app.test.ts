@@ -4,6 +4,7 @@
  * a fake broker that records what payments emits.
  */
 import { randomUUID } from 'node:crypto';
+import { Transaction } from '@google-cloud/firestore';
 import type { PaymentJob } from '@stockflow/contracts';
 import { PING_TYPE } from '@stockflow/kit';
 import {
@@ -14,7 +15,7 @@ import {
   startFakeSink,
   testEnv,
 } from '@stockflow/kit/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { payments } from './app.ts';
 import {
   fakeSandbox,
@@ -174,6 +175,28 @@ describe('opening the checkout', () => {
 });
 
 describe('webhooks', () => {
+  it("reads the webhook's record and the payment in one round trip", async () => {
+    const { webhook, payment, awaitPayment } = await start();
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const paymentId = await awaitPayment(orderId);
+    const getAll = vi.spyOn(Transaction.prototype, 'getAll');
+    const get = vi.spyOn(Transaction.prototype, 'get');
+    const res = await webhook({
+      id: `evt_${randomUUID()}`,
+      type: 'payment.authorized',
+      paymentId,
+      reference: orderId,
+      amount: 1200,
+    });
+    expect(res.status).toBe(200);
+    expect(getAll).toHaveBeenCalledTimes(1);
+    expect(getAll.mock.calls[0]).toHaveLength(2);
+    expect(get).not.toHaveBeenCalled();
+    getAll.mockRestore();
+    get.mockRestore();
+    expect(await payment(orderId)).toMatchObject({ status: 'authorized', authorizedCents: 1200 });
+  });
+
   it('authorizes on a valid signed webhook, and a repeat of it changes nothing', async () => {
     const { webhook, payment, emitted, awaitPayment } = await start();
     const orderId = `o-${randomUUID().slice(0, 8)}`;

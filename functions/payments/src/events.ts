@@ -132,8 +132,8 @@ export async function receiveWebhook(
 ): Promise<'applied' | 'duplicate'> {
   let made: string[] = [];
   const outcome = await rt.transact(async (work) => {
-    if (await store.seenWebhook(work, provider.name, event)) return 'duplicate' as const;
-    const current = await store.read(work, event.reference);
+    const { seen, current } = await store.webhookAndPayment(work, provider.name, event);
+    if (seen) return 'duplicate' as const;
     if (current?.paymentId && current.paymentId !== event.paymentId) {
       // Another payment for the same order (not one this shop opened): recorded, changes nothing.
       rt.log.warn('webhook for another payment of the order ignored', {

@@ -24,6 +24,10 @@ export const WEBHOOKS = 'webhooks';
 /** An order's payment document (for handlers that read it with their event's dedupe record). */
 export const paymentDoc = (db: Firestore, orderId: string) => db.collection(PAYMENTS).doc(orderId);
 
+/** The record that a provider's event was applied, by provider and the provider's event id. */
+const webhookRef = (db: Firestore, provider: string, event: ProviderEvent) =>
+  db.collection(WEBHOOKS).doc(dedupeKey(`provider:${provider}`, event.id));
+
 export type JobStatus = 'pending' | 'succeeded' | 'failed';
 
 /** A job claimed for one attempt. */
@@ -92,17 +96,24 @@ export class PaymentsStore {
   }
 
   /**
-   * True when the provider's event was applied before; otherwise records it as applied (a write: call
-   * it after every read of the transaction).
+   * Whether the provider's event was applied before, and the payment it is about (by our reference,
+   * the order id): both in one read of the transaction, one round trip to Firestore.
    */
-  async seenWebhook(work: Work, provider: string, event: ProviderEvent): Promise<boolean> {
-    const ref = work.db.collection(WEBHOOKS).doc(dedupeKey(`provider:${provider}`, event.id));
-    return (await work.tx.get(ref)).exists;
+  async webhookAndPayment(
+    work: Work,
+    provider: string,
+    event: ProviderEvent,
+  ): Promise<{ seen: boolean; current: PaymentRecord | undefined }> {
+    const [mark, payment] = await work.tx.getAll(
+      webhookRef(work.db, provider, event),
+      paymentDoc(work.db, event.reference),
+    );
+    return { seen: mark!.exists, current: payment!.exists ? (payment!.data() as PaymentRecord) : undefined };
   }
 
+  /** Records the provider's event as applied (a write: after every read of the transaction). */
   markWebhook(work: Work, provider: string, event: ProviderEvent): void {
-    const ref = work.db.collection(WEBHOOKS).doc(dedupeKey(`provider:${provider}`, event.id));
-    work.tx.create(ref, {
+    work.tx.create(webhookRef(work.db, provider, event), {
       provider,
       id: event.id,
       type: event.type,

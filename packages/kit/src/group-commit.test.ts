@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from './group-commit.ts';
 
-/** A commit that records its batches and fails any batch holding a `bad` item. */
+/** An error as Firestore's client gives it: a gRPC code. */
+const grpcError = (message: string, code: number) => Object.assign(new Error(message), { code });
+
+/**
+ * A commit that records its batches, fails any batch holding a `bad` item as a create of an existing
+ * document would (ALREADY_EXISTS), and any holding `down` as an unavailable store would.
+ */
 function recorder(delayMs = 5) {
   const batches: string[][] = [];
   const commit = async (items: readonly string[]) => {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     batches.push([...items]);
-    if (items.includes('bad')) throw new Error('bad write');
+    if (items.includes('bad')) throw grpcError('bad write', 6);
+    if (items.includes('down')) throw grpcError('unavailable', 14);
     return items.map((item) => item.toUpperCase());
   };
   return { batches, commit };
@@ -43,6 +50,14 @@ describe('GroupCommit', () => {
     expect(batches.map((b) => b.join('')).sort()).toEqual(
       ['abcbadefgh', 'abcbad', 'efgh', 'ab', 'cbad', 'c', 'bad'].sort(),
     );
+  });
+
+  it('fails a batch the store refused as a whole at once, without splitting it', async () => {
+    const { batches, commit } = recorder();
+    const group = new GroupCommit({ commit });
+    const results = await Promise.allSettled(['a', 'down', 'c', 'd'].map((item) => group.add(item)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(batches).toEqual([['a', 'down', 'c', 'd']]);
   });
 
   it('keeps batches within maxItems', async () => {

@@ -1,9 +1,11 @@
 /**
  * @module Group commit: writes that arrive while one batch commits wait and go together in the next,
  * so many writes cost one Firestore commit (an RPC costs about a millisecond of CPU in the client,
- * and as much again in Firestore). A batch that fails is split in halves, and those again, down to
- * single writes: one bad write (a create of a document that exists) fails only its own caller, and
- * costs a few commits more, not one per write of its batch.
+ * and as much again in Firestore). A batch that one of its writes fails (a create of a document that
+ * exists) is split in halves, and those again, down to single writes: the bad write fails only its
+ * own caller, at a few commits more, not one per write. A batch that fails as a whole (Firestore
+ * unavailable) fails every caller at once: splitting it would multiply the calls to a store in
+ * trouble.
  */
 
 export interface GroupCommitOptions<T, R> {
@@ -11,6 +13,8 @@ export interface GroupCommitOptions<T, R> {
   commit(items: readonly T[]): Promise<R[]>;
   /** Most items in one batch (Firestore takes 500 writes in one commit). */
   maxItems?: number;
+  /** Whether an error is one write's, so that splitting the batch isolates it (`writeFailed`). */
+  isolates?: (error: unknown) => boolean;
   /**
    * How long a batch gathers before it commits: 0 commits at the next turn of the event loop (a
    * caller that waits for its write loses nothing alone, and gains under load). A delay suits
@@ -18,6 +22,15 @@ export interface GroupCommitOptions<T, R> {
    */
   gatherMs?: number;
 }
+
+/**
+ * Firestore's gRPC codes for a failure of one write of a batch: INVALID_ARGUMENT, NOT_FOUND,
+ * ALREADY_EXISTS, FAILED_PRECONDITION. Others (UNAVAILABLE, DEADLINE_EXCEEDED, ...) are the store's.
+ */
+const ONE_WRITE_CODES = new Set([3, 5, 6, 9]);
+
+export const writeFailed = (error: unknown) =>
+  ONE_WRITE_CODES.has((error as { code?: unknown } | undefined)?.code as number);
 
 interface Waiting<T, R> {
   item: T;
@@ -29,6 +42,7 @@ export class GroupCommit<T, R = void> {
   readonly #commit: (items: readonly T[]) => Promise<R[]>;
   readonly #maxItems: number;
   readonly #gatherMs: number;
+  readonly #isolates: (error: unknown) => boolean;
   #waiting: Array<Waiting<T, R>> = [];
   #running: Promise<void> | undefined;
   /** Ends the current gathering early (flush). */
@@ -39,6 +53,7 @@ export class GroupCommit<T, R = void> {
     this.#commit = options.commit;
     this.#maxItems = options.maxItems ?? 500;
     this.#gatherMs = options.gatherMs ?? 0;
+    this.#isolates = options.isolates ?? writeFailed;
   }
 
   /** Resolves with the item's result once its batch committed; rejects with its own failure. */
@@ -89,8 +104,8 @@ export class GroupCommit<T, R = void> {
       const results = await this.#commit(group.map((waiting) => waiting.item));
       for (const [i, waiting] of group.entries()) waiting.resolve(results[i]!);
     } catch (error) {
-      if (group.length === 1) {
-        group[0]!.reject(error);
+      if (group.length === 1 || !this.#isolates(error)) {
+        for (const waiting of group) waiting.reject(error);
         return;
       }
       const half = Math.ceil(group.length / 2);

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifications } from './app.ts';
 import { Mailer } from './mailer.ts';
 import type { MessageView } from './messages.ts';
-import { MESSAGES, NotificationsStore } from './store.ts';
+import { MESSAGES, NotificationsStore, WAITING } from './store.ts';
 
 /** Any staff member may read an order's messages: the least role, a viewer. */
 const VIEWER = await asStaff('notifications', 'viewer');
@@ -300,6 +300,27 @@ describe('messages to the shopper', () => {
     await tick();
     expect(catcher.messages()).toHaveLength(1);
     expect(await messages('o8')).toMatchObject([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('projects order.placed with one read, no query: the waiting messages are listed by order', async () => {
+    const { fn, deliver, catcher, messages } = await start();
+    const getAll = vi.spyOn(Transaction.prototype, 'getAll');
+    const get = vi.spyOn(Transaction.prototype, 'get');
+    await deliver('placed', placed('o19'));
+    // The dedupe record and the order's list of waiting messages, together; no query.
+    expect(getAll).toHaveBeenCalledTimes(1);
+    expect(getAll.mock.calls[0]).toHaveLength(2);
+    expect(get).not.toHaveBeenCalled();
+    getAll.mockRestore();
+    get.mockRestore();
+    // News first: listed while waiting, composed and sent on order.placed, and the list is gone.
+    await deliver('shipped', { orderId: 'o20' });
+    await deliver('cancelled', { orderId: 'o20', reason: 'changed my mind' });
+    expect(await messages('o20')).toMatchObject([{ status: 'waiting' }, { status: 'waiting' }]);
+    await deliver('placed', placed('o20'));
+    await eventually(() => expect(catcher.messages()).toHaveLength(2));
+    const db = await fn.rt.db();
+    expect((await db.collection(WAITING).doc('o20').get()).exists).toBe(false);
   });
 
   it('reads the message and its order with the dedupe record: one read per staged event', async () => {

@@ -23,7 +23,13 @@ import type { CloudEvent } from 'cloudevents';
 import * as z from 'zod/mini';
 import type { NotificationsConfig, NotificationsServices } from './app.ts';
 import { refundPart } from './messages.ts';
-import { type NotificationsStore, type Outgoing, type StageRequest, stagingDocs } from './store.ts';
+import {
+  type NotificationsStore,
+  type Outgoing,
+  projectionDocs,
+  type StageRequest,
+  stagingDocs,
+} from './store.ts';
 
 /** What a handler works with: the runtime and the instance's services. */
 interface Delivery {
@@ -65,13 +71,16 @@ const stageOne = (delivery: Delivery, request: StageRequest) =>
 
 export const notificationsEvents: EventHandlers<NotificationsServices, NotificationsConfig> = {
   'io.stockflow.order.placed': handleEachDelivery(OrderPlaced, ({ data, ...delivery }) =>
-    once(delivery, (store, work) =>
-      store.projectOrder(work, data.orderId, {
-        customer: data.customer ? { name: data.customer.name, email: data.customer.email } : null,
-        items: data.items.map((line) => ({ ...line })),
-        currency: data.currency,
-        totalCents: data.totalCents,
-      }),
+    once(
+      delivery,
+      (store, work) =>
+        store.projectOrder(work, data.orderId, {
+          customer: data.customer ? { name: data.customer.name, email: data.customer.email } : null,
+          items: data.items.map((line) => ({ ...line })),
+          currency: data.currency,
+          totalCents: data.totalCents,
+        }),
+      (db) => projectionDocs(db, data.orderId),
     ),
   ),
   'io.stockflow.order.confirmed': handleEachDelivery(OrderRef, ({ data, ...delivery }) =>

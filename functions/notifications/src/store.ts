@@ -1,7 +1,7 @@
 /**
  * @module notifications' Firestore adapter (database `notifications`): `orders`, the projection of
- * order.placed (contact, lines, total), and `messages`, one document per message (messages.ts) with
- * its content and sending state. A message due for sending carries `dueAt`, and only then: the
+ * order.placed (contact, lines, total), `messages`, one document per message (messages.ts) with
+ * its content and sending state, and `waiting`, per order the messages that wait for order.placed. A message due for sending carries `dueAt`, and only then: the
  * sweep's query is on that one field (a single-field index, no composite one). A message that is
  * due when the event's transaction writes it is written claimed for its first attempt (attempt 1,
  * `dueAt` at the end of the lease), and the handler sends it after the commit without claiming it
@@ -29,6 +29,16 @@ import type { MessageKind } from './templates.ts';
 
 export const ORDERS = 'orders';
 export const MESSAGES = 'messages';
+/**
+ * Per order, the ids of its messages that wait for order.placed (`{ ids }`): order.placed reads this
+ * one document with its dedupe record instead of querying `messages` in its transaction.
+ */
+export const WAITING = 'waiting';
+
+/** The documents order.placed reads with its dedupe record: the order's list of waiting messages. */
+export const projectionDocs = (db: Firestore, orderId: string): [DocumentReference] => [
+  db.collection(WAITING).doc(orderId),
+];
 
 /** A message claimed for one attempt (its lease counted from the claim): what to send. */
 export interface Outgoing {
@@ -78,12 +88,18 @@ export class NotificationsStore {
    * the transaction committed.
    */
   async projectOrder(work: Work, orderId: string, order: OrderProjection): Promise<Outgoing[]> {
-    const waiting = await work.tx.get(
-      work.db.collection(MESSAGES).where('orderId', '==', orderId).where('status', '==', 'waiting'),
-    );
+    const [waitingRef] = projectionDocs(work.db, orderId);
+    // Declared with the event's dedupe record (events.ts): it comes from that read, no round trip.
+    const waitingList = await work.get(waitingRef);
+    const ids = waitingList.exists ? (waitingList.get('ids') as string[]) : [];
+    const waiting = ids.length
+      ? await work.tx.getAll(...ids.map((id) => work.db.collection(MESSAGES).doc(id)))
+      : [];
     work.tx.set(work.db.collection(ORDERS).doc(orderId), order);
+    if (waitingList.exists) work.tx.delete(waitingRef);
     const claimed: Outgoing[] = [];
-    for (const doc of waiting.docs) {
+    for (const doc of waiting) {
+      if (doc.get('status') !== 'waiting') continue;
       const kind = doc.get('kind') as MessageKind;
       const composed = composeMessage(orderId, kind, order, JSON.parse(doc.get('extra')));
       work.tx.update(doc.ref, this.#composedFields(composed));
@@ -124,6 +140,13 @@ export class NotificationsStore {
         text: null,
         html: null,
       });
+      // Listed for order.placed, which composes it (a blind write: the list is not read here).
+      const { FieldValue } = await import('@google-cloud/firestore');
+      work.tx.set(
+        work.db.collection(WAITING).doc(request.orderId),
+        { ids: FieldValue.arrayUnion(id) },
+        { merge: true },
+      );
       return undefined;
     }
     const composed = composeMessage(

@@ -1,11 +1,11 @@
 /**
  * @module Group commit: writes that arrive while one batch commits wait and go together in the next,
  * so many writes cost one Firestore commit (an RPC costs about a millisecond of CPU in the client,
- * and as much again in Firestore). A batch that one of its writes fails (a create of a document that
- * exists) is split in halves, and those again, down to single writes: the bad write fails only its
- * own caller, at a few commits more, not one per write. A batch that fails as a whole (Firestore
- * unavailable) fails every caller at once: splitting it would multiply the calls to a store in
- * trouble.
+ * and as much again in Firestore). A batch that fails because of one of its writes (a create of a
+ * document that exists) is split in halves, and those again, down to single writes: the bad write
+ * fails only its own caller, at a few commits more, not one per write. A batch the store refuses as
+ * a whole (Firestore unavailable) fails every caller at once: splitting it would multiply the calls
+ * to a store in trouble.
  */
 
 export interface GroupCommitOptions<T, R> {

@@ -202,10 +202,12 @@ describe('broker ingress with authentication-oidc (VerifyRequest)', () => {
 
   it('a token verified once is refused once it expires (the verified-token cache checks exp each time)', async () => {
     const m = await mesh([ON, broker(), ordersBinding, ...policies]);
-    const shortLived = await m.issuer.issue(WAREHOUSE, AUDIENCE, { lifetimeSeconds: 1 });
+    // Times are whole seconds: a 1 s lifetime could end a few ms after issuing (a flake on a busy
+    // machine). 2 s leaves at least 1 s for the two sends, and is surely over 3.1 s later.
+    const shortLived = await m.issuer.issue(WAREHOUSE, AUDIENCE, { lifetimeSeconds: 2 });
     expect((await send(m, shortLived)).status).toBe(202);
     expect((await send(m, shortLived)).status).toBe(202);
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
     expect((await expectRefused(await send(m, shortLived), 401)).detail).toMatch(/expired/);
   });
 

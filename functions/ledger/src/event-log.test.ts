@@ -77,14 +77,17 @@ describe('recording events', () => {
   it('records deliveries that arrive together in a few commits, a kept one among them too', async () => {
     const fn = startLedger();
     await send(fn, placed('kept', 'o0'));
+    // The same new event twice in the batch too: recorded once.
     const commits = vi.spyOn(WriteBatch.prototype, 'commit');
     await Promise.all([
       send(fn, placed('kept', 'o0')),
+      send(fn, placed('e7', 'o7')),
       ...Array.from({ length: 30 }, (_, i) => send(fn, placed(`e${i}`, `o${i}`))),
     ]);
-    // A batch that held the kept event failed and was split in halves: still far fewer than 31.
+    // The batch that held the kept event failed, was read once and committed again without it: a
+    // handful of commits, where one each made 31 and splitting the batch in halves about 11.
     expect(commits.mock.calls.length).toBeGreaterThan(0);
-    expect(commits.mock.calls.length).toBeLessThan(16);
+    expect(commits.mock.calls.length).toBeLessThan(8);
     commits.mockRestore();
     const { items } = await list(fn, '?limit=100');
     expect(items.map((i) => i.event.id).sort()).toEqual(

@@ -5,6 +5,7 @@
  */
 import type {
   DocumentData,
+  DocumentReference,
   DocumentSnapshot,
   Firestore,
   Query,
@@ -106,19 +107,56 @@ export class LedgerStore {
     try {
       return await this.#records.add(event);
     } catch (error) {
-      // A batch that held a kept event failed as a whole; alone, that event's create fails so.
+      // Created by another delivery of it between the batch's read and its commit: the group was
+      // split down to this event alone, whose create fails so.
       if ((error as { code?: unknown }).code === ALREADY_EXISTS) return false;
       throw error;
     }
   }
 
-  /** Creates the events' records in one commit (atomic: one that exists fails them all). */
+  /**
+   * Creates the records of a batch of events: true for each one kept now, false for one kept before
+   * (same source and id). The usual batch holds only new events and costs one commit. Under the
+   * broker's retries, redeliveries are common: a batch one of them fails is not split (each split a
+   * commit more) but read once, and its new events created in a second commit.
+   */
   async #create(events: readonly EventRecord[]): Promise<boolean[]> {
     const db = await this.#rt.db();
+    const refs = events.map((event) => db.collection(EVENTS).doc(dedupeKey(event.source, event.id)));
+    // The same event twice in one batch: the first is kept, the second is a redelivery of it.
+    const first = new Map<string, number>();
+    refs.forEach((ref, i) => {
+      if (!first.has(ref.path)) first.set(ref.path, i);
+    });
+    const isFirst = (i: number) => first.get(refs[i]!.path) === i;
+    let fresh = events.map((_, i) => i).filter(isFirst);
+    try {
+      await this.#commitRecords(
+        db,
+        fresh.map((i) => [refs[i]!, events[i]!]),
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== ALREADY_EXISTS) throw error;
+      const kept = new Set(
+        (await db.getAll(...fresh.map((i) => refs[i]!))).filter((s) => s.exists).map((s) => s.ref.path),
+      );
+      fresh = fresh.filter((i) => !kept.has(refs[i]!.path));
+      // A race with another delivery of one of them fails this commit too: the group splits then.
+      if (fresh.length)
+        await this.#commitRecords(
+          db,
+          fresh.map((i) => [refs[i]!, events[i]!]),
+        );
+    }
+    const created = new Set(fresh);
+    return events.map((_, i) => created.has(i));
+  }
+
+  async #commitRecords(db: Firestore, records: ReadonlyArray<readonly [DocumentReference, EventRecord]>) {
     const now = new Date();
     const batch = db.batch();
-    for (const event of events)
-      batch.create(db.collection(EVENTS).doc(dedupeKey(event.source, event.id)), {
+    for (const [ref, event] of records)
+      batch.create(ref, {
         eventId: event.id,
         source: event.source,
         type: event.type,
@@ -130,7 +168,6 @@ export class LedgerStore {
         event: JSON.stringify(event),
       });
     await batch.commit();
-    return events.map(() => true);
   }
 
   /** Recorded events matching `filter` (and recorded at or after `since`), newest first. */

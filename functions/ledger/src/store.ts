@@ -128,13 +128,14 @@ export class LedgerStore {
     refs.forEach((ref, i) => {
       if (!first.has(ref.path)) first.set(ref.path, i);
     });
-    const isFirst = (i: number) => first.get(refs[i]!.path) === i;
-    let fresh = events.map((_, i) => i).filter(isFirst);
-    try {
-      await this.#commitRecords(
+    let fresh = [...first.values()];
+    const commit = () =>
+      this.#commitRecords(
         db,
-        fresh.map((i) => [refs[i]!, events[i]!]),
+        fresh.map((i) => [refs[i]!, events[i]!] as const),
       );
+    try {
+      await commit();
     } catch (error) {
       if ((error as { code?: unknown }).code !== ALREADY_EXISTS) throw error;
       const kept = new Set(
@@ -142,11 +143,7 @@ export class LedgerStore {
       );
       fresh = fresh.filter((i) => !kept.has(refs[i]!.path));
       // A race with another delivery of one of them fails this commit too: the group splits then.
-      if (fresh.length)
-        await this.#commitRecords(
-          db,
-          fresh.map((i) => [refs[i]!, events[i]!]),
-        );
+      if (fresh.length) await commit();
     }
     const created = new Set(fresh);
     return events.map((_, i) => created.has(i));

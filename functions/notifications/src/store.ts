@@ -1,8 +1,9 @@
 /**
  * @module notifications' Firestore adapter (database `notifications`): `orders`, the projection of
  * order.placed (contact, lines, total), `messages`, one document per message (messages.ts) with
- * its content and sending state, and `waiting`, per order the messages that wait for order.placed. A message due for sending carries `dueAt`, and only then: the
- * sweep's query is on that one field (a single-field index, no composite one). A message that is
+ * its content and sending state, and `waiting`, per order the messages that wait for order.placed.
+ * A message due for sending carries `dueAt`, and only then: the sweep's query is on that one field
+ * (a single-field index, no composite one). A message that is
  * due when the event's transaction writes it is written claimed for its first attempt (attempt 1,
  * `dueAt` at the end of the lease), and the handler sends it after the commit without claiming it
  * again; if the process dies before sending, the message is due once the lease ends and the sweep

@@ -32,7 +32,7 @@ export interface GroupCommitOptions<T, R> {
  */
 const ONE_WRITE_CODES = new Set([3, 5, 6, 9]);
 
-export const writeFailed = (error: unknown) =>
+const writeFailed = (error: unknown) =>
   ONE_WRITE_CODES.has((error as { code?: unknown } | undefined)?.code as number);
 
 /**

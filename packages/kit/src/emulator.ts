@@ -27,6 +27,17 @@ export class EmulatorMissingError extends Error {
   }
 }
 
+/**
+ * The emulator's JVM settings: the serial collector and the client compiler (C1) alone. The emulator
+ * lives for a test run, a bench or a working session on a small machine, where Java's defaults (G1,
+ * and C2 compiling hot code on threads of its own) cost more CPU than they give back: measured on 2
+ * cores, read-modify-write transactions cost the emulator 2.97 ms of CPU each over the first 3,000
+ * and 1.61 over the next (defaults), against 1.10 and 0.91 (these), with p50 latency 8.8 → 6.0 ms.
+ * C2's code gets faster after ten thousand or so transactions (0.51 ms), which a long `npm start`
+ * session may prefer: `JAVA_TOOL_OPTIONS` from the environment come after these and win.
+ */
+export const EMULATOR_JVM_OPTIONS = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+
 export interface StartEmulatorOptions {
   /** Port to bind; a free one is picked when omitted. */
   port?: number;
@@ -60,9 +71,11 @@ export async function startFirestoreEmulator(options: StartEmulatorOptions = {})
   const port = options.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   // detached: the emulator gets its own process group, so stop() can end gcloud's Java child too.
+  const javaOptions = [...EMULATOR_JVM_OPTIONS, process.env.JAVA_TOOL_OPTIONS ?? ''].join(' ').trim();
   const child = spawn('gcloud', ['emulators', 'firestore', 'start', `--host-port=${host}`, '--quiet'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, JAVA_TOOL_OPTIONS: javaOptions },
   });
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) onLog?.(line);

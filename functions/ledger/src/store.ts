@@ -129,13 +129,13 @@ export class LedgerStore {
       if (!first.has(ref.path)) first.set(ref.path, i);
     });
     let fresh = [...first.values()];
-    const commit = () =>
+    const commit = (indices: readonly number[]) =>
       this.#commitRecords(
         db,
-        fresh.map((i) => [refs[i]!, events[i]!] as const),
+        indices.map((i) => [refs[i]!, events[i]!] as const),
       );
     try {
-      await commit();
+      await commit(fresh);
     } catch (error) {
       if ((error as { code?: unknown }).code !== ALREADY_EXISTS) throw error;
       const kept = new Set(
@@ -143,7 +143,7 @@ export class LedgerStore {
       );
       fresh = fresh.filter((i) => !kept.has(refs[i]!.path));
       // A race with another delivery of one of them fails this commit too: the group splits then.
-      if (fresh.length) await commit();
+      if (fresh.length) await commit(fresh);
     }
     const created = new Set(fresh);
     return events.map((_, i) => created.has(i));

@@ -16,8 +16,6 @@ export interface GroupCommitOptions<T, R> {
    * commit holds up other calls while it runs.
    */
   maxItems?: number;
-  /** Whether an error is one write's, so that splitting the batch isolates it (`writeFailed`). */
-  isolates?: (error: unknown) => boolean;
   /**
    * How long a batch gathers before it commits: 0 commits at the next turn of the event loop (a
    * caller that waits for its write loses nothing alone, and gains under load). A delay suits
@@ -52,7 +50,6 @@ export class GroupCommit<T, R = void> {
   readonly #commit: (items: readonly T[]) => Promise<R[]>;
   readonly #maxItems: number;
   readonly #gatherMs: number;
-  readonly #isolates: (error: unknown) => boolean;
   #waiting: Array<Waiting<T, R>> = [];
   #running: Promise<void> | undefined;
   /** Ends the current gathering early (flush). */
@@ -63,7 +60,6 @@ export class GroupCommit<T, R = void> {
     this.#commit = options.commit;
     this.#maxItems = options.maxItems ?? MAX_GROUP;
     this.#gatherMs = options.gatherMs ?? 0;
-    this.#isolates = options.isolates ?? writeFailed;
   }
 
   /** Resolves with the item's result once its batch committed; rejects with its own failure. */
@@ -114,7 +110,7 @@ export class GroupCommit<T, R = void> {
       const results = await this.#commit(group.map((waiting) => waiting.item));
       for (const [i, waiting] of group.entries()) waiting.resolve(results[i]!);
     } catch (error) {
-      if (group.length === 1 || !this.#isolates(error)) {
+      if (group.length === 1 || !writeFailed(error)) {
         for (const waiting of group) waiting.reject(error);
         return;
       }

@@ -145,10 +145,14 @@ export function toWellFormed(text: string): string {
   return text.replace(/[\ud800-\udfff]/g, '?');
 }
 
-/** A header value fetch can send (Latin-1, no control characters). */
+/**
+ * A header value fetch can send: Latin-1 without control characters, DEL (0x7f) included, which
+ * undici refuses to send ("invalid header"), failing the request before it reaches the server.
+ */
 export const headerValue = fc.oneof(
   fc.string({
-    unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)),
+    // 0x20-0x7e, then 0x80-0xff.
+    unit: fc.integer({ min: 0x20, max: 0xfe }).map((c) => String.fromCharCode(c < 0x7f ? c : c + 1)),
     maxLength: 300,
   }),
   fc.constantFrom('', 'Bearer', 'Bearer ', 'bearer x', 'Basic dXNlcjpwYXNz', 'Bearer a b'),

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EventRecord, SinkError, sendEvent } from './cloudevents.ts';
+import { type EventRecord, readCloudEvent, SinkError, sendEvent } from './cloudevents.ts';
+import { Problem } from './problem.ts';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -67,5 +68,36 @@ describe('sendEvent', () => {
     await expect(sendEvent('http://127.0.0.1:9/', record, { timeoutMs: 1_000 })).rejects.toThrow(
       /^sink unreachable/,
     );
+  });
+});
+
+describe('readCloudEvent', () => {
+  const binary = (headers: Record<string, string>) =>
+    new Headers({
+      'ce-id': 'e-1',
+      'ce-source': '/orders',
+      'ce-type': 'io.stockflow.order.placed',
+      'ce-specversion': '1.0',
+      'content-type': 'application/json',
+      ...headers,
+    });
+
+  it('reads a binary-mode event, and leaves the stack trace limit as it found it', async () => {
+    const limit = Error.stackTraceLimit;
+    const event = await readCloudEvent(binary({ 'ce-partition': 'p1' }), '{"orderId":"o-1"}');
+    expect(event).toMatchObject({ id: 'e-1', type: 'io.stockflow.order.placed', partition: 'p1' });
+    expect(event.data).toEqual({ orderId: 'o-1' });
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
+  it('answers an invalid event with a 400 that says why, the stack trace limit restored', async () => {
+    const limit = Error.stackTraceLimit;
+    const error = await readCloudEvent(binary({ 'ce-Bad_Name': 'x' }), '{}').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Problem);
+    expect((error as Problem).status).toBe(400);
+    expect((error as Problem).detail).toMatch(/invalid attribute name|extension/i);
+    const syntax = await readCloudEvent(binary({}), '{not json').catch((e: unknown) => e);
+    expect((syntax as Problem).detail).toBe('The CloudEvent data is not valid JSON.');
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 });

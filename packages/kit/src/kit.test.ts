@@ -112,6 +112,20 @@ describe('HTTP errors are problem+json', () => {
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 
+  it('counts a body of unknown length as it streams, and answers 413 past the limit', async () => {
+    const fn = start(testEnv('kit', { BODY_LIMIT_BYTES: '100' }));
+    const chunked = (text: string) =>
+      fn.app.request('/counters', {
+        method: 'POST',
+        body: new Blob([text]).stream(),
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        duplex: 'half',
+      } as RequestInit);
+    expect((await chunked(JSON.stringify({ counter: 'x'.repeat(500), by: 1 }))).status).toBe(413);
+    expect((await chunked(JSON.stringify({ counter: 'c2', by: 1 }))).status).toBe(201);
+    expect(await counterValue(fn, 'c2')).toBe(1);
+  });
+
   it('serves health and readiness', async () => {
     const fn = start(testEnv('kit'));
     expect((await fn.app.request('/healthz')).status).toBe(200);

@@ -243,6 +243,33 @@ describe('forwarding /api/<function>/…', () => {
     expect(orders.seen).toHaveLength(1);
   });
 
+  it('carries small bodies whole and large ones as streams, both ways, byte for byte', async () => {
+    const big = 'y'.repeat(600 * 1024);
+    const orders = await startUpstream((req, res) => {
+      const answer = req.url === '/large' ? big : `{"echo":${JSON.stringify(req.url)}}`;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+      res.end(answer);
+    });
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url, BODY_LIMIT_BYTES: String(1024 * 1024) });
+    const small = await fetch(`${base}/api/orders/small`, { method: 'POST', body: '{"a":1}' });
+    expect(await small.json()).toEqual({ echo: '/small' });
+    const large = await fetch(`${base}/api/orders/large`, { method: 'POST', body: big });
+    expect(await large.text()).toBe(big);
+    expect(orders.seen.map((r) => r.body.length)).toEqual([7, big.length]);
+  });
+
+  it('answers 502 when a function cuts off an answer of known length', async () => {
+    const orders = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"partial":');
+      setTimeout(() => res.destroy(), 20);
+    });
+    const base = await startWeb({ UPSTREAM_ORDERS: orders.url });
+    const res = await fetch(`${base}/api/orders/o-1`);
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
   it('refuses internal paths, unknown functions and /api itself with 404 problems', async () => {
     const orders = await startUpstream();
     const base = await startWeb({ UPSTREAM_ORDERS: orders.url });

@@ -3,7 +3,7 @@
  * real SMTP server (the local runner's mail catcher) that can refuse messages.
  */
 import { randomUUID } from 'node:crypto';
-import { Transaction } from '@google-cloud/firestore';
+import { Transaction, WriteBatch } from '@google-cloud/firestore';
 import { asStaff, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
 import { startMailCatcher } from '@stockflow/mesh';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -372,6 +372,31 @@ describe('messages to the shopper', () => {
     await tick();
     expect(catcher.messages().map((m) => m.subject)).toEqual(['Your order o17 is confirmed']);
     expect(await messages('o17')).toMatchObject([{ status: 'sent', attempts: 2 }]);
+  });
+
+  it('marks mails sent together in one commit, and a mark for a message that is gone fails alone', async () => {
+    const { fn } = await start();
+    const db = await fn.rt.db();
+    const store = new NotificationsStore(async () => db, 60_000);
+    const ids = Array.from({ length: 8 }, (_, i) => `m-${i}-${randomUUID()}`);
+    await Promise.all(
+      ids.map((id) => db.collection(MESSAGES).doc(id).set({ status: 'pending', dueAt: new Date() })),
+    );
+    const commits = vi.spyOn(WriteBatch.prototype, 'commit');
+    const marks = await Promise.allSettled([
+      ...ids.map((id) => store.markSent(id, '250 OK')),
+      store.markSent('gone', '250 OK'),
+    ]);
+    expect(marks.slice(0, ids.length).every((m) => m.status === 'fulfilled')).toBe(true);
+    expect(marks.at(-1)!.status).toBe('rejected');
+    // One batch of nine, split by the bad mark into halves and quarters: far fewer than one each.
+    expect(commits.mock.calls.length).toBeLessThan(ids.length);
+    for (const id of ids) {
+      const doc = await db.collection(MESSAGES).doc(id).get();
+      expect(doc.get('status')).toBe('sent');
+      expect(doc.get('smtpResponse')).toBe('250 OK');
+      expect(doc.get('dueAt')).toBeUndefined();
+    }
   });
 
   it('answers staff only, and 400 for a malformed order id', async () => {

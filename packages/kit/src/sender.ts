@@ -78,7 +78,7 @@ export interface SenderVerifierOptions {
   /** Timeout of each discovery and JWKS request. */
   timeoutMs?: number;
   /** How the discovery document and the JWKS are fetched (default: `getJson`, over node:http). */
-  fetch?: (url: string, init: { signal: AbortSignal }) => Promise<JsonAnswer>;
+  get?: (url: string, init: { signal: AbortSignal }) => Promise<JsonAnswer>;
 }
 
 /** Token errors (the sender's fault: 401); any other failure is the issuer's reachability (503). */
@@ -118,7 +118,7 @@ export const REFUSE_ALL: Verifier = {
 
 /** Verifies delivery tokens against one issuer, for one audience and namespace. */
 export class SenderVerifier implements Verifier {
-  readonly #options: Required<Omit<SenderVerifierOptions, 'fetch'>> & Pick<SenderVerifierOptions, 'fetch'>;
+  readonly #options: Required<Omit<SenderVerifierOptions, 'get'>> & Pick<SenderVerifierOptions, 'get'>;
   #keys: Promise<JWTVerifyGetKey & { reload(): Promise<void> }> | undefined;
   /**
    * Tokens that verified, with their sender and expiry. The dispatcher reuses a Trigger's token for
@@ -194,7 +194,7 @@ export class SenderVerifier implements Verifier {
   async #discover() {
     const { issuer, timeoutMs, cooldownMs } = this.#options;
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    const get = this.#options.fetch ?? getJson;
+    const get = this.#options.get ?? getJson;
     const res = await get(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) throw new Error(`discovery answered ${res.status}`);
     const document = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };

@@ -297,7 +297,8 @@ function buildApp<C>(
   app.use(async function limitBodies(c, next) {
     const upload = uploads?.test(c.req.path);
     // Hono's bodyLimit asks for the request's body stream first, which makes @hono/node-server
-    // build a WHATWG Request around the socket (a third of a delivery's CPU). A body with a
+    // build a WHATWG Request around the socket (over half of what a delivery to a handler that
+    // does nothing cost: ~500 against ~230 µs of server CPU). A body with a
     // declared length is checked from its header, as bodyLimit itself does; GET and HEAD carry
     // none; only a chunked body (or one of unknown length) is counted as it streams.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();

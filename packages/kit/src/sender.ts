@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { JWTVerifyGetKey } from 'jose';
 import { parseBearer } from './auth.ts';
+import { getJson, type JsonAnswer } from './get-json.ts';
 import { type Jose, loadJose } from './jose.ts';
 import type { LazyMetrics } from './lazy-metrics.ts';
 import type { Logger } from './log.ts';
@@ -76,7 +77,8 @@ export interface SenderVerifierOptions {
   cooldownMs?: number;
   /** Timeout of each discovery and JWKS request. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** How the discovery document and the JWKS are fetched (default: `getJson`, over node:http). */
+  get?: (url: string, init: { signal: AbortSignal }) => Promise<JsonAnswer>;
 }
 
 /** Token errors (the sender's fault: 401); any other failure is the issuer's reachability (503). */
@@ -116,7 +118,7 @@ export const REFUSE_ALL: Verifier = {
 
 /** Verifies delivery tokens against one issuer, for one audience and namespace. */
 export class SenderVerifier implements Verifier {
-  readonly #options: Required<Omit<SenderVerifierOptions, 'fetch'>> & Pick<SenderVerifierOptions, 'fetch'>;
+  readonly #options: Required<Omit<SenderVerifierOptions, 'get'>> & Pick<SenderVerifierOptions, 'get'>;
   #keys: Promise<JWTVerifyGetKey & { reload(): Promise<void> }> | undefined;
   /**
    * Tokens that verified, with their sender and expiry. The dispatcher reuses a Trigger's token for
@@ -192,16 +194,19 @@ export class SenderVerifier implements Verifier {
   async #discover() {
     const { issuer, timeoutMs, cooldownMs } = this.#options;
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    const res = await (this.#options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const get = this.#options.get ?? getJson;
+    const res = await get(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) throw new Error(`discovery answered ${res.status}`);
     const document = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
     // OpenID Connect Discovery 1.0, 4.3: the document's issuer must be the one it was fetched for.
     if (document.issuer !== issuer) throw new Error('the discovery document names another issuer');
     if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
-    const { createRemoteJWKSet } = await loadJose();
+    const { createRemoteJWKSet, customFetch } = await loadJose();
     return createRemoteJWKSet(new URL(document.jwks_uri), {
       cooldownDuration: cooldownMs,
       timeoutDuration: timeoutMs,
+      // jose reads `status` and `json()` of the answer only.
+      [customFetch]: get as unknown as typeof fetch,
     });
   }
 }

@@ -4,6 +4,7 @@ import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
 import { cloudEventRequest, staffToken, testEnv } from '@stockflow/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { orders } from './app.ts';
+import { OrdersStore } from './store.ts';
 
 /** A clerk's staff token: reads every order, ships and cancels them. */
 const ADMIN_TOKEN = await staffToken('orders', 'clerk');
@@ -691,6 +692,46 @@ describe('the order event stream', () => {
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
     }
+  });
+});
+
+describe("following an order (the stream's one Firestore call)", () => {
+  it("opens with the listener's first snapshot, hands on a change made before listen(), and none after stop()", async () => {
+    const api = await start();
+    const store = new OrdersStore(() => api.fn.rt.db());
+    const { id } = await api.placed();
+    const follow = await store.follow(id);
+    const stored = await follow.opened;
+    expect(stored?.order).toMatchObject({ id, status: 'pending' });
+    expect(stored?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    // A change between the first snapshot and listen() is not lost.
+    await api.reserve(id);
+    await expect.poll(async () => (await store.find(id))?.order.status).toBe('awaiting-payment');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const seen: string[] = [];
+    follow.listen(
+      (order) => seen.push(order.status),
+      (error) => seen.push(`error ${error.message}`),
+    );
+    // Handed on at once when it came before listen() (the usual case after 200 ms), else on arrival.
+    await expect.poll(() => seen).toEqual(['awaiting-payment']);
+    follow.stop();
+    await api.payment('requested', {
+      orderId: id,
+      amountCents: 1500,
+      checkoutUrl: 'https://pay.example/pay/cs_1',
+      expiresAt: '2030-01-01T00:00:00.000Z',
+    });
+    await expect.poll(async () => (await store.find(id))?.order.payment?.status).toBe('requested');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen).toEqual(['awaiting-payment']);
+  });
+
+  it('opens an order that does not exist as undefined', async () => {
+    const api = await start();
+    const follow = await new OrdersStore(() => api.fn.rt.db()).follow('7d1e1b1e-0000-4000-8000-000000000000');
+    await expect(follow.opened).resolves.toBeUndefined();
+    follow.stop();
   });
 });
 

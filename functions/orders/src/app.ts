@@ -333,27 +333,39 @@ export const orders = defineFunction({
     });
     app.get('/:id/events', streamsPerOrder.handler, async (c) => {
       // The token comes in a header or the order's cookie (EventSource sends cookies), never a URL.
-      const stored = await openOrder(c, await askerOf(c, 'viewer'));
+      const asker = await askerOf(c, 'viewer');
+      const id = c.req.param('id');
+      if (!Product.shape.id.safeParse(id).success) throw hidden(id);
+      // The listener's first snapshot is the read that opens the order: one call per stream.
+      const follow = await store.follow(id);
       // No read starts once the stream or the runtime stopped; the close waits for one in flight.
       let stopped = false;
       let reading: Promise<Order | undefined> | undefined;
+      // Stopped when the stream ends or is refused, or before the client closes at shutdown.
+      const stop = () => {
+        stopped = true;
+        follow.stop();
+        forget();
+        return reading;
+      };
+      const forget = rt.onClose(stop);
+      const stored = await follow.opened.catch((error) => {
+        stop();
+        throw error;
+      });
+      if (!stored || !opens(stored, asker)) {
+        stop();
+        throw hidden(id);
+      }
       return streamOrder(c, {
         first: stored.order,
         watch: async (onOrder, onError) => {
-          // Stopped when the stream ends, or before the client closes at shutdown, whichever first.
-          const unsubscribe = await store.watch(stored.order.id, onOrder, onError);
-          const stop = () => {
-            stopped = true;
-            unsubscribe();
-            forget();
-            return reading;
-          };
-          const forget = rt.onClose(stop);
+          follow.listen(onOrder, onError);
           return stop;
         },
         reread: () => {
           if (stopped) return Promise.resolve(undefined);
-          reading = store.find(stored.order.id).then((found) => found?.order);
+          reading = store.find(id).then((found) => found?.order);
           return reading;
         },
         keepAliveMs: rt.config.SSE_KEEPALIVE_MS,

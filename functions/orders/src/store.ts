@@ -51,6 +51,13 @@ const toDocument = ({ order, tokenHash, tokenExpiresAt, keys }: StoredOrder) => 
   ...(keys ? { keys } : {}),
 });
 
+/** An order being followed (OrdersStore.follow). */
+export interface OrderFollow {
+  opened: Promise<StoredOrder | undefined>;
+  listen(onOrder: (order: Order) => void, onError: (error: Error) => void): void;
+  stop(): void;
+}
+
 /** Where a listing continues: the last order's creation time and id (newest first). */
 const Position = z.tuple([z.string(), z.string()]);
 
@@ -133,14 +140,57 @@ export class OrdersStore {
    * Calls `onOrder` with the order now and after every change, whichever instance makes it (a
    * Firestore listener). Returns the function that stops listening.
    */
-  async watch(id: string, onOrder: (order: Order) => void, onError: (error: Error) => void) {
+  /**
+   * Follows an order with a Firestore listener whose first snapshot is the read: a stream opens with
+   * one call (the listener), not a read and then a listener. `opened` settles with that snapshot
+   * (undefined: no such order); `listen` hands on every later change, and any that came between the
+   * first snapshot and the call; `stop` ends the listener (at any time, also before `opened`).
+   */
+  async follow(id: string): Promise<OrderFollow> {
     const db = await this.#db();
-    return db
+    let settle!: (stored: StoredOrder | undefined) => void;
+    let refuse!: (error: Error) => void;
+    const opened = new Promise<StoredOrder | undefined>((resolve, reject) => {
+      settle = resolve;
+      refuse = reject;
+    });
+    let first = true;
+    let onOrder: ((order: Order) => void) | undefined;
+    let onError: ((error: Error) => void) | undefined;
+    let since: Order | undefined;
+    let failed: Error | undefined;
+    const stop = db
       .collection(ORDERS)
       .doc(id)
-      .onSnapshot((snap) => {
-        if (snap.exists) onOrder(fromDocument(snap.data()!).order);
-      }, onError);
+      .onSnapshot(
+        (snap) => {
+          const stored = snap.exists ? fromDocument(snap.data()!) : undefined;
+          if (first) {
+            first = false;
+            settle(stored);
+          } else if (stored) {
+            if (onOrder) onOrder(stored.order);
+            else since = stored.order;
+          }
+        },
+        (error) => {
+          if (first) {
+            first = false;
+            refuse(error);
+          } else if (onError) onError(error);
+          else failed = error;
+        },
+      );
+    return {
+      opened,
+      listen(order, error) {
+        onOrder = order;
+        onError = error;
+        if (failed) error(failed);
+        else if (since) order(since);
+      },
+      stop,
+    };
   }
 
   async read(work: Work, id: string): Promise<StoredOrder | undefined> {

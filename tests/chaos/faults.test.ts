@@ -589,12 +589,20 @@ describe('faults: 800 orders while the system is hurt', () => {
       );
     }
     let duplicates = 0;
+    const refusals = new Map<string, number>();
     for (const instance of FUNCTIONS.flatMap((fn) => stack.urls.instances[fn]!)) {
       const text = await (await fetch(`${instance}/metrics`)).text();
       for (const m of text.matchAll(
         /^stockflow_events_handled_total\{[^}]*outcome="duplicate"[^}]*\} (\d+)/gm,
       )) {
         duplicates += Number(m[1]);
+      }
+      // Why functions refused deliveries (counted since each process started): a restarted function
+      // that cannot reach the issuer refuses everything with 503 until it can.
+      for (const m of text.matchAll(
+        /^stockflow_sender_refusals_total\{[^}]*reason="([^"]+)"[^}]*\} (\d+)/gm,
+      )) {
+        refusals.set(m[1]!, (refusals.get(m[1]!) ?? 0) + Number(m[2]));
       }
     }
     const webhooks = stack.paymentSandbox.webhooksSent();
@@ -668,6 +676,10 @@ describe('faults: 800 orders while the system is hurt', () => {
       ['orders pending on dead letters, then replayed', pendingBeforeReplay],
       ['dead letters (all forced, all replayed)', deadLetters.length],
       ['outbox events sent / in the ledger', `${outboxes.length} / ${outboxes.length - lost.length}`],
+      [
+        'deliveries refused by functions (by reason)',
+        [...refusals].map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none',
+      ],
       ['violations', violations.length],
     ];
     const width = Math.max(...summary.map(([k]) => k.length));

@@ -727,6 +727,14 @@ describe("following an order (the stream's one Firestore call)", () => {
     expect(seen).toEqual(['awaiting-payment']);
   });
 
+  it('fails the opening, not hangs, when stopped before the first snapshot', async () => {
+    const api = await start();
+    const { id } = await api.placed();
+    const follow = await new OrdersStore(() => api.fn.rt.db()).follow(id);
+    follow.stop();
+    await expect(follow.opened).rejects.toThrow(/no longer followed/);
+  });
+
   it('opens an order that does not exist as undefined', async () => {
     const api = await start();
     const follow = await new OrdersStore(() => api.fn.rt.db()).follow('7d1e1b1e-0000-4000-8000-000000000000');

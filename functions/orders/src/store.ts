@@ -137,14 +137,11 @@ export class OrdersStore {
   }
 
   /**
-   * Calls `onOrder` with the order now and after every change, whichever instance makes it (a
-   * Firestore listener). Returns the function that stops listening.
-   */
-  /**
    * Follows an order with a Firestore listener whose first snapshot is the read: a stream opens with
    * one call (the listener), not a read and then a listener. `opened` settles with that snapshot
    * (undefined: no such order); `listen` hands on every later change, and any that came between the
-   * first snapshot and the call; `stop` ends the listener (at any time, also before `opened`).
+   * first snapshot and the call; `stop` ends the listener at any time (before its first snapshot,
+   * `opened` rejects).
    */
   async follow(id: string): Promise<OrderFollow> {
     const db = await this.#db();
@@ -159,7 +156,7 @@ export class OrdersStore {
     let onError: ((error: Error) => void) | undefined;
     let since: Order | undefined;
     let failed: Error | undefined;
-    const stop = db
+    const unsubscribe = db
       .collection(ORDERS)
       .doc(id)
       .onSnapshot(
@@ -189,7 +186,14 @@ export class OrdersStore {
         if (failed) error(failed);
         else if (since) order(since);
       },
-      stop,
+      stop() {
+        unsubscribe();
+        // Stopped before its first snapshot (the runtime closing): `opened` fails rather than hangs.
+        if (first) {
+          first = false;
+          refuse(new Error('the order was no longer followed before it could be read'));
+        }
+      },
     };
   }
 

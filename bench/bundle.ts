@@ -1,8 +1,8 @@
 /**
  * @module Bundle size: every deployable bundled as its image carries it (scripts/bundle.ts, no
- * source maps): what a cold start loads (main.mjs) and everything with the chunks loaded on
- * demand, in KiB. Target: a cold start loads at most 128 KiB of bundle; the rest (the CloudEvents
- * SDK, metrics, tracing) loads on first use.
+ * source maps): what a cold start loads (main.mjs and the chunks it imports statically) and
+ * everything with the chunks loaded on demand, in KiB. Target: a cold start loads at most 128 KiB of
+ * bundle; the rest (the CloudEvents SDK, metrics, tracing) loads on first use.
  */
 import { join } from 'node:path';
 import { bundleFunction } from '../scripts/bundle.ts';

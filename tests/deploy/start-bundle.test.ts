@@ -4,7 +4,7 @@
  * not be among them: a value import of `@google-cloud/firestore` anywhere in the kit's start path
  * made every function load the gRPC client before listening (coldstart 72 → 223 ms).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleFunction } from '../../scripts/bundle.ts';
@@ -54,3 +54,13 @@ describe.each(listDeployables().filter((d) => d.kind === 'function'))(
     });
   },
 );
+
+describe.each(listDeployables())("$name's start size", ({ name, entry }) => {
+  it('counts main.mjs and every chunk it imports statically, as a cold start loads them', async () => {
+    const out = join(ROOT, '.artifacts', 'tests', 'start-size', name);
+    const { bytes, totalBytes } = await bundleFunction(join(ROOT, entry), out);
+    const { files } = loadedAtStart(join(out, 'main.mjs'));
+    expect(bytes).toBe(files.reduce((sum, file) => sum + statSync(file).size, 0));
+    expect(bytes).toBeLessThan(totalBytes);
+  });
+});

@@ -1,10 +1,11 @@
-import { FieldValue } from '@google-cloud/firestore';
+import { FieldValue, Firestore } from '@google-cloud/firestore';
 import type { Order, Page, PlacedOrder, Product } from '@stockflow/contracts';
 import { type EventRecord, OUTBOX_COLLECTION } from '@stockflow/kit';
+import { freePort } from '@stockflow/kit/free-port';
 import { cloudEventRequest, staffToken, testEnv } from '@stockflow/kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { orders } from './app.ts';
-import { OrdersStore } from './store.ts';
+import { OrderNotReadInTime, OrdersStore } from './store.ts';
 
 /** A clerk's staff token: reads every order, ships and cancels them. */
 const ADMIN_TOKEN = await staffToken('orders', 'clerk');
@@ -701,6 +702,7 @@ describe("following an order (the stream's one Firestore call)", () => {
     const store = new OrdersStore(() => api.fn.rt.db());
     const { id } = await api.placed();
     const follow = await store.follow(id);
+    cleanup.push(async () => follow.stop());
     const stored = await follow.opened;
     expect(stored?.order).toMatchObject({ id, status: 'pending' });
     expect(stored?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
@@ -733,6 +735,20 @@ describe("following an order (the stream's one Firestore call)", () => {
     const follow = await new OrdersStore(() => api.fn.rt.db()).follow(id);
     follow.stop();
     await expect(follow.opened).rejects.toThrow(/no longer followed/);
+  });
+
+  it('gives up opening when Firestore cannot be reached, where a read would have failed', async () => {
+    // A client of an emulator nobody runs: it retries its listener for ever, with backoff.
+    const saved = process.env.FIRESTORE_EMULATOR_HOST;
+    process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${await freePort()}`;
+    const unreachable = new Firestore({ projectId: 'stockflow-unreachable' });
+    process.env.FIRESTORE_EMULATOR_HOST = saved;
+    cleanup.push(() => unreachable.terminate());
+    const follow = await new OrdersStore(async () => unreachable).follow(
+      '7d1e1b1e-0000-4000-8000-000000000000',
+      { openWithinMs: 300 },
+    );
+    await expect(follow.opened).rejects.toBeInstanceOf(OrderNotReadInTime);
   });
 
   it('opens an order that does not exist as undefined', async () => {

@@ -35,6 +35,7 @@ import {
   requireRole,
   type StaffActor,
   staffOf,
+  unavailable,
   unprocessable,
   withActor,
 } from '@stockflow/kit';
@@ -74,7 +75,7 @@ import {
   UnorderableProductsError,
 } from './order.ts';
 import { orderStats } from './stats.ts';
-import { OrdersStore, type StoredOrder } from './store.ts';
+import { OrderNotReadInTime, OrdersStore, type StoredOrder } from './store.ts';
 import { streamOrder } from './stream.ts';
 
 /** The domain's refusals as HTTP answers. */
@@ -145,6 +146,12 @@ function checkOrderLimits(request: PlaceOrder, limits: { maxLines: number; maxQu
  * confirmation (streamOrder): a pending order is settled within seconds.
  */
 const PENDING_REREAD_MS = 3_000;
+
+/**
+ * How long an order event stream waits for its order's first read (the listener's first snapshot)
+ * before answering 503: a read would have failed at its deadline while Firestore is unreachable.
+ */
+const STREAM_OPEN_MS = 10_000;
 
 /** The gRPC status of a create whose document exists. */
 const ALREADY_EXISTS = 6;
@@ -337,10 +344,11 @@ export const orders = defineFunction({
       const id = c.req.param('id');
       if (!Product.shape.id.safeParse(id).success) throw hidden(id);
       // The listener's first snapshot is the read that opens the order: one call per stream.
-      const follow = await store.follow(id);
+      const follow = await store.follow(id, { openWithinMs: STREAM_OPEN_MS });
       // No read starts once the stream or the runtime stopped; the close waits for one in flight.
       let stopped = false;
       let reading: Promise<Order | undefined> | undefined;
+      let forget: () => unknown = () => undefined;
       // Stopped when the stream ends or is refused, or before the client closes at shutdown.
       const stop = () => {
         stopped = true;
@@ -348,9 +356,12 @@ export const orders = defineFunction({
         forget();
         return reading;
       };
-      const forget = rt.onClose(stop);
+      forget = rt.onClose(stop);
       const stored = await follow.opened.catch((error) => {
         stop();
+        if (error instanceof OrderNotReadInTime) {
+          throw unavailable('The order cannot be read right now; open its stream again.', 1);
+        }
         throw error;
       });
       if (!stored || !opens(stored, asker)) {

@@ -51,6 +51,14 @@ const toDocument = ({ order, tokenHash, tokenExpiresAt, keys }: StoredOrder) => 
   ...(keys ? { keys } : {}),
 });
 
+/** A followed order's first snapshot did not come in time (Firestore unreachable): retry later. */
+export class OrderNotReadInTime extends Error {
+  constructor(id: string, ms: number) {
+    super(`order ${id} was not read within ${ms} ms`);
+    this.name = 'OrderNotReadInTime';
+  }
+}
+
 /** An order being followed (OrdersStore.follow). */
 export interface OrderFollow {
   opened: Promise<StoredOrder | undefined>;
@@ -139,11 +147,12 @@ export class OrdersStore {
   /**
    * Follows an order with a Firestore listener whose first snapshot is the read: a stream opens with
    * one call (the listener), not a read and then a listener. `opened` settles with that snapshot
-   * (undefined: no such order); `listen` hands on every later change, and any that came between the
-   * first snapshot and the call; `stop` ends the listener at any time (before its first snapshot,
-   * `opened` rejects).
+   * (undefined: no such order), or rejects with OrderNotReadInTime when it has not come within
+   * `openWithinMs` (the client retries an unreachable Firestore for ever, where a read has a
+   * deadline); `listen` hands on every later change, and any that came between the first snapshot
+   * and the call; `stop` ends the listener at any time (before its first snapshot, `opened` rejects).
    */
-  async follow(id: string): Promise<OrderFollow> {
+  async follow(id: string, { openWithinMs = 10_000 }: { openWithinMs?: number } = {}): Promise<OrderFollow> {
     const db = await this.#db();
     let settle!: (stored: StoredOrder | undefined) => void;
     let refuse!: (error: Error) => void;
@@ -178,6 +187,16 @@ export class OrdersStore {
           else failed = error;
         },
       );
+    const deadline = setTimeout(() => {
+      if (!first) return;
+      first = false;
+      unsubscribe();
+      refuse(new OrderNotReadInTime(id, openWithinMs));
+    }, openWithinMs);
+    opened.then(
+      () => clearTimeout(deadline),
+      () => clearTimeout(deadline),
+    );
     return {
       opened,
       listen(order, error) {

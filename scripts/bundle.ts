@@ -64,8 +64,12 @@ export async function bundleFunction(entry: string, outdir: string): Promise<Bun
       if (!imported.external && imported.kind === 'import-statement') load(imported.path);
     }
   };
-  const main = Object.keys(outputs).find((path) => path.endsWith('/main.mjs'));
-  if (main) load(main);
+  // The entry's output (lazy chunks are entry points too, of their dynamic imports).
+  const main = Object.keys(outputs).find(
+    (path) => /(^|\/)main\.mjs$/.test(path) && outputs[path]!.entryPoint !== undefined,
+  );
+  if (!main) throw new Error(`esbuild wrote no entry point for ${entry}`);
+  load(main);
   const bytes = [...loaded].reduce((sum, path) => sum + outputs[path]!.bytes, 0);
   return { bytes, totalBytes, externals: [...externals].sort() };
 }

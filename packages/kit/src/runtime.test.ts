@@ -21,6 +21,21 @@ describe('Runtime.close', () => {
     expect(seen).toEqual(['listener']);
   });
 
+  it('stops at once what registers after the close began (a listener that finished opening meanwhile)', async () => {
+    const { rt } = counterFunction.create({ env: testEnv('runtime') });
+    await rt.db();
+    const closing = rt.close();
+    const seen: string[] = [];
+    const forget = rt.onClose(() => {
+      seen.push('late');
+      // Its own unregistering, as a stream's stop calls it: in hand by then.
+      forget();
+    });
+    expect(seen).toEqual([]);
+    await closing;
+    expect(seen).toEqual(['late']);
+  });
+
   it('waits for what a closer returns (a read in flight) before the client terminates', async () => {
     const { rt } = counterFunction.create({ env: testEnv('runtime') });
     const db = await rt.db();

@@ -91,6 +91,7 @@ export class Runtime<C = unknown> {
   readonly senders: SenderGuard;
   readonly #firestore: ReturnType<typeof lazyFirestore>;
   readonly #closers = new Set<() => unknown>();
+  #closing = false;
 
   constructor(options: RuntimeOptions<C>) {
     this.name = options.name;
@@ -226,11 +227,21 @@ export class Runtime<C = unknown> {
    * flight, which the close waits for. Returns a function that unregisters it.
    */
   onClose(stop: () => unknown): () => void {
+    if (this.#closing) {
+      // Registered once the close began (a listener that finished opening meanwhile): the close no
+      // longer reads the list, so it is stopped now; on the next microtask, so that the caller has
+      // its returned function in hand before its stop calls it.
+      Promise.resolve()
+        .then(stop)
+        .catch(() => undefined);
+      return () => undefined;
+    }
     this.#closers.add(stop);
     return () => this.#closers.delete(stop);
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     // A closer may return what it still waits for (a read in flight): the client terminates after.
     // A streaming call the client starts once terminated fails where no caller can catch it.
     await Promise.allSettled([...this.#closers].map(async (stop) => stop()));

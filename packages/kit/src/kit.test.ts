@@ -126,6 +126,23 @@ describe('HTTP errors are problem+json', () => {
     expect(await counterValue(fn, 'c2')).toBe(1);
   });
 
+  it('answers transient storage trouble (a gRPC code such as DEADLINE_EXCEEDED) with a 503 to retry, other errors with a 500', async () => {
+    const fn = start(testEnv('kit'));
+    fn.app.get('/transient', () => {
+      throw Object.assign(new Error('deadline exceeded'), { code: 4 });
+    });
+    fn.app.get('/broken', () => {
+      throw new Error('a bug');
+    });
+    const transient = await fn.app.request('/transient');
+    expect(transient.status).toBe(503);
+    expect(transient.headers.get('content-type')).toBe('application/problem+json');
+    expect(transient.headers.get('retry-after')).toBeTruthy();
+    const broken = await fn.app.request('/broken');
+    expect(broken.status).toBe(500);
+    expect(await broken.json()).toMatchObject({ detail: 'An unexpected error occurred.' });
+  });
+
   it('serves health and readiness', async () => {
     const fn = start(testEnv('kit'));
     expect((await fn.app.request('/healthz')).status).toBe(200);

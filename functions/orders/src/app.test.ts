@@ -749,6 +749,8 @@ describe("following an order (the stream's one Firestore call)", () => {
       { openWithinMs: 300 },
     );
     await expect(follow.opened).rejects.toBeInstanceOf(OrderNotReadInTime);
+    // gRPC's DEADLINE_EXCEEDED: the kit answers it as transient storage trouble, 503.
+    await expect(follow.opened).rejects.toMatchObject({ code: 4 });
   });
 
   it('opens an order that does not exist as undefined', async () => {

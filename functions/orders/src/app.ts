@@ -35,7 +35,6 @@ import {
   requireRole,
   type StaffActor,
   staffOf,
-  unavailable,
   unprocessable,
   withActor,
 } from '@stockflow/kit';
@@ -75,7 +74,7 @@ import {
   UnorderableProductsError,
 } from './order.ts';
 import { orderStats } from './stats.ts';
-import { OrderNotReadInTime, OrdersStore, type StoredOrder } from './store.ts';
+import { OrdersStore, type StoredOrder } from './store.ts';
 import { streamOrder } from './stream.ts';
 
 /** The domain's refusals as HTTP answers. */
@@ -206,10 +205,17 @@ export const orders = defineFunction({
     /** The same answer whether the order does not exist or the credential does not open it. */
     const hidden = (id: string) => notFound(`No order ${id} for this token.`);
 
+    /** The route's `:id`; 404 (as for any order the asker cannot open) when it is no order id. */
+    const orderIdOf = (c: Context): string => {
+      const id = c.req.param('id')!;
+      if (!Product.shape.id.safeParse(id).success) throw hidden(id);
+      return id;
+    };
+
     /** The order `:id` if the asker may read it; 404 otherwise. */
     const openOrder = async (c: Context, asker: Asker): Promise<StoredOrder> => {
-      const id = c.req.param('id')!;
-      const stored = Product.shape.id.safeParse(id).success ? await store.find(id) : undefined;
+      const id = orderIdOf(c);
+      const stored = await store.find(id);
       if (!stored || !opens(stored, asker)) throw hidden(id);
       return stored;
     };
@@ -225,8 +231,7 @@ export const orders = defineFunction({
       command: (order: Order, at: string) => OrderChange,
       once?: { key: string; requestHash: string },
     ) => {
-      const id = c.req.param('id')!;
-      if (!Product.shape.id.safeParse(id).success) throw hidden(id);
+      const id = orderIdOf(c);
       return rt
         .transact(async (work) => {
           const stored = await store.read(work, id);
@@ -341,8 +346,7 @@ export const orders = defineFunction({
     app.get('/:id/events', streamsPerOrder.handler, async (c) => {
       // The token comes in a header or the order's cookie (EventSource sends cookies), never a URL.
       const asker = await askerOf(c, 'viewer');
-      const id = c.req.param('id');
-      if (!Product.shape.id.safeParse(id).success) throw hidden(id);
+      const id = orderIdOf(c);
       // The listener's first snapshot is the read that opens the order: one call per stream.
       const follow = await store.follow(id, { openWithinMs: STREAM_OPEN_MS });
       // No read starts once the stream or the runtime stopped; the close waits for one in flight.
@@ -357,11 +361,9 @@ export const orders = defineFunction({
         return reading;
       };
       forget = rt.onClose(stop);
+      // Not read in time (OrderNotReadInTime) is transient storage trouble: the kit answers 503.
       const stored = await follow.opened.catch((error) => {
         stop();
-        if (error instanceof OrderNotReadInTime) {
-          throw unavailable('The order cannot be read right now; open its stream again.', 1);
-        }
         throw error;
       });
       if (!stored || !opens(stored, asker)) {

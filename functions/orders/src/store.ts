@@ -51,8 +51,13 @@ const toDocument = ({ order, tokenHash, tokenExpiresAt, keys }: StoredOrder) => 
   ...(keys ? { keys } : {}),
 });
 
-/** A followed order's first snapshot did not come in time (Firestore unreachable): retry later. */
+/**
+ * A followed order's first snapshot did not come in time (Firestore unreachable): retry later. Its
+ * `code` is gRPC's DEADLINE_EXCEEDED, which the kit answers as transient storage trouble (503).
+ */
 export class OrderNotReadInTime extends Error {
+  readonly code = 4;
+
   constructor(id: string, ms: number) {
     super(`order ${id} was not read within ${ms} ms`);
     this.name = 'OrderNotReadInTime';
@@ -160,7 +165,16 @@ export class OrdersStore {
       settle = resolve;
       refuse = reject;
     });
-    let first = true;
+    let opening = true;
+    let deadline: NodeJS.Timeout | undefined;
+    /** Settles `opened` once, by whichever comes first; false when it was settled already. */
+    const open = (outcome: () => void) => {
+      if (!opening) return false;
+      opening = false;
+      clearTimeout(deadline);
+      outcome();
+      return true;
+    };
     let onOrder: ((order: Order) => void) | undefined;
     let onError: ((error: Error) => void) | undefined;
     let since: Order | undefined;
@@ -171,32 +185,20 @@ export class OrdersStore {
       .onSnapshot(
         (snap) => {
           const stored = snap.exists ? fromDocument(snap.data()!) : undefined;
-          if (first) {
-            first = false;
-            settle(stored);
-          } else if (stored) {
-            if (onOrder) onOrder(stored.order);
-            else since = stored.order;
-          }
+          if (open(() => settle(stored)) || !stored) return;
+          if (onOrder) onOrder(stored.order);
+          else since = stored.order;
         },
         (error) => {
-          if (first) {
-            first = false;
-            refuse(error);
-          } else if (onError) onError(error);
+          if (open(() => refuse(error))) return;
+          if (onError) onError(error);
           else failed = error;
         },
       );
-    const deadline = setTimeout(() => {
-      if (!first) return;
-      first = false;
+    deadline = setTimeout(() => {
       unsubscribe();
-      refuse(new OrderNotReadInTime(id, openWithinMs));
+      open(() => refuse(new OrderNotReadInTime(id, openWithinMs)));
     }, openWithinMs);
-    opened.then(
-      () => clearTimeout(deadline),
-      () => clearTimeout(deadline),
-    );
     return {
       opened,
       listen(order, error) {
@@ -208,10 +210,7 @@ export class OrdersStore {
       stop() {
         unsubscribe();
         // Stopped before its first snapshot (the runtime closing): `opened` fails rather than hangs.
-        if (first) {
-          first = false;
-          refuse(new Error('the order was no longer followed before it could be read'));
-        }
+        open(() => refuse(new Error('the order was no longer followed before it could be read')));
       },
     };
   }

@@ -5,12 +5,14 @@ import { createLogger } from './log.ts';
 import { problemResponse, toProblem } from './problem.ts';
 import {
   actorOf,
+  authorize,
   BREAK_GLASS_SUBJECT,
   createStaffAuth,
   requireRole,
   STAFF_TOKEN_ISSUER,
   type StaffVariables,
   signStaffToken,
+  staffOf,
 } from './staff.ts';
 import { TEST_STAFF, TEST_STAFF_JWKS, TEST_STAFF_SIGNING_KEY } from './testing/staff.ts';
 
@@ -172,5 +174,31 @@ describe('break-glass', () => {
     expect(warning).toMatchObject({ severity: 'WARNING', method: 'POST', path: '/manager' });
     expect(lines.join('\n')).not.toContain(BREAK_GLASS);
     await expectRefused(await call('/manager', `${BREAK_GLASS}x`, { adminToken: BREAK_GLASS }), 401);
+  });
+
+  it('logs one use per request when a route asks who it is and then authorizes', async () => {
+    const lines: string[] = [];
+    const hono = app({ adminToken: BREAK_GLASS, lines });
+    // As orders' routes do: the public answer unless staff, and then the staff role checked.
+    hono.get('/either', async (c) => c.json({ actor: (await staffOf(c)) && (await authorize(c, 'viewer')) }));
+    const res = await hono.request('/either', { headers: { authorization: `Bearer ${BREAK_GLASS}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ actor: { subject: BREAK_GLASS_SUBJECT } });
+    expect(lines.filter((line) => line.includes('BREAK-GLASS'))).toHaveLength(1);
+  });
+});
+
+describe('authorize after staffOf', () => {
+  it('checks the role of the staff member already proved', async () => {
+    const hono = app();
+    hono.get('/either', async (c) =>
+      c.json({ actor: (await staffOf(c)) && (await authorize(c, 'manager')) }),
+    );
+    const viewer = await sign({ role: 'viewer', name: 'Vera Viewer' });
+    await expectRefused(
+      await hono.request('/either', { headers: { authorization: `Bearer ${viewer}` } }),
+      403,
+      /manager role/,
+    );
   });
 });

@@ -138,7 +138,9 @@ export async function staffOf(c: Context): Promise<StaffActor | undefined> {
  * otherwise. For a route whose guard depends on the request (`requireRole` is the usual form).
  */
 export async function authorize(c: Context, role: StaffRoleName): Promise<StaffActor> {
-  const result = await (c.get('staffAuth') as StaffAuth).authenticate(c);
+  // A request whose credential `staffOf` already proved is not verified (nor logged) twice.
+  const result =
+    (c.get('actor') as StaffActor | undefined) ?? (await (c.get('staffAuth') as StaffAuth).authenticate(c));
   if (!result) throw unauthorized(`This operation needs a signed-in staff member (${role}).`);
   if ('refused' in result) throw unauthorized(result.refused);
   if (!roleAllows(result.role, role)) {

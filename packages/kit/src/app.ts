@@ -82,7 +82,7 @@ export interface CreateOptions {
   outbox?: ConstructorParameters<typeof Runtime>[0]['outbox'];
   log?: Logger;
   /** Overrides for delivery verification (tests shorten the JWKS cooldown). */
-  senders?: Pick<SenderVerifierOptions, 'cooldownMs' | 'timeoutMs' | 'get'>;
+  senders?: Pick<SenderVerifierOptions, 'cooldownMs' | 'timeoutMs' | 'waitMs' | 'get'>;
   /** Least time between two looks at the sender token file (default 5 s). */
   tokenCheckMs?: number;
 }

@@ -182,6 +182,23 @@ describe("the issuer's keys", () => {
       (await fn.app.request('/events', note('k3', await issuer.token({ foreignKey: true })))).status,
     ).toBe(401);
   });
+
+  it('are asked for once from a slow issuer, while each delivery waits a bounded time (503)', async () => {
+    issuer = await startTestIssuer();
+    issuer.answerDelayMs = 400;
+    const fn = start({ OIDC_ISSUER: issuer.url }, { senders: { waitMs: 100, timeoutMs: 5_000 } });
+    const early = await fn.app.request('/events', note('s1', await issuer.token()));
+    expect(early.status).toBe(503);
+    expect(((await early.json()) as { detail: string }).detail).toMatch(/still asking/);
+    // The request the first delivery started goes on (the discovery document, then the JWKS): the
+    // deliveries after it wait for it too, and once it is answered they are verified with its keys.
+    const token = await issuer.token();
+    await expect
+      .poll(async () => (await fn.app.request('/events', note('s2', token))).status, { timeout: 5_000 })
+      .toBe(202);
+    expect([issuer.discoveryFetches, issuer.jwksFetches]).toEqual([1, 1]);
+    expect(await stored(fn)).toMatchObject({ inbox: 1 });
+  });
 });
 
 describe('without an issuer', () => {

@@ -75,8 +75,16 @@ export interface SenderVerifierOptions {
   namespace: string;
   /** Least time between two JWKS fetches for an unknown `kid` (jose's default: 30 s). */
   cooldownMs?: number;
-  /** Timeout of each discovery and JWKS request. */
+  /**
+   * Timeout of each discovery and JWKS request (30 s): long, so that an issuer slow under load still
+   * answers the one request every delivery waits on.
+   */
   timeoutMs?: number;
+  /**
+   * How long a delivery waits for the issuer's keys before it is answered 503 (5 s). The request goes
+   * on without it, for the deliveries after.
+   */
+  waitMs?: number;
   /** How the discovery document and the JWKS are fetched (default: `getJson`, over node:http). */
   get?: (url: string, init: { signal: AbortSignal }) => Promise<JsonAnswer>;
 }
@@ -129,7 +137,7 @@ export class SenderVerifier implements Verifier {
   readonly #verified = new Map<string, { sender: Sender; expiresAtMs: number }>();
 
   constructor(options: SenderVerifierOptions) {
-    this.#options = { cooldownMs: 30_000, timeoutMs: 5_000, ...options };
+    this.#options = { cooldownMs: 30_000, timeoutMs: 30_000, waitMs: 5_000, ...options };
   }
 
   get audience(): string {
@@ -141,8 +149,7 @@ export class SenderVerifier implements Verifier {
    * Never throws: a failure is retried by the next delivery.
    */
   async warm(): Promise<void> {
-    const keys = await this.#jwks();
-    await keys.reload();
+    await this.#jwks();
   }
 
   /** The verified sender of an `Authorization` header value; throws 401 (or 503) otherwise. */
@@ -152,7 +159,7 @@ export class SenderVerifier implements Verifier {
     const known = this.#verified.get(token);
     if (known && Date.now() < known.expiresAtMs) return known.sender;
     if (known) this.#verified.delete(token);
-    const keys = await this.#jwks().catch((error) => {
+    const keys = await this.#waited(this.#jwks()).catch((error) => {
       throw refusal(
         'issuer_unreachable',
         unavailable(`The OIDC issuer cannot be reached: ${message(error)}`),
@@ -162,14 +169,17 @@ export class SenderVerifier implements Verifier {
     let subject: string | undefined;
     let expiresAt = 0;
     try {
-      const { payload } = await jose.jwtVerify(token, keys, {
-        issuer: this.#options.issuer,
-        audience: this.#options.audience,
-        algorithms: ALGORITHMS,
-        requiredClaims: ['exp', 'sub'],
-        // Issuer and function clocks differ a little (nbf/iat are stamped at issue).
-        clockTolerance: CLOCK_TOLERANCE_S,
-      });
+      // Waited for as the keys are: a token with a new kid makes jose fetch the JWKS again.
+      const { payload } = await this.#waited(
+        jose.jwtVerify(token, keys, {
+          issuer: this.#options.issuer,
+          audience: this.#options.audience,
+          algorithms: ALGORITHMS,
+          requiredClaims: ['exp', 'sub'],
+          // Issuer and function clocks differ a little (nbf/iat are stamped at issue).
+          clockTolerance: CLOCK_TOLERANCE_S,
+        }),
+      );
       subject = payload.sub;
       expiresAt = payload.exp!;
     } catch (error) {
@@ -182,7 +192,31 @@ export class SenderVerifier implements Verifier {
     return sender;
   }
 
-  /** The issuer's JWKS, from its discovery document (fetched once; again after a failure). */
+  /**
+   * `work`, or a rejection once a delivery has waited `waitMs` for it. A freshly started function
+   * meets a flood of deliveries: each waits a bounded time, while the one request for the keys may
+   * take longer on a loaded issuer (one that timed out after 5 s, retried per delivery, could fail for
+   * as long as the load lasted, and refusing the flood kept the load up).
+   */
+  async #waited<T>(work: Promise<T>): Promise<T> {
+    // Its outcome, once nobody waits any more, is the next delivery's business (or nobody's).
+    work.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const waitMs = this.#options.waitMs;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${waitMs} ms; still asking`)), waitMs);
+    });
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The issuer's JWKS, from its discovery document, with its keys fetched (once; again after a
+   * failure).
+   */
   #jwks() {
     this.#keys ??= this.#discover().catch((error) => {
       this.#keys = undefined;
@@ -202,12 +236,14 @@ export class SenderVerifier implements Verifier {
     if (document.issuer !== issuer) throw new Error('the discovery document names another issuer');
     if (typeof document.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
     const { createRemoteJWKSet, customFetch } = await loadJose();
-    return createRemoteJWKSet(new URL(document.jwks_uri), {
+    const keys = createRemoteJWKSet(new URL(document.jwks_uri), {
       cooldownDuration: cooldownMs,
       timeoutDuration: timeoutMs,
       // jose reads `status` and `json()` of the answer only.
       [customFetch]: get as unknown as typeof fetch,
     });
+    await keys.reload();
+    return keys;
   }
 }
 

@@ -36,8 +36,11 @@ export interface TestIssuer {
   token(options?: TokenOptions): Promise<string>;
   /** Makes a new signing key current; the JWKS then holds both (old tokens stay valid). */
   rotateKey(): Promise<void>;
-  /** How many times the JWKS was fetched. */
+  /** How many times the discovery document and the JWKS were fetched. */
+  readonly discoveryFetches: number;
   readonly jwksFetches: number;
+  /** Each answer leaves this long after its request came (0): an issuer slow under load. */
+  answerDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -57,12 +60,17 @@ async function signingKey(): Promise<SigningKey> {
 export async function startTestIssuer(): Promise<TestIssuer> {
   const keys = [await signingKey()];
   const foreign = await signingKey();
+  let discoveryFetches = 0;
   let jwksFetches = 0;
   let url = '';
   const server = createServer((req, res) => {
     const json = (body: unknown) =>
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+        issuer.answerDelayMs,
+      );
     if (req.url === '/.well-known/openid-configuration') {
+      discoveryFetches++;
       json({
         issuer: url,
         jwks_uri: `${url}/openid/v1/jwks`,
@@ -81,8 +89,9 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   server.unref();
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const issuer: TestIssuer = {
     url,
+    answerDelayMs: 0,
     async token(options = {}) {
       const current = keys.at(-1)!;
       const now = Math.floor(Date.now() / 1000);
@@ -100,6 +109,9 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     async rotateKey() {
       keys.push(await signingKey());
     },
+    get discoveryFetches() {
+      return discoveryFetches;
+    },
     get jwksFetches() {
       return jwksFetches;
     },
@@ -110,4 +122,5 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       });
     },
   };
+  return issuer;
 }

@@ -7,7 +7,7 @@
  * shipments and returns took out of and put back into each location.
  */
 import type { Order } from '@stockflow/contracts';
-import type { PaymentSandbox, SandboxPayment } from '@stockflow/payment-sandbox';
+import type { PaymentSandbox, SandboxPayment, SentWebhook } from '@stockflow/payment-sandbox';
 import { CARDS, paymentStep } from '../system/shopper.ts';
 import { definite, LOCATIONS, type StaffCall } from './locations.ts';
 
@@ -55,11 +55,14 @@ export const newLifecycleTally = (): LifecycleTally => ({
 });
 
 /**
- * How often a shopper reads the order while waiting for the payment step: once a second, as the
- * hold keeps hundreds waiting at once and every read goes through web and orders (at twice a second
- * their reads swamped a restarted orders process on a loaded machine).
+ * How often a shopper reads the order while waiting: after a second, then half as long again each
+ * time up to every 5 s. The hold keeps hundreds waiting at once and every read goes through web and
+ * orders: read once a second each (~260 reads/s), they took more of the machine than the saga did,
+ * slowed the test process that hosts the mesh, and when orders restarted then, its first GET of the
+ * mesh's discovery document timed out again and again while the backlog, and the reads, grew (the
+ * "saga stalled" runs).
  */
-const STEP_POLL_MS = 1_000;
+const POLL = { intervalMs: 1_000, maxIntervalMs: 5_000 } as const;
 
 /** Reads an order through web with the staff token, resending while the stack is hurt. */
 async function readOrder(call: StaffCall, id: string): Promise<Order> {
@@ -79,11 +82,11 @@ async function orderWhen(
   timeoutMs: number,
 ): Promise<Order | undefined> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let wait: number = POLL.intervalMs; ; wait = Math.min(wait * 1.5, POLL.maxIntervalMs)) {
     const order = await readOrder(call, id);
     if (done(order)) return order;
     if (Date.now() > deadline) return undefined;
-    await sleep(1_000);
+    await sleep(wait);
   }
 }
 
@@ -108,7 +111,7 @@ export async function payFor(
   const asked = Date.now();
   const order = await paymentStep(() => readOrder(call, id), {
     timeoutMs: stepWithinMs,
-    intervalMs: STEP_POLL_MS,
+    ...POLL,
   }).catch(() => undefined);
   if (!order) tally.stepTimedOut++;
   else if (order.status === 'rejected') tally.rejected++;
@@ -374,4 +377,18 @@ export function paymentStepHalves(orders: Iterable<Order>): { reservedMs: number
     if (linked !== undefined) linkedMs.push(linked - awaiting);
   }
   return { reservedMs, linkedMs };
+}
+
+/**
+ * The webhooks the provider gave up on, counted by type and by their last answer (a status, or the
+ * network error): what a lost authorization or refund came from.
+ */
+export function failedWebhooks(sent: readonly SentWebhook[]): string {
+  const counts = new Map<string, number>();
+  for (const w of sent) {
+    if (w.state !== 'failed') continue;
+    const key = `${w.type} ${w.lastStatus ?? w.lastError ?? 'no answer'}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => `${key}: ${n}`).join(', ');
 }

@@ -37,13 +37,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Reads the order until its payment step is open (awaiting payment with a checkout URL) or it can
- * no longer be paid (rejected, cancelled, ...); resolves with that order.
+ * no longer be paid (rejected, cancelled, ...); resolves with that order. The wait between reads
+ * starts at `intervalMs` and grows by half each time up to `maxIntervalMs` (the same by default),
+ * as a client backs off an answer that is slow to come.
  */
 export async function paymentStep(
   readOrder: () => Promise<Order>,
-  { timeoutMs = 30_000, intervalMs = 100 } = {},
+  {
+    timeoutMs = 30_000,
+    intervalMs = 100,
+    maxIntervalMs = intervalMs,
+  }: { timeoutMs?: number; intervalMs?: number; maxIntervalMs?: number } = {},
 ): Promise<Order> {
   const deadline = Date.now() + timeoutMs;
+  let wait = intervalMs;
   for (;;) {
     const order = await readOrder();
     const open = order.status === 'awaiting-payment' && order.payment?.checkoutUrl;
@@ -52,7 +59,8 @@ export async function paymentStep(
       throw new Error(
         `order ${order.id} is still ${order.status} with no payment step after ${timeoutMs} ms`,
       );
-    await sleep(intervalMs);
+    await sleep(wait);
+    wait = Math.min(wait * 1.5, maxIntervalMs);
   }
 }
 

@@ -7,6 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { type PaymentSandboxOptions, SIGNATURE_HEADER, startPaymentSandbox } from './index.ts';
 import { startWebhookReceiver } from './testing/receiver.ts';
+import { retryAfterMs } from './webhooks.ts';
 
 const SHOP = 'http://shop.test:8080';
 
@@ -520,6 +521,28 @@ describe('webhooks', () => {
     expect(sandbox.webhooksSent()).toMatchObject([
       { type: 'payment.authorized', state: 'delivered', attempts: 3, lastStatus: 200 },
     ]);
+  });
+
+  it("wait as long as the receiver's Retry-After asks before trying again", async () => {
+    const { sandbox, receiver, openSession, received } = await setup({ retryBaseMs: 5 });
+    receiver.answerNext({ status: 429, headers: { 'Retry-After': '1' } }, 503);
+    sandbox.pay((await openSession()).id, '4242 4242 4242 4242');
+    const [limited, unavailable, delivered] = await received(3);
+    // A rate limit's second: not the 5 ms backoff. A 503 without the header: the backoff (10 ms).
+    expect(unavailable!.at - limited!.at).toBeGreaterThanOrEqual(950);
+    expect(delivered!.status).toBe(200);
+    await sandbox.webhooksSettled();
+    expect(sandbox.webhooksSent()).toMatchObject([{ state: 'delivered', attempts: 3 }]);
+  });
+
+  it('read Retry-After as seconds or an HTTP date, bounded', () => {
+    const now = Date.parse('2026-12-07T12:00:00Z');
+    expect(retryAfterMs('30', now)).toBe(30_000);
+    expect(retryAfterMs('Mon, 07 Dec 2026 12:00:10 GMT', now)).toBe(10_000);
+    expect(retryAfterMs('Mon, 07 Dec 2026 11:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('86400', now)).toBe(300_000);
+    expect(retryAfterMs('soon', now)).toBe(0);
+    expect(retryAfterMs(null, now)).toBe(0);
   });
 
   it('are kept as failed after 8 attempts', async () => {

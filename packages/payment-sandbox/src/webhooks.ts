@@ -1,7 +1,8 @@
 /**
  * @module The sandbox's webhook sender, as a provider's: each event is POSTed as JSON to the webhook URL,
  * signed afresh per attempt, and retried on a non-2xx answer or a network error with a doubling
- * backoff (250 ms, 500 ms, … up to 8 attempts), then kept as failed. Tests can make it misbehave the
+ * backoff (250 ms, 500 ms, … up to 8 attempts), or after the receiver's `Retry-After` when it asks
+ * for longer (a 429 from a rate limit, a 503), then kept as failed. Tests can make it misbehave the
  * ways real providers do: send each event twice, hold events and release them in reverse, or stop
  * sending during an outage (events wait, then leave).
  */
@@ -166,7 +167,8 @@ export class WebhookSender {
       if (!url) return;
       record.state = 'sending';
       record.attempts = attempt;
-      if (await this.#attempt(url, record, body)) {
+      const { ok, retryAfterMs = 0 } = await this.#attempt(url, record, body);
+      if (ok) {
         record.state = 'delivered';
         return;
       }
@@ -174,14 +176,18 @@ export class WebhookSender {
       if (this.#stopped.signal.aborted) return;
       if (attempt < this.#maxAttempts) {
         record.state = 'waiting';
-        await this.#sleep(this.#retryBaseMs * 2 ** (attempt - 1));
+        await this.#sleep(Math.max(this.#retryBaseMs * 2 ** (attempt - 1), retryAfterMs));
       }
     }
     if (!this.#stopped.signal.aborted) record.state = 'failed';
   }
 
-  /** One signed POST; true when the receiver answered 2xx. */
-  async #attempt(url: string, record: SentWebhook, body: string): Promise<boolean> {
+  /** One signed POST: ok when the receiver answered 2xx, else how long it asked to be left alone. */
+  async #attempt(
+    url: string,
+    record: SentWebhook,
+    body: string,
+  ): Promise<{ ok: boolean; retryAfterMs?: number }> {
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -196,11 +202,11 @@ export class WebhookSender {
       record.lastStatus = response.status;
       record.lastError = undefined;
       await response.body?.cancel();
-      return response.ok;
+      return { ok: response.ok, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
     } catch (error) {
       record.lastStatus = undefined;
       record.lastError = (error as Error).message;
-      return false;
+      return { ok: false };
     }
   }
 
@@ -236,4 +242,14 @@ export class WebhookSender {
     this.#inFlight.add(promise);
     void promise.finally(() => this.#inFlight.delete(promise));
   }
+}
+
+/** The longest `Retry-After` honoured: a receiver cannot park an event for hours. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/** `Retry-After` (delay-seconds or an HTTP-date, RFC 9110 10.2.3) in ms; 0 when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number {
+  if (!value) return 0;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : 0;
 }

@@ -11,13 +11,18 @@ export interface ReceivedWebhook {
   rawBody: string;
   event: WebhookEvent;
   status: number;
+  /** When it came (ms since the epoch). */
+  at: number;
 }
+
+/** An answer to give: a status, or a status with headers (e.g. `Retry-After`). */
+export type Answer = number | { status: number; headers: Record<string, string> };
 
 export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];
-  /** The next requests are answered with these statuses, in order; then 200 again. */
-  answerNext(...statuses: number[]): void;
+  /** The next requests are answered with these, in order; then 200 again. */
+  answerNext(...answers: Answer[]): void;
   /** Answers each request only after `ms` (0: at once). */
   delayAnswers(ms: number): void;
   stop(): Promise<void>;
@@ -25,23 +30,25 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
-  const answers: number[] = [];
+  const answers: Answer[] = [];
   let delayMs = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      const status = answers.shift() ?? 200;
-      received.push({ headers: req.headers, rawBody, event: JSON.parse(rawBody) as WebhookEvent, status });
-      setTimeout(() => res.writeHead(status).end(), delayMs);
+      const answer = answers.shift() ?? 200;
+      const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+      const event = JSON.parse(rawBody) as WebhookEvent;
+      received.push({ headers: req.headers, rawBody, event, status, at: Date.now() });
+      setTimeout(() => res.writeHead(status, headers).end(), delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`,
     received,
-    answerNext: (...statuses) => void answers.push(...statuses),
+    answerNext: (...next) => void answers.push(...next),
     delayAnswers(ms) {
       delayMs = ms;
     },

@@ -83,8 +83,16 @@ export function html(strings: TemplateStringsArray, ...values: Interpolated[]): 
 const plain = (value: string) => value.replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ');
 const oneLine = (value: string) => plain(value).replace(/\s+/g, ' ').trim();
 
+/** One formatter per currency: building an `Intl.NumberFormat` costs far more than formatting with it. */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(cents: number, currency: string): string {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(cents / 100);
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    moneyFormats.set(currency, format);
+  }
+  return format.format(cents / 100);
 }
 
 const lineName = (line: MessageLine) => line.name ?? line.productId;

@@ -20,6 +20,21 @@ const reserved = (id: string, orderId: string) =>
     data: { orderId },
   });
 
+/** Watches every event recorded from now on (stopped after the test); the ids, in arrival order. */
+async function watchAll(store: LedgerStore): Promise<string[]> {
+  const received: string[] = [];
+  const watch = await store.watchEvents(
+    {},
+    new Date(),
+    (e) => received.push(e.event.id),
+    (error) => {
+      throw error;
+    },
+  );
+  afterTest(async () => watch.stop());
+  return received;
+}
+
 async function send(fn: Ledger, request: RequestInit) {
   const res = await fn.app.request('/events', request);
   expect(res.status).toBe(202);
@@ -289,16 +304,9 @@ describe('the live stream', () => {
   it('restarts its listener past a window of events without losing or repeating any', async () => {
     const fn = startLedger();
     const store = new LedgerStore(fn.rt, { retentionDays: 30, watchWindow: 3 });
-    const received: string[] = [];
-    const watch = await store.watchEvents(
-      {},
-      new Date(),
-      (e) => received.push(e.event.id),
-      (error) => {
-        throw error;
-      },
-    );
-    afterTest(async () => watch.stop());
+    const listeners = vi.spyOn(Query.prototype, 'onSnapshot');
+    afterTest(async () => listeners.mockRestore());
+    const received = await watchAll(store);
     const ids = Array.from({ length: 10 }, (_, i) => `w${i}`);
     for (const id of ids.slice(0, 5)) await send(fn, placed(id, 'o1'));
     await Promise.all(ids.slice(5).map((id) => send(fn, placed(id, 'o1'))));
@@ -307,5 +315,31 @@ describe('the live stream', () => {
     expect([...received].sort()).toEqual(ids);
     // Those recorded one after another arrive in that order.
     expect(received.slice(0, 5)).toEqual(ids.slice(0, 5));
+    // A restarted listener's first snapshot holds the overlap (all ten here, more than the window):
+    // the window counts from there, so it does not restart again at once, and again.
+    expect(listeners.mock.calls.length).toBeLessThanOrEqual(5);
+  });
+
+  it('replaces a listener that falls silent after a restart, finding everything past its window', async () => {
+    const fn = startLedger();
+    const store = new LedgerStore(fn.rt, { retentionDays: 30, watchWindow: 3, watchPollMs: 100 });
+    // The first listener works; the ones after it attach and never call back (seen on the emulator).
+    const onSnapshot = Query.prototype.onSnapshot;
+    let listening = 0;
+    const listeners = vi.spyOn(Query.prototype, 'onSnapshot').mockImplementation(function (
+      this: Query,
+      ...args: Parameters<Query['onSnapshot']>
+    ) {
+      return ++listening === 1 ? onSnapshot.apply(this, args) : () => undefined;
+    });
+    afterTest(async () => listeners.mockRestore());
+    const received = await watchAll(store);
+    const ids = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    for (const id of ids) await send(fn, placed(id, 'o1'));
+    await expect.poll(() => received.length, { timeout: 5_000 }).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toEqual(ids);
+    // The poll found what the silent one missed, and put a new listener in its place.
+    expect(listening).toBeGreaterThan(2);
   });
 });

@@ -68,7 +68,10 @@ export interface EventWatch {
 /** A page cursor: the time (ms) and document id of the page's last item. */
 const Position = z.tuple([z.int(), z.string().check(z.regex(/^[0-9a-f]{64}$/))]);
 
-/** How many events a watch holds before it starts again from its newest (bounds its memory). */
+/**
+ * How many events a watch takes in beyond its first snapshot before it starts again from its newest
+ * (bounds its memory to the overlap's events and this many).
+ */
 const WATCH_WINDOW = 500;
 /** How far back a restarted watch looks for events committed late with an earlier time. */
 const WATCH_OVERLAP_MS = 10_000;
@@ -195,32 +198,41 @@ export class LedgerStore {
     let since = from.getTime();
     const query = () =>
       this.#filtered(db, filter).where('recordedAt', '>=', new Date(since)).orderBy('recordedAt', 'asc');
-    /** Hands over the events not sent yet; the newest time among them. */
+    /** Hands over the events not sent yet; the newest time among them and how many there were. */
     const deliver = (docs: readonly QueryDocumentSnapshot[]) => {
       let newest = since;
+      let fresh = 0;
       for (const doc of docs) {
         if (sent.has(doc.id)) continue;
         const event = toLedgerEvent(doc);
         const at = Date.parse(event.recordedAt);
         sent.set(doc.id, at);
         newest = Math.max(newest, at);
+        fresh++;
         onEvent(event);
       }
-      return newest;
+      return { newest, fresh };
+    };
+    /** Starts a listener again from `newest`, a little before it, forgetting what lies behind. */
+    const restart = (newest: number) => {
+      unsubscribe?.();
+      since = newest - WATCH_OVERLAP_MS;
+      for (const [id, at] of sent) if (at < since) sent.delete(id);
+      listen();
     };
     const listen = () => {
+      // What this listener's first snapshot held: after a restart, the overlap's events. The window
+      // counts the events beyond them: counted from zero, a restart whose overlap already held more
+      // than the window restarted again at once, and again (10 s of a busy shop's events is more
+      // than 500), and the stream stopped moving.
+      let held: number | undefined;
       unsubscribe = query().onSnapshot(
         (snapshot) => {
           if (stopped) return;
+          held ??= snapshot.size;
           const added = snapshot.docChanges().filter((change) => change.type === 'added');
-          const newest = deliver(added.map((change) => change.doc));
-          if (snapshot.size > this.#watchWindow) {
-            // Start again from the newest, a little before it, forgetting what lies behind.
-            unsubscribe?.();
-            since = newest - WATCH_OVERLAP_MS;
-            for (const [id, at] of sent) if (at < since) sent.delete(id);
-            listen();
-          }
+          const { newest } = deliver(added.map((change) => change.doc));
+          if (snapshot.size > held + this.#watchWindow) restart(newest);
         },
         (error) => {
           if (!stopped) onError(error);
@@ -228,15 +240,30 @@ export class LedgerStore {
       );
     };
     listen();
+    /**
+     * Everything since `since`, a window at a time (one window was not enough: a listener that fell
+     * silent after a restart left the poll re-reading the events it had, never the ones after). What
+     * it finds that the listener did not report means the listener is not working: it is replaced.
+     */
+    const pollOnce = async () => {
+      let newest = since;
+      let missed = 0;
+      let after: QueryDocumentSnapshot | undefined;
+      for (;;) {
+        const page = await (after ? query().startAfter(after) : query()).limit(this.#watchWindow).get();
+        if (stopped) return;
+        const found = deliver(page.docs);
+        newest = Math.max(newest, found.newest);
+        missed += found.fresh;
+        if (page.size < this.#watchWindow) break;
+        after = page.docs.at(-1);
+      }
+      if (missed) restart(newest);
+    };
     let polling: Promise<void> | undefined;
     const poll = setInterval(() => {
       if (stopped || polling) return;
-      polling = query()
-        .limit(this.#watchWindow)
-        .get()
-        .then((snapshot) => {
-          if (!stopped) deliver(snapshot.docs);
-        })
+      polling = pollOnce()
         .catch(() => {
           // The listener reports a database that went away; a failed poll just waits for the next.
         })

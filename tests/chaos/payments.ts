@@ -8,7 +8,7 @@
  */
 import type { Order } from '@stockflow/contracts';
 import type { PaymentSandbox, SandboxPayment, SentWebhook } from '@stockflow/payment-sandbox';
-import { CARDS, paymentStep } from '../system/shopper.ts';
+import { CARDS, paymentStep, readUntil } from '../system/shopper.ts';
 import { definite, LOCATIONS, type StaffCall } from './locations.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,13 +81,8 @@ async function orderWhen(
   done: (order: Order) => boolean,
   timeoutMs: number,
 ): Promise<Order | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (let wait: number = POLL.intervalMs; ; wait = Math.min(wait * 1.5, POLL.maxIntervalMs)) {
-    const order = await readOrder(call, id);
-    if (done(order)) return order;
-    if (Date.now() > deadline) return undefined;
-    await sleep(wait);
-  }
+  const order = await readUntil(() => readOrder(call, id), done, { timeoutMs, ...POLL });
+  return done(order) ? order : undefined;
 }
 
 /**

@@ -35,33 +35,50 @@ export const CARDS = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long to keep reading, and how often. */
+export interface ReadPace {
+  timeoutMs?: number;
+  /** The first wait between reads; each next one is half as long again, up to `maxIntervalMs`. */
+  intervalMs?: number;
+  /** The same as `intervalMs` by default (no backing off). */
+  maxIntervalMs?: number;
+}
+
+/**
+ * Reads until `done` holds for what was read, backing off between reads as a client does with an
+ * answer slow to come; resolves with the last read, for which `done` may not hold once `timeoutMs`
+ * has passed.
+ */
+export async function readUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 30_000, intervalMs = 100, maxIntervalMs = intervalMs }: ReadPace = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = intervalMs; ; wait = Math.min(wait * 1.5, maxIntervalMs)) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await sleep(wait);
+  }
+}
+
+/** The order's payment step is open (awaiting payment with a checkout URL), or it can no longer be paid. */
+const stepSettled = (order: Order) =>
+  Boolean(order.status === 'awaiting-payment' && order.payment?.checkoutUrl) ||
+  (order.status !== 'pending' && order.status !== 'awaiting-payment');
+
 /**
  * Reads the order until its payment step is open (awaiting payment with a checkout URL) or it can
- * no longer be paid (rejected, cancelled, ...); resolves with that order. The wait between reads
- * starts at `intervalMs` and grows by half each time up to `maxIntervalMs` (the same by default),
- * as a client backs off an answer that is slow to come.
+ * no longer be paid (rejected, cancelled, ...); resolves with that order.
  */
-export async function paymentStep(
-  readOrder: () => Promise<Order>,
-  {
-    timeoutMs = 30_000,
-    intervalMs = 100,
-    maxIntervalMs = intervalMs,
-  }: { timeoutMs?: number; intervalMs?: number; maxIntervalMs?: number } = {},
-): Promise<Order> {
-  const deadline = Date.now() + timeoutMs;
-  let wait = intervalMs;
-  for (;;) {
-    const order = await readOrder();
-    const open = order.status === 'awaiting-payment' && order.payment?.checkoutUrl;
-    if (open || (order.status !== 'pending' && order.status !== 'awaiting-payment')) return order;
-    if (Date.now() > deadline)
-      throw new Error(
-        `order ${order.id} is still ${order.status} with no payment step after ${timeoutMs} ms`,
-      );
-    await sleep(wait);
-    wait = Math.min(wait * 1.5, maxIntervalMs);
+export async function paymentStep(readOrder: () => Promise<Order>, pace: ReadPace = {}): Promise<Order> {
+  const order = await readUntil(readOrder, stepSettled, pace);
+  if (!stepSettled(order)) {
+    throw new Error(
+      `order ${order.id} is still ${order.status} with no payment step after ${pace.timeoutMs ?? 30_000} ms`,
+    );
   }
+  return order;
 }
 
 /**

@@ -195,28 +195,30 @@ export class LedgerStore {
     const sent = new Map<string, number>();
     let unsubscribe: (() => void) | undefined;
     let stopped = false;
+    /** Where the listener starts. */
     let since = from.getTime();
-    const query = () =>
-      this.#filtered(db, filter).where('recordedAt', '>=', new Date(since)).orderBy('recordedAt', 'asc');
-    /** Hands over the events not sent yet; the newest time among them and how many there were. */
+    /** The newest time handed over. */
+    let latest = since;
+    const query = (start = since) =>
+      this.#filtered(db, filter).where('recordedAt', '>=', new Date(start)).orderBy('recordedAt', 'asc');
+    /** Hands over the events not sent yet; how many there were. */
     const deliver = (docs: readonly QueryDocumentSnapshot[]) => {
-      let newest = since;
       let fresh = 0;
       for (const doc of docs) {
         if (sent.has(doc.id)) continue;
         const event = toLedgerEvent(doc);
         const at = Date.parse(event.recordedAt);
         sent.set(doc.id, at);
-        newest = Math.max(newest, at);
+        latest = Math.max(latest, at);
         fresh++;
         onEvent(event);
       }
-      return { newest, fresh };
+      return fresh;
     };
-    /** Starts a listener again from `newest`, a little before it, forgetting what lies behind. */
-    const restart = (newest: number) => {
+    /** Starts a listener again from the newest event, a little before it, forgetting what lies behind. */
+    const restart = () => {
       unsubscribe?.();
-      since = newest - WATCH_OVERLAP_MS;
+      since = latest - WATCH_OVERLAP_MS;
       for (const [id, at] of sent) if (at < since) sent.delete(id);
       listen();
     };
@@ -231,8 +233,8 @@ export class LedgerStore {
           if (stopped) return;
           held ??= snapshot.size;
           const added = snapshot.docChanges().filter((change) => change.type === 'added');
-          const { newest } = deliver(added.map((change) => change.doc));
-          if (snapshot.size > held + this.#watchWindow) restart(newest);
+          deliver(added.map((change) => change.doc));
+          if (snapshot.size > held + this.#watchWindow) restart();
         },
         (error) => {
           if (!stopped) onError(error);
@@ -241,24 +243,26 @@ export class LedgerStore {
     };
     listen();
     /**
-     * Everything since `since`, a window at a time (one window was not enough: a listener that fell
-     * silent after a restart left the poll re-reading the events it had, never the ones after). What
-     * it finds that the listener did not report means the listener is not working: it is replaced.
+     * What came since the overlap before the newest event handed over (not all since the listener
+     * began, which grows to the window), a window at a time (one window was not enough: a listener
+     * that fell silent after a restart left the poll re-reading the events it had, never the ones
+     * after). What it finds that the listener did not report means the listener is not working: it
+     * is replaced.
      */
     const pollOnce = async () => {
-      let newest = since;
+      const start = Math.max(since, latest - WATCH_OVERLAP_MS);
       let missed = 0;
       let after: QueryDocumentSnapshot | undefined;
       for (;;) {
-        const page = await (after ? query().startAfter(after) : query()).limit(this.#watchWindow).get();
+        const page = await (after ? query(start).startAfter(after) : query(start))
+          .limit(this.#watchWindow)
+          .get();
         if (stopped) return;
-        const found = deliver(page.docs);
-        newest = Math.max(newest, found.newest);
-        missed += found.fresh;
+        missed += deliver(page.docs);
         if (page.size < this.#watchWindow) break;
         after = page.docs.at(-1);
       }
-      if (missed) restart(newest);
+      if (missed) restart();
     };
     let polling: Promise<void> | undefined;
     const poll = setInterval(() => {

@@ -48,7 +48,9 @@ describe('the payment hold through the whole stack', () => {
   }
 
   beforeAll(async () => {
-    stack = await startLifecycleStack({ env: { PAYMENT_HOLD_SECONDS: String(HOLD_SECONDS) } });
+    stack = await startLifecycleStack({
+      env: { PAYMENT_HOLD_SECONDS: String(HOLD_SECONDS), PAYMENT_RECONCILE_DELAY_MS: '500' },
+    });
     client = lifecycleClient(stack);
   });
 
@@ -178,6 +180,54 @@ describe('the payment hold through the whole stack', () => {
     expect(refund!.subject).toBe(`A refund of €38.00 for your order ${placed.id}`);
     expect(refund!.text).toContain('your payment arrived after the order had been cancelled');
     expect(client.mailTo(customer.email)).toHaveLength(2);
+  });
+
+  it('asks the provider about a paid order whose webhook never came, once it expired, and refunds it', async () => {
+    const item = await client.stockedProduct('Lost lantern', 2100, 3);
+    const customer = newShopper('Ada');
+    const { placed, order } = await client.placeAwaitingPayment(
+      [{ productId: item.id, quantity: 1 }],
+      customer,
+    );
+    // The shopper pays; the provider's webhook is lost (held until the end, past everything).
+    stack.paymentSandbox.holdWebhooks();
+    try {
+      expect(stack.paymentSandbox.pay(order.payment!.checkoutUrl!, CARDS.approve).status).toBe('authorized');
+      await expire(placed.id);
+      await expect
+        .poll(async () => (await client.payment(placed.id)).jobs, poll)
+        .toMatchObject([{ kind: 'reconcile', status: 'pending' }]);
+      const [reconcile] = (await client.payment(placed.id)).jobs;
+      await sleep(Math.max(0, Date.parse(reconcile!.nextAttemptAt!) - Date.now()) + 100);
+      // payments' PingSource tick runs the jobs that are due: the reconcile finds the money taken.
+      expect(await stack.mesh.ping('payments-job-sweep')).toBe(true);
+      await expect.poll(async () => (await client.payment(placed.id)).status, poll).toBe('refunded');
+      expect(await client.payment(placed.id)).toMatchObject({
+        authorizedCents: 2100,
+        refundedCents: 2100,
+        jobs: [
+          { kind: 'reconcile', status: 'succeeded', outcome: 'authorized' },
+          { kind: 'refund', cause: 'late-authorization', status: 'succeeded' },
+        ],
+      });
+      expect(client.sandboxPayment(placed.id)).toMatchObject({ status: 'refunded', refundedAmount: 2100 });
+    } finally {
+      await stack.paymentSandbox.releaseWebhooks();
+    }
+    // The lost webhooks, arriving at last, change nothing: each payment event once.
+    await stack.paymentSandbox.webhooksSettled();
+    await expect
+      .poll(() => client.paymentEventCounts(placed.id), poll)
+      .toEqual({ 'payment.requested': 1, 'payment.authorized': 1, 'payment.refunded': 1 });
+    await expect
+      .poll(async () => (await client.order(placed.id)).payment, poll)
+      .toMatchObject({ status: 'refunded', refundedCents: 2100 });
+    expect(await client.order(placed.id)).toMatchObject({
+      status: 'cancelled',
+      cancelCause: 'payment-expired',
+    });
+    await expect.poll(() => client.mailTo(customer.email).length, poll).toBe(2);
+    expect(client.mailTo(customer.email)[1]!.subject).toBe(`A refund of €21.00 for your order ${placed.id}`);
   });
 
   it('takes no payment on the hosted step once the hold expired', async () => {

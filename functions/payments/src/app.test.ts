@@ -73,19 +73,29 @@ async function start(env: Record<string, string> = {}) {
   const emitted = (orderId: string) =>
     sink.events
       .filter((event) => (event.data as { orderId?: string })?.orderId === orderId)
+      // At least once: a tick's outbox sweep may send an event its relay is sending (grace 0 here).
+      .filter((event, index, all) => all.findIndex((other) => other.id === event.id) === index)
       .map((event) => ({ type: String(event.type).replace('io.stockflow.', ''), data: event.data }));
-  /** Opens the order's checkout: its payment id at the sandbox. */
-  const awaitPayment = async (orderId: string, totalCents = 1200) => {
+  /** Opens the order's checkout (closing in `holdMs`): its payment id at the sandbox. */
+  const awaitPayment = async (orderId: string, totalCents = 1200, holdMs = 900_000) => {
     const res = await deliver('order.awaiting-payment', {
       orderId,
       totalCents,
       currency: 'EUR',
-      holdExpiresAt: new Date(Date.now() + 900_000).toISOString(),
+      holdExpiresAt: new Date(Date.now() + holdMs).toISOString(),
     });
     expect(res.status).toBe(202);
     return String((await payment(orderId)).paymentId);
   };
-  return { fn, sink, deliver, webhook, payment, emitted, awaitPayment };
+  /** One PingSource tick: the sweep runs the jobs that are due. */
+  const tick = async () => {
+    const res = await fn.app.request(
+      '/events',
+      cloudEventRequest({ type: PING_TYPE, source: '/pings', data: {} }),
+    );
+    expect(res.status).toBe(202);
+  };
+  return { fn, sink, deliver, webhook, payment, emitted, awaitPayment, tick };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
@@ -373,7 +383,8 @@ describe('captures and refunds', () => {
     const orderId = `o-${randomUUID().slice(0, 8)}`;
     const paymentId = await awaitPayment(orderId);
     await deliver('order.cancelled', { orderId, cause: 'payment-expired' });
-    expect((await payment(orderId)).jobs).toEqual([]);
+    // No money yet: only the reconcile that would look the payment up later.
+    expect((await payment(orderId)).jobs).toMatchObject([{ kind: 'reconcile', status: 'pending' }]);
     sandbox.authorize(paymentId);
     await webhook({ type: 'payment.authorized', paymentId, reference: orderId, amount: 1200 });
     await eventually(() =>
@@ -386,7 +397,7 @@ describe('captures and refunds', () => {
     expect(emitted(orderId)[2]!.data).toMatchObject({ cause: 'late-authorization', amountCents: 1200 });
     await deliver('order.cancelled', { orderId, cause: 'payment-expired' });
     await settle();
-    expect((await payment(orderId)).jobs).toHaveLength(1);
+    expect((await payment(orderId)).jobs.map((job) => job.kind)).toEqual(['reconcile', 'refund']);
   });
 
   it('retries a refund the provider could not make, and keeps a failing one visible', async () => {
@@ -478,6 +489,129 @@ describe('captures and refunds', () => {
       { orderId, paymentId, amountCents: 500, currency: 'EUR', cause: 'return', returnId: 'r1' },
       { orderId, paymentId, amountCents: 700, currency: 'EUR', cause: 'return', returnId: 'r2' },
     ]);
+  });
+});
+
+describe('reconciling a payment no webhook answered', () => {
+  const HOLD_MS = 1_000;
+  const DELAY_MS = 300;
+  const lookups = (paymentId: string) =>
+    sandbox.calls.filter((call) => call.path === `/v1/payments/${paymentId}`).length;
+
+  it("looks a cancelled order's payment up once its checkout closed, and refunds money the provider took", async () => {
+    const { deliver, webhook, payment, emitted, awaitPayment, tick } = await start({
+      PAYMENT_RECONCILE_DELAY_MS: String(DELAY_MS),
+    });
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const paymentId = await awaitPayment(orderId, 1200, HOLD_MS);
+    // The shopper paid; the provider's webhook never comes.
+    sandbox.authorize(paymentId);
+    await deliver('order.cancelled', { orderId, cause: 'payment-expired' });
+    const { expiresAt, jobs } = await payment(orderId);
+    expect(jobs).toMatchObject([
+      { id: `${orderId}~reconcile`, kind: 'reconcile', status: 'pending', amountCents: 1200, outcome: null },
+    ]);
+    expect(Date.parse(jobs[0]!.nextAttemptAt!)).toBe(Date.parse(String(expiresAt)) + DELAY_MS);
+    // Not due yet: a tick leaves it, and the provider is not asked.
+    await tick();
+    expect(lookups(paymentId)).toBe(0);
+    expect((await payment(orderId)).jobs[0]).toMatchObject({ status: 'pending', attempts: 0 });
+
+    await new Promise((resolve) =>
+      setTimeout(resolve, Date.parse(jobs[0]!.nextAttemptAt!) - Date.now() + 50),
+    );
+    await tick();
+    expect(lookups(paymentId)).toBe(1);
+    await eventually(() =>
+      expect(types(emitted(orderId))).toEqual([
+        'payment.requested',
+        'payment.authorized',
+        'payment.refunded',
+      ]),
+    );
+    expect(emitted(orderId)[2]!.data).toMatchObject({ cause: 'late-authorization', amountCents: 1200 });
+    expect(sandbox.payments.get(paymentId)).toMatchObject({ refunded: 1200 });
+    expect(await payment(orderId)).toMatchObject({
+      status: 'refunded',
+      authorizedCents: 1200,
+      refundedCents: 1200,
+      jobs: [
+        { kind: 'reconcile', status: 'succeeded', outcome: 'authorized' },
+        { kind: 'refund', cause: 'late-authorization', status: 'succeeded' },
+      ],
+    });
+    // The webhook that finally arrives, and another tick, change nothing.
+    expect(
+      (await webhook({ type: 'payment.authorized', paymentId, reference: orderId, amount: 1200 })).status,
+    ).toBe(200);
+    await tick();
+    await settle();
+    expect(lookups(paymentId)).toBe(1);
+    expect(types(emitted(orderId))).toHaveLength(3);
+  });
+
+  it('ends the reconcile of a checkout never paid with nothing changed, and retries it through an outage', async () => {
+    const { deliver, payment, emitted, awaitPayment, tick } = await start({
+      PAYMENT_RECONCILE_DELAY_MS: '0',
+    });
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const paymentId = await awaitPayment(orderId, 1200, HOLD_MS);
+    await deliver('order.cancelled', { orderId, cause: 'customer' });
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 50));
+    sandbox.setOutage(true);
+    await tick();
+    expect((await payment(orderId)).jobs[0]).toMatchObject({
+      kind: 'reconcile',
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.stringContaining('503'),
+    });
+    sandbox.setOutage(false);
+    await eventually(async () =>
+      expect((await payment(orderId)).jobs[0]).toMatchObject({ status: 'succeeded', outcome: 'undecided' }),
+    );
+    expect(lookups(paymentId)).toBe(2);
+    expect(await payment(orderId)).toMatchObject({
+      status: 'requested',
+      authorizedCents: 0,
+      refundedCents: 0,
+    });
+    expect(types(emitted(orderId))).toEqual(['payment.requested']);
+  });
+
+  it('asks nothing when a webhook told the outcome first, and makes no reconcile for a decided payment', async () => {
+    const { deliver, webhook, payment, emitted, awaitPayment, tick } = await start({
+      PAYMENT_RECONCILE_DELAY_MS: '0',
+    });
+    const late = `o-${randomUUID().slice(0, 8)}`;
+    const latePayment = await awaitPayment(late, 1200, HOLD_MS);
+    await deliver('order.cancelled', { orderId: late, cause: 'customer' });
+    await webhook({
+      type: 'payment.declined',
+      paymentId: latePayment,
+      reference: late,
+      amount: 1200,
+      code: 'card_declined',
+      message: 'Declined.',
+    });
+    await new Promise((resolve) => setTimeout(resolve, HOLD_MS + 50));
+    await tick();
+    expect((await payment(late)).jobs).toMatchObject([
+      { kind: 'reconcile', status: 'succeeded', outcome: null },
+    ]);
+    expect(lookups(latePayment)).toBe(0);
+    expect(types(emitted(late))).toEqual(['payment.requested', 'payment.declined']);
+
+    const declined = `o-${randomUUID().slice(0, 8)}`;
+    const declinedPayment = await awaitPayment(declined);
+    await webhook({
+      type: 'payment.declined',
+      paymentId: declinedPayment,
+      reference: declined,
+      amount: 1200,
+    });
+    await deliver('order.cancelled', { orderId: declined, cause: 'payment-declined' });
+    expect((await payment(declined)).jobs).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@
  * provider's hosted checkout when an order awaits payment, learns the outcome from the provider's
  * signed webhooks (public, `POST /webhooks/<provider>`), captures when the order ships and refunds
  * cancelled orders, late authorizations and returns, through a durable job queue swept on its
- * PingSource tick. Staff read an order's payment and its jobs. Card data never reach it.
+ * PingSource tick; a cancelled order's payment that no webhook answered is looked up at the provider. Staff read an order's payment and its jobs. Card data never reach it.
  */
 import {
   badRequest,
@@ -39,6 +39,11 @@ const env = {
   PAYMENT_RETRY_MAX_MS: z._default(envInt({ min: 10 }), 3_600_000),
   /** Attempts before a capture or refund is marked failed (it stays visible); about two days. */
   PAYMENT_MAX_ATTEMPTS: z._default(envInt({ min: 1, max: 1000 }), 60),
+  /**
+   * A cancelled order's payment with no outcome is looked up at the provider this long after its
+   * checkout closed (time for a webhook on its way to land first).
+   */
+  PAYMENT_RECONCILE_DELAY_MS: z._default(envInt({ min: 0 }), 60_000),
 };
 
 export type PaymentsConfig = ConfigOf<typeof env>;
@@ -50,6 +55,8 @@ export interface PaymentsServices {
   jobs: JobRunner;
   /** The shop's public origin: the provider sends the shopper back to `<shopUrl>/orders/<id>`. */
   shopUrl: string;
+  /** How long after its checkout closed a cancelled order's unanswered payment is looked up. */
+  reconcileDelayMs: number;
 }
 
 export const payments = defineFunction({
@@ -75,7 +82,13 @@ export const payments = defineFunction({
       },
     });
     rt.onClose(() => jobs.close());
-    return { store, provider, jobs, shopUrl: config.SHOP_URL };
+    return {
+      store,
+      provider,
+      jobs,
+      shopUrl: config.SHOP_URL,
+      reconcileDelayMs: config.PAYMENT_RECONCILE_DELAY_MS,
+    };
   },
   events: paymentsEvents,
   routes(app, rt, services) {

@@ -159,7 +159,12 @@ export const paymentsEvents: EventHandlers<PaymentsServices, PaymentsConfig> = {
     requestPayment(delivery, data),
   ),
   'io.stockflow.order.cancelled': handleEachDelivery(OrderCancelled, ({ data, ...delivery }) =>
-    once(delivery, data.orderId, (current) => orderCancelled(orNew(current, data.orderId), data.cause)),
+    once(delivery, data.orderId, (current) =>
+      orderCancelled(orNew(current, data.orderId), data.cause, {
+        now: Date.now(),
+        delayMs: delivery.services.reconcileDelayMs,
+      }),
+    ),
   ),
   // The first shipment takes the whole authorized amount; later ones and order.shipped find it asked.
   'io.stockflow.shipment.shipped': handleEachDelivery(ShipmentShipped, ({ data, ...delivery }) =>

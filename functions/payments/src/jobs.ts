@@ -1,16 +1,17 @@
 /**
- * @module Carrying out captures and refunds at the provider from the job queue (`jobs`): each
- * attempt claims its job (a lease), calls the provider with the job's id as Idempotency-Key (a
- * repeat after a crash moves no money twice) and, once the provider agreed, commits the job done
- * with the payment's change and its event. A provider that is down leaves the job due again after
- * a backoff; one that refuses (a 4xx) fails it for good. Either way the job and its last error stay
- * on `GET /payments/:orderId`. Attempts start right after the commit that made the job, again on a
- * timer while the process lives, and on every PingSource tick (the sweep), so a job survives
+ * @module Carrying out the payment jobs (`jobs`) at the provider: captures, refunds, and reconciles
+ * (asking what became of a payment no webhook answered for). Each attempt claims its job (a lease),
+ * calls the provider (a change with the job's id as Idempotency-Key: a repeat after a crash moves no
+ * money twice) and, once the provider answered, commits the job done with the payment's change and
+ * its events. A provider that is down leaves the job due again after a backoff; one that refuses (a
+ * 4xx) fails it for good. Either way the job and its last error stay on `GET /payments/:orderId`.
+ * Attempts start right after the commit that made the job (a reconcile waits for its `dueAt`), again
+ * on a timer while the process lives, and on every PingSource tick (the sweep), so a job survives
  * restarts and scale-to-zero.
  */
 import { type Logger, type RetryPolicy, RetryQueue, type Runtime } from '@stockflow/kit';
-import { captureSucceeded, type JobSpec, refundSucceeded } from './payment.ts';
-import { describeFailure, type PaymentProvider, ProviderRefused } from './provider.ts';
+import { captureSucceeded, type JobSpec, paymentLookedUp, refundSucceeded } from './payment.ts';
+import { describeFailure, type PaymentProvider, type ProviderPayment, ProviderRefused } from './provider.ts';
 import type { PaymentsStore } from './store.ts';
 
 export interface JobRunnerOptions {
@@ -24,6 +25,12 @@ export interface JobRunnerOptions {
 }
 
 export type Attempt = 'succeeded' | 'retry' | 'failed' | 'skipped';
+
+/** What the provider answered a job: a refund's id, or (a reconcile) the payment as it has it. */
+interface Answer {
+  refundId?: string;
+  found?: ProviderPayment;
+}
 
 const LEASE_MS = 60_000;
 
@@ -53,11 +60,17 @@ export class JobRunner extends RetryQueue {
       const fields = { jobId: id, orderId: job.orderId, kind: job.kind, attempts };
       try {
         if (!claimed.paymentId) throw new Error('the payment has no provider id yet');
-        // The provider's webhook said it is captured (it overtook this job's answer): done already.
-        const capturedAlready = job.kind === 'capture' && claimed.capturedCents >= job.amountCents;
-        const refundId = capturedAlready ? undefined : await this.#callProvider(job, claimed.paymentId);
-        const made = await this.#commit(job, refundId);
-        log.info('payment job done', fields);
+        // The provider's webhook said it is captured (it overtook this job's answer), or told the
+        // outcome a reconcile would ask for: done already.
+        const answered =
+          (job.kind === 'capture' && claimed.capturedCents >= job.amountCents) ||
+          (job.kind === 'reconcile' && claimed.decided);
+        const answer = answered ? {} : await this.#callProvider(job, claimed.paymentId);
+        const made = await this.#commit(job, answer);
+        log.info('payment job done', {
+          ...fields,
+          ...(answer.found ? { outcome: answer.found.outcome } : {}),
+        });
         // Jobs the outcome made (a capture frees the return refunds that waited for it) start now.
         this.kick(made);
         return 'succeeded';
@@ -80,31 +93,41 @@ export class JobRunner extends RetryQueue {
     }
   }
 
-  async #callProvider(job: JobSpec, paymentId: string): Promise<string | undefined> {
+  async #callProvider(job: JobSpec, paymentId: string): Promise<Answer> {
+    const { provider } = this.#options;
     const request = { paymentId, amountCents: job.amountCents, idempotencyKey: job.id };
-    if (job.kind === 'capture') {
-      await this.#options.provider.capture(request);
-      return undefined;
+    switch (job.kind) {
+      case 'capture':
+        await provider.capture(request);
+        return {};
+      case 'refund':
+        return { refundId: (await provider.refund(request)).refundId };
+      case 'reconcile':
+        return { found: await provider.lookup(paymentId) };
     }
-    return (await this.#options.provider.refund(request)).refundId;
   }
 
   /**
    * The job done, with the payment's change and the event it owes, in one transaction. Returns the
    * ids of the jobs that change made.
    */
-  async #commit(job: JobSpec, refundId: string | undefined): Promise<string[]> {
+  async #commit(job: JobSpec, { refundId, found }: Answer): Promise<string[]> {
     const { rt, store } = this.#options;
     return rt.transact(async (work) => {
       const pending = await store.pendingJob(work, job.id);
       const payment = await store.read(work, job.orderId);
       if (!pending || !payment) return [];
-      const change =
-        job.kind === 'capture'
-          ? captureSucceeded(payment, job.amountCents)
-          : refundSucceeded(payment, pending);
-      const made = store.write(work, change);
-      await store.markSucceeded(work, job.id, refundId ? { refundId } : {});
+      const change = {
+        capture: () => captureSucceeded(payment, job.amountCents),
+        refund: () => refundSucceeded(payment, pending),
+        // A webhook that told the outcome first leaves nothing to learn.
+        reconcile: () => (found ? paymentLookedUp(payment, found) : undefined),
+      }[job.kind]();
+      const made = change ? store.write(work, change) : [];
+      await store.markSucceeded(work, job.id, {
+        ...(refundId ? { refundId } : {}),
+        ...(found ? { outcome: found.outcome } : {}),
+      });
       return made;
     });
   }

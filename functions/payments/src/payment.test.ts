@@ -9,6 +9,7 @@ import {
   orderCancelled,
   orderShipped,
   type PaymentRecord,
+  paymentLookedUp,
   providerEventArrived,
   refundSucceeded,
   returnInspected,
@@ -90,8 +91,11 @@ describe('the payment of an order', () => {
       fc.property(fc.array(fc.constantFrom(authorized, cancel), { minLength: 2, maxLength: 6 }), (facts) => {
         fc.pre(facts.includes(authorized) && facts.includes(cancel));
         const { jobs, emitted } = run(opened(), facts);
-        const cause = facts.indexOf(cancel) < facts.indexOf(authorized) ? 'late-authorization' : 'cancelled';
-        expect(jobs).toEqual([
+        const cancelledFirst = facts.indexOf(cancel) < facts.indexOf(authorized);
+        const cause = cancelledFirst ? 'late-authorization' : 'cancelled';
+        // Cancelled with no outcome yet: the payment is to be looked up once its checkout closed.
+        expect(jobs.filter((job) => job.kind === 'reconcile')).toHaveLength(cancelledFirst ? 1 : 0);
+        expect(jobs.filter((job) => job.kind === 'refund')).toEqual([
           {
             id: `o1~refund~${cause}`,
             kind: 'refund',
@@ -114,7 +118,59 @@ describe('the payment of an order', () => {
       'o1~capture',
     ]);
     const cancelledFirst = run(opened(), [(r) => orderCancelled(r, 'staff'), orderShipped, authorized]);
-    expect(cancelledFirst.jobs.map((job) => job.kind)).toEqual(['refund']);
+    expect(cancelledFirst.jobs.map((job) => job.kind)).toEqual(['reconcile', 'refund']);
+  });
+
+  it('looks up a cancelled payment with no outcome after its checkout closed, and applies the answer', () => {
+    const timing = { now: Date.parse('2026-12-07T01:00:00.000Z'), delayMs: 60_000 };
+    const cancelled = orderCancelled(opened(), 'customer', timing);
+    // Cancelled before the checkout closed: asked a minute after it closes, not before.
+    expect(cancelled.jobs).toEqual([
+      {
+        id: 'o1~reconcile',
+        kind: 'reconcile',
+        orderId: 'o1',
+        amountCents: 1200,
+        currency: 'EUR',
+        dueAt: '2026-12-07T02:01:00.000Z',
+      },
+    ]);
+    // Cancelled after it closed: a minute from now.
+    const later = { ...timing, now: Date.parse('2026-12-07T03:00:00.000Z') };
+    expect(orderCancelled(opened(), 'payment-expired', later).jobs[0]!.dueAt).toBe(
+      '2026-12-07T03:01:00.000Z',
+    );
+    // No checkout (nothing could be paid) or an outcome known: nothing to ask.
+    expect(orderCancelled(emptyPayment('o2'), 'staff', timing).jobs).toEqual([]);
+    const declined = providerEventArrived(opened(), webhook('payment.declined', { code: 'card_declined' }));
+    expect(orderCancelled(declined.record, 'payment-declined', timing).jobs).toEqual([]);
+
+    const { record } = cancelled;
+    const taken = paymentLookedUp(record, { outcome: 'authorized', authorizedCents: 1200, capturedCents: 0 });
+    expect(taken.emits.map((emit) => emit.type)).toEqual(['io.stockflow.payment.authorized']);
+    expect(taken.jobs).toMatchObject([{ kind: 'refund', cause: 'late-authorization', amountCents: 1200 }]);
+    expect(taken.record).toMatchObject({ status: 'authorized', authorizedCents: 1200 });
+    const never = paymentLookedUp(record, { outcome: 'undecided', authorizedCents: 0, capturedCents: 0 });
+    expect(never).toMatchObject({ emits: [], jobs: [], record: { status: 'requested' } });
+    const refused = paymentLookedUp(record, {
+      outcome: 'declined',
+      authorizedCents: 0,
+      capturedCents: 0,
+      decline: { code: 'insufficient_funds', message: 'Not enough.' },
+    });
+    expect(refused.emits.map((emit) => emit.type)).toEqual(['io.stockflow.payment.declined']);
+    expect(refused.record).toMatchObject({ status: 'declined', decline: { code: 'insufficient_funds' } });
+    // Captured at the provider (its capture's webhook lost too): refunded from what was captured.
+    const kept = paymentLookedUp(record, {
+      outcome: 'authorized',
+      authorizedCents: 1200,
+      capturedCents: 1200,
+    });
+    expect(kept.jobs).toMatchObject([{ kind: 'refund', cause: 'late-authorization', amountCents: 1200 }]);
+    expect(kept.emits.map((emit) => emit.type)).toEqual([
+      'io.stockflow.payment.authorized',
+      'io.stockflow.payment.captured',
+    ]);
   });
 
   it('holds a return refund that overtook the shipped events until the capture, which it asks for', () => {

@@ -5,14 +5,16 @@
  * the events owed (each `payment.*` fact is announced once: flags on the record say what was) and
  * the jobs to start (ids derived from their meaning, listed on the record: each is made once).
  * The status follows from the amounts, so a `payment.captured` that overtakes its
- * `payment.authorized` still ends captured, with both events emitted.
+ * `payment.authorized` still ends captured, with both events emitted. A payment whose outcome no
+ * webhook told when its order is cancelled gets a reconcile job: after the checkout closed, payments
+ * asks the provider what happened and applies the answer (money taken then goes back).
  */
 import type { CancelCause, PaymentStatus } from '@stockflow/contracts';
 import type { EmitInput } from '@stockflow/kit';
-import type { Checkout, ProviderEvent } from './provider.ts';
+import type { Checkout, ProviderEvent, ProviderPayment } from './provider.ts';
 
 export type RefundCause = 'return' | 'cancelled' | 'late-authorization';
-export type JobKind = 'capture' | 'refund';
+export type JobKind = 'capture' | 'refund' | 'reconcile';
 
 /** What payments keeps per order (document `payments/<orderId>`). */
 export interface PaymentRecord {
@@ -48,7 +50,10 @@ export interface PaymentRecord {
   jobIds: string[];
 }
 
-/** A capture or refund to carry out at the provider (document `jobs/<id>`). */
+/**
+ * A capture, a refund or a reconcile (asking the provider what became of a payment) to carry out at
+ * the provider (document `jobs/<id>`).
+ */
 export interface JobSpec {
   id: string;
   kind: JobKind;
@@ -57,6 +62,14 @@ export interface JobSpec {
   currency: string;
   cause?: RefundCause;
   returnId?: string;
+  /** When it is first due (ISO); absent: at once. */
+  dueAt?: string;
+}
+
+/** When a cancelled order's unanswered payment is looked up: this long after its checkout closed. */
+export interface ReconcileTiming {
+  now: number;
+  delayMs: number;
 }
 
 export interface Change {
@@ -88,9 +101,9 @@ export function emptyPayment(orderId: string, amountCents = 0, currency = 'EUR')
   };
 }
 
-/** A job's id: one capture per order, one refund per (order, cause[, return]). */
+/** A job's id: one capture and one reconcile per order, one refund per (order, cause[, return]). */
 export function jobId(orderId: string, kind: JobKind, cause?: RefundCause, returnId?: string): string {
-  if (kind === 'capture') return `${orderId}~capture`;
+  if (kind !== 'refund') return `${orderId}~${kind}`;
   return returnId ? `${orderId}~refund~${cause}~${returnId}` : `${orderId}~refund~${cause}`;
 }
 
@@ -141,11 +154,48 @@ export function providerEventArrived(current: PaymentRecord, event: ProviderEven
   return settle(change);
 }
 
-/** order.cancelled: money held or taken goes back; money that comes later will too. */
-export function orderCancelled(current: PaymentRecord, cause: CancelCause | undefined): Change {
+/**
+ * order.cancelled: money held or taken goes back; money that comes later will too. A checkout with
+ * no outcome yet may have been paid with its webhook lost (a provider gives up, a secret rotated
+ * wrongly): once the checkout has closed, plus `delayMs` for a webhook on its way, a reconcile job
+ * asks the provider (`paymentLookedUp`).
+ */
+export function orderCancelled(
+  current: PaymentRecord,
+  cause: CancelCause | undefined,
+  timing: ReconcileTiming = { now: Date.now(), delayMs: 60_000 },
+): Change {
   if (current.cancelled) return unchanged(current);
   const change = begin({ ...current, cancelled: { cause: cause ?? null }, captureWanted: false });
-  if (change.record.authorizedCents) refund(change, 'cancelled', refundable(change.record));
+  const { record } = change;
+  if (record.authorizedCents) refund(change, 'cancelled', refundable(record));
+  else if (record.paymentId && !record.decline) {
+    const closes = Math.max(timing.now, record.expiresAt ? Date.parse(record.expiresAt) : 0);
+    addJob(change, {
+      id: jobId(record.orderId, 'reconcile'),
+      kind: 'reconcile',
+      orderId: record.orderId,
+      amountCents: record.amountCents,
+      currency: record.currency,
+      dueAt: new Date(closes + timing.delayMs).toISOString(),
+    });
+  }
+  return settle(change);
+}
+
+/**
+ * The provider's answer to a reconcile job: what it authorized, captured or declined counts as the
+ * webhooks would have (an authorization of a cancelled order is then refunded, late-authorization).
+ */
+export function paymentLookedUp(current: PaymentRecord, found: ProviderPayment): Change {
+  const change = begin({
+    ...current,
+    authorizedCents: Math.max(current.authorizedCents, found.authorizedCents, found.capturedCents),
+    capturedCents: Math.max(current.capturedCents, found.capturedCents),
+  });
+  const { record } = change;
+  if (found.outcome === 'declined' && found.decline && !record.authorizedCents)
+    record.decline = found.decline;
   return settle(change);
 }
 

@@ -1,8 +1,8 @@
 /**
- * @module The payment provider as payments sees it: open a hosted checkout, capture, refund, and
- * verify the webhooks it sends. One adapter per provider (providers/*.ts); the rest of payments knows
- * only this interface, so a real provider is one more file. Card data never pass through here: the
- * shopper pays on the provider's own page.
+ * @module The payment provider as payments sees it: open a hosted checkout, capture, refund, look a
+ * payment up, and verify the webhooks it sends. One adapter per provider (providers/*.ts); the rest
+ * of payments knows only this interface, so a real provider is one more file. Card data never pass
+ * through here: the shopper pays on the provider's own page.
  */
 
 export interface CheckoutRequest {
@@ -50,12 +50,23 @@ export interface ProviderEvent {
   refundId?: string;
 }
 
+/** What the provider says of a payment when asked (a reconcile job): its outcome so far. */
+export interface ProviderPayment {
+  /** `undecided`: never paid (the checkout expired unpaid, or was left). */
+  outcome: 'undecided' | 'authorized' | 'declined';
+  authorizedCents: number;
+  capturedCents: number;
+  decline?: { code: string; message: string };
+}
+
 export interface PaymentProvider {
   /** The provider's name: its webhooks arrive at `/webhooks/<name>`. */
   readonly name: string;
   createCheckout(request: CheckoutRequest): Promise<Checkout>;
   capture(request: MoneyRequest): Promise<void>;
   refund(request: MoneyRequest): Promise<RefundResult>;
+  /** The payment as the provider has it now (for a webhook that may never have come). */
+  lookup(paymentId: string): Promise<ProviderPayment>;
   /** The event a webhook carries, once its signature is checked; throws WebhookRejected otherwise. */
   verifyWebhook(rawBody: string, headers: Headers, now?: number): ProviderEvent;
 }

@@ -1,6 +1,6 @@
 /**
  * @module payments' Firestore adapter (database `payments`): `payments/<orderId>`, the payment of an
- * order (payment.ts); `jobs/<id>`, the captures and refunds to carry out at the provider, each due
+ * order (payment.ts); `jobs/<id>`, the captures, refunds and reconciles to carry out at the provider, each due
  * while it carries `dueAt` (the sweep's one-field query); `webhooks/<digest>`, the provider events
  * already applied (written in the transaction of the change they made, so a repeat changes nothing).
  */
@@ -36,6 +36,8 @@ export interface ClaimedJob {
   paymentId: string | null;
   /** What the provider's webhooks said was captured already. */
   capturedCents: number;
+  /** Whether a webhook told the payment's outcome (authorized or declined) already. */
+  decided: boolean;
   attempts: number;
 }
 
@@ -71,8 +73,8 @@ export class PaymentsStore {
   }
 
   /**
-   * Writes a change: the record, its events (outbox) and its new jobs, due now. Returns the ids of
-   * the jobs made, to start once the transaction committed.
+   * Writes a change: the record, its events (outbox) and its new jobs, due now (or at their own
+   * `dueAt`). Returns the ids of the jobs made, to start once the transaction committed.
    */
   write(work: Work, change: Change): string[] {
     const { record } = change;
@@ -89,10 +91,13 @@ export class PaymentsStore {
         lastError: null,
         createdAt: now,
         doneAt: null,
-        dueAt: now,
+        dueAt: job.dueAt ? new Date(job.dueAt) : now,
       });
     }
-    return change.jobs.map((job) => job.id);
+    // A job due later is left to the sweep (a kick now would find it not due).
+    return change.jobs
+      .filter((job) => !job.dueAt || Date.parse(job.dueAt) <= now.getTime())
+      .map((job) => job.id);
   }
 
   /**
@@ -142,6 +147,7 @@ export class PaymentsStore {
         job: toSpec(doc),
         paymentId: (payment.get('paymentId') as string | null) ?? null,
         capturedCents: (payment.get('capturedCents') as number | undefined) ?? 0,
+        decided: Boolean(payment.get('authorizedCents') || payment.get('decline')),
         attempts,
       };
     });
@@ -154,7 +160,11 @@ export class PaymentsStore {
   }
 
   /** The provider did it: the job is done and never due again (in the change's transaction). */
-  async markSucceeded(work: Work, id: string, extra: { refundId?: string } = {}): Promise<void> {
+  async markSucceeded(
+    work: Work,
+    id: string,
+    extra: { refundId?: string; outcome?: string } = {},
+  ): Promise<void> {
     const { FieldValue } = await import('@google-cloud/firestore');
     work.tx.update(work.db.collection(JOBS).doc(id), {
       status: 'succeeded',
@@ -229,5 +239,6 @@ function toView(doc: DocumentSnapshot): PaymentJob {
     nextAttemptAt: date(data.dueAt)?.toISOString() ?? null,
     createdAt: date(data.createdAt)!.toISOString(),
     doneAt: date(data.doneAt)?.toISOString() ?? null,
+    outcome: data.outcome ?? null,
   };
 }

@@ -112,10 +112,13 @@ export type OrderReturn = z.infer<typeof OrderReturn>;
 
 // payments
 
-/** A capture or a refund at the provider, as staff see it. */
+/**
+ * A capture, a refund or a reconcile (a cancelled order's payment no webhook answered, looked up at
+ * the provider) at the provider, as staff see it.
+ */
 export const PaymentJob = z.object({
   id: z.string(),
-  kind: z.enum(['capture', 'refund']),
+  kind: z.enum(['capture', 'refund', 'reconcile']),
   amountCents: z.int(),
   currency: Product.shape.currency,
   cause: z.nullable(z.enum(['return', 'cancelled', 'late-authorization'])),
@@ -126,6 +129,8 @@ export const PaymentJob = z.object({
   nextAttemptAt: z.nullable(z.iso.datetime()),
   createdAt: z.iso.datetime(),
   doneAt: z.nullable(z.iso.datetime()),
+  /** What a done reconcile found: never paid, or paid (then refunded), or declined. */
+  outcome: z.nullable(z.enum(['undecided', 'authorized', 'declined'])),
 });
 export type PaymentJob = z.infer<typeof PaymentJob>;
 

@@ -1,6 +1,6 @@
 /**
  * @module The payment sandbox's adapter (packages/payment-sandbox, a stand-in for a real provider's
- * test mode): its `/v1` HTTP API with a bearer API key and an Idempotency-Key per call, and its
+ * test mode): its `/v1` HTTP API with a bearer API key and an Idempotency-Key per change, and its
  * webhooks signed `Sandbox-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
  *
  * The signature check is written here (node:crypto, a dozen lines) rather than taken from a library:
@@ -14,6 +14,7 @@ import {
   type MoneyRequest,
   type PaymentProvider,
   type ProviderEvent,
+  type ProviderPayment,
   ProviderRefused,
   ProviderUnavailable,
   type RefundResult,
@@ -42,6 +43,21 @@ const SessionAnswer = z.object({
   expiresAt: z.iso.datetime({ offset: true }),
 });
 const RefundAnswer = z.object({ refundId: z.string().check(z.minLength(1)) });
+const PaymentAnswer = z.object({
+  status: z.enum([
+    'open',
+    'requires-confirmation',
+    'authorized',
+    'declined',
+    'captured',
+    'partially-refunded',
+    'refunded',
+  ]),
+  amount: z.int().check(z.nonnegative()),
+  capturedAmount: z.int().check(z.nonnegative()),
+  code: z.optional(z.string().check(z.maxLength(100))),
+  message: z.optional(z.string().check(z.maxLength(500))),
+});
 
 const SandboxEvent = z.object({
   id: z.string().check(z.minLength(1), z.maxLength(200)),
@@ -111,6 +127,33 @@ export class SandboxProvider implements PaymentProvider {
     return parseAnswer(RefundAnswer, answer);
   }
 
+  async lookup(paymentId: string): Promise<ProviderPayment> {
+    const answer = await this.#call(`/v1/payments/${encodeURIComponent(paymentId)}`);
+    const payment = parseAnswer(PaymentAnswer, answer);
+    switch (payment.status) {
+      case 'open':
+      case 'requires-confirmation':
+        return { outcome: 'undecided', authorizedCents: 0, capturedCents: 0 };
+      case 'declined':
+        return {
+          outcome: 'declined',
+          authorizedCents: 0,
+          capturedCents: 0,
+          decline: {
+            code: payment.code ?? 'declined',
+            message: payment.message ?? 'The payment was declined.',
+          },
+        };
+      default:
+        // Authorized, and maybe captured and refunded since: refunds are counted by our own jobs.
+        return {
+          outcome: 'authorized',
+          authorizedCents: payment.amount,
+          capturedCents: payment.capturedAmount,
+        };
+    }
+  }
+
   verifyWebhook(rawBody: string, headers: Headers, now = Date.now()): ProviderEvent {
     const signature = parseSignatureHeader(headers.get(SIGNATURE_HEADER));
     if (!signature) throw new WebhookRejected('unsigned', `A ${SIGNATURE_HEADER} header is required.`);
@@ -149,20 +192,26 @@ export class SandboxProvider implements PaymentProvider {
     };
   }
 
-  /** One POST to the sandbox: its JSON answer, or ProviderUnavailable / ProviderRefused. */
-  async #call(path: string, idempotencyKey: string, body: unknown): Promise<unknown> {
+  /**
+   * One call to the sandbox: a POST with its Idempotency-Key and body, or a GET without them. Its
+   * JSON answer, or ProviderUnavailable / ProviderRefused.
+   */
+  async #call(path: string, idempotencyKey?: string, body?: unknown): Promise<unknown> {
     const url = new URL(path, this.#options.url);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#options.apiKey}`,
+      accept: 'application/json',
+    };
+    if (idempotencyKey !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['idempotency-key'] = idempotencyKey;
+    }
     let res: Response;
     try {
       res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${this.#options.apiKey}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'idempotency-key': idempotencyKey,
-        },
-        body: JSON.stringify(body),
+        method: idempotencyKey === undefined ? 'GET' : 'POST',
+        headers,
+        body: idempotencyKey === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? TIMEOUT_MS),
       });
     } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * @module A stand-in for the payment sandbox's HTTP API (a third party to payments), faked with msw
  * as lifecycle.md describes it: checkout sessions by Idempotency-Key, captures and refunds with
- * their limits, a bearer API key, an outage switch and refunds that fail a set number of times. It
+ * their limits, a payment looked up, a bearer API key, an outage switch and refunds that fail a set number of times. It
  * records every call and signs webhooks the way the sandbox does, for tests to deliver.
  */
 import { randomUUID } from 'node:crypto';
@@ -116,6 +116,31 @@ export function fakeSandbox() {
         return HttpResponse.json({ refundId: `re_${randomUUID().slice(0, 8)}`, status: 'succeeded' });
       }),
     ),
+    // Looking a payment up (a reconcile): in the sandbox's words, recorded like the other calls.
+    http.get(`${SANDBOX_URL}/v1/payments/:paymentId`, ({ request, params }) => {
+      calls.push({ path: new URL(request.url).pathname, idempotencyKey: null, body: {} });
+      if (request.headers.get('authorization') !== `Bearer ${SANDBOX_KEY}`) return problem(401, 'bad key');
+      if (state.outage) return problem(503, 'outage');
+      const payment = payments.get(params.paymentId as string);
+      if (!payment) return problem(404, 'no such payment');
+      const status = payment.refunded
+        ? 'refunded'
+        : payment.captured
+          ? 'captured'
+          : payment.authorized
+            ? 'authorized'
+            : 'open';
+      return HttpResponse.json({
+        paymentId: payment.id,
+        sessionId: payment.sessionId,
+        reference: payment.reference,
+        currency: payment.currency,
+        amount: payment.amount,
+        capturedAmount: payment.captured,
+        refundedAmount: payment.refunded,
+        status,
+      });
+    }),
   );
 
   return {

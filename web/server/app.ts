@@ -127,6 +127,8 @@ export const web = defineFunction({
     const orderLimit = rateLimitPerClient({
       limit: rt.config.ORDER_RATE_LIMIT,
       trustedProxyHops: rt.config.TRUSTED_PROXY_HOPS,
+      what: 'placing orders',
+      log: rt.log,
     });
     // `POST /api/orders` (and `/api/orders/`, `/api/orders//`: all reach orders' `POST /`).
     app.post('/api/orders/*', async function limitOrderPlacing(c, next) {
@@ -137,6 +139,8 @@ export const web = defineFunction({
     const webhookLimit = rateLimitPerClient({
       limit: rt.config.WEBHOOK_RATE_LIMIT,
       trustedProxyHops: rt.config.TRUSTED_PROXY_HOPS,
+      what: 'provider webhooks',
+      log: rt.log,
     });
     app.post('/api/payments/webhooks/*', async function limitWebhooks(c, next) {
       return WEBHOOK_PATH.test(c.req.path) ? webhookLimit(c, next) : next();

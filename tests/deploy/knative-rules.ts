@@ -1,7 +1,7 @@
 /**
  * @module What a cluster would say about a manifest before anything runs: the Kubernetes, Knative and
  * monitoring schemas (kubernetes-models, @kubernetes-models/knative and /prometheus-operator, and
- * Managed Prometheus's PodMonitoring) made strict about unknown fields, and the admission rules of
+ * Managed Prometheus's PodMonitoring and Rules) made strict about unknown fields, and the admission rules of
  * Knative's webhooks with default feature flags. Each check returns problems as
  * readable lines; none means the object would be admitted.
  */
@@ -10,6 +10,7 @@ import { Service as KnativeService } from '@kubernetes-models/knative/serving.kn
 import { DomainMapping } from '@kubernetes-models/knative/serving.knative.dev/v1beta1';
 import { PingSource, SinkBinding } from '@kubernetes-models/knative/sources.knative.dev/v1';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { CesqlParseError, compileCesql } from '@stockflow/mesh';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -19,6 +20,7 @@ import { EventPolicy, EventType, KNATIVE_ATTRIBUTE_NAME } from './eventing-schem
 import { FrontendConfig, ManagedCertificate } from './gke-edge-schema.ts';
 import { type Destination, type Manifest, objectKey } from './manifests.ts';
 import { PodMonitoring } from './pod-monitoring-schema.ts';
+import { Rules } from './rules-schema.ts';
 
 interface ModelClass {
   prototype: { validate(): void };
@@ -40,7 +42,9 @@ const MODELS: Record<string, ModelClass> = {
   'sources.knative.dev/v1 PingSource': PingSource,
   'sources.knative.dev/v1 SinkBinding': SinkBinding,
   'monitoring.googleapis.com/v1 PodMonitoring': PodMonitoring,
+  'monitoring.googleapis.com/v1 Rules': Rules,
   'monitoring.coreos.com/v1 PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1 PrometheusRule': PrometheusRule,
   'monitoring.coreos.com/v1 ServiceMonitor': ServiceMonitor,
   'networking.k8s.io/v1 Ingress': Ingress,
   'serving.knative.dev/v1beta1 DomainMapping': DomainMapping,

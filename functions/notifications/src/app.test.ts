@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Transaction, WriteBatch } from '@google-cloud/firestore';
-import { asStaff, cloudEventRequest, testEnv } from '@stockflow/kit/testing';
+import { asStaff, cloudEventRequest, metricValue, testEnv } from '@stockflow/kit/testing';
 import { startMailCatcher } from '@stockflow/mesh';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifications } from './app.ts';
@@ -265,7 +265,7 @@ describe('messages to the shopper', () => {
   });
 
   it('marks a message failed after its last attempt, keeping no address in its error', async () => {
-    const { deliver, catcher, messages } = await start({ MAIL_MAX_ATTEMPTS: '2' });
+    const { fn, deliver, catcher, messages } = await start({ MAIL_MAX_ATTEMPTS: '2' });
     catcher.refuseNext(5);
     await deliver('placed', placed('o6'));
     await deliver('confirmed', { orderId: 'o6' });
@@ -275,6 +275,14 @@ describe('messages to the shopper', () => {
     const [message] = await messages('o6');
     expect(message!.lastError).toContain('451');
     expect(message!.lastError).not.toContain('ada@');
+    const metrics = await (await fn.app.request('/metrics')).text();
+    const attempts = (outcome: string) =>
+      metricValue(metrics, 'stockflow_queue_attempts_total', {
+        queue: 'messages',
+        kind: 'confirmed',
+        outcome,
+      });
+    expect([attempts('done'), attempts('retry'), attempts('failed')]).toEqual([undefined, 1, 1]);
   });
 
   it('keeps orders placed before the contact was announced unaddressed', async () => {

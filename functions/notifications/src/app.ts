@@ -50,6 +50,7 @@ export const notifications = defineFunction({
       smtpUrl: SMTP_URL,
       from: MAIL_FROM,
       retry: { minMs: MAIL_RETRY_MIN_MS, maxMs: MAIL_RETRY_MAX_MS, maxAttempts: MAIL_MAX_ATTEMPTS },
+      metrics: rt.metrics,
     });
     rt.onClose(() => mailer.close());
     return { store, mailer };

@@ -10,7 +10,7 @@
  * line.
  */
 import { createHash } from 'node:crypto';
-import { type Logger, type RetryPolicy, RetryQueue } from '@stockflow/kit';
+import { type LazyMetrics, type Logger, type RetryPolicy, RetryQueue } from '@stockflow/kit';
 import type { Transporter } from 'nodemailer';
 import { describeFailure } from './messages.ts';
 import type { NotificationsStore, Outgoing } from './store.ts';
@@ -22,6 +22,8 @@ export interface MailerOptions {
   smtpUrl: string;
   from: string;
   retry: RetryPolicy;
+  /** Where each attempt's outcome is counted (queue `messages`, by the message's kind). */
+  metrics?: LazyMetrics;
 }
 
 /**
@@ -39,6 +41,9 @@ export function messageIdOf(id: string): string {
   return `<${createHash('sha256').update(id).digest('hex').slice(0, 32)}@notifications.stockflow>`;
 }
 
+/** The queue's name in stockflow_queue_attempts_total (what the alerts match). */
+export const MESSAGES_QUEUE = 'messages';
+
 /** How one attempt at a message ended. */
 export type Attempt = 'sent' | 'retry' | 'failed' | 'skipped';
 
@@ -47,7 +52,7 @@ export class Mailer extends RetryQueue {
   #transport: Promise<Transporter> | undefined;
 
   constructor(options: MailerOptions) {
-    super(options.retry);
+    super(options.retry, { queue: MESSAGES_QUEUE, metrics: options.metrics });
     this.#options = options;
   }
 
@@ -93,6 +98,7 @@ export class Mailer extends RetryQueue {
         kind: message.kind,
         attempts: message.attempts,
       });
+      this.counted(message.kind, 'done');
       return 'sent';
     } catch (error) {
       const failure = describeFailure(error);
@@ -106,9 +112,11 @@ export class Mailer extends RetryQueue {
       };
       if (status === 'failed') {
         log.error('message given up after its last attempt', fields);
+        this.counted(message.kind, 'failed');
         return 'failed';
       }
       log.warn('message not sent; retried later', fields);
+      this.counted(message.kind, 'retry');
       this.retryLater(id, message.attempts);
       return 'retry';
     }

@@ -12,6 +12,7 @@ import {
   cloudEventRequest,
   eventually,
   type FakeSink,
+  metricValue,
   startFakeSink,
   testEnv,
 } from '@stockflow/kit/testing';
@@ -401,7 +402,9 @@ describe('captures and refunds', () => {
   });
 
   it('retries a refund the provider could not make, and keeps a failing one visible', async () => {
-    const { deliver, webhook, payment, emitted, awaitPayment } = await start({ PAYMENT_MAX_ATTEMPTS: '3' });
+    const { fn, deliver, webhook, payment, emitted, awaitPayment } = await start({
+      PAYMENT_MAX_ATTEMPTS: '3',
+    });
     const orderId = `o-${randomUUID().slice(0, 8)}`;
     const paymentId = await awaitPayment(orderId);
     sandbox.authorize(paymentId);
@@ -427,6 +430,15 @@ describe('captures and refunds', () => {
       ]),
     );
     expect(types(emitted(other))).not.toContain('payment.refunded');
+    // Each attempt counted by its outcome: what the alert on refunds given up watches.
+    const metrics = await (await fn.app.request('/metrics')).text();
+    const attempts = (outcome: string) =>
+      metricValue(metrics, 'stockflow_queue_attempts_total', {
+        queue: 'payment-jobs',
+        kind: 'refund',
+        outcome,
+      });
+    expect([attempts('done'), attempts('retry'), attempts('failed')]).toEqual([1, 3, 1]);
   });
 
   it('keeps a job pending with its last error through an outage; the tick of a new process finishes it', async () => {

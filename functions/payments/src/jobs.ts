@@ -34,11 +34,14 @@ interface Answer {
 
 const LEASE_MS = 60_000;
 
+/** The queue's name in stockflow_queue_attempts_total (what the alerts match). */
+export const PAYMENT_JOBS_QUEUE = 'payment-jobs';
+
 export class JobRunner extends RetryQueue {
   readonly #options: JobRunnerOptions;
 
   constructor(options: JobRunnerOptions) {
-    super(options.retry);
+    super(options.retry, { queue: PAYMENT_JOBS_QUEUE, metrics: options.rt.metrics });
     this.#options = options;
   }
 
@@ -71,6 +74,7 @@ export class JobRunner extends RetryQueue {
           ...fields,
           ...(answer.found ? { outcome: answer.found.outcome } : {}),
         });
+        this.counted(job.kind, 'done');
         // Jobs the outcome made (a capture frees the return refunds that waited for it) start now.
         this.kick(made);
         return 'succeeded';
@@ -80,9 +84,11 @@ export class JobRunner extends RetryQueue {
         const status = await store.markFailed(id, attempts, failure, retry, refused);
         if (status === 'failed') {
           log.error('payment job failed for good', { ...fields, error: failure });
+          this.counted(job.kind, 'failed');
           return 'failed';
         }
         log.warn('payment job failed; retried later', { ...fields, error: failure });
+        this.counted(job.kind, 'retry');
         this.retryLater(id, attempts);
         return 'retry';
       }

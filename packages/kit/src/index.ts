@@ -29,7 +29,9 @@ export {
 export { FIRESTORE_SETTINGS } from './firestore.ts';
 export { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 export { type Jose, loadJose } from './jose.ts';
+export type { LazyMetrics } from './lazy-metrics.ts';
 export { createLogger, type Logger, type LogScope, logScope } from './log.ts';
+export type { QueueOutcome } from './metrics.ts';
 export { limitOpenAnswers, type OpenLimit, type OpenLimitOptions } from './open-limit.ts';
 export { OUTBOX_COLLECTION, Outbox, type OutboxItem, type OutboxStats, type SenderToken } from './outbox.ts';
 export * from './problem.ts';
@@ -44,7 +46,7 @@ export {
   readQuery,
   startAfterCursor,
 } from './query.ts';
-export { nextAttemptAt, type RetryPolicy, RetryQueue } from './retry-queue.ts';
+export { nextAttemptAt, type RetryPolicy, RetryQueue, type RetryQueueOptions } from './retry-queue.ts';
 export {
   type ConsumedEvent,
   DEDUPE_RETENTION_MS,

@@ -1,23 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineFunction } from './app.ts';
 import { counterFunction } from './testing/counter-function.ts';
-import { cloudEventRequest, startFakeSink, testEnv } from './testing/index.ts';
+import { cloudEventRequest, metricValue, startFakeSink, testEnv } from './testing/index.ts';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
-
-function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const inner = line.slice(name.length + 1, line.indexOf('}'));
-    if (Object.entries(labels).every(([k, v]) => inner.includes(`${k}="${v}"`))) {
-      return Number(line.slice(line.indexOf('}') + 1).trim());
-    }
-  }
-  return undefined;
-}
 
 describe('/metrics', () => {
   it('counts requests by route pattern, events by outcome and outbox deliveries', async () => {

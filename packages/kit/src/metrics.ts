@@ -1,19 +1,27 @@
 /**
  * @module Prometheus metrics of a function (prom-client), served at `/metrics`: HTTP requests and
  * their latency by route, events handled by type and outcome (duplicates included), handler
- * latency, and the outbox's publishes, failures and backlog.
+ * latency, the outbox's publishes, failures and backlog, and how the attempts of a function's work
+ * queues (payments' jobs, notifications' messages) end.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export type EventOutcome =
-  | 'applied'
-  | 'duplicate'
-  | 'swept'
-  | 'rejected'
-  | 'rejected_source'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'failed';
+/** How a delivery to `/events` ended (the `outcome` label of stockflow_events_handled_total). */
+export const EVENT_OUTCOMES = [
+  'applied',
+  'duplicate',
+  'swept',
+  'rejected',
+  'rejected_source',
+  'unauthorized',
+  'forbidden',
+  'failed',
+] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
+
+/** How an attempt at a queued item ended: done, due again after a backoff, or given up for good. */
+export const QUEUE_OUTCOMES = ['done', 'retry', 'failed'] as const;
+export type QueueOutcome = (typeof QUEUE_OUTCOMES)[number];
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -85,6 +93,14 @@ export function createMetrics(service: string) {
       name: 'stockflow_dead_letters_total',
       help: 'Dead letters received (events a Trigger gave up delivering), by type and destination.',
       labelNames: ['type', 'destination'] as const,
+      registers,
+    }),
+    queueAttempts: new Counter({
+      name: 'stockflow_queue_attempts_total',
+      help:
+        "Attempts at a work queue's items (payments' jobs by kind, notifications' messages), by queue, " +
+        'kind and outcome (done, retry, failed: given up for good).',
+      labelNames: ['queue', 'kind', 'outcome'] as const,
       registers,
     }),
     /** Wires the gauges that read live state; called once the runtime exists. */

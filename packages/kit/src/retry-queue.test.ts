@@ -12,7 +12,7 @@ class TestQueue extends RetryQueue {
     private readonly failures: number,
     private readonly workMs = 0,
   ) {
-    super(retry, 2);
+    super(retry, { queue: 'test', batch: 2 });
   }
   protected async attempt(id: string): Promise<boolean> {
     this.attempts.push(id);

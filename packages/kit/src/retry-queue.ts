@@ -5,8 +5,11 @@
  * made work due (`kick`), again when a failed attempt's backoff ends while the process lives
  * (`retryLater`), and on every PingSource tick (`sweep`), so the work survives restarts and scale
  * to zero; `close` stops the timers and waits for attempts in flight. What an attempt does, and how
- * it claims and records its outcome, is the subclass's (notifications' mailer, payments' jobs).
+ * it claims and records its outcome, is the subclass's (notifications' mailer, payments' jobs); it
+ * counts each outcome (`counted`: `stockflow_queue_attempts_total`, what alerts watch).
  */
+import type { LazyMetrics } from './lazy-metrics.ts';
+import type { QueueOutcome } from './metrics.ts';
 
 export interface RetryPolicy {
   minMs: number;
@@ -21,6 +24,15 @@ export function nextAttemptAt(attempts: number, policy: RetryPolicy, now: number
 
 const SWEEP_BATCH = 50;
 
+export interface RetryQueueOptions {
+  /** The queue's name in its metric (`payment-jobs`, `messages`). */
+  queue: string;
+  /** Where outcomes are counted. */
+  metrics?: LazyMetrics;
+  /** Items one sweep attempts. */
+  batch?: number;
+}
+
 /**
  * A queue's owner extends this with its one attempt at one item (`attempt`, which never rejects and
  * calls `retryLater` when the item failed and is due again) and where due items are (`due`).
@@ -28,13 +40,23 @@ const SWEEP_BATCH = 50;
 export abstract class RetryQueue {
   readonly #retry: RetryPolicy;
   readonly #batch: number;
+  readonly #queue: string;
+  readonly #metrics: LazyMetrics | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
 
-  constructor(retry: RetryPolicy, batch = SWEEP_BATCH) {
+  constructor(retry: RetryPolicy, { queue, metrics, batch = SWEEP_BATCH }: RetryQueueOptions) {
     this.#retry = retry;
     this.#batch = batch;
+    this.#queue = queue;
+    this.#metrics = metrics;
+  }
+
+  /** Counts how an attempt at an item of `kind` ended. */
+  protected counted(kind: string, outcome: QueueOutcome): void {
+    const queue = this.#queue;
+    this.#metrics?.record((m) => m.queueAttempts.inc({ queue, kind, outcome }));
   }
 
   /** One attempt at one item; resolves true when it finished the item. Never rejects. */

@@ -36,7 +36,15 @@ export interface Sender {
 }
 
 /** Why a delivery was refused: a bounded metric label. */
-export type RefusalReason = 'missing' | 'invalid' | 'expired' | 'claims' | 'subject' | 'issuer_unreachable';
+export const REFUSAL_REASONS = [
+  'missing',
+  'invalid',
+  'expired',
+  'claims',
+  'subject',
+  'issuer_unreachable',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Where the kubelet projects the Pod's namespace with its ServiceAccount token. */
 export const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';

@@ -221,3 +221,18 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5_0
     }
   }
 }
+
+/**
+ * The value of a metric's sample in Prometheus text (`/metrics`) whose labels include `labels`;
+ * undefined when there is none.
+ */
+export function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inner = line.slice(name.length + 1, line.indexOf('}'));
+    if (Object.entries(labels).every(([k, v]) => inner.includes(`${k}="${v}"`))) {
+      return Number(line.slice(line.indexOf('}') + 1).trim());
+    }
+  }
+  return undefined;
+}

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { defineFunction } from './app.ts';
 import { ConfigError } from './config.ts';
 import { ANY_TYPE, applyOnce, handleEachDelivery, PING_TYPE } from './events.ts';
+import { getJson } from './get-json.ts';
 import { createLogger } from './log.ts';
 import { OUTBOX_COLLECTION } from './outbox.ts';
 import { INBOX_COLLECTION } from './runtime.ts';
@@ -198,6 +199,29 @@ describe("the issuer's keys", () => {
       .toBe(202);
     expect([issuer.discoveryFetches, issuer.jwksFetches]).toEqual([1, 1]);
     expect(await stored(fn)).toMatchObject({ inbox: 1 });
+  });
+
+  it('wait once for everything: the keys, then their reload for a new kid, within waitMs together', async () => {
+    issuer = await startTestIssuer();
+    await issuer.rotateKey();
+    const token = await issuer.token();
+    // The first JWKS holds only the old key (a rotation the issuer had not published yet); each
+    // answer takes 120 ms: 240 ms for the keys, 120 more for their reload, against a wait of 300.
+    let jwksAnswers = 0;
+    const get = async (url: string, init: { signal: AbortSignal }) => {
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      const res = await getJson(url, init);
+      if (!url.endsWith('/jwks') || jwksAnswers++ > 0) return res;
+      const { keys } = (await res.json()) as { keys: unknown[] };
+      return { ...res, json: async () => ({ keys: keys.slice(0, 1) }) };
+    };
+    const fn = start({ OIDC_ISSUER: issuer.url }, { senders: { waitMs: 300, cooldownMs: 0, get } });
+    const first = await fn.app.request('/events', note('w1', token));
+    expect(first.status).toBe(503);
+    expect(((await first.json()) as { detail: string }).detail).toMatch(/still asking/);
+    // The reload went on without the delivery: the next one of the same token is verified with it.
+    await expect.poll(() => jwksAnswers).toBe(2);
+    expect((await fn.app.request('/events', note('w2', token))).status).toBe(202);
   });
 });
 

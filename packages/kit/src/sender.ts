@@ -167,7 +167,9 @@ export class SenderVerifier implements Verifier {
     const known = this.#verified.get(token);
     if (known && Date.now() < known.expiresAtMs) return known.sender;
     if (known) this.#verified.delete(token);
-    const keys = await this.#waited(this.#jwks()).catch((error) => {
+    // One wait for the whole check: the keys, then (a new kid) their reload inside jwtVerify.
+    const deadline = Date.now() + this.#options.waitMs;
+    const keys = await this.#waited(this.#jwks(), deadline).catch((error) => {
       throw refusal(
         'issuer_unreachable',
         unavailable(`The OIDC issuer cannot be reached: ${message(error)}`),
@@ -187,6 +189,7 @@ export class SenderVerifier implements Verifier {
           // Issuer and function clocks differ a little (nbf/iat are stamped at issue).
           clockTolerance: CLOCK_TOLERANCE_S,
         }),
+        deadline,
       );
       subject = payload.sub;
       expiresAt = payload.exp!;
@@ -201,18 +204,22 @@ export class SenderVerifier implements Verifier {
   }
 
   /**
-   * `work`, or a rejection once a delivery has waited `waitMs` for it. A freshly started function
+   * `work`, or a rejection once the delivery's `deadline` (`waitMs` after it began) has passed. A
+   * freshly started function
    * meets a flood of deliveries: each waits a bounded time, while the one request for the keys may
    * take longer on a loaded issuer (one that timed out after 5 s, retried per delivery, could fail for
    * as long as the load lasted, and refusing the flood kept the load up).
    */
-  async #waited<T>(work: Promise<T>): Promise<T> {
+  async #waited<T>(work: Promise<T>, deadline: number): Promise<T> {
     // Its outcome, once nobody waits any more, is the next delivery's business (or nobody's).
     work.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const waitMs = this.#options.waitMs;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${waitMs} ms; still asking`)), waitMs);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${waitMs} ms; still asking`)),
+        Math.max(0, deadline - Date.now()),
+      );
     });
     try {
       return await Promise.race([work, late]);

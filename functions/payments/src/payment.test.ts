@@ -146,16 +146,27 @@ describe('the payment of an order', () => {
     expect(orderCancelled(declined.record, 'payment-declined', timing).jobs).toEqual([]);
 
     const { record } = cancelled;
-    const taken = paymentLookedUp(record, { outcome: 'authorized', authorizedCents: 1200, capturedCents: 0 });
+    const taken = paymentLookedUp(record, {
+      outcome: 'authorized',
+      authorizedCents: 1200,
+      capturedCents: 0,
+      refundedCents: 0,
+    });
     expect(taken.emits.map((emit) => emit.type)).toEqual(['io.stockflow.payment.authorized']);
     expect(taken.jobs).toMatchObject([{ kind: 'refund', cause: 'late-authorization', amountCents: 1200 }]);
     expect(taken.record).toMatchObject({ status: 'authorized', authorizedCents: 1200 });
-    const never = paymentLookedUp(record, { outcome: 'undecided', authorizedCents: 0, capturedCents: 0 });
+    const never = paymentLookedUp(record, {
+      outcome: 'undecided',
+      authorizedCents: 0,
+      capturedCents: 0,
+      refundedCents: 0,
+    });
     expect(never).toMatchObject({ emits: [], jobs: [], record: { status: 'requested' } });
     const refused = paymentLookedUp(record, {
       outcome: 'declined',
       authorizedCents: 0,
       capturedCents: 0,
+      refundedCents: 0,
       decline: { code: 'insufficient_funds', message: 'Not enough.' },
     });
     expect(refused.emits.map((emit) => emit.type)).toEqual(['io.stockflow.payment.declined']);
@@ -165,12 +176,43 @@ describe('the payment of an order', () => {
       outcome: 'authorized',
       authorizedCents: 1200,
       capturedCents: 1200,
+      refundedCents: 0,
     });
     expect(kept.jobs).toMatchObject([{ kind: 'refund', cause: 'late-authorization', amountCents: 1200 }]);
     expect(kept.emits.map((emit) => emit.type)).toEqual([
       'io.stockflow.payment.authorized',
       'io.stockflow.payment.captured',
     ]);
+    // Refunded at the provider already, by hand: counted and announced; only the rest goes back.
+    const part = paymentLookedUp(record, {
+      outcome: 'authorized',
+      authorizedCents: 1200,
+      capturedCents: 1200,
+      refundedCents: 500,
+    });
+    expect(part.record).toMatchObject({
+      refundedCents: 500,
+      refundPromisedCents: 1200,
+      status: 'partially-refunded',
+    });
+    expect(part.jobs).toMatchObject([{ kind: 'refund', cause: 'late-authorization', amountCents: 700 }]);
+    expect(part.emits.map((emit) => emit.type.replace('io.stockflow.', ''))).toEqual([
+      'payment.authorized',
+      'payment.captured',
+      'payment.refunded',
+    ]);
+    expect(part.emits[2]!.data).toMatchObject({ amountCents: 500, cause: 'late-authorization' });
+    const all = paymentLookedUp(record, {
+      outcome: 'authorized',
+      authorizedCents: 1200,
+      capturedCents: 0,
+      refundedCents: 1200,
+    });
+    expect(all.jobs).toEqual([]);
+    expect(all.record).toMatchObject({ status: 'refunded', refundedCents: 1200 });
+    // An expiry that is no date: due a minute from now, not a crash.
+    const odd = orderCancelled({ ...opened(), expiresAt: 'soon' }, 'customer', timing);
+    expect(odd.jobs[0]!.dueAt).toBe('2026-12-07T01:01:00.000Z');
   });
 
   it('holds a return refund that overtook the shipped events until the capture, which it asks for', () => {

@@ -170,7 +170,8 @@ export function orderCancelled(
   const { record } = change;
   if (record.authorizedCents) refund(change, 'cancelled', refundable(record));
   else if (record.paymentId && !record.decline) {
-    const closes = Math.max(timing.now, record.expiresAt ? Date.parse(record.expiresAt) : 0);
+    const expires = record.expiresAt ? Date.parse(record.expiresAt) : Number.NaN;
+    const closes = Math.max(timing.now, Number.isFinite(expires) ? expires : 0);
     addJob(change, {
       id: jobId(record.orderId, 'reconcile'),
       kind: 'reconcile',
@@ -186,17 +187,30 @@ export function orderCancelled(
 /**
  * The provider's answer to a reconcile job: what it authorized, captured or declined counts as the
  * webhooks would have (an authorization of a cancelled order is then refunded, late-authorization).
+ * Money the provider shows refunded already (by hand, at its dashboard) is counted and announced, and
+ * only the rest is refunded.
  */
 export function paymentLookedUp(current: PaymentRecord, found: ProviderPayment): Change {
+  const outside = Math.max(0, found.refundedCents - current.refundedCents);
   const change = begin({
     ...current,
     authorizedCents: Math.max(current.authorizedCents, found.authorizedCents, found.capturedCents),
     capturedCents: Math.max(current.capturedCents, found.capturedCents),
+    refundedCents: current.refundedCents + outside,
+    refundPromisedCents: Math.max(current.refundPromisedCents, current.refundedCents + outside),
   });
   const { record } = change;
   if (found.outcome === 'declined' && found.decline && !record.authorizedCents)
     record.decline = found.decline;
-  return settle(change);
+  settle(change);
+  if (outside > 0) {
+    change.emits.push({
+      type: 'io.stockflow.payment.refunded',
+      subject: record.orderId,
+      data: { ...amountOf(record, outside), cause: 'late-authorization' },
+    });
+  }
+  return change;
 }
 
 /** shipment.shipped or order.shipped: capture the whole authorized amount, once. */

@@ -56,6 +56,8 @@ export interface ProviderPayment {
   outcome: 'undecided' | 'authorized' | 'declined';
   authorizedCents: number;
   capturedCents: number;
+  /** Refunded at the provider (by anyone: a reconcile's payment had no refund job of ours). */
+  refundedCents: number;
   decline?: { code: string; message: string };
 }
 

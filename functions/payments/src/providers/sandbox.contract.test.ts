@@ -39,6 +39,7 @@ describe('looking a payment up at the sandbox', () => {
       outcome: 'undecided',
       authorizedCents: 0,
       capturedCents: 0,
+      refundedCents: 0,
     });
 
     const paid = await checkout();
@@ -47,14 +48,15 @@ describe('looking a payment up at the sandbox', () => {
       outcome: 'authorized',
       authorizedCents: 2500,
       capturedCents: 0,
+      refundedCents: 0,
     });
     await provider.capture({ paymentId: paid.paymentId, amountCents: 2500, idempotencyKey: 'cap-1' });
     await provider.refund({ paymentId: paid.paymentId, amountCents: 1000, idempotencyKey: 'ref-1' });
-    // Refunds are our jobs' to count: the lookup tells what was taken.
     expect(await provider.lookup(paid.paymentId)).toEqual({
       outcome: 'authorized',
       authorizedCents: 2500,
       capturedCents: 2500,
+      refundedCents: 1000,
     });
 
     const refused = await checkout();
@@ -63,6 +65,7 @@ describe('looking a payment up at the sandbox', () => {
       outcome: 'declined',
       authorizedCents: 0,
       capturedCents: 0,
+      refundedCents: 0,
       decline: { code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
     });
   });

@@ -55,6 +55,7 @@ const PaymentAnswer = z.object({
   ]),
   amount: z.int().check(z.nonnegative()),
   capturedAmount: z.int().check(z.nonnegative()),
+  refundedAmount: z.int().check(z.nonnegative()),
   code: z.optional(z.string().check(z.maxLength(100))),
   message: z.optional(z.string().check(z.maxLength(500))),
 });
@@ -133,23 +134,25 @@ export class SandboxProvider implements PaymentProvider {
     switch (payment.status) {
       case 'open':
       case 'requires-confirmation':
-        return { outcome: 'undecided', authorizedCents: 0, capturedCents: 0 };
+        return { outcome: 'undecided', authorizedCents: 0, capturedCents: 0, refundedCents: 0 };
       case 'declined':
         return {
           outcome: 'declined',
           authorizedCents: 0,
           capturedCents: 0,
+          refundedCents: 0,
           decline: {
             code: payment.code ?? 'declined',
             message: payment.message ?? 'The payment was declined.',
           },
         };
       default:
-        // Authorized, and maybe captured and refunded since: refunds are counted by our own jobs.
+        // Authorized, and maybe captured and refunded since.
         return {
           outcome: 'authorized',
           authorizedCents: payment.amount,
           capturedCents: payment.capturedAmount,
+          refundedCents: payment.refundedAmount,
         };
     }
   }

@@ -13,7 +13,7 @@ import { EVENT_OUTCOMES, QUEUE_OUTCOMES } from '../../packages/kit/src/metrics.t
 import { REFUSAL_REASONS } from '../../packages/kit/src/sender.ts';
 import { schemaProblems } from './knative-rules.ts';
 import { clone, type Manifest, renderOverlay, renderWithComponents } from './manifests.ts';
-import { definedSeries, type KnownValues, promqlProblems } from './promql.ts';
+import { aggregatedLabels, definedSeries, type KnownValues, promqlProblems } from './promql.ts';
 
 const isRules = (m: Manifest) => m.apiVersion === 'monitoring.googleapis.com/v1' && m.kind === 'Rules';
 const isPrometheusRule = (m: Manifest) =>
@@ -54,6 +54,15 @@ function ruleProblems(rule: Rule): string[] {
   for (const key of ['summary', 'description']) {
     if (!rule.annotations?.[key]?.trim()) problems.push(`${name}: no ${key}`);
   }
+  // An annotation can name only the labels the expression's result keeps.
+  const kept = aggregatedLabels(rule.expr);
+  const named = Object.values(rule.annotations ?? {}).flatMap((value) =>
+    [...value.matchAll(/\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)/g)].map((match) => match[1]!),
+  );
+  for (const label of new Set(named)) {
+    if (kept && !kept.includes(label))
+      problems.push(`${name}: its annotations name $labels.${label}, which the result drops`);
+  }
   return problems;
 }
 
@@ -88,8 +97,9 @@ describe('alert rules', () => {
 
   it('catch a metric, a label or a value the code does not have, a syntax error and a counter read raw', () => {
     const bad = clone(groupsOf(rules)[0]!.rules[0]!);
-    const check = (expr: string) =>
-      ruleProblems({ ...bad, expr }).map((p) => p.replace(`${bad.alert}: `, ''));
+    const words = { summary: 'Dead letters', description: 'Read them in the ledger.' };
+    const check = (expr: string, annotations: Record<string, string> = words) =>
+      ruleProblems({ ...bad, expr, annotations }).map((p) => p.replace(`${bad.alert}: `, ''));
     expect(check('increase(stockflow_dead_letter_total[10m]) > 0')).toEqual([
       'stockflow_dead_letter_total is not a metric the code defines',
     ]);
@@ -108,6 +118,16 @@ describe('alert rules', () => {
       'stockflow_dead_letters_total is a counter: read it with rate() or increase() over a range',
     ]);
     expect(check('sum(rate(stockflow_dead_letters_total[5m])')[0]).toMatch(/^syntax error/);
+    expect(
+      check('sum by (type) (increase(stockflow_dead_letters_total[10m])) > 0', {
+        ...words,
+        summary: '{{ $labels.type }} to {{ $labels.destination }}',
+      }),
+    ).toEqual(['its annotations name $labels.destination, which the result drops']);
+    // Read raw to find series that appeared: allowed under unless, nowhere else.
+    expect(check('stockflow_dead_letters_total unless (stockflow_dead_letters_total offset 10m)')).toEqual(
+      [],
+    );
     expect(ruleProblems({ ...bad, labels: { severity: 'page' }, annotations: {} })).toEqual([
       `${bad.alert}: severity must be critical or warning`,
       `${bad.alert}: no summary`,

@@ -58,6 +58,36 @@ const childrenOf = (node: SyntaxNode) => {
 };
 const unquote = (literal: string) => literal.slice(1, -1);
 
+/**
+ * Whether a selector is an operand of `unless` (at any depth): `x unless (x offset 10m)` reads a
+ * counter raw on purpose, to find series that appeared (whose first increment `increase()` misses).
+ */
+function inUnless(node: SyntaxNode): boolean {
+  for (let up = node.parent; up; up = up.parent) {
+    if (up.name === 'BinaryExpr' && childrenOf(up).some((child) => child.name === 'Unless')) return true;
+  }
+  return false;
+}
+
+/**
+ * The labels an expression's result keeps when it aggregates `by (...)`: those every `by` list
+ * names (undefined when nothing aggregates by a list, e.g. no aggregation or `without`).
+ */
+export function aggregatedLabels(expr: string): string[] | undefined {
+  const lists: string[][] = [];
+  parser.parse(expr).iterate({
+    enter(ref) {
+      if (ref.name !== 'AggregateModifier') return;
+      const node = ref.node;
+      if (!childrenOf(node).some((child) => child.name === 'By')) return;
+      const grouping = childrenOf(node).find((child) => child.name === 'GroupingLabels');
+      lists.push(grouping ? childrenOf(grouping).map((label) => text(expr, label)) : []);
+    },
+  });
+  if (lists.length === 0) return undefined;
+  return lists.reduce((kept, list) => kept.filter((label) => list.includes(label)));
+}
+
 /** What is wrong with `expr` against the metrics (`series`) and label values (`known`): none is fine. */
 export function promqlProblems(
   expr: string,
@@ -91,7 +121,7 @@ export function promqlProblems(
             problems.push(`${metric} is not a metric the code defines`);
             return false;
           }
-          if (info.type === 'counter' && node.parent?.name !== 'MatrixSelector') {
+          if (info.type === 'counter' && node.parent?.name !== 'MatrixSelector' && !inUnless(node)) {
             problems.push(`${metric} is a counter: read it with rate() or increase() over a range`);
           }
           const matchers = childrenOf(node).find((child) => child.name === 'LabelMatchers');

@@ -51,9 +51,14 @@ export interface LedgerServices {
 export const ledger = defineFunction({
   name: 'ledger',
   env,
-  services: (rt): LedgerServices => ({
-    store: new LedgerStore(rt, { retentionDays: rt.config.LEDGER_RETENTION_DAYS }),
-  }),
+  services(rt): LedgerServices {
+    const store = new LedgerStore(rt, { retentionDays: rt.config.LEDGER_RETENTION_DAYS });
+    // Read at each scrape once this instance has opened its database (a scrape never opens it).
+    rt.metrics.countUnresolved('dead-letters', async () =>
+      rt.dbLoaded ? store.waitingDeadLetterCount() : undefined,
+    );
+    return { store };
+  },
   events: ledgerEvents,
   routes(app, rt, { store }) {
     const viewer = requireRole('viewer');

@@ -79,6 +79,8 @@ describe('keeping dead letters', () => {
     expect(metrics).toMatch(
       /stockflow_dead_letters_total\{[^}]*type="io\.stockflow\.order\.placed",destination="inventory"[^}]*\} 1/,
     );
+    // And what waits to be replayed, counted in Firestore at the scrape.
+    expect(metrics).toMatch(/stockflow_unresolved_items\{item="dead-letters"[^}]*\} 1\n/);
   });
 
   it('keeps a redelivered dead letter once, but one per destination the event failed at', async () => {

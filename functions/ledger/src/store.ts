@@ -339,13 +339,21 @@ export class LedgerStore {
 
   /** How many dead letters wait (not replayed), counted by an aggregation, and the newest of them. */
   async waitingDeadLetters(): Promise<{ count: number; newest: DeadLetter | undefined }> {
-    const waiting = (await this.#rt.db()).collection(DEAD_LETTERS).where('status', '==', 'dead');
-    const [counted, newest] = await Promise.all([
-      waiting.count().get(),
-      waiting.orderBy('deadAt', 'desc').limit(1).get(),
+    const [count, newest] = await Promise.all([
+      this.waitingDeadLetterCount(),
+      this.#waiting().then((waiting) => waiting.orderBy('deadAt', 'desc').limit(1).get()),
     ]);
     const first = newest.docs[0];
-    return { count: counted.data().count, newest: first ? toDeadLetter(first) : undefined };
+    return { count, newest: first ? toDeadLetter(first) : undefined };
+  }
+
+  /** How many dead letters wait (not replayed): one aggregation. */
+  async waitingDeadLetterCount(): Promise<number> {
+    return (await (await this.#waiting()).count().get()).data().count;
+  }
+
+  async #waiting() {
+    return (await this.#rt.db()).collection(DEAD_LETTERS).where('status', '==', 'dead');
   }
 
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {

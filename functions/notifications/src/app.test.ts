@@ -283,6 +283,9 @@ describe('messages to the shopper', () => {
         outcome,
       });
     expect([attempts('done'), attempts('retry'), attempts('failed')]).toEqual([undefined, 1, 1]);
+    expect(
+      metricValue(metrics, 'stockflow_unresolved_items', { item: 'messages-failed' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps orders placed before the contact was announced unaddressed', async () => {

@@ -53,6 +53,10 @@ export const notifications = defineFunction({
       metrics: rt.metrics,
     });
     rt.onClose(() => mailer.close());
+    // Read at each scrape once this instance has opened its database (a scrape never opens it).
+    rt.metrics.countUnresolved('messages-failed', async () =>
+      rt.dbLoaded ? store.failedCount() : undefined,
+    );
     return { store, mailer };
   },
   events: notificationsEvents,

@@ -439,6 +439,10 @@ describe('captures and refunds', () => {
         outcome,
       });
     expect([attempts('done'), attempts('retry'), attempts('failed')]).toEqual([1, 3, 1]);
+    // What waits for a person, counted in Firestore: the alert on it holds until someone acts.
+    expect(
+      metricValue(metrics, 'stockflow_unresolved_items', { item: 'payment-jobs-failed' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps a job pending with its last error through an outage; the tick of a new process finishes it', async () => {

@@ -82,6 +82,10 @@ export const payments = defineFunction({
       },
     });
     rt.onClose(() => jobs.close());
+    // Read at each scrape once this instance has opened its database (a scrape never opens it).
+    rt.metrics.countUnresolved('payment-jobs-failed', async () =>
+      rt.dbLoaded ? store.failedCount() : undefined,
+    );
     return {
       store,
       provider,

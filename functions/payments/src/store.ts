@@ -201,6 +201,12 @@ export class PaymentsStore {
     return dueIds((await this.db()).collection(JOBS), limit);
   }
 
+  /** How many jobs were given up (status `failed`): an aggregation, for the unresolved gauge. */
+  async failedCount(): Promise<number> {
+    const counted = await (await this.db()).collection(JOBS).where('status', '==', 'failed').count().get();
+    return counted.data().count;
+  }
+
   /** The jobs of one order, oldest first (a handful: sorted here, no composite index). */
   async jobsFor(orderId: string): Promise<PaymentJob[]> {
     const db = await this.db();

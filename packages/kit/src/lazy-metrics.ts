@@ -5,6 +5,9 @@
  */
 import type { Metrics, MetricsSources } from './metrics.ts';
 
+/** What waits for a person, counted at each scrape: undefined when it cannot be counted now. */
+export type UnresolvedCount = () => Promise<number | undefined>;
+
 const MAX_QUEUED = 10_000;
 
 export class LazyMetrics {
@@ -13,6 +16,7 @@ export class LazyMetrics {
   #metrics: Metrics | undefined;
   #loading: Promise<Metrics> | undefined;
   #sources: MetricsSources | undefined;
+  readonly #unresolved = new Map<string, UnresolvedCount>();
 
   constructor(service: string) {
     this.#service = service;
@@ -30,10 +34,19 @@ export class LazyMetrics {
     this.#metrics?.observe(sources);
   }
 
+  /**
+   * Counts `item` (`stockflow_unresolved_items{item}`) at each scrape: something a person must act
+   * on, read from durable state (dead letters not replayed, jobs given up).
+   */
+  countUnresolved(item: string, count: UnresolvedCount): void {
+    this.#unresolved.set(item, count);
+  }
+
   load(): Promise<Metrics> {
     this.#loading ??= import('./metrics.ts').then(({ createMetrics }) => {
       const metrics = createMetrics(this.#service);
       if (this.#sources) metrics.observe(this.#sources);
+      metrics.observeUnresolved(this.#unresolved);
       for (const update of this.#queue.splice(0)) update(metrics);
       this.#metrics = metrics;
       return metrics;

@@ -32,12 +32,20 @@ export interface MetricsSources {
   outboxPending(): Promise<number | undefined>;
 }
 
+/**
+ * What waits for a person, by item (`dead-letters`, `payment-jobs-failed`, `messages-failed`): a
+ * count of durable state read at each scrape, so an alert on it holds until someone acts (a counter's
+ * increase would miss a first failure and forget it after its window).
+ */
+export type UnresolvedCounts = ReadonlyMap<string, () => Promise<number | undefined>>;
+
 export function createMetrics(service: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let sources: MetricsSources | undefined;
+  let unresolved: UnresolvedCounts = new Map();
 
   const metrics = {
     registry,
@@ -107,6 +115,10 @@ export function createMetrics(service: string) {
     observe(next: MetricsSources) {
       sources = next;
     },
+    /** Wires the counts of what waits for a person. */
+    observeUnresolved(next: UnresolvedCounts) {
+      unresolved = next;
+    },
   };
 
   new Gauge({
@@ -124,6 +136,22 @@ export function createMetrics(service: string) {
     async collect() {
       const pending = await sources?.outboxPending().catch(() => undefined);
       if (pending !== undefined) this.set(pending);
+    },
+  });
+  new Gauge({
+    name: 'stockflow_unresolved_items',
+    help:
+      'Items that wait for a person, counted in Firestore at each scrape, by item (dead-letters: not ' +
+      'replayed; payment-jobs-failed, messages-failed: given up).',
+    labelNames: ['item'] as const,
+    registers,
+    async collect() {
+      await Promise.all(
+        [...unresolved].map(async ([item, count]) => {
+          const value = await count().catch(() => undefined);
+          if (value !== undefined) this.set({ item }, value);
+        }),
+      );
     },
   });
   return metrics;

@@ -205,17 +205,19 @@ describe("the issuer's keys", () => {
     issuer = await startTestIssuer();
     await issuer.rotateKey();
     const token = await issuer.token();
-    // The first JWKS holds only the old key (a rotation the issuer had not published yet); each
-    // answer takes 120 ms: 240 ms for the keys, 120 more for their reload, against a wait of 300.
+    // The first JWKS holds only the old key (a rotation the issuer had not published yet). The keys
+    // take 200 ms (discovery, JWKS), their reload 350: 550 in all against a wait of 400 (each alone
+    // is within it; the signature check gets at least 250 of what is left).
+    let requests = 0;
     let jwksAnswers = 0;
     const get = async (url: string, init: { signal: AbortSignal }) => {
-      await new Promise((resolve) => setTimeout(resolve, 120));
+      await new Promise((resolve) => setTimeout(resolve, ++requests <= 2 ? 100 : 350));
       const res = await getJson(url, init);
       if (!url.endsWith('/jwks') || jwksAnswers++ > 0) return res;
       const { keys } = (await res.json()) as { keys: unknown[] };
       return { ...res, json: async () => ({ keys: keys.slice(0, 1) }) };
     };
-    const fn = start({ OIDC_ISSUER: issuer.url }, { senders: { waitMs: 300, cooldownMs: 0, get } });
+    const fn = start({ OIDC_ISSUER: issuer.url }, { senders: { waitMs: 400, cooldownMs: 0, get } });
     const first = await fn.app.request('/events', note('w1', token));
     expect(first.status).toBe(503);
     expect(((await first.json()) as { detail: string }).detail).toMatch(/still asking/);

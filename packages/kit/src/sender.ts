@@ -115,6 +115,12 @@ const VERIFIED_CACHE_SIZE = 1_000;
 /** Seconds of clock difference tolerated on `exp` and `nbf`. */
 const CLOCK_TOLERANCE_S = 30;
 
+/**
+ * The least time the signature check itself gets, however long the keys took: a check of a token
+ * whose key is loaded must not lose a race against a spent deadline.
+ */
+const MIN_VERIFY_MS = 250;
+
 /** Signature algorithms a Kubernetes ServiceAccount issuer uses. */
 const ALGORITHMS = ['RS256', 'ES256'];
 
@@ -167,7 +173,8 @@ export class SenderVerifier implements Verifier {
     const known = this.#verified.get(token);
     if (known && Date.now() < known.expiresAtMs) return known.sender;
     if (known) this.#verified.delete(token);
-    // One wait for the whole check: the keys, then (a new kid) their reload inside jwtVerify.
+    // One wait for the whole check: the keys, then (a new kid) their reload inside jwtVerify, which
+    // gets at least MIN_VERIFY_MS.
     const deadline = Date.now() + this.#options.waitMs;
     const keys = await this.#waited(this.#jwks(), deadline).catch((error) => {
       throw refusal(
@@ -189,7 +196,7 @@ export class SenderVerifier implements Verifier {
           // Issuer and function clocks differ a little (nbf/iat are stamped at issue).
           clockTolerance: CLOCK_TOLERANCE_S,
         }),
-        deadline,
+        Math.max(deadline, Date.now() + MIN_VERIFY_MS),
       );
       subject = payload.sub;
       expiresAt = payload.exp!;

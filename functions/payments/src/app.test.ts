@@ -509,7 +509,8 @@ describe('captures and refunds', () => {
 });
 
 describe('reconciling a payment no webhook answered', () => {
-  const HOLD_MS = 1_000;
+  // Wide enough that the steps before "not due yet" finish inside it on a loaded machine.
+  const HOLD_MS = 2_000;
   const DELAY_MS = 300;
   const lookups = (paymentId: string) =>
     sandbox.calls.filter((call) => call.path === `/v1/payments/${paymentId}`).length;
@@ -567,8 +568,10 @@ describe('reconciling a payment no webhook answered', () => {
   });
 
   it('ends the reconcile of a checkout never paid with nothing changed, and retries it through an outage', async () => {
+    // A retry a second after the failed attempt: the outage is over by then, not before it is read.
     const { deliver, payment, emitted, awaitPayment, tick } = await start({
       PAYMENT_RECONCILE_DELAY_MS: '0',
+      PAYMENT_RETRY_MIN_MS: '1000',
     });
     const orderId = `o-${randomUUID().slice(0, 8)}`;
     const paymentId = await awaitPayment(orderId, 1200, HOLD_MS);

@@ -598,6 +598,34 @@ describe('reconciling a payment no webhook answered', () => {
     expect(types(emitted(orderId))).toEqual(['payment.requested']);
   });
 
+  it('asks again later when the checkout is still open at the lookup, and finds the money paid meanwhile', async () => {
+    const { fn, deliver, payment, emitted, awaitPayment, tick } = await start({
+      PAYMENT_RECONCILE_DELAY_MS: '0',
+      PAYMENT_RETRY_MIN_MS: '400',
+      PAYMENT_RETRY_MAX_MS: '400',
+    });
+    const orderId = `o-${randomUUID().slice(0, 8)}`;
+    const paymentId = await awaitPayment(orderId, 1200, HOLD_MS);
+    await deliver('order.cancelled', { orderId, cause: 'customer' });
+    // Due now, as if our clock ran ahead of the provider's: not paid, but the checkout is open.
+    const db = await fn.rt.db();
+    await db.collection('jobs').doc(`${orderId}~reconcile`).update({ dueAt: new Date() });
+    await tick();
+    expect((await payment(orderId)).jobs[0]).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.stringContaining('still open'),
+    });
+    // The shopper pays meanwhile (the webhook lost): the next attempt finds it, and it goes back.
+    sandbox.authorize(paymentId);
+    await eventually(
+      async () => expect(await payment(orderId)).toMatchObject({ status: 'refunded', refundedCents: 1200 }),
+      HOLD_MS + 5_000,
+    );
+    expect(lookups(paymentId)).toBe(2);
+    expect(types(emitted(orderId))).toEqual(['payment.requested', 'payment.authorized', 'payment.refunded']);
+  });
+
   it('asks nothing when a webhook told the outcome first, and makes no reconcile for a decided payment', async () => {
     const { deliver, webhook, payment, emitted, awaitPayment, tick } = await start({
       PAYMENT_RECONCILE_DELAY_MS: '0',

@@ -117,7 +117,10 @@ async function requestPayment(delivery: Delivery, data: z.infer<typeof OrderAwai
     throw error;
   }
   return once(delivery, data.orderId, (current) =>
-    checkoutOpened(current ?? emptyPayment(data.orderId, data.totalCents, data.currency), checkout),
+    checkoutOpened(current ?? emptyPayment(data.orderId, data.totalCents, data.currency), checkout, {
+      now: Date.now(),
+      delayMs: services.reconcileDelayMs,
+    }),
   );
 }
 

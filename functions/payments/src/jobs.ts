@@ -37,6 +37,9 @@ const LEASE_MS = 60_000;
 /** The queue's name in stockflow_queue_attempts_total (what the alerts match). */
 export const PAYMENT_JOBS_QUEUE = 'payment-jobs';
 
+/** Whether a checkout closing at `expiresAt` (ISO) is open now. */
+const stillOpen = (expiresAt: string | null) => expiresAt !== null && Date.parse(expiresAt) > Date.now();
+
 export class JobRunner extends RetryQueue {
   readonly #options: JobRunnerOptions;
 
@@ -69,6 +72,11 @@ export class JobRunner extends RetryQueue {
           (job.kind === 'capture' && claimed.capturedCents >= job.amountCents) ||
           (job.kind === 'reconcile' && claimed.decided);
         const answer = answered ? {} : await this.#callProvider(job, claimed.paymentId);
+        // Not paid yet while its checkout is still open (a clock ahead of the provider's, a delay of
+        // 0): the shopper may yet pay, so it is asked again after the backoff, not closed.
+        if (answer.found?.outcome === 'undecided' && stillOpen(claimed.expiresAt)) {
+          throw new Error('the checkout is still open: the shopper may yet pay');
+        }
         const made = await this.#commit(job, answer);
         log.info('payment job done', {
           ...fields,

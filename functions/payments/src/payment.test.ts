@@ -56,7 +56,14 @@ describe('the payment of an order', () => {
     expect(first.emits.map((emit) => emit.type)).toEqual(['io.stockflow.payment.requested']);
     expect(checkoutOpened(first.record, checkout).emits).toEqual([]);
     const cancelled = orderCancelled(emptyPayment('o2'), 'customer').record;
-    expect(checkoutOpened(cancelled, checkout).emits).toEqual([]);
+    const late = checkoutOpened(cancelled, checkout, {
+      now: Date.parse('2026-12-07T01:00:00.000Z'),
+      delayMs: 60_000,
+    });
+    expect(late.emits).toEqual([]);
+    // Nobody was shown that checkout, but it is looked up once it closed, as any cancelled one.
+    expect(late.jobs).toMatchObject([{ kind: 'reconcile', dueAt: '2026-12-07T02:01:00.000Z' }]);
+    expect(checkoutOpened(late.record, checkout).jobs).toEqual([]);
   });
 
   it('ends captured, announcing authorized then captured once each, whatever order and repeats', () => {

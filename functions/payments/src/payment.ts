@@ -107,8 +107,15 @@ export function jobId(orderId: string, kind: JobKind, cause?: RefundCause, retur
   return returnId ? `${orderId}~refund~${cause}~${returnId}` : `${orderId}~refund~${cause}`;
 }
 
-/** The checkout is open: announce `payment.requested` once (not for an order cancelled meanwhile). */
-export function checkoutOpened(current: PaymentRecord, checkout: Checkout): Change {
+/**
+ * The checkout is open: announce `payment.requested` once. For an order cancelled meanwhile nothing
+ * is announced, and the checkout gets its reconcile as a cancellation after it would have.
+ */
+export function checkoutOpened(
+  current: PaymentRecord,
+  checkout: Checkout,
+  timing: ReconcileTiming = { now: Date.now(), delayMs: 60_000 },
+): Change {
   const record: PaymentRecord = {
     ...current,
     paymentId: current.paymentId ?? checkout.paymentId,
@@ -118,6 +125,7 @@ export function checkoutOpened(current: PaymentRecord, checkout: Checkout): Chan
   };
   const change = begin(record);
   if (!record.cancelled) announce(change, 'requested');
+  else reconcileLater(change, timing);
   return settle(change);
 }
 
@@ -167,21 +175,28 @@ export function orderCancelled(
 ): Change {
   if (current.cancelled) return unchanged(current);
   const change = begin({ ...current, cancelled: { cause: cause ?? null }, captureWanted: false });
-  const { record } = change;
-  if (record.authorizedCents) refund(change, 'cancelled', refundable(record));
-  else if (record.paymentId && !record.decline) {
-    const expires = record.expiresAt ? Date.parse(record.expiresAt) : Number.NaN;
-    const closes = Math.max(timing.now, Number.isFinite(expires) ? expires : 0);
-    addJob(change, {
-      id: jobId(record.orderId, 'reconcile'),
-      kind: 'reconcile',
-      orderId: record.orderId,
-      amountCents: record.amountCents,
-      currency: record.currency,
-      dueAt: new Date(closes + timing.delayMs).toISOString(),
-    });
-  }
+  if (change.record.authorizedCents) refund(change, 'cancelled', refundable(change.record));
+  else reconcileLater(change, timing);
   return settle(change);
+}
+
+/**
+ * A cancelled order's checkout with no outcome yet: a reconcile, due once the checkout has closed
+ * plus `delayMs` (once per order; none without a checkout, which nobody could have paid).
+ */
+function reconcileLater(change: Change, timing: ReconcileTiming): void {
+  const { record } = change;
+  if (!record.paymentId || record.authorizedCents || record.decline) return;
+  const expires = record.expiresAt ? Date.parse(record.expiresAt) : Number.NaN;
+  const closes = Math.max(timing.now, Number.isFinite(expires) ? expires : 0);
+  addJob(change, {
+    id: jobId(record.orderId, 'reconcile'),
+    kind: 'reconcile',
+    orderId: record.orderId,
+    amountCents: record.amountCents,
+    currency: record.currency,
+    dueAt: new Date(closes + timing.delayMs).toISOString(),
+  });
 }
 
 /**

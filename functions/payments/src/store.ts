@@ -38,6 +38,8 @@ export interface ClaimedJob {
   capturedCents: number;
   /** Whether a webhook told the payment's outcome (authorized or declined) already. */
   decided: boolean;
+  /** When the payment's checkout closes (ISO), if known. */
+  expiresAt: string | null;
   attempts: number;
 }
 
@@ -148,6 +150,7 @@ export class PaymentsStore {
         paymentId: (payment.get('paymentId') as string | null) ?? null,
         capturedCents: (payment.get('capturedCents') as number | undefined) ?? 0,
         decided: Boolean(payment.get('authorizedCents') || payment.get('decline')),
+        expiresAt: (payment.get('expiresAt') as string | null | undefined) ?? null,
         attempts,
       };
     });

@@ -34,7 +34,7 @@ import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import { ledgerEvents } from './events.ts';
 import { ledgerStats } from './stats.ts';
-import { LedgerStore, type TooLate } from './store.ts';
+import { LedgerStore, type TooLate, waitingDeadLetters } from './store.ts';
 import { streamEvents } from './stream.ts';
 
 const env = { LEDGER_RETENTION_DAYS: z._default(envInt({ min: 1, max: 3650 }), 30) };
@@ -53,10 +53,7 @@ export const ledger = defineFunction({
   env,
   services(rt): LedgerServices {
     const store = new LedgerStore(rt, { retentionDays: rt.config.LEDGER_RETENTION_DAYS });
-    // Read at each scrape once this instance has opened its database (a scrape never opens it).
-    rt.metrics.countUnresolved('dead-letters', async () =>
-      rt.dbLoaded ? store.waitingDeadLetterCount() : undefined,
-    );
+    rt.countUnresolved('dead-letters', waitingDeadLetters);
     return { store };
   },
   events: ledgerEvents,

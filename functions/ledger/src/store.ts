@@ -39,6 +39,10 @@ import {
 export const EVENTS = 'events';
 export const DEAD_LETTERS = 'deadLetters';
 
+/** The dead letters that wait to be replayed. */
+export const waitingDeadLetters = (db: Firestore) =>
+  db.collection(DEAD_LETTERS).where('status', '==', 'dead');
+
 /** gRPC status codes the Firestore client reports for a create that finds a document, a missing one. */
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
@@ -339,21 +343,13 @@ export class LedgerStore {
 
   /** How many dead letters wait (not replayed), counted by an aggregation, and the newest of them. */
   async waitingDeadLetters(): Promise<{ count: number; newest: DeadLetter | undefined }> {
-    const [count, newest] = await Promise.all([
-      this.waitingDeadLetterCount(),
-      this.#waiting().then((waiting) => waiting.orderBy('deadAt', 'desc').limit(1).get()),
+    const waiting = waitingDeadLetters(await this.#rt.db());
+    const [counted, newest] = await Promise.all([
+      waiting.count().get(),
+      waiting.orderBy('deadAt', 'desc').limit(1).get(),
     ]);
     const first = newest.docs[0];
-    return { count, newest: first ? toDeadLetter(first) : undefined };
-  }
-
-  /** How many dead letters wait (not replayed): one aggregation. */
-  async waitingDeadLetterCount(): Promise<number> {
-    return (await (await this.#waiting()).count().get()).data().count;
-  }
-
-  async #waiting() {
-    return (await this.#rt.db()).collection(DEAD_LETTERS).where('status', '==', 'dead');
+    return { count: counted.data().count, newest: first ? toDeadLetter(first) : undefined };
   }
 
   async getDeadLetter(id: string): Promise<DeadLetter | undefined> {

@@ -5,11 +5,11 @@
  * ticks its send queue.
  */
 import { MessagesQuery } from '@stockflow/contracts';
-import { type ConfigOf, defineFunction, envInt, readQuery, requireRole } from '@stockflow/kit';
+import { type ConfigOf, defineFunction, envInt, failedItems, readQuery, requireRole } from '@stockflow/kit';
 import * as z from 'zod/mini';
 import { notificationsEvents } from './events.ts';
 import { Mailer } from './mailer.ts';
-import { NotificationsStore } from './store.ts';
+import { MESSAGES, NotificationsStore } from './store.ts';
 
 const env = {
   /** nodemailer's connection URL, `smtp://user:password@host:587` (a Secret: it holds a password). */
@@ -53,10 +53,7 @@ export const notifications = defineFunction({
       metrics: rt.metrics,
     });
     rt.onClose(() => mailer.close());
-    // Read at each scrape once this instance has opened its database (a scrape never opens it).
-    rt.metrics.countUnresolved('messages-failed', async () =>
-      rt.dbLoaded ? store.failedCount() : undefined,
-    );
+    rt.countUnresolved('messages-failed', (db) => failedItems(db.collection(MESSAGES)));
     return { store, mailer };
   },
   events: notificationsEvents,

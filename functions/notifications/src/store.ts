@@ -233,16 +233,6 @@ export class NotificationsStore {
     return dueIds((await this.db()).collection(MESSAGES), limit);
   }
 
-  /** How many messages were given up (status `failed`): an aggregation, for the unresolved gauge. */
-  async failedCount(): Promise<number> {
-    const counted = await (await this.db())
-      .collection(MESSAGES)
-      .where('status', '==', 'failed')
-      .count()
-      .get();
-    return counted.data().count;
-  }
-
   /** The messages of one order, oldest first (an order has a handful: sorted here, no index). */
   async listForOrder(orderId: string): Promise<MessageView[]> {
     const db = await this.db();

@@ -3,13 +3,15 @@
  * provider's hosted checkout when an order awaits payment, learns the outcome from the provider's
  * signed webhooks (public, `POST /webhooks/<provider>`), captures when the order ships and refunds
  * cancelled orders, late authorizations and returns, through a durable job queue swept on its
- * PingSource tick; a cancelled order's payment that no webhook answered is looked up at the provider. Staff read an order's payment and its jobs. Card data never reach it.
+ * PingSource tick; a cancelled order's payment that no webhook answered is looked up at the
+ * provider. Staff read an order's payment and its jobs. Card data never reach it.
  */
 import {
   badRequest,
   type ConfigOf,
   defineFunction,
   envInt,
+  failedItems,
   notFound,
   Problem,
   requireRole,
@@ -19,7 +21,7 @@ import { paymentsEvents, receiveWebhook } from './events.ts';
 import { JobRunner } from './jobs.ts';
 import { type PaymentProvider, WebhookRejected } from './provider.ts';
 import { SandboxProvider } from './providers/sandbox.ts';
-import { PaymentsStore } from './store.ts';
+import { JOBS, PaymentsStore } from './store.ts';
 
 const ORDER_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
@@ -82,10 +84,7 @@ export const payments = defineFunction({
       },
     });
     rt.onClose(() => jobs.close());
-    // Read at each scrape once this instance has opened its database (a scrape never opens it).
-    rt.metrics.countUnresolved('payment-jobs-failed', async () =>
-      rt.dbLoaded ? store.failedCount() : undefined,
-    );
+    rt.countUnresolved('payment-jobs-failed', (db) => failedItems(db.collection(JOBS)));
     return {
       store,
       provider,

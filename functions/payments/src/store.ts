@@ -1,8 +1,9 @@
 /**
  * @module payments' Firestore adapter (database `payments`): `payments/<orderId>`, the payment of an
- * order (payment.ts); `jobs/<id>`, the captures, refunds and reconciles to carry out at the provider, each due
- * while it carries `dueAt` (the sweep's one-field query); `webhooks/<digest>`, the provider events
- * already applied (written in the transaction of the change they made, so a repeat changes nothing).
+ * order (payment.ts); `jobs/<id>`, the captures, refunds and reconciles to carry out at the
+ * provider, each due while it carries `dueAt` (the sweep's one-field query); `webhooks/<digest>`,
+ * the provider events already applied (written in the transaction of the change they made, so a
+ * repeat changes nothing).
  */
 import type { DocumentSnapshot, Firestore, Timestamp } from '@google-cloud/firestore';
 import type { PaymentJob, PaymentView } from '@stockflow/contracts';
@@ -83,7 +84,7 @@ export class PaymentsStore {
     work.tx.set(work.db.collection(PAYMENTS).doc(record.orderId), { ...record, updatedAt: new Date() });
     for (const input of change.emits) work.emit(input);
     const now = new Date();
-    for (const job of change.jobs) {
+    for (const { dueAt, ...job } of change.jobs) {
       work.tx.create(work.db.collection(JOBS).doc(job.id), {
         ...job,
         cause: job.cause ?? null,
@@ -93,7 +94,7 @@ export class PaymentsStore {
         lastError: null,
         createdAt: now,
         doneAt: null,
-        dueAt: job.dueAt ? new Date(job.dueAt) : now,
+        dueAt: dueAt ? new Date(dueAt) : now,
       });
     }
     // A job due later is left to the sweep (a kick now would find it not due).
@@ -202,12 +203,6 @@ export class PaymentsStore {
   /** Ids of jobs due now, soonest first. */
   async due(limit: number): Promise<string[]> {
     return dueIds((await this.db()).collection(JOBS), limit);
-  }
-
-  /** How many jobs were given up (status `failed`): an aggregation, for the unresolved gauge. */
-  async failedCount(): Promise<number> {
-    const counted = await (await this.db()).collection(JOBS).where('status', '==', 'failed').count().get();
-    return counted.data().count;
   }
 
   /** The jobs of one order, oldest first (a handful: sorted here, no composite index). */

@@ -136,12 +136,8 @@ export function defineFunction<E extends z.core.$ZodLooseShape = Record<never, n
       });
       metrics.observe({
         outboxWaiting: () => rt.outbox.stats().waiting,
-        outboxPending: async () => {
-          if (!rt.dbLoaded) return undefined;
-          const db = await rt.db();
-          const count = await db.collection(OUTBOX_COLLECTION).where('status', '==', 'pending').count().get();
-          return count.data().count;
-        },
+        outboxPending: () =>
+          rt.countIfOpen((db) => db.collection(OUTBOX_COLLECTION).where('status', '==', 'pending')),
       });
       const state = { ready: true, inFlight: 0 };
       const fn = {

@@ -3,9 +3,12 @@
  * document carries `dueAt` while it is due; a failed attempt makes it due again after the backoff, or
  * `failed` for good, and keeps its last error either way.
  */
-import type { CollectionReference, DocumentReference } from '@google-cloud/firestore';
+import type { CollectionReference, DocumentReference, Query } from '@google-cloud/firestore';
 import { firestoreModule } from './firestore.ts';
 import { nextAttemptAt, type RetryPolicy } from './retry-queue.ts';
+
+/** The collection's items given up for good (`recordFailedAttempt`'s `failed`). */
+export const failedItems = (items: CollectionReference): Query => items.where('status', '==', 'failed');
 
 /** Ids of the collection's items due now, soonest first. */
 export async function dueIds(items: CollectionReference, limit: number): Promise<string[]> {

@@ -11,7 +11,7 @@ export {
 export { bearerToken, parseBearer, secretsEqual } from './auth.ts';
 export { type EventRecord, readCloudEvent, SinkError, sendEvent, toRecord } from './cloudevents.ts';
 export { type BaseConfig, baseEnv, ConfigError, envInt, parseEnv } from './config.ts';
-export { dueIds, recordFailedAttempt } from './due-items.ts';
+export { dueIds, failedItems, recordFailedAttempt } from './due-items.ts';
 export {
   ANY_TYPE,
   applyOnce,

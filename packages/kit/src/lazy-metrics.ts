@@ -3,10 +3,7 @@
  * about 40 ms at start, so it is imported after the first requests or on the first scrape; what
  * happens before that is queued and replayed into it.
  */
-import type { Metrics, MetricsSources } from './metrics.ts';
-
-/** What waits for a person, counted at each scrape: undefined when it cannot be counted now. */
-export type UnresolvedCount = () => Promise<number | undefined>;
+import type { Metrics, MetricsSources, UnresolvedCount } from './metrics.ts';
 
 const MAX_QUEUED = 10_000;
 

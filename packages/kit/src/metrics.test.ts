@@ -89,4 +89,29 @@ describe('/metrics', () => {
       (await internal.app.request('/metrics', { headers: { 'x-forwarded-for': '10.0.0.1' } })).status,
     ).toBe(200);
   });
+
+  it('counts what waits for a person at each scrape, and never opens the database to do it', async () => {
+    const waiting = defineFunction({
+      name: 'waiting',
+      services(rt) {
+        rt.countUnresolved('things', (db) => db.collection('things').where('stuck', '==', true));
+        return {};
+      },
+    });
+    const fn = waiting.create({ env: testEnv('metrics') });
+    cleanup.push(() => fn.rt.close());
+    const scrape = async () =>
+      metricValue(await (await fn.app.request('/metrics')).text(), 'stockflow_unresolved_items', {
+        item: 'things',
+      });
+    expect(await scrape()).toBeUndefined();
+    expect(fn.rt.dbLoaded).toBe(false);
+    const db = await fn.rt.db();
+    await Promise.all([
+      db.collection('things').add({ stuck: true }),
+      db.collection('things').add({ stuck: true }),
+      db.collection('things').add({ stuck: false }),
+    ]);
+    expect(await scrape()).toBe(2);
+  });
 });

@@ -37,7 +37,10 @@ export interface MetricsSources {
  * count of durable state read at each scrape, so an alert on it holds until someone acts (a counter's
  * increase would miss a first failure and forget it after its window).
  */
-export type UnresolvedCounts = ReadonlyMap<string, () => Promise<number | undefined>>;
+export type UnresolvedCounts = ReadonlyMap<string, UnresolvedCount>;
+
+/** One such count: undefined when it cannot be read now (the database not opened yet). */
+export type UnresolvedCount = () => Promise<number | undefined>;
 
 export function createMetrics(service: string) {
   const registry = new Registry();

@@ -4,7 +4,13 @@
  * for consumed events, the dedupe record all commit in one Firestore transaction.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { DocumentReference, DocumentSnapshot, Firestore, Transaction } from '@google-cloud/firestore';
+import type {
+  DocumentReference,
+  DocumentSnapshot,
+  Firestore,
+  Query,
+  Transaction,
+} from '@google-cloud/firestore';
 import type { CloudEventV1 } from 'cloudevents';
 import type { EventRecord } from './cloudevents.ts';
 import { lazyFirestore } from './firestore.ts';
@@ -119,6 +125,27 @@ export class Runtime<C = unknown> {
   /** True once something asked for the database (the client is loaded or loading). */
   get dbLoaded(): boolean {
     return this.#firestore.loaded;
+  }
+
+  /**
+   * How many documents `query` matches (one aggregation), or undefined while nothing has opened the
+   * database: what a scrape reads, and a scrape never opens it.
+   */
+  async countIfOpen(query: (db: Firestore) => Query): Promise<number | undefined> {
+    if (!this.dbLoaded) return undefined;
+    return (
+      await query(await this.db())
+        .count()
+        .get()
+    ).data().count;
+  }
+
+  /**
+   * Counts what matches `query` at each scrape as `stockflow_unresolved_items{item}`: what waits for
+   * a person (dead letters not replayed, jobs given up).
+   */
+  countUnresolved(item: string, query: (db: Firestore) => Query): void {
+    this.metrics.countUnresolved(item, () => this.countIfOpen(query));
   }
 
   /**

@@ -19,6 +19,7 @@ import {
 import * as z from 'zod/mini';
 import { paymentsEvents, receiveWebhook } from './events.ts';
 import { JobRunner } from './jobs.ts';
+import { RECONCILE_DELAY_MS } from './payment.ts';
 import { type PaymentProvider, WebhookRejected } from './provider.ts';
 import { SandboxProvider } from './providers/sandbox.ts';
 import { JOBS, PaymentsStore } from './store.ts';
@@ -45,7 +46,7 @@ const env = {
    * A cancelled order's payment with no outcome is looked up at the provider this long after its
    * checkout closed (time for a webhook on its way to land first).
    */
-  PAYMENT_RECONCILE_DELAY_MS: z._default(envInt({ min: 0 }), 60_000),
+  PAYMENT_RECONCILE_DELAY_MS: z._default(envInt({ min: 0 }), RECONCILE_DELAY_MS),
 };
 
 export type PaymentsConfig = ConfigOf<typeof env>;

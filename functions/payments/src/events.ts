@@ -31,6 +31,7 @@ import {
   orderShipped,
   type PaymentRecord,
   providerEventArrived,
+  reconcileTiming,
   returnInspected,
 } from './payment.ts';
 import {
@@ -117,10 +118,11 @@ async function requestPayment(delivery: Delivery, data: z.infer<typeof OrderAwai
     throw error;
   }
   return once(delivery, data.orderId, (current) =>
-    checkoutOpened(current ?? emptyPayment(data.orderId, data.totalCents, data.currency), checkout, {
-      now: Date.now(),
-      delayMs: services.reconcileDelayMs,
-    }),
+    checkoutOpened(
+      current ?? emptyPayment(data.orderId, data.totalCents, data.currency),
+      checkout,
+      reconcileTiming(services.reconcileDelayMs),
+    ),
   );
 }
 
@@ -163,10 +165,11 @@ export const paymentsEvents: EventHandlers<PaymentsServices, PaymentsConfig> = {
   ),
   'io.stockflow.order.cancelled': handleEachDelivery(OrderCancelled, ({ data, ...delivery }) =>
     once(delivery, data.orderId, (current) =>
-      orderCancelled(orNew(current, data.orderId), data.cause, {
-        now: Date.now(),
-        delayMs: delivery.services.reconcileDelayMs,
-      }),
+      orderCancelled(
+        orNew(current, data.orderId),
+        data.cause,
+        reconcileTiming(delivery.services.reconcileDelayMs),
+      ),
     ),
   ),
   // The first shipment takes the whole authorized amount; later ones and order.shipped find it asked.

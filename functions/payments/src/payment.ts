@@ -72,6 +72,15 @@ export interface ReconcileTiming {
   delayMs: number;
 }
 
+/** The delay a reconcile gives a webhook on its way (`PAYMENT_RECONCILE_DELAY_MS`'s default). */
+export const RECONCILE_DELAY_MS = 60_000;
+
+/** Reconcile timing from now. */
+export const reconcileTiming = (delayMs = RECONCILE_DELAY_MS): ReconcileTiming => ({
+  now: Date.now(),
+  delayMs,
+});
+
 export interface Change {
   record: PaymentRecord;
   emits: EmitInput[];
@@ -114,7 +123,7 @@ export function jobId(orderId: string, kind: JobKind, cause?: RefundCause, retur
 export function checkoutOpened(
   current: PaymentRecord,
   checkout: Checkout,
-  timing: ReconcileTiming = { now: Date.now(), delayMs: 60_000 },
+  timing: ReconcileTiming = reconcileTiming(),
 ): Change {
   const record: PaymentRecord = {
     ...current,
@@ -171,7 +180,7 @@ export function providerEventArrived(current: PaymentRecord, event: ProviderEven
 export function orderCancelled(
   current: PaymentRecord,
   cause: CancelCause | undefined,
-  timing: ReconcileTiming = { now: Date.now(), delayMs: 60_000 },
+  timing: ReconcileTiming = reconcileTiming(),
 ): Change {
   if (current.cancelled) return unchanged(current);
   const change = begin({ ...current, cancelled: { cause: cause ?? null }, captureWanted: false });

@@ -47,7 +47,10 @@ export function definedSeries(): Map<string, MetricInfo> {
   return series;
 }
 
-/** The values a label of a metric may take, where the code lists them: `metric` → `label` → values. */
+/**
+ * The values a label of a metric may take, where the code lists them: `metric` → `label` → values;
+ * `*` for a label every metric carries (`service`).
+ */
 export type KnownValues = Record<string, Record<string, readonly string[]>>;
 
 const text = (expr: string, node: SyntaxNode) => expr.slice(node.from, node.to);
@@ -133,7 +136,7 @@ export function promqlProblems(
               problems.push(`${metric} has no label ${name}`);
               continue;
             }
-            const values = known[metric]?.[name] ?? (name === 'service' ? known['*']?.service : undefined);
+            const values = known[metric]?.[name] ?? known['*']?.[name];
             const literal = unquote(text(expr, value));
             const exact = text(expr, op) === '=' || text(expr, op) === '!=';
             if (values && exact && !values.includes(literal)) {
